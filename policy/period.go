@@ -1,0 +1,257 @@
+package policy
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Unit is the unit of a Period.
+type Unit uint8
+
+// The period units. Hours are exact elapsed time; days, weeks, months and
+// years are calendar units in the controller's time zone.
+const (
+	Hours  Unit = iota + 1 // "h": elapsed hours
+	Days                   // "d": calendar days
+	Weeks                  // "w": seven calendar days
+	Months                 // "mo": calendar months
+	Years                  // "y": calendar years
+)
+
+var unitSuffix = [...]string{Hours: "h", Days: "d", Weeks: "w", Months: "mo", Years: "y"}
+
+// yearEndSuffix marks the statutory form "counted from the end of the
+// calendar year" (as § 147(4) AO and § 257(5) HGB count).
+const yearEndSuffix = " from year end"
+
+// A Period is a retention period with calendar semantics: "48h", "7d",
+// "2w", "1mo", "6y", and the statutory form "6y from year end".
+//
+// Hours are elapsed time: 48h after 10:00 on the day before a daylight-saving
+// change is 11:00 or 09:00 local time two days later. Days and weeks are
+// calendar days: 1d after 10:00 is 10:00 the next day, whether that day has
+// 23, 24 or 25 hours. Months and years are calendar months: the same day of
+// the month, or the last day of the month when that day does not exist (1mo
+// after 31 January is 28 or 29 February, not 2 or 3 March).
+//
+// With FromYearEnd the period starts at the end of the calendar year in
+// which the trigger time falls: "6y from year end" after any time in 2024
+// ends at the start of 1 January 2031.
+//
+// The zero Period is "no period" and IsZero reports true.
+type Period struct {
+	N           int
+	Unit        Unit
+	FromYearEnd bool
+}
+
+// ParsePeriod parses the text form of a Period. It accepts a positive
+// integer followed by a unit (h, d, w, mo, y) and optionally " from year
+// end". The error names the accepted forms.
+func ParsePeriod(s string) (Period, error) {
+	text := strings.TrimSpace(s)
+	var p Period
+	if rest, ok := strings.CutSuffix(text, yearEndSuffix); ok {
+		p.FromYearEnd = true
+		text = strings.TrimSpace(rest)
+	}
+	i := 0
+	for i < len(text) && text[i] >= '0' && text[i] <= '9' {
+		i++
+	}
+	if i == 0 || i == len(text) {
+		return Period{}, periodError(s)
+	}
+	n, err := strconv.Atoi(text[:i])
+	if err != nil || n <= 0 || n > 1000 {
+		return Period{}, periodError(s)
+	}
+	p.N = n
+	switch text[i:] {
+	case "h":
+		p.Unit = Hours
+	case "d":
+		p.Unit = Days
+	case "w":
+		p.Unit = Weeks
+	case "mo":
+		p.Unit = Months
+	case "y":
+		p.Unit = Years
+	default:
+		return Period{}, periodError(s)
+	}
+	return p, nil
+}
+
+func periodError(s string) error {
+	hint := ""
+	if f := strings.Fields(s); len(f) == 2 {
+		switch strings.TrimSuffix(strings.ToLower(f[1]), "s") {
+		case "hour", "stunde", "stunden":
+			hint = " (use " + f[0] + "h)"
+		case "day", "tag", "tage", "tagen":
+			hint = " (use " + f[0] + "d)"
+		case "week", "woche", "wochen":
+			hint = " (use " + f[0] + "w)"
+		case "month", "monat", "monate", "monaten":
+			hint = " (use " + f[0] + "mo)"
+		case "year", "jahr", "jahre", "jahren":
+			hint = " (use " + f[0] + "y)"
+		}
+	}
+	if hint == "" {
+		hint = " (a positive number and a unit: 48h, 7d, 2w, 1mo, 6y, or \"6y from year end\")"
+	}
+	return fmt.Errorf("%q is not a duration%s", s, hint)
+}
+
+// MustParsePeriod is like ParsePeriod but panics on error. It is meant for
+// declarations written in Go with constant periods.
+func MustParsePeriod(s string) Period {
+	p, err := ParsePeriod(s)
+	if err != nil {
+		panic("policy: " + err.Error())
+	}
+	return p
+}
+
+// IsZero reports whether p is the zero Period.
+func (p Period) IsZero() bool { return p.N == 0 }
+
+// String returns the text form that ParsePeriod accepts.
+func (p Period) String() string {
+	if p.IsZero() || int(p.Unit) >= len(unitSuffix) || p.Unit == 0 {
+		return ""
+	}
+	s := strconv.Itoa(p.N) + unitSuffix[p.Unit]
+	if p.FromYearEnd {
+		s += yearEndSuffix
+	}
+	return s
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (p Period) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (p *Period) UnmarshalText(b []byte) error {
+	q, err := ParsePeriod(string(b))
+	if err != nil {
+		return err
+	}
+	*p = q
+	return nil
+}
+
+// AddTo returns the end of the period that starts at t, computed in loc
+// (nil means UTC) with the calendar semantics described on Period. The
+// result is in loc.
+func (p Period) AddTo(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	if p.FromYearEnd {
+		t = time.Date(t.Year()+1, time.January, 1, 0, 0, 0, 0, loc)
+	}
+	switch p.Unit {
+	case Hours:
+		return t.Add(time.Duration(p.N) * time.Hour)
+	case Days:
+		return addDays(t, p.N)
+	case Weeks:
+		return addDays(t, 7*p.N)
+	case Months:
+		return addMonths(t, p.N)
+	case Years:
+		return addMonths(t, 12*p.N)
+	}
+	return t
+}
+
+// addDays moves t by n calendar days, keeping the wall-clock time. Where
+// that wall-clock time does not exist on the target day (the hour skipped
+// when daylight saving begins), the result is the first instant after the
+// gap, so that a deadline is never earlier than the calendar says.
+func addDays(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	return wall(t.Location(), y, m, d+n, t)
+}
+
+// addMonths moves t by n calendar months; a day that does not exist in the
+// target month becomes that month's last day.
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	total := int(m) - 1 + n
+	ty := y + floorDiv(total, 12)
+	tm := time.Month(total - floorDiv(total, 12)*12 + 1)
+	if last := daysIn(ty, tm); d > last {
+		d = last
+	}
+	return wall(t.Location(), ty, tm, d, t)
+}
+
+// wall builds the instant at the wall-clock time of clock on the given date
+// in loc. If that wall time falls into a daylight-saving gap, it returns the
+// end of the gap; if it is ambiguous (the repeated hour), it returns the
+// later instant. Both choices make deadlines late rather than early.
+func wall(loc *time.Location, y int, m time.Month, d int, clock time.Time) time.Time {
+	hh, mm, ss := clock.Clock()
+	ns := clock.Nanosecond()
+	r := time.Date(y, m, d, hh, mm, ss, ns, loc)
+	ry, rm, rd := r.Date()
+	rh, rmin, rs := r.Clock()
+	want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if ry == want.Year() && rm == want.Month() && rd == want.Day() && rh == hh && rmin == mm && rs == ss {
+		// The wall time exists; prefer the later of two instants in the
+		// repeated hour when the clock was set back.
+		if later := r.Add(time.Hour); sameWall(later, r) {
+			return later
+		}
+		return r
+	}
+	// The wall time does not exist (a gap): Go normalised it to some
+	// instant; the end of the gap is the first instant whose wall time is
+	// later than the requested one.
+	lo := r.Add(-3 * time.Hour)
+	hi := r.Add(3 * time.Hour)
+	target := time.Date(y, m, d, hh, mm, ss, ns, time.UTC) // wall time as if UTC
+	for hi.Sub(lo) > time.Nanosecond {
+		mid := lo.Add(hi.Sub(lo) / 2)
+		if asUTCWall(mid).Before(target) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
+}
+
+// sameWall reports whether a and b show the same wall-clock time and date in
+// their location.
+func sameWall(a, b time.Time) bool {
+	return asUTCWall(a).Equal(asUTCWall(b))
+}
+
+// asUTCWall reinterprets t's wall-clock reading in its location as a UTC
+// instant, which orders wall times.
+func asUTCWall(t time.Time) time.Time {
+	y, m, d := t.Date()
+	hh, mm, ss := t.Clock()
+	return time.Date(y, m, d, hh, mm, ss, t.Nanosecond(), time.UTC)
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

@@ -1,0 +1,250 @@
+// Package store defines the interfaces that frist's storage backends
+// implement. Application code does not call them: it hands a backend to
+// retention.New, consent.New and dsar.New, which do argument checking,
+// locking and error wrapping once, so that each backend stays small.
+//
+// Every method's contract is written in its doc comment, and package
+// store/storetest turns each sentence into a subtest. A backend's own test is
+// a small harness that calls storetest.Run.
+//
+// Keys and subjects cross this interface in their text form, as
+// CAST(column AS TEXT) would give them; backends convert them back to the
+// column's type so that comparisons use the application's indexes.
+//
+// Time is never read from a clock by a backend: every method that needs the
+// current time receives it as an argument (Selection.Now, Hold.PlacedAt...).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/policy"
+)
+
+// Sentinel errors. Backends return them (wrapped or not) so that callers can
+// test with errors.Is.
+var (
+	// ErrNotFound is returned when a hold, record or request does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrHeld is returned when an operation targets a record under an active
+	// legal hold or Art. 18 restriction.
+	ErrHeld = errors.New("store: record is under legal hold")
+	// ErrUnknownDataset is returned for a dataset the backend was not
+	// configured with.
+	ErrUnknownDataset = errors.New("store: unknown dataset")
+	// ErrClosed is returned after Close.
+	ErrClosed = errors.New("store: closed")
+	// ErrConflict is returned when a write conflicts with a concurrent one
+	// (an existing ID, a lease held by another owner).
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Bound restricts a selection to records whose time column is set and not
+// later than Cutoff. The engine converts rule periods into cutoffs, so a
+// backend compares a column with a constant and can use an index.
+type Bound struct {
+	// Column is the TimeColumn.Name of the dataset (not the SQL column).
+	Column string
+	Cutoff time.Time
+}
+
+// Selection describes the records a rule may process. All its conditions
+// must hold for a record to be selected.
+type Selection struct {
+	// Dataset is the dataset, one of the backend's declaration.
+	Dataset string
+	// Bounds are time conditions; a record whose bound column is NULL (or
+	// absent) is not selected.
+	Bounds []Bound
+	// Keys, when non-nil, restricts the selection to these record keys.
+	Keys []string
+	// Subject, when non-empty, restricts the selection to records of this
+	// subject. It requires a dataset with a subject column.
+	Subject string
+	// Pending, when non-empty, names fields (Field.Name) of which at least
+	// one must be non-NULL: a nulling rule has work left exactly there.
+	Pending []string
+	// Marker, when non-empty, names a column that must be NULL: a rule that
+	// sets it has not yet processed the record.
+	Marker string
+	// Now is the current time. Holds active at Now exclude a record.
+	Now time.Time
+	// Limit bounds the number of records processed; 0 means no limit.
+	Limit int
+}
+
+// Record is one record as the engine sees it.
+type Record struct {
+	// Key is the record's key in text form.
+	Key string
+	// Subject is the record's subject in text form, "" when the dataset
+	// has no subject column or the value is NULL.
+	Subject string
+	// Fields holds field values by Field.Name for the fields an action or
+	// a read asked for. Values are nil, string, int64, float64, bool,
+	// []byte or time.Time.
+	Fields map[string]any
+}
+
+// Action is what happens to a selected batch.
+type Action struct {
+	// Delete deletes the records.
+	Delete bool
+	// Null lists fields (Field.Name) set to NULL.
+	Null []string
+	// Transform lists fields whose new value Go code computes. The backend
+	// reads them, calls Apply once per record and writes the result.
+	Transform []string
+	// Apply computes the new values of the Transform fields of one record.
+	// It returns a map from field name to new value; fields it omits keep
+	// their value. An error fails the whole batch.
+	Apply func(Record) (map[string]any, error)
+	// SetMarker, when non-empty, is a column set to Selection.Now on every
+	// processed record.
+	SetMarker string
+}
+
+// Batch is one unit of work: select, act, and record the audit entry, all
+// in one transaction.
+type Batch struct {
+	Selection
+	Action
+	// Audit builds the audit entry for the records processed. The backend
+	// calls it inside the transaction, after acting and before committing,
+	// seals the entry to the log's head (audit.Seal) and stores it. When
+	// nothing was selected, Audit is not called and nothing is stored.
+	Audit func(processed []Record) audit.Entry
+}
+
+// BatchResult reports what a batch did.
+type BatchResult struct {
+	// Processed are the records acted on, with Key and Subject set.
+	Processed []Record
+	// Entry is the sealed audit entry, zero when nothing was processed.
+	Entry audit.Entry
+}
+
+// Driver is the interface every backend implements.
+type Driver interface {
+	// Process selects up to b.Limit records matching b.Selection that are
+	// not under an active hold at b.Now, applies b.Action to them, and
+	// appends b.Audit(processed) to the audit log, all atomically: after a
+	// crash either all of it happened or none of it. Records are selected
+	// in ascending order of the first bound's column. Concurrent calls with
+	// overlapping selections never process a record twice. A record that
+	// no longer matches (deleted, nulled, marked) is not selected again.
+	// Process never modifies columns other than those the action names.
+	Process(ctx context.Context, b Batch) (BatchResult, error)
+
+	// Count returns how many records match sel (ignoring Limit), split
+	// into those free to process and those under an active hold at sel.Now.
+	Count(ctx context.Context, sel Selection) (free, held int, err error)
+
+	// Earliest returns the smallest value of the time column among the
+	// records matching sel whose value is later than after, and false when
+	// there is none. It lets the engine tell the next deadline of a rule.
+	Earliest(ctx context.Context, sel Selection, column string, after time.Time) (time.Time, bool, error)
+
+	// Records returns the records of subject in dataset with the given
+	// fields (all declared fields when fields is nil), ordered by key.
+	// It returns no records, not an error, for an unknown subject.
+	Records(ctx context.Context, dataset, subject string, fields []string) ([]Record, error)
+
+	// Times returns the time column values of the record with key, by
+	// TimeColumn.Name; a NULL column is absent from the map. It returns
+	// ErrNotFound when no such record exists.
+	Times(ctx context.Context, dataset, key string) (map[string]time.Time, error)
+
+	Holds
+	AuditLog
+	Leases
+
+	// Close releases the backend's resources (not the application's
+	// *sql.DB). Calls after Close return ErrClosed.
+	Close() error
+}
+
+// HoldReason cites why a record may not be erased or processed.
+type HoldReason string
+
+// The hold reasons frist knows.
+const (
+	// HoldLegalObligation: erasure would breach a legal obligation
+	// (Art. 17(3)(b)).
+	HoldLegalObligation HoldReason = "17.3.b"
+	// HoldLegalClaims: the data is needed for legal claims (Art. 17(3)(e)).
+	HoldLegalClaims HoldReason = "17.3.e"
+	// HoldRestriction: processing is restricted at the subject's request
+	// (Art. 18).
+	HoldRestriction HoldReason = "18"
+)
+
+// Hold excludes records from every rule until it is released or ends.
+type Hold struct {
+	// ID is a UUIDv7 assigned by the caller.
+	ID string
+	// Dataset and Key hold one record; Subject holds every record of a
+	// subject (in Dataset, or in every dataset when Dataset is empty).
+	Dataset string
+	Key     string
+	Subject string
+	Reason  HoldReason
+	// Note explains the hold in words; it must not contain personal data.
+	Note     string
+	PlacedAt time.Time
+	// Until, when non-zero, ends the hold automatically.
+	Until time.Time
+	// ReleasedAt is set by Release.
+	ReleasedAt time.Time
+}
+
+// Active reports whether h holds at time t.
+func (h Hold) Active(t time.Time) bool {
+	if !h.ReleasedAt.IsZero() && !t.Before(h.ReleasedAt) {
+		return false
+	}
+	if !h.Until.IsZero() && !t.Before(h.Until) {
+		return false
+	}
+	return !t.Before(h.PlacedAt)
+}
+
+// Holds stores legal holds and restrictions.
+type Holds interface {
+	// PlaceHold stores h. It returns ErrConflict if a hold with h.ID exists.
+	PlaceHold(ctx context.Context, h Hold) error
+	// ReleaseHold sets the release time of the hold with id. It returns
+	// ErrNotFound for an unknown id; releasing twice keeps the first time.
+	ReleaseHold(ctx context.Context, id string, at time.Time) error
+	// ListHolds returns the holds active at the given time, ordered by ID.
+	ListHolds(ctx context.Context, at time.Time) ([]Hold, error)
+}
+
+// AuditLog stores the hash-chained audit log.
+type AuditLog interface {
+	// AppendAudit seals e to the head of the log (audit.Seal) and stores
+	// it atomically; concurrent appends are serialised so the chain never
+	// forks. It returns the sealed entry.
+	AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error)
+	// ReadAudit returns up to limit entries with Seq greater than after, in
+	// ascending Seq order.
+	ReadAudit(ctx context.Context, after uint64, limit int) ([]audit.Entry, error)
+}
+
+// Leases let one replica of an application sweep at a time.
+type Leases interface {
+	// AcquireLease takes the lease name for owner until now+ttl. It
+	// succeeds when the lease is free, expired, or already owner's (which
+	// extends it), and returns false when another owner holds it.
+	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
+	// ReleaseLease frees the lease if owner holds it; otherwise it does
+	// nothing.
+	ReleaseLease(ctx context.Context, name, owner string) error
+}
+
+// Opener is implemented by backends created from a declaration; it lets
+// tests construct any backend the same way.
+type Opener func(decl *policy.Declaration) (Driver, error)
