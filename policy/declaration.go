@@ -36,6 +36,10 @@ type Declaration struct {
 	// Rights lists the data-subject rights the notice promises. When empty,
 	// the rights that the law grants for the declared legal bases apply.
 	Rights []Right `yaml:"rights,omitempty" json:"rights,omitempty"`
+	// AutomatedDecisions describes automated decision-making including
+	// profiling (Art. 22, Art. 13(2)(f)); nil declares that none takes
+	// place.
+	AutomatedDecisions *AutomatedDecisions `yaml:"automated_decisions,omitempty" json:"automated_decisions,omitempty"`
 	// Acknowledged records lint findings that the controller has assessed
 	// and decided to keep, with the reason, so that an auditor sees the
 	// decision instead of a silent omission.
@@ -329,6 +333,10 @@ type TimeColumn struct {
 	Column string `yaml:"column,omitempty" json:"column,omitempty"`
 	// Format is the column's representation; defaults to TimeNative.
 	Format TimeFormat `yaml:"format,omitempty" json:"format,omitempty"`
+	// Description names the moment so that notices can say when a period
+	// starts; it reads after "nach" / "after": {de: "dem Termin", en: "the
+	// appointment"}.
+	Description Text `yaml:"description,omitempty" json:"description,omitempty"`
 }
 
 // Category is a category of personal data (Art. 13(1)(e) via
@@ -482,4 +490,12 @@ type Acknowledgement struct {
 	Reason string `yaml:"reason" json:"reason"`
 	// By names who decided, e.g. the DPO.
 	By string `yaml:"by,omitempty" json:"by,omitempty"`
+}
+
+// AutomatedDecisions describes automated decision-making (Art. 22) with
+// meaningful information about the logic involved and its consequences
+// (Art. 13(2)(f)).
+type AutomatedDecisions struct {
+	Logic        Text `yaml:"logic" json:"logic"`
+	Consequences Text `yaml:"consequences" json:"consequences"`
 }
