@@ -36,6 +36,10 @@ type Declaration struct {
 	// Rights lists the data-subject rights the notice promises. When empty,
 	// the rights that the law grants for the declared legal bases apply.
 	Rights []Right `yaml:"rights,omitempty" json:"rights,omitempty"`
+	// Measures refers to the technical and organisational security measures
+	// (Art. 32), e.g. the document that describes them; the record of
+	// processing activities cites it (Art. 30(1)(g)).
+	Measures Text `yaml:"measures,omitempty" json:"measures,omitempty"`
 	// AutomatedDecisions describes automated decision-making including
 	// profiling (Art. 22, Art. 13(2)(f)); nil declares that none takes
 	// place.
