@@ -341,7 +341,7 @@ func (b *builder) requirement() Section {
 		p := &b.d.Purposes[i]
 		var req, vol []string
 		for _, ds := range b.datasetsOf(p.ID) {
-			if ds.Source.IsZero() == false {
+			if !ds.Source.IsZero() {
 				continue // not collected from the subject
 			}
 			for j := range ds.Fields {
