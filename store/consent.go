@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// ConsentKind says what a consent event records.
+type ConsentKind string
+
+// The consent event kinds.
+const (
+	// ConsentGranted records a grant (Art. 7(1): the controller must be
+	// able to demonstrate consent).
+	ConsentGranted ConsentKind = "granted"
+	// ConsentWithdrawn records a withdrawal (Art. 7(3)); it acts for the
+	// future only.
+	ConsentWithdrawn ConsentKind = "withdrawn"
+	// ConsentRefused records a grant that was refused, e.g. a child's
+	// consent without a guardian (Art. 8(1)).
+	ConsentRefused ConsentKind = "refused"
+)
+
+// ConsentEvent is one entry of the append-only consent ledger.
+type ConsentEvent struct {
+	// ID is a UUIDv7 assigned by the caller.
+	ID      string
+	Subject string
+	Purpose string
+	Kind    ConsentKind
+	At      time.Time
+	// Version is the version of the consent text shown; TextSHA256 the
+	// SHA-256 (hex) of that text.
+	Version    string
+	TextSHA256 string
+	// Method is how consent was given or withdrawn: "web_form", "paper",
+	// "phone", "email", "link", "cookie".
+	Method string
+	// Actor is "subject" or "guardian" (Art. 8(1)).
+	Actor string
+	// GuardianRelation and GuardianVerification describe a guardian's
+	// consent: the relation ("parent") and how it was verified.
+	GuardianRelation     string
+	GuardianVerification string
+	// Evidence is a keyed pseudonym of technical evidence such as the
+	// request's IP address; never the raw value.
+	Evidence string
+	// Reason explains a refusal, citing the norm.
+	Reason string
+	// Erased is true once the subject was erased and Subject replaced by a
+	// keyed pseudonym (Art. 17 with Art. 7(1) accountability).
+	Erased bool
+}
+
+// Consents is the optional ability to store the consent ledger. Backends
+// that implement it can back consent.Ledger.
+type Consents interface {
+	// AppendConsent stores ev. Events are never updated. It returns
+	// ErrConflict when an event with ev.ID exists.
+	AppendConsent(ctx context.Context, ev ConsentEvent) error
+	// ConsentEvents returns the events of subject for purpose (every
+	// purpose when purpose is ""), ordered by At, then ID.
+	ConsentEvents(ctx context.Context, subject, purpose string) ([]ConsentEvent, error)
+	// EraseConsentSubject replaces subject by pseudonym in every event of
+	// subject and marks them Erased, clearing Evidence and the guardian
+	// fields; it returns how many events it changed. It is the only
+	// operation that changes stored events.
+	EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error)
+}
