@@ -62,13 +62,16 @@ type Selection struct {
 	// Keys, when non-nil, restricts the selection to these record keys.
 	Keys []string
 	// Subject, when non-empty, restricts the selection to records of this
-	// subject. It requires a dataset with a subject column.
+	// subject. It requires a dataset with a subject column; on a dataset
+	// without one the backend returns an error.
 	Subject string
 	// Pending, when non-empty, names fields (Field.Name) of which at least
 	// one must be non-NULL: a nulling rule has work left exactly there.
 	Pending []string
 	// Marker, when non-empty, names a column that must be NULL: a rule that
-	// sets it has not yet processed the record.
+	// sets it has not yet processed the record. It must be the dataset's
+	// declared Marker column (policy.Dataset.Marker); any other name is an
+	// error, so no undeclared identifier reaches SQL.
 	Marker string
 	// Now is the current time. Holds active at Now exclude a record.
 	Now time.Time
@@ -98,12 +101,15 @@ type Action struct {
 	// Transform lists fields whose new value Go code computes. The backend
 	// reads them, calls Apply once per record and writes the result.
 	Transform []string
-	// Apply computes the new values of the Transform fields of one record.
-	// It returns a map from field name to new value; fields it omits keep
-	// their value. An error fails the whole batch.
+	// Apply computes the new values of the Transform fields of one record,
+	// whose Fields hold the current values of the Transform fields. It
+	// returns a map from field name to new value; fields it omits keep
+	// their value. An error, a panic, or a value for a field not listed in
+	// Transform fails the whole batch.
 	Apply func(Record) (map[string]any, error)
 	// SetMarker, when non-empty, is a column set to Selection.Now on every
-	// processed record.
+	// processed record. Like Selection.Marker, it must be the dataset's
+	// declared Marker column.
 	SetMarker string
 }
 
@@ -115,13 +121,16 @@ type Batch struct {
 	// Audit builds the audit entry for the records processed. The backend
 	// calls it inside the transaction, after acting and before committing,
 	// seals the entry to the log's head (audit.Seal) and stores it. When
-	// nothing was selected, Audit is not called and nothing is stored.
+	// nothing was selected, Audit is not called and nothing is stored. A
+	// panic in Audit, or an entry that fails audit.Entry.Validate (an error
+	// wrapping audit.ErrInvalid), fails the whole batch.
 	Audit func(processed []Record) audit.Entry
 }
 
 // BatchResult reports what a batch did.
 type BatchResult struct {
-	// Processed are the records acted on, with Key and Subject set.
+	// Processed are the records acted on, in processing order, with Key
+	// and Subject set.
 	Processed []Record
 	// Entry is the sealed audit entry, zero when nothing was processed.
 	Entry audit.Entry
@@ -133,24 +142,37 @@ type Driver interface {
 	// not under an active hold at b.Now, applies b.Action to them, and
 	// appends b.Audit(processed) to the audit log, all atomically: after a
 	// crash either all of it happened or none of it. Records are selected
-	// in ascending order of the first bound's column. Concurrent calls with
-	// overlapping selections never process a record twice. A record that
-	// no longer matches (deleted, nulled, marked) is not selected again.
-	// Process never modifies columns other than those the action names.
+	// in ascending order of the first bound's column, then of the key (in
+	// the key column's own order: numeric for integer keys); by key alone
+	// when there are no bounds. Concurrent calls with overlapping
+	// selections never process a record twice. A record that no longer
+	// matches (deleted, nulled, marked) is not selected again. Process
+	// never modifies columns other than those the action names.
+	//
+	// When Apply or Audit fails (see Action.Apply, Batch.Audit), Process
+	// returns an error and changes nothing: no record is modified and no
+	// audit entry is stored. Apply and Audit run while the batch is open
+	// and must not call the backend. A Selection that names an unknown
+	// dataset yields ErrUnknownDataset; one that names an undeclared time
+	// column, field or marker yields an error.
 	Process(ctx context.Context, b Batch) (BatchResult, error)
 
 	// Count returns how many records match sel (ignoring Limit), split
 	// into those free to process and those under an active hold at sel.Now.
 	Count(ctx context.Context, sel Selection) (free, held int, err error)
 
-	// Earliest returns the smallest value of the time column among the
-	// records matching sel whose value is later than after, and false when
-	// there is none. It lets the engine tell the next deadline of a rule.
+	// Earliest returns the smallest value of the time column (a
+	// TimeColumn.Name) among the records matching sel whose value is later
+	// than after, and false when there is none. Holds and Limit do not
+	// matter: a held record has a deadline too. It lets the engine tell the
+	// next deadline of a rule.
 	Earliest(ctx context.Context, sel Selection, column string, after time.Time) (time.Time, bool, error)
 
 	// Records returns the records of subject in dataset with the given
-	// fields (all declared fields when fields is nil), ordered by key.
-	// It returns no records, not an error, for an unknown subject.
+	// fields (all declared fields when fields is nil), ordered by key (in
+	// the key column's own order). It returns no records, not an error,
+	// for an unknown subject, and an error for a dataset without a subject
+	// column or an undeclared field.
 	Records(ctx context.Context, dataset, subject string, fields []string) ([]Record, error)
 
 	// Times returns the time column values of the record with key, by
@@ -227,18 +249,22 @@ type Holds interface {
 type AuditLog interface {
 	// AppendAudit seals e to the head of the log (audit.Seal) and stores
 	// it atomically; concurrent appends are serialised so the chain never
-	// forks. It returns the sealed entry.
+	// forks. It returns the sealed entry. An entry that fails
+	// audit.Entry.Validate is refused with an error wrapping
+	// audit.ErrInvalid and nothing is stored.
 	AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error)
-	// ReadAudit returns up to limit entries with Seq greater than after, in
-	// ascending Seq order.
+	// ReadAudit returns up to limit entries (all when limit <= 0) with Seq
+	// greater than after, in ascending Seq order, exactly as sealed: they
+	// verify with audit.Verify.
 	ReadAudit(ctx context.Context, after uint64, limit int) ([]audit.Entry, error)
 }
 
 // Leases let one replica of an application sweep at a time.
 type Leases interface {
 	// AcquireLease takes the lease name for owner until now+ttl. It
-	// succeeds when the lease is free, expired, or already owner's (which
-	// extends it), and returns false when another owner holds it.
+	// succeeds when the lease is free, expired (now is not before its
+	// end), or already owner's (which extends it to now+ttl), and returns
+	// false when another owner holds it.
 	AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error)
 	// ReleaseLease frees the lease if owner holds it; otherwise it does
 	// nothing.
