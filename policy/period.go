@@ -22,6 +22,10 @@ const (
 
 var unitSuffix = [...]string{Hours: "h", Days: "d", Weeks: "w", Months: "mo", Years: "y"}
 
+// maxPeriodN is the largest count a Period may have; nothing a law or a
+// notice prescribes comes near it, and it keeps AddTo far from overflow.
+const maxPeriodN = 1000
+
 // yearEndSuffix marks the statutory form "counted from the end of the
 // calendar year" (as § 147(4) AO and § 257(5) HGB count).
 const yearEndSuffix = " from year end"
@@ -65,7 +69,7 @@ func ParsePeriod(s string) (Period, error) {
 		return Period{}, periodError(s)
 	}
 	n, err := strconv.Atoi(text[:i])
-	if err != nil || n <= 0 || n > 1000 {
+	if err != nil || n <= 0 || n > maxPeriodN {
 		return Period{}, periodError(s)
 	}
 	p.N = n

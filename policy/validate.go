@@ -2,25 +2,300 @@ package policy
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// Validate checks the declaration, fills in defaults (rule IDs, the
-// consent minimum age, time-column formats) and resolves the time zone.
-// It returns every problem at once as an *ErrorList.
+// Validate checks the declaration and, when it is sound, fills in the
+// defaults: rule IDs (Rule.DefaultID), the consent minimum age
+// (DefaultMinAge, Art. 8(1)), time-column formats (TimeNative), and the
+// controller's time zone returned by Location. Validated then reports true.
 //
-// TEMPORARY: the full checks are being written; this version only fills
-// defaults so that dependent packages compile.
+// Validate returns every problem at once as an ErrorList of *Error, each
+// with its field path and, for declarations loaded from YAML, its file
+// position; the list matches ErrInvalid. A declaration with a problem is
+// left unchanged and not validated. Validate is idempotent: a declaration
+// built in Go and the same declaration loaded from YAML validate to the
+// same value.
+//
+// It checks required values; identifier syntax (SQL identifiers are plain
+// letters, digits and underscores with an optional schema prefix, so no
+// declaration can inject SQL); uniqueness of IDs and names; every reference
+// (dataset to purposes and recipients, purpose to recipients, cookie to
+// purpose, rule to time columns and fields); operator specs of package
+// anonymize; legal bases (Art. 6(1)(a)–(f)) and special-category
+// conditions (Art. 9(2)(a)–(j)); consent specifications (Art. 7, Art. 8);
+// periods, time zones and formats. Legal assessments that are not errors in
+// the declaration's form are left to Lint.
 func (d *Declaration) Validate() error {
-	loc := time.UTC
-	if d.Controller.TimeZone != "" {
-		l, err := time.LoadLocation(d.Controller.TimeZone)
-		if err != nil {
-			return fmt.Errorf("controller.time_zone: %w", err)
-		}
-		loc = l
+	if d == nil {
+		return ErrorList{{Reason: "declaration is nil"}}
 	}
-	d.loc = loc
+	v := &validator{d: d, c: errorsAt{d: d}}
+	v.run()
+	if len(v.c.list) > 0 {
+		d.validated = false
+		if d.src != nil {
+			v.c.list.sortByPosition()
+		}
+		return v.c.list
+	}
+	v.applyDefaults()
+	d.validated = true
+	return nil
+}
+
+// validator holds what Validate learns while checking, so that defaults
+// are applied only when everything is sound.
+type validator struct {
+	d   *Declaration
+	c   errorsAt
+	loc *time.Location
+	// ruleIDs[i][j] is the ID rule j of dataset i gets.
+	ruleIDs [][]string
+}
+
+func (v *validator) add(path, format string, args ...any) {
+	v.c.add(path, fmt.Sprintf(format, args...))
+}
+
+// addErr records a problem caused by err, which stays reachable through
+// errors.Is and errors.As.
+func (v *validator) addErr(path, reason string, err error) {
+	v.c.add(path, reason)
+	v.c.list[len(v.c.list)-1].err = err
+}
+
+func (v *validator) run() {
+	d := v.d
+	v.controller()
+	v.recipients()
+	v.purposes()
+	v.datasets()
+	v.cookies()
+	for i, r := range d.Rights {
+		if !contains(knownRights, r) {
+			v.add(idx("rights", i), "%q is not a right (%s)", r, oneOf(knownRights...))
+		}
+	}
+	for i, a := range d.Acknowledged {
+		p := idx("acknowledged", i)
+		if a.Finding == "" {
+			v.add(p+".finding", "missing: the ID of the acknowledged finding")
+		}
+		if strings.TrimSpace(a.Reason) == "" {
+			v.add(p+".reason", "missing: an acknowledgement states the controller's reason, for the auditor")
+		}
+	}
+}
+
+func (v *validator) controller() {
+	c := &v.d.Controller
+	if strings.TrimSpace(c.Name) == "" {
+		v.add("controller.name", "missing: the controller's name (Art. 13(1)(a))")
+	}
+	if strings.TrimSpace(c.Address) == "" {
+		v.add("controller.address", "missing: the controller's address (Art. 13(1)(a))")
+	}
+	v.loc = time.UTC
+	switch tz := c.TimeZone; tz {
+	case "":
+	case "Local":
+		v.add("controller.time_zone", `"Local" depends on the machine; name an IANA zone such as Europe/Berlin`)
+	default:
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			v.add("controller.time_zone", "unknown time zone %q (an IANA name such as Europe/Berlin)", tz)
+		} else {
+			v.loc = loc
+		}
+	}
+}
+
+func (v *validator) recipients() {
+	seen := map[string]int{}
+	for i := range v.d.Recipients {
+		r := &v.d.Recipients[i]
+		p := idx("recipients", i)
+		v.id(p+".id", r.ID, "recipient", seen, i)
+		if strings.TrimSpace(r.Name) == "" {
+			v.add(p+".name", "missing: the recipient's name (Art. 13(1)(e))")
+		}
+		switch {
+		case r.Role == "":
+			v.add(p+".role", "missing: the recipient's role (%s)", oneOf(roles...))
+		case !contains(roles, r.Role):
+			v.add(p+".role", "%q is not a recipient role (%s)", r.Role, oneOf(roles...))
+		}
+		if r.Country != "" && !countryPattern.MatchString(r.Country) {
+			v.add(p+".country", "%q is not an ISO 3166-1 country code (two capital letters such as DE)", r.Country)
+		}
+	}
+}
+
+// id checks an identifier and that it is unique among its kind; seen maps
+// IDs to the index of their first use.
+func (v *validator) id(path, id, what string, seen map[string]int, i int) {
+	if id == "" {
+		v.add(path, "missing: every %s needs an id", what)
+		return
+	}
+	if r := checkID(id); r != "" {
+		v.add(path, "%s", r)
+		return
+	}
+	if first, dup := seen[id]; dup {
+		v.add(path, "%s id %q is already used by entry %d", what, id, first)
+		return
+	}
+	seen[id] = i
+}
+
+// refs checks that every ID in ids names something that exists.
+func (v *validator) refs(path string, ids []string, what string, exists func(string) bool) {
+	for i, id := range ids {
+		if id == "" {
+			v.add(idx(path, i), "empty %s reference", what)
+		} else if !exists(id) {
+			v.add(idx(path, i), "%s %q is not declared", what, id)
+		}
+	}
+}
+
+func (v *validator) recipientExists(id string) bool { return v.d.Recipient(id) != nil }
+func (v *validator) purposeExists(id string) bool   { return v.d.Purpose(id) != nil }
+
+func (v *validator) purposes() {
+	if len(v.d.Purposes) == 0 {
+		v.add("purposes", "missing: a declaration names at least one purpose (Art. 5(1)(b), Art. 13(1)(c))")
+	}
+	seen := map[string]int{}
+	for i := range v.d.Purposes {
+		pu := &v.d.Purposes[i]
+		p := idx("purposes", i)
+		v.id(p+".id", pu.ID, "purpose", seen, i)
+		if len(pu.LegalBasis) == 0 {
+			v.add(p+".legal_basis", "missing: every purpose needs a legal basis of Art. 6(1) (6.1.a … 6.1.f)")
+		}
+		for j, lb := range pu.LegalBasis {
+			q := idx(p+".legal_basis", j)
+			if !validBasis(lb.Basis) {
+				v.add(q+".basis", "%q is not a legal basis of Art. 6(1) (one of 6.1.a … 6.1.f)%s", lb.Basis, basisHint(string(lb.Basis)))
+			}
+			for k, n := range lb.National {
+				if strings.TrimSpace(n) == "" {
+					v.add(idx(q+".national", k), "empty national provision")
+				}
+			}
+		}
+		if c := pu.SpecialCategories; c != "" && !validCondition(c) {
+			v.add(p+".special_categories", "%q is not a condition of Art. 9(2) (one of 9.2.a … 9.2.j)%s", c, basisHint(string(c)))
+		}
+		v.refs(p+".recipients", pu.Recipients, "recipient", v.recipientExists)
+		if pu.HasBasis(Consent) && pu.Consent == nil {
+			v.add(p+".consent", "missing: a purpose resting on consent (6.1.a) needs a consent with a version, so that consent can be demonstrated (Art. 7(1))")
+		}
+		if pu.Consent != nil {
+			v.consent(p+".consent", pu.Consent)
+		}
+		if pu.Objection != nil {
+			v.channels(p+".objection.channels", pu.Objection.Channels)
+		}
+	}
+}
+
+func (v *validator) consent(p string, c *ConsentSpec) {
+	if strings.TrimSpace(c.Version) == "" {
+		v.add(p+".version", "missing: the version of the consent text, so that a grant can be tied to what was shown (Art. 7(1))")
+	}
+	if c.TextSHA256 != "" && !sha256Pattern.MatchString(c.TextSHA256) {
+		v.add(p+".text_sha256", "%q is not a SHA-256 in lower-case hex (64 characters)", c.TextSHA256)
+	}
+	if c.MinAge != 0 && (c.MinAge < 13 || c.MinAge > 16) {
+		v.add(p+".min_age", "%d is not an age Art. 8(1) allows (13 to 16; default %d)", c.MinAge, DefaultMinAge)
+	}
+	v.channels(p+".withdraw", c.Withdraw)
+	if c.Cookie != "" && !v.cookieExists(c.Cookie) {
+		v.add(p+".cookie", "cookie %q is not declared under cookies", c.Cookie)
+	}
+}
+
+func (v *validator) cookieExists(name string) bool {
+	for i := range v.d.Cookies {
+		if v.d.Cookies[i].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) channels(p string, chs []Channel) {
+	for i, ch := range chs {
+		switch {
+		case ch.Kind == "":
+			v.add(idx(p, i)+".kind", "missing: the kind of channel (%s)", oneOf(channelKinds...))
+		case !contains(channelKinds, ch.Kind):
+			v.add(idx(p, i)+".kind", "%q is not a channel kind (%s)", ch.Kind, oneOf(channelKinds...))
+		}
+	}
+}
+
+func (v *validator) cookies() {
+	seen := map[string]int{}
+	for i := range v.d.Cookies {
+		c := &v.d.Cookies[i]
+		p := idx("cookies", i)
+		switch {
+		case c.Name == "":
+			v.add(p+".name", "missing: the cookie's name")
+		case strings.ContainsAny(c.Name, " \t\r\n;,=\"\\") || len(c.Name) > 256:
+			v.add(p+".name", "%q is not a cookie name (no spaces, ; , = \" or \\)", c.Name)
+		default:
+			if first, dup := seen[c.Name]; dup {
+				v.add(p+".name", "cookie %q is already declared by entry %d", c.Name, first)
+			} else {
+				seen[c.Name] = i
+			}
+		}
+		switch {
+		case c.Purpose == "":
+			v.add(p+".purpose", "missing: the ID of the purpose the cookie serves")
+		case !v.purposeExists(c.Purpose):
+			v.add(p+".purpose", "purpose %q is not declared", c.Purpose)
+		}
+		switch {
+		case c.Basis == "":
+			v.add(p+".basis", "missing: whether the cookie is strictly necessary or needs consent under § 25 TDDDG (%s)", oneOf(necessities...))
+		case !contains(necessities, c.Basis):
+			v.add(p+".basis", "%q is not a cookie basis under § 25 TDDDG (%s)", c.Basis, oneOf(necessities...))
+		}
+		switch {
+		case c.Session && c.Lifetime != (Period{}):
+			v.add(p+".lifetime", "a session cookie has no lifetime of its own; give either lifetime: session or a period")
+		case !c.Session && c.Lifetime == (Period{}):
+			v.add(p+".lifetime", "missing: the cookie's lifetime, a period such as 1y or \"session\"")
+		case !c.Session:
+			if r := validPeriod(c.Lifetime); r != "" {
+				v.add(p+".lifetime", "%s", r)
+			}
+		}
+		if c.Provider != "" && c.Provider != cookieFirstPt && !v.recipientExists(c.Provider) {
+			v.add(p+".provider", "provider %q is neither %q nor a declared recipient", c.Provider, cookieFirstPt)
+		}
+	}
+}
+
+// applyDefaults fills in what Validate promises once the declaration is
+// sound.
+func (v *validator) applyDefaults() {
+	d := v.d
+	d.loc = v.loc
+	for i := range d.Purposes {
+		if c := d.Purposes[i].Consent; c != nil && c.MinAge == 0 {
+			c.MinAge = DefaultMinAge
+		}
+	}
 	for i := range d.Datasets {
 		ds := &d.Datasets[i]
 		for j := range ds.Time {
@@ -29,24 +304,16 @@ func (d *Declaration) Validate() error {
 			}
 		}
 		for j := range ds.Rules {
-			if ds.Rules[j].ID == "" {
-				ds.Rules[j].ID = ds.Rules[j].DefaultID()
-			}
+			ds.Rules[j].ID = v.ruleIDs[i][j]
 		}
 	}
-	for i := range d.Purposes {
-		if c := d.Purposes[i].Consent; c != nil && c.MinAge == 0 {
-			c.MinAge = DefaultMinAge
-		}
-	}
-	d.validated = true
-	return nil
 }
 
 // DefaultID returns the ID a rule gets when the declaration names none:
 // "<action>_after_<period>_<from>" or "<action>_on_<event>", e.g.
-// "delete_after_14d_appointment_at". It does not depend on the rule's
-// position, so audit entries stay comparable when rules are reordered.
+// "delete_after_14d_appointment_at" or "delete_after_6y_year_end_booked_at".
+// It does not depend on the rule's position, so audit entries stay
+// comparable when rules are reordered.
 func (r *Rule) DefaultID() string {
 	action := "delete"
 	if !r.Delete {
@@ -55,9 +322,12 @@ func (r *Rule) DefaultID() string {
 	if r.On != "" {
 		return action + "_on_" + string(r.On)
 	}
-	p := r.After.String()
-	if r.After.FromYearEnd {
-		p = fmt.Sprintf("%d%s_year_end", r.After.N, unitSuffix[r.After.Unit])
-	}
+	p := strings.ReplaceAll(r.After.String(), yearEndSuffix, "_year_end")
 	return action + "_after_" + p + "_" + r.From
+}
+
+// idx appends an index to a field path: idx("datasets", 1) is
+// "datasets[1]".
+func idx(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
 }

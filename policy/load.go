@@ -1,0 +1,266 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// MaxDeclarationSize is the largest declaration Load reads. A privacy
+// declaration is a few kilobytes; anything near this size is a mistake.
+const MaxDeclarationSize = 4 << 20
+
+// LoadFile reads and validates the declaration in the YAML file at path. It
+// is Load with the file's contents and path.
+func LoadFile(path string) (*Declaration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	defer f.Close()
+	return Load(f, path)
+}
+
+// Load reads a declaration in YAML from r and validates it. filename is used
+// in error messages and positions only.
+//
+// Load reports every problem at once: unknown keys (with a suggestion when
+// one is close), values of the wrong type, unparsable periods and
+// everything Validate checks. Each problem is an *Error with file, line,
+// column, field path and reason, collected in an ErrorList that matches
+// ErrInvalid. A declaration with any problem is rejected whole: Load then
+// returns a nil Declaration (principle 9 of the design). An error reading
+// r is returned as it is, wrapped with the "policy:" prefix.
+//
+// The returned declaration is validated and remembers the position of every
+// value, see [Declaration.Position]. YAML aliases and merge keys are
+// refused, so every value has exactly one position.
+//
+// Problems are placed at the value they concern; a missing key is reported
+// at the mapping that lacks it. Only an empty document has no position
+// (Line 0); a YAML syntax error is reported at the line the parser names,
+// or line 1 when the parser names none (it then concerns the first line).
+func Load(r io.Reader, filename string) (*Declaration, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxDeclarationSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("policy: reading %s: %w", filename, err)
+	}
+	if len(b) > MaxDeclarationSize {
+		return nil, ErrorList{{File: filename, Line: 1, Column: 1,
+			Reason: fmt.Sprintf("declaration is larger than %d bytes", MaxDeclarationSize)}}
+	}
+	l := &loader{file: filename, pos: map[string]Position{}}
+	root, perr := l.parse(b)
+	if perr != nil {
+		return nil, ErrorList{perr}
+	}
+	d := &Declaration{}
+	l.declaration(root, d)
+	d.src = &source{file: filename, pos: l.pos}
+	verr := d.Validate()
+	var vlist ErrorList
+	if verr != nil && !errors.As(verr, &vlist) {
+		// Validate returns only ErrorList; anything else is a bug worth
+		// reporting rather than hiding.
+		vlist = ErrorList{{File: filename, Reason: verr.Error()}}
+	}
+	all := l.errs
+	for _, e := range vlist {
+		if !l.covered(e.Path) {
+			all = append(all, e)
+		}
+	}
+	if len(all) > 0 {
+		all.sortByPosition()
+		return nil, all
+	}
+	return d, nil
+}
+
+// loader walks a yaml.Node tree into a Declaration, collecting every problem
+// and the position of every value.
+type loader struct {
+	file string
+	errs ErrorList
+	pos  map[string]Position
+	// bad holds the paths where decoding failed; Validate's complaints
+	// about the same values (usually "missing") would only repeat them.
+	bad []string
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parse checks the bytes and parses one YAML document.
+func (l *loader) parse(b []byte) (*yaml.Node, *Error) {
+	if e := l.checkText(b); e != nil {
+		return nil, e
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{File: l.file, Reason: "declaration is empty"}
+		}
+		return nil, l.syntaxError(b, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		line := extra.Line
+		if line == 0 {
+			line = 1
+		}
+		return nil, &Error{File: l.file, Line: line, Column: 1,
+			Reason: "a declaration file holds exactly one YAML document; found a second one"}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, l.syntaxError(b, err)
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode {
+		if len(root.Content) == 0 {
+			return nil, &Error{File: l.file, Reason: "declaration is empty"}
+		}
+		root = root.Content[0]
+	}
+	if isNull(root) {
+		return nil, &Error{File: l.file, Line: max(root.Line, 1), Column: max(root.Column, 1),
+			Reason: "declaration is empty"}
+	}
+	return root, nil
+}
+
+// checkText rejects bytes YAML does not allow, with their position; the
+// YAML parser reports these without one.
+func (l *loader) checkText(b []byte) *Error {
+	line, col := 1, 1
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		var reason string
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			reason = fmt.Sprintf("invalid UTF-8 byte 0x%02x; a declaration is UTF-8 text", b[i])
+		case r == 0xFEFF && i == 0:
+			// A byte-order mark at the start is allowed.
+		case !yamlPrintable(r):
+			reason = fmt.Sprintf("character %U is not allowed in YAML", r)
+		}
+		if reason != "" {
+			return &Error{File: l.file, Line: line, Column: col, Reason: reason}
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return nil
+}
+
+// yamlPrintable reports whether r is in the YAML 1.2 c-printable set.
+func yamlPrintable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r >= 0x20 && r <= 0x7E:
+		return true
+	case r == 0x85:
+		return true
+	case r >= 0xA0 && r <= 0xD7FF:
+		return true
+	case r >= 0xE000 && r <= 0xFFFD:
+		return r != 0xFEFF
+	case r >= 0x10000 && r <= 0x10FFFF:
+		return true
+	}
+	return false
+}
+
+// syntaxError turns a parser error into an *Error with a line.
+func (l *loader) syntaxError(b []byte, err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return &Error{File: l.file, Line: max(n, 1), Reason: "invalid YAML: " + m[2]}
+	}
+	reason := msg
+	if len(reason) > 6 && reason[:6] == "yaml: " {
+		reason = reason[6:]
+	}
+	// The parser names no line when the problem is on the first line, and
+	// for an alias to an unknown anchor; find the alias in the text.
+	line := 1
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
+		if i := bytes.Index(b, []byte("*"+m[1])); i >= 0 {
+			line = 1 + bytes.Count(b[:i], []byte("\n"))
+		}
+	}
+	return &Error{File: l.file, Line: line, Reason: "invalid YAML: " + reason}
+}
+
+var unknownAnchor = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
+
+// covered reports whether a decoding error was already reported at path or
+// at a value enclosing it.
+func (l *loader) covered(path string) bool {
+	for _, b := range l.bad {
+		if path == b || len(path) > len(b) && path[:len(b)] == b && (path[len(b)] == '.' || path[len(b)] == '[') {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *loader) at(n *yaml.Node) Position {
+	return Position{File: l.file, Line: n.Line, Column: n.Column}
+}
+
+// fail records a decoding problem at node n.
+func (l *loader) fail(n *yaml.Node, path, format string, args ...any) {
+	l.errs = append(l.errs, &Error{File: l.file, Line: max(n.Line, 1), Column: n.Column,
+		Path: path, Reason: fmt.Sprintf(format, args...)})
+	l.bad = append(l.bad, path)
+}
+
+// mark records the position of the value at path.
+func (l *loader) mark(n *yaml.Node, path string) { l.pos[path] = l.at(n) }
+
+// deref refuses aliases; it returns nil when n cannot be used.
+func (l *loader) deref(n *yaml.Node, path string) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		l.fail(n, path, "YAML aliases (*%s) are not supported in a declaration; write the value out", n.Value)
+		return nil
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// kind names what a node is, for "expected X, got Y" messages.
+func kind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!int", "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return n.Value
+		case "!!null":
+			return "nothing"
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "an alias"
+}
