@@ -1,0 +1,53 @@
+package retention
+
+import "time"
+
+// Observer receives the engine's metrics, e.g. to export them to
+// Prometheus. Its methods are called synchronously from the goroutine that
+// sweeps or triggers and must return quickly. They receive dataset and rule
+// IDs and counts, never keys, subjects or field values.
+//
+// Implementations should embed NopObserver, so that methods added to
+// Observer later have a default.
+type Observer interface {
+	// Processed reports n records processed by one batch of a rule.
+	Processed(dataset, rule string, action Action, n int)
+	// BatchFailed reports that a batch of a rule failed; it is retried at
+	// the next sweep.
+	BatchFailed(dataset, rule string)
+	// SweepDone reports a finished sweep.
+	SweepDone(s SweepStats)
+}
+
+// SweepStats summarises one sweep for an Observer.
+type SweepStats struct {
+	// Start is the engine time at which the sweep began.
+	Start time.Time
+	// Duration is how long the sweep took on the engine's clock.
+	Duration time.Duration
+	// Skipped is true when another replica held the sweep lease.
+	Skipped bool
+	// Processed is the number of records processed.
+	Processed int
+	// Failed is the number of rules whose processing failed.
+	Failed int
+	// Overdue is the number of records, not under a hold, whose deadline
+	// had passed when the sweep ended: zero in a healthy system.
+	Overdue int
+	// OK is true when the sweep ran (not skipped) and no rule failed;
+	// a metric "last successful sweep" is set from Start when OK.
+	OK bool
+}
+
+// NopObserver is an Observer that does nothing. Embed it in an Observer to
+// implement only the methods of interest.
+type NopObserver struct{}
+
+// Processed does nothing.
+func (NopObserver) Processed(string, string, Action, int) {}
+
+// BatchFailed does nothing.
+func (NopObserver) BatchFailed(string, string) {}
+
+// SweepDone does nothing.
+func (NopObserver) SweepDone(SweepStats) {}

@@ -1,0 +1,61 @@
+package retention
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/frist-go/frist/anonymize"
+)
+
+// Defaults used when an Options field is zero.
+const (
+	// DefaultBatchSize bounds the records one batch processes, so that a
+	// transaction stays short however much work a sweep finds.
+	DefaultBatchSize = 1000
+	// DefaultInterval is the assumed time between two sweeps.
+	DefaultInterval = time.Minute
+)
+
+// Options configure an Engine and Deadlines. A nil *Options, or a zero
+// field, means the default.
+type Options struct {
+	// Now returns the current time. The engine never reads the clock any
+	// other way. Default: time.Now.
+	Now func() time.Time
+	// Keys are the key rings that keyed operators of the declaration name
+	// ("pseudonym(key=bookings)").
+	Keys map[string]*anonymize.KeyRing
+	// AuditKey computes the keyed pseudonyms by which audit entries name
+	// the subjects they touch (Art. 5(1)(c), Art. 32(1)(a)). Required by
+	// New.
+	AuditKey *anonymize.KeyRing
+	// BatchSize bounds the records one batch processes. Default
+	// DefaultBatchSize.
+	BatchSize int
+	// Interval is the time between two sweeps of the scheduler. A rule
+	// without its own Lead may process a record two intervals before its
+	// deadline, so that a running sweeper is never late. Default
+	// DefaultInterval.
+	Interval time.Duration
+	// Logger receives the engine's log records: rule IDs, counts and
+	// durations, never keys, subjects or field values. Default: discard.
+	Logger *slog.Logger
+	// Observer receives metrics. Default: none.
+	Observer Observer
+	// Owner names this replica when it takes the sweep lease. Default: a
+	// random UUID.
+	Owner string
+}
+
+// interval returns the sweep interval, defaulted.
+func (o *Options) interval() time.Duration {
+	if o == nil || o.Interval <= 0 {
+		return DefaultInterval
+	}
+	return o.Interval
+}
+
+// defaultLead is how long before its deadline a rule without its own Lead
+// may process a record: two sweep intervals, so that the first sweep inside
+// the window is at least one interval before the deadline.
+func (o *Options) defaultLead() time.Duration { return 2 * o.interval() }
