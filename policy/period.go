@@ -90,26 +90,65 @@ func ParsePeriod(s string) (Period, error) {
 	return p, nil
 }
 
+// periodError explains why s is not a period and, where the intent is
+// clear, which form to write instead.
 func periodError(s string) error {
-	hint := ""
-	if f := strings.Fields(s); len(f) == 2 {
-		switch strings.TrimSuffix(strings.ToLower(f[1]), "s") {
-		case "hour", "stunde", "stunden":
-			hint = " (use " + f[0] + "h)"
-		case "day", "tag", "tage", "tagen":
-			hint = " (use " + f[0] + "d)"
-		case "week", "woche", "wochen":
-			hint = " (use " + f[0] + "w)"
-		case "month", "monat", "monate", "monaten":
-			hint = " (use " + f[0] + "mo)"
-		case "year", "jahr", "jahre", "jahren":
-			hint = " (use " + f[0] + "y)"
+	var hint string
+	text := strings.TrimSpace(s)
+	if f := strings.Fields(text); len(f) == 2 && isDigits(f[0]) {
+		switch unit := strings.ToLower(f[1]); {
+		case unit == "h" || unit == "d" || unit == "w" || unit == "mo" || unit == "y":
+			hint = " (use " + f[0] + unit + ")"
+		default:
+			switch strings.TrimSuffix(unit, "s") {
+			case "hour", "stunde", "stunden":
+				hint = " (use " + f[0] + "h)"
+			case "day", "tag", "tage", "tagen":
+				hint = " (use " + f[0] + "d)"
+			case "week", "woche", "wochen":
+				hint = " (use " + f[0] + "w)"
+			case "month", "monat", "monate", "monaten":
+				hint = " (use " + f[0] + "mo)"
+			case "year", "jahr", "jahre", "jahren":
+				hint = " (use " + f[0] + "y)"
+			}
+		}
+	}
+	if hint == "" && text != "" {
+		lower := strings.ToLower(text)
+		i := 0
+		for i < len(lower) && lower[i] >= '0' && lower[i] <= '9' {
+			i++
+		}
+		switch {
+		case i > 0 && lower[i:] == "m":
+			hint = " (use " + text[:i] + "mo for calendar months)"
+		case i > 0 && (lower[i:] == "min" || lower[i:] == "s"):
+			hint = " (retention periods are whole hours or calendar units: h, d, w, mo, y)"
+		case lower != text:
+			if _, err := ParsePeriod(lower); err == nil {
+				hint = " (use " + lower + ")"
+			}
+		}
+		if hint == "" && i > 0 && i < len(text) {
+			if n, err := strconv.Atoi(text[:i]); err != nil || n == 0 || n > maxPeriodN {
+				hint = fmt.Sprintf(" (the number must be between 1 and %d)", maxPeriodN)
+			}
 		}
 	}
 	if hint == "" {
 		hint = " (a positive number and a unit: 48h, 7d, 2w, 1mo, 6y, or \"6y from year end\")"
 	}
 	return fmt.Errorf("%q is not a duration%s", s, hint)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // MustParsePeriod is like ParsePeriod but panics on error. It is meant for
@@ -199,39 +238,42 @@ func addMonths(t time.Time, n int) time.Time {
 }
 
 // wall builds the instant at the wall-clock time of clock on the given date
-// in loc. If that wall time falls into a daylight-saving gap, it returns the
-// end of the gap; if it is ambiguous (the repeated hour), it returns the
-// later instant. Both choices make deadlines late rather than early.
+// in loc. If that wall time falls into a gap (the hour skipped when daylight
+// saving begins, or a day a zone skipped), it returns the end of the gap,
+// the first instant that exists; if it is ambiguous (the hour repeated when
+// the clock is set back), it returns the later instant. Both choices make
+// deadlines late rather than early.
 func wall(loc *time.Location, y int, m time.Month, d int, clock time.Time) time.Time {
 	hh, mm, ss := clock.Clock()
 	ns := clock.Nanosecond()
 	r := time.Date(y, m, d, hh, mm, ss, ns, loc)
-	ry, rm, rd := r.Date()
-	rh, rmin, rs := r.Clock()
-	want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	if ry == want.Year() && rm == want.Month() && rd == want.Day() && rh == hh && rmin == mm && rs == ss {
-		// The wall time exists; prefer the later of two instants in the
-		// repeated hour when the clock was set back.
-		if later := r.Add(time.Hour); sameWall(later, r) {
-			return later
+	target := time.Date(y, m, d, hh, mm, ss, ns, time.UTC) // the wall time as if UTC
+	got := asUTCWall(r)
+	start, end := r.ZoneBounds()
+	switch {
+	case got.Equal(target):
+		// The wall time exists. If the zone in effect ends with the clock
+		// set back, the same wall time may come again: take the later one.
+		if !end.IsZero() {
+			_, before := r.Zone()
+			_, after := end.Zone()
+			if after < before {
+				if later := r.Add(time.Duration(before-after) * time.Second); sameWall(later, r) {
+					return later
+				}
+			}
 		}
 		return r
+	case got.After(target) && !start.IsZero():
+		// A gap, and time.Date moved forward past it: the gap ends where
+		// the zone in effect at r begins.
+		return start
+	case got.Before(target) && !end.IsZero():
+		// A gap, and time.Date moved backward: the gap ends where the zone
+		// in effect at r ends.
+		return end
 	}
-	// The wall time does not exist (a gap): Go normalised it to some
-	// instant; the end of the gap is the first instant whose wall time is
-	// later than the requested one.
-	lo := r.Add(-3 * time.Hour)
-	hi := r.Add(3 * time.Hour)
-	target := time.Date(y, m, d, hh, mm, ss, ns, time.UTC) // wall time as if UTC
-	for hi.Sub(lo) > time.Nanosecond {
-		mid := lo.Add(hi.Sub(lo) / 2)
-		if asUTCWall(mid).Before(target) {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return hi
+	return r
 }
 
 // sameWall reports whether a and b show the same wall-clock time and date in
