@@ -243,3 +243,16 @@ func (tm timing) bounds(now time.Time, withLead bool) []store.Bound {
 	}
 	return out
 }
+
+// latest returns when a record whose trigger column holds t is processed at
+// the latest: its deadline, or the end of its statutory minimum when that
+// counts from the same column and ends later.
+func (tm timing) latest(t time.Time) time.Time {
+	d := tm.due(t)
+	if tm.keepFrom != "" && tm.keepFrom == tm.from {
+		if k := tm.keepUntil(t); k.After(d) {
+			return k
+		}
+	}
+	return d
+}

@@ -59,3 +59,11 @@ func (o *Options) interval() time.Duration {
 // may process a record: two sweep intervals, so that the first sweep inside
 // the window is at least one interval before the deadline.
 func (o *Options) defaultLead() time.Duration { return 2 * o.interval() }
+
+// keys returns the operator key rings, nil when there are none.
+func (o *Options) keys() map[string]*anonymize.KeyRing {
+	if o == nil {
+		return nil
+	}
+	return o.Keys
+}

@@ -1,0 +1,143 @@
+package retention
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// leaseName is the store lease that lets one replica sweep at a time.
+const leaseName = "frist.retention.sweep"
+
+// Engine enforces the retention rules of one declaration against one store:
+// Sweep processes what is due, Plan shows what would be, Trigger runs the
+// rules of an event now, and holds exclude records from all of them
+// (Art. 5(1)(e), Art. 17, Art. 18).
+//
+// An Engine is safe for concurrent use. Several engines on several
+// replicas may share one store: a store lease lets one of them sweep at a
+// time, and the store processes each record once.
+type Engine struct {
+	decl       *policy.Declaration
+	st         store.Driver
+	now        func() time.Time
+	auditKey   *anonymize.KeyRing
+	batch      int
+	interval   time.Duration
+	log        *slog.Logger
+	obs        Observer
+	owner      string
+	policyHash string
+	rules      []*rule
+}
+
+// New returns an Engine for decl on st. It refuses a declaration that has
+// not been validated (ErrNotValidated) and options without an AuditKey
+// (ErrNoAuditKey), and it compiles every rule up front: a rule whose
+// operator cannot be built with opts.Keys, or that the engine could not
+// enforce exactly once, is reported as a *RuleError and the engine does
+// not start (DESIGN principle 9). All problems are returned at once.
+func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, error) {
+	if !decl.Validated() {
+		return nil, ErrNotValidated
+	}
+	if st == nil {
+		return nil, errors.New("retention: the store is nil")
+	}
+	if opts == nil || opts.AuditKey == nil {
+		return nil, ErrNoAuditKey
+	}
+	if opts.BatchSize < 0 {
+		return nil, fmt.Errorf("retention: Options.BatchSize %d is negative", opts.BatchSize)
+	}
+	e := &Engine{
+		decl:       decl,
+		st:         st,
+		now:        opts.Now,
+		auditKey:   opts.AuditKey,
+		batch:      opts.BatchSize,
+		interval:   opts.interval(),
+		log:        opts.Logger,
+		obs:        opts.Observer,
+		owner:      opts.Owner,
+		policyHash: decl.Hash(),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.batch == 0 {
+		e.batch = DefaultBatchSize
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.obs == nil {
+		e.obs = NopObserver{}
+	}
+	if e.owner == "" {
+		e.owner = uuid.NewString()
+	}
+	var errs []error
+	for i := range decl.Datasets {
+		ds := &decl.Datasets[i]
+		markerRule := ""
+		for j := range ds.Rules {
+			ru, err := compile(decl, ds, &ds.Rules[j], opts)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if ru.marker != "" && ru.on == "" {
+				// One marker column can tell only one time rule's processed
+				// records from due ones; a second would never select a
+				// record the first has marked.
+				if markerRule != "" {
+					errs = append(errs, &RuleError{Dataset: ds.ID, Rule: ru.id, Reason: fmt.Sprintf(
+						"rule %s already uses the marker column %q; a dataset's marker serves one time rule with operators that keep a value", markerRule, ds.Marker)})
+					continue
+				}
+				markerRule = ru.id
+			}
+			e.rules = append(e.rules, ru)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
+}
+
+// Now returns the engine's current time, from Options.Now.
+func (e *Engine) Now() time.Time { return e.now() }
+
+// Declaration returns the declaration the engine enforces. It must not be
+// modified.
+func (e *Engine) Declaration() *policy.Declaration { return e.decl }
+
+// leaseTTL is how long a sweep holds the lease without renewing it: a few
+// intervals, renewed before every batch.
+func (e *Engine) leaseTTL() time.Duration {
+	ttl := 3 * e.interval
+	if ttl < time.Minute {
+		ttl = time.Minute
+	}
+	return ttl
+}
+
+// rulesOf returns the compiled rules of the dataset with id.
+func (e *Engine) rulesOf(id string) []*rule {
+	var out []*rule
+	for _, ru := range e.rules {
+		if ru.ds.ID == id {
+			out = append(out, ru)
+		}
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package retention
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Event is something that happened to a record or a subject and that rules
+// with on: react to immediately (DESIGN principle 5).
+//
+// An event names either one record, by Dataset and Key (an appointment was
+// cancelled), or a subject's records, by Subject and optionally Dataset and
+// Purpose (consent for a purpose was withdrawn: every dataset serving the
+// purpose that has a subject column is affected).
+type Event struct {
+	// Kind is the event, e.g. policy.EventCancelled.
+	Kind policy.Event
+	// Dataset restricts the event to one dataset; required with Key.
+	Dataset string
+	// Key names one record of Dataset.
+	Key string
+	// Subject names the data subject whose records are affected.
+	Subject string
+	// Purpose restricts a subject's event to the datasets serving this
+	// purpose; required for policy.EventConsentWithdrawn, since consent is
+	// withdrawn for a purpose (Art. 7(3)).
+	Purpose string
+	// At is when the event happened, the deadline of the rules it
+	// triggers; zero means now. It may not lie in the future.
+	At time.Time
+}
+
+// target is a rule an event triggers and the records it restricts to.
+type target struct {
+	ru  *rule
+	sel store.Selection
+}
+
+// Trigger runs the rules of the declaration that react to ev, now and
+// synchronously: "Bei einer Terminstornierung oder einem Widerruf werden die
+// verarbeiteten personenbezogenen Daten sofort gelöscht." A consent
+// withdrawal affects every record of the subject in every dataset serving
+// the purpose (Art. 7(3), Art. 17(1)(b)).
+//
+// Holds and keep_at_least are honoured: records under a hold are counted in
+// RuleReport.Held, records whose statutory minimum has not ended in
+// RuleReport.Kept, and neither is touched. When the event names one record
+// by key and that record was left alone because of a hold, Trigger returns
+// the report and an error wrapping ErrHeld. Triggering again is harmless:
+// processed records are not processed twice.
+//
+// Trigger returns ErrInvalidEvent for an event that names no record or
+// subject (or a key without its dataset, or a withdrawal without its
+// purpose), ErrUnknownDataset for an undeclared dataset, and ErrNoRule when
+// no rule reacts to the event where it happened. A failing batch is reported
+// on its rule and returned as Report.Err().
+func (e *Engine) Trigger(ctx context.Context, ev Event) (*Report, error) {
+	now := e.now()
+	if ev.At.IsZero() {
+		ev.At = now
+	}
+	targets, err := e.targets(ev, now)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Start: now}
+	for _, tg := range targets {
+		rr, err := e.triggerRule(ctx, ev, tg, now)
+		rep.Rules = append(rep.Rules, rr)
+		if err != nil {
+			rep.Duration = e.now().Sub(now)
+			return rep, err
+		}
+	}
+	rep.Duration = e.now().Sub(now)
+	e.log.InfoContext(ctx, "retention: event triggered", "event", string(ev.Kind),
+		"rules", len(rep.Rules), "processed", rep.Processed(), "held", rep.Held())
+	if err := rep.Err(); err != nil {
+		return rep, err
+	}
+	if ev.Key != "" && rep.Processed() == 0 && rep.Held() > 0 {
+		return rep, fmt.Errorf("%w: event %s on dataset %s", ErrHeld, ev.Kind, ev.Dataset)
+	}
+	return rep, nil
+}
+
+// targets resolves an event to the rules it triggers and their selections.
+func (e *Engine) targets(ev Event, now time.Time) ([]target, error) {
+	invalid := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrInvalidEvent, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case ev.Kind == "":
+		return nil, invalid("the event has no kind")
+	case ev.At.After(now):
+		return nil, invalid("event %s lies in the future (at %s, now %s)", ev.Kind, ev.At.Format(time.RFC3339), now.Format(time.RFC3339))
+	case ev.Key != "" && ev.Dataset == "":
+		return nil, invalid("event %s names a key but no dataset", ev.Kind)
+	case ev.Key == "" && ev.Subject == "":
+		return nil, invalid("event %s names neither a record (dataset and key) nor a subject", ev.Kind)
+	case ev.Key == "" && ev.Kind == policy.EventConsentWithdrawn && ev.Purpose == "":
+		return nil, invalid("a consent withdrawal names the purpose it withdraws consent for (Art. 7(3))")
+	case ev.Purpose != "" && e.decl.Purpose(ev.Purpose) == nil:
+		return nil, invalid("event %s names purpose %q, which the declaration does not declare", ev.Kind, ev.Purpose)
+	}
+	var datasets []*policy.Dataset
+	if ev.Dataset != "" {
+		ds := e.decl.Dataset(ev.Dataset)
+		if ds == nil {
+			return nil, fmt.Errorf("%w: %q", ErrUnknownDataset, ev.Dataset)
+		}
+		if ev.Subject != "" && ds.Subject == "" {
+			return nil, invalid("event %s names a subject, but dataset %s has no subject column", ev.Kind, ds.ID)
+		}
+		datasets = append(datasets, ds)
+	} else {
+		for i := range e.decl.Datasets {
+			if ds := &e.decl.Datasets[i]; ds.Subject != "" {
+				datasets = append(datasets, ds)
+			}
+		}
+	}
+	var out []target
+	for _, ds := range datasets {
+		if ev.Purpose != "" && !slices.Contains(ds.Purposes, ev.Purpose) {
+			continue
+		}
+		for _, ru := range e.rulesOf(ds.ID) {
+			if ru.on != ev.Kind {
+				continue
+			}
+			sel := ru.selection(now, nil)
+			sel.Subject = ev.Subject
+			if ev.Key != "" {
+				sel.Keys = []string{ev.Key}
+			}
+			out = append(out, target{ru: ru, sel: sel})
+		}
+	}
+	if len(out) == 0 {
+		where := "any dataset with a subject column"
+		if ev.Dataset != "" {
+			where = "dataset " + ev.Dataset
+		}
+		if ev.Purpose != "" {
+			where += " serving purpose " + ev.Purpose
+		}
+		return nil, fmt.Errorf("%w: no rule with on: %s in %s", ErrNoRule, ev.Kind, where)
+	}
+	return out, nil
+}
+
+// triggerRule processes the records of one target, leaving held records
+// and records whose statutory minimum has not ended alone.
+func (e *Engine) triggerRule(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
+	ru := tg.ru
+	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}
+	all, _, err := e.st.Count(ctx, tg.sel)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting the event's records", err)
+	}
+	sel := tg.sel
+	sel.Bounds = ru.timing.bounds(now, true) // only keep_at_least: an event rule has no period
+	free, held, err := e.st.Count(ctx, sel)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting the event's records", err)
+	}
+	rr.Held = held
+	rr.Kept = max(all-free, 0)
+	if free == 0 {
+		return rr, ctx.Err()
+	}
+	return e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), false)
+}
