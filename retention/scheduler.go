@@ -1,0 +1,374 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// DefaultSchedule is the cron spec a Scheduler uses when none is given:
+// every minute, so that with the engine's default lead of two intervals
+// every record is processed before its deadline.
+const DefaultSchedule = "* * * * *"
+
+// DefaultSweepTimeout bounds one sweep when SchedulerOptions.Timeout is
+// zero. A sweep that runs longer is cancelled; the records it did not reach
+// stay due and the next sweep takes them.
+const DefaultSweepTimeout = 10 * time.Minute
+
+// Scheduler errors, for errors.Is.
+var (
+	// ErrInvalidSchedule is returned by NewScheduler for a cron spec that
+	// does not parse or never fires.
+	ErrInvalidSchedule = errors.New("retention: invalid schedule")
+	// ErrSchedulerRunning is returned by Start when the scheduler is
+	// already started, or when sweeps of an earlier run are still
+	// finishing after a Stop that gave up waiting.
+	ErrSchedulerRunning = errors.New("retention: scheduler already running")
+	// ErrSweepPanicked is passed to SchedulerOptions.OnSweep when a sweep
+	// panicked. The panic itself is recovered and logged with its stack.
+	ErrSweepPanicked = errors.New("retention: sweep panicked")
+)
+
+// SchedulerOptions configure a Scheduler. A nil *SchedulerOptions and zero
+// fields mean the defaults.
+type SchedulerOptions struct {
+	// Spec is a cron spec in the standard five-field form ("*/5 * * * *")
+	// or a descriptor ("@every 1m", "@hourly"). Default DefaultSchedule.
+	//
+	// A "CRON_TZ=Zone" prefix overrides Location for this spec. Prefer a
+	// fixed interval or UTC: robfig/cron skips activations that fall into
+	// the hour a daylight-saving change skips (see Scheduler).
+	Spec string
+	// Location is the time zone the spec is interpreted in. Default: the
+	// declaration's zone (policy.Declaration.Location), which is UTC unless
+	// the controller names one.
+	Location *time.Location
+	// Timeout bounds each sweep. Default DefaultSweepTimeout; it must not
+	// be negative.
+	Timeout time.Duration
+	// Logger receives the scheduler's log: failed and skipped sweeps and
+	// recovered panics with their stacks. Default slog.Default().
+	Logger *slog.Logger
+	// OnSweep, when set, is called after every sweep the scheduler starts
+	// with the sweep's report and error (ErrSweepPanicked for a panic).
+	// It runs on the sweep's goroutine; sweeps never overlap, so OnSweep
+	// is never called concurrently with itself by one Scheduler.
+	OnSweep func(*Report, error)
+}
+
+// A Scheduler runs Engine.Sweep on a cron schedule (github.com/robfig/cron/v3)
+// so that every record is processed within its window, as Art. 5(1)(e)
+// (storage limitation) and the declared periods demand.
+//
+// A Scheduler is configured defensively against cron's known pitfalls:
+//
+//   - Panics. cron runs jobs without recovering panics unless asked, and
+//     cron.SkipIfStillRunning loses its token when a job panics through it,
+//     which would silently skip every later run. The Scheduler always
+//     installs cron.SkipIfStillRunning outside cron.Recover, so a panicking
+//     sweep is recovered (and logged with its stack through Logger), and
+//     the next tick sweeps again.
+//   - Overlap. cron starts a job on every tick even if the previous run has
+//     not finished. The Scheduler skips a tick while a sweep is running
+//     (cron.SkipIfStillRunning), and logs the skip; no two sweeps of one
+//     Scheduler ever run at once.
+//   - Missed runs. cron does not catch up activations missed while the
+//     process was down, or skipped because a sweep was still running. This
+//     is harmless for frist: a sweep is cutoff-based and processes every
+//     record whose window has opened, however long ago, so the first sweep
+//     after Start (which runs immediately, not at the first tick) catches up
+//     all downtime.
+//   - Daylight saving. For a spec such as "30 2 * * *" interpreted in a zone
+//     with daylight saving, cron skips the activation on the day the clock
+//     jumps from 02:00 to 03:00, and may run it twice when the clock goes
+//     back. The default spec runs every minute and is unaffected; a daily
+//     spec should be interpreted in UTC (Location: time.UTC) or avoid the
+//     hours 02:00–03:00. Either way the next sweep catches up.
+//   - Time. cron reads time.Now and its own timers and offers no clock to
+//     inject. The Scheduler therefore only decides when to sweep; what is
+//     due is decided by the engine's injected clock. Tests drive both with
+//     testing/synctest, whose fake clock cron's timers follow.
+//   - Context. cron's Job.Run takes no context and returns no error. The
+//     Scheduler derives each sweep's context from the context given to
+//     Start, bounded by Timeout and cancelled by Stop, and hands the
+//     sweep's report and error to OnSweep.
+//
+// A Scheduler is safe for concurrent use. Several replicas of an
+// application may each run one; the engine's store lease makes sure that
+// only one of them sweeps at a time.
+type Scheduler struct {
+	sweep    func(context.Context) (*Report, error)
+	schedule cron.Schedule
+	spec     string
+	loc      *time.Location
+	timeout  time.Duration
+	log      *slog.Logger
+	onSweep  func(*Report, error)
+
+	mu  sync.Mutex
+	cur *schedulerRun // the running run, nil when stopped
+	// last is the most recent run, kept until its sweeps have finished.
+	last *schedulerRun
+}
+
+// schedulerRun is the state of one Start–Stop cycle.
+type schedulerRun struct {
+	cron   *cron.Cron
+	cancel context.CancelFunc
+	// unwatch stops the watcher that stops cron when Start's context ends.
+	unwatch func() bool
+	// first tracks the first sweep, which runs outside cron.
+	first sync.WaitGroup
+	// finished is closed when cron has stopped and every sweep of the run
+	// has returned.
+	finished chan struct{}
+	stopOnce sync.Once
+}
+
+// NewScheduler returns a Scheduler that sweeps eng on the schedule in opts.
+// It validates the spec and returns an error wrapping ErrInvalidSchedule
+// that names the spec when it does not parse or never fires. The scheduler
+// does nothing until Start.
+func NewScheduler(eng *Engine, opts *SchedulerOptions) (*Scheduler, error) {
+	if eng == nil {
+		return nil, errors.New("retention: NewScheduler: engine is nil")
+	}
+	s, err := newScheduler(eng.Sweep, eng.Now(), eng.Declaration().Location(), opts)
+	if err != nil {
+		return nil, err
+	}
+	if gap := s.maxGap(eng.Now()); gap > eng.interval {
+		return nil, fmt.Errorf("%w %q: it leaves up to %v between sweeps, but the engine assumes %v (Options.Interval) and processes records only two intervals before their deadlines; set Options.Interval to at least %v or records will be processed late",
+			ErrInvalidSchedule, s.spec, gap, eng.interval, gap)
+	}
+	return s, nil
+}
+
+// Interval returns the time between two sweeps that the engine assumes
+// (Options.Interval): a rule without its own lead may process a record two
+// intervals before its deadline. NewScheduler refuses a schedule with
+// longer gaps.
+func (e *Engine) Interval() time.Duration { return e.interval }
+
+// newScheduler builds a Scheduler around a sweep function; now is the
+// reference time for validating the spec and loc the default zone.
+func newScheduler(sweep func(context.Context) (*Report, error), now time.Time, loc *time.Location, opts *SchedulerOptions) (*Scheduler, error) {
+	var o SchedulerOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Spec == "" {
+		o.Spec = DefaultSchedule
+	}
+	if o.Location == nil {
+		o.Location = loc
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	switch {
+	case o.Timeout < 0:
+		return nil, fmt.Errorf("retention: scheduler timeout %v is negative", o.Timeout)
+	case o.Timeout == 0:
+		o.Timeout = DefaultSweepTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	sched, err := parseSchedule(o.Spec)
+	if err != nil {
+		return nil, err
+	}
+	if next := sched.Next(now.In(o.Location)); next.IsZero() {
+		return nil, fmt.Errorf("%w %q: it never fires", ErrInvalidSchedule, o.Spec)
+	}
+	return &Scheduler{
+		sweep:    sweep,
+		schedule: sched,
+		spec:     o.Spec,
+		loc:      o.Location,
+		timeout:  o.Timeout,
+		log:      o.Logger,
+		onSweep:  o.OnSweep,
+	}, nil
+}
+
+// parseSchedule parses a standard cron spec or descriptor. robfig/cron
+// panics on some malformed specs ("CRON_TZ=Europe/Berlin" without a
+// schedule); parseSchedule turns that into an error too.
+func parseSchedule(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("%w %q: malformed", ErrInvalidSchedule, spec)
+		}
+	}()
+	s, err = cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", ErrInvalidSchedule, spec, err)
+	}
+	return s, nil
+}
+
+// maxGap returns the longest time between two activations of the
+// schedule among the next few hundred after now: enough to see every gap
+// of a daily or weekly pattern, and exact for "@every".
+func (s *Scheduler) maxGap(now time.Time) time.Duration {
+	var gap time.Duration
+	prev := s.schedule.Next(now.In(s.loc))
+	for range 400 {
+		next := s.schedule.Next(prev)
+		if next.IsZero() {
+			break
+		}
+		gap = max(gap, next.Sub(prev))
+		prev = next
+	}
+	return gap
+}
+
+// Spec returns the cron spec the scheduler runs on.
+func (s *Scheduler) Spec() string { return s.spec }
+
+// Location returns the time zone the spec is interpreted in.
+func (s *Scheduler) Location() *time.Location { return s.loc }
+
+// Start starts the scheduler: it runs a first sweep at once (in the
+// background), which catches up everything that became due while the
+// application was down, and then one sweep at every activation of the
+// spec. Each sweep's context derives from ctx; when ctx ends, running
+// sweeps are cancelled and no further sweep starts. Start returns
+// ErrSchedulerRunning when the scheduler is already started. Call Stop to
+// release it; a stopped Scheduler may be started again.
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur != nil {
+		return ErrSchedulerRunning
+	}
+	if s.last != nil {
+		select {
+		case <-s.last.finished:
+		default:
+			return fmt.Errorf("%w: sweeps of the previous run have not finished", ErrSchedulerRunning)
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	cl := cronLogger{s.log}
+	r := &schedulerRun{
+		cron: cron.New(
+			cron.WithLocation(s.loc),
+			cron.WithLogger(cl),
+		),
+		cancel:   cancel,
+		finished: make(chan struct{}),
+	}
+	// SkipIfStillRunning must be the outer wrapper: a panic passing through
+	// it would keep its token and skip every later run.
+	job := cron.NewChain(cron.SkipIfStillRunning(cl), cron.Recover(cl)).
+		Then(cron.FuncJob(func() { s.runSweep(runCtx) }))
+	r.cron.Schedule(s.schedule, job)
+	r.first.Add(1)
+	go func() {
+		defer r.first.Done()
+		job.Run()
+	}()
+	r.cron.Start()
+	r.unwatch = context.AfterFunc(runCtx, func() { r.cron.Stop() })
+	s.cur, s.last = r, r
+	s.log.Info("retention: scheduler started", "spec", s.spec, "location", s.loc.String())
+	return nil
+}
+
+// Stop stops the scheduler: no further sweep starts, the running sweep's
+// context is cancelled, and Stop waits until it has returned or ctx ends,
+// whichever comes first; in the latter case it returns ctx's error (the
+// sweep still finishes in the background, and Start refuses to run again
+// until it has). Stopping a scheduler that is not running does nothing.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	r := s.cur
+	s.cur = nil
+	s.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	r.stopOnce.Do(func() {
+		r.unwatch()
+		cronDone := r.cron.Stop()
+		r.cancel()
+		go func() {
+			<-cronDone.Done()
+			r.first.Wait()
+			close(r.finished)
+		}()
+	})
+	select {
+	case <-r.finished:
+		s.log.Info("retention: scheduler stopped")
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("retention: stopping scheduler: %w", ctx.Err())
+	}
+}
+
+// runSweep runs one sweep with a context derived from ctx and reports it.
+// A panic is reported to OnSweep as ErrSweepPanicked and re-raised for
+// cron.Recover to log with its stack.
+func (s *Scheduler) runSweep(ctx context.Context) {
+	if ctx.Err() != nil {
+		return // stopped between the tick and now
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		r := recover()
+		s.report(nil, fmt.Errorf("%w: %v", ErrSweepPanicked, r))
+		panic(r)
+	}()
+	rep, err := s.sweep(ctx)
+	done = true
+	s.report(rep, err)
+}
+
+// report logs a sweep's outcome and passes it to OnSweep.
+func (s *Scheduler) report(rep *Report, err error) {
+	if err != nil && !errors.Is(err, ErrSweepPanicked) {
+		s.log.Error("retention: sweep failed", "error", err)
+	}
+	if s.onSweep != nil {
+		s.onSweep(rep, err)
+	}
+}
+
+// cronLogger adapts robfig/cron's logger interface to log/slog. cron's
+// routine messages (wake, run, schedule) go to Debug; a skipped run, which
+// means a sweep took longer than the interval, to Warn; errors (recovered
+// panics with their stacks) to Error.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, keysAndValues ...any) {
+	if msg == "skip" {
+		c.l.Warn("retention: sweep skipped, the previous sweep is still running")
+		return
+	}
+	c.l.Debug("cron: "+msg, keysAndValues...)
+}
+
+func (c cronLogger) Error(err error, msg string, keysAndValues ...any) {
+	if msg == "panic" {
+		msg = "retention: sweep panicked"
+	} else {
+		msg = "cron: " + msg
+	}
+	c.l.Error(msg, append([]any{"error", err}, keysAndValues...)...)
+}
