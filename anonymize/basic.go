@@ -103,5 +103,14 @@ func builtinDefinitions() []Definition {
 			},
 		},
 		ipMaskDefinition,
+		maskEmailDefinition,
+		maskPhoneDefinition,
+		initialsDefinition,
+		scrubDefinition,
+		truncateTimeDefinition,
+		birthYearDefinition,
+		ageBandDefinition,
+		postalCodeDefinition,
+		userAgentDefinition,
 	}
 }
