@@ -1,0 +1,250 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/frist-go/frist/policy"
+)
+
+const checkUsage = `Usage: frist check [--format text|json] FILE...
+
+Validates each privacy declaration and runs the compliance linter on it.
+A finding prints as
+
+  FILE:LINE:COL: ID SEVERITY: MESSAGE (ARTICLE)
+    hint: HOW TO FIX
+
+A finding the declaration acknowledges (an entry under acknowledged: with
+finding, optional path and reason) is still printed, with the reason, but
+does not fail the check.
+
+Exit status: 0 when no unacknowledged finding has error severity, 1 when one
+has, 2 when a file cannot be read or is not a valid declaration, or the
+command line is wrong.
+
+Flags:
+%s
+Examples:
+  frist check examples/policies/*.yaml
+  frist check --format json policy.yaml
+`
+
+// fileResult is what check reports for one file.
+type fileResult struct {
+	File     string           `json:"file"`
+	Valid    bool             `json:"valid"`
+	Errors   []*policy.Error  `json:"errors,omitempty"`
+	Findings []policy.Finding `json:"findings"`
+	decl     *policy.Declaration
+}
+
+// summary counts the findings of a run.
+type summary struct {
+	Files        int `json:"files"`
+	Invalid      int `json:"invalid"`
+	Errors       int `json:"errors"`
+	Warnings     int `json:"warnings"`
+	Infos        int `json:"infos"`
+	Acknowledged int `json:"acknowledged"`
+	Exit         int `json:"exit"`
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "text", "output format: text or json")
+	files, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, checkUsage, flagDefaults(fs))
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "frist check: %v\nRun \"frist check --help\" for usage.\n", err)
+		return exitInvalid
+	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "frist check: --format %q is not supported; use --format text or --format json\n", *format)
+		return exitInvalid
+	}
+	if len(files) == 0 {
+		fmt.Fprintf(stderr, "frist check: no declaration given; name one or more YAML files, e.g. frist check examples/policies/*.yaml\n")
+		return exitInvalid
+	}
+
+	results := make([]fileResult, 0, len(files))
+	var sum summary
+	for _, file := range files {
+		r := checkFile(file)
+		results = append(results, r)
+		sum.Files++
+		if !r.Valid {
+			sum.Invalid++
+			reportInvalid(stderr, file, r.Errors)
+			continue
+		}
+		for _, f := range r.Findings {
+			switch {
+			case f.Acknowledged != nil:
+				sum.Acknowledged++
+			case f.Severity == policy.SeverityError:
+				sum.Errors++
+			case f.Severity == policy.SeverityWarning:
+				sum.Warnings++
+			default:
+				sum.Infos++
+			}
+		}
+	}
+	switch {
+	case sum.Invalid > 0:
+		sum.Exit = exitInvalid
+	case sum.Errors > 0:
+		sum.Exit = exitFindings
+	default:
+		sum.Exit = exitOK
+	}
+
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Files   []fileResult `json:"files"`
+			Summary summary      `json:"summary"`
+		}{results, sum}); err != nil {
+			fmt.Fprintf(stderr, "frist check: writing output: %v\n", err)
+			return exitInvalid
+		}
+		return sum.Exit
+	}
+	for _, r := range results {
+		for _, f := range r.Findings {
+			writeFinding(stdout, r.File, f)
+		}
+	}
+	fmt.Fprintln(stdout, sum.text())
+	return sum.Exit
+}
+
+// checkFile loads, validates and lints one file.
+func checkFile(file string) fileResult {
+	r := fileResult{File: file, Findings: []policy.Finding{}}
+	d, err := policy.LoadFile(file)
+	if err != nil {
+		var list policy.ErrorList
+		var one *policy.Error
+		switch {
+		case errors.As(err, &list):
+			r.Errors = list
+		case errors.As(err, &one):
+			r.Errors = []*policy.Error{one}
+		default:
+			r.Errors = []*policy.Error{{File: file, Reason: err.Error()}}
+		}
+		return r
+	}
+	r.Valid, r.decl = true, d
+	if fs := policy.Lint(d); fs != nil {
+		r.Findings = fs
+	}
+	return r
+}
+
+// reportInvalid tells on stderr why a file was not checked and what to do.
+func reportInvalid(stderr io.Writer, file string, errs []*policy.Error) {
+	if len(errs) == 1 && errs[0].Line == 0 && errs[0].Path == "" && !errors.Is(errs[0], policy.ErrInvalid) {
+		fmt.Fprintf(stderr, "frist check: cannot read %s: %s; check the path and permissions\n", file, errs[0].Reason)
+		return
+	}
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e.Error())
+	}
+	n := "1 problem"
+	if len(errs) != 1 {
+		n = strconv.Itoa(len(errs)) + " problems"
+	}
+	fmt.Fprintf(stderr, "frist check: %s is not a valid declaration (%s); fix them and run again\n", file, n)
+}
+
+// writeFinding prints one finding in the text format.
+func writeFinding(w io.Writer, file string, f policy.Finding) {
+	loc := file
+	if f.Position.File != "" {
+		loc = f.Position.File
+	}
+	if f.Position.Line > 0 {
+		loc += ":" + strconv.Itoa(f.Position.Line)
+		if f.Position.Column > 0 {
+			loc += ":" + strconv.Itoa(f.Position.Column)
+		}
+	}
+	fmt.Fprintf(w, "%s: %s %s: %s (%s)\n", loc, f.ID, f.Severity, f.Message, f.Article)
+	if f.Hint != "" {
+		fmt.Fprintf(w, "  hint: %s\n", f.Hint)
+	}
+	if a := f.Acknowledged; a != nil {
+		by := ""
+		if a.By != "" {
+			by = " (" + a.By + ")"
+		}
+		fmt.Fprintf(w, "  acknowledged%s: %s\n", by, a.Reason)
+	}
+}
+
+func (s summary) text() string {
+	parts := []string{
+		plural(s.Errors, "error"),
+		plural(s.Warnings, "warning"),
+		plural(s.Infos, "info"),
+		plural(s.Acknowledged, "acknowledged finding"),
+	}
+	out := "checked " + plural(s.Files, "file") + ": " + strings.Join(parts, ", ")
+	if s.Invalid > 0 {
+		out += "; " + plural(s.Invalid, "file") + " not valid"
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// parseInterleaved parses flags that may appear before, between or after
+// the file arguments ("frist check a.yaml --format json"); everything after
+// "--" is a file.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, rest = args[:i], args[i+1:]
+	}
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return append(files, rest...), nil
+}
+
+// flagDefaults returns the flag listing of fs as PrintDefaults writes it.
+func flagDefaults(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	return b.String()
+}
