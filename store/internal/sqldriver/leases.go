@@ -1,0 +1,55 @@
+package sqldriver
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AcquireLease implements store.Leases.AcquireLease with one upsert: the
+// row is inserted when absent and taken over only when it is owner's or has
+// expired at now, so two replicas racing for a free lease cannot both win.
+//
+// A lease row (rather than a session advisory lock) is used because a sweep
+// spans many transactions and may outlive one connection; a row with an
+// expiry survives connection pools such as PgBouncer in transaction mode,
+// and a crashed replica's lease simply expires.
+func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	if err := s.usable(); err != nil {
+		return false, err
+	}
+	if name == "" || owner == "" {
+		return false, s.errorf("acquire lease: name and owner must not be empty")
+	}
+	if ttl <= 0 {
+		return false, s.errorf("acquire lease %q: ttl %v is not positive", name, ttl)
+	}
+	bd := &builder{d: s.d}
+	lt := s.own("frist_leases")
+	stmt := fmt.Sprintf(`INSERT INTO %s AS l (name, owner, expires_at) VALUES (%s, %s, %s)
+ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+WHERE l.owner = excluded.owner OR l.expires_at <= %s`,
+		lt, bd.arg(name), bd.arg(owner), bd.arg(s.d.TimeArg(now.Add(ttl))), bd.arg(s.d.TimeArg(now)))
+	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return false, s.errorf("acquire lease %q: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, s.errorf("acquire lease %q: %w", name, err)
+	}
+	return n == 1, nil
+}
+
+// ReleaseLease implements store.Leases.ReleaseLease.
+func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("DELETE FROM %s WHERE name = %s AND owner = %s", s.own("frist_leases"), bd.arg(name), bd.arg(owner))
+	if _, err := s.db.ExecContext(ctx, stmt, bd.args...); err != nil {
+		return s.errorf("release lease %q: %w", name, err)
+	}
+	return nil
+}

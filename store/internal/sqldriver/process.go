@@ -1,0 +1,355 @@
+package sqldriver
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Process implements store.Driver.Process. Deletes and nulling run as one
+// set-based statement over a claimed sub-select; Go transforms read the
+// claimed batch, call Apply and update each record by key. The audit entry
+// is sealed to the head read under the transaction's lock and stored before
+// the commit, so a batch and its entry are atomic.
+func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	q, err := s.check(b.Selection)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
+	if err := s.checkAction(q.t, b); err != nil {
+		return store.BatchResult{}, err
+	}
+	tx, err := s.d.Begin(ctx, s.db)
+	if err != nil {
+		return store.BatchResult{}, s.errorf("begin batch on dataset %q: %w", q.t.id, err)
+	}
+	var processed []store.Record
+	if len(b.Transform) > 0 {
+		processed, err = s.transform(ctx, tx, q, b)
+	} else {
+		processed, err = s.setBased(ctx, tx, q, b)
+	}
+	if err != nil {
+		return store.BatchResult{}, rollback(tx, err)
+	}
+	if len(processed) == 0 {
+		return store.BatchResult{}, rollback(tx, nil)
+	}
+	e, err := callAudit(b.Audit, processed)
+	if err != nil {
+		return store.BatchResult{}, rollback(tx, s.errorf("dataset %q: %w", q.t.id, err))
+	}
+	entry, err := s.appendAudit(ctx, tx, e)
+	if err != nil {
+		return store.BatchResult{}, rollback(tx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.BatchResult{}, s.errorf("commit batch on dataset %q: %w", q.t.id, err)
+	}
+	return store.BatchResult{Processed: processed, Entry: entry}, nil
+}
+
+// checkAction validates the action of b against the table.
+func (s *Store) checkAction(t *table, b store.Batch) error {
+	if b.Audit == nil {
+		return s.errorf("dataset %q: batch has no Audit function", t.id)
+	}
+	modifies := len(b.Null) > 0 || len(b.Transform) > 0 || b.SetMarker != ""
+	switch {
+	case b.Delete && modifies:
+		return s.errorf("dataset %q: a batch either deletes or modifies records, not both", t.id)
+	case !b.Delete && !modifies:
+		return s.errorf("dataset %q: batch has no action (delete, null, transform or marker)", t.id)
+	case len(b.Transform) > 0 && b.Apply == nil:
+		return s.errorf("dataset %q: batch transforms fields but has no Apply function", t.id)
+	case b.SetMarker != "" && b.SetMarker != t.marker:
+		return s.errorf("dataset %q: marker %q is not the dataset's marker column %q", t.id, b.SetMarker, t.marker)
+	}
+	for _, f := range slices.Concat(b.Null, b.Transform) {
+		if _, ok := t.fields[f]; !ok {
+			return s.errorf("dataset %q: action names undeclared field %q", t.id, f)
+		}
+	}
+	return nil
+}
+
+// claim writes the sub-select that claims the keys of a batch.
+func (s *Store) claim(bd *builder, q *selection) string {
+	t := q.t
+	return fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND NOT %s%s%s%s",
+		t.key, t.name, q.where(bd), s.held(bd, t, q.sel.Now), q.orderBy(), q.limit(), s.d.ClaimSuffix())
+}
+
+// setBased deletes or nulls a batch in one statement and returns the
+// records it processed in processing order.
+func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, error) {
+	t := q.t
+	bd := &builder{d: s.d}
+	var stmt string
+	if b.Delete {
+		stmt = fmt.Sprintf("DELETE FROM %s WHERE %s IN (%s)", t.name, t.key, s.claim(bd, q))
+	} else {
+		var sets []string
+		for _, f := range b.Null {
+			sets = append(sets, t.fields[f]+" = NULL")
+		}
+		if b.SetMarker != "" {
+			sets = append(sets, t.markerQ+" = "+bd.typed(s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now), t.markTyp))
+		}
+		stmt = fmt.Sprintf("UPDATE %s SET %s WHERE %s IN (%s)", t.name, strings.Join(sets, ", "), t.key, s.claim(bd, q))
+	}
+	subj, order := "NULL", "NULL"
+	if t.subject != "" {
+		subj = t.subject
+	}
+	if q.order != nil {
+		order = q.order.col
+	}
+	stmt += fmt.Sprintf(" RETURNING %s, %s, %s", t.key, subj, order)
+	if s.d.ReturningCTE() {
+		// The database orders the processed records in its own key order.
+		stmt = "WITH d (k, s, o) AS (" + stmt + ") SELECT CAST(k AS TEXT), CAST(s AS TEXT), o FROM d ORDER BY o, k"
+	}
+	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return nil, s.errorf("dataset %q: batch statement: %w", t.id, err)
+	}
+	defer rows.Close()
+	var out []ordered
+	for rows.Next() {
+		var key, subj any
+		var order any
+		if err := rows.Scan(&key, &subj, &order); err != nil {
+			return nil, s.errorf("dataset %q: read batch: %w", t.id, err)
+		}
+		o := ordered{rec: store.Record{Key: text(key), Subject: text(subj)}, key: key}
+		if q.order != nil && order != nil {
+			if o.order, err = ParseTime(q.order.format, order); err != nil {
+				return nil, s.errorf("dataset %q: column %s: %w", t.id, q.order.col, err)
+			}
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("dataset %q: batch statement: %w", t.id, err)
+	}
+	if !s.d.ReturningCTE() {
+		sortOrdered(out)
+	}
+	recs := make([]store.Record, len(out))
+	for i := range out {
+		recs[i] = out[i].rec
+	}
+	return recs, nil
+}
+
+// ordered is a processed record with what orders it.
+type ordered struct {
+	rec   store.Record
+	order time.Time
+	key   any
+}
+
+// sortOrdered sorts records by time, then by key as SQLite compares the
+// stored keys: integers numerically and before text, text by its bytes.
+func sortOrdered(out []ordered) {
+	sort.SliceStable(out, func(i, j int) bool {
+		if c := out[i].order.Compare(out[j].order); c != 0 {
+			return c < 0
+		}
+		return keyLess(out[i].key, out[j].key)
+	})
+}
+
+// text renders a key or subject the way CAST(... AS TEXT) does.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case time.Time:
+		return x.Format(SQLiteLayout)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// keyLess orders stored keys as SQLite does: numbers numerically and
+// before text, text by its bytes.
+func keyLess(a, b any) bool {
+	x, aInt := a.(int64)
+	y, bInt := b.(int64)
+	switch {
+	case aInt && bInt:
+		return x < y
+	case aInt != bInt:
+		return aInt
+	}
+	return text(a) < text(b)
+}
+
+// transform reads a claimed batch, applies the Go operator and writes each
+// record back by key.
+func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, error) {
+	t := q.t
+	bd := &builder{d: s.d}
+	cols := []string{"CAST(t." + t.key + " AS TEXT)", "NULL"}
+	if t.subject != "" {
+		cols[1] = "CAST(t." + t.subject + " AS TEXT)"
+	}
+	for _, f := range b.Transform {
+		cols = append(cols, "t."+t.fields[f])
+	}
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND NOT %s%s%s%s", strings.Join(cols, ", "), t.name,
+		q.where(bd), s.held(bd, t, q.sel.Now), q.orderBy(), q.limit(), s.d.ClaimSuffix())
+	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return nil, s.errorf("dataset %q: select batch: %w", t.id, err)
+	}
+	var recs []store.Record
+	for rows.Next() {
+		var key string
+		var subj sql.NullString
+		vals := make([]any, len(b.Transform))
+		dst := []any{&key, &subj}
+		for i := range vals {
+			dst = append(dst, &vals[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			rows.Close()
+			return nil, s.errorf("dataset %q: read batch: %w", t.id, err)
+		}
+		r := store.Record{Key: key, Subject: subj.String, Fields: make(map[string]any, len(vals))}
+		for i, f := range b.Transform {
+			r.Fields[f] = normalize(vals[i])
+		}
+		recs = append(recs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("dataset %q: select batch: %w", t.id, err)
+	}
+	stmts := map[string]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	for i := range recs {
+		vals, err := callApply(b.Apply, recs[i])
+		if err != nil {
+			return nil, s.errorf("dataset %q: transform: %w", t.id, err)
+		}
+		var names []string
+		for _, f := range b.Transform {
+			if _, ok := vals[f]; ok {
+				names = append(names, f)
+			}
+		}
+		if len(names) != len(vals) {
+			for f := range vals {
+				if !slices.Contains(b.Transform, f) {
+					return nil, s.errorf("dataset %q: transform returned field %q, which the action does not transform", t.id, f)
+				}
+			}
+		}
+		sig := strings.Join(names, "\x00")
+		st, ok := stmts[sig]
+		if !ok {
+			if st, err = tx.PrepareContext(ctx, s.updateOne(t, names, b)); err != nil {
+				return nil, s.errorf("dataset %q: prepare update: %w", t.id, err)
+			}
+			stmts[sig] = st
+		}
+		args := make([]any, 0, len(names)+2)
+		for _, f := range names {
+			args = append(args, s.d.WriteValue(vals[f]))
+		}
+		if b.SetMarker != "" {
+			args = append(args, s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now))
+		}
+		args = append(args, recs[i].Key)
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return nil, s.errorf("dataset %q: update record: %w", t.id, err)
+		}
+		recs[i].Fields = nil
+	}
+	return recs, nil
+}
+
+// updateOne writes the statement that updates one transformed record.
+func (s *Store) updateOne(t *table, names []string, b store.Batch) string {
+	bd := &builder{d: s.d}
+	var sets []string
+	for _, f := range names {
+		sets = append(sets, t.fields[f]+" = "+bd.arg(nil))
+	}
+	for _, f := range b.Null {
+		sets = append(sets, t.fields[f]+" = NULL")
+	}
+	if b.SetMarker != "" {
+		sets = append(sets, t.markerQ+" = "+bd.typed(nil, t.markTyp))
+	}
+	if len(sets) == 0 { // Apply kept every value: still claim the row
+		sets = append(sets, t.key+" = "+t.key)
+	}
+	return fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s", t.name, strings.Join(sets, ", "), t.key, bd.typed(nil, t.keyType))
+}
+
+// normalize converts a scanned value into one of the types store.Record
+// promises.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case time.Time:
+		return x
+	}
+	return v
+}
+
+// callApply calls apply, turning a panic into an error so that the batch
+// fails and changes nothing.
+func callApply(apply func(store.Record) (map[string]any, error), r store.Record) (vals map[string]any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("transform panicked: %v", p)
+		}
+	}()
+	return apply(r)
+}
+
+// callAudit calls build and validates the entry; a panic or an invalid
+// entry fails the batch.
+func callAudit(build func([]store.Record) audit.Entry, processed []store.Record) (e audit.Entry, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("audit entry builder panicked: %v", p)
+		}
+	}()
+	e = build(processed)
+	if err := e.Validate(); err != nil {
+		return audit.Entry{}, err
+	}
+	return e, nil
+}

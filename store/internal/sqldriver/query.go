@@ -1,0 +1,143 @@
+package sqldriver
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+// builder collects bind parameters while a statement is written.
+type builder struct {
+	d    Dialect
+	args []any
+}
+
+// arg binds v and returns its placeholder.
+func (b *builder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.d.Placeholder(len(b.args))
+}
+
+// typed binds v cast to a column type.
+func (b *builder) typed(v any, typ string) string { return b.d.Cast(b.arg(v), typ) }
+
+// selection is a checked Selection bound to its table.
+type selection struct {
+	t     *table
+	sel   store.Selection
+	order *timeCol // first bound's column, nil when there is none
+}
+
+// check validates sel against the table.
+func (s *Store) check(sel store.Selection) (*selection, error) {
+	t, err := s.open(sel.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	q := &selection{t: t, sel: sel}
+	for i, b := range sel.Bounds {
+		tc, ok := t.times[b.Column]
+		if !ok {
+			return nil, s.errorf("dataset %q: selection bound %d names unknown time column %q", t.id, i, b.Column)
+		}
+		if i == 0 {
+			q.order = tc
+		}
+	}
+	if sel.Subject != "" && t.subject == "" {
+		return nil, s.errorf("dataset %q: selection by subject, but the dataset declares no subject column", t.id)
+	}
+	for _, f := range sel.Pending {
+		if _, ok := t.fields[f]; !ok {
+			return nil, s.errorf("dataset %q: pending field %q is not declared", t.id, f)
+		}
+	}
+	if sel.Marker != "" && sel.Marker != t.marker {
+		return nil, s.errorf("dataset %q: marker %q is not the dataset's marker column %q", t.id, sel.Marker, t.marker)
+	}
+	if len(sel.Keys) > s.maxArgs-16 {
+		return nil, s.errorf("dataset %q: selection names %d keys, more than the %d one statement can bind", t.id, len(sel.Keys), s.maxArgs-16)
+	}
+	if sel.Limit < 0 {
+		return nil, s.errorf("dataset %q: negative limit %d", t.id, sel.Limit)
+	}
+	return q, nil
+}
+
+// active is the condition "hold h is active at now".
+func (b *builder) active(now time.Time) string {
+	n := b.d.TimeArg(now)
+	return fmt.Sprintf("h.placed_at <= %s AND (h.until_at IS NULL OR h.until_at > %s) AND (h.released_at IS NULL OR h.released_at > %s)",
+		b.arg(n), b.arg(n), b.arg(n))
+}
+
+// held is the condition "record t is under a hold active at now": a hold
+// on its key, on its subject in this dataset, or on its subject in every
+// dataset. Each branch is its own EXISTS so each can use its index.
+func (s *Store) held(b *builder, t *table, now time.Time) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "(EXISTS (SELECT 1 FROM %s h WHERE h.dataset = %s AND h.record_key = CAST(t.%s AS TEXT) AND %s)",
+		s.own("frist_holds"), b.arg(t.id), t.key, b.active(now))
+	if t.subject != "" {
+		fmt.Fprintf(&sb, " OR EXISTS (SELECT 1 FROM %s h WHERE h.subject = CAST(t.%s AS TEXT) AND (h.dataset = %s OR h.dataset = '') AND %s)",
+			s.own("frist_holds"), t.subject, b.arg(t.id), b.active(now))
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+// where writes the conditions of q except holds, with the table aliased t.
+func (q *selection) where(b *builder) string {
+	t := q.t
+	conds := []string{}
+	for _, bd := range q.sel.Bounds {
+		tc := t.times[bd.Column]
+		conds = append(conds, fmt.Sprintf("t.%s <= %s", tc.col, b.typed(b.d.CutoffArg(tc.format, tc.typ, bd.Cutoff), tc.typ)))
+	}
+	if q.sel.Keys != nil {
+		if len(q.sel.Keys) == 0 {
+			conds = append(conds, "1 = 0")
+		} else {
+			ps := make([]string, len(q.sel.Keys))
+			for i, k := range q.sel.Keys {
+				ps[i] = b.typed(k, t.keyType)
+			}
+			conds = append(conds, fmt.Sprintf("t.%s IN (%s)", t.key, strings.Join(ps, ", ")))
+		}
+	}
+	if q.sel.Subject != "" {
+		conds = append(conds, fmt.Sprintf("t.%s = %s", t.subject, b.typed(q.sel.Subject, t.subjTyp)))
+	}
+	if len(q.sel.Pending) > 0 {
+		ps := make([]string, len(q.sel.Pending))
+		for i, f := range q.sel.Pending {
+			ps[i] = "t." + t.fields[f] + " IS NOT NULL"
+		}
+		conds = append(conds, "("+strings.Join(ps, " OR ")+")")
+	}
+	if q.sel.Marker != "" {
+		conds = append(conds, "t."+t.markerQ+" IS NULL")
+	}
+	if len(conds) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// orderBy orders a selection by its first bound's column, then by key.
+func (q *selection) orderBy() string {
+	if q.order != nil {
+		return fmt.Sprintf(" ORDER BY t.%s, t.%s", q.order.col, q.t.key)
+	}
+	return fmt.Sprintf(" ORDER BY t.%s", q.t.key)
+}
+
+// limit returns the LIMIT clause.
+func (q *selection) limit() string {
+	if q.sel.Limit > 0 {
+		return fmt.Sprintf(" LIMIT %d", q.sel.Limit)
+	}
+	return ""
+}

@@ -1,0 +1,151 @@
+package sqldriver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+// Count implements store.Driver.Count. Like a sweep, it reads only the
+// records the selection's indexed conditions reach.
+func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int, err error) {
+	q, err := s.check(sel)
+	if err != nil {
+		return 0, 0, err
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s t WHERE %s",
+		s.held(bd, q.t, sel.Now), q.t.name, q.where(bd))
+	var total, h int64
+	if err := s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&total, &h); err != nil {
+		return 0, 0, s.errorf("dataset %q: count: %w", q.t.id, err)
+	}
+	return int(total - h), int(h), nil
+}
+
+// Earliest implements store.Driver.Earliest. Holds and Limit do not matter:
+// a held record has a deadline too.
+func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string, after time.Time) (time.Time, bool, error) {
+	q, err := s.check(sel)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	tc, ok := q.t.times[column]
+	if !ok {
+		return time.Time{}, false, s.errorf("dataset %q: unknown time column %q", q.t.id, column)
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
+		tc.col, q.t.name, q.where(bd), tc.col, bd.typed(s.d.CutoffArg(tc.format, tc.typ, after), tc.typ), tc.col)
+	var v any
+	err = s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, s.errorf("dataset %q: earliest %s: %w", q.t.id, column, err)
+	}
+	t, err := ParseTime(tc.format, v)
+	if err != nil {
+		return time.Time{}, false, s.errorf("dataset %q: column %s: %w", q.t.id, tc.col, err)
+	}
+	return t, true, nil
+}
+
+// Records implements store.Driver.Records.
+func (s *Store) Records(ctx context.Context, dataset, subject string, fields []string) ([]store.Record, error) {
+	t, err := s.open(dataset)
+	if err != nil {
+		return nil, err
+	}
+	if t.subject == "" {
+		return nil, s.errorf("dataset %q: records by subject, but the dataset declares no subject column", t.id)
+	}
+	if fields == nil {
+		fields = t.order
+	}
+	cols := []string{"CAST(t." + t.key + " AS TEXT)", "CAST(t." + t.subject + " AS TEXT)"}
+	for _, f := range fields {
+		c, ok := t.fields[f]
+		if !ok {
+			return nil, s.errorf("dataset %q: field %q is not declared", t.id, f)
+		}
+		cols = append(cols, "t."+c)
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
+		t.subject, bd.typed(subject, t.subjTyp), t.key)
+	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return nil, s.errorf("dataset %q: records: %w", t.id, err)
+	}
+	defer rows.Close()
+	var out []store.Record
+	for rows.Next() {
+		var key string
+		var subj sql.NullString
+		vals := make([]any, len(fields))
+		dst := []any{&key, &subj}
+		for i := range vals {
+			dst = append(dst, &vals[i])
+		}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, s.errorf("dataset %q: records: %w", t.id, err)
+		}
+		r := store.Record{Key: key, Subject: subj.String, Fields: make(map[string]any, len(fields))}
+		for i, f := range fields {
+			r.Fields[f] = normalize(vals[i])
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("dataset %q: records: %w", t.id, err)
+	}
+	return out, nil
+}
+
+// Times implements store.Driver.Times.
+func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time.Time, error) {
+	t, err := s.open(dataset)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(t.times))
+	cols := []string{"1"}
+	for name, tc := range t.times {
+		names = append(names, name)
+		cols = append(cols, "t."+tc.col)
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s", strings.Join(cols, ", "), t.name, t.key, bd.typed(key, t.keyType))
+	vals := make([]any, len(cols))
+	dst := make([]any, len(cols))
+	for i := range vals {
+		dst[i] = &vals[i]
+	}
+	err = s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(dst...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, s.errorf("dataset %q: record: %w", t.id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, s.errorf("dataset %q: times: %w", t.id, err)
+	}
+	out := make(map[string]time.Time, len(names))
+	for i, name := range names {
+		v := vals[i+1]
+		if v == nil {
+			continue
+		}
+		tm, err := ParseTime(t.times[name].format, v)
+		if err != nil {
+			return nil, s.errorf("dataset %q: time column %q: %w", t.id, name, err)
+		}
+		out[name] = tm
+	}
+	return out, nil
+}

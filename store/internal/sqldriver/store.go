@@ -1,0 +1,109 @@
+package sqldriver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Store implements store.Driver on the application's *sql.DB.
+type Store struct {
+	d       Dialect
+	db      *sql.DB
+	tables  map[string]*table
+	prefix  string // quoted schema prefix of frist's tables
+	closed  atomic.Bool
+	maxArgs int
+}
+
+// Config is what a backend package hands to New.
+type Config struct {
+	// Schema holds frist's own tables; "" means the connection's default.
+	Schema string
+	// MaxArgs is the most bind parameters one statement may take.
+	MaxArgs int
+}
+
+// New binds decl to db through d, migrates frist's own tables and returns
+// the store. decl must be validated.
+func New(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration, cfg Config) (*Store, error) {
+	if db == nil {
+		return nil, fmt.Errorf("%s: New: the *sql.DB is nil", d.Name())
+	}
+	if decl == nil || !decl.Validated() {
+		return nil, fmt.Errorf("%s: New: the declaration is nil or not validated (call policy.Load or Declaration.Validate first)", d.Name())
+	}
+	s := &Store{d: d, db: db, maxArgs: cfg.MaxArgs}
+	if cfg.Schema != "" {
+		if !ValidIdent(cfg.Schema) {
+			return nil, fmt.Errorf("%s: Options.Schema %q is not a valid schema name", d.Name(), cfg.Schema)
+		}
+		s.prefix = Quote(cfg.Schema) + "."
+	}
+	if s.maxArgs == 0 {
+		s.maxArgs = 30000
+	}
+	if err := migrate(ctx, d, db, s.prefix); err != nil {
+		return nil, err
+	}
+	tables, err := bind(ctx, d, db, decl)
+	if err != nil {
+		return nil, err
+	}
+	s.tables = tables
+	return s, nil
+}
+
+// Close marks the store closed; it does not close the application's
+// *sql.DB. Calls after Close return store.ErrClosed.
+func (s *Store) Close() error {
+	s.closed.Store(true)
+	return nil
+}
+
+// DB returns the database the store works on.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the store's dialect.
+func (s *Store) Dialect() Dialect { return s.d }
+
+// errorf prefixes an error with the backend's name.
+func (s *Store) errorf(format string, args ...any) error {
+	return fmt.Errorf(s.d.Name()+": "+format, args...)
+}
+
+// open checks the store is usable and returns the table of dataset.
+func (s *Store) open(dataset string) (*table, error) {
+	if s.closed.Load() {
+		return nil, s.errorf("%w", store.ErrClosed)
+	}
+	t, ok := s.tables[dataset]
+	if !ok {
+		return nil, s.errorf("dataset %q: %w", dataset, store.ErrUnknownDataset)
+	}
+	return t, nil
+}
+
+// usable checks the store is not closed.
+func (s *Store) usable() error {
+	if s.closed.Load() {
+		return s.errorf("%w", store.ErrClosed)
+	}
+	return nil
+}
+
+// table returns frist's own table name, qualified by the configured schema.
+func (s *Store) own(name string) string { return s.prefix + name }
+
+// rollback ends tx after a failure, keeping the first error.
+func rollback(tx Tx, err error) error {
+	if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
+		return errors.Join(err, rerr)
+	}
+	return err
+}

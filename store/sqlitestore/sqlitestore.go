@@ -1,0 +1,145 @@
+// Package sqlitestore is frist's SQLite backend, on modernc.org/sqlite
+// through database/sql. It enforces a declaration directly on the
+// application's own tables through the application's own *sql.DB; it never
+// opens connections of its own and never alters the application's tables.
+// frist's own state (holds, the audit log, leases, the schema version)
+// lives in tables prefixed frist_, created by versioned migrations.
+//
+// # Opening the database
+//
+// Open the application's database with
+//
+//	file:app.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate
+//
+// and use the same *sql.DB for the application and for frist:
+//
+//   - journal_mode(WAL) lets the booking service keep reading while a sweep
+//     writes; with a rollback journal every write blocks every reader.
+//   - busy_timeout(5000) makes a writer wait up to five seconds for the
+//     write lock instead of failing at once with SQLITE_BUSY.
+//   - _txlock=immediate makes the application's own transactions take the
+//     write lock when they begin. A deferred transaction that reads first
+//     and writes later fails with SQLITE_BUSY_SNAPSHOT, which busy_timeout
+//     cannot help, whenever another connection (a sweep) committed in
+//     between. frist's own transactions always begin with BEGIN IMMEDIATE,
+//     whatever the DSN says.
+//
+// New refuses a file database that is not in WAL mode or has no
+// busy_timeout (see ErrNotWAL and ErrNoBusyTimeout); Options.SkipPragmaCheck
+// turns the check off for tools that know they are alone.
+//
+// # Time columns
+//
+// A sweep compares a time column with a cutoff converted into the column's
+// representation (policy.TimeFormat), so SQLite compares a constant with the
+// column and uses its index:
+//
+//   - timestamp: text in SQLite's own form in UTC, "2006-01-02 15:04:05"
+//     with optional fractional seconds ("2006-01-02 15:04:05.123"), as
+//     datetime() and CURRENT_TIMESTAMP write it.
+//   - unix, unix_ms: integer seconds or milliseconds since the Unix epoch.
+//   - rfc3339: text in the fixed-width UTC form "2006-01-02T15:04:05Z".
+//     Only that form sorts by time: "…05Z" sorts after "…05.5Z" because
+//     'Z' > '.', and offsets other than Z do not sort at all.
+//
+// Text in another form compares wrongly and must be converted first.
+//
+// # Sweeps and the write lock
+//
+// Each batch is one short BEGIN IMMEDIATE transaction: deletes and nulling
+// run as one statement over an index range (DELETE ... WHERE key IN
+// (SELECT ... ORDER BY time, key LIMIT n)), Go operators read the batch,
+// transform it and update it by key. A sweep never holds the write lock for
+// longer than one batch, so the application's writers wait at most one
+// batch.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/internal/sqldriver"
+)
+
+// Errors New returns for a database opened without the recommended DSN.
+var (
+	// ErrNotWAL: the database file is not in WAL mode, so every sweep
+	// batch would block the application's readers.
+	ErrNotWAL = errors.New("sqlitestore: database is not in WAL mode (open it with _pragma=journal_mode(WAL))")
+	// ErrNoBusyTimeout: the connection has no busy_timeout, so a write
+	// that meets another fails at once with SQLITE_BUSY.
+	ErrNoBusyTimeout = errors.New("sqlitestore: connection has no busy_timeout (open it with _pragma=busy_timeout(5000))")
+)
+
+// Options configure a Store. A nil *Options means the defaults.
+type Options struct {
+	// Schema is the attached database that holds frist's own tables;
+	// "" means main.
+	Schema string
+	// SkipPragmaCheck skips the WAL and busy_timeout checks of New.
+	SkipPragmaCheck bool
+}
+
+// Store is a store.Driver on an SQLite database. It also implements
+// store.IndexChecker. It is safe for concurrent use, also by several
+// processes on one database file.
+type Store struct {
+	*sqldriver.Store
+}
+
+var (
+	_ store.Driver       = (*Store)(nil)
+	_ store.IndexChecker = (*Store)(nil)
+)
+
+// New returns a Store that enforces decl on db, the application's
+// database. decl must be validated, and every table, key, subject, time,
+// marker and field column it binds must exist (New reports every mismatch
+// at once). New creates or upgrades frist's own tables; it is safe to call
+// from several processes at once.
+func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	ctx := context.Background()
+	if db != nil && !opts.SkipPragmaCheck {
+		if err := checkPragmas(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	s, err := sqldriver.New(ctx, dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Store: s}, nil
+}
+
+// checkPragmas checks one connection for WAL mode and a busy_timeout.
+// In-memory databases cannot use WAL and are accepted.
+func checkPragmas(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlitestore: %w", err)
+	}
+	defer conn.Close()
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlitestore: read journal_mode: %w", err)
+	}
+	if m := strings.ToLower(mode); m != "wal" && m != "memory" {
+		return fmt.Errorf("%w; journal_mode is %s", ErrNotWAL, mode)
+	}
+	var timeout int
+	if err := conn.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&timeout); err != nil {
+		return fmt.Errorf("sqlitestore: read busy_timeout: %w", err)
+	}
+	if timeout <= 0 {
+		return ErrNoBusyTimeout
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	_ "modernc.org/sqlite"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store/internal/sqltest"
+	"github.com/frist-go/frist/store/sqlitestore"
+)
+
+// recommendedDSN is the DSN the package documentation recommends.
+const recommendedDSN = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+
+// openDB opens a fresh database file in a temporary directory.
+func openDB(t *testing.T, params string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "app.db")+params)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// open creates the application's tables for decl and a store on them.
+func open(t *testing.T, decl *policy.Declaration) *sqltest.Backend {
+	t.Helper()
+	db := openDB(t, recommendedDSN)
+	require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.SQLite, decl, sqltest.IntKey))
+	s, err := sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return &sqltest.Backend{Store: s, Decl: decl}
+}
+
+func TestFocused(t *testing.T) { sqltest.RunFocused(t, open) }
+
+func TestNewRefusesADatabaseWithoutWALOrBusyTimeout(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	for name, tc := range map[string]struct {
+		params string
+		want   error
+	}{
+		"rollback journal": {"?_pragma=busy_timeout(5000)", sqlitestore.ErrNotWAL},
+		"no busy_timeout":  {"?_pragma=journal_mode(WAL)", sqlitestore.ErrNoBusyTimeout},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := openDB(t, tc.params)
+			require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.SQLite, decl, sqltest.IntKey))
+			_, err := sqlitestore.New(db, decl, nil)
+			require.ErrorIs(t, err, tc.want)
+			_, err = sqlitestore.New(db, decl, &sqlitestore.Options{SkipPragmaCheck: true})
+			require.NoError(t, err, "the check can be skipped")
+		})
+	}
+}
+
+func TestNewNamesEveryColumnTheDatabaseLacks(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	db := openDB(t, recommendedDSN)
+	_, err = db.Exec(`CREATE TABLE appointments (id INTEGER PRIMARY KEY, citizen TEXT, starts_at DATETIME)`)
+	require.NoError(t, err)
+	_, err = sqlitestore.New(db, decl, nil)
+	require.Error(t, err)
+	for _, want := range []string{`datasets[0].time[1].column: table appointments has no column "created_unix"`,
+		`datasets[0].fields[0].column: table appointments has no column "name"`, `datasets[1].table: table "contacts" does not exist`} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestMigrationsAreIdempotent(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	db := openDB(t, recommendedDSN)
+	require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.SQLite, decl, sqltest.IntKey))
+	for i := 0; i < 3; i++ {
+		_, err := sqlitestore.New(db, decl, nil)
+		require.NoError(t, err)
+	}
+	var n int
+	require.NoError(t, db.QueryRow(`SELECT COUNT(*) FROM frist_schema_version`).Scan(&n))
+	assert.Equal(t, 1, n)
+}
