@@ -50,6 +50,8 @@ type RuleError struct {
 	Reason string
 	// Err is the underlying error, if any.
 	Err error
+	// processing is set when the rule is valid but processing it failed.
+	processing bool
 }
 
 // Error returns "retention: dataset D rule R: reason: err".
@@ -65,8 +67,8 @@ func (e *RuleError) Error() string {
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Is makes a RuleError match ErrInvalidRule when it describes a rule that
-// cannot be enforced (one without an underlying processing error).
-func (e *RuleError) Is(target error) bool { return target == ErrInvalidRule && e.Err == nil }
+// cannot be enforced, as opposed to a failure while processing a valid one.
+func (e *RuleError) Is(target error) bool { return target == ErrInvalidRule && !e.processing }
 
 // OperatorError reports that an anonymization operator failed on a value.
 // Its message names the dataset, rule, field and operator but not the value

@@ -74,12 +74,12 @@ func (e *Engine) planRule(ctx context.Context, ru *rule, rp *RulePlan, at time.T
 	bounds := ru.timing.bounds(at, true)
 	free, held, err := e.st.Count(ctx, ru.selection(at, bounds))
 	if err != nil {
-		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting due records", Err: err}
+		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting due records", Err: err, processing: true}
 	}
 	rp.Due, rp.Held = free, held
 	t, ok, err := e.st.Earliest(ctx, ru.selection(at, nil), ru.timing.from, bounds[0].Cutoff)
 	if err != nil {
-		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "finding the next deadline", Err: err}
+		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "finding the next deadline", Err: err, processing: true}
 	}
 	if ok {
 		rp.NextDeadline = ru.timing.latest(t)

@@ -154,7 +154,7 @@ func (e *Engine) failed(ctx context.Context, rr RuleReport, left int, what strin
 		return rr, ctxErr
 	}
 	rr.Failed = max(left, 0)
-	rr.Err = &RuleError{Dataset: rr.Dataset, Rule: rr.Rule, Reason: what, Err: err}
+	rr.Err = &RuleError{Dataset: rr.Dataset, Rule: rr.Rule, Reason: what, Err: err, processing: true}
 	e.obs.BatchFailed(rr.Dataset, rr.Rule)
 	e.log.ErrorContext(ctx, "retention: rule failed, retried at the next sweep", "dataset", rr.Dataset, "rule", rr.Rule, "left", rr.Failed, "error", rr.Err)
 	return rr, nil
