@@ -111,3 +111,11 @@ func TestKeyRingCopiesSecrets(t *testing.T) {
 	}
 	assert.Equal(t, before, r.Pseudonym("v"), "changing the caller's slice does not change the ring")
 }
+
+// The expected value was computed independently with Python's hmac module:
+// base64.urlsafe_b64encode(hmac.new(b"\x2a"*32, b"erika.mustermann@example.org", hashlib.sha256).digest()).
+func TestPseudonymIsBase64URLOfHMACSHA256(t *testing.T) {
+	r, err := NewKeyRing(Key{ID: "2024", Secret: bytes.Repeat([]byte{0x2a}, 32)})
+	require.NoError(t, err)
+	assert.Equal(t, "2024:AeDmeQRZKXYwbhJo_kvbgfEhVBtyEudKCrsSSS1EyB0", r.Pseudonym("erika.mustermann@example.org"))
+}
