@@ -175,8 +175,13 @@ func (g germany) in(ls ...Land) bool { return slices.Contains(ls, g.land) }
 
 func (g germany) Holiday(d Date) (string, bool) {
 	y := d.Year
-	easter := Easter(y)
-	switch off := easter.DaysUntil(d); off {
+	// The movable holidays fall between Karfreitag (22 March at the
+	// earliest) and Fronleichnam (24 June at the latest).
+	off := -1000
+	if d.Month >= time.March && d.Month <= time.June {
+		off = Easter(y).DaysUntil(d)
+	}
+	switch off {
 	case -2:
 		return "Karfreitag", true
 	case 0:

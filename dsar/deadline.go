@@ -171,7 +171,7 @@ func period(from Date, months int, opts *Options) (Deadline, error) {
 	}
 	// Art. 3(5): at least two working days in the period.
 	working := 0
-	for d := from.AddDays(1); !d.After(last); d = d.AddDays(1) {
+	for d := from.AddDays(1); working < 2 && !d.After(last); d = d.AddDays(1) {
 		if _, off := dayOff(cal, d); !off {
 			working++
 		}
@@ -193,15 +193,19 @@ func period(from Date, months int, opts *Options) (Deadline, error) {
 }
 
 // dayOff reports whether d is not a working day under Art. 2(2) of
-// Regulation No 1182/71, and why.
+// Regulation No 1182/71, and why; a holiday on a weekend is named as the
+// holiday.
 func dayOff(cal Calendar, d Date) (string, bool) {
+	if name, ok := cal.Holiday(d); ok {
+		return name, true
+	}
 	switch d.Weekday() {
 	case time.Saturday:
 		return "Saturday", true
 	case time.Sunday:
 		return "Sunday", true
 	}
-	return cal.Holiday(d)
+	return "", false
 }
 
 // WorkingDay reports whether d is a working day under Art. 2(2) of
