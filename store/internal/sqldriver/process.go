@@ -117,7 +117,7 @@ func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch
 	stmt += fmt.Sprintf(" RETURNING %s, %s, %s", t.key, subj, order)
 	if s.d.ReturningCTE() {
 		// The database orders the processed records in its own key order.
-		stmt = "WITH d (k, s, o) AS (" + stmt + ") SELECT CAST(k AS TEXT), CAST(s AS TEXT), o FROM d ORDER BY o, k"
+		stmt = "WITH d (k, s, o) AS (" + stmt + ") SELECT CAST(k AS TEXT), CAST(s AS TEXT), o FROM d ORDER BY d.o, d.k"
 	}
 	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {

@@ -1,0 +1,77 @@
+// Package pgstore is frist's PostgreSQL backend, on
+// github.com/jackc/pgx/v5/stdlib through database/sql. It enforces a
+// declaration directly on the application's own tables through the
+// application's own *sql.DB; it never opens connections of its own and
+// never alters the application's tables. frist's own state (holds, the
+// audit log, leases, the schema version) lives in tables prefixed frist_,
+// created by versioned migrations under a transaction-scoped advisory lock.
+//
+// # Concurrency between replicas
+//
+//   - Batches are claimed with FOR UPDATE SKIP LOCKED, so sweepers on
+//     several replicas never process a record twice and never wait for
+//     each other's rows.
+//   - The audit log's head is a single row read with FOR UPDATE just before
+//     the entry is appended, at the end of each batch's transaction, so the
+//     chain never forks and appends wait only for each other's commit.
+//   - Leases (store.Leases) are rows with an expiry, taken by one upsert. A
+//     sweep spans many transactions, which a transaction-scoped advisory
+//     lock cannot cover, and a session advisory lock does not survive
+//     PgBouncer in transaction mode; a lease row does, and a crashed
+//     replica's lease simply expires.
+//
+// # Time columns
+//
+// Native time columns should be timestamptz; a timestamp without time zone
+// is taken to hold UTC. unix and unix_ms columns are integers, rfc3339
+// columns text in the fixed-width form "2006-01-02T15:04:05Z", which sorts
+// by time under every collation because its punctuation is in fixed
+// places. Keys, subjects and cutoffs are bound as text and cast to the
+// column's type as the catalog reports it, so the application's indexes
+// are used.
+package pgstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/internal/sqldriver"
+)
+
+// Options configure a Store. A nil *Options means the defaults.
+type Options struct {
+	// Schema is the schema that holds frist's own tables; "" means the
+	// first schema of the connection's search_path. It must exist.
+	Schema string
+}
+
+// Store is a store.Driver on a PostgreSQL database. It also implements
+// store.IndexChecker. It is safe for concurrent use, also by several
+// replicas on one database.
+type Store struct {
+	*sqldriver.Store
+}
+
+var (
+	_ store.Driver       = (*Store)(nil)
+	_ store.IndexChecker = (*Store)(nil)
+)
+
+// New returns a Store that enforces decl on db, the application's
+// database opened with the "pgx" driver of github.com/jackc/pgx/v5/stdlib.
+// decl must be validated, and every table, key, subject, time, marker and
+// field column it binds must exist (New reports every mismatch at once).
+// New creates or upgrades frist's own tables; it is safe to call from
+// several replicas at once.
+func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	s, err := sqldriver.New(context.Background(), dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Store: s}, nil
+}
