@@ -124,15 +124,15 @@ func (r *Request) State() State { return r.state }
 
 // Deadline returns the deadline of Art. 12(3) sentence 1 GDPR, one month
 // from receipt, whether or not the period was extended.
-func (r *Request) Deadline() Deadline { return r.deadline }
+func (r *Request) Deadline() Deadline { return cloneDeadline(r.deadline) }
 
 // Due returns the deadline in force: the extended one after Extend, the
 // one-month deadline otherwise.
 func (r *Request) Due() Deadline {
 	if r.extension != nil {
-		return r.extension.Due
+		return cloneDeadline(r.extension.Due)
 	}
-	return r.deadline
+	return cloneDeadline(r.deadline)
 }
 
 // Extension returns the request's extension and true, or the zero Extension
@@ -141,7 +141,9 @@ func (r *Request) Extension() (Extension, bool) {
 	if r.extension == nil {
 		return Extension{}, false
 	}
-	return *r.extension, true
+	ext := *r.extension
+	ext.Due = cloneDeadline(ext.Due)
+	return ext, true
 }
 
 // History returns a copy of the request's transitions, oldest first.
