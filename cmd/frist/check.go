@@ -42,7 +42,8 @@ type fileResult struct {
 	Valid    bool             `json:"valid"`
 	Errors   []*policy.Error  `json:"errors,omitempty"`
 	Findings []policy.Finding `json:"findings"`
-	decl     *policy.Declaration
+	// unreadable is set when the file could not be read at all.
+	unreadable bool
 }
 
 // summary counts the findings of a run.
@@ -86,7 +87,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		sum.Files++
 		if !r.Valid {
 			sum.Invalid++
-			reportInvalid(stderr, file, r.Errors)
+			reportInvalid(stderr, r)
 			continue
 		}
 		for _, f := range r.Findings {
@@ -145,11 +146,12 @@ func checkFile(file string) fileResult {
 		case errors.As(err, &one):
 			r.Errors = []*policy.Error{one}
 		default:
+			r.unreadable = true
 			r.Errors = []*policy.Error{{File: file, Reason: err.Error()}}
 		}
 		return r
 	}
-	r.Valid, r.decl = true, d
+	r.Valid = true
 	if fs := policy.Lint(d); fs != nil {
 		r.Findings = fs
 	}
@@ -157,9 +159,10 @@ func checkFile(file string) fileResult {
 }
 
 // reportInvalid tells on stderr why a file was not checked and what to do.
-func reportInvalid(stderr io.Writer, file string, errs []*policy.Error) {
-	if len(errs) == 1 && errs[0].Line == 0 && errs[0].Path == "" && !errors.Is(errs[0], policy.ErrInvalid) {
-		fmt.Fprintf(stderr, "frist check: cannot read %s: %s; check the path and permissions\n", file, errs[0].Reason)
+func reportInvalid(stderr io.Writer, r fileResult) {
+	file, errs := r.File, r.Errors
+	if r.unreadable {
+		fmt.Fprintf(stderr, "frist check: cannot read %s: %s; check the path and permissions\n", file, strings.TrimPrefix(errs[0].Reason, "policy: "))
 		return
 	}
 	for _, e := range errs {
