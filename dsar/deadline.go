@@ -109,8 +109,9 @@ func (d Deadline) IsZero() bool { return d.End.IsZero() }
 //
 // The day of receipt is the date of receivedAt in opts.Location: a request
 // e-mailed at 23:30 UTC on 31 January reaches a controller in Europe/Berlin
-// on 1 February. A month from receipt on 3 March
-// ends with 3 April, or with the next working day after it.
+// on 1 February. A request received on any day, working or not, starts
+// the period the next day; a month from receipt on 3 March ends with
+// 3 April, or with the next working day after it.
 //
 // The error wraps ErrTime when receivedAt is the zero time, and ErrCalendar
 // when opts.Calendar declares more than a month of consecutive days off.
@@ -133,6 +134,15 @@ func Due(receivedAt time.Time, opts *Options) (Deadline, error) {
 // holiday, a Saturday or a Sunday. A request received on 3 March 2026 is due
 // on 7 April 2026 (3 April is Karfreitag, 6 April Ostermontag); extended by
 // two months it is due on 8 June 2026 (7 June is a Sunday).
+//
+// Counting three months from receipt instead gives another date in two
+// cases: when Art. 3(4) moved the end of the first period, it is earlier
+// (3 June instead of 8 June above); when the first period ended on the last
+// day of a shorter month, it is later (received 31 January 2025, the first
+// period ends with 28 February and two further months with 28 April, where
+// three months from receipt would end with 30 April).
+// This function follows Art. 12(3), under which "that period" of one month
+// is extended by further months, which therefore run from its end.
 //
 // The error wraps ErrExtension when months is not 1 or 2 or original is the
 // zero Deadline, and ErrCalendar as Due does.

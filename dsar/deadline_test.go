@@ -193,6 +193,7 @@ func TestExtendedDueRunsFromTheEndOfTheFirstMonth(t *testing.T) {
 		{"one month after 2 March 2026 is 2 April, the day before Karfreitag", "", "2026-01-31", 1, "2026-03-02", "2026-04-02", "2026-04-02"},
 		{"last day of a month: 30 April plus two months is 30 June", "", "2026-03-31", 2, "2026-04-30", "2026-06-30", "2026-06-30"},
 		{"leap day 29 February 2024 plus two months is 29 April", "", "2024-01-31", 2, "2024-02-29", "2024-04-29", "2024-04-29"},
+		{"28 February 2025 plus two months is 28 April, not 30 April", "", "2025-01-31", 2, "2025-02-28", "2025-04-28", "2025-04-28"},
 		{"Reformationstag 2017 and Allerheiligen in NW", NordrheinWestfalen, "2017-07-31", 2, "2017-08-31", "2017-10-31", "2017-11-02"},
 		{"Reformationstag 2017 in NI, no Allerheiligen", Niedersachsen, "2017-07-31", 2, "2017-08-31", "2017-10-31", "2017-11-01"},
 	}

@@ -68,6 +68,10 @@ func TestDuePropertiesForEveryDayOfReceipt(t *testing.T) {
 	cals := calendars(t)
 	for d := (Date{2018, time.May, 25}); d.Year <= 2100; d = d.AddDays(1) {
 		at := time.Date(d.Year, d.Month, d.Day, 13, 0, 0, 0, loc)
+		// Every Land until 2045, the nationwide calendar and none to 2100.
+		if d.Year > 2045 {
+			cals = cals[:2]
+		}
 		for _, cal := range cals {
 			checkDue(t, at, loc, cal)
 		}
