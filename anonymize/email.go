@@ -1,6 +1,9 @@
 package anonymize
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // maskedLocal replaces the local part (and, if not kept, the domain) of a
 // masked e-mail address. Its length does not depend on the input.
@@ -18,6 +21,9 @@ func MaskEmail(s string, keepDomain bool) (string, error) {
 	if at < 0 {
 		return "", invalid("mask_email", "not an e-mail address: no @")
 	}
+	if !utf8.ValidString(s) {
+		return "", invalid("mask_email", "not valid UTF-8")
+	}
 	local, domain := s[:at], s[at+1:]
 	if !validLocal(local) {
 		return "", invalid("mask_email", "not an e-mail address: malformed local part")
@@ -31,7 +37,7 @@ func MaskEmail(s string, keepDomain bool) (string, error) {
 	if !validDomain(domain) {
 		return "", invalid("mask_email", "not an e-mail address: malformed domain")
 	}
-	return maskedLocal + "@" + strings.ToLower(domain), nil
+	return maskedLocal + "@" + asciiLower(domain), nil
 }
 
 // validLocal accepts the dot-atom local parts of RFC 5322 (no quoted
@@ -98,4 +104,21 @@ var maskEmailDefinition = Definition{
 		op := textOp{name: "mask_email", fn: func(s string) (string, error) { return MaskEmail(s, keep) }}
 		return func(*KeyRing) (Operator, error) { return op, nil }, nil
 	},
+}
+
+// asciiLower lowers A to Z only, so the length and validity of a name do
+// not change.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if isUpper(s[i]) {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if isUpper(b[j]) {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -3,6 +3,7 @@ package anonymize
 import (
 	"net/netip"
 	"strconv"
+	"strings"
 )
 
 // IPMask keeps the leading bits of an IP address and zeroes the rest. The
@@ -106,14 +107,20 @@ func (m IPMask) MaskAddr(a netip.Addr) (netip.Addr, error) {
 // The port is discarded. Anything else is an error wrapping
 // ErrInvalidInput that does not contain s.
 func ParseIP(s string) (netip.Addr, error) {
-	a, err := netip.ParseAddr(s)
-	if err == nil {
-		return a, nil
+	// Pick the one parser that can succeed, so valid input costs a single
+	// parse: "[v6]:port", "v4:port" (exactly one colon), or an address.
+	withPort := len(s) > 0 && s[0] == '['
+	if !withPort {
+		if i := strings.IndexByte(s, ':'); i >= 0 && strings.IndexByte(s[i+1:], ':') < 0 {
+			withPort = true
+		}
 	}
-	if len(s) > 0 && (s[0] == '[' || s[len(s)-1] >= '0' && s[len(s)-1] <= '9') {
+	if withPort {
 		if ap, err := netip.ParseAddrPort(s); err == nil {
 			return ap.Addr(), nil
 		}
+	} else if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
 	}
 	return netip.Addr{}, invalid("ip_mask", "not an IP address (length "+strconv.Itoa(len(s))+")")
 }

@@ -47,11 +47,14 @@ func MaskPhone(s string, keepArea bool) (string, error) {
 // leading "+" or "00", which is removed from the first group. A trailing
 // "***" group (an already masked number) is kept as a group.
 func phoneGroups(s string) (groups []string, intl bool, err error) {
-	rest := strings.TrimSpace(s)
+	rest := strings.TrimLeft(s, " (")
 	if strings.HasPrefix(rest, "+") {
 		intl, rest = true, rest[1:]
 	} else if strings.HasPrefix(rest, "00") {
 		intl, rest = true, rest[2:]
+	}
+	if intl && (rest == "" || rest[0] == '0') {
+		return nil, false, invalid("mask_phone", "not a phone number: no country code after + or 00")
 	}
 	digits, masked := 0, false
 	for i := 0; i < len(rest); {

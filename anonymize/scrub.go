@@ -440,7 +440,8 @@ func taxIDValid(d [11]byte) bool {
 
 // matchPhone returns the end of a phone number at i: it starts with "+",
 // "0" or "(", holds 6 to 15 digits, and separates digit groups with up to
-// three of " -/()"; or 0.
+// three of " -/()"; or 0. A group that would take the number past 15
+// digits is not part of it.
 func matchPhone(s string, i int) int {
 	j := i
 	if s[j] == '(' {
@@ -458,12 +459,20 @@ func matchPhone(s string, i int) int {
 	digits, end := 0, 0
 	for j < len(s) {
 		if isDigit(s[j]) {
-			digits++
-			j++
-			end = j
-			if digits > 15 {
-				return 0
+			k := j
+			for k < len(s) && isDigit(s[k]) {
+				k++
 			}
+			if digits+k-j > 15 {
+				// A group that would make the number too long
+				// starts something else; the number ends before it.
+				if digits == 0 {
+					return 0
+				}
+				break
+			}
+			digits += k - j
+			j, end = k, k
 			continue
 		}
 		k := j
