@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -73,7 +74,7 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 	}
 	all := l.errs
 	for _, e := range vlist {
-		if !l.covered(e.Path) {
+		if !l.consequence(e) {
 			all = append(all, e)
 		}
 	}
@@ -206,11 +207,36 @@ func (l *loader) syntaxError(b []byte, err error) *Error {
 
 var unknownAnchor = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
 
+// consequence reports whether a problem Validate found follows from one
+// the loader already reported: it concerns a value that could not be read,
+// or it says something is missing from a mapping in which something could
+// not be read.
+func (l *loader) consequence(e *Error) bool {
+	if l.covered(e.Path) {
+		return true
+	}
+	parent := parentPath(e.Path)
+	if parent == "" || !strings.HasPrefix(e.Reason, "missing") {
+		return false
+	}
+	for _, b := range l.bad {
+		if within(b, parent) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether path is p or lies inside it.
+func within(path, p string) bool {
+	return path == p || len(path) > len(p) && path[:len(p)] == p && (path[len(p)] == '.' || path[len(p)] == '[')
+}
+
 // covered reports whether a decoding error was already reported at path or
 // at a value enclosing it.
 func (l *loader) covered(path string) bool {
 	for _, b := range l.bad {
-		if path == b || len(path) > len(b) && path[:len(b)] == b && (path[len(b)] == '.' || path[len(b)] == '[') {
+		if b == "" || within(path, b) {
 			return true
 		}
 	}
@@ -221,11 +247,19 @@ func (l *loader) at(n *yaml.Node) Position {
 	return Position{File: l.file, Line: n.Line, Column: n.Column}
 }
 
-// fail records a decoding problem at node n.
+// fail records a decoding problem with the value at path, at node n.
+// Validate's complaints about that value or anything inside it are not
+// repeated.
 func (l *loader) fail(n *yaml.Node, path, format string, args ...any) {
+	l.problem(n, path, format, args...)
+	l.bad = append(l.bad, path)
+}
+
+// problem records a decoding problem at node n that leaves the value at
+// path usable (a key the mapping cannot have).
+func (l *loader) problem(n *yaml.Node, path, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: l.file, Line: max(n.Line, 1), Column: n.Column,
 		Path: path, Reason: fmt.Sprintf(format, args...)})
-	l.bad = append(l.bad, path)
 }
 
 // mark records the position of the value at path.

@@ -51,15 +51,15 @@ func (l *loader) pairs(n *yaml.Node, path string, fn func(key string, k, v *yaml
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			l.fail(k, path, "a key must be a plain string, got %s", kind(k))
+			l.problem(k, path, "a key must be a plain string, got %s", kind(k))
 			continue
 		}
 		if k.Tag == "!!merge" {
-			l.fail(k, path, "merge keys (<<) are not supported in a declaration; write the values out")
+			l.problem(k, path, "merge keys (<<) are not supported in a declaration; write the values out")
 			continue
 		}
 		if line, dup := seen[k.Value]; dup {
-			l.fail(k, join(path, k.Value), "key %q given twice (first at line %d)", k.Value, line)
+			l.problem(k, join(path, k.Value), "key %q given twice (first at line %d)", k.Value, line)
 			continue
 		}
 		seen[k.Value] = k.Line

@@ -122,13 +122,16 @@ func (v *validator) timeRef(path, name string, ds *Dataset) {
 }
 
 // rule checks one retention rule and returns its ID after defaulting.
+// Problems with the rule as a whole are reported at the field that would
+// fix them (after, on, delete, anonymize), so that a value the loader could
+// not read is not reported twice.
 func (v *validator) rule(p string, ds *Dataset, r *Rule, ids map[string]int, j int) string {
 	hasAfter := r.After != (Period{})
 	switch {
 	case hasAfter && r.On != "":
-		v.add(p, "a rule runs either after a period (after, from) or on an event (on), not both")
+		v.add(p+".on", "a rule runs either after a period (after, from) or on an event (on), not both")
 	case !hasAfter && r.On == "":
-		v.add(p, "missing: when the rule runs: after: <period> with from: <time column>, or on: <event>")
+		v.add(p+".after", "missing: when the rule runs: after: <period> with from: <time column>, or on: <event>")
 	}
 	if hasAfter {
 		if msg := validPeriod(r.After); msg != "" {
@@ -152,9 +155,9 @@ func (v *validator) rule(p string, ds *Dataset, r *Rule, ids map[string]int, j i
 	}
 	switch {
 	case r.Delete && len(r.Anonymize) > 0:
-		v.add(p, "a rule either deletes or anonymizes, not both; write two rules")
+		v.add(p+".anonymize", "a rule either deletes or anonymizes, not both; write two rules")
 	case !r.Delete && len(r.Anonymize) == 0:
-		v.add(p, "missing: what the rule does: delete: true or anonymize: {field: operator}")
+		v.add(p+".delete", "missing: what the rule does: delete: true or anonymize: {field: operator}")
 	}
 	v.anonymize(p+".anonymize", ds, r.Anonymize)
 	if m := r.KeepAtLeast; m != nil {

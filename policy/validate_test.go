@@ -177,9 +177,15 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 		{"purpose id twice", func(d *Declaration) { d.Purposes[1].ID = "website" }, "purposes[1].id", `purpose id "website" is already used`,
 			func(d *Declaration) { d.Purposes[1].ID = "booking" }},
 		{"purpose id with a space", func(d *Declaration) { d.Purposes[0].ID = "web site"; d.Datasets[0].Purposes = []string{"web site"} }, "purposes[0].id", "is not an identifier",
-			func(d *Declaration) { d.Purposes[0].ID = "web-site.v2"; d.Datasets[0].Purposes = []string{"web-site.v2"}; d.Datasets[2].Purposes = []string{"web-site.v2"} }},
+			func(d *Declaration) {
+				d.Purposes[0].ID = "web-site.v2"
+				d.Datasets[0].Purposes = []string{"web-site.v2"}
+				d.Datasets[2].Purposes = []string{"web-site.v2"}
+			}},
 		{"no legal basis", func(d *Declaration) { d.Purposes[0].LegalBasis = nil }, "purposes[0].legal_basis", "missing: every purpose needs a legal basis",
-			func(d *Declaration) { d.Purposes[0].LegalBasis = []LegalBasis{{Basis: PublicTask, National: []string{"§ 3 DSG NRW"}}} }},
+			func(d *Declaration) {
+				d.Purposes[0].LegalBasis = []LegalBasis{{Basis: PublicTask, National: []string{"§ 3 DSG NRW"}}}
+			}},
 		{"legal basis outside Art. 6(1)", func(d *Declaration) { d.Purposes[0].LegalBasis[0].Basis = "6.1.g" }, "purposes[0].legal_basis[0].basis", `"6.1.g" is not a legal basis of Art. 6(1)`,
 			func(d *Declaration) { d.Purposes[0].LegalBasis[0].Basis = LegalObligation }},
 		{"legal basis in article notation", func(d *Declaration) { d.Purposes[0].LegalBasis[0].Basis = "Art. 6(1)(e)" }, "purposes[0].legal_basis[0].basis", "(write 6.1.e)",
@@ -201,7 +207,9 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 		{"consent age above 16", func(d *Declaration) { d.Purposes[1].Consent.MinAge = 18 }, "purposes[1].consent.min_age", "13 to 16",
 			func(d *Declaration) { d.Purposes[1].Consent.MinAge = 0 }},
 		{"withdrawal channel unknown", func(d *Declaration) { d.Purposes[1].Consent.Withdraw[1].Kind = "fax" }, "purposes[1].consent.withdraw[1].kind", `"fax" is not a channel kind`,
-			func(d *Declaration) { d.Purposes[1].Consent.Withdraw[1] = Channel{Kind: ChannelPost, Address: "Kisdorfer Weg 7a"} }},
+			func(d *Declaration) {
+				d.Purposes[1].Consent.Withdraw[1] = Channel{Kind: ChannelPost, Address: "Kisdorfer Weg 7a"}
+			}},
 		{"withdrawal channel without kind", func(d *Declaration) { d.Purposes[1].Consent.Withdraw[1].Kind = "" }, "purposes[1].consent.withdraw[1].kind", "missing",
 			func(d *Declaration) { d.Purposes[1].Consent.Withdraw[1].Kind = ChannelCookie }},
 		{"consent cookie undeclared", func(d *Declaration) { d.Purposes[1].Consent.Cookie = "optin" }, "purposes[1].consent.cookie", `cookie "optin" is not declared`,
@@ -209,7 +217,9 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 		{"consent text hash malformed", func(d *Declaration) { d.Purposes[1].Consent.TextSHA256 = "ABC" }, "purposes[1].consent.text_sha256", "not a SHA-256",
 			func(d *Declaration) { d.Purposes[1].Consent.TextSHA256 = strings.Repeat("0f", 32) }},
 		{"objection channel unknown", func(d *Declaration) { d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: "pigeon"}}} }, "purposes[0].objection.channels[0].kind", "not a channel kind",
-			func(d *Declaration) { d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelCookie, Address: "piwik_ignore"}}} }},
+			func(d *Declaration) {
+				d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelCookie, Address: "piwik_ignore"}}}
+			}},
 
 		// Datasets: binding and SQL identifiers.
 		{"dataset id twice", func(d *Declaration) { d.Datasets[1].ID = "access_log" }, "datasets[1].id", "already used by entry 0",
@@ -217,7 +227,10 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 		{"dataset id missing", func(d *Declaration) { d.Datasets[1].ID = "" }, "datasets[1].id", "needs an id",
 			func(d *Declaration) {}},
 		{"dataset with table and files", func(d *Declaration) { appt(d).Files = &FileBinding{Dir: "/x", Pattern: "*", Format: "jsonl"} }, "datasets[1].files", "either to a table or to files",
-			func(d *Declaration) { appt(d).Table = ""; appt(d).Files = &FileBinding{Dir: "/x", Pattern: "*", Format: "jsonl"} }},
+			func(d *Declaration) {
+				appt(d).Table = ""
+				appt(d).Files = &FileBinding{Dir: "/x", Pattern: "*", Format: "jsonl"}
+			}},
 		{"dataset bound to nothing", func(d *Declaration) { appt(d).Table = "" }, "datasets[1].table", "missing: the table",
 			func(d *Declaration) { appt(d).Table = "termine" }},
 		{"table with SQL in it", func(d *Declaration) { appt(d).Table = "appointments; DROP TABLE users" }, "datasets[1].table", `contains ";"`,
@@ -259,7 +272,9 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 		{"time column not an identifier", func(d *Declaration) { appt(d).Time[0].Column = "starts at" }, "datasets[1].time[0].column", "SQL identifier",
 			func(d *Declaration) { appt(d).Time[0].Column = "starts_at_utc" }},
 		{"time column name used as column", func(d *Declaration) { appt(d).Time = append(appt(d).Time, TimeColumn{Name: "paid-at"}) }, "datasets[1].time[2].name", "SQL identifier",
-			func(d *Declaration) { appt(d).Time = append(appt(d).Time, TimeColumn{Name: "paid-at", Column: "paid_at"}) }},
+			func(d *Declaration) {
+				appt(d).Time = append(appt(d).Time, TimeColumn{Name: "paid-at", Column: "paid_at"})
+			}},
 		{"time format unknown", func(d *Declaration) { appt(d).Time[0].Format = "iso" }, "datasets[1].time[0].format", `"iso" is not a time format (one of timestamp, unix, unix_ms, rfc3339)`,
 			func(d *Declaration) { appt(d).Time[0].Format = TimeUnixMs }},
 		{"field twice", func(d *Declaration) { appt(d).Fields[1].Name = "name" }, "datasets[1].fields[1].name", `field id "name" is already used by entry 0`,
@@ -270,9 +285,9 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { appt(d).Fields[0].Category = "name" }},
 
 		// Rules: when.
-		{"rule with period and event", func(d *Declaration) { appt(d).Rules[0].On = EventCancelled }, "datasets[1].rules[0]", "either after a period (after, from) or on an event (on), not both",
+		{"rule with period and event", func(d *Declaration) { appt(d).Rules[0].On = EventCancelled }, "datasets[1].rules[0].on", "either after a period (after, from) or on an event (on), not both",
 			func(d *Declaration) { appt(d).Rules[0] = Rule{On: EventMatterSettled, Delete: true} }},
-		{"rule with neither period nor event", func(d *Declaration) { appt(d).Rules[0].After = Period{}; appt(d).Rules[0].From = "" }, "datasets[1].rules[0]", "missing: when the rule runs",
+		{"rule with neither period nor event", func(d *Declaration) { appt(d).Rules[0].After = Period{}; appt(d).Rules[0].From = "" }, "datasets[1].rules[0].after", "missing: when the rule runs",
 			func(d *Declaration) { appt(d).Rules[0].After = MustParsePeriod("1mo") }},
 		{"period without from", func(d *Declaration) { appt(d).Rules[0].From = "" }, "datasets[1].rules[0].from", "missing: the time column the period 14d counts from",
 			func(d *Declaration) { appt(d).Rules[0].From = "booked_at" }},
@@ -292,9 +307,9 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { appt(d).Rules[0].Lead = 2 * time.Minute }},
 
 		// Rules: what.
-		{"rule deletes and anonymizes", func(d *Declaration) { logs(d).Rules[0].Delete = true }, "datasets[0].rules[0]", "either deletes or anonymizes, not both",
+		{"rule deletes and anonymizes", func(d *Declaration) { logs(d).Rules[0].Delete = true }, "datasets[0].rules[0].anonymize", "either deletes or anonymizes, not both",
 			func(d *Declaration) { logs(d).Rules[0].Delete = false }},
-		{"rule does nothing", func(d *Declaration) { appt(d).Rules[0].Delete = false }, "datasets[1].rules[0]", "missing: what the rule does",
+		{"rule does nothing", func(d *Declaration) { appt(d).Rules[0].Delete = false }, "datasets[1].rules[0].delete", "missing: what the rule does",
 			func(d *Declaration) {
 				appt(d).Rules[0].Delete = false
 				appt(d).Rules[0].Anonymize = []FieldOp{{Field: "email", Op: "null"}}
@@ -324,19 +339,28 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 		{"minimum without norm", func(d *Declaration) { appt(d).Rules[3].KeepAtLeast.Norm = "" }, "datasets[1].rules[3].keep_at_least.norm", "missing: the provision",
 			func(d *Declaration) { appt(d).Rules[3].KeepAtLeast.Norm = "§ 257 HGB" }},
 		{"minimum of an event rule without from", func(d *Declaration) { appt(d).Rules[3].KeepAtLeast.From = "" }, "datasets[1].rules[3].keep_at_least.from", "an event rule has no from of its own",
-			func(d *Declaration) { appt(d).Rules[3] = Rule{After: MustParsePeriod("1y"), From: "booked_at", Delete: true, KeepAtLeast: &Minimum{Period: MustParsePeriod("6y"), Norm: "§ 147 AO"}} }},
+			func(d *Declaration) {
+				appt(d).Rules[3] = Rule{After: MustParsePeriod("1y"), From: "booked_at", Delete: true, KeepAtLeast: &Minimum{Period: MustParsePeriod("6y"), Norm: "§ 147 AO"}}
+			}},
 		{"minimum from an undeclared column", func(d *Declaration) { appt(d).Rules[3].KeepAtLeast.From = "paid_at" }, "datasets[1].rules[3].keep_at_least.from", `"paid_at" is not a time column`,
 			func(d *Declaration) { appt(d).Rules[3].KeepAtLeast.From = "appointment_at" }},
 
 		// Rule IDs.
 		{"two rules with the same default id", func(d *Declaration) { appt(d).Rules = append(appt(d).Rules, appt(d).Rules[0]) }, "datasets[1].rules[4].id", `rule id "delete_after_14d_appointment_at" is already used by rule 0`,
-			func(d *Declaration) { r := appt(d).Rules[0]; r.ID = "delete_after_14d_second"; appt(d).Rules = append(appt(d).Rules, r) }},
+			func(d *Declaration) {
+				r := appt(d).Rules[0]
+				r.ID = "delete_after_14d_second"
+				appt(d).Rules = append(appt(d).Rules, r)
+			}},
 		{"rule id not an identifier", func(d *Declaration) { appt(d).Rules[0].ID = "delete after 14d" }, "datasets[1].rules[0].id", "is not an identifier",
 			func(d *Declaration) { appt(d).Rules[0].ID = "R-14d" }},
 
 		// Cookies (§ 25 TDDDG).
 		{"cookie without name", func(d *Declaration) { d.Cookies[0].Name = ""; d.Purposes[1].Consent.Cookie = "" }, "cookies[0].name", "missing",
-			func(d *Declaration) { d.Cookies[0].Name = "_pk_id.1.a3f1"; d.Purposes[1].Consent.Cookie = "_pk_id.1.a3f1" }},
+			func(d *Declaration) {
+				d.Cookies[0].Name = "_pk_id.1.a3f1"
+				d.Purposes[1].Consent.Cookie = "_pk_id.1.a3f1"
+			}},
 		{"cookie name with a semicolon", func(d *Declaration) { d.Cookies[0].Name = "a;b" }, "cookies[0].name", "is not a cookie name",
 			func(d *Declaration) { d.Cookies[0].Name = "disclaimer" }},
 		{"cookie twice", func(d *Declaration) { d.Cookies = append(d.Cookies, d.Cookies[0]) }, "cookies[1].name", `cookie "disclaimer" is already declared`,
