@@ -1,0 +1,80 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+// PlaceHold implements store.Holds. A hold with a Key holds that record of
+// Dataset; a hold with a Subject holds that subject's records (in Dataset,
+// or everywhere when Dataset is empty); a hold with both holds both.
+func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	switch {
+	case h.ID == "":
+		return errors.New("memstore: hold has no ID")
+	case h.Key == "" && h.Subject == "":
+		return errors.New("memstore: hold names neither a record (Dataset and Key) nor a Subject")
+	case h.Key != "" && h.Dataset == "":
+		return errors.New("memstore: hold names a Key but no Dataset")
+	}
+	if h.Dataset != "" {
+		if _, err := s.dataset(h.Dataset); err != nil {
+			return err
+		}
+	}
+	if _, dup := s.holds[h.ID]; dup {
+		return fmt.Errorf("%w: hold %s exists", store.ErrConflict, h.ID)
+	}
+	p := &h
+	s.holds[h.ID] = p
+	if h.Key != "" {
+		ref := recordRef{h.Dataset, h.Key}
+		s.recHolds[ref] = append(s.recHolds[ref], p)
+	}
+	if h.Subject != "" {
+		s.subjHolds[h.Subject] = append(s.subjHolds[h.Subject], p)
+	}
+	return nil
+}
+
+// ReleaseHold implements store.Holds.
+func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	h, ok := s.holds[id]
+	if !ok {
+		return fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
+	}
+	if h.ReleasedAt.IsZero() {
+		h.ReleasedAt = at
+	}
+	return nil
+}
+
+// ListHolds implements store.Holds: O(h log h) for h holds ever placed.
+func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var out []store.Hold
+	for _, h := range s.holds {
+		if h.Active(at) {
+			out = append(out, *h)
+		}
+	}
+	slices.SortFunc(out, func(a, b store.Hold) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}

@@ -1,0 +1,333 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store"
+)
+
+// checkSelection validates the names sel uses against ds.
+func (ds *dataset) checkSelection(sel store.Selection) error {
+	for i, b := range sel.Bounds {
+		if _, ok := ds.index[b.Column]; !ok {
+			return fmt.Errorf("memstore: dataset %s: Bounds[%d] names time column %q, which the dataset does not declare", ds.decl.ID, i, b.Column)
+		}
+	}
+	if sel.Subject != "" && ds.subjCol == "" {
+		return fmt.Errorf("memstore: dataset %s: selection by subject, but the dataset has no subject column", ds.decl.ID)
+	}
+	for i, f := range sel.Pending {
+		if _, ok := ds.fieldCol[f]; !ok {
+			return fmt.Errorf("memstore: dataset %s: Pending[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
+		}
+	}
+	if sel.Marker != "" && sel.Marker != ds.decl.Marker {
+		return fmt.Errorf("memstore: dataset %s: Marker %q is not the dataset's declared marker column", ds.decl.ID, sel.Marker)
+	}
+	return nil
+}
+
+// matches reports whether r satisfies every condition of sel except Keys
+// (handled by the caller) and holds.
+func (ds *dataset) matches(r *record, sel store.Selection) bool {
+	for _, b := range sel.Bounds {
+		tv := r.times[b.Column]
+		if !tv.set || tv.t.After(b.Cutoff) {
+			return false
+		}
+	}
+	if sel.Subject != "" && r.subject != sel.Subject {
+		return false
+	}
+	if len(sel.Pending) > 0 {
+		pending := false
+		for _, f := range sel.Pending {
+			if r.row[ds.fieldCol[f]] != nil {
+				pending = true
+				break
+			}
+		}
+		if !pending {
+			return false
+		}
+	}
+	if sel.Marker != "" && r.row[sel.Marker] != nil {
+		return false
+	}
+	return true
+}
+
+// each calls fn for the records matching sel (holds aside) in processing
+// order until fn returns false.
+func (ds *dataset) each(sel store.Selection, fn func(*record) bool) {
+	var some []*record
+	switch {
+	case sel.Keys != nil:
+		seen := make(map[string]bool, len(sel.Keys))
+		for _, k := range sel.Keys {
+			if r, ok := ds.rows[k]; ok && !seen[k] {
+				seen[k] = true
+				some = append(some, r)
+			}
+		}
+	case sel.Subject != "":
+		some = slices.Collect(maps.Values(ds.bySubject[sel.Subject]))
+	case len(sel.Bounds) > 0:
+		ix := ds.index[sel.Bounds[0].Column]
+		ix.prepare()
+		end := ix.after(sel.Bounds[0].Cutoff)
+		for _, e := range ix.sorted[:end] {
+			if ix.valid(e) && ds.matches(e.r, sel) && !fn(e.r) {
+				return
+			}
+		}
+		return
+	default:
+		some = slices.Collect(maps.Values(ds.rows))
+	}
+	var first string
+	if len(sel.Bounds) > 0 {
+		first = sel.Bounds[0].Column
+	}
+	slices.SortFunc(some, func(a, b *record) int {
+		if first != "" {
+			if c := a.times[first].t.Compare(b.times[first].t); c != 0 {
+				return c
+			}
+		}
+		return cmpKey(a, b)
+	})
+	for _, r := range some {
+		if ds.matches(r, sel) && !fn(r) {
+			return
+		}
+	}
+}
+
+// held reports whether a hold active at now covers r.
+func (s *Store) held(ds *dataset, r *record, now time.Time) bool {
+	for _, h := range s.recHolds[recordRef{ds.decl.ID, r.key}] {
+		if h.Active(now) {
+			return true
+		}
+	}
+	if r.subject != "" {
+		for _, h := range s.subjHolds[r.subject] {
+			if (h.Dataset == "" || h.Dataset == ds.decl.ID) && h.Active(now) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Process implements store.Driver. It selects, computes every change and
+// the audit entry, and commits only when all succeeded; see the package
+// documentation for its cost.
+func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	if err := s.begin(ctx); err != nil {
+		return store.BatchResult{}, err
+	}
+	defer s.mu.Unlock()
+	ds, err := s.dataset(b.Dataset)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
+	if err := ds.checkSelection(b.Selection); err != nil {
+		return store.BatchResult{}, err
+	}
+	if err := ds.checkAction(b); err != nil {
+		return store.BatchResult{}, err
+	}
+
+	var picked []*record
+	ds.each(b.Selection, func(r *record) bool {
+		if !s.held(ds, r, b.Now) {
+			picked = append(picked, r)
+		}
+		return b.Limit <= 0 || len(picked) < b.Limit
+	})
+	if len(picked) == 0 {
+		return store.BatchResult{}, nil
+	}
+
+	processed := make([]store.Record, len(picked))
+	updates := make([]map[string]any, len(picked))
+	for i, r := range picked {
+		rec := store.Record{Key: r.key, Subject: r.subject}
+		if !b.Delete {
+			upd, fields, err := ds.changes(r, b, i)
+			if err != nil {
+				return store.BatchResult{}, err
+			}
+			rec.Fields = fields
+			updates[i] = upd
+		}
+		processed[i] = rec
+	}
+	entry, err := callAudit(b.Audit, slices.Clone(processed))
+	if err != nil {
+		return store.BatchResult{}, fmt.Errorf("memstore: batch on %s not processed: %w", b.Dataset, err)
+	}
+	if err := entry.Validate(); err != nil {
+		return store.BatchResult{}, fmt.Errorf("memstore: batch on %s not processed: the audit entry is refused: %w", b.Dataset, err)
+	}
+
+	// Commit: nothing below can fail.
+	sealed := audit.Seal(s.head(), entry)
+	for i, r := range picked {
+		if b.Delete {
+			ds.remove(r)
+		} else {
+			ds.write(r, updates[i])
+		}
+	}
+	s.log = append(s.log, sealed)
+	return store.BatchResult{Processed: processed, Entry: cloneEntry(sealed)}, nil
+}
+
+// checkAction validates the names an action uses.
+func (ds *dataset) checkAction(b store.Batch) error {
+	for i, f := range b.Null {
+		if _, ok := ds.fieldCol[f]; !ok {
+			return fmt.Errorf("memstore: dataset %s: Null[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
+		}
+	}
+	for i, f := range b.Transform {
+		if _, ok := ds.fieldCol[f]; !ok {
+			return fmt.Errorf("memstore: dataset %s: Transform[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
+		}
+	}
+	if len(b.Transform) > 0 && b.Apply == nil {
+		return fmt.Errorf("memstore: dataset %s: Transform is set but Apply is nil", ds.decl.ID)
+	}
+	if b.SetMarker != "" && b.SetMarker != ds.decl.Marker {
+		return fmt.Errorf("memstore: dataset %s: SetMarker %q is not the dataset's declared marker column", ds.decl.ID, b.SetMarker)
+	}
+	if b.Audit == nil {
+		return fmt.Errorf("memstore: dataset %s: Batch.Audit is nil; every batch is audited", ds.decl.ID)
+	}
+	return nil
+}
+
+// changes computes the column updates of one record (the i-th of the
+// batch) without applying them, and the Transform fields it read.
+func (ds *dataset) changes(r *record, b store.Batch, i int) (map[string]any, map[string]any, error) {
+	upd := make(map[string]any)
+	for _, f := range b.Null {
+		upd[ds.fieldCol[f]] = nil
+	}
+	var fields map[string]any
+	if len(b.Transform) > 0 {
+		fields = make(map[string]any, len(b.Transform))
+		for _, f := range b.Transform {
+			fields[f] = r.row[ds.fieldCol[f]]
+		}
+		in := store.Record{Key: r.key, Subject: r.subject, Fields: copyRow(fields)}
+		out, err := callApply(b.Apply, in)
+		if err != nil {
+			return nil, nil, fmt.Errorf("memstore: batch on %s not processed: Apply failed on record %d of the batch: %w", ds.decl.ID, i+1, err)
+		}
+		for f, v := range out {
+			if !slices.Contains(b.Transform, f) {
+				return nil, nil, fmt.Errorf("memstore: batch on %s not processed: Apply returned field %q, which is not in Transform", ds.decl.ID, f)
+			}
+			nv, err := ds.checkWrite(ds.fieldCol[f], v)
+			if err != nil {
+				return nil, nil, fmt.Errorf("memstore: batch on %s not processed: Apply returned a bad value for field %q: %w", ds.decl.ID, f, err)
+			}
+			upd[ds.fieldCol[f]] = nv
+		}
+	}
+	if b.SetMarker != "" {
+		upd[b.SetMarker] = b.Now
+	}
+	for col := range upd {
+		if col == ds.keyCol {
+			return nil, nil, fmt.Errorf("memstore: batch on %s not processed: the action would change the key column %s", ds.decl.ID, col)
+		}
+	}
+	return upd, fields, nil
+}
+
+// callApply calls Apply and turns a panic into an error.
+func callApply(apply func(store.Record) (map[string]any, error), r store.Record) (out map[string]any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the Apply callback panicked: %v", p)
+		}
+	}()
+	return apply(r)
+}
+
+// callAudit calls Audit and turns a panic into an error.
+func callAudit(f func([]store.Record) audit.Entry, processed []store.Record) (e audit.Entry, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the Audit callback panicked: %v", p)
+		}
+	}()
+	return f(processed), nil
+}
+
+// Count implements store.Driver.
+func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int, err error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, 0, err
+	}
+	defer s.mu.Unlock()
+	ds, err := s.dataset(sel.Dataset)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := ds.checkSelection(sel); err != nil {
+		return 0, 0, err
+	}
+	ds.each(sel, func(r *record) bool {
+		if s.held(ds, r, sel.Now) {
+			held++
+		} else {
+			free++
+		}
+		return true
+	})
+	return free, held, nil
+}
+
+// Earliest implements store.Driver.
+func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string, after time.Time) (time.Time, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return time.Time{}, false, err
+	}
+	defer s.mu.Unlock()
+	ds, err := s.dataset(sel.Dataset)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if err := ds.checkSelection(sel); err != nil {
+		return time.Time{}, false, err
+	}
+	ix, ok := ds.index[column]
+	if !ok {
+		return time.Time{}, false, fmt.Errorf("memstore: dataset %s: Earliest of time column %q, which the dataset does not declare", ds.decl.ID, column)
+	}
+	var keys map[string]bool
+	if sel.Keys != nil {
+		keys = make(map[string]bool, len(sel.Keys))
+		for _, k := range sel.Keys {
+			keys[k] = true
+		}
+	}
+	ix.prepare()
+	for _, e := range ix.sorted[ix.after(after):] {
+		if ix.valid(e) && (keys == nil || keys[e.r.key]) && ds.matches(e.r, sel) {
+			return e.t, true, nil
+		}
+	}
+	return time.Time{}, false, nil
+}
