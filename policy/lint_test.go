@@ -349,6 +349,8 @@ func TestLintRules(t *testing.T) {
 				d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelCookie, Address: "piwik_ignore"}}}
 				d.Cookies[0].Purpose = "website"
 				d.Cookies[0].Basis = ConsentBased
+				// The opt-out cookie itself is strictly necessary.
+				d.Cookies = append(d.Cookies, Cookie{Name: "piwik_ignore", Purpose: "website", Lifetime: MustParsePeriod("2y"), Basis: StrictlyNecessary})
 			},
 			path: "cookies[0].basis",
 		},
