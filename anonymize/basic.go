@@ -5,9 +5,12 @@ import (
 	"time"
 )
 
-// Null is the operator that replaces every value with nil (SQL NULL). It is
-// the only operator for which Spec.Nulls reports true.
-var Null Operator = OperatorFunc(func(any) (any, error) { return nil, nil })
+// Null is the operator that replaces every value with nil (SQL NULL). Its
+// spec, "null", is the only one for which Spec.Nulls reports true.
+type Null struct{}
+
+// Apply returns nil.
+func (Null) Apply(any) (any, error) { return nil, nil }
 
 // DefaultRedaction is the text that redact writes by default.
 const DefaultRedaction = "[REDACTED]"
@@ -79,7 +82,7 @@ func builtinDefinitions() []Definition {
 			Doc:   "replace the value with NULL",
 			Nulls: true,
 			Compile: func(Args) (Constructor, error) {
-				return func(*KeyRing) (Operator, error) { return Null, nil }, nil
+				return func(*KeyRing) (Operator, error) { return Null{}, nil }, nil
 			},
 		},
 		{

@@ -31,7 +31,7 @@ func BenchmarkIPMaskString(b *testing.B) {
 		b.Run(in, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				sinkString, _ = DefaultIPMask.MaskString(in)
+				sinkString, _ = DefaultIPMask().MaskString(in)
 			}
 		})
 	}

@@ -15,7 +15,7 @@ func FuzzIPMask(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, m := range []IPMask{DefaultIPMask, {v4: 32, v6: 128}, {}} {
+		for _, m := range []IPMask{DefaultIPMask(), {v4: 32, v6: 128}, {}} {
 			out, err := m.MaskString(s)
 			if err != nil {
 				if out != "" {
@@ -31,8 +31,8 @@ func FuzzIPMask(f *testing.F) {
 				t.Fatalf("%q -> %q keeps a zone or port", s, out)
 			}
 		}
-		if got, err := DefaultIPMask.Apply([]byte(s)); err == nil {
-			if again, err := DefaultIPMask.Apply(got); err != nil || string(again.([]byte)) != string(got.([]byte)) {
+		if got, err := DefaultIPMask().Apply([]byte(s)); err == nil {
+			if again, err := DefaultIPMask().Apply(got); err != nil || string(again.([]byte)) != string(got.([]byte)) {
 				t.Fatalf("bytes %q not idempotent", s)
 			}
 		} else if got != nil {

@@ -22,7 +22,7 @@ type IPMask struct {
 	v4, v6 uint8 // bits kept
 }
 
-// DefaultIPMask is what "anonymize an IP address" means here: at most the
+// DefaultIPMask returns what "anonymize an IP address" means here: at most the
 // leading 24 bits of an IPv4 address (the last byte zeroed) and the leading
 // 48 bits of an IPv6 address are kept.
 //
@@ -37,7 +37,9 @@ type IPMask struct {
 // the smallest prefix that usually covers many subscribers; that is why the
 // default keeps 48 bits, as Google Analytics' IP anonymization (the last 80
 // bits zeroed) does.
-var DefaultIPMask = IPMask{v4: 24, v6: 48}
+func DefaultIPMask() IPMask { return defaultIPMask }
+
+var defaultIPMask = IPMask{v4: 24, v6: 48}
 
 // NewIPMask returns a mask keeping the leading v4Bits of an IPv4 address
 // (0 to 32) and the leading v6Bits of an IPv6 address (0 to 128).
@@ -64,11 +66,13 @@ var ipLevels = map[string]IPMask{
 	// bits zeroed.
 	"google": {v4: 24, v6: 48},
 	// The package default (DefaultIPMask).
-	"default": DefaultIPMask,
+	"default": defaultIPMask,
 }
 
-// IPLevelNames lists the names IPLevel accepts.
-var IPLevelNames = []string{"default", "google", "one_byte", "two_bytes", "three_bytes"}
+// IPLevelNames returns the names IPLevel accepts.
+func IPLevelNames() []string {
+	return []string{"default", "google", "one_byte", "two_bytes", "three_bytes"}
+}
 
 // IPLevel returns the mask for a named level: "one_byte", "two_bytes" and
 // "three_bytes" as Matomo masks IPv4 bytes (keeping IPv6 /64, /48 and /24
@@ -184,10 +188,10 @@ func (m IPMask) Apply(v any) (any, error) {
 }
 
 // MaskIP masks s with DefaultIPMask.
-func MaskIP(s string) (string, error) { return DefaultIPMask.MaskString(s) }
+func MaskIP(s string) (string, error) { return defaultIPMask.MaskString(s) }
 
 func compileIPMask(a Args) (Constructor, error) {
-	m := DefaultIPMask
+	m := defaultIPMask
 	if a.Has("level") {
 		for _, p := range []string{"v4", "v6", "v4_prefix", "v6_prefix"} {
 			if a.Has(p) {
@@ -197,7 +201,7 @@ func compileIPMask(a Args) (Constructor, error) {
 		name := a.String("level")
 		lm, ok := IPLevel(name)
 		if !ok {
-			_, err := a.Choice("level", IPLevelNames...)
+			_, err := a.Choice("level", IPLevelNames()...)
 			return nil, err
 		}
 		m = lm

@@ -122,7 +122,7 @@ func TestNewIPMaskChecksPrefixLengths(t *testing.T) {
 	require.NoError(t, err)
 	v4, v6 := m.Bits()
 	assert.Equal(t, []int{16, 32}, []int{v4, v6})
-	v4, v6 = DefaultIPMask.Bits()
+	v4, v6 = DefaultIPMask().Bits()
 	assert.Equal(t, []int{24, 48}, []int{v4, v6}, "the default keeps IPv4 /24 and IPv6 /48 at most")
 	got, err := MaskIP("198.51.100.200")
 	require.NoError(t, err)

@@ -156,7 +156,7 @@ func TestRegistryAcceptsApplicationOperators(t *testing.T) {
 
 	var zero Registry
 	require.NoError(t, zero.Register(Definition{Name: "only", Compile: func(Args) (Constructor, error) {
-		return func(*KeyRing) (Operator, error) { return Null, nil }, nil
+		return func(*KeyRing) (Operator, error) { return Null{}, nil }, nil
 	}}))
 	assert.Equal(t, []string{"only"}, zero.Operators())
 	d, ok := zero.Definition("only")
