@@ -163,8 +163,9 @@ func (b *Backend) Insert(ctx context.Context, dataset string, row map[string]any
 	return nil
 }
 
-// Get returns the row of dataset with key by SQL column, time columns as
-// time.Time in UTC, and false when there is none.
+// Get returns the row of dataset with key by SQL column, native time
+// columns and the marker as time.Time in UTC (other time columns as
+// stored), and false when there is none.
 func (b *Backend) Get(ctx context.Context, dataset, key string) (map[string]any, bool, error) {
 	ds, times, err := b.columns(dataset)
 	if err != nil {
@@ -198,7 +199,7 @@ func (b *Backend) Get(ctx context.Context, dataset, key string) (map[string]any,
 		if b, ok := v.([]byte); ok {
 			v = string(b)
 		}
-		if f, ok := times[n]; ok && v != nil {
+		if f, ok := times[n]; ok && f == policy.TimeNative && v != nil {
 			t, err := sqldriver.ParseTime(f, v)
 			if err != nil {
 				return nil, false, fmt.Errorf("sqltest: column %s: %w", n, err)
@@ -208,4 +209,24 @@ func (b *Backend) Get(ctx context.Context, dataset, key string) (map[string]any,
 		row[n] = v
 	}
 	return row, true, rows.Err()
+}
+
+// ColumnType maps the conformance suite's column types to a flavour's.
+func ColumnType(f Flavor, typ string, key bool) string {
+	switch {
+	case typ == "integer" && key && f == SQLite:
+		return "INTEGER PRIMARY KEY"
+	case typ == "integer" && key:
+		return "bigint PRIMARY KEY"
+	case key:
+		return "TEXT PRIMARY KEY"
+	case typ == "integer":
+		return "BIGINT"
+	case typ == "timestamp" && f == SQLite:
+		return "DATETIME"
+	case typ == "timestamp":
+		return "timestamptz"
+	default:
+		return "TEXT"
+	}
 }
