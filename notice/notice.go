@@ -339,7 +339,7 @@ func (b *builder) requirement() Section {
 		Article: b.art("Art. 13 Abs. 2 lit. e DSGVO", "Art. 13(2)(e) GDPR")}
 	for i := range b.d.Purposes {
 		p := &b.d.Purposes[i]
-		var req, vol []string
+		var req, vol, auto []string
 		for _, ds := range b.datasetsOf(p.ID) {
 			if !ds.Source.IsZero() {
 				continue // not collected from the subject
@@ -347,6 +347,13 @@ func (b *builder) requirement() Section {
 			for j := range ds.Fields {
 				f := &ds.Fields[j]
 				name := fieldName(b.l, f)
+				if f.Provided != nil && !*f.Provided {
+					// Collected by the system, not entered by the subject.
+					if !slices.Contains(auto, name) {
+						auto = append(auto, name)
+					}
+					continue
+				}
 				if f.Required {
 					if !slices.Contains(req, name) {
 						req = append(req, name)
@@ -356,7 +363,7 @@ func (b *builder) requirement() Section {
 				}
 			}
 		}
-		if len(req) == 0 && len(vol) == 0 && p.Required.IsZero() {
+		if len(req) == 0 && len(vol) == 0 && len(auto) == 0 && p.Required.IsZero() {
 			continue
 		}
 		s.Blocks = append(s.Blocks, sub(b.l.text(p.Description)))
@@ -365,6 +372,11 @@ func (b *builder) requirement() Section {
 		}
 		if len(vol) > 0 {
 			s.Blocks = append(s.Blocks, para(b.l.pick("Freiwillige Angaben: ", "Voluntary: ")+joinWords(b.l, vol)+"."))
+		}
+		if len(auto) > 0 {
+			s.Blocks = append(s.Blocks, para(b.l.pick(
+				"Automatisch bei der Nutzung erhoben, ohne dass Sie sie angeben: ",
+				"Collected automatically when you use the service, without you entering them: ")+joinWords(b.l, auto)+"."))
 		}
 		if t := b.l.text(p.Required); t != "" {
 			s.Blocks = append(s.Blocks, para(t))

@@ -281,3 +281,19 @@ func TestRecordHasOneRowPerPurposeWithEveryArticle30Item(t *testing.T) {
 	assert.Contains(t, booking[8], "Termindaten werden zwei Wochen nach dem Termin gelöscht.")
 	assert.Equal(t, "IT-Sicherheitskonzept des Jobcenters, Stand 2024", booking[9])
 }
+
+func TestRequirementSeparatesRequiredVoluntaryAndAutomaticData(t *testing.T) {
+	d := jobcenter(t)
+	no := false
+	logs := d.Dataset("access_log")
+	for i := range logs.Fields {
+		logs.Fields[i].Provided = &no
+	}
+	var buf bytes.Buffer
+	require.NoError(t, Markdown(&buf, d, German))
+	md := buf.String()
+	assert.Contains(t, md, "Erforderliche Angaben: Name.")
+	assert.Contains(t, md, "Freiwillige Angaben: Anliegen und E-Mail-Adresse.")
+	assert.Contains(t, md, "Automatisch bei der Nutzung erhoben, ohne dass Sie sie angeben: IP-Adresse und Browser.")
+	assert.NotContains(t, md, "Freiwillige Angaben: IP-Adresse", "data the system records is not something the subject volunteers")
+}
