@@ -58,6 +58,9 @@ type Pseudonymize struct {
 
 // Apply returns the pseudonym of v.
 func (p Pseudonymize) Apply(v any) (any, error) {
+	if p.Ring == nil {
+		return nil, &opError{op: "pseudonym", reason: "no key ring", err: ErrMissingKey}
+	}
 	switch x := v.(type) {
 	case nil:
 		return nil, nil

@@ -70,4 +70,6 @@ func TestPseudonymOperatorAcceptsIdentifierTypes(t *testing.T) {
 		_, err := op.Apply(in)
 		assert.ErrorIs(t, err, ErrUnsupportedType, "%T", in)
 	}
+	_, err = Pseudonymize{}.Apply("x")
+	assert.ErrorIs(t, err, ErrMissingKey, "an operator without a key ring fails instead of panicking")
 }

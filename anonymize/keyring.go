@@ -27,7 +27,8 @@ type Key struct {
 // bookings of one service). The last key is current: [KeyRing.Pseudonym]
 // uses it, while [KeyRing.Verify] accepts pseudonyms made under any key in
 // the ring. Keys are rotated by adding a key ([KeyRing.With]). A KeyRing is
-// immutable and safe for concurrent use.
+// made with NewKeyRing (the zero KeyRing holds no key and cannot be used),
+// is immutable and safe for concurrent use.
 //
 // Pseudonyms are keyed (HMAC-SHA-256) because an unkeyed hash of personal
 // data is not a pseudonym in the sense of GDPR Art. 4(5): the inputs come
