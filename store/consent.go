@@ -47,23 +47,38 @@ type ConsentEvent struct {
 	Evidence string
 	// Reason explains a refusal, citing the norm.
 	Reason string
+	// Reference identifies what caused the event, if anything, e.g. the ID
+	// of the signed withdrawal link that was used, so that a used link can
+	// be recognised and not used again. It holds no personal data.
+	Reference string
 	// Erased is true once the subject was erased and Subject replaced by a
 	// keyed pseudonym (Art. 17 with Art. 7(1) accountability).
 	Erased bool
 }
 
-// Consents is the optional ability to store the consent ledger. Backends
-// that implement it can back consent.Ledger.
+// Consents is the optional ability to store the consent ledger, found by
+// type assertion on a Driver. Backends that implement it can back
+// consent.Ledger.
+//
+// Times are kept to the microsecond, the precision SQL timestamps keep
+// (the ledger truncates At before appending), and returned in UTC. After
+// Close every method returns ErrClosed.
 type Consents interface {
 	// AppendConsent stores ev. Events are never updated. It returns
-	// ErrConflict when an event with ev.ID exists.
+	// ErrConflict when an event with ev.ID exists, and an error, storing
+	// nothing, when ev has no ID, Subject, Purpose, Kind or At.
 	AppendConsent(ctx context.Context, ev ConsentEvent) error
 	// ConsentEvents returns the events of subject for purpose (every
-	// purpose when purpose is ""), ordered by At, then ID.
+	// purpose when purpose is ""), ordered by At, then ID, with every field
+	// as appended. It returns no events, not an error, for an unknown
+	// subject. The events are copies: changing them changes nothing stored.
 	ConsentEvents(ctx context.Context, subject, purpose string) ([]ConsentEvent, error)
 	// EraseConsentSubject replaces subject by pseudonym in every event of
 	// subject and marks them Erased, clearing Evidence and the guardian
-	// fields; it returns how many events it changed. It is the only
-	// operation that changes stored events.
+	// fields and keeping every other field; it returns how many events it
+	// changed (0, not an error, for an unknown subject), and an error for
+	// an empty subject or pseudonym. Afterwards the
+	// events are found under pseudonym and none under subject. It is the
+	// only operation that changes stored events.
 	EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error)
 }

@@ -27,6 +27,8 @@ type Store struct {
 
 	log    []audit.Entry
 	leases map[string]lease
+
+	consents consentLedger // consent.go
 }
 
 var _ store.Driver = (*Store)(nil)

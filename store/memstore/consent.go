@@ -1,0 +1,116 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+var _ store.Consents = (*Store)(nil)
+
+// consentLedger holds the consent events, indexed by subject so that a
+// status question reads one subject's events, never the whole ledger.
+// Its zero value is empty and ready to use.
+type consentLedger struct {
+	bySubject map[string][]store.ConsentEvent // sorted by At, then ID
+	ids       map[string]string               // event ID -> subject
+}
+
+// compareConsent orders events by At, then ID.
+func compareConsent(a, b store.ConsentEvent) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
+
+// AppendConsent implements store.Consents.
+func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	switch {
+	case ev.ID == "":
+		return errors.New("memstore: consent event has no ID")
+	case ev.Subject == "":
+		return errors.New("memstore: consent event has no subject")
+	case ev.Purpose == "":
+		return errors.New("memstore: consent event has no purpose")
+	case ev.Kind == "":
+		return errors.New("memstore: consent event has no kind")
+	case ev.At.IsZero():
+		return errors.New("memstore: consent event has no time")
+	}
+	l := &s.consents
+	if l.bySubject == nil {
+		l.bySubject = make(map[string][]store.ConsentEvent)
+		l.ids = make(map[string]string)
+	}
+	if _, dup := l.ids[ev.ID]; dup {
+		return fmt.Errorf("%w: consent event %s exists", store.ErrConflict, ev.ID)
+	}
+	ev.At = ev.At.Truncate(time.Microsecond).UTC()
+	evs := l.bySubject[ev.Subject]
+	// Events almost always arrive in order, so this is an append.
+	i := len(evs)
+	for i > 0 && compareConsent(evs[i-1], ev) > 0 {
+		i--
+	}
+	l.bySubject[ev.Subject] = slices.Insert(evs, i, ev)
+	l.ids[ev.ID] = ev.Subject
+	return nil
+}
+
+// ConsentEvents implements store.Consents in O(events of the subject).
+func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var out []store.ConsentEvent
+	for _, ev := range s.consents.bySubject[subject] {
+		if purpose == "" || ev.Purpose == purpose {
+			out = append(out, ev) // ConsentEvent holds no reference types
+		}
+	}
+	return out, nil
+}
+
+// EraseConsentSubject implements store.Consents.
+func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	if subject == "" || pseudonym == "" {
+		return 0, errors.New("memstore: erasing consent events needs a subject and a pseudonym")
+	}
+	l := &s.consents
+	evs := l.bySubject[subject]
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	for i := range evs {
+		ev := &evs[i]
+		ev.Subject = pseudonym
+		ev.Erased = true
+		ev.Evidence = ""
+		ev.GuardianRelation = ""
+		ev.GuardianVerification = ""
+		l.ids[ev.ID] = pseudonym
+	}
+	if subject == pseudonym {
+		return len(evs), nil
+	}
+	delete(l.bySubject, subject)
+	merged := append(l.bySubject[pseudonym], evs...)
+	slices.SortStableFunc(merged, compareConsent)
+	l.bySubject[pseudonym] = merged
+	return len(evs), nil
+}

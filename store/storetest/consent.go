@@ -1,0 +1,309 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+// consentHarness carries one consent subtest's backend.
+type consentHarness struct {
+	t   *testing.T
+	b   Backend
+	c   store.Consents
+	ctx context.Context
+}
+
+// consentContract is one subtest of RunConsents.
+type consentContract struct {
+	name string
+	run  func(h *consentHarness)
+}
+
+// ConsentContracts returns the names of RunConsents' contracts, in order.
+func ConsentContracts() []string {
+	var names []string
+	for _, c := range consentContracts() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// RunConsents runs the contracts of store.Consents (store/consent.go), one
+// subtest per sentence, against backends from open, each subtest with its
+// own Backend. The Backend must implement store.Consents; the suite fails
+// when it does not.
+func RunConsents(t *testing.T, open Opener) {
+	t.Helper()
+	for _, c := range consentContracts() {
+		t.Run(c.name, func(t *testing.T) {
+			b := open(t, Declaration())
+			t.Cleanup(func() { _ = b.Close() })
+			cs, ok := b.(store.Consents)
+			if !ok {
+				t.Fatalf("storetest: RunConsents needs a backend that implements store.Consents, but %T does not", b)
+			}
+			c.run(&consentHarness{t: t, b: b, c: cs, ctx: context.Background()})
+		})
+	}
+}
+
+// consentID returns the n-th event ID; IDs sort in the order of n.
+func consentID(n int) string { return fmt.Sprintf("01900000-0000-7000-8000-%012d", n) }
+
+// grantEvent returns a complete grant event number n of subject for
+// purpose at t.
+func grantEvent(n int, subject, purpose string, t time.Time) store.ConsentEvent {
+	return store.ConsentEvent{
+		ID: consentID(n), Subject: subject, Purpose: purpose, Kind: store.ConsentGranted, At: t,
+		Version: "2024-01", TextSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		Method: "web_form", Actor: "guardian", GuardianRelation: "parent", GuardianVerification: "id_card",
+		Evidence: pseudonym("192.0.2.1"), Reason: "", Reference: "link-" + consentID(n),
+	}
+}
+
+// appendOK appends events that must be accepted.
+func (h *consentHarness) appendOK(evs ...store.ConsentEvent) {
+	h.t.Helper()
+	for _, ev := range evs {
+		if err := h.c.AppendConsent(h.ctx, ev); err != nil {
+			h.t.Fatalf("AppendConsent must store a complete event with a new ID, but it returned: %v", err)
+		}
+	}
+}
+
+// events reads the events of subject for purpose.
+func (h *consentHarness) events(subject, purpose string) []store.ConsentEvent {
+	h.t.Helper()
+	evs, err := h.c.ConsentEvents(h.ctx, subject, purpose)
+	if err != nil {
+		h.t.Fatalf("ConsentEvents must not fail, but it returned: %v", err)
+	}
+	return evs
+}
+
+// ids returns the IDs of events, in order.
+func ids(evs []store.ConsentEvent) []string {
+	out := make([]string, len(evs))
+	for i, ev := range evs {
+		out[i] = ev.ID
+	}
+	return out
+}
+
+// sameEvent describes how got differs from want, "" when equal (At by
+// time.Time.Equal).
+func sameEvent(got, want store.ConsentEvent) string {
+	if !got.At.Equal(want.At) {
+		return fmt.Sprintf("At %s, want %s", got.At.Format(time.RFC3339Nano), want.At.Format(time.RFC3339Nano))
+	}
+	got.At, want.At = time.Time{}, time.Time{}
+	if got != want {
+		return fmt.Sprintf("got %+v, want %+v", got, want)
+	}
+	return ""
+}
+
+func consentContracts() []consentContract {
+	at := T0.Add(123456 * time.Microsecond)
+	return []consentContract{
+		{"AppendConsent/StoresEveryField", func(h *consentHarness) {
+			ev := grantEvent(1, "1001", "booking", at)
+			ev.Kind, ev.Reason = store.ConsentRefused, "Art. 8(1) DSGVO"
+			h.appendOK(ev)
+			got := h.events("1001", "booking")
+			if len(got) != 1 {
+				h.t.Fatalf("ConsentEvents must return the one appended event, but it returned %d", len(got))
+			}
+			if d := sameEvent(got[0], ev); d != "" {
+				h.t.Errorf("ConsentEvents must return every field as appended: %s", d)
+			}
+		}},
+		{"AppendConsent/ExistingIDReturnsErrConflict", func(h *consentHarness) {
+			first := grantEvent(1, "1001", "booking", at)
+			h.appendOK(first)
+			again := first
+			again.Kind, again.At = store.ConsentWithdrawn, at.Add(time.Hour)
+			if err := h.c.AppendConsent(h.ctx, again); !errors.Is(err, store.ErrConflict) {
+				h.t.Errorf("AppendConsent must return store.ErrConflict for an existing ID, but it returned %v", err)
+			}
+			other := grantEvent(1, "1002", "booking", at)
+			if err := h.c.AppendConsent(h.ctx, other); !errors.Is(err, store.ErrConflict) {
+				h.t.Errorf("AppendConsent must return store.ErrConflict for an existing ID even under another subject, but it returned %v", err)
+			}
+			got := h.events("1001", "")
+			if len(got) != 1 || sameEvent(got[0], first) != "" {
+				h.t.Errorf("events are never updated: after a conflicting append the stored event must be unchanged, but ConsentEvents returned %+v", got)
+			}
+			if got := h.events("1002", ""); len(got) != 0 {
+				h.t.Errorf("a conflicting append must store nothing, but subject 1002 has %d events", len(got))
+			}
+		}},
+		{"AppendConsent/IncompleteEventIsRefused", func(h *consentHarness) {
+			for field, clear := range map[string]func(*store.ConsentEvent){
+				"ID":      func(e *store.ConsentEvent) { e.ID = "" },
+				"Subject": func(e *store.ConsentEvent) { e.Subject = "" },
+				"Purpose": func(e *store.ConsentEvent) { e.Purpose = "" },
+				"Kind":    func(e *store.ConsentEvent) { e.Kind = "" },
+				"At":      func(e *store.ConsentEvent) { e.At = time.Time{} },
+			} {
+				ev := grantEvent(2, "1001", "booking", at)
+				clear(&ev)
+				if err := h.c.AppendConsent(h.ctx, ev); err == nil {
+					h.t.Errorf("AppendConsent must refuse an event without %s, but it stored it", field)
+				}
+			}
+			if got := h.events("1001", ""); len(got) != 0 {
+				h.t.Errorf("a refused event must not be stored, but ConsentEvents returned %d events", len(got))
+			}
+		}},
+		{"ConsentEvents/OrderedByAtThenID", func(h *consentHarness) {
+			h.appendOK(
+				grantEvent(4, "1001", "booking", at.Add(2*time.Hour)),
+				grantEvent(3, "1001", "booking", at),
+				grantEvent(1, "1001", "booking", at.Add(time.Hour)),
+				grantEvent(2, "1001", "booking", at),
+			)
+			want := []string{consentID(2), consentID(3), consentID(1), consentID(4)}
+			if got := ids(h.events("1001", "booking")); !slices.Equal(got, want) {
+				h.t.Errorf("ConsentEvents must order events by At, then ID: got %v, want %v", got, want)
+			}
+		}},
+		{"ConsentEvents/PurposeFiltersAndEmptyPurposeMeansEvery", func(h *consentHarness) {
+			h.appendOK(
+				grantEvent(1, "1001", "booking", at),
+				grantEvent(2, "1001", "newsletter", at.Add(time.Minute)),
+				grantEvent(3, "1002", "booking", at),
+			)
+			if got := ids(h.events("1001", "booking")); !slices.Equal(got, []string{consentID(1)}) {
+				h.t.Errorf("ConsentEvents(subject, purpose) must return only that purpose's events of that subject: got %v", got)
+			}
+			if got := ids(h.events("1001", "")); !slices.Equal(got, []string{consentID(1), consentID(2)}) {
+				h.t.Errorf(`ConsentEvents(subject, "") must return the subject's events for every purpose: got %v`, got)
+			}
+		}},
+		{"ConsentEvents/UnknownSubjectGivesNoEventsNoError", func(h *consentHarness) {
+			h.appendOK(grantEvent(1, "1001", "booking", at))
+			evs, err := h.c.ConsentEvents(h.ctx, "9999", "booking")
+			if err != nil || len(evs) != 0 {
+				h.t.Errorf("ConsentEvents must return no events and no error for an unknown subject, but it returned %d events, err %v", len(evs), err)
+			}
+			if got := h.events("1001", "other"); len(got) != 0 {
+				h.t.Errorf("ConsentEvents must return no events for a purpose the subject has none for, but it returned %d", len(got))
+			}
+		}},
+		{"ConsentEvents/ReturnsCopies", func(h *consentHarness) {
+			ev := grantEvent(1, "1001", "booking", at)
+			h.appendOK(ev)
+			got := h.events("1001", "booking")
+			got[0].Subject, got[0].Kind, got[0].Evidence = "changed", store.ConsentWithdrawn, ""
+			again := h.events("1001", "booking")
+			if len(again) != 1 || sameEvent(again[0], ev) != "" {
+				h.t.Errorf("ConsentEvents must return copies: changing a returned event must not change the stored one, but now it reads %+v", again)
+			}
+		}},
+		{"ConsentEvents/AtInUTCToTheMicrosecond", func(h *consentHarness) {
+			berlin := time.FixedZone("CET", 3600)
+			ev := grantEvent(1, "1001", "booking", at.In(berlin))
+			h.appendOK(ev)
+			got := h.events("1001", "booking")
+			if len(got) != 1 {
+				h.t.Fatalf("ConsentEvents must return the appended event, but it returned %d", len(got))
+			}
+			if !got[0].At.Equal(at) {
+				h.t.Errorf("ConsentEvents must keep At to the microsecond: got %s, want %s", got[0].At.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
+			}
+			if got[0].At.Location() != time.UTC {
+				h.t.Errorf("ConsentEvents must return At in UTC, but it is in %s", got[0].At.Location())
+			}
+		}},
+		{"EraseConsentSubject/ReplacesSubjectMarksErasedClearsEvidenceAndGuardian", func(h *consentHarness) {
+			grant := grantEvent(1, "1001", "booking", at)
+			withdraw := grantEvent(2, "1001", "booking", at.Add(time.Hour))
+			withdraw.Kind, withdraw.Method, withdraw.Version, withdraw.TextSHA256 = store.ConsentWithdrawn, "link", "", ""
+			other := grantEvent(3, "1001", "newsletter", at.Add(2*time.Hour))
+			h.appendOK(grant, withdraw, other)
+			p := pseudonym("1001")
+			n, err := h.c.EraseConsentSubject(h.ctx, "1001", p)
+			if err != nil {
+				h.t.Fatalf("EraseConsentSubject must succeed for a known subject, but it returned: %v", err)
+			}
+			if n != 3 {
+				h.t.Errorf("EraseConsentSubject must return how many events it changed: got %d, want 3", n)
+			}
+			if got := h.events("1001", ""); len(got) != 0 {
+				h.t.Errorf("after EraseConsentSubject no event may be found under the subject, but %d are", len(got))
+			}
+			got := h.events(p, "")
+			if len(got) != 3 {
+				h.t.Fatalf("after EraseConsentSubject the events must be found under the pseudonym, but %d are", len(got))
+			}
+			for i, want := range []store.ConsentEvent{grant, withdraw, other} {
+				want.Subject, want.Erased = p, true
+				want.Evidence, want.GuardianRelation, want.GuardianVerification = "", "", ""
+				if d := sameEvent(got[i], want); d != "" {
+					h.t.Errorf("EraseConsentSubject must replace the subject, mark the event Erased, clear Evidence and the guardian fields and keep every other field (the proof of consent, Art. 7(1)): event %d: %s", i, d)
+				}
+			}
+		}},
+		{"EraseConsentSubject/OtherSubjectsUntouched", func(h *consentHarness) {
+			mine, theirs := grantEvent(1, "1001", "booking", at), grantEvent(2, "1002", "booking", at)
+			h.appendOK(mine, theirs)
+			if _, err := h.c.EraseConsentSubject(h.ctx, "1001", pseudonym("1001")); err != nil {
+				h.t.Fatalf("EraseConsentSubject must succeed, but it returned: %v", err)
+			}
+			got := h.events("1002", "")
+			if len(got) != 1 || sameEvent(got[0], theirs) != "" {
+				h.t.Errorf("EraseConsentSubject must change only the events of its subject, but another subject's events now read %+v", got)
+			}
+		}},
+		{"EraseConsentSubject/UnknownSubjectChangesNothing", func(h *consentHarness) {
+			h.appendOK(grantEvent(1, "1001", "booking", at))
+			n, err := h.c.EraseConsentSubject(h.ctx, "9999", pseudonym("9999"))
+			if err != nil || n != 0 {
+				h.t.Errorf("EraseConsentSubject must return 0 and no error for an unknown subject, but it returned %d, %v", n, err)
+			}
+		}},
+		{"EraseConsentSubject/EmptySubjectOrPseudonymIsRefused", func(h *consentHarness) {
+			h.appendOK(grantEvent(1, "1001", "booking", at))
+			if _, err := h.c.EraseConsentSubject(h.ctx, "", pseudonym("x")); err == nil {
+				h.t.Errorf("EraseConsentSubject must refuse an empty subject")
+			}
+			if _, err := h.c.EraseConsentSubject(h.ctx, "1001", ""); err == nil {
+				h.t.Errorf("EraseConsentSubject must refuse an empty pseudonym")
+			}
+			if got := h.events("1001", ""); len(got) != 1 || got[0].Erased {
+				h.t.Errorf("a refused erasure must change nothing, but the subject's events now read %+v", got)
+			}
+		}},
+		{"EraseConsentSubject/ErasedSubjectCanConsentAgain", func(h *consentHarness) {
+			h.appendOK(grantEvent(1, "1001", "booking", at))
+			if _, err := h.c.EraseConsentSubject(h.ctx, "1001", pseudonym("1001")); err != nil {
+				h.t.Fatalf("EraseConsentSubject must succeed, but it returned: %v", err)
+			}
+			h.appendOK(grantEvent(2, "1001", "booking", at.Add(time.Hour)))
+			if got := ids(h.events("1001", "")); !slices.Equal(got, []string{consentID(2)}) {
+				h.t.Errorf("events appended after an erasure must be found under the subject, and only they: got %v", got)
+			}
+		}},
+		{"Close/ConsentCallsAfterCloseReturnErrClosed", func(h *consentHarness) {
+			if err := h.b.Close(); err != nil {
+				h.t.Fatalf("Close must succeed on an open backend, but it returned: %v", err)
+			}
+			if err := h.c.AppendConsent(h.ctx, grantEvent(1, "1001", "booking", at)); !errors.Is(err, store.ErrClosed) {
+				h.t.Errorf("AppendConsent after Close must return store.ErrClosed, but it returned %v", err)
+			}
+			if _, err := h.c.ConsentEvents(h.ctx, "1001", ""); !errors.Is(err, store.ErrClosed) {
+				h.t.Errorf("ConsentEvents after Close must return store.ErrClosed, but it returned %v", err)
+			}
+			if _, err := h.c.EraseConsentSubject(h.ctx, "1001", pseudonym("1001")); !errors.Is(err, store.ErrClosed) {
+				h.t.Errorf("EraseConsentSubject after Close must return store.ErrClosed, but it returned %v", err)
+			}
+		}},
+	}
+}
