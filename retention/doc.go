@@ -1,0 +1,40 @@
+// Package retention enforces the retention rules of a privacy declaration:
+// every record gets a deadline from its rules, and the Engine meets every
+// deadline on time, exactly once, never early, never on a held record, and
+// with an audit entry for every batch (Art. 5(1)(e), Art. 5(2), Art. 17,
+// Art. 18).
+//
+// # Deadlines
+//
+// A rule counted from a time column gives a record the deadline D = the
+// time value plus the rule's period, computed with calendar semantics in
+// the controller's time zone (policy.Period: "2w" is 14 calendar days, "1mo"
+// a calendar month). The engine may process the record from D − lead on,
+// where lead defaults to two sweep intervals, so that with a running
+// sweeper nothing is late; a statutory minimum (keep_at_least) is a hard
+// lower bound. A rule triggered by an event (on: cancelled,
+// consent_withdrawn, ...) has D = the time of the event. Deadlines computes
+// all of this for one record without a store, answering "when will this
+// appointment be deleted?".
+//
+// Deadlines grow with the trigger time: where the calendar is not
+// monotone (a month clamped to its last day, the hour repeated when
+// daylight saving ends) the deadline moves later, never earlier, so that a
+// sweep can select every due record by comparing the indexed time column
+// with one constant cutoff (DESIGN principle 3).
+//
+// # The Engine
+//
+// Engine.Sweep processes all due records in bounded batches through the
+// store's Process, each batch atomic with its audit entry; it is
+// cutoff-based and idempotent, so the first sweep after downtime catches up.
+// Engine.Plan is the dry run. Engine.Trigger runs the rules of an event
+// immediately: cancelling an appointment deletes it, withdrawing consent
+// deletes all of the subject's bookings for that purpose. Engine.PlaceHold
+// and Engine.ReleaseHold manage legal holds and restrictions, which every
+// operation honours. A Scheduler runs Sweep on a cron schedule.
+//
+// Time is read only through Options.Now. Logs, errors, reports and audit
+// entries carry dataset and rule IDs, counts and keyed pseudonyms, never
+// keys, subjects or field values (DESIGN principle 8).
+package retention
