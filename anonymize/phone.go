@@ -53,9 +53,6 @@ func phoneGroups(s string) (groups []string, intl bool, err error) {
 	} else if strings.HasPrefix(rest, "00") {
 		intl, rest = true, rest[2:]
 	}
-	if intl && (rest == "" || rest[0] == '0') {
-		return nil, false, invalid("mask_phone", "not a phone number: no country code after + or 00")
-	}
 	digits, masked := 0, false
 	for i := 0; i < len(rest); {
 		c := rest[i]
@@ -87,6 +84,9 @@ func phoneGroups(s string) (groups []string, intl bool, err error) {
 		default:
 			return nil, false, invalid("mask_phone", "not a phone number: unexpected character")
 		}
+	}
+	if intl && (len(groups) == 0 || groups[0][0] == '0' || groups[0] == maskedLocal) {
+		return nil, false, invalid("mask_phone", "not a phone number: no country code after + or 00")
 	}
 	if masked {
 		if len(groups) == 0 || groups[len(groups)-1] != maskedLocal {

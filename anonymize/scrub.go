@@ -97,10 +97,10 @@ func endOK(s string, j int) bool {
 
 // scan calls emit for each finding, left to right, without overlaps.
 func scan(s string, emit func(Match)) {
-	emailRunEnd := -1
+	emailRunEnd, skipUntil := -1, 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if i > 0 && isWordByte(s[i-1]) {
+		if i < skipUntil || i > 0 && isWordByte(s[i-1]) {
 			i++
 			continue
 		}
@@ -125,8 +125,14 @@ func scan(s string, emit func(Match)) {
 				}
 			}
 			if kind == 0 && (isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-				if e := matchIP(s, i); e > 0 {
+				if e, run := matchIP(s, i); e > 0 {
 					end, kind = e, KindIP
+				} else if run > 0 {
+					// Nothing inside an address-like run that is no
+					// address is matched: "1.2.3.4.5" is left whole, so
+					// a later pass cannot find "1.2.3.4" before a
+					// placeholder.
+					skipUntil = run
 				}
 			}
 			if kind == 0 && isDigit(c) {
@@ -145,8 +151,10 @@ func scan(s string, emit func(Match)) {
 				end, kind = e, KindPhone
 			}
 		case c == ':':
-			if e := matchIP(s, i); e > 0 {
+			if e, run := matchIP(s, i); e > 0 {
 				end, kind = e, KindIP
+			} else if run > 0 {
+				skipUntil = run
 			}
 		}
 		if kind != 0 {
@@ -251,8 +259,10 @@ func ibanValid(b []byte) bool {
 }
 
 // matchIP returns the end of an IPv4 address (four dotted decimals) or an
-// IPv6 address at i, optionally with a port, or 0.
-func matchIP(s string, i int) int {
+// IPv6 address at i, optionally with a port, or 0. When there is no
+// address but the text at i looks like one (three dots or two colons
+// before any trailing '.' or ':'), run is where that text ends.
+func matchIP(s string, i int) (end, run int) {
 	j, dots, colons := i, 0, 0
 	for j < len(s) {
 		c := s[j]
@@ -268,8 +278,15 @@ func matchIP(s string, i int) int {
 		j++
 	}
 done:
+	for k := j - 1; k > i && (s[k] == '.' || s[k] == ':'); k-- {
+		if s[k] == '.' {
+			dots--
+		} else {
+			colons--
+		}
+	}
 	if dots < 3 && colons < 2 {
-		return 0
+		return 0, 0
 	}
 	// A zone: "%eth0".
 	if j < len(s) && s[j] == '%' && colons >= 2 {
@@ -284,17 +301,17 @@ done:
 	for end := j; end > i; end-- {
 		cand := s[i:end]
 		if _, err := netip.ParseAddr(cand); err == nil && endOK(s, end) {
-			return end
+			return end, 0
 		}
 		if _, err := netip.ParseAddrPort(cand); err == nil && endOK(s, end) {
-			return end
+			return end, 0
 		}
 		// Only a trailing '.' or ':' (end of a sentence) is given back.
 		if c := s[end-1]; c != '.' && c != ':' {
-			return 0
+			break
 		}
 	}
-	return 0
+	return 0, j
 }
 
 var germanMonths = [...]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
@@ -447,13 +464,11 @@ func matchPhone(s string, i int) int {
 	if s[j] == '(' {
 		j++
 	}
-	if j < len(s) && s[j] == '+' {
+	plus := j < len(s) && s[j] == '+'
+	if plus {
 		j++
 	}
-	if j >= len(s) || !isDigit(s[j]) {
-		return 0
-	}
-	if s[i] != '+' && s[j] != '0' {
+	if j >= len(s) || !isDigit(s[j]) || !plus && s[j] != '0' {
 		return 0
 	}
 	digits, end := 0, 0
