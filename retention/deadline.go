@@ -41,7 +41,12 @@ type Deadline struct {
 	Event policy.Event
 	// Trigger is the time value the period counts from.
 	Trigger time.Time
-	// Due is the deadline D.
+	// Due is the deadline D. Where the calendar is not monotone (a month
+	// clamped to its last day, the hour repeated when daylight saving
+	// ends), D is the latest deadline of any earlier trigger time, so
+	// that deadlines grow with trigger times: 31 January plus one month
+	// is due at the end of 28 February, not at the clock time of the
+	// trigger.
 	Due time.Time
 	// Earliest is the earliest time the engine may act.
 	Earliest time.Time

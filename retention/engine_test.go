@@ -49,6 +49,13 @@ func TestNewRefusesWhatItCannotEnforce(t *testing.T) {
 			&retention.Options{AuditKey: auditKey, Keys: testKeys},
 			anonymize.ErrMissingKey, "dataset access_log rule mask_ip",
 		},
+		{
+			"two time rules sharing one marker column",
+			variant(t, `      - { id: drop_agent, after: 1d, from: requested_at, anonymize: [{ field: user_agent, op: "null" }] }`,
+				`      - { id: drop_agent, after: 1d, from: requested_at, anonymize: [{ field: user_agent, op: "redact" }] }`),
+			&retention.Options{AuditKey: auditKey, Keys: testKeys},
+			retention.ErrInvalidRule, `rule mask_ip already uses the marker column "anonymized_at"`,
+		},
 		{"a negative batch size", valid, &retention.Options{AuditKey: auditKey, BatchSize: -1}, nil, "BatchSize -1 is negative"},
 	}
 	for _, tt := range tests {
@@ -238,4 +245,29 @@ func TestSweepIsSkippedWhileAnotherReplicaHoldsTheLease(t *testing.T) {
 	rep = h.sweep(t)
 	assert.False(t, rep.Skipped)
 	assert.False(t, h.exists(t, "appointment", "1"))
+}
+
+// stealer is a driver whose lease is taken by another replica after the
+// first acquisition.
+type stealer struct {
+	*recorder
+	n int
+}
+
+func (s *stealer) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	s.n++
+	return s.n == 1, nil
+}
+
+func TestSweepStopsWhenAnotherReplicaTakesTheLease(t *testing.T) {
+	at := time.Date(2024, 3, 1, 12, 0, 0, 0, berlin(t))
+	h := newHarness(t, jobcenter(t), at, nil)
+	h.insert(t, "appointment", map[string]any{"id": int64(1), "citizen_id": "c", "starts_at": at})
+	eng, err := retention.New(h.decl, &stealer{recorder: h.rec}, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys})
+	require.NoError(t, err)
+	h.clock.Set(at.AddDate(0, 1, 0))
+	rep, err := eng.Sweep(context.Background())
+	require.ErrorIs(t, err, retention.ErrLeaseLost)
+	assert.Zero(t, rep.Processed())
+	assert.True(t, h.exists(t, "appointment", "1"), "nothing is processed without the lease")
 }

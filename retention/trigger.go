@@ -52,7 +52,10 @@ type target struct {
 // RuleReport.Kept, and neither is touched. When the event names one record
 // by key and that record was left alone because of a hold, Trigger returns
 // the report and an error wrapping ErrHeld. Triggering again is harmless:
-// processed records are not processed twice.
+// processed records are not processed twice. The engine does not remember
+// an event: a record left alone because of a hold or keep_at_least is
+// processed when the event is triggered again after the hold or minimum
+// has ended, or by a time rule that covers it.
 //
 // Trigger returns ErrInvalidEvent for an event that names no record or
 // subject (or a key without its dataset, or a withdrawal without its
