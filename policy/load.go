@@ -154,14 +154,37 @@ func (l *loader) checkText(b []byte) *Error {
 		if reason != "" {
 			return &Error{File: l.file, Line: line, Column: col, Reason: reason}
 		}
-		if r == '\n' {
+		switch {
+		case r == '\r' && i+1 < len(b) && b[i+1] == '\n':
+			// CR LF is one line break; the LF ends the line.
+			col++
+		case isBreak(r):
 			line, col = line+1, 1
-		} else {
+		default:
 			col++
 		}
 		i += size
 	}
 	return nil
+}
+
+// isBreak reports whether r ends a line the way YAML counts lines: LF, CR
+// (a CR LF pair counts once), NEL, LS and PS.
+func isBreak(r rune) bool {
+	return r == '\n' || r == '\r' || r == 0x85 || r == 0x2028 || r == 0x2029
+}
+
+// countLines returns the number of lines in b as YAML counts them.
+func countLines(b []byte) int {
+	n := 1
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if isBreak(r) && !(r == '\r' && i+1 < len(b) && b[i+1] == '\n') {
+			n++
+		}
+		i += size
+	}
+	return n
 }
 
 // yamlPrintable reports whether r is in the YAML 1.2 c-printable set.
