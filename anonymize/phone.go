@@ -47,7 +47,7 @@ func MaskPhone(s string, keepArea bool) (string, error) {
 // leading "+" or "00", which is removed from the first group. A trailing
 // "***" group (an already masked number) is kept as a group.
 func phoneGroups(s string) (groups []string, intl bool, err error) {
-	rest := strings.TrimLeft(s, " (")
+	rest := strings.TrimLeft(s, " -/.()")
 	if strings.HasPrefix(rest, "+") {
 		intl, rest = true, rest[1:]
 	} else if strings.HasPrefix(rest, "00") {

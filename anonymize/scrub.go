@@ -272,6 +272,13 @@ func matchIP(s string, i int) (end, run int) {
 			dots++
 		case c == ':':
 			colons++
+		case c == '%':
+			// A zone, "%eth0"; the token may go on after it.
+			j++
+			for j < len(s) && (isASCIILetter(s[j]) || isDigit(s[j])) {
+				j++
+			}
+			continue
 		default:
 			goto done
 		}
@@ -287,16 +294,6 @@ done:
 	}
 	if dots < 3 && colons < 2 {
 		return 0, 0
-	}
-	// A zone: "%eth0".
-	if j < len(s) && s[j] == '%' && colons >= 2 {
-		k := j + 1
-		for k < len(s) && (isASCIILetter(s[k]) || isDigit(s[k])) {
-			k++
-		}
-		if k > j+1 {
-			j = k
-		}
 	}
 	for end := j; end > i; end-- {
 		cand := s[i:end]
