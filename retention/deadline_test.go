@@ -110,7 +110,7 @@ func TestCutoffSelectsExactlyTheRecordsThatMayBeProcessed(t *testing.T) {
 					// t0 itself decides the boundary; others around it are
 					// sampled to keep the test fast.
 					recs := []time.Time{t0}
-					for range 150 {
+					for range 50 {
 						recs = append(recs, times[rng.IntN(len(times))])
 					}
 					for _, rec := range recs {

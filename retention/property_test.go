@@ -223,7 +223,7 @@ func sortProcessed(p []processed) []processed {
 func TestPropertyEveryRecordIsProcessedAtItsFirstEligibleSweep(t *testing.T) {
 	seed := rand.Uint64()
 	t.Logf("seed %d (rerun with this seed to reproduce)", seed)
-	runs := 8
+	runs := 6
 	if testing.Short() {
 		runs = 3
 	}
@@ -294,7 +294,7 @@ func propertyRun(t *testing.T, rng *rand.Rand) {
 			"%s at %s: the engine must process exactly the records whose earliest time has come, that are not held and have work left", what, h.clock.Now())
 	}
 	sweeps := 0
-	end := start.AddDate(0, 0, 75)
+	end := start.AddDate(0, 0, 60)
 	for h.clock.Now().Before(end) {
 		now := h.clock.Now()
 		switch k := rng.IntN(100); {
