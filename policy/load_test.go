@@ -312,6 +312,7 @@ controller: { name: x }
 		{"a syntax error on the first line", "a: [\n", []string{`x.yaml:1: invalid YAML: did not find expected node content`}},
 		{"invalid UTF-8", head + "purposes: [{ id: s\xe9, legal_basis: 6.1.e }]\n", []string{`x.yaml:3:19: invalid UTF-8 byte 0xe9; a declaration is UTF-8 text`}},
 		{"a control character", head + "purposes: [{ id: \"s\x07\", legal_basis: 6.1.e }]\n", []string{`x.yaml:3:20: character U+0007 is not allowed in YAML`}},
+		{"a control character after a lone CR", "controller: { name: a,\r address: \x07 }\n", []string{`x.yaml:2:11: character U+0007 is not allowed in YAML`}},
 		{"only null", "~\n", []string{`x.yaml:1:1: declaration is empty`}},
 		{"nothing", "", []string{`x.yaml: declaration is empty`}},
 		{"only comments", "# nothing here\n\n", []string{`x.yaml: declaration is empty`}},
