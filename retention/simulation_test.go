@@ -600,11 +600,11 @@ func (s *simulation) check() {
 			if !assert.True(t, ok, "%s: the rule has no deadline for the record", what) {
 				continue
 			}
-			assert.False(t, p.at.Before(d.Earliest), "%s: before its earliest allowed time %s", what, d.Earliest.Format(time.RFC3339))
+			assert.False(t, p.at.Before(d.Earliest), "%s: before its earliest allowed time %s", what, d.Earliest.UTC().Format(time.RFC3339))
 			free := s.firstFree(r, d.Earliest)
-			assert.False(t, p.at.After(free.Add(simInterval)), "%s: more than one interval after it could first be processed (%s)", what, free.Format(time.RFC3339))
+			assert.False(t, p.at.After(free.Add(simInterval)), "%s: more than one interval after it could first be processed (%s)", what, free.UTC().Format(time.RFC3339))
 			if free.Equal(d.Earliest) {
-				assert.False(t, p.at.After(d.Due), "%s: after its deadline %s", what, d.Due.Format(time.RFC3339))
+				assert.False(t, p.at.After(d.Due), "%s: after its deadline %s", what, d.Due.UTC().Format(time.RFC3339))
 			} else if p.at.After(d.Due) {
 				late++ // held across its deadline: processed after the release
 			}
@@ -629,7 +629,7 @@ func (s *simulation) check() {
 			}
 			byRule := slices.ContainsFunc(ps, func(p processing) bool { return p.rule == d.Rule })
 			assert.True(t, byRule || (!delAt.IsZero() && !delAt.After(free.Add(simInterval))),
-				"record %s/%s: rule %s never processed it, though it fell due at %s (deadline %s)", r.dataset, r.key, d.Rule, free.Format(time.RFC3339), d.Due.Format(time.RFC3339))
+				"record %s/%s: rule %s never processed it, though it fell due at %s (deadline %s)", r.dataset, r.key, d.Rule, free.UTC().Format(time.RFC3339), d.Due.UTC().Format(time.RFC3339))
 		}
 		for rule, at := range r.triggered {
 			assert.True(t, slices.ContainsFunc(ps, func(p processing) bool { return p.rule == rule && p.at.Equal(at) }),
