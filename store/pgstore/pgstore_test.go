@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/pgstore"
 )
@@ -57,6 +59,7 @@ func openSchema(t *testing.T) *sql.DB {
 	u.RawQuery = q.Encode()
 	db, err := sql.Open("pgx", u.String())
 	require.NoError(t, err)
+	dsns.Store(db, u.String())
 	t.Cleanup(func() {
 		db.Close()
 		if c, err := sql.Open("pgx", raw); err == nil {
@@ -65,6 +68,21 @@ func openSchema(t *testing.T) *sql.DB {
 		}
 	})
 	return db
+}
+
+// dsns remembers the DSN of each database openSchema returned.
+var dsns sync.Map
+
+// reopen returns another *sql.DB on the same schema as db, as another
+// replica of the application would open it.
+func reopen(t *testing.T, db *sql.DB) *sql.DB {
+	t.Helper()
+	dsn, ok := dsns.Load(db)
+	require.True(t, ok)
+	other, err := sql.Open("pgx", dsn.(string))
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	return other
 }
 
 // open creates the application's tables for decl and a store on them.
@@ -112,4 +130,18 @@ func TestConcurrentNewMigratesOnce(t *testing.T) {
 	var n int
 	require.NoError(t, db.QueryRow(`SELECT COUNT(*) FROM frist_schema_version`).Scan(&n))
 	assert.Equal(t, 1, n)
+}
+
+func TestFourReplicasProcessEachDueRecordOnce(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	db := openSchema(t)
+	require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.Postgres, decl, sqltest.IntKey))
+	first, err := pgstore.New(db, decl, nil)
+	require.NoError(t, err)
+	sqltest.RunReplicas(t, &sqltest.Backend{Store: first, Decl: decl}, func(t *testing.T) store.Driver {
+		s, err := pgstore.New(reopen(t, db), decl, nil)
+		require.NoError(t, err)
+		return s
+	})
 }

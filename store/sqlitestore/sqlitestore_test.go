@@ -11,6 +11,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
@@ -87,4 +88,25 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 	var n int
 	require.NoError(t, db.QueryRow(`SELECT COUNT(*) FROM frist_schema_version`).Scan(&n))
 	assert.Equal(t, 1, n)
+}
+
+func TestFourReplicasOnOneFileProcessEachDueRecordOnce(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	dsn := "file:" + filepath.Join(t.TempDir(), "app.db") + recommendedDSN
+	openShared := func(t *testing.T) *sql.DB {
+		db, err := sql.Open("sqlite", dsn)
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db := openShared(t)
+	require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.SQLite, decl, sqltest.IntKey))
+	first, err := sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	sqltest.RunReplicas(t, &sqltest.Backend{Store: first, Decl: decl}, func(t *testing.T) store.Driver {
+		s, err := sqlitestore.New(openShared(t), decl, nil)
+		require.NoError(t, err)
+		return s
+	})
 }

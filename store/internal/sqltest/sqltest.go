@@ -7,6 +7,7 @@ package sqltest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -134,6 +135,24 @@ func (b *Backend) columns(dataset string) (*policy.Dataset, map[string]policy.Ti
 // Insert stores row (values by SQL column) in dataset's table, converting
 // time.Time values of time columns into their representation.
 func (b *Backend) Insert(ctx context.Context, dataset string, row map[string]any) error {
+	return b.insert(ctx, b.DB(), dataset, row)
+}
+
+// InsertMany stores rows like Insert, all in one transaction.
+func (b *Backend) InsertMany(ctx context.Context, dataset string, rows []map[string]any) error {
+	tx, err := b.DB().BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := b.insert(ctx, tx, dataset, r); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
+	}
+	return tx.Commit()
+}
+
+func (b *Backend) insert(ctx context.Context, q sqldriver.Querier, dataset string, row map[string]any) error {
 	ds, times, err := b.columns(dataset)
 	if err != nil {
 		return err
@@ -157,7 +176,7 @@ func (b *Backend) Insert(ctx context.Context, dataset string, row map[string]any
 		ps = append(ps, d.Placeholder(len(args)))
 	}
 	st := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", tableName(ds.Table), strings.Join(cols, ", "), strings.Join(ps, ", "))
-	if _, err := b.DB().ExecContext(ctx, st, args...); err != nil {
+	if _, err := q.ExecContext(ctx, st, args...); err != nil {
 		return fmt.Errorf("sqltest: insert into %s: %w", ds.Table, err)
 	}
 	return nil
