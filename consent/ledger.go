@@ -1,0 +1,181 @@
+package consent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store"
+)
+
+// Event is one entry of the consent ledger: a grant, a refused grant or a
+// withdrawal (store.ConsentEvent).
+type Event = store.ConsentEvent
+
+// Options configure a Ledger. Keys is required.
+type Options struct {
+	// Now is the ledger's clock; nil means the engine's clock
+	// (retention.Engine.Now), so that the withdrawal time and the engine's
+	// cutoffs agree.
+	Now func() time.Time
+	// Keys makes the keyed pseudonyms of subjects in audit entries and in
+	// erased events, and of grant evidence (Art. 4(5)). Use the engine's
+	// audit key ring so that consent and retention audit entries name a
+	// subject by the same pseudonym.
+	Keys *anonymize.KeyRing
+	// LinkKeys signs withdrawal links (HMAC-SHA-256 under the current key,
+	// whose ID the link carries; links signed under an older key of the
+	// ring stay valid until they expire). It must be a ring of its own,
+	// not Keys. Nil disables withdrawal links.
+	LinkKeys *anonymize.KeyRing
+	// Logger receives operational messages, never subjects or evidence;
+	// nil discards them.
+	Logger *slog.Logger
+}
+
+// Ledger is the consent ledger of one declaration on one store. It is
+// safe for concurrent use. Create it with New.
+type Ledger struct {
+	decl       *policy.Declaration
+	st         store.Driver
+	cs         store.Consents
+	eng        *retention.Engine
+	now        func() time.Time
+	keys       *anonymize.KeyRing
+	linkKeys   *anonymize.KeyRing
+	log        *slog.Logger
+	policyHash string
+	// mu serialises the read-check-append of grants and withdrawals in this
+	// process, so that a link is used once and a withdrawal is recorded
+	// once.
+	mu sync.Mutex
+}
+
+// New returns the Ledger of decl on st, whose withdrawals trigger eng. st
+// must implement store.Consents (ErrNoConsentStore otherwise) and be the
+// store eng works on; decl must be validated and be eng's declaration;
+// opts.Keys is required (ErrNoKeys).
+func New(decl *policy.Declaration, st store.Driver, eng *retention.Engine, opts *Options) (*Ledger, error) {
+	switch {
+	case decl == nil || !decl.Validated():
+		return nil, fmt.Errorf("%w: the declaration is nil or not validated (call policy.Load or Declaration.Validate first)", ErrInvalid)
+	case st == nil:
+		return nil, fmt.Errorf("%w: the store is nil", ErrInvalid)
+	case eng == nil:
+		return nil, fmt.Errorf("%w: the retention engine is nil; a withdrawal must be able to trigger its rules (Art. 7(3))", ErrInvalid)
+	case eng.Declaration() != decl:
+		return nil, fmt.Errorf("%w: the retention engine enforces another declaration", ErrInvalid)
+	case opts == nil || opts.Keys == nil:
+		return nil, ErrNoKeys
+	case opts.LinkKeys != nil && opts.LinkKeys == opts.Keys:
+		return nil, fmt.Errorf("%w: Options.LinkKeys must be a key ring of its own, not Options.Keys", ErrInvalid)
+	}
+	cs, ok := st.(store.Consents)
+	if !ok {
+		return nil, fmt.Errorf("%w (%T)", ErrNoConsentStore, st)
+	}
+	l := &Ledger{
+		decl: decl, st: st, cs: cs, eng: eng,
+		now: opts.Now, keys: opts.Keys, linkKeys: opts.LinkKeys, log: opts.Logger,
+		policyHash: decl.Hash(),
+	}
+	if l.now == nil {
+		l.now = eng.Now
+	}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	return l, nil
+}
+
+// Pseudonym returns the keyed pseudonym under which the ledger names
+// subject in audit entries and under which EraseSubject files the erased
+// subject's events. A person who identifies again can so be shown the
+// proof of their consent and its withdrawal (History with the pseudonym).
+func (l *Ledger) Pseudonym(subject string) string { return l.keys.Pseudonym(subject) }
+
+// clock returns the ledger's current time, to the microsecond that stores
+// keep.
+func (l *Ledger) clock() time.Time { return l.now().Truncate(time.Microsecond) }
+
+// consentPurpose returns the purpose with id, which must rest on consent.
+func (l *Ledger) consentPurpose(id string) (*policy.Purpose, error) {
+	if id == "" {
+		return nil, fmt.Errorf("%w: the purpose is empty", ErrInvalid)
+	}
+	p := l.decl.Purpose(id)
+	if p == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownPurpose, id)
+	}
+	if !p.HasBasis(policy.Consent) || p.Consent == nil {
+		return nil, fmt.Errorf("%w: purpose %s", ErrNotConsentBased, id)
+	}
+	return p, nil
+}
+
+// newID returns a UUIDv7 for a ledger event.
+func newID() (string, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", fmt.Errorf("consent: generating an event ID: %w", err)
+	}
+	return id.String(), nil
+}
+
+// appendEvent stores ev with a new ID and records its audit entry.
+func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event, error) {
+	id, err := newID()
+	if err != nil {
+		return Event{}, err
+	}
+	ev.ID = id
+	ev.At = ev.At.Truncate(time.Microsecond).UTC()
+	if err := l.cs.AppendConsent(ctx, ev); err != nil {
+		return Event{}, fmt.Errorf("consent: recording the %s event for purpose %s: %w", ev.Kind, ev.Purpose, err)
+	}
+	if err := l.audit(ctx, ev.At, "consent."+auditAction(ev.Kind), ev.Subject, note); err != nil {
+		return ev, err
+	}
+	return ev, nil
+}
+
+// auditAction names the audit action of an event kind.
+func auditAction(k store.ConsentKind) string {
+	switch k {
+	case store.ConsentGranted:
+		return "grant"
+	case store.ConsentWithdrawn:
+		return "withdraw"
+	case store.ConsentRefused:
+		return "refuse"
+	}
+	return string(k)
+}
+
+// audit appends an audit entry naming subject by its pseudonym.
+func (l *Ledger) audit(ctx context.Context, at time.Time, action, subject, note string) error {
+	_, err := l.st.AppendAudit(ctx, audit.Entry{
+		Time: at, Action: action, Count: 1, Subjects: []string{l.keys.Pseudonym(subject)},
+		Policy: l.policyHash, Note: note,
+	})
+	if err != nil {
+		return fmt.Errorf("consent: writing the audit entry %s: %w", action, err)
+	}
+	return nil
+}
+
+// checkSubject refuses an empty subject.
+func checkSubject(subject string) error {
+	if subject == "" {
+		return fmt.Errorf("%w: the subject is empty", ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package consent
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/policy"
+)
+
+// Link is the content of a signed withdrawal link.
+//
+// The link carries the subject, because the withdrawal must find it, and
+// it is encoded (base64url JSON), not encrypted: use a surrogate subject ID
+// (a citizen or booking number), never an e-mail address or a name. The
+// handler never shows the subject, and its pages send Referrer-Policy:
+// no-referrer so the link does not travel on. The alternative, an opaque
+// token stored server-side, would need a table of issued links; the signed
+// link needs none and still withdraws once, because its ID is recorded with
+// the withdrawal.
+type Link struct {
+	// ID identifies the link; the withdrawal it makes records it, so a
+	// second use is recognised (ErrLinkUsed).
+	ID      string
+	Subject string
+	Purpose string
+	// Expires is when the link stops working.
+	Expires time.Time
+}
+
+// linkPayload is the signed part of a link.
+type linkPayload struct {
+	Subject string `json:"s"`
+	Purpose string `json:"p"`
+	Expires int64  `json:"e"`
+	ID      string `json:"n"`
+}
+
+// linkDomain separates link MACs from every other use of the link keys.
+const linkDomain = "frist consent withdrawal link v1\x00"
+
+// linkReference is the Reference recorded with a withdrawal by link.
+func linkReference(id string) string { return "link:" + id }
+
+// WithdrawalToken returns a signed token that withdraws subject's consent
+// to purpose until expires: base64url(JSON of subject, purpose, expiry and
+// a link ID), a dot, and "<key id>:<base64url HMAC-SHA-256>" over it under
+// the current key of Options.LinkKeys. It returns ErrNoLinkKeys without
+// link keys, and an error for a purpose without consent or an expiry not
+// in the future.
+func (l *Ledger) WithdrawalToken(subject, purpose string, expires time.Time) (string, error) {
+	if l.linkKeys == nil {
+		return "", ErrNoLinkKeys
+	}
+	if _, err := l.consentPurpose(purpose); err != nil {
+		return "", err
+	}
+	if err := checkSubject(subject); err != nil {
+		return "", err
+	}
+	if !expires.After(l.now()) {
+		return "", fmt.Errorf("%w: the link's expiry %s is not in the future", ErrInvalid, expires.Format(time.RFC3339))
+	}
+	id, err := newID()
+	if err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(linkPayload{Subject: subject, Purpose: purpose, Expires: expires.Unix(), ID: id})
+	if err != nil {
+		return "", fmt.Errorf("consent: encoding the link: %w", err)
+	}
+	enc := base64.RawURLEncoding.EncodeToString(body)
+	return enc + "." + l.linkKeys.Pseudonym(linkDomain+enc), nil
+}
+
+// WithdrawalURL returns base with the query parameter t set to a
+// WithdrawalToken; base is where the application mounts Handler, e.g.
+// "https://termine.example.de/widerruf".
+func (l *Ledger) WithdrawalURL(base, subject, purpose string, expires time.Time) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil || !u.IsAbs() && !strings.HasPrefix(base, "/") {
+		return "", fmt.Errorf("%w: the base URL %q is neither absolute nor a path", ErrInvalid, base)
+	}
+	tok, err := l.WithdrawalToken(subject, purpose, expires)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("t", tok)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// ParseWithdrawalToken checks a token's signature in constant time and
+// its expiry at the ledger's clock, and returns its content. It returns
+// ErrLinkInvalid for a malformed or changed token or one signed with a key
+// not in Options.LinkKeys, ErrLinkExpired for an expired one, and
+// ErrNoLinkKeys without link keys. Whether the link was used is checked
+// when it withdraws.
+func (l *Ledger) ParseWithdrawalToken(token string) (Link, error) {
+	if l.linkKeys == nil {
+		return Link{}, ErrNoLinkKeys
+	}
+	enc, mac, ok := strings.Cut(token, ".")
+	if !ok || enc == "" || !l.linkKeys.Verify(linkDomain+enc, mac) {
+		return Link{}, ErrLinkInvalid
+	}
+	body, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return Link{}, ErrLinkInvalid
+	}
+	var pl linkPayload
+	if err := json.Unmarshal(body, &pl); err != nil || pl.Subject == "" || pl.Purpose == "" || pl.ID == "" {
+		return Link{}, ErrLinkInvalid
+	}
+	lk := Link{ID: pl.ID, Subject: pl.Subject, Purpose: pl.Purpose, Expires: time.Unix(pl.Expires, 0).UTC()}
+	if !l.now().Before(lk.Expires) {
+		return lk, ErrLinkExpired
+	}
+	return lk, nil
+}
+
+// WithdrawByToken withdraws the consent a withdrawal token names, once:
+// the link's ID is recorded with the withdrawal, and a second use returns
+// ErrLinkUsed and changes nothing. A consent no longer in force returns
+// ErrNotGranted and changes nothing. Invalid and expired tokens return the
+// errors of ParseWithdrawalToken.
+func (l *Ledger) WithdrawByToken(ctx context.Context, token string) (*Withdrawal, error) {
+	lk, err := l.ParseWithdrawalToken(token)
+	if err != nil {
+		return nil, err
+	}
+	return l.withdraw(ctx, lk.Subject, lk.Purpose, string(policy.ChannelLink), linkReference(lk.ID), true)
+}

@@ -1,0 +1,132 @@
+package consent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Status is the state of a subject's consent to a purpose at one time.
+type Status struct {
+	// Purpose and At are what was asked.
+	Purpose string
+	At      time.Time
+	// Valid is true when a grant precedes At and no withdrawal came
+	// between that grant and At: processing on consent was lawful at At.
+	Valid bool
+	// GrantedAt, Version, Method and Actor describe the grant in force at
+	// At, or the last grant before a withdrawal; GrantID is its event ID.
+	GrantedAt time.Time
+	GrantID   string
+	Version   string
+	Method    string
+	Actor     string
+	// WithdrawnAt is the withdrawal that ended the last grant, zero when
+	// consent was not withdrawn before At.
+	WithdrawnAt time.Time
+	// CurrentVersion is the declaration's consent version.
+	CurrentVersion string
+	// NeedsRenewal is true when the consent in force was given for an
+	// older version than CurrentVersion: the subject should be asked again
+	// for the text now in force.
+	NeedsRenewal bool
+	// RenewRequired is true after a withdrawal when the declaration says
+	// that using the service again requires a new grant
+	// (ConsentSpec.RenewAfterWithdrawal): "Sollten Sie unseren Service der
+	// Online-Terminbuchung erneut nutzen wollen, wird auch erneut Ihre
+	// Einwilligungserklärung benötigt."
+	RenewRequired bool
+	// OtherBases are the purpose's legal bases besides consent. Withdrawal
+	// does not end processing that rests on them (Art. 17(1)(b), Art. 7(3)),
+	// so callers know what withdrawal does not stop.
+	OtherBases []policy.Basis
+}
+
+// Valid reports whether subject's consent to purpose was in force at
+// time at: true only between a grant and its withdrawal. A withdrawal acts
+// for the future only (Art. 7(3): "Der Widerruf der Einwilligung berührt
+// nicht die Rechtmäßigkeit der aufgrund der Einwilligung bis zum Widerruf
+// erfolgten Verarbeitung"), so Valid answers for any past time as it did
+// then. A withdrawal at exactly at ends the consent at at.
+func (l *Ledger) Valid(ctx context.Context, subject, purpose string, at time.Time) (bool, error) {
+	st, err := l.Status(ctx, subject, purpose, at)
+	if err != nil {
+		return false, err
+	}
+	return st.Valid, nil
+}
+
+// Status returns the details of subject's consent to purpose at time at;
+// see Status. It returns ErrUnknownPurpose or ErrNotConsentBased for a
+// purpose without consent, and ErrInvalid for an empty subject or a zero
+// time.
+func (l *Ledger) Status(ctx context.Context, subject, purpose string, at time.Time) (Status, error) {
+	p, err := l.consentPurpose(purpose)
+	if err != nil {
+		return Status{}, err
+	}
+	if err := checkSubject(subject); err != nil {
+		return Status{}, err
+	}
+	if at.IsZero() {
+		return Status{}, fmt.Errorf("%w: the time asked about is zero", ErrInvalid)
+	}
+	evs, err := l.cs.ConsentEvents(ctx, subject, purpose)
+	if err != nil {
+		return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", purpose, err)
+	}
+	return fold(p, evs, at), nil
+}
+
+// fold computes the status at at from the events of one subject and
+// purpose, ordered by At, then ID.
+func fold(p *policy.Purpose, evs []Event, at time.Time) Status {
+	st := Status{Purpose: p.ID, At: at, CurrentVersion: p.Consent.Version}
+	for _, lb := range p.LegalBasis {
+		if lb.Basis != policy.Consent {
+			st.OtherBases = append(st.OtherBases, lb.Basis)
+		}
+	}
+	for _, ev := range evs {
+		if ev.At.After(at) {
+			break
+		}
+		switch ev.Kind {
+		case store.ConsentGranted:
+			st.Valid = true
+			st.GrantedAt, st.GrantID, st.Version, st.Method, st.Actor = ev.At, ev.ID, ev.Version, ev.Method, ev.Actor
+			st.WithdrawnAt = time.Time{}
+		case store.ConsentWithdrawn:
+			if st.Valid {
+				st.Valid = false
+				st.WithdrawnAt = ev.At
+			}
+		}
+	}
+	st.NeedsRenewal = st.Valid && st.Version != p.Consent.Version
+	st.RenewRequired = !st.Valid && !st.WithdrawnAt.IsZero() && p.Consent.RenewAfterWithdrawal
+	return st
+}
+
+// History returns every event of subject for purpose (every purpose when
+// purpose is ""), oldest first: the proof of consent Art. 7(1) asks the
+// controller to be able to show. For a subject erased by EraseSubject,
+// ask with Pseudonym(subject).
+func (l *Ledger) History(ctx context.Context, subject, purpose string) ([]Event, error) {
+	if err := checkSubject(subject); err != nil {
+		return nil, err
+	}
+	if purpose != "" {
+		if _, err := l.consentPurpose(purpose); err != nil {
+			return nil, err
+		}
+	}
+	evs, err := l.cs.ConsentEvents(ctx, subject, purpose)
+	if err != nil {
+		return nil, fmt.Errorf("consent: reading the ledger: %w", err)
+	}
+	return evs, nil
+}
