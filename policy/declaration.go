@@ -314,7 +314,23 @@ type FileBinding struct {
 	Pattern string `yaml:"pattern" json:"pattern"`
 	// Format is "common", "combined" or "jsonl".
 	Format string `yaml:"format" json:"format"`
+	// Live is the name of the file the server writes, which is never
+	// rewritten (only rotated files are); defaults to the pattern up to its
+	// first wildcard, without a trailing '.', '-' or '_' ("access.log*"
+	// gives "access.log").
+	Live string `yaml:"live,omitempty" json:"live,omitempty"`
+	// Malformed says what a rule does with a line that does not parse in
+	// Format: "mask" (the default) keeps it with every IP address found in
+	// it replaced, "drop" deletes it. Such a line is never kept with an
+	// IP address in it once a rule has processed it.
+	Malformed string `yaml:"malformed,omitempty" json:"malformed,omitempty"`
 }
+
+// The malformed-line policies of a FileBinding.
+const (
+	MalformedMask = "mask"
+	MalformedDrop = "drop"
+)
 
 // TimeFormat is how a time column stores its value.
 type TimeFormat string

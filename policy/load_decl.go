@@ -191,9 +191,11 @@ func (l *loader) datasets(n *yaml.Node, p string, dst *[]Dataset) {
 			"files": func(w *yaml.Node, r string) {
 				ds.Files = &FileBinding{}
 				l.object(w, r, "a file binding", handlers{
-					"dir":     l.setStr(&ds.Files.Dir),
-					"pattern": l.setStr(&ds.Files.Pattern),
-					"format":  l.setStr(&ds.Files.Format),
+					"dir":       l.setStr(&ds.Files.Dir),
+					"pattern":   l.setStr(&ds.Files.Pattern),
+					"format":    l.setStr(&ds.Files.Format),
+					"live":      l.setStr(&ds.Files.Live),
+					"malformed": l.setStr(&ds.Files.Malformed),
 				})
 			},
 			"key":        l.setStr(&ds.Key),

@@ -54,6 +54,12 @@ func (v *validator) binding(p string, ds *Dataset) {
 		if !contains(fileFormats, f.Format) {
 			v.add(p+".files.format", "%q is not a log format (%s)", f.Format, oneOf(fileFormats...))
 		}
+		if f.Malformed != "" && f.Malformed != MalformedMask && f.Malformed != MalformedDrop {
+			v.add(p+".files.malformed", "%q is not a malformed-line policy (%s)", f.Malformed, oneOf(MalformedMask, MalformedDrop))
+		}
+		if strings.ContainsAny(f.Live, "/\\*?[") || f.Live == "." || f.Live == ".." {
+			v.add(p+".files.live", "%q is not a file name in files.dir (no path separator, no wildcard)", f.Live)
+		}
 	}
 	if ds.Key != "" {
 		v.sqlIdent(p+".key", ds.Key, false)

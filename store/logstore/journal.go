@@ -1,0 +1,131 @@
+package logstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/frist-go/frist/audit"
+)
+
+// journalName is the journal of the batch being committed, in the state
+// directory. It makes a file rewrite and its audit entry one atomic step
+// (principle 4 of the design): the journal is written (and fsynced) after
+// the new version of the file is complete on disk and the entry is sealed,
+// and before anything visible changes; it is removed after both the rename
+// and the audit append are durable. Whoever finds a journal (New, after a
+// crash) rolls it forward: renames the new version into place if that has
+// not happened, appends the entry if the log does not end with it, and
+// removes the journal. A crash before the journal exists leaves only a
+// temporary file, which New removes: the lines are still due and the next
+// sweep redoes the work.
+const journalName = hiddenPrefix + "journal.json"
+
+// journal describes one batch to commit.
+type journal struct {
+	Dir    string `json:"dir"`
+	Target string `json:"target"`
+	// Temp is the new version of Target; "" means Target is removed
+	// (every line of it was deleted).
+	Temp  string      `json:"temp,omitempty"`
+	Entry audit.Entry `json:"entry"`
+	// State is the index entry of the new version, without its identity,
+	// which is read after the rename.
+	State *fileState `json:"state,omitempty"`
+}
+
+// commit makes j durable and applies it.
+func (s *Store) commit(j journal) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.state, journalName, b); err != nil {
+		return fmt.Errorf("logstore: writing the journal: %w", err)
+	}
+	return s.apply(j)
+}
+
+// apply rolls j forward; every step is idempotent.
+func (s *Store) apply(j journal) error {
+	target := filepath.Join(j.Dir, j.Target)
+	if j.Temp != "" {
+		tmp := filepath.Join(j.Dir, j.Temp)
+		if _, err := os.Stat(tmp); err == nil {
+			if err := os.Rename(tmp, target); err != nil {
+				return fmt.Errorf("logstore: renaming the new version of %s into place: %w", j.Target, err)
+			}
+		}
+	} else if err := os.Remove(target); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("logstore: removing %s: %w", j.Target, err)
+	}
+	if err := syncDir(j.Dir); err != nil {
+		return fmt.Errorf("logstore: syncing %s: %w", j.Dir, err)
+	}
+	if h := s.audit.head; h.Seq < j.Entry.Seq {
+		if h.Seq+1 != j.Entry.Seq || h.Hash != j.Entry.Prev {
+			return fmt.Errorf("logstore: the journal's audit entry %d does not follow the log's head %d", j.Entry.Seq, h.Seq)
+		}
+		if err := s.audit.append(j.Entry); err != nil {
+			return err
+		}
+	}
+	idx := loadIndex(j.Dir)
+	delete(idx.Files, j.Target)
+	idx.dirty = true
+	if fi, err := os.Stat(target); err == nil && j.Temp != "" && j.State != nil {
+		st := *j.State
+		st.fileID = idOf(fi)
+		idx.Files[j.Target] = &st
+	}
+	if err := idx.save(j.Dir); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(s.state, journalName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("logstore: removing the journal: %w", err)
+	}
+	return syncDir(s.state)
+}
+
+// recover finishes a batch a crash interrupted and removes temporary
+// files no journal refers to.
+func (s *Store) recover() error {
+	var pending *journal
+	b, err := os.ReadFile(filepath.Join(s.state, journalName))
+	switch {
+	case err == nil:
+		var j journal
+		if err := json.Unmarshal(b, &j); err != nil {
+			return fmt.Errorf("logstore: the journal does not decode: %w", err)
+		}
+		pending = &j
+	case !errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("logstore: reading the journal: %w", err)
+	}
+	dirs := map[string]bool{s.state: true}
+	for _, d := range s.datasets {
+		dirs[d.dir] = true
+	}
+	for dir := range dirs {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			name := e.Name()
+			if !strings.HasPrefix(name, tmpPrefix) || (pending != nil && dir == pending.Dir && name == pending.Temp) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("logstore: removing the unfinished %s: %w", name, err)
+			}
+		}
+	}
+	if pending != nil {
+		return s.apply(*pending)
+	}
+	return nil
+}

@@ -1,0 +1,533 @@
+package logstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store"
+)
+
+// query is a checked Selection of one dataset.
+type query struct {
+	d    *dataset
+	sel  store.Selection
+	keys map[string]bool // nil: any key
+	// watermark: the selection's marker is a watermark in the index
+	// (common and combined files).
+	watermark bool
+}
+
+// check validates sel against the dataset, as every method that selects
+// does before it reads a file.
+func (s *Store) check(sel store.Selection) (*query, error) {
+	d, err := s.dataset(sel.Dataset)
+	if err != nil {
+		return nil, err
+	}
+	q := &query{d: d, sel: sel}
+	for _, b := range sel.Bounds {
+		if d.timeCol[b.Column] == nil {
+			return nil, fmt.Errorf("logstore: dataset %q has no time column %q", d.decl.ID, b.Column)
+		}
+	}
+	for _, f := range sel.Pending {
+		if d.decl.Field(f) == nil {
+			return nil, fmt.Errorf("logstore: dataset %q has no field %q (Pending)", d.decl.ID, f)
+		}
+	}
+	if sel.Marker != "" {
+		if sel.Marker != d.marker {
+			return nil, fmt.Errorf("logstore: %q is not the marker of dataset %q", sel.Marker, d.decl.ID)
+		}
+		q.watermark = d.format != formatJSONL
+	}
+	if sel.Subject != "" && d.subjCol == "" {
+		return nil, fmt.Errorf("%w: dataset %q: its lines name no subject", ErrUnsupported, d.decl.ID)
+	}
+	if sel.Keys != nil {
+		q.keys = make(map[string]bool, len(sel.Keys))
+		for _, k := range sel.Keys {
+			q.keys[k] = true
+		}
+	}
+	return q, nil
+}
+
+// mayHold reports whether a file with state e can hold a line q selects.
+func (q *query) mayHold(e *fileState) bool {
+	for _, b := range q.sel.Bounds {
+		m, ok := e.Min[b.Column]
+		if !ok || m.After(b.Cutoff) {
+			return false
+		}
+	}
+	if q.watermark && e.Malformed == 0 {
+		w, ok := e.Marks[q.sel.Marker]
+		if ok {
+			for _, m := range e.Max {
+				if m.After(w) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// match reports whether line l of file f (state e) is selected, holds
+// aside.
+func (q *query) match(f logFile, e *fileState, l *line) bool {
+	d := q.d
+	for _, b := range q.sel.Bounds {
+		t, ok := d.timeOf(l, b.Column)
+		if !ok || t.After(b.Cutoff) {
+			return false
+		}
+	}
+	if q.keys != nil && !q.keys[d.key(f.name, l)] {
+		return false
+	}
+	if q.sel.Subject != "" && d.subject(l) != q.sel.Subject {
+		return false
+	}
+	if l.bad && (len(q.sel.Pending) > 0 || q.sel.Marker != "") {
+		// An anonymizing rule has work left on a malformed line while an
+		// address can be in it.
+		return d.drop || hasIP(l.raw)
+	}
+	if len(q.sel.Pending) > 0 {
+		pending := false
+		for _, f := range q.sel.Pending {
+			pending = pending || d.field(l, f) != nil
+		}
+		if !pending {
+			return false
+		}
+	}
+	if q.sel.Marker != "" {
+		if q.watermark {
+			if w, ok := e.Marks[q.sel.Marker]; ok && !l.t.After(w) {
+				return false
+			}
+		} else if d.marked(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// candidates lists the files of q's dataset that may hold selected lines,
+// oldest first, with the directory's index brought up to date.
+func (s *Store) candidates(q *query, pick func(*fileState) bool) ([]logFile, *dirIndex, error) {
+	files, err := q.d.list()
+	if err != nil {
+		return nil, nil, err
+	}
+	idx := loadIndex(q.d.dir)
+	if err := q.d.refresh(idx, files); err != nil {
+		return nil, nil, err
+	}
+	if err := idx.save(q.d.dir); err != nil {
+		s.log.Warn("logstore: the index could not be saved; the next call reads the files again", "dataset", q.d.decl.ID, "error", err)
+	}
+	var out []logFile
+	for _, f := range files {
+		if e := idx.Files[f.name]; e != nil && q.mayHold(e) && (pick == nil || pick(e)) {
+			out = append(out, f)
+		}
+	}
+	first := q.d.decl.Time[0].Name
+	if len(q.sel.Bounds) > 0 {
+		first = q.sel.Bounds[0].Column
+	}
+	slices.SortStableFunc(out, func(a, b logFile) int {
+		return idx.Files[a.name].Min[first].Compare(idx.Files[b.name].Min[first])
+	})
+	return out, idx, nil
+}
+
+// Count implements store.Driver. Due lines of the live file count as
+// held: the server is writing it, so no rule touches it until it is
+// rotated.
+func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int, err error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, 0, err
+	}
+	defer s.mu.Unlock()
+	q, err := s.check(sel)
+	if err != nil {
+		return 0, 0, err
+	}
+	files, idx, err := s.candidates(q, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	hs := q.d.holdSet(s.holds.active(sel.Now))
+	for _, f := range files {
+		e := idx.Files[f.name]
+		err := q.d.scan(f, time.Unix(0, f.id.ModNs).UTC(), func(l *line) error {
+			if !q.match(f, e, l) {
+				return nil
+			}
+			if q.d.held(hs, f, l) {
+				held++
+			} else {
+				free++
+			}
+			return ctx.Err()
+		})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return 0, 0, err
+		}
+	}
+	return free, held, nil
+}
+
+// Earliest implements store.Driver, reading only files whose newest value
+// of the column is later than after.
+func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string, after time.Time) (time.Time, bool, error) {
+	if err := s.begin(ctx); err != nil {
+		return time.Time{}, false, err
+	}
+	defer s.mu.Unlock()
+	q, err := s.check(sel)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if q.d.timeCol[column] == nil {
+		return time.Time{}, false, fmt.Errorf("logstore: dataset %q has no time column %q", q.d.decl.ID, column)
+	}
+	files, idx, err := s.candidates(q, func(e *fileState) bool {
+		m, ok := e.Max[column]
+		return ok && m.After(after)
+	})
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var best time.Time
+	found := false
+	for _, f := range files {
+		e := idx.Files[f.name]
+		err := q.d.scan(f, time.Unix(0, f.id.ModNs).UTC(), func(l *line) error {
+			if !q.match(f, e, l) {
+				return nil
+			}
+			if t, ok := q.d.timeOf(l, column); ok && t.After(after) && (!found || t.Before(best)) {
+				best, found = t, true
+			}
+			return ctx.Err()
+		})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return time.Time{}, false, err
+		}
+	}
+	return best, found, nil
+}
+
+// processed is a record acted on, with what orders it.
+type processed struct {
+	t   time.Time
+	key string
+	n   int
+	rec store.Record
+}
+
+// Process implements store.Driver for log files; see the package
+// documentation for how it differs from a table: a batch rewrites one
+// file and acts on every line of it the selection matches, whatever
+// Selection.Limit says, because a rewrite costs the whole file.
+func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	if err := s.begin(ctx); err != nil {
+		return store.BatchResult{}, err
+	}
+	defer s.mu.Unlock()
+	q, err := s.check(b.Selection)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
+	d := q.d
+	if err := s.checkAction(q, b.Action); err != nil {
+		return store.BatchResult{}, err
+	}
+	files, idx, err := s.candidates(q, nil)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
+	hs := d.holdSet(s.holds.active(b.Now))
+	for _, f := range files {
+		if f.live || hs.files[f.name] {
+			continue
+		}
+		res, done, err := s.rewrite(ctx, q, b, f, idx.Files[f.name], hs)
+		if err != nil || done {
+			return res, err
+		}
+	}
+	return store.BatchResult{}, nil
+}
+
+// checkAction validates the action against the dataset.
+func (s *Store) checkAction(q *query, a store.Action) error {
+	d := q.d
+	for _, list := range [][]string{a.Null, a.Transform} {
+		for _, f := range list {
+			if d.decl.Field(f) == nil {
+				return fmt.Errorf("logstore: dataset %q has no field %q", d.decl.ID, f)
+			}
+		}
+	}
+	if len(a.Transform) > 0 && a.Apply == nil {
+		return errors.New("logstore: Action.Transform without Apply")
+	}
+	if a.SetMarker != "" {
+		if a.SetMarker != d.marker {
+			return fmt.Errorf("logstore: %q is not the marker of dataset %q", a.SetMarker, d.decl.ID)
+		}
+		if d.format != formatJSONL && q.keys != nil {
+			return fmt.Errorf("%w: dataset %q: a batch restricted to keys cannot set the marker of %s lines, which is a watermark by time", ErrUnsupported, d.decl.ID, d.format)
+		}
+	}
+	return nil
+}
+
+// rewrite acts on the selected lines of one file: it streams the file into
+// a temporary file, builds and seals the audit entry, and commits both
+// through the journal. done is false when no line of the file was
+// selected (nothing was written).
+func (s *Store) rewrite(ctx context.Context, q *query, b store.Batch, f logFile, e *fileState, hs holdSet) (res store.BatchResult, done bool, err error) {
+	d := q.d
+	rw, err := newRewriter(d.dir, f.name, f.gz)
+	if err != nil {
+		return res, false, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			rw.abort()
+		}
+	}()
+	named := map[string]bool{}
+	touchesIP := false
+	for _, fl := range append(slices.Clone(b.Null), b.Transform...) {
+		named[fl] = true
+		if d.jsonCol != nil {
+			named[d.jsonCol[fl]] = true
+		}
+		touchesIP = touchesIP || fl == d.ipField
+	}
+	anonymizing := !b.Delete
+	var recs []processed
+	inOrder := true
+	next := newStats(fileID{})
+	var buf []byte
+	malformed := 0
+	err = d.scan(f, time.Unix(0, f.id.ModNs).UTC(), func(l *line) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		drop := false
+		if q.match(f, e, l) && !d.held(hs, f, l) {
+			key := d.key(f.name, l)
+			rec := store.Record{Key: key, Subject: d.subject(l)}
+			switch {
+			case b.Delete, l.bad && anonymizing && d.drop:
+				drop = true
+			case l.bad:
+				d.maskStrayIPs(l, nil)
+			default:
+				if err := s.act(d, b, l, rec, named, touchesIP); err != nil {
+					return err
+				}
+			}
+			if l.bad {
+				malformed++
+			}
+			t := d.firstTime(l)
+			if len(b.Bounds) > 0 {
+				t, _ = d.timeOf(l, b.Bounds[0].Column)
+			}
+			p := processed{t: t, key: key, n: l.n, rec: rec}
+			if n := len(recs); n > 0 && less(p, recs[n-1]) {
+				inOrder = false
+			}
+			recs = append(recs, p)
+		}
+		if drop {
+			return nil
+		}
+		next.add(d, l)
+		buf = d.encode(l, buf[:0])
+		return rw.writeLine(buf)
+	})
+	if err != nil {
+		return res, false, err
+	}
+	if len(recs) == 0 {
+		return res, false, nil
+	}
+	if malformed > 0 {
+		s.log.Warn("logstore: malformed lines processed", "dataset", d.decl.ID, "file", f.name, "count", malformed)
+	}
+	if !inOrder {
+		slices.SortStableFunc(recs, func(a, b processed) int {
+			if less(a, b) {
+				return -1
+			}
+			if less(b, a) {
+				return 1
+			}
+			return 0
+		})
+	}
+	out := make([]store.Record, len(recs))
+	for i, p := range recs {
+		out[i] = p.rec
+	}
+	recs = nil
+	if err := rw.finish(); err != nil {
+		return res, false, err
+	}
+	entry, err := callAudit(b.Audit, out)
+	if err != nil {
+		return res, false, err
+	}
+	sealed := audit.Seal(s.audit.head, entry)
+	// Marks survive the rewrite; a watermark moves to the cutoff the
+	// batch processed up to.
+	next.st.Marks = e.Marks
+	if b.SetMarker != "" && q.watermark {
+		marks := map[string]time.Time{}
+		for k, v := range e.Marks {
+			marks[k] = v
+		}
+		marks[b.SetMarker] = watermark(q, next.st)
+		next.st.Marks = marks
+	}
+	if fi, err := os.Stat(filepath.Join(d.dir, f.name)); err != nil || idOf(fi) != f.id {
+		return res, false, fmt.Errorf("%w: %s changed while it was being rewritten (rotated?); the next sweep retries", store.ErrConflict, f.name)
+	}
+	j := journal{Dir: d.dir, Target: f.name, Temp: rw.tmp, Entry: sealed, State: next.st}
+	if rw.lines == 0 {
+		// Every line was due: the file goes as a whole.
+		_ = os.Remove(filepath.Join(d.dir, rw.tmp))
+		j.Temp, j.State = "", nil
+	}
+	committed = true
+	if err := s.commit(j); err != nil {
+		return res, true, fmt.Errorf("logstore: the batch on %s is journaled but not finished; it is finished when the store is opened again: %w", f.name, err)
+	}
+	return store.BatchResult{Processed: out, Entry: sealed}, true, nil
+}
+
+// watermark returns the time up to which a batch processed every line:
+// the smallest cutoff of its bounds, or the newest line without bounds.
+func watermark(q *query, st *fileState) time.Time {
+	var w time.Time
+	for i, b := range q.sel.Bounds {
+		if i == 0 || b.Cutoff.Before(w) {
+			w = b.Cutoff
+		}
+	}
+	if len(q.sel.Bounds) == 0 {
+		for _, m := range st.Max {
+			if m.After(w) {
+				w = m
+			}
+		}
+	}
+	return w
+}
+
+// act applies a non-deleting action to a well-formed line.
+func (s *Store) act(d *dataset, b store.Batch, l *line, rec store.Record, named map[string]bool, touchesIP bool) error {
+	for _, fl := range b.Null {
+		if err := d.setField(l, fl, nil); err != nil {
+			return err
+		}
+	}
+	if len(b.Transform) > 0 {
+		rec.Fields = make(map[string]any, len(b.Transform))
+		for _, fl := range b.Transform {
+			rec.Fields[fl] = d.field(l, fl)
+		}
+		vals, err := callApply(b.Apply, rec)
+		if err != nil {
+			return err
+		}
+		for fl, v := range vals {
+			if !slices.Contains(b.Transform, fl) {
+				return fmt.Errorf("logstore: Apply returned a value for %q, which is not a Transform field", fl)
+			}
+			if err := d.setField(l, fl, v); err != nil {
+				return err
+			}
+		}
+	}
+	if b.SetMarker != "" && d.format == formatJSONL {
+		if err := l.js.set(d.marker, b.Now); err != nil {
+			return err
+		}
+		l.dirty = true
+	}
+	if touchesIP {
+		d.maskStrayIPs(l, named)
+	}
+	return nil
+}
+
+// less orders processed records by time, then key: numerically for
+// integer keys and line numbers, as text otherwise.
+func less(a, b processed) bool {
+	if c := a.t.Compare(b.t); c != 0 {
+		return c < 0
+	}
+	ai, aerr := strconv.ParseInt(a.key, 10, 64)
+	bi, berr := strconv.ParseInt(b.key, 10, 64)
+	if aerr == nil && berr == nil {
+		return ai < bi
+	}
+	if a.n != b.n {
+		return a.n < b.n
+	}
+	return a.key < b.key
+}
+
+// callApply calls Apply, turning a panic into an error.
+func callApply(apply func(store.Record) (map[string]any, error), rec store.Record) (out map[string]any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("logstore: Apply panicked on record %s", rec.Key)
+		}
+	}()
+	out, err = apply(rec)
+	if err != nil {
+		return nil, fmt.Errorf("logstore: Apply failed on record %s: %w", rec.Key, err)
+	}
+	return out, nil
+}
+
+// callAudit calls Audit, turning a panic into an error, and validates the
+// entry.
+func callAudit(fn func([]store.Record) audit.Entry, recs []store.Record) (e audit.Entry, err error) {
+	if fn == nil {
+		return e, errors.New("logstore: Batch.Audit is nil")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.New("logstore: Batch.Audit panicked")
+		}
+	}()
+	e = fn(recs)
+	if err := e.Validate(); err != nil {
+		return e, fmt.Errorf("logstore: the batch's audit entry is refused: %w", err)
+	}
+	return e, nil
+}

@@ -1,0 +1,35 @@
+//go:build unix
+
+package logstore
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// idOf returns the identity of a file version: size, modification time
+// and inode.
+func idOf(fi os.FileInfo) fileID {
+	id := fileID{Size: fi.Size(), ModNs: fi.ModTime().UnixNano()}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		id.Ino = uint64(st.Ino)
+	}
+	return id
+}
+
+// lockDir takes an exclusive, non-blocking lock on dir/.frist-lock, so
+// that one process at a time works on a state directory. The kernel
+// releases it when the process dies.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, hiddenPrefix+"lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("%w: another process works on %s", ErrLocked, dir)
+	}
+	return f, nil
+}
