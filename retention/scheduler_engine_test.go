@@ -44,7 +44,7 @@ func jobcenterEngine(t *testing.T) (*policy.Declaration, *memstore.Store, *reten
 	require.NoError(t, err)
 	key, err := anonymize.NewKeyRing(anonymize.Key{ID: "k1", Secret: []byte("scheduler test audit key of 32 bytes")})
 	require.NoError(t, err)
-	offset := simStart.Sub(time.Now())
+	offset := time.Until(simStart)
 	eng, err := retention.New(decl, st, &retention.Options{Now: func() time.Time { return time.Now().Add(offset) }, AuditKey: key})
 	require.NoError(t, err)
 	return decl, st, eng

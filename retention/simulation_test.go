@@ -174,7 +174,7 @@ func newSimulation(t *testing.T, cfg simConfig, seed uint64) *simulation {
 	s := &simulation{
 		t: t, cfg: cfg, rng: rand.New(rand.NewPCG(seed, seed>>1)),
 		decl: decl, st: st, rec: &recordingStore{Driver: st}, key: key,
-		offset:   simStart.Sub(time.Now()),
+		offset:   time.Until(simStart),
 		records:  map[recordRef]*simRecord{},
 		bySubj:   map[string][]*simRecord{},
 		withdraw: map[string]bool{},
