@@ -141,14 +141,18 @@ func scan(s string, emit func(Match)) {
 				} else if e := matchTaxID(s, i); e > 0 {
 					end, kind = e, KindTaxID
 				} else if c == '0' {
-					if e := matchPhone(s, i); e > 0 {
+					if e, run := matchPhone(s, i); e > 0 {
 						end, kind = e, KindPhone
+					} else {
+						skipUntil = max(skipUntil, run)
 					}
 				}
 			}
 		case c == '+' || c == '(':
-			if e := matchPhone(s, i); e > 0 {
+			if e, run := matchPhone(s, i); e > 0 {
 				end, kind = e, KindPhone
+			} else {
+				skipUntil = max(skipUntil, run)
 			}
 		case c == ':':
 			if e, run := matchIP(s, i); e > 0 {
@@ -162,12 +166,36 @@ func scan(s string, emit func(Match)) {
 			i = end
 			continue
 		}
+		if isDigit(c) {
+			// Nor inside a number that was not matched as a whole
+			// ("000000,000000" is no phone number, so its second half
+			// is none either): a later pass must decide the same way.
+			skipUntil = max(skipUntil, numberEnd(s, i))
+		}
 		// Skip the rest of the word: no finding starts inside it.
 		i++
 		for i < len(s) && isWordByte(s[i]) && isWordByte(s[i-1]) {
 			i++
 		}
 	}
+}
+
+// numberEnd returns the end of the digits at i joined by single
+// separators that endOK treats as continuing a number.
+func numberEnd(s string, i int) int {
+	j := i
+	for j < len(s) {
+		if isDigit(s[j]) {
+			j++
+			continue
+		}
+		if j+1 < len(s) && isDigit(s[j+1]) && strings.IndexByte(".:-/,", s[j]) >= 0 {
+			j++
+			continue
+		}
+		break
+	}
+	return j
 }
 
 // matchDomain returns the end of a domain of at least two labels starting
@@ -454,9 +482,10 @@ func taxIDValid(d [11]byte) bool {
 
 // matchPhone returns the end of a phone number at i: it starts with "+",
 // "0" or "(", holds 6 to 15 digits, and separates digit groups with up to
-// three of " -/()"; or 0. A group that would take the number past 15
-// digits is not part of it.
-func matchPhone(s string, i int) int {
+// three of " -/()"; or 0. When digits at i are not a phone number, run is
+// the end of the digit groups read, so that no finding is made inside them
+// that a later pass would decide differently.
+func matchPhone(s string, i int) (end, run int) {
 	j := i
 	if s[j] == '(' {
 		j++
@@ -466,9 +495,9 @@ func matchPhone(s string, i int) int {
 		j++
 	}
 	if j >= len(s) || !isDigit(s[j]) || !plus && s[j] != '0' {
-		return 0
+		return 0, 0
 	}
-	digits, end := 0, 0
+	digits := 0
 	for j < len(s) {
 		if isDigit(s[j]) {
 			k := j
@@ -476,12 +505,7 @@ func matchPhone(s string, i int) int {
 				k++
 			}
 			if digits+k-j > 15 {
-				// A group that would make the number too long
-				// starts something else; the number ends before it.
-				if digits == 0 {
-					return 0
-				}
-				break
+				return 0, k
 			}
 			digits += k - j
 			j, end = k, k
@@ -497,16 +521,16 @@ func matchPhone(s string, i int) int {
 		j = k
 	}
 	if digits < 6 {
-		return 0
+		return 0, end
 	}
 	// A closing parenthesis right after the last digit belongs to it.
 	if end < len(s) && s[end] == ')' && strings.IndexByte(s[i:end], '(') >= 0 && strings.Count(s[i:end], "(") > strings.Count(s[i:end], ")") {
 		end++
 	}
 	if !endOK(s, end) {
-		return 0
+		return 0, numberEnd(s, end)
 	}
-	return end
+	return end, 0
 }
 
 var scrubDefinition = Definition{
