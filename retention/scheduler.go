@@ -40,6 +40,9 @@ var (
 type SchedulerOptions struct {
 	// Spec is a cron spec in the standard five-field form ("*/5 * * * *")
 	// or a descriptor ("@every 1m", "@hourly"). Default DefaultSchedule.
+	// NewScheduler refuses a spec that leaves more time between two sweeps
+	// than the engine's Options.Interval, because the engine opens a
+	// record's window only two intervals before its deadline.
 	//
 	// A "CRON_TZ=Zone" prefix overrides Location for this spec. Prefer a
 	// fixed interval or UTC: robfig/cron skips activations that fall into
@@ -86,10 +89,14 @@ type SchedulerOptions struct {
 //     all downtime.
 //   - Daylight saving. For a spec such as "30 2 * * *" interpreted in a zone
 //     with daylight saving, cron skips the activation on the day the clock
-//     jumps from 02:00 to 03:00, and may run it twice when the clock goes
-//     back. The default spec runs every minute and is unaffected; a daily
-//     spec should be interpreted in UTC (Location: time.UTC) or avoid the
-//     hours 02:00–03:00. Either way the next sweep catches up.
+//     jumps from 02:00 to 03:00 and runs it twice on the day the clock goes
+//     back. The default spec runs every minute and is unaffected (a minute
+//     of the skipped hour does not exist, and the repeated hour is swept
+//     twice, harmlessly). A sparser spec should be interpreted in UTC
+//     (Location: time.UTC) or avoid the hours 02:00–03:00; either way a
+//     skipped sweep is caught up by the next one and a repeated sweep finds
+//     nothing left to do. frist's own default zone is the declaration's,
+//     because the default spec does not depend on it.
 //   - Time. cron reads time.Now and its own timers and offers no clock to
 //     inject. The Scheduler therefore only decides when to sweep; what is
 //     due is decided by the engine's injected clock. Tests drive both with

@@ -316,26 +316,39 @@ func TestSchedulerDefaults(t *testing.T) {
 	assert.Equal(t, time.UTC, s.Location())
 }
 
-// TestSchedulerSkipsTheSpringForwardHourInBerlin pins robfig/cron's
+// TestSchedulerDailySpecAcrossDaylightSavingInBerlin pins robfig/cron's
 // behaviour that the Scheduler documents: a daily spec at 02:30 in
 // Europe/Berlin does not fire on the day the clocks jump from 02:00 to
-// 03:00, while the same spec in UTC fires every day.
-func TestSchedulerSkipsTheSpringForwardHourInBerlin(t *testing.T) {
+// 03:00 and fires twice on the day they go back from 03:00 to 02:00, while
+// the same spec in UTC fires once a day. Sweeps are cutoff-based and
+// idempotent, so neither loses or repeats work; the next sweep catches up.
+func TestSchedulerDailySpecAcrossDaylightSavingInBerlin(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
 	noop := func(ctx context.Context) (*Report, error) { return &Report{}, nil }
-	from := time.Date(2025, 3, 29, 12, 0, 0, 0, time.UTC) // DST begins 2025-03-30 01:00 UTC
-	for _, tt := range []struct {
+	spring := time.Date(2025, 3, 29, 12, 0, 0, 0, time.UTC) // summer time begins 2025-03-30 01:00 UTC
+	autumn := time.Date(2025, 10, 25, 12, 0, 0, 0, time.UTC) // summer time ends 2025-10-26 01:00 UTC
+	tests := []struct {
+		name string
+		from time.Time
 		loc  *time.Location
-		days int
-	}{{berlin, 2}, {time.UTC, 3}} {
-		s, err := newScheduler(noop, from, nil, &SchedulerOptions{Spec: "30 2 * * *", Location: tt.loc})
-		require.NoError(t, err)
-		fired := 0
-		for at := s.schedule.Next(from.In(tt.loc)); at.Before(from.AddDate(0, 0, 3)); at = s.schedule.Next(at) {
-			fired++
-		}
-		assert.Equal(t, tt.days, fired, "activations in three days in %s", tt.loc)
+		runs int
+	}{
+		{"spring forward in Berlin skips a day", spring, berlin, 2},
+		{"spring forward in UTC", spring, time.UTC, 3},
+		{"fall back in Berlin runs twice", autumn, berlin, 4},
+		{"fall back in UTC", autumn, time.UTC, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := newScheduler(noop, tt.from, nil, &SchedulerOptions{Spec: "30 2 * * *", Location: tt.loc})
+			require.NoError(t, err)
+			runs := 0
+			for at := s.schedule.Next(tt.from.In(tt.loc)); at.Before(tt.from.AddDate(0, 0, 3)); at = s.schedule.Next(at) {
+				runs++
+			}
+			assert.Equal(t, tt.runs, runs, "activations in the three days from %s", tt.from)
+		})
 	}
 }
 
