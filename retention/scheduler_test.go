@@ -326,7 +326,7 @@ func TestSchedulerDailySpecAcrossDaylightSavingInBerlin(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
 	noop := func(ctx context.Context) (*Report, error) { return &Report{}, nil }
-	spring := time.Date(2025, 3, 29, 12, 0, 0, 0, time.UTC) // summer time begins 2025-03-30 01:00 UTC
+	spring := time.Date(2025, 3, 29, 12, 0, 0, 0, time.UTC)  // summer time begins 2025-03-30 01:00 UTC
 	autumn := time.Date(2025, 10, 25, 12, 0, 0, 0, time.UTC) // summer time ends 2025-10-26 01:00 UTC
 	tests := []struct {
 		name string
