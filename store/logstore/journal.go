@@ -24,14 +24,20 @@ import (
 // sweep redoes the work.
 const journalName = hiddenPrefix + "journal.json"
 
-// journal describes one batch to commit.
+// journal describes one batch to commit: the files it replaces or
+// removes, and its sealed audit entry.
 type journal struct {
+	Files []fileOp    `json:"files"`
+	Entry audit.Entry `json:"entry"`
+}
+
+// fileOp is the change of one file.
+type fileOp struct {
 	Dir    string `json:"dir"`
 	Target string `json:"target"`
 	// Temp is the new version of Target; "" means Target is removed
 	// (every line of it was deleted).
-	Temp  string      `json:"temp,omitempty"`
-	Entry audit.Entry `json:"entry"`
+	Temp string `json:"temp,omitempty"`
 	// State is the index entry of the new version, without its identity,
 	// which is read after the rename.
 	State *fileState `json:"state,omitempty"`
@@ -51,6 +57,33 @@ func (s *Store) commit(j journal) error {
 
 // apply rolls j forward; every step is idempotent.
 func (s *Store) apply(j journal) error {
+	for _, op := range j.Files {
+		if err := op.replace(); err != nil {
+			return err
+		}
+	}
+	if h := s.audit.head; h.Seq < j.Entry.Seq {
+		if h.Seq+1 != j.Entry.Seq || h.Hash != j.Entry.Prev {
+			return fmt.Errorf("logstore: the journal's audit entry %d does not follow the log's head %d", j.Entry.Seq, h.Seq)
+		}
+		if err := s.audit.append(j.Entry); err != nil {
+			return err
+		}
+	}
+	for _, op := range j.Files {
+		if err := op.reindex(); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(filepath.Join(s.state, journalName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("logstore: removing the journal: %w", err)
+	}
+	return syncDir(s.state)
+}
+
+// replace renames the new version into place (or removes the file) unless
+// that happened already, and makes it durable.
+func (j fileOp) replace() error {
 	target := filepath.Join(j.Dir, j.Target)
 	if j.Temp != "" {
 		tmp := filepath.Join(j.Dir, j.Temp)
@@ -65,14 +98,12 @@ func (s *Store) apply(j journal) error {
 	if err := syncDir(j.Dir); err != nil {
 		return fmt.Errorf("logstore: syncing %s: %w", j.Dir, err)
 	}
-	if h := s.audit.head; h.Seq < j.Entry.Seq {
-		if h.Seq+1 != j.Entry.Seq || h.Hash != j.Entry.Prev {
-			return fmt.Errorf("logstore: the journal's audit entry %d does not follow the log's head %d", j.Entry.Seq, h.Seq)
-		}
-		if err := s.audit.append(j.Entry); err != nil {
-			return err
-		}
-	}
+	return nil
+}
+
+// reindex records the new version in the directory's index.
+func (j fileOp) reindex() error {
+	target := filepath.Join(j.Dir, j.Target)
 	idx := loadIndex(j.Dir)
 	delete(idx.Files, j.Target)
 	idx.dirty = true
@@ -81,13 +112,7 @@ func (s *Store) apply(j journal) error {
 		st.fileID = idOf(fi)
 		idx.Files[j.Target] = &st
 	}
-	if err := idx.save(j.Dir); err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(s.state, journalName)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("logstore: removing the journal: %w", err)
-	}
-	return syncDir(s.state)
+	return idx.save(j.Dir)
 }
 
 // recover finishes a batch a crash interrupted and removes temporary
@@ -116,7 +141,7 @@ func (s *Store) recover() error {
 		}
 		for _, e := range ents {
 			name := e.Name()
-			if !strings.HasPrefix(name, tmpPrefix) || (pending != nil && dir == pending.Dir && name == pending.Temp) {
+			if !strings.HasPrefix(name, tmpPrefix) || pending.refers(dir, name) {
 				continue
 			}
 			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -128,4 +153,18 @@ func (s *Store) recover() error {
 		return s.apply(*pending)
 	}
 	return nil
+}
+
+// refers reports whether j (which may be nil) names dir/name as a new
+// version.
+func (j *journal) refers(dir, name string) bool {
+	if j == nil {
+		return false
+	}
+	for _, op := range j.Files {
+		if op.Dir == dir && op.Temp == name {
+			return true
+		}
+	}
+	return false
 }

@@ -241,9 +241,11 @@ type processed struct {
 }
 
 // Process implements store.Driver for log files; see the package
-// documentation for how it differs from a table: a batch rewrites one
-// file and acts on every line of it the selection matches, whatever
-// Selection.Limit says, because a rewrite costs the whole file.
+// documentation for how it differs from a table. A batch rewrites whole
+// files: it acts on every line of a file that the selection matches, and
+// takes files, oldest first, until it has processed at least
+// Selection.Limit lines (all due files when Limit is 0). The rewrites and
+// the audit entry are committed together through the journal.
 func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	if err := s.begin(ctx); err != nil {
 		return store.BatchResult{}, err
@@ -253,7 +255,6 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	d := q.d
 	if err := s.checkAction(q, b.Action); err != nil {
 		return store.BatchResult{}, err
 	}
@@ -261,17 +262,87 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	hs := d.holdSet(s.holds.active(b.Now))
+	hs := q.d.holdSet(s.holds.active(b.Now))
+	var (
+		pending []*pendingFile
+		recs    []processed
+	)
+	committed := false
+	defer func() {
+		if !committed {
+			for _, p := range pending {
+				p.rw.abort()
+			}
+		}
+	}()
 	for _, f := range files {
 		if f.live || hs.files[f.name] {
 			continue
 		}
-		res, done, err := s.rewrite(ctx, q, b, f, idx.Files[f.name], hs)
-		if err != nil || done {
-			return res, err
+		p, err := s.stream(ctx, q, b, f, idx.Files[f.name], hs)
+		if err != nil {
+			return store.BatchResult{}, err
+		}
+		if p == nil {
+			continue
+		}
+		pending = append(pending, p)
+		recs = append(recs, p.recs...)
+		p.recs = nil
+		if b.Limit > 0 && len(recs) >= b.Limit {
+			break
 		}
 	}
-	return store.BatchResult{}, nil
+	if len(recs) == 0 {
+		return store.BatchResult{}, nil
+	}
+	slices.SortStableFunc(recs, func(a, b processed) int {
+		if less(a, b) {
+			return -1
+		}
+		if less(b, a) {
+			return 1
+		}
+		return 0
+	})
+	out := make([]store.Record, len(recs))
+	for i, p := range recs {
+		out[i] = p.rec
+	}
+	recs = nil
+	entry, err := callAudit(b.Audit, out)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
+	j := journal{Entry: audit.Seal(s.audit.head, entry)}
+	for _, p := range pending {
+		if err := p.rw.finish(); err != nil {
+			return store.BatchResult{}, err
+		}
+		if fi, err := os.Stat(filepath.Join(q.d.dir, p.f.name)); err != nil || idOf(fi) != p.f.id {
+			return store.BatchResult{}, fmt.Errorf("%w: %s changed while it was being rewritten (rotated?); the next sweep retries", store.ErrConflict, p.f.name)
+		}
+		op := fileOp{Dir: q.d.dir, Target: p.f.name, Temp: p.rw.tmp, State: p.next}
+		if p.rw.lines == 0 {
+			// Every line was due: the file goes as a whole.
+			_ = os.Remove(filepath.Join(q.d.dir, p.rw.tmp))
+			op.Temp, op.State = "", nil
+		}
+		j.Files = append(j.Files, op)
+	}
+	committed = true
+	if err := s.commit(j); err != nil {
+		return store.BatchResult{}, fmt.Errorf("logstore: the batch is journaled but not finished; it is finished when the store is opened again: %w", err)
+	}
+	return store.BatchResult{Processed: out, Entry: j.Entry}, nil
+}
+
+// pendingFile is a file streamed into its new version, not yet committed.
+type pendingFile struct {
+	f    logFile
+	rw   *rewriter
+	next *fileState
+	recs []processed
 }
 
 // checkAction validates the action against the dataset.
@@ -298,22 +369,15 @@ func (s *Store) checkAction(q *query, a store.Action) error {
 	return nil
 }
 
-// rewrite acts on the selected lines of one file: it streams the file into
-// a temporary file, builds and seals the audit entry, and commits both
-// through the journal. done is false when no line of the file was
-// selected (nothing was written).
-func (s *Store) rewrite(ctx context.Context, q *query, b store.Batch, f logFile, e *fileState, hs holdSet) (res store.BatchResult, done bool, err error) {
+// stream acts on the selected lines of one file, writing its new version
+// to a temporary file that is not yet fsynced or committed. It returns nil
+// when no line of the file was selected.
+func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, e *fileState, hs holdSet) (*pendingFile, error) {
 	d := q.d
 	rw, err := newRewriter(d.dir, f.name, f.gz)
 	if err != nil {
-		return res, false, err
+		return nil, err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			rw.abort()
-		}
-	}()
 	named := map[string]bool{}
 	touchesIP := false
 	for _, fl := range append(slices.Clone(b.Null), b.Transform...) {
@@ -325,7 +389,6 @@ func (s *Store) rewrite(ctx context.Context, q *query, b store.Batch, f logFile,
 	}
 	anonymizing := !b.Delete
 	var recs []processed
-	inOrder := true
 	next := newStats(fileID{})
 	var buf []byte
 	malformed := 0
@@ -354,11 +417,7 @@ func (s *Store) rewrite(ctx context.Context, q *query, b store.Batch, f logFile,
 			if len(b.Bounds) > 0 {
 				t, _ = d.timeOf(l, b.Bounds[0].Column)
 			}
-			p := processed{t: t, key: key, n: l.n, rec: rec}
-			if n := len(recs); n > 0 && less(p, recs[n-1]) {
-				inOrder = false
-			}
-			recs = append(recs, p)
+			recs = append(recs, processed{t: t, key: key, n: l.n, rec: rec})
 		}
 		if drop {
 			return nil
@@ -367,39 +426,13 @@ func (s *Store) rewrite(ctx context.Context, q *query, b store.Batch, f logFile,
 		buf = d.encode(l, buf[:0])
 		return rw.writeLine(buf)
 	})
-	if err != nil {
-		return res, false, err
-	}
-	if len(recs) == 0 {
-		return res, false, nil
+	if err != nil || len(recs) == 0 {
+		rw.abort()
+		return nil, err
 	}
 	if malformed > 0 {
 		s.log.Warn("logstore: malformed lines processed", "dataset", d.decl.ID, "file", f.name, "count", malformed)
 	}
-	if !inOrder {
-		slices.SortStableFunc(recs, func(a, b processed) int {
-			if less(a, b) {
-				return -1
-			}
-			if less(b, a) {
-				return 1
-			}
-			return 0
-		})
-	}
-	out := make([]store.Record, len(recs))
-	for i, p := range recs {
-		out[i] = p.rec
-	}
-	recs = nil
-	if err := rw.finish(); err != nil {
-		return res, false, err
-	}
-	entry, err := callAudit(b.Audit, out)
-	if err != nil {
-		return res, false, err
-	}
-	sealed := audit.Seal(s.audit.head, entry)
 	// Marks survive the rewrite; a watermark moves to the cutoff the
 	// batch processed up to.
 	next.st.Marks = e.Marks
@@ -411,20 +444,7 @@ func (s *Store) rewrite(ctx context.Context, q *query, b store.Batch, f logFile,
 		marks[b.SetMarker] = watermark(q, next.st)
 		next.st.Marks = marks
 	}
-	if fi, err := os.Stat(filepath.Join(d.dir, f.name)); err != nil || idOf(fi) != f.id {
-		return res, false, fmt.Errorf("%w: %s changed while it was being rewritten (rotated?); the next sweep retries", store.ErrConflict, f.name)
-	}
-	j := journal{Dir: d.dir, Target: f.name, Temp: rw.tmp, Entry: sealed, State: next.st}
-	if rw.lines == 0 {
-		// Every line was due: the file goes as a whole.
-		_ = os.Remove(filepath.Join(d.dir, rw.tmp))
-		j.Temp, j.State = "", nil
-	}
-	committed = true
-	if err := s.commit(j); err != nil {
-		return res, true, fmt.Errorf("logstore: the batch on %s is journaled but not finished; it is finished when the store is opened again: %w", f.name, err)
-	}
-	return store.BatchResult{Processed: out, Entry: sealed}, true, nil
+	return &pendingFile{f: f, rw: rw, next: next.st, recs: recs}, nil
 }
 
 // watermark returns the time up to which a batch processed every line:
