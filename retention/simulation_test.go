@@ -81,6 +81,10 @@ const simInterval = time.Minute
 // hold that covered it ends), before its earliest allowed time, while held,
 // or twice, and that the audit log verifies and accounts for every record.
 func TestSimulationJobcenter30Days(t *testing.T) {
+	// About 4,300 access-log rows and 2,200 appointments arrive; some 180
+	// appointments are cancelled, 100 citizens withdraw consent, 65 holds
+	// are placed. The counts are tuned so that the 43,201 sweeps, which
+	// dominate the cost, keep the test at about 25 s of CPU under -race.
 	cfg := simConfig{
 		Days:        30,
 		LogEvery:    10 * time.Minute,
