@@ -21,11 +21,11 @@ func parseBirthDate(op string, v any) (time.Time, error) {
 }
 
 func parseDateText(op, s string) (time.Time, error) {
-	if t, err := time.Parse("02.01.2006", s); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse("2.1.2006", s); err == nil {
-		return t, nil
+	if strings.IndexByte(s, '.') >= 0 && len(s) <= 10 {
+		if t, err := time.Parse("2.1.2006", s); err == nil {
+			return t, nil
+		}
+		return time.Time{}, invalid(op, "not a date in \"YYYY-MM-DD\" or \"DD.MM.YYYY\" form")
 	}
 	t, _, err := parseTimeText(op, s)
 	if err != nil {
@@ -62,7 +62,7 @@ func (BirthYear) Apply(v any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		y := strconv.Itoa(t.Year())
+		y := t.Format("2006") // four digits, also for years below 1000
 		if _, ok := x.([]byte); ok {
 			return []byte(y), nil
 		}

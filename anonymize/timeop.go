@@ -2,6 +2,7 @@ package anonymize
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -65,9 +66,28 @@ var outLayouts = []string{
 }
 
 func parseTimeText(op, s string) (time.Time, int, error) {
-	for i, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, i, nil
+	// The shape selects the one layout that can match, so a valid value
+	// costs a single parse.
+	layout := -1
+	switch {
+	case len(s) == 10:
+		layout = 4
+	case len(s) >= 19 && (s[10] == 'T' || s[10] == ' '):
+		zone := strings.IndexAny(s[19:], "Z+-") >= 0
+		switch {
+		case s[10] == 'T' && zone:
+			layout = 0
+		case zone:
+			layout = 1
+		case s[10] == ' ':
+			layout = 2
+		default:
+			layout = 3
+		}
+	}
+	if layout >= 0 {
+		if t, err := time.Parse(timeLayouts[layout], s); err == nil {
+			return t, layout, nil
 		}
 	}
 	return time.Time{}, 0, invalid(op, "not a timestamp in RFC 3339, \"YYYY-MM-DD hh:mm:ss\" or \"YYYY-MM-DD\" form")
