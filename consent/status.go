@@ -74,41 +74,82 @@ func (l *Ledger) Status(ctx context.Context, subject, purpose string, at time.Ti
 	if at.IsZero() {
 		return Status{}, fmt.Errorf("%w: the time asked about is zero", ErrInvalid)
 	}
-	evs, err := l.cs.ConsentEvents(ctx, subject, purpose)
-	if err != nil {
-		return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", purpose, err)
-	}
-	return fold(p, evs, at), nil
+	return l.status(ctx, subject, p, at)
 }
 
-// fold computes the status at at from the events of one subject and
-// purpose, ordered by At, then ID.
-func fold(p *policy.Purpose, evs []Event, at time.Time) Status {
-	st := Status{Purpose: p.ID, At: at, CurrentVersion: p.Consent.Version}
+// folder computes a status from the events of one subject and purpose,
+// fed in the order the store keeps them (At, then ID).
+type folder struct {
+	p  *policy.Purpose
+	st Status
+}
+
+// newFolder starts the status of p at at.
+func newFolder(p *policy.Purpose, at time.Time) *folder {
+	f := &folder{p: p, st: Status{Purpose: p.ID, At: at, CurrentVersion: p.Consent.Version}}
 	for _, lb := range p.LegalBasis {
 		if lb.Basis != policy.Consent {
-			st.OtherBases = append(st.OtherBases, lb.Basis)
+			f.st.OtherBases = append(f.st.OtherBases, lb.Basis)
 		}
 	}
+	return f
+}
+
+// add takes the next event and reports whether later events can still
+// matter (false once an event lies after the time asked about).
+func (f *folder) add(ev Event) bool {
+	if ev.At.After(f.st.At) {
+		return false
+	}
+	st := &f.st
+	switch ev.Kind {
+	case store.ConsentGranted:
+		st.Valid = true
+		st.GrantedAt, st.GrantID, st.Version, st.Method, st.Actor = ev.At, ev.ID, ev.Version, ev.Method, ev.Actor
+		st.WithdrawnAt = time.Time{}
+	case store.ConsentWithdrawn:
+		if st.Valid {
+			st.Valid = false
+			st.WithdrawnAt = ev.At
+		}
+	}
+	return true
+}
+
+// status returns the status after the events added.
+func (f *folder) status() Status {
+	st := f.st
+	st.NeedsRenewal = st.Valid && st.Version != f.p.Consent.Version
+	st.RenewRequired = !st.Valid && !st.WithdrawnAt.IsZero() && f.p.Consent.RenewAfterWithdrawal
+	return st
+}
+
+// fold computes the status at at from a slice of events.
+func fold(p *policy.Purpose, evs []Event, at time.Time) Status {
+	f := newFolder(p, at)
 	for _, ev := range evs {
-		if ev.At.After(at) {
+		if !f.add(ev) {
 			break
 		}
-		switch ev.Kind {
-		case store.ConsentGranted:
-			st.Valid = true
-			st.GrantedAt, st.GrantID, st.Version, st.Method, st.Actor = ev.At, ev.ID, ev.Version, ev.Method, ev.Actor
-			st.WithdrawnAt = time.Time{}
-		case store.ConsentWithdrawn:
-			if st.Valid {
-				st.Valid = false
-				st.WithdrawnAt = ev.At
-			}
-		}
 	}
-	st.NeedsRenewal = st.Valid && st.Version != p.Consent.Version
-	st.RenewRequired = !st.Valid && !st.WithdrawnAt.IsZero() && p.Consent.RenewAfterWithdrawal
-	return st
+	return f.status()
+}
+
+// status reads subject's events for p up to at from the store, without
+// copying them when the store offers store.ConsentScanner.
+func (l *Ledger) status(ctx context.Context, subject string, p *policy.Purpose, at time.Time) (Status, error) {
+	if sc, ok := l.cs.(store.ConsentScanner); ok {
+		f := newFolder(p, at)
+		if err := sc.ScanConsents(ctx, subject, p.ID, f.add); err != nil {
+			return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
+		}
+		return f.status(), nil
+	}
+	evs, err := l.cs.ConsentEvents(ctx, subject, p.ID)
+	if err != nil {
+		return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
+	}
+	return fold(p, evs, at), nil
 }
 
 // History returns every event of subject for purpose (every purpose when

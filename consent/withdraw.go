@@ -253,11 +253,11 @@ func (l *Ledger) otherBases(ctx context.Context, subject, withdrawn string, ds *
 			case lb.Basis != policy.Consent:
 				out = append(out, OtherBasis{Purpose: pid, Basis: lb.Basis})
 			case pid != withdrawn && p.Consent != nil:
-				evs, err := l.cs.ConsentEvents(ctx, subject, pid)
+				st, err := l.status(ctx, subject, p, now)
 				if err != nil {
-					return nil, fmt.Errorf("consent: reading the ledger for purpose %s: %w", pid, err)
+					return nil, err
 				}
-				if fold(p, evs, now).Valid {
+				if st.Valid {
 					out = append(out, OtherBasis{Purpose: pid, Basis: policy.Consent})
 				}
 			}

@@ -82,3 +82,15 @@ type Consents interface {
 	// only operation that changes stored events.
 	EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error)
 }
+
+// ConsentScanner is an optional fast path of Consents, found by type
+// assertion: a status question reads one subject's events without copying
+// them into a slice, so that asking costs no allocation however large the
+// ledger is.
+type ConsentScanner interface {
+	// ScanConsents calls fn with each event of subject for purpose (every
+	// purpose when purpose is ""), in the order ConsentEvents returns
+	// them, until fn returns false. fn receives copies and must not call
+	// the backend. After Close it returns ErrClosed.
+	ScanConsents(ctx context.Context, subject, purpose string, fn func(ConsentEvent) bool) error
+}

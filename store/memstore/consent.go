@@ -11,7 +11,10 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.Consents = (*Store)(nil)
+var (
+	_ store.Consents       = (*Store)(nil)
+	_ store.ConsentScanner = (*Store)(nil)
+)
 
 // consentLedger holds the consent events, indexed by subject so that a
 // status question reads one subject's events, never the whole ledger.
@@ -73,13 +76,37 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]s
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	var out []store.ConsentEvent
-	for _, ev := range s.consents.bySubject[subject] {
-		if purpose == "" || ev.Purpose == purpose {
-			out = append(out, ev) // ConsentEvent holds no reference types
+	evs := s.consents.bySubject[subject]
+	n := 0
+	for i := range evs {
+		if purpose == "" || evs[i].Purpose == purpose {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]store.ConsentEvent, 0, n) // one allocation: a status read stays cheap
+	for i := range evs {
+		if purpose == "" || evs[i].Purpose == purpose {
+			out = append(out, evs[i]) // ConsentEvent holds no reference types
 		}
 	}
 	return out, nil
+}
+
+// ScanConsents implements store.ConsentScanner without allocating.
+func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, fn func(store.ConsentEvent) bool) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for _, ev := range s.consents.bySubject[subject] {
+		if (purpose == "" || ev.Purpose == purpose) && !fn(ev) {
+			break
+		}
+	}
+	return nil
 }
 
 // EraseConsentSubject implements store.Consents.

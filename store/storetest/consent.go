@@ -37,7 +37,8 @@ func ConsentContracts() []string {
 // RunConsents runs the contracts of store.Consents (store/consent.go), one
 // subtest per sentence, against backends from open, each subtest with its
 // own Backend. The Backend must implement store.Consents; the suite fails
-// when it does not.
+// when it does not. The contracts of the optional store.ConsentScanner
+// are skipped, with a message, for a backend without it.
 func RunConsents(t *testing.T, open Opener) {
 	t.Helper()
 	for _, c := range consentContracts() {
@@ -51,6 +52,17 @@ func RunConsents(t *testing.T, open Opener) {
 			c.run(&consentHarness{t: t, b: b, c: cs, ctx: context.Background()})
 		})
 	}
+}
+
+// scanner returns the backend's optional ConsentScanner or skips the
+// contract, saying why.
+func (h *consentHarness) scanner() store.ConsentScanner {
+	h.t.Helper()
+	sc, ok := h.b.(store.ConsentScanner)
+	if !ok {
+		h.t.Skipf("the backend does not implement the optional store.ConsentScanner; the ledger reads through ConsentEvents")
+	}
+	return sc
 }
 
 // consentID returns the n-th event ID; IDs sort in the order of n.
@@ -291,6 +303,41 @@ func consentContracts() []consentContract {
 				h.t.Errorf("events appended after an erasure must be found under the subject, and only they: got %v", got)
 			}
 		}},
+		{"ScanConsents/SameEventsInTheSameOrderAsConsentEvents", func(h *consentHarness) {
+			sc := h.scanner()
+			h.appendOK(
+				grantEvent(3, "1001", "booking", at.Add(time.Hour)),
+				grantEvent(1, "1001", "booking", at),
+				grantEvent(2, "1001", "newsletter", at),
+				grantEvent(4, "1002", "booking", at),
+			)
+			for _, purpose := range []string{"booking", ""} {
+				var got []store.ConsentEvent
+				if err := sc.ScanConsents(h.ctx, "1001", purpose, func(ev store.ConsentEvent) bool { got = append(got, ev); return true }); err != nil {
+					h.t.Fatalf("ScanConsents must not fail, but it returned: %v", err)
+				}
+				want := h.events("1001", purpose)
+				if len(got) != len(want) {
+					h.t.Fatalf("ScanConsents(%q) must visit the events ConsentEvents returns: got %v, want %v", purpose, ids(got), ids(want))
+				}
+				for i := range want {
+					if d := sameEvent(got[i], want[i]); d != "" {
+						h.t.Errorf("ScanConsents(%q) must visit the events ConsentEvents returns, in its order: event %d: %s", purpose, i, d)
+					}
+				}
+			}
+		}},
+		{"ScanConsents/StopsWhenFnReturnsFalse", func(h *consentHarness) {
+			sc := h.scanner()
+			h.appendOK(grantEvent(1, "1001", "booking", at), grantEvent(2, "1001", "booking", at.Add(time.Hour)))
+			calls := 0
+			if err := sc.ScanConsents(h.ctx, "1001", "", func(store.ConsentEvent) bool { calls++; return false }); err != nil {
+				h.t.Fatalf("ScanConsents must not fail, but it returned: %v", err)
+			}
+			if calls != 1 {
+				h.t.Errorf("ScanConsents must stop when fn returns false, but it called fn %d times", calls)
+			}
+		}},
 		{"Close/ConsentCallsAfterCloseReturnErrClosed", func(h *consentHarness) {
 			if err := h.b.Close(); err != nil {
 				h.t.Fatalf("Close must succeed on an open backend, but it returned: %v", err)
@@ -303,6 +350,11 @@ func consentContracts() []consentContract {
 			}
 			if _, err := h.c.EraseConsentSubject(h.ctx, "1001", pseudonym("1001")); !errors.Is(err, store.ErrClosed) {
 				h.t.Errorf("EraseConsentSubject after Close must return store.ErrClosed, but it returned %v", err)
+			}
+			if sc, ok := h.b.(store.ConsentScanner); ok {
+				if err := sc.ScanConsents(h.ctx, "1001", "", func(store.ConsentEvent) bool { return true }); !errors.Is(err, store.ErrClosed) {
+					h.t.Errorf("ScanConsents after Close must return store.ErrClosed, but it returned %v", err)
+				}
 			}
 		}},
 	}

@@ -1,0 +1,83 @@
+package consent_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/memstore"
+)
+
+// benchEvents is the size of the ledger the Valid benchmarks ask in.
+var benchEvents = 1_000_000
+
+// fillLedger appends n consent events for n/4 subjects (grant, withdraw,
+// grant, and a grant for another purpose each) through add.
+func fillLedger(tb testing.TB, n int, add func(evs []store.ConsentEvent)) {
+	tb.Helper()
+	batch := make([]store.ConsentEvent, 0, 4096)
+	for i := range n {
+		s, k := i/4, i%4
+		ev := store.ConsentEvent{
+			ID: fmt.Sprintf("01900000-0000-7000-8000-%012d", i), Subject: fmt.Sprintf("s%07d", s), Purpose: "booking",
+			Kind: store.ConsentGranted, At: t0.Add(time.Duration(i) * time.Second), Version: "2025-02", Method: "web_form", Actor: "subject",
+		}
+		switch k {
+		case 1:
+			ev.Kind, ev.Method = store.ConsentWithdrawn, "email"
+		case 3:
+			ev.Purpose, ev.Version = "newsletter", "1"
+		}
+		batch = append(batch, ev)
+		if len(batch) == cap(batch) {
+			add(batch)
+			batch = batch[:0]
+		}
+	}
+	add(batch)
+}
+
+// benchValid measures Valid for one subject in a full ledger, against the
+// store's read of the same events alone (the baseline: what any ledger
+// must read).
+func benchValid(b *testing.B, f *fixture, cs store.Consents) {
+	subject := fmt.Sprintf("s%07d", benchEvents/8) // in the middle
+	at := t0.Add(time.Duration(benchEvents/2) * time.Second)
+	b.Run("Valid", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ok, err := f.ledger.Valid(f.ctx, subject, "booking", at)
+			if err != nil || !ok {
+				b.Fatalf("Valid = %v, %v; want true", ok, err)
+			}
+		}
+	})
+	b.Run("baseline-ConsentEvents", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			evs, err := cs.ConsentEvents(f.ctx, subject, "booking")
+			if err != nil || len(evs) != 3 {
+				b.Fatalf("ConsentEvents = %d events, %v; want 3", len(evs), err)
+			}
+		}
+	})
+}
+
+func BenchmarkValidMemstore(b *testing.B) {
+	decl, err := policy.LoadFile("testdata/ledger.yaml")
+	require.NoError(b, err)
+	st, err := memstore.New(decl)
+	require.NoError(b, err)
+	fillLedger(b, benchEvents, func(evs []store.ConsentEvent) {
+		for _, ev := range evs {
+			if err := st.AppendConsent(b.Context(), ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	benchValid(b, newFixtureOn(b, decl, st, st), st)
+}
