@@ -20,15 +20,19 @@
 // column's own representation: int64 seconds for "unix", int64
 // milliseconds for "unix_ms", RFC 3339 text for "rfc3339".
 //
-// Complexity, for n records in a dataset: Insert is O(log n) amortised
-// (new index entries are buffered and merged into the sorted index by the
-// next query, in O(n + b log b) for b buffered entries). Process, Count
-// and Earliest with a time bound walk the index of the first bound's
-// column from the oldest value and cost O(log n + s + k) for k records
-// returned and s records skipped before the cutoff because they are held,
-// already processed or fail another condition; with Keys they cost
-// O(|Keys| log |Keys|), with a Subject O(m log m) for the subject's m
-// records, and with neither bounds, keys nor subject O(n log n). Deleting
-// leaves a tombstone that the next merge drops. A sweep of a few hundred
-// thousand records therefore runs in well under a second.
+// Complexity, for n records in a dataset: Insert is O(1) amortised (new
+// index entries are buffered and merged into the sorted index by the next
+// query, in O(n + b log b) for b buffered entries). Process, Count and
+// Earliest with a time bound walk the index of the first bound's column
+// and cost O(log n + s + k) for k records returned and s records skipped
+// because they are held, already processed or fail another condition. A
+// sweep does not pay again for the records its earlier batches processed:
+// the index remembers, per selection shape, where the first matching
+// record was, until a write could make a skipped record match again
+// (Insert, Update, a field going from NULL to a value, a marker cleared).
+// With Keys a selection costs O(|Keys| log |Keys|), with a Subject
+// O(m log m) for the subject's m records, and with neither bounds, keys
+// nor subject O(n log n). Deleting leaves a tombstone that the next merge
+// drops. Inserting 300,000 records and sweeping them in batches of 1000
+// takes about three seconds of CPU (TestSweepOfHundredsOfThousandsOfRecords).
 package memstore

@@ -13,10 +13,20 @@ import (
 // entry is stale when its record was deleted or its column rewritten since
 // (gen differs), and stale entries are dropped on merge.
 type timeIndex struct {
-	name    string
+	pos     int
 	sorted  []ixEntry
 	pending []ixEntry
 	dead    int
+	// hints remember, per selection shape, a position before which no
+	// entry matched at the given dataset epoch, so that a sweep does not
+	// rescan the records it has already processed (marked or nulled)
+	// with every batch.
+	hints map[string]hint
+}
+
+type hint struct {
+	epoch uint64
+	pos   int
 }
 
 type ixEntry struct {
@@ -25,10 +35,10 @@ type ixEntry struct {
 	gen uint32
 }
 
-// reindex adds r's current value of the time column name to its index.
-func (ds *dataset) reindex(r *record, name string) {
-	tv := r.times[name]
-	ix := ds.index[name]
+// reindex adds r's current value of the time column at pos to its index.
+func (ds *dataset) reindex(r *record, pos int) {
+	tv := r.times[pos]
+	ix := ds.index[pos]
 	if tv.gen > 0 {
 		ix.dead++ // the entry for the previous value, if any, is stale now
 	}
@@ -41,7 +51,7 @@ func (ix *timeIndex) valid(e ixEntry) bool {
 	if e.r.deleted {
 		return false
 	}
-	tv := e.r.times[ix.name]
+	tv := e.r.times[ix.pos]
 	return tv.set && tv.gen == e.gen
 }
 
@@ -66,6 +76,7 @@ func (ix *timeIndex) prepare() {
 		}
 	}
 	ix.sorted, ix.pending, ix.dead = out, nil, 0
+	clear(ix.hints) // positions moved
 }
 
 // after returns the position of the first entry later than t.

@@ -5,49 +5,67 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
-// checkSelection validates the names sel uses against ds.
-func (ds *dataset) checkSelection(sel store.Selection) error {
-	for i, b := range sel.Bounds {
-		if _, ok := ds.index[b.Column]; !ok {
-			return fmt.Errorf("memstore: dataset %s: Bounds[%d] names time column %q, which the dataset does not declare", ds.decl.ID, i, b.Column)
-		}
-	}
-	if sel.Subject != "" && ds.subjCol == "" {
-		return fmt.Errorf("memstore: dataset %s: selection by subject, but the dataset has no subject column", ds.decl.ID)
-	}
-	for i, f := range sel.Pending {
-		if _, ok := ds.fieldCol[f]; !ok {
-			return fmt.Errorf("memstore: dataset %s: Pending[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
-		}
-	}
-	if sel.Marker != "" && sel.Marker != ds.decl.Marker {
-		return fmt.Errorf("memstore: dataset %s: Marker %q is not the dataset's declared marker column", ds.decl.ID, sel.Marker)
-	}
-	return nil
+// query is a Selection checked against a dataset, with names resolved.
+type query struct {
+	store.Selection
+	bounds  []bound
+	pending []string // columns of the Pending fields
 }
 
-// matches reports whether r satisfies every condition of sel except Keys
+type bound struct {
+	pos    int
+	cutoff time.Time
+}
+
+// compile validates the names sel uses against ds and resolves them.
+func (ds *dataset) compile(sel store.Selection) (*query, error) {
+	q := &query{Selection: sel}
+	for i, b := range sel.Bounds {
+		pos, ok := ds.timePos[b.Column]
+		if !ok {
+			return nil, fmt.Errorf("memstore: dataset %s: Bounds[%d] names time column %q, which the dataset does not declare", ds.decl.ID, i, b.Column)
+		}
+		q.bounds = append(q.bounds, bound{pos, b.Cutoff})
+	}
+	if sel.Subject != "" && ds.subjCol == "" {
+		return nil, fmt.Errorf("memstore: dataset %s: selection by subject, but the dataset has no subject column", ds.decl.ID)
+	}
+	for i, f := range sel.Pending {
+		col, ok := ds.fieldCol[f]
+		if !ok {
+			return nil, fmt.Errorf("memstore: dataset %s: Pending[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
+		}
+		q.pending = append(q.pending, col)
+	}
+	if sel.Marker != "" && sel.Marker != ds.decl.Marker {
+		return nil, fmt.Errorf("memstore: dataset %s: Marker %q is not the dataset's declared marker column", ds.decl.ID, sel.Marker)
+	}
+	return q, nil
+}
+
+// matches reports whether r satisfies every condition of q except Keys
 // (handled by the caller) and holds.
-func (ds *dataset) matches(r *record, sel store.Selection) bool {
-	for _, b := range sel.Bounds {
-		tv := r.times[b.Column]
-		if !tv.set || tv.t.After(b.Cutoff) {
+func (q *query) matches(r *record) bool {
+	for _, b := range q.bounds {
+		tv := r.times[b.pos]
+		if !tv.set || tv.t.After(b.cutoff) {
 			return false
 		}
 	}
-	if sel.Subject != "" && r.subject != sel.Subject {
+	if q.Subject != "" && r.subject != q.Subject {
 		return false
 	}
-	if len(sel.Pending) > 0 {
+	if len(q.pending) > 0 {
 		pending := false
-		for _, f := range sel.Pending {
-			if r.row[ds.fieldCol[f]] != nil {
+		for _, col := range q.pending {
+			if r.row[col] != nil {
 				pending = true
 				break
 			}
@@ -56,46 +74,63 @@ func (ds *dataset) matches(r *record, sel store.Selection) bool {
 			return false
 		}
 	}
-	if sel.Marker != "" && r.row[sel.Marker] != nil {
+	if q.Marker != "" && r.row[q.Marker] != nil {
 		return false
 	}
 	return true
 }
 
-// each calls fn for the records matching sel (holds aside) in processing
+// each calls fn for the records matching q (holds aside) in processing
 // order until fn returns false.
-func (ds *dataset) each(sel store.Selection, fn func(*record) bool) {
+func (ds *dataset) each(q *query, fn func(*record) bool) {
 	var some []*record
 	switch {
-	case sel.Keys != nil:
-		seen := make(map[string]bool, len(sel.Keys))
-		for _, k := range sel.Keys {
+	case q.Keys != nil:
+		seen := make(map[string]bool, len(q.Keys))
+		for _, k := range q.Keys {
 			if r, ok := ds.rows[k]; ok && !seen[k] {
 				seen[k] = true
 				some = append(some, r)
 			}
 		}
-	case sel.Subject != "":
-		some = slices.Collect(maps.Values(ds.bySubject[sel.Subject]))
-	case len(sel.Bounds) > 0:
-		ix := ds.index[sel.Bounds[0].Column]
+	case q.Subject != "":
+		some = slices.Collect(maps.Values(ds.bySubject[q.Subject]))
+	case len(q.bounds) > 0:
+		ix := ds.index[q.bounds[0].pos]
 		ix.prepare()
-		end := ix.after(sel.Bounds[0].Cutoff)
-		for _, e := range ix.sorted[:end] {
-			if ix.valid(e) && ds.matches(e.r, sel) && !fn(e.r) {
+		end := ix.after(q.bounds[0].cutoff)
+		shape := q.shape()
+		start := 0
+		if h, ok := ix.hints[shape]; ok && h.epoch == ds.epoch {
+			start = min(h.pos, end)
+		}
+		skipping := true
+		for i := start; i < end; i++ {
+			e := ix.sorted[i]
+			if !ix.valid(e) || !q.matches(e.r) {
+				continue
+			}
+			if skipping {
+				skipping = false
+				ds.hint(ix, shape, i)
+			}
+			if !fn(e.r) {
 				return
 			}
+		}
+		if skipping {
+			ds.hint(ix, shape, end)
 		}
 		return
 	default:
 		some = slices.Collect(maps.Values(ds.rows))
 	}
-	var first string
-	if len(sel.Bounds) > 0 {
-		first = sel.Bounds[0].Column
+	first := -1
+	if len(q.bounds) > 0 {
+		first = q.bounds[0].pos
 	}
 	slices.SortFunc(some, func(a, b *record) int {
-		if first != "" {
+		if first >= 0 {
 			if c := a.times[first].t.Compare(b.times[first].t); c != 0 {
 				return c
 			}
@@ -103,10 +138,33 @@ func (ds *dataset) each(sel store.Selection, fn func(*record) bool) {
 		return cmpKey(a, b)
 	})
 	for _, r := range some {
-		if ds.matches(r, sel) && !fn(r) {
+		if q.matches(r) && !fn(r) {
 			return
 		}
 	}
+}
+
+// shape identifies the selections that share a skip hint: the same
+// conditions except the first bound's cutoff.
+func (q *query) shape() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q %q %q", q.Marker, q.pending, q.Subject)
+	for _, bd := range q.bounds[1:] {
+		fmt.Fprintf(&b, " %d<=%d", bd.pos, bd.cutoff.UnixNano())
+	}
+	return b.String()
+}
+
+// hint records that no entry before pos matches shape at the current
+// epoch.
+func (ds *dataset) hint(ix *timeIndex, shape string, pos int) {
+	if ix.hints == nil {
+		ix.hints = make(map[string]hint)
+	}
+	if len(ix.hints) > 64 {
+		clear(ix.hints) // bound the memory of one-off shapes
+	}
+	ix.hints[shape] = hint{epoch: ds.epoch, pos: pos}
 }
 
 // held reports whether a hold active at now covers r.
@@ -138,7 +196,8 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	if err := ds.checkSelection(b.Selection); err != nil {
+	q, err := ds.compile(b.Selection)
+	if err != nil {
 		return store.BatchResult{}, err
 	}
 	if err := ds.checkAction(b); err != nil {
@@ -146,7 +205,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	}
 
 	var picked []*record
-	ds.each(b.Selection, func(r *record) bool {
+	ds.each(q, func(r *record) bool {
 		if !s.held(ds, r, b.Now) {
 			picked = append(picked, r)
 		}
@@ -285,10 +344,11 @@ func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int,
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := ds.checkSelection(sel); err != nil {
+	q, err := ds.compile(sel)
+	if err != nil {
 		return 0, 0, err
 	}
-	ds.each(sel, func(r *record) bool {
+	ds.each(q, func(r *record) bool {
 		if s.held(ds, r, sel.Now) {
 			held++
 		} else {
@@ -309,10 +369,11 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	if err := ds.checkSelection(sel); err != nil {
+	q, err := ds.compile(sel)
+	if err != nil {
 		return time.Time{}, false, err
 	}
-	ix, ok := ds.index[column]
+	pos, ok := ds.timePos[column]
 	if !ok {
 		return time.Time{}, false, fmt.Errorf("memstore: dataset %s: Earliest of time column %q, which the dataset does not declare", ds.decl.ID, column)
 	}
@@ -323,9 +384,10 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 			keys[k] = true
 		}
 	}
+	ix := ds.index[pos]
 	ix.prepare()
 	for _, e := range ix.sorted[ix.after(after):] {
-		if ix.valid(e) && (keys == nil || keys[e.r.key]) && ds.matches(e.r, sel) {
+		if ix.valid(e) && (keys == nil || keys[e.r.key]) && q.matches(e.r) {
 			return e.t, true, nil
 		}
 	}

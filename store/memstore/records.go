@@ -64,9 +64,9 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 		return nil, fmt.Errorf("%w: dataset %s has no record with that key", store.ErrNotFound, dataset)
 	}
 	out := make(map[string]time.Time, len(r.times))
-	for name, tv := range r.times {
+	for pos, tv := range r.times {
 		if tv.set {
-			out[name] = tv.t
+			out[ds.decl.Time[pos].Name] = tv.t
 		}
 	}
 	return out, nil

@@ -43,11 +43,17 @@ type dataset struct {
 	subjCol string
 	// fieldCol maps Field.Name to its column.
 	fieldCol map[string]string
-	// timeName maps a time column's SQL column to its TimeColumn.
+	// timeByCol maps a time column's SQL column to its TimeColumn.
 	timeByCol map[string]*policy.TimeColumn
+	// timePos maps a TimeColumn.Name to its position in the declaration,
+	// which indexes record.times and index.
+	timePos   map[string]int
 	rows      map[string]*record
 	bySubject map[string]map[string]*record
-	index     map[string]*timeIndex // by TimeColumn.Name
+	index     []*timeIndex
+	// epoch counts writes that may make a record match a selection it
+	// did not match before; it invalidates the indexes' skip hints.
+	epoch uint64
 }
 
 // record is one row.
@@ -58,8 +64,8 @@ type record struct {
 	// subject is the text form of the subject column, "" when NULL.
 	subject string
 	row     map[string]any
-	// times holds the parsed time columns by TimeColumn.Name.
-	times   map[string]timeValue
+	// times holds the parsed time columns by position (dataset.timePos).
+	times   []timeValue
 	deleted bool
 }
 
@@ -98,9 +104,9 @@ func New(decl *policy.Declaration) (*Store, error) {
 			subjCol:   d.Subject,
 			fieldCol:  make(map[string]string),
 			timeByCol: make(map[string]*policy.TimeColumn),
+			timePos:   make(map[string]int),
 			rows:      make(map[string]*record),
 			bySubject: make(map[string]map[string]*record),
-			index:     make(map[string]*timeIndex),
 		}
 		for j := range d.Fields {
 			ds.fieldCol[d.Fields[j].Name] = d.Fields[j].ColumnName()
@@ -108,7 +114,8 @@ func New(decl *policy.Declaration) (*Store, error) {
 		for j := range d.Time {
 			tc := &d.Time[j]
 			ds.timeByCol[tc.ColumnName()] = tc
-			ds.index[tc.Name] = &timeIndex{name: tc.Name}
+			ds.timePos[tc.Name] = j
+			ds.index = append(ds.index, &timeIndex{pos: j})
 		}
 		s.datasets[d.ID] = ds
 	}
@@ -164,7 +171,7 @@ func (s *Store) Insert(ctx context.Context, dataset string, row map[string]any) 
 	if err != nil {
 		return err
 	}
-	r := &record{row: make(map[string]any, len(row)), times: make(map[string]timeValue, len(ds.decl.Time))}
+	r := &record{row: make(map[string]any, len(row)), times: make([]timeValue, len(ds.decl.Time))}
 	for col, v := range row {
 		nv, err := normalise(v)
 		if err != nil {
@@ -199,12 +206,13 @@ func (s *Store) Insert(ctx context.Context, dataset string, row map[string]any) 
 		if err != nil {
 			return fmt.Errorf("memstore: insert into %s: time column %s: %w", dataset, col, err)
 		}
-		r.times[tc.Name] = timeValue{t: t, set: set}
+		r.times[ds.timePos[tc.Name]] = timeValue{t: t, set: set}
 	}
 	ds.rows[r.key] = r
+	ds.epoch++
 	ds.addSubject(r)
-	for name := range r.times {
-		ds.reindex(r, name)
+	for pos := range r.times {
+		ds.reindex(r, pos)
 	}
 	return nil
 }
@@ -303,7 +311,20 @@ func (ds *dataset) checkWrite(col string, v any) (any, error) {
 // write stores checked values in r and keeps the indexes current.
 func (ds *dataset) write(r *record, upd map[string]any) {
 	for col, v := range upd {
+		old, had := r.row[col]
 		r.row[col] = v
+		// Nulling a field or setting the marker only ever stops a record
+		// from matching; anything else may start it matching.
+		switch {
+		case col == ds.subjCol, ds.timeByCol[col] != nil:
+			ds.epoch++
+		case col == ds.decl.Marker:
+			if v == nil && old != nil {
+				ds.epoch++
+			}
+		case v != nil && (!had || old == nil):
+			ds.epoch++
+		}
 		if col == ds.subjCol {
 			ds.removeSubject(r)
 			r.subject, _ = textForm(v)
@@ -311,9 +332,9 @@ func (ds *dataset) write(r *record, upd map[string]any) {
 		}
 		if tc, ok := ds.timeByCol[col]; ok {
 			t, set, _ := parseTime(tc, v)
-			old := r.times[tc.Name]
-			r.times[tc.Name] = timeValue{t: t, set: set, gen: old.gen + 1}
-			ds.reindex(r, tc.Name)
+			pos := ds.timePos[tc.Name]
+			r.times[pos] = timeValue{t: t, set: set, gen: r.times[pos].gen + 1}
+			ds.reindex(r, pos)
 		}
 	}
 }
@@ -323,8 +344,8 @@ func (ds *dataset) remove(r *record) {
 	r.deleted = true
 	delete(ds.rows, r.key)
 	ds.removeSubject(r)
-	for name := range r.times {
-		ds.index[name].dead++
+	for pos := range r.times {
+		ds.index[pos].dead++
 	}
 }
 

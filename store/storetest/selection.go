@@ -74,6 +74,19 @@ func selectionContracts() []contract {
 			if d := sameKeys(keys(res.Processed), ks(2)); d != "" {
 				h.t.Errorf("Process must not select a record whose bound column is NULL (store.Selection.Bounds): %s", d)
 			}
+			// The same as a second bound, and with Keys, where a backend
+			// may not walk the first bound's index.
+			h.insert(newBooking(3, 1001, T0.Add(-time.Hour)))
+			for what, sel := range map[string]store.Selection{
+				"a second bound": {Dataset: Bookings, Now: T0, Bounds: []store.Bound{{Column: "booked_at", Cutoff: T0}, {Column: "cancelled_at", Cutoff: T0}}},
+				"Keys":           {Dataset: Bookings, Now: T0, Keys: ks(1, 3), Bounds: []store.Bound{{Column: "cancelled_at", Cutoff: T0}}},
+				"Subject":        {Dataset: Bookings, Now: T0, Subject: "1001", Bounds: []store.Bound{{Column: "cancelled_at", Cutoff: T0}}},
+			} {
+				res := h.process(store.Batch{Selection: sel, Action: store.Action{Delete: true}, Audit: auditAs("delete", nil)})
+				if len(res.Processed) != 0 {
+					h.t.Errorf("Process must not select a record whose bound column is NULL, also with %s, but it processed keys %v", what, keys(res.Processed))
+				}
+			}
 		}},
 		contract{"Process/RequiresEveryBound", func(h *harness) {
 			both := newBooking(1, 0, T0.Add(-time.Hour))
