@@ -2,6 +2,7 @@ package logstore_test
 
 import (
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -127,3 +128,5 @@ func ipsIn(s string) map[string]bool {
 	}
 	return out
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -19,6 +19,9 @@ type fileState struct {
 	fileID
 	Lines     int `json:"lines"`
 	Malformed int `json:"malformed"`
+	// MalformedIP counts the malformed lines in which an IP address can
+	// be: an anonymizing rule has work left on them.
+	MalformedIP int `json:"malformed_ip"`
 	// Min and Max are the oldest and newest value of each time column
 	// (by TimeColumn.Name); a column no line sets is absent.
 	Min map[string]time.Time `json:"min,omitempty"`
@@ -81,6 +84,9 @@ func (s stats) add(d *dataset, l *line) {
 	s.st.Lines++
 	if l.bad {
 		s.st.Malformed++
+		if hasIP(l.raw) {
+			s.st.MalformedIP++
+		}
 	}
 	for name := range d.timeCol {
 		t, ok := d.timeOf(l, name)

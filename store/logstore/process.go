@@ -68,7 +68,7 @@ func (q *query) mayHold(e *fileState) bool {
 			return false
 		}
 	}
-	if q.watermark && e.Malformed == 0 {
+	if q.watermark && e.MalformedIP == 0 && (!q.d.drop || e.Malformed == 0) {
 		w, ok := e.Marks[q.sel.Marker]
 		if ok {
 			for _, m := range e.Max {

@@ -138,3 +138,54 @@ func TestSweepMasksEveryAddressOlderThanSevenDaysAndNoNewerOne(t *testing.T) {
 		})
 	}
 }
+
+// lineTime reads the time of a generated line: the [time] of a CLF line or
+// the leading time of a malformed one.
+func lineTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	ts := s
+	if i := strings.Index(s, " ["); i >= 0 && strings.Contains(s, "] \"") {
+		ts = s[i+2 : i+2+len("02/Jan/2006:15:04:05 -0700")]
+	} else {
+		ts = s[:len("02/Jan/2006:15:04:05 -0700")]
+	}
+	at, err := time.Parse("02/Jan/2006:15:04:05 -0700", ts)
+	require.NoError(t, err, "line %q", s)
+	return at
+}
+
+// Seed 004: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
+// dass es nicht möglich ist, einen Bezug auf einzelne Nutzer herzustellen.
+// Nach 7 Tagen werden die Protokolle des Webservers gelöscht."
+func TestSweepDeletesLinesAfterSevenDaysAndWholeFilesWhenEveryLineIsDue(t *testing.T) {
+	dir := t.TempDir()
+	rotatedLogs(t, dir)
+	decl := accessLogDecl(t, dir, "",
+		policy.Rule{After: policy.MustParsePeriod("1h"), From: "requested_at", Anonymize: []policy.FieldOp{{Field: "ip", Op: "ip_mask(v4=1, v6=80)"}}},
+		policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
+	before := readAll(t, dir)
+	rep := sweep(t, decl, now)
+
+	after := readAll(t, dir)
+	for _, gone := range []string{"access.log.8.gz", "access.log.9.gz", "access.log.10.gz"} {
+		assert.NotContains(t, after, gone, "a file whose every line is older than seven days must be removed as a whole")
+	}
+	require.Contains(t, after, "access.log.7.gz", "a file with lines younger than seven days must stay, compressed")
+	cutoff := now.AddDate(0, 0, -7)
+	for name, text := range after {
+		if !strings.HasPrefix(name, "access.log") || text == "" {
+			continue
+		}
+		for _, ln := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+			assert.False(t, lineTime(t, ln).Before(cutoff.Add(-time.Minute)), "%s keeps a line older than seven days: %.60s", name, ln)
+		}
+	}
+	assert.Equal(t, before["access.log"], after["access.log"], "the live file must never be rewritten")
+	del := rep.Rule("access_log", "delete_after_7d_requested_at")
+	require.NotNil(t, del)
+	assert.Positive(t, del.Processed)
+	anon := rep.Rule("access_log", "anonymize_after_1h_requested_at")
+	require.NotNil(t, anon)
+	assert.Positive(t, anon.Held, "due lines of the live file are reported held until it is rotated")
+	assert.Zero(t, rep.Overdue(), "a sweep must leave nothing overdue but what it reports held")
+}
