@@ -29,6 +29,15 @@
 // places. Keys, subjects and cutoffs are bound as text and cast to the
 // column's type as the catalog reports it, so the application's indexes
 // are used.
+//
+// # Indexes
+//
+// A sweep reads ORDER BY time, key LIMIT n. Index each rule's time column
+// together with the key, CREATE INDEX ON bookings (starts_at, id), so that
+// PostgreSQL reads each batch straight from the index; with an index on
+// the time column alone it must sort every group of equal times, which is
+// slow when many records share one time. Store.Unindexed reports a time
+// column that leads no index.
 package pgstore
 
 import (

@@ -29,7 +29,7 @@ const (
 // TableDDL returns CREATE TABLE and CREATE INDEX statements for ds: the key
 // column (integer when intKey), the subject, each time column in its
 // format, the marker and the fields (text), with an index on every time
-// column.
+// column (on time and key for PostgreSQL).
 func TableDDL(f Flavor, ds *policy.Dataset, intKey bool) []string {
 	q := sqldriver.Quote
 	var cols []string
@@ -65,8 +65,14 @@ func TableDDL(f Flavor, ds *policy.Dataset, intKey bool) []string {
 		default:
 			add(tc.ColumnName(), native)
 		}
+		// (time, key) lets PostgreSQL read a batch in ORDER BY time, key
+		// order straight from the index; SQLite's indexes end in the rowid.
+		idx := q(tc.ColumnName())
+		if f == Postgres {
+			idx += ", " + q(ds.Key)
+		}
 		stmts = append(stmts, fmt.Sprintf("CREATE INDEX %s ON %s (%s)",
-			q(strings.ReplaceAll(ds.Table, ".", "_")+"_"+tc.ColumnName()), tableName(ds.Table), q(tc.ColumnName())))
+			q(strings.ReplaceAll(ds.Table, ".", "_")+"_"+tc.ColumnName()), tableName(ds.Table), idx))
 	}
 	if ds.Marker != "" {
 		add(ds.Marker, native)
