@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frist-go/frist/audit"
@@ -288,7 +289,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		}
 		pending = append(pending, p)
 		recs = append(recs, p.recs...)
-		p.recs = nil
+		p.count, p.recs = len(p.recs), nil
 		if b.Limit > 0 && len(recs) >= b.Limit {
 			break
 		}
@@ -314,6 +315,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
+	entry.Note = fileNote(entry.Note, pending)
 	j := journal{Entry: audit.Seal(s.audit.head, entry)}
 	for _, p := range pending {
 		if err := p.rw.finish(); err != nil {
@@ -341,8 +343,28 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 type pendingFile struct {
 	f    logFile
 	rw   *rewriter
-	next *fileState
-	recs []processed
+	next  *fileState
+	recs  []processed
+	count int
+}
+
+// fileNote appends the lines touched per file to an audit entry's note,
+// e.g. "files: access.log.8.gz 1440, access.log.9 1440". File names and
+// counts are not personal data; lines, addresses and URLs never appear.
+func fileNote(note string, pending []*pendingFile) string {
+	var b strings.Builder
+	b.WriteString(note)
+	if note != "" {
+		b.WriteString("; ")
+	}
+	b.WriteString("files:")
+	for i, p := range pending {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, " %s %d", p.f.name, p.count)
+	}
+	return b.String()
 }
 
 // checkAction validates the action against the dataset.

@@ -128,6 +128,7 @@ func TestSweepMasksEveryAddressOlderThanSevenDaysAndNoNewerOne(t *testing.T) {
 			for ip := range g.ips {
 				assert.NotContains(t, log, ip)
 			}
+			assert.Regexp(t, `"note":"files: access\.log\.\d+\.gz \d+`, log, "each entry names the files it touched and how many lines of each")
 			assert.NotContains(t, log, "/lookup")
 			assert.NotContains(t, log, "stadt.example")
 

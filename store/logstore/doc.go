@@ -1,0 +1,142 @@
+// Package logstore is a store.Driver over directories of web-server access
+// logs, as nginx and Apache write them: Common and Combined Log Format, or
+// JSON lines, in plain and gzip-compressed rotated files (access.log.1,
+// access.log.2.gz). It lets the retention engine enforce the promises
+// privacy notices make about server logs, such as seed 004's "Die
+// IP-Adresse des aufrufenden Rechners wird anonymisiert ... Nach 7 Tagen
+// werden die Protokolle des Webservers gelöscht" (Art. 5(1)(c) and (e)).
+//
+// # Binding
+//
+// A dataset with files: {dir, pattern, format} in the declaration belongs
+// to this package; datasets bound to tables are not its own and yield
+// store.ErrUnknownDataset. Names starting with ".frist-" never match a
+// pattern.
+//
+//	- id: access_log
+//	  files: {dir: /var/log/nginx, pattern: "access.log*", format: combined}
+//	  marker: anonymized_at
+//	  time: {requested_at: time_local}
+//	  fields:
+//	    ip: {column: remote_addr, category: online_identifier}
+//	    user_agent: {column: http_user_agent, category: device}
+//	  rules:
+//	    - {after: 7d, from: requested_at, anonymize: {ip: "ip_mask(v4=1, v6=80)"}}
+//	    - {after: 7d, from: requested_at, delete: true}
+//
+// In common and combined logs a field's column names a part of the line:
+// remote_addr (also ip, host, client_ip), remote_user (user), request,
+// path and query (the request target without and after its '?'), status,
+// body_bytes_sent (bytes), http_referer (referer) and http_user_agent
+// (user_agent; combined only). Every time column reads the request time
+// [time] of the line, whatever its name. The client address may be IPv4,
+// IPv6, bracketed IPv6 or IPv4-mapped IPv6; a "-" part is NULL; quoted
+// parts may hold escaped quotes. Such lines name no subject, so subject:
+// is refused.
+//
+// In JSON lines each line is an object, and columns are member names; time
+// columns are RFC 3339 text (or nginx's $time_local form) for timestamp
+// and rfc3339, seconds (nginx's $msec) for unix, milliseconds for unix_ms.
+// A JSON-lines dataset may name a key member (key:, e.g. nginx's
+// $request_id) and a subject member (subject:, e.g. an account ID in an
+// application log); then it takes part in holds and requests like a table.
+//
+// # Records and keys
+//
+// A record is a line. Its key is the key member's value when the dataset
+// names one; otherwise it is "<file>:<line>", the file name and the 1-based
+// line number, e.g. "access.log.2.gz:1734". Such a key is valid only until
+// the file is rewritten or rotated: a deletion renumbers the lines after
+// it, and rotation renames the file. Do not store it.
+//
+// # Rules
+//
+// A rule never touches the live file, the one the server writes (the
+// pattern's unrotated name, or files.live): its due lines are counted as
+// held (Count) until rotation makes them processable, so rotate at least as
+// often as the shortest period. Every other file is rewritten: its new
+// version goes to a temporary file in the same directory, compressed if
+// the file was, and is fsynced and renamed over the old one, and the
+// directory is fsynced, so a crash leaves either the old or the new file,
+// never a torn one. A file whose every line is deleted is removed as a
+// whole.
+//
+// The rule that anonymizes or nulls the client address (the field bound
+// to remote_addr; in JSON lines the first online_identifier field) also
+// replaces every other IP address in the line with [IP]: in the request
+// and its query, the referrer, the user and trailing parts (in JSON lines:
+// every member frist does not read itself), so that an address in a URL
+// does not survive its period. The user agent is left alone.
+//
+// A line that does not parse in its format is malformed. It inherits the
+// time of the line before it (the file's modification time when no line
+// before it parses), a delete rule deletes it, and an anonymizing rule
+// handles it by the binding's files.malformed policy: "mask" (the default)
+// keeps it with every IP address in it replaced by [IP], "drop" deletes
+// it. A malformed line is never kept with an address in it once its rule
+// ran. Malformed lines are reported to Options.Logger by file and count.
+//
+// A rule whose operators keep a value (ip_mask) needs the dataset's
+// marker: in JSON lines it is a member set to the batch's time; in common
+// and combined logs, which have no room for it, it is a watermark in the
+// index: every line of the file up to the rule's cutoff is processed. The
+// watermark follows a file that is renamed by rotation; a file that is
+// recompressed outside frist loses it and its lines are selected again
+// (ip_mask is idempotent, so they do not change, but they are counted
+// again). A batch restricted to keys cannot set a watermark
+// (ErrUnsupported).
+//
+// # Batches and their cost
+//
+// A rewrite costs the whole file, however few of its lines are due, so a
+// batch does not stop at Selection.Limit lines: it takes the files that
+// hold selected lines, oldest first, acts on every selected line of each,
+// and stops after the file with which it reaches Limit (it takes every
+// such file when Limit is 0). Within the batch records are in order of the
+// first bound's time, then key. The retention engine, which continues
+// while batches come back full, thus sweeps every due file.
+//
+// A sweep reads only files that can hold due lines: the index
+// .frist-index.json in each log directory remembers, per file, the oldest
+// and newest time of each time column, the number of lines and of
+// malformed lines, and the watermarks; it is written atomically and an
+// entry is rebuilt when the file's size, modification time or inode
+// changes. Files are streamed line by line through fixed buffers; no file
+// is held in memory. The batch result lists one record per processed line,
+// as store.BatchResult requires, which is the only memory that grows with
+// the work done.
+//
+// # Audit log, journal, holds and leases
+//
+// The state directory (Options.StateDir, by default the first files
+// dataset's directory) holds .frist-audit.jsonl, the hash-chained audit
+// log, one sealed entry per line, appended and fsynced. Each batch's entry
+// names the dataset, the rule and the number of lines, and its note lists
+// the files touched with their line counts; it never holds a line, an
+// address or a URL.
+//
+// A batch and its audit entry are one atomic step (principle 4 of the
+// design) through the journal .frist-journal.json: once every new file
+// version is complete and fsynced and the entry is sealed, the journal
+// naming the renames and the entry is written atomically; then the files
+// are renamed, the entry appended and the journal removed. New rolls a
+// journal it finds forward (renames what is not renamed yet, appends the
+// entry unless the log already ends with it) and removes temporary files
+// no journal names. So after a crash either the rewrite and its entry both
+// happened, or neither did and the lines are still due for the next sweep.
+//
+// Holds live in .frist-holds.json, rewritten atomically. A hold on a
+// record of a dataset with "<file>:<line>" keys holds the whole file (its
+// key may also be the bare file name): rewriting the file would renumber
+// its lines and move the hold to another line. This is the useful hold
+// for logs anyway: a file kept as evidence of an attack (Art. 17(3)(e)).
+// Subject holds apply only to JSON-lines datasets with a subject member.
+//
+// One process at a time opens a state directory (an flock on
+// .frist-lock); leases therefore live in memory and order the sweepers of
+// that process. Rotation while a batch runs is detected (the file's
+// identity is checked before the rename) and fails the batch with
+// store.ErrConflict, to be retried at the next sweep; there is a short
+// window between that check and the rename, so schedule sweeps away from
+// logrotate's run.
+package logstore
