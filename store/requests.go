@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+)
+
+// Request is a data-subject request (Art. 15–21 GDPR) as a backend stores
+// it. The backend does not know the request lifecycle: Body is the request
+// as package dsar encodes it (dsar.Record in JSON), opaque to the backend,
+// and the other fields are copies of parts of it that a backend indexes so
+// that requests can be found by subject, state and deadline.
+type Request struct {
+	// ID is a UUIDv7 assigned by the caller.
+	ID string
+	// Subject is the application's identifier of the data subject. It is
+	// personal data.
+	Subject string
+	// Kind is the right exercised ("access", "erasure", ...).
+	Kind string
+	// State is the lifecycle state ("received", "completed", ...).
+	State string
+	// Final is true when State is one from which no transition leads
+	// (completed, refused): such a request is no longer open.
+	Final bool
+	// ReceivedAt is when the request was received.
+	ReceivedAt time.Time
+	// Due is the end of the period to respond that is in force
+	// (Art. 12(3)).
+	Due time.Time
+	// Version counts the saves of the request, starting at 1 when it is
+	// created; UpdateRequest increments it. It detects lost updates.
+	Version int
+	// Body is the caller's encoding of the whole request.
+	Body []byte
+}
+
+// RequestFilter selects requests. All its conditions must hold.
+type RequestFilter struct {
+	// Subject, when non-empty, selects the requests of this subject only.
+	Subject string
+	// States, when non-empty, selects requests in one of these states.
+	States []string
+	// OpenOnly selects requests that are not Final.
+	OpenOnly bool
+	// DueBefore, when non-zero, selects requests whose Due is not later
+	// than DueBefore.
+	DueBefore time.Time
+	// Limit bounds the number of requests returned; 0 means no limit.
+	Limit int
+}
+
+// Requests is the optional ability to store data-subject requests, found by
+// type assertion on a Driver. Backends that implement it can back
+// dsar.Service.
+//
+// Times are kept to the microsecond, the precision SQL timestamps keep,
+// and returned in UTC. Returned requests are copies: changing them changes
+// nothing stored. After Close every method returns ErrClosed.
+type Requests interface {
+	// CreateRequest stores r with Version 1 (whatever r.Version says). It
+	// returns ErrConflict when a request with r.ID exists, and an error,
+	// storing nothing, when r has no ID, Subject, Kind, State, ReceivedAt,
+	// Due or Body.
+	CreateRequest(ctx context.Context, r Request) error
+	// UpdateRequest replaces the stored request with r.ID by r, provided
+	// the stored Version equals r.Version; the stored Version becomes
+	// r.Version+1, which it returns. It returns ErrNotFound for an unknown
+	// ID and ErrConflict, changing nothing, when the stored Version differs
+	// (another writer saved the request in between). Subject, Kind and
+	// ReceivedAt never change: an update that changes them is refused
+	// with an error and changes nothing.
+	UpdateRequest(ctx context.Context, r Request) (int, error)
+	// Request returns the request with id, or ErrNotFound.
+	Request(ctx context.Context, id string) (Request, error)
+	// ListRequests returns the requests that match f, ordered by Due, then
+	// ID. It returns no requests, not an error, when none match.
+	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
+}
+
+// Objection records that a data subject objected to processing for a
+// purpose (Art. 21 GDPR).
+type Objection struct {
+	// ID is a UUIDv7 assigned by the caller.
+	ID string
+	// Subject is the application's identifier of the data subject.
+	Subject string
+	// Purpose is the ID of the declared purpose objected to.
+	Purpose string
+	// At is when the objection took effect.
+	At time.Time
+	// Request is the ID of the data-subject request that raised it, if any.
+	Request string
+	// LiftedAt, when non-zero, is when the objection stopped applying
+	// (the controller demonstrated compelling legitimate grounds under
+	// Art. 21(1) sentence 2, or the subject withdrew the objection).
+	LiftedAt time.Time
+	// LiftReason cites why it was lifted; it holds no personal data.
+	LiftReason string
+}
+
+// Active reports whether o applies at t: it took effect at or before t
+// and was not lifted at or before t.
+func (o Objection) Active(t time.Time) bool {
+	if t.Before(o.At) {
+		return false
+	}
+	return o.LiftedAt.IsZero() || t.Before(o.LiftedAt)
+}
+
+// Objections is the optional ability to store Art. 21 objections, found by
+// type assertion on a Driver. Times are kept to the microsecond and
+// returned in UTC; after Close every method returns ErrClosed.
+type Objections interface {
+	// AddObjection stores o. It returns ErrConflict when an objection with
+	// o.ID exists, and an error, storing nothing, when o has no ID,
+	// Subject, Purpose or At, or has a LiftedAt.
+	AddObjection(ctx context.Context, o Objection) error
+	// LiftObjection sets LiftedAt and LiftReason of the objection with id.
+	// It returns ErrNotFound for an unknown id; lifting twice keeps the
+	// first time and reason.
+	LiftObjection(ctx context.Context, id string, at time.Time, reason string) error
+	// ListObjections returns the objections of subject (lifted or not),
+	// ordered by At, then ID; none, not an error, for an unknown subject.
+	ListObjections(ctx context.Context, subject string) ([]Objection, error)
+}
+
+// Rectifier is the optional ability to change fields of one record of a
+// subject, found by type assertion on a Driver. dsar.Service uses it for
+// rectification (Art. 16 GDPR).
+type Rectifier interface {
+	// UpdateFields sets the fields (by Field.Name) of the record with key
+	// in dataset to values and appends entry to the audit log, atomically:
+	// either both happen or neither. It changes the record only if its
+	// subject column holds subject; otherwise, or when no record has key,
+	// it returns ErrNotFound and changes nothing, so that one subject's
+	// request never touches another's record. It returns ErrUnknownDataset
+	// for an unknown dataset, an error for a dataset without a subject
+	// column, an undeclared field, a value the column cannot hold, or an
+	// empty values, and an error wrapping audit.ErrInvalid for an entry that
+	// fails audit.Entry.Validate; in every such case nothing changes. It
+	// returns the sealed entry.
+	UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error)
+}
