@@ -29,6 +29,7 @@ type Store struct {
 	leases map[string]lease
 
 	consents consentLedger // consent.go
+	requests requestBook   // requests.go
 }
 
 var _ store.Driver = (*Store)(nil)
