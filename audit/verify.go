@@ -128,6 +128,9 @@ func (v *Verifier) check(e Entry) error {
 			Reason: "its hash does not match its content: a field was altered after it was sealed"}
 	}
 	switch {
+	case e.Seq == 0:
+		return &VerifyError{Seq: 0, ID: e.ID, Kind: Inserted,
+			Reason: "position 0 does not exist; a log starts at 1"}
 	case e.Seq == p.Seq+1 && e.Prev == p.Hash:
 		if w := v.want; w != nil && e.Seq == w.Seq && e.Hash != w.Hash {
 			return &VerifyError{Seq: e.Seq, ID: e.ID, Kind: Forked,
