@@ -266,7 +266,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	hs := q.d.holdSet(s.holds.active(b.Now))
 	var (
 		pending []*pendingFile
-		recs    []processed
+		recs    = newRecList(0)
 	)
 	committed := false
 	defer func() {
@@ -288,28 +288,21 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 			continue
 		}
 		pending = append(pending, p)
-		recs = append(recs, p.recs...)
-		p.count, p.recs = len(p.recs), nil
-		if b.Limit > 0 && len(recs) >= b.Limit {
+		p.count = p.recs.Len()
+		if recs.Len() == 0 {
+			recs = p.recs
+		} else {
+			recs.appendList(p.recs)
+		}
+		p.recs = nil
+		if b.Limit > 0 && recs.Len() >= b.Limit {
 			break
 		}
 	}
-	if len(recs) == 0 {
+	if recs.Len() == 0 {
 		return store.BatchResult{}, nil
 	}
-	slices.SortStableFunc(recs, func(a, b processed) int {
-		if less(a, b) {
-			return -1
-		}
-		if less(b, a) {
-			return 1
-		}
-		return 0
-	})
-	out := make([]store.Record, len(recs))
-	for i, p := range recs {
-		out[i] = p.rec
-	}
+	out := recs.records()
 	recs = nil
 	entry, err := callAudit(b.Audit, out)
 	if err != nil {
@@ -344,7 +337,7 @@ type pendingFile struct {
 	f    logFile
 	rw   *rewriter
 	next  *fileState
-	recs  []processed
+	recs  *recList
 	count int
 }
 
@@ -410,7 +403,7 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 		touchesIP = touchesIP || fl == d.ipField
 	}
 	anonymizing := !b.Delete
-	var recs []processed
+	recs := newRecList(e.Lines)
 	next := newStats(fileID{})
 	var buf []byte
 	malformed := 0
@@ -420,7 +413,12 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 		}
 		drop := false
 		if q.match(f, e, l) && !d.held(hs, f, l) {
-			key := d.key(f.name, l)
+			// The key is built in the record list; only a key member
+			// is read from the line.
+			key := ""
+			if d.keyCol != "" {
+				key = d.key(f.name, l)
+			}
 			rec := store.Record{Key: key, Subject: d.subject(l)}
 			switch {
 			case b.Delete, l.bad && anonymizing && d.drop:
@@ -428,6 +426,9 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 			case l.bad:
 				d.maskStrayIPs(l, nil)
 			default:
+				if rec.Key == "" && len(b.Transform) > 0 {
+					rec.Key = lineKey(f.name, l.n) // Apply sees the key
+				}
 				if err := s.act(d, b, l, rec, named, touchesIP); err != nil {
 					return err
 				}
@@ -439,7 +440,7 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 			if len(b.Bounds) > 0 {
 				t, _ = d.timeOf(l, b.Bounds[0].Column)
 			}
-			recs = append(recs, processed{t: t, key: key, n: l.n, rec: rec})
+			recs.add(f.name, key, rec.Subject, t, l.n)
 		}
 		if drop {
 			return nil
@@ -448,7 +449,7 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 		buf = d.encode(l, buf[:0])
 		return rw.writeLine(buf)
 	})
-	if err != nil || len(recs) == 0 {
+	if err != nil || recs.Len() == 0 {
 		rw.abort()
 		return nil, err
 	}
