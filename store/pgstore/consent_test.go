@@ -1,0 +1,42 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/internal/sqldriver"
+	"github.com/frist-go/frist/store/internal/sqltest"
+	"github.com/frist-go/frist/store/pgstore"
+	"github.com/frist-go/frist/store/storetest"
+)
+
+// consentBackend adds the store's consent ledger to the suite's backend,
+// whose embedded Store interface hides it.
+type consentBackend struct {
+	*sqltest.Backend
+	store.Consents
+	store.ConsentScanner
+}
+
+func TestConsentConformance(t *testing.T) {
+	storetest.RunConsents(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
+		db := openSchema(t)
+		for _, tb := range storetest.Tables() {
+			var cols []string
+			for _, c := range tb.Columns {
+				cols = append(cols, sqldriver.Quote(c.Name)+" "+sqltest.ColumnType(sqltest.Postgres, string(c.Type), c.Key))
+			}
+			_, err := db.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
+			require.NoError(t, err)
+		}
+		s, err := pgstore.New(db, decl, nil)
+		require.NoError(t, err)
+		return consentBackend{Backend: &sqltest.Backend{Store: s, Decl: decl}, Consents: s, ConsentScanner: s}
+	})
+}
