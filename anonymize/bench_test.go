@@ -40,11 +40,18 @@ func BenchmarkIPMaskString(b *testing.B) {
 // BenchmarkIPMaskBaseline is the hand-written floor: parse, prefix, format
 // with net/netip and nothing else.
 func BenchmarkIPMaskBaseline(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		a, _ := netip.ParseAddr("192.0.2.77")
-		p, _ := a.Prefix(24)
-		sinkString = p.Addr().String()
+	for _, c := range []struct {
+		in   string
+		bits int
+	}{{"192.0.2.77", 24}, {"2001:db8:abcd:12:1:2:3:4", 48}} {
+		b.Run(c.in, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				a, _ := netip.ParseAddr(c.in)
+				p, _ := a.Prefix(c.bits)
+				sinkString = p.Addr().String()
+			}
+		})
 	}
 }
 

@@ -49,6 +49,9 @@ func fmtIn(v any) string {
 	return typeName(v)
 }
 
+// Seed 001 (booking with name, e-mail and phone): "Eine Anonymisierung
+// dieser Daten erfolgt bereits nach 48 Stunden." The masking operators are
+// what such a rule applies to the contact fields it keeps.
 func TestMaskEmail(t *testing.T) {
 	runOpCases(t, []opCase{
 		{spec: "mask_email", in: "erika.mustermann@example.org", want: "***@example.org"},

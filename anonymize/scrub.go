@@ -43,9 +43,12 @@ type Match struct {
 // IBANs with [IBAN], IP addresses with [IP], calendar dates with [DATE] and
 // German tax IDs with [TAXID]. Dates are replaced whatever they date, since
 // a scanner cannot tell a date of birth from another date. Where a pattern
-// is ambiguous the scanner errs towards removing (a version number that
-// reads as an IPv4 address is replaced). Text without findings is returned
-// as it is. Scrub is idempotent: placeholders match no pattern.
+// is ambiguous the scanner errs towards removing (groups of an IBAN with a
+// wrong check sum that read as a phone number are replaced); text that
+// looks like a number or an address but is none as a whole ("1.2.3.4.5",
+// 16 digits in groups) is left whole rather than cut into findings. Text
+// without findings is returned as it is. Scrub is idempotent:
+// Scrub(Scrub(s)) == Scrub(s), which the fuzz target FuzzScrub checks.
 //
 // Scrubbing removes the identifiers that have a recognizable form; it does
 // not find names, addresses or descriptions of a person's situation, so

@@ -73,7 +73,7 @@ func parseTimeText(op, s string) (time.Time, int, error) {
 	case len(s) == 10:
 		layout = 4
 	case len(s) >= 19 && (s[10] == 'T' || s[10] == ' '):
-		zone := strings.IndexAny(s[19:], "Z+-") >= 0
+		zone := strings.ContainsAny(s[19:], "Z+-")
 		switch {
 		case s[10] == 'T' && zone:
 			layout = 0
