@@ -39,5 +39,5 @@ func TestSweepSurvivesSIGKILL(t *testing.T) {
 	b := &sqltest.Backend{Store: s, Decl: decl}
 	require.NoError(t, sqltest.GenerateCrashRows(context.Background(), b, sqltest.Postgres))
 	dsn, _ := dsns.Load(db)
-	sqltest.RunCrash(t, b, dsn.(string), "TestCrashChild", 4)
+	sqltest.RunCrash(t, b, dsn.(string), "TestCrashChild", 4, 5)
 }

@@ -42,5 +42,5 @@ func TestSweepSurvivesSIGKILL(t *testing.T) {
 	require.NoError(t, err)
 	b := &sqltest.Backend{Store: s, Decl: decl}
 	require.NoError(t, sqltest.GenerateCrashRows(context.Background(), b, sqltest.SQLite))
-	sqltest.RunCrash(t, b, dsn, "TestCrashChild", 4)
+	sqltest.RunCrash(t, b, dsn, "TestCrashChild", 4, 1)
 }

@@ -3,6 +3,7 @@ package sqltest
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -126,7 +127,10 @@ CASE WHEN i <= %[1]d THEN %[4]d ELSE %[5]d END, 'p' || i || '@example.org', '192
 		stmt = cols + " " + fmt.Sprintf(sel, crashDelete, "CAST($1 AS timestamptz)", "CAST($2 AS timestamptz)", oldCreated, newCreated) +
 			fmt.Sprintf(" FROM generate_series(1, %d) AS g(i)", crashRows)
 	}
-	_, err := b.DB().ExecContext(ctx, stmt, newStart, oldStart)
+	if _, err := b.DB().ExecContext(ctx, stmt, newStart, oldStart); err != nil {
+		return err
+	}
+	_, err := b.DB().ExecContext(ctx, "ANALYZE appointments") // as autovacuum would soon
 	return err
 }
 
@@ -135,7 +139,7 @@ CASE WHEN i <= %[1]d THEN %[4]d ELSE %[5]d END, 'p' || i || '@example.org', '192
 // every record is either fully processed with its audit entry or
 // untouched, that no record is half-anonymized, and that the audit log
 // verifies. A final sweep in this process must then finish the work.
-func RunCrash(t *testing.T, b *Backend, dsn, childTest string, runs int) {
+func RunCrash(t *testing.T, b *Backend, dsn, childTest string, runs int, slow time.Duration) {
 	ctx := context.Background()
 	for run := 0; run < runs; run++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^"+childTest+"$", "-test.count=1")
@@ -144,8 +148,10 @@ func RunCrash(t *testing.T, b *Backend, dsn, childTest string, runs int) {
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
 		buf := make([]byte, 64)
-		_, _ = out.Read(buf) // "sweeping": the child has opened its store
-		time.Sleep(time.Duration(500+rand.IntN(3000)) * time.Millisecond)
+		n, _ := out.Read(buf)
+		require.Contains(t, string(buf[:n]), "sweeping", "the child opens its store and starts sweeping")
+		go func() { _, _ = io.Copy(os.Stderr, out) }() // the child's failure, if any
+		time.Sleep(time.Duration(500+rand.IntN(3000)) * time.Millisecond * slow)
 		require.NoError(t, cmd.Process.Kill())
 		_ = cmd.Wait()
 		checkCrash(t, ctx, b, fmt.Sprintf("after kill %d", run+1))
