@@ -163,3 +163,31 @@ func TestRegistryAcceptsApplicationOperators(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "only", d.Name)
 }
+
+func TestSpecParamReportsGivenValuesAndDefaults(t *testing.T) {
+	s, err := Parse("mask_email(keep_domain=false)")
+	require.NoError(t, err)
+	v, ok := s.Param("keep_domain")
+	assert.True(t, ok)
+	assert.Equal(t, "false", v)
+
+	s, err = Parse("postal_code")
+	require.NoError(t, err)
+	v, ok = s.Param("digits")
+	assert.True(t, ok)
+	assert.Equal(t, "2", v, "the default when the spec does not give it")
+	_, ok = s.Param("nope")
+	assert.False(t, ok)
+
+	_, err = Parse("mask_email(keep_domain=yes)")
+	var se *SpecError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "keep_domain", se.Param)
+	assert.Contains(t, err.Error(), "true or false")
+}
+
+func TestUnitAndKindNamesCoverInvalidValues(t *testing.T) {
+	assert.Equal(t, "TimeUnit(9)", TimeUnit(9).String())
+	assert.Equal(t, "[?]", Kind(42).Placeholder())
+	assert.Equal(t, "?", Kind(42).String())
+}
