@@ -72,6 +72,12 @@ type Controller struct {
 	// TimeZone is an IANA zone name such as "Europe/Berlin". All calendar
 	// periods are computed in this zone. Empty means UTC.
 	TimeZone string `yaml:"time_zone,omitempty" json:"time_zone,omitempty"`
+	// Holidays names the German Land whose public holidays count, besides
+	// the nationwide ones, when a period ends on a holiday (Art. 3(4) of
+	// Regulation (EEC, Euratom) No 1182/71, for the Art. 12(3) deadline of
+	// data-subject requests): its ISO 3166-2 code, "DE-NW" for
+	// Nordrhein-Westfalen. Empty means the nationwide holidays only.
+	Holidays string `yaml:"holidays,omitempty" json:"holidays,omitempty"`
 	// PublicAuthority is true for public bodies. Public authorities may not
 	// rely on Art. 6(1)(f) for processing in the performance of their tasks
 	// (Art. 6(1) second subparagraph), and Art. 20 does not apply to

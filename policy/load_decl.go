@@ -46,6 +46,7 @@ func (l *loader) controller(n *yaml.Node, p string, c *Controller) {
 		"address":          l.setStr(&c.Address),
 		"contact":          func(v *yaml.Node, q string) { l.contact(v, q, &c.Contact) },
 		"time_zone":        l.setStr(&c.TimeZone),
+		"holidays":         l.setStr(&c.Holidays),
 		"public_authority": l.setBool(&c.PublicAuthority),
 	})
 }

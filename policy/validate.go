@@ -111,6 +111,20 @@ func (v *validator) controller() {
 			v.loc = loc
 		}
 	}
+	if h := c.Holidays; h != "" && !germanLand(h) {
+		v.add("controller.holidays", "%q is not a German Land: write its ISO 3166-2 code, DE-BW, DE-BY, DE-BE, DE-BB, DE-HB, DE-HH, DE-HE, DE-MV, DE-NI, DE-NW, DE-RP, DE-SL, DE-SN, DE-ST, DE-SH or DE-TH", h)
+	}
+}
+
+// germanLand reports whether s is the ISO 3166-2 code of a German Land,
+// with or without its "DE-" prefix.
+func germanLand(s string) bool {
+	s = strings.TrimPrefix(s, "DE-")
+	switch s {
+	case "BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH":
+		return true
+	}
+	return false
 }
 
 func (v *validator) recipients() {

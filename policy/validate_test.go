@@ -154,6 +154,10 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { d.Controller.TimeZone = "UTC" }},
 		{"machine-dependent time zone", func(d *Declaration) { d.Controller.TimeZone = "Local" }, "controller.time_zone", "depends on the machine",
 			func(d *Declaration) { d.Controller.TimeZone = "" }},
+		{"holidays of no German Land", func(d *Declaration) { d.Controller.Holidays = "DE-XX" }, "controller.holidays", `"DE-XX" is not a German Land`,
+			func(d *Declaration) { d.Controller.Holidays = "DE-NW" }},
+		{"holidays given as a Land's name", func(d *Declaration) { d.Controller.Holidays = "Bayern" }, "controller.holidays", "ISO 3166-2 code",
+			func(d *Declaration) { d.Controller.Holidays = "BY" }},
 
 		// Recipients (Art. 13(1)(e)).
 		{"recipient id missing", func(d *Declaration) { d.Recipients[0].ID = ""; d.Datasets[1].Recipients = nil }, "recipients[0].id", "needs an id",
