@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/frist-go/frist/audit"
-	"github.com/frist-go/frist/policy"
 )
 
 // Sentinel errors. Backends return them (wrapped or not) so that callers can
@@ -270,7 +269,3 @@ type Leases interface {
 	// nothing.
 	ReleaseLease(ctx context.Context, name, owner string) error
 }
-
-// Opener is implemented by backends created from a declaration; it lets
-// tests construct any backend the same way.
-type Opener func(decl *policy.Declaration) (Driver, error)
