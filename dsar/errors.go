@@ -26,3 +26,24 @@ var (
 	// working day ends the period.
 	ErrCalendar = errors.New("dsar: calendar has no working day")
 )
+
+// Errors returned by Service.
+var (
+	// ErrNotFound: no request has the ID.
+	ErrNotFound = errors.New("dsar: request not found")
+	// ErrUnverified: the requester's identity is not verified, so nothing
+	// is disclosed or changed (Art. 12(6) GDPR).
+	ErrUnverified = errors.New("dsar: identity not verified")
+	// ErrWrongKind: the operation does not serve the request's kind (an
+	// erasure carried out for an access request).
+	ErrWrongKind = errors.New("dsar: operation does not match the request's kind")
+	// ErrNoStore: the store lacks an ability the service needs
+	// (store.Requests, store.Objections or store.Rectifier).
+	ErrNoStore = errors.New("dsar: the store cannot keep requests")
+	// ErrNotObjectable: an objection names a purpose that does not rest on
+	// Art. 6(1)(e) or (f), to which Art. 21(1) gives no right to object.
+	ErrNotObjectable = errors.New("dsar: no right to object to this purpose")
+	// ErrRectification: a rectification names an undeclared dataset,
+	// record or field, or a value the field cannot hold.
+	ErrRectification = errors.New("dsar: invalid rectification")
+)

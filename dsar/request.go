@@ -28,6 +28,9 @@ type Request struct {
 	history    []Transition
 	loc        *time.Location
 	cal        Calendar
+	// version is the store's version of the request (store.Request), 0
+	// for a request not loaded from a store.
+	version int
 }
 
 // Transition is one entry of a request's history: the move from one state

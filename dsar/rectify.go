@@ -1,0 +1,110 @@
+package dsar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store"
+)
+
+// Change is one correction a rectification makes: the new value of a
+// declared field of one of the subject's records.
+type Change struct {
+	Dataset string
+	Key     string
+	Field   string
+	// Value is the corrected value: nil, string, int64, float64, bool,
+	// []byte or time.Time. It never appears in errors or the audit log.
+	Value any
+}
+
+// Rectify carries out the rectification request with id (Art. 16): it
+// sets each field to its corrected value, record by record, each record's
+// change atomic with its audit entry (store.Rectifier). Only declared
+// fields of the subject's own records can be changed: a change naming an
+// undeclared dataset or field, a dataset without a subject column, a key
+// column, or a record that is not the subject's is refused with
+// ErrRectification before anything changes. The audit entry names the
+// dataset, the fields and the subject's pseudonym, never the values. The
+// request must be a rectification request whose requester is verified; on
+// success it is completed.
+func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (*Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rc, ok := s.st.(store.Rectifier)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T does not implement store.Rectifier", ErrNoStore, s.st)
+	}
+	if len(changes) == 0 {
+		return nil, fmt.Errorf("%w: no change given", ErrRectification)
+	}
+	type recordRef struct{ dataset, key string }
+	byRecord := map[recordRef]map[string]any{}
+	var order []recordRef
+	for i, c := range changes {
+		ds := s.decl.Dataset(c.Dataset)
+		switch {
+		case ds == nil:
+			return nil, fmt.Errorf("%w: changes[%d]: dataset %q is not declared", ErrRectification, i, c.Dataset)
+		case ds.Subject == "":
+			return nil, fmt.Errorf("%w: changes[%d]: dataset %s has no subject column, its records are not attributed to persons", ErrRectification, i, ds.ID)
+		case ds.Field(c.Field) == nil:
+			return nil, fmt.Errorf("%w: changes[%d]: %q is not a declared field of dataset %s", ErrRectification, i, c.Field, ds.ID)
+		case c.Key == "":
+			return nil, fmt.Errorf("%w: changes[%d]: the record key is empty", ErrRectification, i)
+		}
+		ref := recordRef{c.Dataset, c.Key}
+		if byRecord[ref] == nil {
+			byRecord[ref] = map[string]any{}
+			order = append(order, ref)
+		}
+		if _, dup := byRecord[ref][c.Field]; dup {
+			return nil, fmt.Errorf("%w: changes[%d]: field %s of the same record is changed twice", ErrRectification, i, c.Field)
+		}
+		byRecord[ref][c.Field] = c.Value
+	}
+	r, err := s.begin(ctx, id, Rectification)
+	if err != nil {
+		return nil, err
+	}
+	// Every record must be the subject's before anything changes.
+	for _, ref := range order {
+		recs, err := s.st.Records(ctx, ref.dataset, r.subject, []string{})
+		if err != nil {
+			return nil, fmt.Errorf("dsar: reading dataset %s: %w", ref.dataset, err)
+		}
+		if !slices.ContainsFunc(recs, func(rec store.Record) bool { return rec.Key == ref.key }) {
+			return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)
+		}
+	}
+	now := s.clock()
+	for _, ref := range order {
+		vals := byRecord[ref]
+		fields := slices.Sorted(func(yield func(string) bool) {
+			for f := range vals {
+				if !yield(f) {
+					return
+				}
+			}
+		})
+		entry := audit.Entry{Time: now, Action: "dsar.rectify", Dataset: ref.dataset, Count: 1,
+			Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy,
+			Note: "request " + r.id.String() + " (rectification): fields " + strings.Join(fields, ", ")}
+		if _, err := rc.UpdateFields(ctx, ref.dataset, ref.key, r.subject, vals, entry); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)
+			}
+			return nil, fmt.Errorf("%w: dataset %s: %w", ErrRectification, ref.dataset, err)
+		}
+	}
+	if err := s.finish(ctx, r, fmt.Sprintf("%d records rectified", len(order))); err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -1,0 +1,419 @@
+package dsar
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/consent"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store"
+)
+
+// Identity verifies that a requester is the data subject the request names.
+// The application implements it with what it knows of its users (a login,
+// a letter to the postal address on file, an ID card shown at the counter).
+// Art. 12(6) GDPR lets the controller ask for additional information when
+// it has reasonable doubts; Art. 11(2) and 12(2) let it refuse when it
+// cannot identify the subject.
+type Identity interface {
+	// Verify reports whether the identity of the requester of req is
+	// established. false means "not yet": the request waits in
+	// IdentityPending for additional information. An error means the check
+	// could not be made; the request is left unchanged.
+	Verify(ctx context.Context, req *Request) (bool, error)
+}
+
+// IdentityFunc adapts a function to Identity.
+type IdentityFunc func(ctx context.Context, req *Request) (bool, error)
+
+// Verify implements Identity.
+func (f IdentityFunc) Verify(ctx context.Context, req *Request) (bool, error) { return f(ctx, req) }
+
+// ServiceOptions configure a Service. Identity and AuditKey are required.
+type ServiceOptions struct {
+	// Now is the service's clock; nil means the engine's (Engine.Now).
+	Now func() time.Time
+	// Identity verifies requesters. Required: without it nothing could
+	// ever be disclosed (Art. 12(6)).
+	Identity Identity
+	// Calendar names the public holidays at the controller's seat. Nil
+	// means Germany with the Land of the declaration's controller.holidays
+	// (nationwide holidays only when it names none).
+	Calendar Calendar
+	// AuditKey computes the keyed pseudonyms by which audit entries name
+	// the subject. Use the engine's AuditKey, so that every entry about a
+	// subject carries the same pseudonym. Required.
+	AuditKey *anonymize.KeyRing
+	// Within is how long before its deadline an open request counts as at
+	// risk in Service.Overdue. Default: seven days.
+	Within time.Duration
+}
+
+// Service runs data-subject requests (Art. 15–21 GDPR) end to end against
+// the datasets of one declaration on one store: it keeps the requests in
+// the store (store.Requests), verifies requesters through Identity, and
+// answers each kind of request: Access, Portability, Erase, Rectify,
+// Restrict and Object. Nothing is disclosed or changed for a request whose
+// requester is not verified (Art. 12(6)). Create it with NewService; it is
+// safe for concurrent use.
+type Service struct {
+	decl     *policy.Declaration
+	st       store.Driver
+	rq       store.Requests
+	ob       store.Objections
+	eng      *retention.Engine
+	ledger   *consent.Ledger
+	now      func() time.Time
+	identity Identity
+	opts     *Options
+	auditKey *anonymize.KeyRing
+	within   time.Duration
+	policy   string
+	// mu serialises load-change-save of one request in this process; the
+	// store's version check catches writers in other processes.
+	mu sync.Mutex
+}
+
+// NewService returns the Service of decl on st. st must implement
+// store.Requests and store.Objections (ErrNoStore otherwise) and be the
+// store eng works on; eng must enforce decl. ledger may be nil when the
+// declaration has no purpose resting on consent; the access report then
+// says that no consent ledger is kept. opts.Identity and opts.AuditKey are
+// required.
+func NewService(decl *policy.Declaration, st store.Driver, eng *retention.Engine, ledger *consent.Ledger, opts *ServiceOptions) (*Service, error) {
+	switch {
+	case decl == nil || !decl.Validated():
+		return nil, fmt.Errorf("%w: the declaration is nil or not validated", ErrInvalid)
+	case st == nil:
+		return nil, fmt.Errorf("%w: the store is nil", ErrInvalid)
+	case eng == nil:
+		return nil, fmt.Errorf("%w: the retention engine is nil; erasure and restriction act through it", ErrInvalid)
+	case eng.Declaration() != decl:
+		return nil, fmt.Errorf("%w: the retention engine enforces another declaration", ErrInvalid)
+	case opts == nil || opts.Identity == nil:
+		return nil, fmt.Errorf("%w: ServiceOptions.Identity is required; nothing may be disclosed to an unverified requester (Art. 12(6))", ErrInvalid)
+	case opts.AuditKey == nil:
+		return nil, fmt.Errorf("%w: ServiceOptions.AuditKey is required to pseudonymise subjects in the audit log", ErrInvalid)
+	}
+	if ledger == nil {
+		for i := range decl.Purposes {
+			if decl.Purposes[i].HasBasis(policy.Consent) {
+				return nil, fmt.Errorf("%w: purpose %s rests on consent, so the access report needs the consent ledger (Art. 7(1), 15(1))", ErrInvalid, decl.Purposes[i].ID)
+			}
+		}
+	}
+	rq, ok := st.(store.Requests)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T does not implement store.Requests", ErrNoStore, st)
+	}
+	ob, ok := st.(store.Objections)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T does not implement store.Objections", ErrNoStore, st)
+	}
+	cal := opts.Calendar
+	if cal == nil {
+		var err error
+		if cal, err = Germany(Land(decl.Controller.Holidays)); err != nil {
+			return nil, fmt.Errorf("dsar: controller.holidays: %w", err)
+		}
+	}
+	s := &Service{
+		decl: decl, st: st, rq: rq, ob: ob, eng: eng, ledger: ledger,
+		now: opts.Now, identity: opts.Identity, auditKey: opts.AuditKey,
+		opts:   &Options{Location: decl.Location(), Calendar: cal},
+		within: opts.Within, policy: decl.Hash(),
+	}
+	if s.now == nil {
+		s.now = eng.Now
+	}
+	if s.within <= 0 {
+		s.within = 7 * 24 * time.Hour
+	}
+	return s, nil
+}
+
+// clock returns the service's time to the microsecond that stores keep.
+func (s *Service) clock() time.Time { return s.now().Truncate(time.Microsecond) }
+
+// Open records a request of kind by subject received at receivedAt (zero
+// means now) and returns it in state Received with its deadline under
+// Art. 12(3): one month, computed in the controller's time zone with its
+// public holidays. The opening is audited under the subject's pseudonym.
+func (s *Service) Open(ctx context.Context, kind Kind, subject string, receivedAt time.Time) (*Request, error) {
+	now := s.clock()
+	if receivedAt.IsZero() {
+		receivedAt = now
+	}
+	receivedAt = receivedAt.Truncate(time.Microsecond)
+	if receivedAt.After(now) {
+		return nil, fmt.Errorf("%w: a request cannot be received in the future (%s, now %s)", ErrTime, receivedAt.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	r, err := New(kind, subject, receivedAt, s.opts)
+	if err != nil {
+		return nil, err
+	}
+	sr, err := toStore(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.rq.CreateRequest(ctx, sr); err != nil {
+		return nil, fmt.Errorf("dsar: storing %s: %w", r, err)
+	}
+	r.version = 1
+	if err := s.audit(ctx, now, "dsar.open", r, "", 0, ""); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// Get returns the request with id, or an error wrapping ErrNotFound.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Request, error) {
+	sr, err := s.rq.Request(ctx, id.String())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dsar: loading request %s: %w", id, err)
+	}
+	return s.fromStore(sr)
+}
+
+// Filter selects requests for List. The zero Filter selects all.
+type Filter struct {
+	// Subject selects the requests of one data subject.
+	Subject string
+	// States selects requests in one of these states.
+	States []State
+	// OpenOnly selects requests that are neither completed nor refused.
+	OpenOnly bool
+}
+
+// List returns the requests that match f, ordered by the deadline in
+// force, earliest first, then by ID.
+func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
+	sf := store.RequestFilter{Subject: f.Subject, OpenOnly: f.OpenOnly}
+	for _, st := range f.States {
+		sf.States = append(sf.States, st.String())
+	}
+	srs, err := s.rq.ListRequests(ctx, sf)
+	if err != nil {
+		return nil, fmt.Errorf("dsar: listing requests: %w", err)
+	}
+	out := make([]*Request, 0, len(srs))
+	for _, sr := range srs {
+		r, err := s.fromStore(sr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Overdue returns the open requests whose deadline has passed at at or ends
+// within ServiceOptions.Within of it (see the function Overdue), earliest
+// deadline first, so that none misses Art. 12(3).
+func (s *Service) Overdue(ctx context.Context, at time.Time) ([]Risk, error) {
+	srs, err := s.rq.ListRequests(ctx, store.RequestFilter{OpenOnly: true, DueBefore: at.Add(s.within)})
+	if err != nil {
+		return nil, fmt.Errorf("dsar: listing open requests: %w", err)
+	}
+	reqs := make([]*Request, 0, len(srs))
+	for _, sr := range srs {
+		r, err := s.fromStore(sr)
+		if err != nil {
+			return nil, err
+		}
+		reqs = append(reqs, r)
+	}
+	return Overdue(reqs, at, s.within), nil
+}
+
+// Verify asks Identity whether the requester of the request with id is the
+// data subject. When so, the request moves to Verified; when not, to
+// IdentityPending (additional information is needed, Art. 12(6)) and the
+// error wraps ErrUnverified. A request already verified is returned as it
+// is.
+func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.state.Verified() {
+		return r, nil
+	}
+	ok, err := s.identity.Verify(ctx, r)
+	if err != nil {
+		return r, fmt.Errorf("dsar: verifying the requester of %s: %w", r, err)
+	}
+	now := s.clock()
+	if !ok {
+		if r.state == Received {
+			if err := s.move(ctx, r, now, func() error { return r.Transition(IdentityPending, now, "") }); err != nil {
+				return r, err
+			}
+		}
+		return r, fmt.Errorf("%w: %s; ask the requester for additional information (Art. 12(6)) or refuse (Art. 11(2), 12(2))", ErrUnverified, r)
+	}
+	if err := s.move(ctx, r, now, func() error { return r.Transition(Verified, now, "") }); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// Extend extends the period to respond to the request with id by months
+// (1 or 2) for reason, the data subject having been told at toldAt
+// (Art. 12(3) sentences 2 and 3); see Request.Extend.
+func (s *Service) Extend(ctx context.Context, id uuid.UUID, months int, reason string, toldAt time.Time) (*Request, error) {
+	return s.change(ctx, id, func(r *Request, now time.Time) error { return r.Extend(months, reason, toldAt) })
+}
+
+// Complete marks the request with id as answered or carried out; it
+// refuses a request whose requester is not verified (ErrIllegalTransition).
+// Access, Portability, Erase, Rectify, Restrict and Object complete their
+// request themselves; Complete serves requests answered otherwise.
+func (s *Service) Complete(ctx context.Context, id uuid.UUID, note string) (*Request, error) {
+	return s.change(ctx, id, func(r *Request, now time.Time) error { return r.Transition(Completed, now, note) })
+}
+
+// Refuse refuses the request with id for reason, which must cite the norm
+// it rests on (Art. 12(4), see the Reason constants).
+func (s *Service) Refuse(ctx context.Context, id uuid.UUID, reason string) (*Request, error) {
+	return s.change(ctx, id, func(r *Request, now time.Time) error { return r.Transition(Refused, now, reason) })
+}
+
+// change loads a request, applies fn and saves it.
+func (s *Service) change(ctx context.Context, id uuid.UUID, fn func(*Request, time.Time) error) (*Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	if err := s.move(ctx, r, now, func() error { return fn(r, now) }); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// move applies fn to r and saves and audits the new state; when fn fails
+// nothing is saved. On a save error the request in memory is reloaded.
+func (s *Service) move(ctx context.Context, r *Request, now time.Time, fn func() error) error {
+	before := len(r.history)
+	if err := fn(); err != nil {
+		return err
+	}
+	if err := s.save(ctx, r); err != nil {
+		return err
+	}
+	tr := r.history[len(r.history)-1]
+	if len(r.history) == before {
+		return nil
+	}
+	return s.audit(ctx, now, "dsar."+tr.To.String(), r, "", 0, "")
+}
+
+// save writes r back at its version.
+func (s *Service) save(ctx context.Context, r *Request) error {
+	sr, err := toStore(r)
+	if err != nil {
+		return err
+	}
+	v, err := s.rq.UpdateRequest(ctx, sr)
+	if err != nil {
+		return fmt.Errorf("dsar: saving %s: %w", r, err)
+	}
+	r.version = v
+	return nil
+}
+
+// toStore encodes r for the store.
+func toStore(r *Request) (store.Request, error) {
+	body, err := json.Marshal(r.Record())
+	if err != nil {
+		return store.Request{}, fmt.Errorf("dsar: encoding %s: %w", r, err)
+	}
+	return store.Request{
+		ID: r.id.String(), Subject: r.subject, Kind: r.kind.String(), State: r.state.String(),
+		Final: r.state.Final(), ReceivedAt: r.receivedAt, Due: r.Due().End, Version: r.version, Body: body,
+	}, nil
+}
+
+// fromStore decodes and checks a stored request (Restore replays its
+// history through the lifecycle).
+func (s *Service) fromStore(sr store.Request) (*Request, error) {
+	var rec Record
+	if err := json.Unmarshal(sr.Body, &rec); err != nil {
+		return nil, fmt.Errorf("%w: stored request %s does not decode: %w", ErrInvalid, sr.ID, err)
+	}
+	if rec.ID.String() != sr.ID || rec.Subject != sr.Subject {
+		return nil, fmt.Errorf("%w: stored request %s: its body belongs to another request", ErrInvalid, sr.ID)
+	}
+	r, err := Restore(rec, s.opts)
+	if err != nil {
+		return nil, err
+	}
+	r.version = sr.Version
+	return r, nil
+}
+
+// audit appends a dsar entry naming the request and the subject's
+// pseudonym, never the subject.
+func (s *Service) audit(ctx context.Context, at time.Time, action string, r *Request, dataset string, count int, note string) error {
+	n := "request " + r.id.String() + " (" + r.kind.String() + ")"
+	if note != "" {
+		n += ": " + note
+	}
+	_, err := s.st.AppendAudit(ctx, audit.Entry{
+		Time: at, Action: action, Dataset: dataset, Count: count,
+		Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy, Note: n,
+	})
+	if err != nil {
+		return fmt.Errorf("dsar: audit entry %s for %s: %w", action, r, err)
+	}
+	return nil
+}
+
+// begin loads the request with id for an operation serving kind: it must be
+// of that kind, verified and open. It moves a Verified request to
+// InProgress. The caller holds s.mu.
+func (s *Service) begin(ctx context.Context, id uuid.UUID, kind Kind) (*Request, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.kind != kind:
+		return r, fmt.Errorf("%w: %s is a request for %s, not %s", ErrWrongKind, r, strings.ToLower(r.kind.Title("en")), strings.ToLower(kind.Title("en")))
+	case r.state.Final():
+		return r, fmt.Errorf("%w: %s is already %s", ErrIllegalTransition, r, r.state)
+	case !r.state.Verified():
+		return r, fmt.Errorf("%w: %s; nothing is disclosed or changed before the requester is verified (Art. 12(6))", ErrUnverified, r)
+	}
+	if r.state == Verified {
+		now := s.clock()
+		if err := s.move(ctx, r, now, func() error { return r.Transition(InProgress, now, "") }); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// finish completes r with note.
+func (s *Service) finish(ctx context.Context, r *Request, note string) error {
+	now := s.clock()
+	return s.move(ctx, r, now, func() error { return r.Transition(Completed, now, note) })
+}
