@@ -1,13 +1,38 @@
-// Command frist checks privacy declarations for the operators and auditors
-// of a service that embeds frist.
+// Command frist is the command line for the operators and auditors of a
+// service that embeds frist. Every command reads the same privacy
+// declaration that the service enforces, so what is published, what is
+// recorded and what is enforced cannot drift apart.
 //
-//	frist check [--format text|json] FILE...
+//	frist check  [--format text|json] FILE...          validate and lint declarations
+//	frist notice FILE [--lang de|en] [--format md|html] the Art. 13 privacy notice
+//	frist ropa   FILE [--lang de|en] [--format md|csv]  the Art. 30 record of processing
+//	frist plan   FILE --db URL [--at TIME] [--format text|json]
+//	                                                    dry run: due, held, next deadlines, missing indexes
+//	frist run    FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--keys FILE]
+//	                                                    enforce the retention rules
+//	frist audit verify --db URL [--format text|json]    verify the hash-chained audit log
+//	frist schema                                        the JSON Schema of the declaration format
 //
-// check loads each declaration, validates it and runs the compliance linter
-// (policy.Lint). It exits 0 when no unacknowledged finding has error
-// severity, 1 when one has, and 2 when a file cannot be read or is not a
-// valid declaration, so that CI can tell "the declaration is wrong" from
-// "the declaration is legally defective".
+// Databases are named by URL: sqlite:PATH for an SQLite file (opened with
+// the DSN that package sqlitestore recommends: WAL, busy_timeout,
+// immediate transactions) and postgres://... for PostgreSQL (through
+// github.com/jackc/pgx/v5/stdlib). The application's tables must exist;
+// frist creates only its own frist_ tables.
+//
+// # Exit status
+//
+// Every command exits with
+//
+//	0  success: nothing to report
+//	1  the command ran and found a problem: a lint finding at error
+//	   severity (check), a broken audit chain (audit verify), a rule that
+//	   failed or records left overdue (run --once)
+//	2  it could not run: bad usage, an unreadable file, an invalid
+//	   declaration, an unreachable database, missing keys
+//
+// so that scripts and CI can tell "the declaration or the log is wrong" from
+// "the command could not do its job". Errors go to stderr and say what to
+// do; results go to stdout.
 //
 // The command line uses the standard library's flag package: a handful of
 // subcommands with a few flags each need no framework, and a tool that
@@ -18,6 +43,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	// Time zone data is embedded so that a declaration's zone (such as
+	// Europe/Berlin) resolves on minimal systems without /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 func main() {
@@ -26,9 +55,9 @@ func main() {
 
 // Exit codes of every subcommand.
 const (
-	exitOK       = 0 // nothing to report at error severity
-	exitFindings = 1 // an unacknowledged finding at error severity
-	exitInvalid  = 2 // bad usage, an unreadable file or an invalid declaration
+	exitOK       = 0 // nothing to report
+	exitFindings = 1 // the command ran and found a problem
+	exitInvalid  = 2 // bad usage, an unreadable file, an invalid declaration, an unreachable database
 )
 
 // command is a subcommand.
@@ -41,6 +70,12 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "validate and lint privacy declarations", runCheck},
+		{"notice", "render the Art. 13 privacy notice (Markdown or HTML)", runNotice},
+		{"ropa", "render the Art. 30 record of processing activities (Markdown or CSV)", runRopa},
+		{"plan", "dry run against a database: due, held, next deadlines, missing indexes", runPlan},
+		{"run", "enforce the retention rules on a schedule, or once", runRun},
+		{"audit", "verify the hash-chained audit log (audit verify)", runAudit},
+		{"schema", "print the JSON Schema of the declaration format", runSchema},
 	}
 }
 
@@ -51,6 +86,15 @@ Usage:
 
 Commands:
 %s
+Databases are named by URL: sqlite:PATH or postgres://USER@HOST/DB.
+
+Exit status:
+  0  success: nothing to report
+  1  the command ran and found a problem (a lint error, a broken audit
+     chain, a failed rule or overdue records after run --once)
+  2  it could not run: bad usage, an unreadable file, an invalid
+     declaration, an unreachable database, missing keys
+
 Run "frist <command> --help" for a command's flags and an example.
 `
 

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
+
+	"github.com/frist-go/frist/metrics"
+	"github.com/frist-go/frist/retention"
+)
+
+const runUsage = `Usage: frist run FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--keys FILE]
+
+Enforces the declaration's retention rules on the application's database:
+every record due is deleted or anonymized, in batches, each atomic with its
+entry in the audit log (Art. 5(1)(e), Art. 17). Held records are left
+alone (Art. 17(3), Art. 18).
+
+Without --once, frist sweeps at once (catching up any downtime) and then on
+the cron schedule SPEC (default "* * * * *", every minute) until it
+receives SIGINT or SIGTERM; it then lets the running sweep stop cleanly,
+waiting at most --stop-timeout. Several replicas may run on one database:
+one sweeps at a time. With --once, frist sweeps once and prints the report.
+On a terminal a long sweep shows its progress on stderr.
+
+--metrics ADDR serves Prometheus metrics at http://ADDR/metrics:
+frist_records_processed_total, frist_sweep_duration_seconds,
+frist_records_overdue (alert when above zero) and
+frist_last_successful_sweep_timestamp_seconds.
+
+` + keysHelp + `
+Exit status: 0 after a clean stop, or when --once left nothing overdue and
+no rule failed; 1 when --once left records overdue or a rule failed (they
+are retried at the next sweep); 2 when the declaration is invalid, the
+database or keys cannot be used, or the command line is wrong.
+
+Flags:
+%s
+Examples:
+  frist run examples/policies/jobcenter.yaml --db sqlite:booking.db --keys /etc/frist/keys --once
+  frist run policy.yaml --db postgres://frist@db/booking --schedule "*/5 * * * *" --metrics :9464
+`
+
+func runRun(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("run", runUsage, stdout, stderr)
+	dbURL := c.fs.String("db", "", "database URL: sqlite:PATH or postgres://USER@HOST/DB (required)")
+	once := c.fs.Bool("once", false, "sweep once, print the report and exit")
+	spec := c.fs.String("schedule", retention.DefaultSchedule, "cron schedule of the sweeps (5 fields or @every 5m)")
+	interval := c.fs.Duration("interval", 0, "time between sweeps the engine assumes, which sets how early records are processed (default: the schedule's longest gap)")
+	metricsAddr := c.fs.String("metrics", "", "serve Prometheus metrics on this address, e.g. :9464")
+	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	format := c.fs.String("format", "text", "report format of --once: text or json")
+	stopTimeout := c.fs.Duration("stop-timeout", 30*time.Second, "how long to wait for the running sweep at SIGINT/SIGTERM")
+	rest, code, done := c.parse(args)
+	if done {
+		return code
+	}
+	if code, ok := c.choice("format", *format, "text", "json"); !ok {
+		return code
+	}
+	file, code, ok := c.oneFile(rest)
+	if !ok {
+		return code
+	}
+	switch {
+	case *dbURL == "":
+		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
+	case *keyFile == "":
+		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+	case *once && *metricsAddr != "":
+		return c.fail("--metrics serves a running scheduler; with --once, read the printed report instead")
+	case *interval < 0 || *stopTimeout <= 0:
+		return c.fail("--interval must not be negative and --stop-timeout must be positive")
+	}
+	if *interval == 0 && !*once {
+		gap, err := scheduleGap(*spec)
+		if err != nil {
+			return c.fail("--schedule %q is not a cron schedule (%v); write five fields such as \"*/5 * * * *\" or @every 5m", *spec, err)
+		}
+		*interval = max(gap, retention.DefaultInterval)
+	}
+	decl, code, ok := c.load(file)
+	if !ok {
+		return code
+	}
+	k, err := readKeys(*keyFile, decl, func(msg string) { fmt.Fprintf(stderr, "frist run: warning: %s\n", msg) })
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := openDatabase(ctx, *dbURL, decl)
+	if err != nil {
+		return c.errorf("%v", err)
+	}
+	defer db.Close()
+
+	level := slog.LevelInfo
+	if *once {
+		level = slog.LevelWarn
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var obs observers
+	if *once && isTerminal(stderr) {
+		obs = append(obs, &progress{w: stderr})
+	}
+	var reg *prometheus.Registry
+	var mo *metrics.Observer
+	if *metricsAddr != "" {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		if mo, err = metrics.New(reg); err != nil {
+			return c.errorf("%v", err)
+		}
+		obs = append(obs, mo)
+	}
+	eng, err := retention.New(decl, db.store, &retention.Options{
+		AuditKey: k.audit, Keys: k.rings, Interval: *interval, Logger: logger, Observer: obs,
+	})
+	if err != nil {
+		return c.errorf("the declaration's rules cannot run: %v", err)
+	}
+	if *once {
+		rep, err := eng.Sweep(ctx)
+		if rep == nil || (err != nil && rep.Err() == nil) {
+			// The sweep stopped as a whole: lease, context or store.
+			return c.errorf("the sweep stopped: %v; records not reached stay due and the next sweep takes them", err)
+		}
+		code := writeReport(c, rep, *format, decl.Location())
+		if code != exitOK {
+			return code
+		}
+		if rep.Err() != nil || rep.Overdue() > 0 {
+			return exitFindings
+		}
+		return exitOK
+	}
+	return c.serve(ctx, eng, *spec, *metricsAddr, reg, mo, logger, *stopTimeout)
+}
+
+// serve runs the scheduler (and the metrics server) until ctx ends.
+func (c *cli) serve(ctx context.Context, eng *retention.Engine, spec, addr string, reg *prometheus.Registry, mo *metrics.Observer, logger *slog.Logger, stopTimeout time.Duration) int {
+	updateOverdue := func() {
+		if mo == nil {
+			return
+		}
+		if err := mo.UpdateOverdue(ctx, eng); err != nil && ctx.Err() == nil {
+			logger.Warn("frist: counting overdue records failed", "error", err)
+		}
+	}
+	sched, err := retention.NewScheduler(eng, &retention.SchedulerOptions{
+		Spec:    spec,
+		Logger:  logger,
+		OnSweep: func(*retention.Report, error) { updateOverdue() },
+	})
+	if err != nil {
+		return c.fail("%v; pass --interval with at least the schedule's longest gap", err)
+	}
+	var srv *http.Server
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return c.errorf("cannot serve metrics on %s: %v; choose another address with --metrics", addr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("frist: metrics server failed", "error", err)
+			}
+		}()
+		logger.Info("frist: serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
+	}
+	if err := sched.Start(ctx); err != nil {
+		return c.errorf("%v", err)
+	}
+	<-ctx.Done()
+	logger.Info("frist: stopping: waiting for the running sweep", "timeout", stopTimeout)
+	stopCtx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	code := exitOK
+	if err := sched.Stop(stopCtx); err != nil {
+		code = c.errorf("the running sweep did not stop within --stop-timeout %v; its unfinished batches are rolled back and the next run takes them", stopTimeout)
+	}
+	if srv != nil {
+		if err := srv.Shutdown(stopCtx); err != nil {
+			logger.Warn("frist: metrics server did not shut down cleanly", "error", err)
+		}
+	}
+	return code
+}
+
+// scheduleGap returns the longest time between two activations of spec
+// over the next year (at most 10,000 activations).
+func scheduleGap(spec string) (time.Duration, error) {
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		return 0, err
+	}
+	t := time.Now()
+	end := t.AddDate(1, 0, 0)
+	var gap time.Duration
+	for i := 0; i < 10000 && t.Before(end); i++ {
+		n := s.Next(t)
+		if n.IsZero() {
+			return 0, fmt.Errorf("it never fires")
+		}
+		if i > 0 {
+			gap = max(gap, n.Sub(t))
+		}
+		t = n
+	}
+	return gap, nil
+}
+
+// reportJSON is the JSON form of a sweep report.
+type reportJSON struct {
+	Start     time.Time        `json:"start"`
+	Duration  string           `json:"duration"`
+	Skipped   bool             `json:"skipped"`
+	Processed int              `json:"processed"`
+	Held      int              `json:"held"`
+	Overdue   int              `json:"overdue"`
+	Rules     []ruleReportJSON `json:"rules"`
+}
+
+type ruleReportJSON struct {
+	Dataset   string `json:"dataset"`
+	Rule      string `json:"rule"`
+	Action    string `json:"action"`
+	Processed int    `json:"processed"`
+	Held      int    `json:"held"`
+	Failed    int    `json:"failed"`
+	Overdue   int    `json:"overdue"`
+	Lateness  string `json:"lateness,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// writeReport prints the report of a sweep.
+func writeReport(c *cli, rep *retention.Report, format string, loc *time.Location) int {
+	out := reportJSON{Start: rep.Start, Duration: rep.Duration.String(), Skipped: rep.Skipped,
+		Processed: rep.Processed(), Held: rep.Held(), Overdue: rep.Overdue(), Rules: []ruleReportJSON{}}
+	for _, rr := range rep.Rules {
+		r := ruleReportJSON{Dataset: rr.Dataset, Rule: rr.Rule, Action: string(rr.Action),
+			Processed: rr.Processed, Held: rr.Held, Failed: rr.Failed, Overdue: rr.Overdue}
+		if rr.Lateness > 0 {
+			r.Lateness = rr.Lateness.Round(time.Second).String()
+		}
+		if rr.Err != nil {
+			r.Error = rr.Err.Error()
+		}
+		out.Rules = append(out.Rules, r)
+	}
+	if format == "json" {
+		return c.writeJSON(out)
+	}
+	w := c.stdout
+	fmt.Fprintf(w, "Sweep at %s took %v: %d processed, %d held, %d overdue\n",
+		rep.Start.In(loc).Format("2006-01-02 15:04:05 MST"), rep.Duration.Round(time.Millisecond), out.Processed, out.Held, out.Overdue)
+	if rep.Skipped {
+		fmt.Fprintln(w, "Skipped: another replica is sweeping this database.")
+		return exitOK
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DATASET\tRULE\tACTION\tPROCESSED\tHELD\tFAILED\tOVERDUE\tLATE BY")
+	for _, r := range out.Rules {
+		late := r.Lateness
+		if late == "" {
+			late = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Dataset, r.Rule, r.Action, r.Processed, r.Held, r.Failed, r.Overdue, late)
+	}
+	tw.Flush()
+	for _, r := range out.Rules {
+		if r.Error != "" {
+			fmt.Fprintf(c.stderr, "frist run: %s/%s failed: %s; its records stay due and the next sweep retries them\n", r.Dataset, r.Rule, r.Error)
+		}
+	}
+	return exitOK
+}
