@@ -103,7 +103,7 @@ func scan(s string, emit func(Match)) {
 	emailRunEnd, skipUntil := -1, 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if i < skipUntil || i > 0 && isWordByte(s[i-1]) {
+		if i < skipUntil || i > 0 && (isWordByte(s[i-1]) || s[i-1] == ']' && afterPlaceholder(s[:i])) {
 			i++
 			continue
 		}
@@ -135,7 +135,7 @@ func scan(s string, emit func(Match)) {
 					// address is matched: "1.2.3.4.5" is left whole, so
 					// a later pass cannot find "1.2.3.4" before a
 					// placeholder.
-					skipUntil = run
+					skipUntil = max(skipUntil, run, tokenEnd(s, i))
 				}
 			}
 			if kind == 0 && isDigit(c) {
@@ -161,19 +161,23 @@ func scan(s string, emit func(Match)) {
 			if e, run := matchIP(s, i); e > 0 {
 				end, kind = e, KindIP
 			} else if run > 0 {
-				skipUntil = run
+				skipUntil = max(skipUntil, run, tokenEnd(s, i))
 			}
 		}
 		if kind != 0 {
+			// A finding at i overrides a rejected address-like run
+			// starting there: the rest is scanned afresh.
 			emit(Match{Start: i, End: end, Kind: kind})
-			i = end
+			i, skipUntil = end, 0
 			continue
 		}
-		if isDigit(c) {
-			// Nor inside a number that was not matched as a whole
-			// ("000000,000000" is no phone number, so its second half
-			// is none either): a later pass must decide the same way.
-			skipUntil = max(skipUntil, numberEnd(s, i))
+		if isDigit(c) || c == ':' || isUpper(c) && i+3 < len(s) && isUpper(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			// Nor inside a number, address or IBAN-like token that
+			// was not matched as a whole ("000000,000000" is no phone
+			// number, so its second half is none either): a finding
+			// there would change what a later pass sees after this
+			// token, and it must decide the same way.
+			skipUntil = max(skipUntil, tokenEnd(s, i))
 		}
 		// Skip the rest of the word: no finding starts inside it.
 		i++
@@ -181,6 +185,35 @@ func scan(s string, emit func(Match)) {
 			i++
 		}
 	}
+}
+
+// afterPlaceholder reports whether s ends with a placeholder. Text right
+// after one is no word start, just as it was none right after the data the
+// placeholder replaced (which ended in a letter or digit); so a second pass
+// decides as the first did.
+func afterPlaceholder(s string) bool {
+	for _, p := range placeholders[1:] {
+		if strings.HasSuffix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenEnd returns the end of the token at i: letters, digits, '.', ':'
+// and '%', and '-', '/' or ',' where a digit follows.
+func tokenEnd(s string, i int) int {
+	j := i
+	for j < len(s) {
+		c := s[j]
+		if isWordByte(c) || c == '.' || c == ':' || c == '%' ||
+			(c == '-' || c == '/' || c == ',') && j+1 < len(s) && isDigit(s[j+1]) {
+			j++
+			continue
+		}
+		break
+	}
+	return j
 }
 
 // numberEnd returns the end of the digits at i joined by single

@@ -49,6 +49,7 @@ func TestScrubReplacesIdentifiersWithTypedPlaceholders(t *testing.T) {
 		{"tax ID bad check digit", "86095742718", "86095742718"},
 		{"11 digits without the repeat rule", "12345678903", "12345678903"},
 		{"digits inside words are left", "ABC192.0.2.1 und x17.05.1980", "ABC192.0.2.1 und x17.05.1980"},
+		{"text glued to a finding stays with it", "0000000+100000", "[PHONE]+100000"},
 		{"nothing to find", "Ich brauche einen neuen Personalausweis.", "Ich brauche einen neuen Personalausweis."},
 		{"empty", "", ""},
 	}
