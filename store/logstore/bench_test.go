@@ -174,4 +174,3 @@ func copyFile(src, dst string) error {
 	}
 	return f.Close()
 }
-

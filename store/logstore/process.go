@@ -334,8 +334,8 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 
 // pendingFile is a file streamed into its new version, not yet committed.
 type pendingFile struct {
-	f    logFile
-	rw   *rewriter
+	f     logFile
+	rw    *rewriter
 	next  *fileState
 	recs  *recList
 	count int
