@@ -132,9 +132,9 @@ func (o *Observer) SweepDone(s retention.SweepStats) {
 // now − lead therefore counts exactly the records whose deadline is not
 // after now. Holds are evaluated at that earlier time too, and a
 // statutory minimum (keep_at_least) must have ended a lead ago, so the
-// count can be lower than the true number by the records that changed
-// state within the last lead (two sweep intervals by default), never
-// higher.
+// count can differ from the true number by the records whose hold began or
+// ended, or whose minimum ended, within the last lead (two sweep intervals
+// by default).
 func (o *Observer) UpdateOverdue(ctx context.Context, eng *retention.Engine) error {
 	now := eng.Now()
 	leads := map[string]time.Duration{} // dataset/rule -> lead

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -122,3 +123,6 @@ func keyFile(t *testing.T, extra ...string) string {
 	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o600))
 	return p
 }
+
+// jsonUnmarshal decodes the JSON text s into v.
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/notice"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/schema"
+)
+
+func TestNoticeAndRopaWriteWhatPackageNoticeRenders(t *testing.T) {
+	d, err := policy.LoadFile(jobcenterFile)
+	require.NoError(t, err)
+	render := func(f func(*bytes.Buffer) error) string {
+		var b bytes.Buffer
+		require.NoError(t, f(&b))
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"notice defaults to German Markdown", []string{"notice", jobcenterFile},
+			render(func(b *bytes.Buffer) error { return notice.Markdown(b, d, notice.German) })},
+		{"notice as English HTML", []string{"notice", jobcenterFile, "--lang", "en", "--format", "html"},
+			render(func(b *bytes.Buffer) error { return notice.HTML(b, d, notice.English) })},
+		{"flags before the file", []string{"notice", "--format", "html", jobcenterFile},
+			render(func(b *bytes.Buffer) error { return notice.HTML(b, d, notice.German) })},
+		{"ropa defaults to German Markdown", []string{"ropa", jobcenterFile},
+			render(func(b *bytes.Buffer) error { return notice.RecordMarkdown(b, d, notice.German) })},
+		{"ropa as English CSV", []string{"ropa", jobcenterFile, "--lang", "en", "--format", "csv"},
+			render(func(b *bytes.Buffer) error { return notice.RecordCSV(b, d, notice.English) })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(tt.args...)
+			require.Equal(t, exitOK, code, errs)
+			assert.Empty(t, errs)
+			assert.Equal(t, tt.want, out)
+		})
+	}
+}
+
+func TestRopaJSONHasOneActivityPerPurpose(t *testing.T) {
+	code, out, errs := runCLI("ropa", jobcenterFile, "--format", "json")
+	require.Equal(t, exitOK, code, errs)
+	var acts []map[string]string
+	require.NoError(t, jsonUnmarshal(out, &acts))
+	require.Len(t, acts, 3) // website, booking, cookies
+	assert.Contains(t, acts[1]["purpose"], "Buchung")
+	assert.Contains(t, acts[1]["erasure"], "Termin")
+	assert.NotEmpty(t, acts[1]["controller"])
+}
+
+func TestRenderCommandsRefuseBadInputWithExit2(t *testing.T) {
+	dir := t.TempDir()
+	invalid := filepath.Join(dir, "invalid.yaml")
+	require.NoError(t, os.WriteFile(invalid, []byte("controller: {name: X}\npurposes: []\n"), 0o600))
+	unreadable := filepath.Join(dir, "secret.yaml")
+	require.NoError(t, os.WriteFile(unreadable, []byte(cleanYAML), 0o000))
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"unknown language", []string{"notice", jobcenterFile, "--lang", "fr"}, `--lang "fr" is not supported; use --lang de or --lang en`},
+		{"notice in CSV", []string{"notice", jobcenterFile, "--format", "csv"}, `use --format md or --format html`},
+		{"ropa in HTML", []string{"ropa", jobcenterFile, "--format", "html"}, `use --format md or --format csv or --format json`},
+		{"unknown flag", []string{"notice", jobcenterFile, "--colour"}, "flag provided but not defined: -colour"},
+		{"no file", []string{"notice"}, "no declaration given"},
+		{"two files", []string{"ropa", jobcenterFile, jobcenterFile}, "one declaration expected, got 2"},
+		{"missing file", []string{"notice", filepath.Join(dir, "nope.yaml")}, "cannot read"},
+		{"invalid declaration", []string{"ropa", invalid}, "is not a valid declaration"},
+		{"schema with an argument", []string{"schema", "x"}, "schema takes no arguments"},
+	}
+	if os.Getuid() != 0 { // root reads files whatever their mode
+		tests = append(tests, struct {
+			name    string
+			args    []string
+			wantErr string
+		}{"unreadable file", []string{"notice", unreadable}, "permission denied"})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(tt.args...)
+			assert.Equal(t, exitInvalid, code)
+			assert.Empty(t, out, "nothing on stdout when the command fails")
+			assert.Contains(t, errs, tt.wantErr)
+		})
+	}
+}
+
+func TestEveryCommandsHelpShowsAnExample(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{c.name, "--help"}
+			if c.name == "audit" {
+				args = []string{"audit", "verify", "--help"}
+			}
+			code, out, errs := runCLI(args...)
+			require.Equal(t, exitOK, code, errs)
+			assert.Contains(t, out, "Usage: frist "+c.name)
+			assert.Contains(t, out, "Examples:\n  frist "+c.name)
+			assert.Contains(t, out, "Exit status")
+		})
+	}
+	code, out, _ := runCLI("help")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "Exit status:\n  0  success")
+	for _, c := range commands() {
+		assert.Contains(t, out, "  "+c.name+" ")
+	}
+}
+
+func TestSchemaPrintsTheCheckedInSchema(t *testing.T) {
+	code, out, errs := runCLI("schema")
+	require.Equal(t, exitOK, code, errs)
+	assert.Equal(t, string(schema.JSON()), out)
+}
