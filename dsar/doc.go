@@ -19,13 +19,17 @@
 // Calendar; Germany returns the German one, nationwide or for a Land.
 // Overdue lists the open requests whose deadline has passed or is near.
 //
-// Everything in this package is pure: no storage, no clock, no network.
-// Still to come, in the same package and without changing what is here: a
-// Service that persists requests in the application's database (frist_
-// tables) with a context-first API, an identity-verification interface the
-// application implements, the access report of Art. 15 (as JSON, Markdown
-// and HTML, in German and English), the portability export of Art. 20,
-// erasure through the retention engine with the exceptions of Art. 17(3),
-// rectification, Art. 18 restriction holds, and Art. 21 objections. The
-// service's Overdue will load the open requests and call Overdue.
+// Request, the deadline functions and Overdue are pure: no storage, no
+// clock. Service runs requests end to end on the application's store
+// (store.Requests, store.Objections, store.Rectifier): NewService, Open,
+// Verify through the application's Identity, Extend, Complete, Refuse, and
+// per kind Access (the Art. 15 report as JSON described by
+// schema/access-report.schema.json, and as Markdown or HTML in German or
+// English), Portability (Art. 20, JSON and CSV), Erase (Art. 17, through
+// retention.Engine.EraseSubject, sparing holds and statutory minimums, and
+// consent.Ledger.EraseSubject), Rectify (Art. 16), Restrict (an Art. 18
+// hold) and Object (Art. 21), with Allowed telling the application whether
+// it may still process. Nothing is disclosed or changed before the
+// requester is verified (Art. 12(6)); every step is audited under the
+// subject's keyed pseudonym.
 package dsar

@@ -183,4 +183,3 @@ func csvValue(v any) string {
 	}
 	return fmt.Sprint(v)
 }
-
