@@ -13,16 +13,17 @@
 // store.ErrUnknownDataset. Names starting with ".frist-" never match a
 // pattern.
 //
-//   - id: access_log
-//     files: {dir: /var/log/nginx, pattern: "access.log*", format: combined}
-//     marker: anonymized_at
-//     time: {requested_at: time_local}
-//     fields:
-//     ip: {column: remote_addr, category: online_identifier}
-//     user_agent: {column: http_user_agent, category: device}
-//     rules:
-//   - {after: 7d, from: requested_at, anonymize: {ip: "ip_mask(v4=1, v6=80)"}}
-//   - {after: 7d, from: requested_at, delete: true}
+//	datasets:
+//	  - id: access_log
+//	    files: {dir: /var/log/nginx, pattern: "access.log*", format: combined}
+//	    marker: anonymized_at
+//	    time: {requested_at: time_local}
+//	    fields:
+//	      ip: {column: remote_addr, category: online_identifier}
+//	      user_agent: {column: http_user_agent, category: device}
+//	    rules:
+//	      - {after: 7d, from: requested_at, anonymize: {ip: "ip_mask(v4=1, v6=80)"}}
+//	      - {after: 7d, from: requested_at, delete: true}
 //
 // In common and combined logs a field's column names a part of the line:
 // remote_addr (also ip, host, client_ip), remote_user (user), request,
