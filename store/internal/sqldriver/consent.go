@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/frist-go/frist/store"
 )
@@ -53,28 +55,89 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 // (subject, purpose, at, id) makes it read only the subject's events.
 func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
 	var out []store.ConsentEvent
-	err := s.ScanConsents(ctx, subject, purpose, func(ev store.ConsentEvent) bool {
+	err := s.scanConsents(ctx, subject, purpose, time.Time{}, func(ev store.ConsentEvent) bool {
 		out = append(out, ev)
 		return true
 	})
 	return out, err
 }
 
-// ScanConsents implements store.ConsentScanner.
-func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, fn func(store.ConsentEvent) bool) error {
+// ScanConsents implements store.ConsentScanner: the index on (subject,
+// purpose, at, id) is read backwards from until, and rows are fetched
+// only as long as fn wants them.
+func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
+	if until.IsZero() {
+		return nil // nothing lies at or before the zero time
+	}
+	return s.scanConsents(ctx, subject, purpose, until, fn)
+}
+
+// consentStatements caches the prepared statement of a status read, the
+// ledger's hot path: preparing it on every call costs as much as running
+// it. database/sql prepares it again on each connection that needs it and
+// releases it when the application closes its *sql.DB.
+type consentStatements struct {
+	mu     sync.Mutex
+	status *sql.Stmt
+}
+
+// statusStmt returns the prepared read of one purpose's events up to a
+// time, newest first.
+func (s *Store) statusStmt(ctx context.Context) (*sql.Stmt, error) {
+	c := &s.consents
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.status != nil {
+		return c.status, nil
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE subject = %s AND purpose = %s AND at <= %s ORDER BY at DESC, id DESC",
+		consentColumns, s.own("frist_consent_events"), bd.arg(nil), bd.arg(nil), bd.arg(nil))
+	st, err := s.db.PrepareContext(ctx, stmt)
+	if err != nil {
+		return nil, s.errorf("prepare consent status read: %w", err)
+	}
+	c.status = st
+	return st, nil
+}
+
+// scanConsents reads events in ascending order, or descending from until
+// when until is not zero.
+func (s *Store) scanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
 	if err := s.usable(); err != nil {
 		return err
+	}
+	if purpose != "" && !until.IsZero() {
+		st, err := s.statusStmt(ctx)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, subject, purpose, s.d.TimeArg(until))
+		if err != nil {
+			return s.errorf("read consent events: %w", err)
+		}
+		return s.readConsents(rows, fn)
 	}
 	bd := &builder{d: s.d}
 	where := "subject = " + bd.arg(subject)
 	if purpose != "" {
 		where += " AND purpose = " + bd.arg(purpose)
 	}
-	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY at, id", consentColumns, s.own("frist_consent_events"), where)
+	order := "at, id"
+	if !until.IsZero() {
+		where += " AND at <= " + bd.arg(s.d.TimeArg(until))
+		order = "at DESC, id DESC"
+	}
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s", consentColumns, s.own("frist_consent_events"), where, order)
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("read consent events: %w", err)
 	}
+	return s.readConsents(rows, fn)
+}
+
+// readConsents passes rows to fn until fn returns false, and closes them.
+func (s *Store) readConsents(rows *sql.Rows, fn func(store.ConsentEvent) bool) error {
 	defer rows.Close()
 	for rows.Next() {
 		ev, err := s.scanConsent(rows)

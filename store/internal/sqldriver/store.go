@@ -19,6 +19,8 @@ type Store struct {
 	prefix  string // quoted schema prefix of frist's tables
 	closed  atomic.Bool
 	maxArgs int
+
+	consents consentStatements // consent.go
 }
 
 // Config is what a backend package hands to New.
