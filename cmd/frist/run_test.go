@@ -140,8 +140,10 @@ func TestRunServesMetricsUntilSIGTERMAndStopsCleanly(t *testing.T) {
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
 		body = string(b)
-		// The first sweep runs at start; wait until it has been counted.
-		return strings.Contains(body, `frist_sweeps_total{result="ok"} 1`)
+		// The first sweep runs at start; wait until it has been counted
+		// and the overdue gauge has been set after it.
+		return strings.Contains(body, `frist_sweeps_total{result="ok"} 1`) &&
+			strings.Contains(body, `frist_records_overdue{dataset="appointment"`)
 	}, 10*time.Second, 20*time.Millisecond, "metrics never showed the first sweep; stderr:\n%s", errs.String())
 
 	assert.Contains(t, body, `frist_records_processed_total{action="anonymize",dataset="access_log",rule="anonymize_after_7d_requested_at"} 3`)
