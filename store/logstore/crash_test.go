@@ -50,7 +50,7 @@ func crashLogs(t testing.TB, dir string) {
 		if i%2 == 0 {
 			name += ".gz"
 		}
-		g.writeLog(t, dir, name, now.Add(-time.Duration(i)*24*time.Hour), 50*time.Second, 1600)
+		g.writeLog(t, dir, name, now.Add(-time.Duration(i)*24*time.Hour), 80*time.Second, 1000)
 	}
 }
 
@@ -74,6 +74,7 @@ func runChild(t *testing.T, dir string) (*exec.Cmd, *bufio.Scanner) {
 // DESIGN.md principle 4: "A crash leaves each record either processed and
 // audited or untouched and still due; the next sweep finishes the work."
 func TestCrashMidRewriteLeavesWholeFilesAndTheNextSweepFinishes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}

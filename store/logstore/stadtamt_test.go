@@ -21,6 +21,7 @@ import (
 // IP-Adresse des aufrufenden Rechners wird anonymisiert ... Nach 7 Tagen
 // werden die Protokolle des Webservers gelöscht."
 func TestStadtAmtDeclarationEnforcesItsLogRulesOnFiles(t *testing.T) {
+	t.Parallel()
 	decl, err := policy.LoadFile("../../examples/policies/stadt-amt.yaml")
 	require.NoError(t, err)
 	require.NoError(t, decl.Validate())

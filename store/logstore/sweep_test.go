@@ -83,6 +83,7 @@ func rotatedLogs(t testing.TB, dir string) *logGen {
 // Seed 003: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
 // sieben Tagen gespeichert bleiben und wird danach anonymisiert."
 func TestSweepMasksEveryAddressOlderThanSevenDaysAndNoNewerOne(t *testing.T) {
+	t.Parallel()
 	for _, malformed := range []string{policy.MalformedMask, policy.MalformedDrop} {
 		t.Run(malformed, func(t *testing.T) {
 			dir := t.TempDir()
@@ -159,6 +160,7 @@ func lineTime(t testing.TB, s string) time.Time {
 // dass es nicht möglich ist, einen Bezug auf einzelne Nutzer herzustellen.
 // Nach 7 Tagen werden die Protokolle des Webservers gelöscht."
 func TestSweepDeletesLinesAfterSevenDaysAndWholeFilesWhenEveryLineIsDue(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rotatedLogs(t, dir)
 	decl := accessLogDecl(t, dir, "",
