@@ -135,21 +135,54 @@ func fold(p *policy.Purpose, evs []Event, at time.Time) Status {
 	return f.status()
 }
 
-// status reads subject's events for p up to at from the store, without
-// copying them when the store offers store.ConsentScanner.
+// status reads subject's status for p at at from the store. With a
+// store.ConsentScanner it reads backwards from at and stops at the last
+// grant, which decides the status: a withdrawal between it and at ends
+// it, and the earliest such withdrawal is the one that did.
 func (l *Ledger) status(ctx context.Context, subject string, p *policy.Purpose, at time.Time) (Status, error) {
-	if sc, ok := l.cs.(store.ConsentScanner); ok {
-		f := newFolder(p, at)
-		if err := sc.ScanConsents(ctx, subject, p.ID, f.add); err != nil {
+	sc, ok := l.cs.(store.ConsentScanner)
+	if !ok {
+		evs, err := l.cs.ConsentEvents(ctx, subject, p.ID)
+		if err != nil {
 			return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
 		}
-		return f.status(), nil
+		return fold(p, evs, at), nil
 	}
-	evs, err := l.cs.ConsentEvents(ctx, subject, p.ID)
-	if err != nil {
+	var b backscan
+	if err := sc.ScanConsents(ctx, subject, p.ID, at, b.visit); err != nil {
 		return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
 	}
-	return fold(p, evs, at), nil
+	f := newFolder(p, at)
+	if b.grantID != "" {
+		f.add(Event{ID: b.grantID, Kind: store.ConsentGranted, At: b.grantAt, Version: b.version, Method: b.method, Actor: b.actor})
+		if b.withdrawalID != "" {
+			f.add(Event{ID: b.withdrawalID, Kind: store.ConsentWithdrawn, At: b.withdrawalAt})
+		}
+	}
+	return f.status(), nil
+}
+
+// backscan collects, reading backwards, the last grant and the earliest
+// withdrawal after it: only the fields a Status shows, so that the
+// collector stays small.
+type backscan struct {
+	grantID, version, method, actor string
+	grantAt                         time.Time
+	withdrawalID                    string
+	withdrawalAt                    time.Time
+}
+
+// visit takes the next older event and reports whether to go on.
+func (b *backscan) visit(ev Event) bool {
+	switch ev.Kind {
+	case store.ConsentWithdrawn:
+		// Going back, the last one seen is the earliest after the grant.
+		b.withdrawalID, b.withdrawalAt = ev.ID, ev.At
+	case store.ConsentGranted:
+		b.grantID, b.grantAt, b.version, b.method, b.actor = ev.ID, ev.At, ev.Version, ev.Method, ev.Actor
+		return false
+	}
+	return true
 }
 
 // History returns every event of subject for purpose (every purpose when

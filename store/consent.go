@@ -84,13 +84,15 @@ type Consents interface {
 }
 
 // ConsentScanner is an optional fast path of Consents, found by type
-// assertion: a status question reads one subject's events without copying
-// them into a slice, so that asking costs no allocation however large the
+// assertion: a status question reads a subject's events backwards from the
+// time asked about and stops at the grant in force, so that asking costs
+// a few rows, not a copy of the subject's history, however large the
 // ledger is.
 type ConsentScanner interface {
 	// ScanConsents calls fn with each event of subject for purpose (every
-	// purpose when purpose is ""), in the order ConsentEvents returns
-	// them, until fn returns false. fn receives copies and must not call
-	// the backend. After Close it returns ErrClosed.
-	ScanConsents(ctx context.Context, subject, purpose string, fn func(ConsentEvent) bool) error
+	// purpose when purpose is "") whose At is not after until, newest
+	// first: in the reverse of the order ConsentEvents returns them, until
+	// fn returns false. fn receives copies and must not call the backend.
+	// After Close it returns ErrClosed.
+	ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(ConsentEvent) bool) error
 }

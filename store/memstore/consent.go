@@ -95,14 +95,22 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]s
 	return out, nil
 }
 
-// ScanConsents implements store.ConsentScanner without allocating.
-func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, fn func(store.ConsentEvent) bool) error {
+// ScanConsents implements store.ConsentScanner without allocating: it
+// finds until by binary search and walks back from there.
+func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	for _, ev := range s.consents.bySubject[subject] {
-		if (purpose == "" || ev.Purpose == purpose) && !fn(ev) {
+	evs := s.consents.bySubject[subject]
+	end, _ := slices.BinarySearchFunc(evs, until, func(ev store.ConsentEvent, t time.Time) int {
+		if ev.At.After(t) {
+			return 1
+		}
+		return -1 // events at until sort before it: they are included
+	})
+	for i := end - 1; i >= 0; i-- {
+		if (purpose == "" || evs[i].Purpose == purpose) && !fn(evs[i]) {
 			break
 		}
 	}

@@ -303,26 +303,39 @@ func consentContracts() []consentContract {
 				h.t.Errorf("events appended after an erasure must be found under the subject, and only they: got %v", got)
 			}
 		}},
-		{"ScanConsents/SameEventsInTheSameOrderAsConsentEvents", func(h *consentHarness) {
+		{"ScanConsents/EventsUpToUntilNewestFirst", func(h *consentHarness) {
 			sc := h.scanner()
 			h.appendOK(
 				grantEvent(3, "1001", "booking", at.Add(time.Hour)),
 				grantEvent(1, "1001", "booking", at),
 				grantEvent(2, "1001", "newsletter", at),
+				grantEvent(5, "1001", "booking", at.Add(2*time.Hour)),
 				grantEvent(4, "1002", "booking", at),
 			)
-			for _, purpose := range []string{"booking", ""} {
+			for _, tc := range []struct {
+				purpose string
+				until   time.Time
+			}{
+				{"booking", at.Add(time.Hour)}, {"", at.Add(time.Hour)}, {"booking", at.Add(-time.Microsecond)}, {"", at.Add(3 * time.Hour)},
+			} {
 				var got []store.ConsentEvent
-				if err := sc.ScanConsents(h.ctx, "1001", purpose, func(ev store.ConsentEvent) bool { got = append(got, ev); return true }); err != nil {
+				if err := sc.ScanConsents(h.ctx, "1001", tc.purpose, tc.until, func(ev store.ConsentEvent) bool { got = append(got, ev); return true }); err != nil {
 					h.t.Fatalf("ScanConsents must not fail, but it returned: %v", err)
 				}
-				want := h.events("1001", purpose)
-				if len(got) != len(want) {
-					h.t.Fatalf("ScanConsents(%q) must visit the events ConsentEvents returns: got %v, want %v", purpose, ids(got), ids(want))
+				var want []store.ConsentEvent
+				for _, ev := range h.events("1001", tc.purpose) {
+					if !ev.At.After(tc.until) {
+						want = append([]store.ConsentEvent{ev}, want...)
+					}
+				}
+				if !slices.Equal(ids(got), ids(want)) {
+					h.t.Errorf("ScanConsents(%q, until %s) must visit the events ConsentEvents returns whose At is not after until, newest first: got %v, want %v",
+						tc.purpose, tc.until.Format(time.RFC3339Nano), ids(got), ids(want))
+					continue
 				}
 				for i := range want {
 					if d := sameEvent(got[i], want[i]); d != "" {
-						h.t.Errorf("ScanConsents(%q) must visit the events ConsentEvents returns, in its order: event %d: %s", purpose, i, d)
+						h.t.Errorf("ScanConsents must pass every field as stored: event %d: %s", i, d)
 					}
 				}
 			}
@@ -330,12 +343,12 @@ func consentContracts() []consentContract {
 		{"ScanConsents/StopsWhenFnReturnsFalse", func(h *consentHarness) {
 			sc := h.scanner()
 			h.appendOK(grantEvent(1, "1001", "booking", at), grantEvent(2, "1001", "booking", at.Add(time.Hour)))
-			calls := 0
-			if err := sc.ScanConsents(h.ctx, "1001", "", func(store.ConsentEvent) bool { calls++; return false }); err != nil {
+			var got []string
+			if err := sc.ScanConsents(h.ctx, "1001", "", at.Add(time.Hour), func(ev store.ConsentEvent) bool { got = append(got, ev.ID); return false }); err != nil {
 				h.t.Fatalf("ScanConsents must not fail, but it returned: %v", err)
 			}
-			if calls != 1 {
-				h.t.Errorf("ScanConsents must stop when fn returns false, but it called fn %d times", calls)
+			if !slices.Equal(got, []string{consentID(2)}) {
+				h.t.Errorf("ScanConsents must start with the newest event and stop when fn returns false, but it passed %v", got)
 			}
 		}},
 		{"Close/ConsentCallsAfterCloseReturnErrClosed", func(h *consentHarness) {
@@ -352,7 +365,7 @@ func consentContracts() []consentContract {
 				h.t.Errorf("EraseConsentSubject after Close must return store.ErrClosed, but it returned %v", err)
 			}
 			if sc, ok := h.b.(store.ConsentScanner); ok {
-				if err := sc.ScanConsents(h.ctx, "1001", "", func(store.ConsentEvent) bool { return true }); !errors.Is(err, store.ErrClosed) {
+				if err := sc.ScanConsents(h.ctx, "1001", "", at, func(store.ConsentEvent) bool { return true }); !errors.Is(err, store.ErrClosed) {
 					h.t.Errorf("ScanConsents after Close must return store.ErrClosed, but it returned %v", err)
 				}
 			}
