@@ -195,7 +195,7 @@ func TestWithdrawalSectionNamesChannelsAndEffects(t *testing.T) {
 	for _, want := range []string{
 		"über den Widerrufslink in Ihrer Buchungsbestätigung",
 		"durch Löschen des Cookies „disclaimer“",
-		"Mit dem Widerruf werden sofort gelöscht bzw. anonymisiert: Termindaten.",
+		"Mit dem Widerruf werden sofort gelöscht: Termindaten.",
 		"ist eine neue Einwilligung erforderlich",
 		"Art. 6 Abs. 1 lit. a DSGVO i. V. m. § 67b Abs. 2 SGB X (Einwilligung)",
 		"Art. 9 Abs. 2 lit. a DSGVO",

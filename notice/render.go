@@ -153,6 +153,9 @@ func (d *Document) WriteHTML(w io.Writer) error {
 				for _, r := range b.Rows {
 					bw.WriteString("<tr>")
 					for i, c := range r {
+						if c == "" {
+							c = "–" // an empty cell reads as missing, not as a layout glitch
+						}
 						if i == 0 {
 							bw.WriteString("<th scope=\"row\">" + e(c) + "</th>")
 							continue

@@ -110,18 +110,28 @@ func (b *builder) withdrawal() Section {
 		}
 		s.Blocks = append(s.Blocks, para(b.l.pick("So widerrufen Sie:", "How to withdraw:")), list(ways...))
 		var effects []string
+		deletes, anonymizes := false, false
 		for _, ds := range b.datasetsOf(p.ID) {
 			for j := range ds.Rules {
-				if ds.Rules[j].On == policy.EventConsentWithdrawn {
+				if r := &ds.Rules[j]; r.On == policy.EventConsentWithdrawn {
 					effects = append(effects, datasetName(b.l, ds))
+					deletes = deletes || r.Delete
+					anonymizes = anonymizes || !r.Delete
 					break
 				}
 			}
 		}
 		if len(effects) > 0 {
+			what := b.l.pick("gelöscht bzw. anonymisiert", "deleted or anonymized")
+			switch {
+			case deletes && !anonymizes:
+				what = b.l.pick("gelöscht", "deleted")
+			case anonymizes && !deletes:
+				what = b.l.pick("anonymisiert", "anonymized")
+			}
 			s.Blocks = append(s.Blocks, para(b.l.pick(
-				"Mit dem Widerruf werden sofort gelöscht bzw. anonymisiert: ",
-				"On withdrawal, the following is deleted or anonymized at once: ")+joinWords(b.l, effects)+"."))
+				"Mit dem Widerruf werden sofort "+what+": ",
+				"On withdrawal, the following is "+what+" at once: ")+joinWords(b.l, effects)+"."))
 		}
 		if c.RenewAfterWithdrawal {
 			s.Blocks = append(s.Blocks, para(b.l.pick(

@@ -52,7 +52,7 @@ func TestGeneratedNoticeStatesEverySeedPromise(t *testing.T) {
 			{"Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten personenbezogenen Daten sofort gelöscht.",
 				[]string{"Online gebuchte Beratungstermine werden bei Stornierung oder bei Widerruf der Einwilligung sofort gelöscht."}},
 			{"Bitte beachten Sie, dass im Fall eines Widerrufs von Ihnen bereits gebuchte Termine ebenfalls alle gelöscht werden.",
-				[]string{"Mit dem Widerruf werden sofort gelöscht bzw. anonymisiert: Online gebuchte Beratungstermine."}},
+				[]string{"Mit dem Widerruf werden sofort gelöscht: Online gebuchte Beratungstermine."}},
 			{"Sollten Sie unseren Service der Online-Terminbuchung erneut nutzen wollen, wird auch erneut Ihre Einwilligungserklärung benötigt.",
 				[]string{"Wenn Sie den Dienst nach einem Widerruf erneut nutzen möchten, ist eine neue Einwilligung erforderlich."}},
 			{"Im Rahmen der Online-Terminbuchung können Sie Ihre Einwilligung zur Verarbeitung Ihrer personenbezogenen Daten jederzeit für die Zukunft widerrufen. Den Link zum Widerruf finden Sie hier.",
