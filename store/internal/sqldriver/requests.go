@@ -1,0 +1,211 @@
+package sqldriver
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+var _ store.Requests = (*Store)(nil)
+
+// requestColumns are the columns of frist_requests in the order
+// scanRequest reads them.
+const requestColumns = "id, subject, kind, state, is_final, received_at, due_at, version, body"
+
+// checkRequest names the first field r lacks, so that nothing incomplete
+// is stored.
+func (s *Store) checkRequest(op string, r store.Request) error {
+	missing := ""
+	switch {
+	case r.ID == "":
+		missing = "ID"
+	case r.Subject == "":
+		missing = "Subject"
+	case r.Kind == "":
+		missing = "Kind"
+	case r.State == "":
+		missing = "State"
+	case r.ReceivedAt.IsZero():
+		missing = "ReceivedAt"
+	case r.Due.IsZero():
+		missing = "Due"
+	case len(r.Body) == 0:
+		missing = "Body"
+	default:
+		return nil
+	}
+	return s.errorf("%s %s: the request has no %s", op, r.ID, missing)
+}
+
+// CreateRequest implements store.Requests.CreateRequest in one statement:
+// an existing ID is left as it is and reported as store.ErrConflict.
+func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
+	if err := s.usable(); err != nil {
+		return err
+	}
+	if err := s.checkRequest("create request", r); err != nil {
+		return err
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s) ON CONFLICT (id) DO NOTHING",
+		s.own("frist_requests"), requestColumns,
+		bd.arg(r.ID), bd.arg(r.Subject), bd.arg(r.Kind), bd.arg(r.State), bd.arg(r.Final),
+		bd.arg(s.d.TimeArg(r.ReceivedAt)), bd.arg(s.d.TimeArg(r.Due)), bd.arg(r.Body))
+	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return s.errorf("create request %s: %w", r.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.errorf("create request %s: %w", r.ID, err)
+	} else if n == 0 {
+		return s.errorf("create request %s: %w", r.ID, store.ErrConflict)
+	}
+	return nil
+}
+
+// UpdateRequest implements store.Requests.UpdateRequest. The version check
+// and the immutable fields are conditions of the one UPDATE statement, so
+// a concurrent writer can never slip in between check and write; only when
+// it changes no row is the stored request read to say why.
+func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error) {
+	if err := s.usable(); err != nil {
+		return 0, err
+	}
+	if err := s.checkRequest("update request", r); err != nil {
+		return 0, err
+	}
+	received := s.d.TimeArg(r.ReceivedAt)
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("UPDATE %s SET state = %s, is_final = %s, due_at = %s, body = %s, version = version + 1 WHERE id = %s AND version = %s AND subject = %s AND kind = %s AND received_at = %s",
+		s.own("frist_requests"), bd.arg(r.State), bd.arg(r.Final), bd.arg(s.d.TimeArg(r.Due)), bd.arg(r.Body),
+		bd.arg(r.ID), bd.arg(r.Version), bd.arg(r.Subject), bd.arg(r.Kind), bd.arg(received))
+	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return 0, s.errorf("update request %s: %w", r.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.errorf("update request %s: %w", r.ID, err)
+	}
+	if n == 1 {
+		return r.Version + 1, nil
+	}
+	old, err := s.Request(ctx, r.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, s.errorf("update request %s: %w", r.ID, store.ErrNotFound)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if old.Version != r.Version {
+		return 0, s.errorf("update request %s: stored at version %d, the update is based on version %d: %w", r.ID, old.Version, r.Version, store.ErrConflict)
+	}
+	return 0, s.errorf("update request %s: the subject, kind and time of receipt of a request never change", r.ID)
+}
+
+// Request implements store.Requests.Request.
+func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
+	if err := s.usable(); err != nil {
+		return store.Request{}, err
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id = %s", requestColumns, s.own("frist_requests"), bd.arg(id))
+	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return store.Request{}, s.errorf("read request %s: %w", id, err)
+	}
+	rs, err := s.scanRequests(rows)
+	if err != nil {
+		return store.Request{}, err
+	}
+	if len(rs) == 0 {
+		return store.Request{}, s.errorf("request %s: %w", id, store.ErrNotFound)
+	}
+	return rs[0], nil
+}
+
+// ListRequests implements store.Requests.ListRequests. A filter by subject
+// reads the subject's index; one for open requests due before a time reads
+// the deadline index.
+func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]store.Request, error) {
+	if err := s.usable(); err != nil {
+		return nil, err
+	}
+	if f.Limit < 0 {
+		return nil, s.errorf("list requests: negative limit %d", f.Limit)
+	}
+	if len(f.States) > s.maxArgs-8 {
+		return nil, s.errorf("list requests: the filter names %d states, more than one statement can bind", len(f.States))
+	}
+	bd := &builder{d: s.d}
+	var conds []string
+	if f.Subject != "" {
+		conds = append(conds, "subject = "+bd.arg(f.Subject))
+	}
+	if len(f.States) > 0 {
+		ps := make([]string, len(f.States))
+		for i, st := range f.States {
+			ps[i] = bd.arg(st)
+		}
+		conds = append(conds, "state IN ("+strings.Join(ps, ", ")+")")
+	}
+	if f.OpenOnly {
+		conds = append(conds, "is_final = "+bd.arg(false))
+	}
+	if !f.DueBefore.IsZero() {
+		conds = append(conds, "due_at <= "+bd.arg(s.d.TimeArg(f.DueBefore)))
+	}
+	stmt := fmt.Sprintf("SELECT %s FROM %s", requestColumns, s.own("frist_requests"))
+	if len(conds) > 0 {
+		stmt += " WHERE " + strings.Join(conds, " AND ")
+	}
+	stmt += " ORDER BY due_at, id"
+	if f.Limit > 0 {
+		stmt += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return nil, s.errorf("list requests: %w", err)
+	}
+	return s.scanRequests(rows)
+}
+
+// scanRequests reads rows of requestColumns and closes them.
+func (s *Store) scanRequests(rows *sql.Rows) ([]store.Request, error) {
+	defer rows.Close()
+	var out []store.Request
+	for rows.Next() {
+		var r store.Request
+		var received, due any
+		var version int64
+		if err := rows.Scan(&r.ID, &r.Subject, &r.Kind, &r.State, &r.Final, &received, &due, &version, &r.Body); err != nil {
+			return nil, s.errorf("read requests: %w", err)
+		}
+		var err error
+		if r.ReceivedAt, err = s.d.ScanTime(received); err != nil {
+			return nil, s.errorf("read request %s: received_at: %w", r.ID, err)
+		}
+		if r.Due, err = s.d.ScanTime(due); err != nil {
+			return nil, s.errorf("read request %s: due_at: %w", r.ID, err)
+		}
+		r.Version = int(version)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("read requests: %w", err)
+	}
+	return out, nil
+}
+
+// optScanTime converts a nullable time column; NULL is the zero time.
+func (s *Store) optScanTime(v any) (time.Time, error) {
+	if v == nil {
+		return time.Time{}, nil
+	}
+	return s.d.ScanTime(v)
+}

@@ -1,0 +1,110 @@
+package sqldriver
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store"
+)
+
+var _ store.Rectifier = (*Store)(nil)
+
+// UpdateFields implements store.Rectifier. Everything that can be checked
+// without the database (dataset, fields, value types, the audit entry) is
+// checked first. Then one write transaction updates the record by key and
+// subject, so another subject's record is never matched, and seals the
+// entry to the audit head read under the same lock Process takes (the
+// write transaction on SQLite, FOR UPDATE on the head row on PostgreSQL):
+// the change and its entry commit together or not at all, and the chain
+// never forks. On PostgreSQL the record's row lock is taken before the
+// head's, in the order Process takes them, so the two never deadlock.
+func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error) {
+	t, err := s.open(dataset)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	if t.subject == "" {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: the dataset declares no subject column, so no record can be matched to a subject", t.id)
+	}
+	if len(values) == 0 {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: no field to update", t.id)
+	}
+	bd := &builder{d: s.d}
+	names := slices.Sorted(maps.Keys(values))
+	sets := make([]string, 0, len(names))
+	for _, name := range names {
+		col, ok := t.fields[name]
+		if !ok {
+			return audit.Entry{}, s.errorf("update fields of dataset %q: field %q is not declared", t.id, name)
+		}
+		if col == t.key {
+			return audit.Entry{}, s.errorf("update fields of dataset %q: field %q is the key column, which never changes", t.id, name)
+		}
+		v, err := writable(values[name])
+		if err != nil {
+			return audit.Entry{}, s.errorf("update fields of dataset %q: field %q: %w", t.id, name, err)
+		}
+		sets = append(sets, col+" = "+bd.arg(s.d.WriteValue(v)))
+	}
+	if err := entry.Validate(); err != nil {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: audit entry refused: %w", t.id, err)
+	}
+	if subject == "" {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: no subject named: %w", t.id, store.ErrNotFound)
+	}
+	stmt := fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s AND %s = %s", t.name, strings.Join(sets, ", "),
+		t.key, bd.typed(key, t.keyType), t.subject, bd.typed(subject, t.subjTyp))
+	tx, err := s.d.Begin(ctx, s.db)
+	if err != nil {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: begin: %w", t.id, err)
+	}
+	res, err := tx.ExecContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return audit.Entry{}, rollback(tx, s.errorf("update fields of dataset %q: %w", t.id, err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return audit.Entry{}, rollback(tx, s.errorf("update fields of dataset %q: %w", t.id, err))
+	}
+	if n != 1 {
+		// n > 1 cannot happen on a key column; refuse rather than audit a
+		// change of one record that touched several.
+		err := s.errorf("update fields of dataset %q: no record with that key of that subject: %w", t.id, store.ErrNotFound)
+		if n > 1 {
+			err = s.errorf("update fields of dataset %q: the key matched %d records; the key column is not unique", t.id, n)
+		}
+		return audit.Entry{}, rollback(tx, err)
+	}
+	sealed, err := s.appendAudit(ctx, tx, entry)
+	if err != nil {
+		return audit.Entry{}, rollback(tx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: commit: %w", t.id, err)
+	}
+	return sealed, nil
+}
+
+// writable accepts the value types a store.Record holds (and Go's other
+// integer and float kinds), and refuses anything a column cannot hold.
+func writable(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, int64, float64, bool, time.Time:
+		return v, nil
+	case []byte:
+		return slices.Clone(x), nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case float32:
+		return float64(x), nil
+	default:
+		return nil, fmt.Errorf("a value of type %T cannot be stored in a column", v)
+	}
+}

@@ -1,0 +1,24 @@
+package pgstore
+
+import "github.com/frist-go/frist/store/internal/sqldriver"
+
+// requestMigration creates the tables of data-subject requests
+// (store.Requests) and Art. 21 objections (store.Objections). Requests are
+// found by subject, and open ones by deadline, through the two indexes;
+// objections by subject in time order. IDs compare in the "C" collation so
+// that requests due at the same time, and objections made at the same
+// time, come back in byte order of their IDs, as on every backend. A
+// request's body is the caller's encoding, kept byte for byte as bytea.
+var requestMigration = sqldriver.Migration{
+	Version:     3,
+	Description: "data-subject requests and objections",
+	Statements: []string{
+		`CREATE TABLE {p}frist_requests (id text COLLATE "C" PRIMARY KEY, subject text NOT NULL, kind text NOT NULL, state text NOT NULL,
+is_final boolean NOT NULL, received_at timestamptz NOT NULL, due_at timestamptz NOT NULL, version integer NOT NULL, body bytea NOT NULL)`,
+		`CREATE INDEX frist_requests_subject ON {p}frist_requests (subject, due_at, id)`,
+		`CREATE INDEX frist_requests_due ON {p}frist_requests (is_final, due_at, id)`,
+		`CREATE TABLE {p}frist_objections (id text COLLATE "C" PRIMARY KEY, subject text NOT NULL, purpose text NOT NULL, at timestamptz NOT NULL,
+request text NOT NULL, lifted_at timestamptz, lift_reason text NOT NULL)`,
+		`CREATE INDEX frist_objections_subject ON {p}frist_objections (subject, at, id)`,
+	},
+}
