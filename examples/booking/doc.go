@@ -1,0 +1,46 @@
+// Command booking is a small appointment-booking service for a public
+// office that embeds frist, modelled on the online booking of the Jobcenter
+// Kreis Segeberg (examples/policies/jobcenter.yaml, seed
+// 003_155e0ed09f7d6562.txt).
+//
+// Citizens pick a slot, enter their name, e-mail address, birth date,
+// customer number and concern, and consent to the processing (Art. 6(1)(a)
+// and Art. 9(2)(a) GDPR). The consent is recorded in frist's consent ledger
+// with the version and the SHA-256 of the text shown and a keyed pseudonym
+// of the IP address as evidence (Art. 7(1)). The confirmation page links to
+// a cancellation page and to a signed withdrawal link (Art. 7(3)). Every
+// request is written to the access_log table with its IP address. The
+// office sees the day's appointments at /office; the privacy notice at
+// /datenschutz is rendered by package notice from the same declaration that
+// the engine enforces.
+//
+// frist enforces the declaration on the service's own tables:
+//
+//   - "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von sieben
+//     Tagen gespeichert bleiben und wird danach anonymisiert." and "Die
+//     personalisierten Daten werden sieben Tage gespeichert und danach
+//     gelöscht.": the access log's IP addresses are masked and its rows
+//     deleted seven days after the request, by a retention.Scheduler that
+//     sweeps every minute.
+//   - "Nach dem erfolgten Termin werden die personenbezogenen Daten innerhalb
+//     von zwei Wochen gelöscht.": appointments are deleted two weeks after
+//     they took place.
+//   - "Bei einer Terminstornierung oder einem Widerruf werden die
+//     verarbeiteten personenbezogenen Daten sofort gelöscht.": cancelling
+//     calls retention.Engine.Trigger, withdrawing consent goes through
+//     consent.Ledger, and both delete in the same request.
+//   - "Sollten Sie unseren Service der Online-Terminbuchung erneut nutzen
+//     wollen, wird auch erneut Ihre Einwilligungserklärung benötigt.": every
+//     booking needs the consent box ticked; after a withdrawal a new grant is
+//     recorded.
+//
+// Usage:
+//
+//	go run ./examples/booking -addr :8080 -db booking.db
+//	go run ./examples/booking -simulate 21d [-seed 1]
+//
+// The first form serves the booking site; keys are read from (or created
+// in) the file named by -keys. The second runs the simulation described in
+// simulate.go on a temporary database and exits non-zero when a deadline
+// was missed. Both load the declaration named by -policy.
+package main

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if errors.Is(err, errVerdict) {
+			os.Exit(1)
+		}
+		os.Exit(2)
+	}
+}
+
+// run parses the flags and serves or simulates.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("booking", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", ":8080", "address to serve on")
+	dbPath := fs.String("db", "booking.db", "SQLite database file")
+	keyPath := fs.String("keys", "", "key file, created with random keys when missing (default: the database path + \".keys\")")
+	policyPath := fs.String("policy", "", "declaration to enforce (default: examples/policies/jobcenter.yaml, looked up from the current directory)")
+	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
+	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	decl, err := loadDeclaration(*policyPath)
+	if err != nil {
+		return err
+	}
+	if *simulate != "" {
+		days, err := parseDays(*simulate)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		res, err := Simulate(ctx, SimConfig{Declaration: decl, Days: days, Seed: *seed}, stdout)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "simulation took %v of wall time\n", time.Since(start).Round(time.Millisecond))
+		if !res.OK() {
+			return errVerdict
+		}
+		return nil
+	}
+	if *keyPath == "" {
+		*keyPath = *dbPath + ".keys"
+	}
+	return serve(ctx, decl, *addr, *dbPath, *keyPath, stderr)
+}
+
+// errVerdict is returned when the simulation found a missed deadline.
+var errVerdict = errors.New("booking: the simulation found deadlines not met")
+
+// parseDays reads "21d" or "21".
+func parseDays(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+	if err != nil || n < 1 || n > 366 {
+		return 0, fmt.Errorf("booking: -simulate %q: want a number of days from 1 to 366, such as 21d", s)
+	}
+	return n, nil
+}
+
+// loadDeclaration loads path, or the Jobcenter declaration looked up from
+// the repository root or from this package's directory.
+func loadDeclaration(path string) (*policy.Declaration, error) {
+	if path != "" {
+		return policy.LoadFile(path)
+	}
+	for _, p := range []string{"examples/policies/jobcenter.yaml", "../policies/jobcenter.yaml"} {
+		if _, err := os.Stat(p); err == nil {
+			return policy.LoadFile(p)
+		}
+	}
+	return nil, errors.New("booking: examples/policies/jobcenter.yaml not found; run from the repository root or pass -policy")
+}
+
+// serve runs the booking site with a scheduler sweeping every minute until
+// SIGINT or SIGTERM.
+func serve(ctx context.Context, decl *policy.Declaration, addr, dbPath, keyPath string, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	keys, err := LoadOrCreateKeys(keyPath)
+	if err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", SQLiteDSN(dbPath))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	password := os.Getenv("BOOKING_OFFICE_PASSWORD")
+	if password == "" {
+		password = rand.Text()
+		fmt.Fprintf(stderr, "office view: http://localhost%s/office, user \"office\", password %s (set BOOKING_OFFICE_PASSWORD to choose one)\n", addr, password)
+	}
+	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, OfficePassword: password, Logger: log})
+	if err != nil {
+		return err
+	}
+	sched, err := retention.NewScheduler(app.Engine(), &retention.SchedulerOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := sched.Start(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = sched.Stop(sctx)
+	}()
+	srv := &http.Server{
+		Addr: addr, Handler: app.Handler(),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 15 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("booking: serving", "addr", addr, "declaration", decl.Controller.Name)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
