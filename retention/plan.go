@@ -41,11 +41,20 @@ type RulePlan struct {
 	// reflected in Next.
 	Next         time.Time
 	NextDeadline time.Time
+	// Unindexed names the time columns (TimeColumn.Name) a time rule
+	// selects by that lead no index of the application's table, so every
+	// sweep reads the whole table instead of only the records that are
+	// due (DESIGN principle 3). It is empty when every such column is
+	// indexed, for event rules, and when the store cannot tell (it does
+	// not implement store.IndexChecker).
+	Unindexed []string
 }
 
 // Plan returns what a sweep at time at would do, without doing it. at may
 // lie in the future ("what is deleted by Monday?"); records are counted as
-// they are now and holds as they will be at at.
+// they are now and holds as they will be at at. When the store implements
+// store.IndexChecker, each time rule also names the time columns it selects
+// by that no index serves (RulePlan.Unindexed).
 func (e *Engine) Plan(ctx context.Context, at time.Time) (*Plan, error) {
 	holds, err := e.st.ListHolds(ctx, at)
 	if err != nil {
@@ -77,6 +86,17 @@ func (e *Engine) planRule(ctx context.Context, ru *rule, rp *RulePlan, at time.T
 		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting due records", Err: err, processing: true}
 	}
 	rp.Due, rp.Held = free, held
+	if ic, ok := e.st.(store.IndexChecker); ok {
+		for _, b := range bounds {
+			un, err := ic.Unindexed(ctx, ru.ds.ID, b.Column)
+			if err != nil {
+				return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "checking the index of time column " + b.Column, Err: err, processing: true}
+			}
+			if un {
+				rp.Unindexed = append(rp.Unindexed, b.Column)
+			}
+		}
+	}
 	t, ok, err := e.st.Earliest(ctx, ru.selection(at, nil), ru.timing.from, bounds[0].Cutoff)
 	if err != nil {
 		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "finding the next deadline", Err: err, processing: true}
