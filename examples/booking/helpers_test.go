@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retentiontest"
+)
+
+// jobcenterPath is the declaration the service enforces.
+const jobcenterPath = "../policies/jobcenter.yaml"
+
+// testStart is a Monday morning in Berlin.
+var testStart = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
+
+// loadJobcenter loads the Jobcenter declaration, with edit applied to its
+// text when edit is not nil.
+func loadJobcenter(t testing.TB, edit func(string) string) *policy.Declaration {
+	t.Helper()
+	raw, err := os.ReadFile(jobcenterPath)
+	require.NoError(t, err)
+	text := string(raw)
+	if edit != nil {
+		text = edit(text)
+	}
+	decl, err := policy.Load(strings.NewReader(text), jobcenterPath)
+	require.NoError(t, err)
+	return decl
+}
+
+// testApp is an App on a fresh database file with a settable clock, as an
+// application's tests would build it.
+type testApp struct {
+	*App
+	clock *retentiontest.Clock
+	db    *sql.DB
+}
+
+const testOfficePassword = "office-test-password"
+
+func newTestApp(t testing.TB, decl *policy.Declaration) *testApp {
+	t.Helper()
+	if decl == nil {
+		decl = loadJobcenter(t, nil)
+	}
+	db, err := sql.Open("sqlite", SQLiteDSN(filepath.Join(t.TempDir(), "booking.db")))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	keys, err := DeriveKeys(t.Name())
+	require.NoError(t, err)
+	clock := retentiontest.NewClock(testStart)
+	app, err := New(context.Background(), Options{DB: db, Declaration: decl, Keys: keys, Now: clock.Now, OfficePassword: testOfficePassword})
+	require.NoError(t, err)
+	return &testApp{App: app, clock: clock, db: db}
+}
+
+// book books the first slot with room for the citizen with email.
+func (a *testApp) book(t testing.TB, email string) Appointment {
+	t.Helper()
+	slots, err := a.Slots(context.Background())
+	require.NoError(t, err)
+	for _, sl := range slots {
+		if sl.Free > 0 {
+			ap, err := a.Book(context.Background(), a.request(sl, email))
+			require.NoError(t, err)
+			return ap
+		}
+	}
+	t.Fatal("no free slot")
+	return Appointment{}
+}
+
+// request is a valid booking form for slot.
+func (a *testApp) request(slot Slot, email string) Request {
+	return Request{
+		Slot: slot.Value(), Name: "Erika Mustermann", Email: email, BirthDate: "1984-08-12",
+		CustomerNumber: "123-456789", Concern: "Antrag auf Weiterbewilligung", Consent: true,
+		TextSHA256: a.consentHash, IP: "203.0.113.77",
+	}
+}
+
+// rows lets retentiontest read the service's tables: Get returns a row by
+// key with its columns, Times comes from frist's store.
+type rows struct{ a *testApp }
+
+func (r rows) Get(ctx context.Context, dataset, key string) (map[string]any, bool, error) {
+	ds := r.a.decl.Dataset(dataset)
+	if ds == nil {
+		return nil, false, fmt.Errorf("no dataset %q", dataset)
+	}
+	rs, err := r.a.db.QueryContext(ctx, "SELECT * FROM "+ds.Table+" WHERE "+ds.Key+" = ?", key)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rs.Close()
+	if !rs.Next() {
+		return nil, false, rs.Err()
+	}
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, false, err
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := rs.Scan(ptrs...); err != nil {
+		return nil, false, err
+	}
+	row := make(map[string]any, len(cols))
+	for i, c := range cols {
+		row[c] = vals[i]
+	}
+	return row, true, rs.Err()
+}
+
+func (r rows) Times(ctx context.Context, dataset, key string) (map[string]time.Time, error) {
+	return r.a.Store().Times(ctx, dataset, key)
+}
+
+// count counts the rows of table matching where.
+func (a *testApp) count(t testing.TB, table, where string, args ...any) int {
+	t.Helper()
+	var n int
+	require.NoError(t, a.db.QueryRow("SELECT COUNT(*) FROM "+table+" WHERE "+where, args...).Scan(&n))
+	return n
+}
