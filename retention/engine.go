@@ -29,7 +29,7 @@ type Engine struct {
 	st         store.Driver
 	now        func() time.Time
 	auditKey   *anonymize.KeyRing
-	batch      int
+	sizing     sizing // batchsize.go
 	interval   time.Duration
 	log        *slog.Logger
 	obs        Observer
@@ -54,15 +54,16 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 	if opts == nil || opts.AuditKey == nil {
 		return nil, ErrNoAuditKey
 	}
-	if opts.BatchSize < 0 {
-		return nil, fmt.Errorf("retention: Options.BatchSize %d is negative", opts.BatchSize)
+	sz, err := newSizing(opts)
+	if err != nil {
+		return nil, err
 	}
 	e := &Engine{
 		decl:       decl,
 		st:         st,
 		now:        opts.Now,
 		auditKey:   opts.AuditKey,
-		batch:      opts.BatchSize,
+		sizing:     sz,
 		interval:   opts.interval(),
 		log:        opts.Logger,
 		obs:        opts.Observer,
@@ -71,9 +72,6 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 	}
 	if e.now == nil {
 		e.now = time.Now
-	}
-	if e.batch == 0 {
-		e.batch = DefaultBatchSize
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

@@ -29,9 +29,22 @@ type Options struct {
 	// the subjects they touch (Art. 5(1)(c), Art. 32(1)(a)). Required by
 	// New.
 	AuditKey *anonymize.KeyRing
-	// BatchSize bounds the records one batch processes. Default
-	// DefaultBatchSize.
+	// BatchSize is the number of records the first batch of a rule
+	// processes. Default DefaultBatchSize. When it is set and MaxBatchSize
+	// is not, it is also the largest batch: batches may then only shrink
+	// to stay within BatchBudget.
 	BatchSize int
+	// MaxBatchSize is the largest batch that adaptive sizing may grow to.
+	// Default: BatchSize when that is set, else DefaultMaxBatchSize.
+	MaxBatchSize int
+	// BatchBudget is how long one batch, and so one write transaction,
+	// should take at most. Batches double while one takes at most half of
+	// it and shrink in proportion when one takes longer, so a sweep of
+	// many records approaches the speed of a single statement while the
+	// application's writers wait at most about one budget. Default
+	// DefaultBatchBudget; a negative budget keeps every batch at
+	// BatchSize.
+	BatchBudget time.Duration
 	// Interval is the time between two sweeps of the scheduler. A rule
 	// without its own Lead may process a record two intervals before its
 	// deadline, so that a running sweeper is never late. Default

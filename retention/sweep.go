@@ -11,8 +11,10 @@ import (
 // Sweep processes every record that is due under a time rule: each record
 // whose earliest allowed time (deadline minus lead, never before
 // keep_at_least ends) has come and that is not under a hold. Records are
-// deleted or anonymized in batches of Options.BatchSize, each atomic with its
-// audit entry, until a batch comes back short (Art. 5(1)(e)).
+// deleted or anonymized in batches, each atomic with its audit entry, until
+// a batch comes back short (Art. 5(1)(e)). Batches start at
+// Options.BatchSize and grow or shrink so that each holds the store's write
+// lock for about Options.BatchBudget at most.
 //
 // Sweeps are cutoff-based and idempotent: a record processed once is never
 // selected again, and a sweep after downtime catches up on everything that
@@ -110,14 +112,15 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time) (RuleRe
 	return rr, nil
 }
 
-// process runs batches of ru over sel until one comes back short, at most
-// enough batches for the free records counted beforehand (plus one), so a
-// misbehaving backend cannot loop forever. With lease set it renews the
-// sweep lease before every batch.
+// process runs batches of ru over sel until one comes back short, and
+// stops once the batches have processed more than the free records counted
+// beforehand, so a misbehaving backend cannot loop forever. Batches start
+// at Options.BatchSize and adapt to Options.BatchBudget (batchsize.go).
+// With lease set it renews the sweep lease before every batch.
 func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store.Selection, free int, note string, lease bool) (RuleReport, error) {
-	sel.Limit = e.batch
+	size := e.sizing.start
 	batch := store.Batch{Selection: sel, Action: ru.storeAction(), Audit: e.auditor(ru, sel.Now, note)}
-	for range free/e.batch + 2 {
+	for done := 0; done <= free; {
 		if err := ctx.Err(); err != nil {
 			return rr, err
 		}
@@ -130,19 +133,23 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 				return rr, ErrLeaseLost
 			}
 		}
+		batch.Limit = size
+		took := e.sizing.stopwatch()
 		res, err := e.st.Process(ctx, batch)
 		if err != nil {
-			return e.failed(ctx, rr, free-rr.Processed, "batch failed", err)
+			return e.failed(ctx, rr, free-done, "batch failed", err)
 		}
 		n := len(res.Processed)
+		done += n
 		rr.Processed += n
 		if n > 0 {
 			e.obs.Processed(ru.ds.ID, ru.id, ru.action, n)
 			e.log.InfoContext(ctx, "retention: batch processed", "dataset", ru.ds.ID, "rule", ru.id, "action", string(ru.action), "count", n)
 		}
-		if n < e.batch {
+		if n < size {
 			break
 		}
+		size = e.sizing.next(size, took())
 	}
 	return rr, nil
 }

@@ -1,0 +1,162 @@
+package retention
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+func TestNextBatchSize(t *testing.T) {
+	const budget = 100 * time.Millisecond
+	tests := []struct {
+		name   string
+		last   int
+		took   time.Duration
+		budget time.Duration
+		limit  int
+		want   int
+	}{
+		{"a batch well under the budget doubles", 1000, 20 * time.Millisecond, budget, 50000, 2000},
+		{"a batch at exactly half the budget doubles", 1000, 50 * time.Millisecond, budget, 50000, 2000},
+		{"doubling stops at the limit", 40000, 10 * time.Millisecond, budget, 50000, 50000},
+		{"a batch at the limit stays there", 50000, 10 * time.Millisecond, budget, 50000, 50000},
+		{"a batch between half and the whole budget keeps its size", 1000, 80 * time.Millisecond, budget, 50000, 1000},
+		{"a batch at exactly the budget keeps its size", 1000, budget, budget, 50000, 1000},
+		{"a batch over the budget shrinks to three quarters of the budget's worth", 1000, 200 * time.Millisecond, budget, 50000, 375},
+		{"a batch far over the budget shrinks in one step", 50000, 10 * time.Second, budget, 50000, 375},
+		{"shrinking never goes below one record", 2, time.Hour, budget, 50000, 1},
+		{"a size above the limit is brought down to it", 80000, 80 * time.Millisecond, budget, 50000, 50000},
+		{"a non-positive budget keeps the size", 1000, time.Hour, 0, 50000, 1000},
+		{"a non-positive size is taken as one", 0, time.Millisecond, budget, 50000, 2},
+		{"a long budget does not overflow", 1 << 40, 1 << 62, 1 << 61, 1 << 41, 3 << 37},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, nextBatchSize(tt.last, tt.took, tt.budget, tt.limit))
+		})
+	}
+}
+
+func TestNewSizingDefaultsAndErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		opts    *Options
+		want    sizing
+		wantErr string
+	}{
+		{"nil options start at the default and grow to the default cap", nil,
+			sizing{start: DefaultBatchSize, max: DefaultMaxBatchSize, budget: DefaultBatchBudget}, ""},
+		{"an explicit batch size is also the ceiling", &Options{BatchSize: 200},
+			sizing{start: 200, max: 200, budget: DefaultBatchBudget}, ""},
+		{"MaxBatchSize lets an explicit batch size grow", &Options{BatchSize: 200, MaxBatchSize: 5000},
+			sizing{start: 200, max: 5000, budget: DefaultBatchBudget}, ""},
+		{"a MaxBatchSize below the default start lowers the start", &Options{MaxBatchSize: 100},
+			sizing{start: 100, max: 100, budget: DefaultBatchBudget}, ""},
+		{"a negative budget fixes the size", &Options{BatchBudget: -1},
+			sizing{start: DefaultBatchSize, max: DefaultMaxBatchSize, budget: -1}, ""},
+		{"a negative batch size is refused", &Options{BatchSize: -5}, sizing{}, "Options.BatchSize -5 is negative"},
+		{"a negative maximum is refused", &Options{MaxBatchSize: -5}, sizing{}, "Options.MaxBatchSize -5 is negative"},
+		{"a maximum below the batch size is refused", &Options{BatchSize: 100, MaxBatchSize: 50}, sizing{},
+			"Options.MaxBatchSize 50 is smaller than Options.BatchSize 100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := newSizing(tt.opts)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.NotNil(t, got.stopwatch)
+			got.stopwatch = nil
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// batchDriver is a store with n due records that takes, for each batch,
+// the time the test scripts for it, and remembers each batch's limit.
+type batchDriver struct {
+	store.Driver
+	left   int
+	limits []int
+}
+
+func (d *batchDriver) AcquireLease(context.Context, string, string, time.Time, time.Duration) (bool, error) {
+	return true, nil
+}
+func (d *batchDriver) ReleaseLease(context.Context, string, string) error { return nil }
+func (d *batchDriver) Count(_ context.Context, sel store.Selection) (int, int, error) {
+	return d.left, 0, nil
+}
+func (d *batchDriver) Earliest(context.Context, store.Selection, string, time.Time) (time.Time, bool, error) {
+	return time.Time{}, false, nil
+}
+func (d *batchDriver) Process(_ context.Context, b store.Batch) (store.BatchResult, error) {
+	d.limits = append(d.limits, b.Limit)
+	n := min(b.Limit, d.left)
+	d.left -= n
+	return store.BatchResult{Processed: make([]store.Record, n)}, nil
+}
+
+func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
+	f, err := os.Open("testdata/jobcenter.yaml")
+	require.NoError(t, err)
+	defer f.Close()
+	decl, err := policy.Load(f, "jobcenter.yaml")
+	require.NoError(t, err)
+	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "audit", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name       string
+		opts       Options
+		due        int
+		took       []time.Duration // per batch; the last repeats
+		wantLimits []int
+	}{
+		{"fast batches double up to the cap", Options{MaxBatchSize: 8000},
+			30000, []time.Duration{time.Millisecond},
+			[]int{1000, 2000, 4000, 8000, 8000, 8000}},
+		{"a slow batch shrinks the next, then growth resumes", Options{},
+			20000, []time.Duration{10 * time.Millisecond, 400 * time.Millisecond, 10 * time.Millisecond},
+			[]int{1000, 2000, 375, 750, 1500, 3000, 6000, 12000}},
+		{"batches between half and the whole budget keep their size", Options{BatchSize: 500, MaxBatchSize: 5000},
+			2100, []time.Duration{70 * time.Millisecond},
+			[]int{500, 500, 500, 500, 500}},
+		{"an explicit batch size alone never grows", Options{BatchSize: 300},
+			1000, []time.Duration{time.Millisecond},
+			[]int{300, 300, 300, 300}},
+		{"a negative budget keeps every batch at BatchSize", Options{BatchSize: 300, MaxBatchSize: 5000, BatchBudget: -1},
+			700, []time.Duration{time.Hour},
+			[]int{300, 300, 300}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &batchDriver{left: tt.due}
+			opts := tt.opts
+			opts.AuditKey = ring
+			opts.Now = func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }
+			e, err := New(decl, d, &opts)
+			require.NoError(t, err)
+			i := 0
+			e.sizing.stopwatch = func() func() time.Duration {
+				took := tt.took[min(i, len(tt.took)-1)]
+				i++
+				return func() time.Duration { return took }
+			}
+			rep, err := e.Sweep(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, tt.due, rep.Processed())
+			assert.Equal(t, tt.wantLimits, d.limits)
+		})
+	}
+}
