@@ -30,6 +30,7 @@ type Store struct {
 
 	consents consentLedger // consent.go
 	requests requestBook   // requests.go
+	pending  pendingBook   // pending.go
 }
 
 var _ store.Driver = (*Store)(nil)
