@@ -11,6 +11,8 @@
 //	frist run    FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--keys FILE]
 //	                                                    enforce the retention rules
 //	frist audit verify --db URL [--format text|json]    verify the hash-chained audit log
+//	frist dsar open|list|show|verify|export|erase FILE --db URL [flags] [ID]
+//	                                                    data-subject requests (Art. 15–21, 12(3))
 //	frist schema                                        the JSON Schema of the declaration format
 //
 // Databases are named by URL: sqlite:PATH for an SQLite file (opened with
@@ -26,7 +28,8 @@
 //	0  success: nothing to report
 //	1  the command ran and found a problem: a lint finding at error
 //	   severity (check), a broken audit chain (audit verify), a rule that
-//	   failed or records left overdue (run --once)
+//	   failed or records left overdue (run --once), a data-subject request
+//	   that cannot be answered as asked or is past its deadline (dsar)
 //	2  it could not run: bad usage, an unreadable file, an invalid
 //	   declaration, an unreachable database, missing keys
 //
@@ -75,6 +78,7 @@ func commands() []command {
 		{"plan", "dry run against a database: due, held, next deadlines, missing indexes", runPlan},
 		{"run", "enforce the retention rules on a schedule, or once", runRun},
 		{"audit", "verify the hash-chained audit log (audit verify)", runAudit},
+		{"dsar", "data-subject requests: open, list, show, verify, export, erase", runDsar},
 		{"schema", "print the JSON Schema of the declaration format", runSchema},
 	}
 }
@@ -91,7 +95,9 @@ Databases are named by URL: sqlite:PATH or postgres://USER@HOST/DB.
 Exit status:
   0  success: nothing to report
   1  the command ran and found a problem (a lint error, a broken audit
-     chain, a failed rule or overdue records after run --once)
+     chain, a failed rule or overdue records after run --once, an
+     unverified or finished data-subject request, a request past its
+     deadline)
   2  it could not run: bad usage, an unreadable file, an invalid
      declaration, an unreachable database, missing keys
 

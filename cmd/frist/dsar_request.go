@@ -1,0 +1,427 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/frist-go/frist/dsar"
+)
+
+var dsarOpenUsage = `Usage: frist dsar open FILE --db URL --keys FILE --kind KIND --subject ID [--received TIME] [--format text|json]
+
+Records a request a data subject made, and prints its ID and the date by
+which it must be answered: one month from receipt (Art. 12(3) GDPR),
+counted as Regulation (EEC, Euratom) No 1182/71 counts months, moved to
+the next working day past weekends and the public holidays at the
+controller's seat (controller.holidays).
+
+KIND is access (Art. 15), rectification (Art. 16), erasure (Art. 17),
+restriction (Art. 18), portability (Art. 20) or objection (Art. 21). ID is
+the application's identifier of the data subject, as the application's
+tables hold it in the datasets' subject columns (a citizen or customer
+number, never a name); frist finds the subject's records by it. frist
+stores it with the request and prints it in list and show; the audit log
+names the subject only by its keyed pseudonym.
+
+TIME is when the request reached the controller (RFC 3339, a date, or a
+date and time in the controller's time zone); default: now. The period
+runs from receipt, not from when it is recorded.
+
+The command line answers access, portability and erasure requests (dsar
+export, dsar erase). Rectification, restriction and objection requests
+need the application's own data and are answered through package dsar
+(Service.Rectify, Restrict, Object); open and list them here to watch
+their deadlines.
+
+` + keysUsageHelp + `
+Exit status: 0 when the request was recorded; 2 when the command line is
+wrong, the declaration is invalid, the database or keys cannot be used.
+
+Flags:
+%s
+Examples:
+  frist dsar open examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys --kind access --subject citizen-4711
+  frist dsar open policy.yaml --db postgres://frist@db/booking --kind erasure --subject 4711 --received 2026-03-03 --format json
+`
+
+var dsarListUsage = `Usage: frist dsar list FILE --db URL [--state STATE] [--subject ID] [--overdue] [--format text|json]
+
+Lists the data-subject requests on the database, earliest deadline first:
+ID, kind, state, subject, receipt and the date by which the answer is due
+(Art. 12(3) GDPR, extended if it was extended).
+
+--overdue lists only the open requests whose deadline has passed or ends
+within seven days, with the time left; run it daily and alert on exit
+status 1. STATE is received, identity_pending, verified, in_progress,
+extended, completed or refused.
+
+The SUBJECT column is the application's identifier of the person as it was
+typed at "frist dsar open": personal data, so keep the output where the
+application's data is kept. No keys are needed; nothing is written.
+
+Exit status: 0 when the list was written (with --overdue: and no request is
+past its deadline); 1 with --overdue when a request is past its deadline;
+2 when the command line is wrong, the declaration is invalid, or the
+database cannot be used.
+
+Flags:
+%s
+Examples:
+  frist dsar list examples/policies/jobcenter.yaml --db sqlite:booking.db
+  frist dsar list policy.yaml --db postgres://frist@db/booking --overdue --format json
+`
+
+var dsarShowUsage = `Usage: frist dsar show FILE --db URL ID [--format text|json]
+
+Shows one data-subject request: kind, subject, state, receipt, the
+deadline of Art. 12(3) GDPR with the days off it was moved past, an
+extension if any, and the history of every change of state with its time
+and reason.
+
+The subject is the application's identifier of the person as typed at
+"frist dsar open": personal data. No keys are needed; nothing is written.
+
+Exit status: 0 when the request was shown; 2 when the command line is
+wrong, the declaration is invalid, the database cannot be used, or no
+request has the ID.
+
+Flags:
+%s
+Examples:
+  frist dsar show examples/policies/jobcenter.yaml --db sqlite:booking.db 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e
+  frist dsar show policy.yaml --db postgres://frist@db/booking 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --format json
+`
+
+// requestJSON is the JSON form of a request, as open, list and show print
+// it. Subject is the application's identifier as typed at open.
+type requestJSON struct {
+	ID         string            `json:"id"`
+	Kind       string            `json:"kind"`
+	Article    string            `json:"article"`
+	Subject    string            `json:"subject"`
+	State      string            `json:"state"`
+	ReceivedAt time.Time         `json:"received_at"`
+	Due        string            `json:"due"`
+	DueEnd     time.Time         `json:"due_end"`
+	Deadline   dsar.Deadline     `json:"deadline"`
+	Extension  *dsar.Extension   `json:"extension,omitempty"`
+	Late       bool              `json:"late"`
+	History    []dsar.Transition `json:"history,omitempty"`
+	// LeftSeconds is the time to the end of the deadline in force when
+	// the list was made, negative when it has passed (list --overdue).
+	LeftSeconds *int64 `json:"left_seconds,omitempty"`
+	// Overdue is true when the deadline has passed (list --overdue).
+	Overdue bool `json:"overdue,omitempty"`
+}
+
+func requestToJSON(r *dsar.Request, history bool) requestJSON {
+	due := r.Due()
+	j := requestJSON{ID: r.ID().String(), Kind: r.Kind().String(), Article: r.Kind().Article() + " GDPR", Subject: r.Subject(),
+		State: r.State().String(), ReceivedAt: r.ReceivedAt(), Due: due.Date.String(), DueEnd: due.End, Deadline: r.Deadline(), Late: r.Late()}
+	if ext, ok := r.Extension(); ok {
+		j.Extension = &ext
+	}
+	if history {
+		j.History = r.History()
+	}
+	return j
+}
+
+func runDsarOpen(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("dsar open", dsarOpenUsage, stdout, stderr)
+	dbURL := c.fs.String("db", "", dbFlagHelp)
+	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	kindFlag := c.fs.String("kind", "", "the right exercised: access, rectification, erasure, restriction, portability or objection (required)")
+	subject := c.fs.String("subject", "", "the application's identifier of the data subject (required)")
+	received := c.fs.String("received", "", "when the request was received (default: now)")
+	format := c.fs.String("format", "text", "output format: text or json")
+	rest, code, done := c.parse(args)
+	if done {
+		return code
+	}
+	if code, ok := c.choice("format", *format, "text", "json"); !ok {
+		return code
+	}
+	file, code, ok := c.oneFile(rest)
+	if !ok {
+		return code
+	}
+	kind, err := dsar.ParseKind(*kindFlag)
+	switch {
+	case *kindFlag == "":
+		return c.fail("no kind given; name the right the data subject exercises with --kind access, rectification, erasure, restriction, portability or objection")
+	case err != nil:
+		return c.fail("--kind %q is not a kind of request; use access, rectification, erasure, restriction, portability or objection", *kindFlag)
+	case strings.TrimSpace(*subject) == "":
+		return c.fail("no subject given; name the data subject with --subject and the application's identifier of the person (as the datasets' subject columns hold it)")
+	case *dbURL == "":
+		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
+	case *keyFile == "":
+		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+	}
+	ctx := context.Background()
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})
+	if !ok {
+		return code
+	}
+	defer env.Close()
+	loc := env.decl.Location()
+	var at time.Time
+	if *received != "" {
+		if at, err = parseAt(*received, loc); err != nil {
+			return c.fail("--received %q is not a time; write RFC 3339 (2026-03-03T09:00:00+01:00), a date (2026-03-03) or a date and time (\"2026-03-03 09:00\") in the controller's time zone", *received)
+		}
+	}
+	r, err := env.svc.Open(ctx, kind, *subject, at)
+	if errors.Is(err, dsar.ErrTime) {
+		return c.fail("%v; --received is when the request reached the controller", err)
+	}
+	if err != nil {
+		return c.errorf("recording the request on %s: %v", env.db.name, err)
+	}
+	if *format == "json" {
+		j := requestToJSON(r, false)
+		j.Subject = "" // the operator typed it; a script that opens does not need it echoed
+		return c.writeJSON(j)
+	}
+	due := r.Due()
+	fmt.Fprintf(stdout, "Opened the %s request %s (%s GDPR), received %s.\n", r.Kind(), r.ID(), r.Kind().Article(), dateIn(r.ReceivedAt(), loc))
+	fmt.Fprintf(stdout, "Due: %s, %s (Art. 12(3) GDPR: one month from receipt%s).\n", due.Date, weekday(due.Date), skippedText(due))
+	fmt.Fprintf(stdout, "Next: establish the requester's identity and attest it with\n  frist dsar verify %s --db %s %s --method \"...\"\n", file, env.db.name, r.ID())
+	return exitOK
+}
+
+// weekday names the day of the week of d.
+func weekday(d dsar.Date) string {
+	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday().String()
+}
+
+// skippedText explains the days off a deadline was moved past.
+func skippedText(d dsar.Deadline) string {
+	if len(d.Skipped) == 0 {
+		return ""
+	}
+	var days []string
+	for _, s := range d.Skipped {
+		days = append(days, s.Date.String()+" "+s.Reason)
+	}
+	return "; moved from " + d.Nominal.String() + " past " + strings.Join(days, ", ")
+}
+
+func runDsarList(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("dsar list", dsarListUsage, stdout, stderr)
+	dbURL := c.fs.String("db", "", dbFlagHelp)
+	stateFlag := c.fs.String("state", "", "list only requests in this state")
+	subject := c.fs.String("subject", "", "list only the requests of this data subject (the application's identifier)")
+	overdue := c.fs.Bool("overdue", false, "list only open requests past or within seven days of their deadline")
+	format := c.fs.String("format", "text", "output format: text or json")
+	rest, code, done := c.parse(args)
+	if done {
+		return code
+	}
+	if code, ok := c.choice("format", *format, "text", "json"); !ok {
+		return code
+	}
+	file, code, ok := c.oneFile(rest)
+	if !ok {
+		return code
+	}
+	var f dsar.Filter
+	f.Subject = *subject
+	if *stateFlag != "" {
+		st, err := dsar.ParseState(*stateFlag)
+		if err != nil {
+			return c.fail("--state %q is not a state; use received, identity_pending, verified, in_progress, extended, completed or refused", *stateFlag)
+		}
+		f.States = []dsar.State{st}
+	}
+	if *dbURL == "" {
+		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
+	}
+	ctx := context.Background()
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL})
+	if !ok {
+		return code
+	}
+	defer env.Close()
+	out := []requestJSON{}
+	late := 0
+	now := env.eng.Now()
+	if *overdue {
+		risks, err := env.svc.Overdue(ctx, now)
+		if err != nil {
+			return c.errorf("listing the requests on %s: %v", env.db.name, err)
+		}
+		for _, rk := range risks {
+			if !matches(rk.Request, f) {
+				continue
+			}
+			j := requestToJSON(rk.Request, false)
+			left := int64(rk.Left / time.Second)
+			j.LeftSeconds, j.Overdue = &left, rk.Overdue()
+			if rk.Overdue() {
+				late++
+			}
+			out = append(out, j)
+		}
+	} else {
+		reqs, err := env.svc.List(ctx, f)
+		if err != nil {
+			return c.errorf("listing the requests on %s: %v", env.db.name, err)
+		}
+		for _, r := range reqs {
+			out = append(out, requestToJSON(r, false))
+		}
+	}
+	if *format == "json" {
+		if code := c.writeJSON(out); code != exitOK {
+			return code
+		}
+	} else {
+		writeRequestList(stdout, out, *overdue, env.decl.Location())
+	}
+	if late > 0 {
+		fmt.Fprintf(stderr, "frist dsar list: %d request(s) past the deadline of Art. 12(3) GDPR; answer them now, or tell the data subjects why not (Art. 12(4))\n", late)
+		return exitFindings
+	}
+	return exitOK
+}
+
+// matches applies the state and subject conditions of f to a request
+// Service.Overdue returned.
+func matches(r *dsar.Request, f dsar.Filter) bool {
+	if f.Subject != "" && r.Subject() != f.Subject {
+		return false
+	}
+	if len(f.States) == 0 {
+		return true
+	}
+	for _, s := range f.States {
+		if r.State() == s {
+			return true
+		}
+	}
+	return false
+}
+
+func writeRequestList(w io.Writer, reqs []requestJSON, overdue bool, loc *time.Location) {
+	if len(reqs) == 0 {
+		if overdue {
+			fmt.Fprintln(w, "No open request is past its deadline or within seven days of it.")
+		} else {
+			fmt.Fprintln(w, "No requests.")
+		}
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := "ID\tKIND\tSTATE\tSUBJECT\tRECEIVED\tDUE"
+	if overdue {
+		head += "\tLEFT"
+	}
+	fmt.Fprintln(tw, head)
+	for _, r := range reqs {
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", r.ID, r.Kind, r.State, r.Subject, dateIn(r.ReceivedAt, loc), r.Due)
+		if overdue {
+			left := time.Duration(*r.LeftSeconds) * time.Second
+			if r.Overdue {
+				line += "\tOVERDUE by " + span(-left)
+			} else {
+				line += "\t" + span(left)
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+}
+
+func runDsarShow(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("dsar show", dsarShowUsage, stdout, stderr)
+	dbURL := c.fs.String("db", "", dbFlagHelp)
+	format := c.fs.String("format", "text", "output format: text or json")
+	rest, code, done := c.parse(args)
+	if done {
+		return code
+	}
+	if code, ok := c.choice("format", *format, "text", "json"); !ok {
+		return code
+	}
+	file, id, code, ok := c.requestArgs(rest)
+	if !ok {
+		return code
+	}
+	if *dbURL == "" {
+		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
+	}
+	ctx := context.Background()
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL})
+	if !ok {
+		return code
+	}
+	defer env.Close()
+	r, err := env.svc.Get(ctx, id)
+	if err != nil {
+		return c.requestError(err, env.db.name)
+	}
+	j := requestToJSON(r, true)
+	if *format == "json" {
+		return c.writeJSON(j)
+	}
+	writeRequest(stdout, r, env.decl.Location(), env.eng.Now())
+	return exitOK
+}
+
+func writeRequest(w io.Writer, r *dsar.Request, loc *time.Location, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Request\t%s\n", r.ID())
+	fmt.Fprintf(tw, "Kind\t%s (%s GDPR, %s)\n", r.Kind(), r.Kind().Article(), r.Kind().Title("en"))
+	fmt.Fprintf(tw, "Subject\t%s (the application's identifier, as typed at open)\n", r.Subject())
+	fmt.Fprintf(tw, "State\t%s\n", r.State())
+	fmt.Fprintf(tw, "Received\t%s\n", dateIn(r.ReceivedAt(), loc))
+	dl := r.Deadline()
+	fmt.Fprintf(tw, "Deadline\t%s, %s (Art. 12(3) GDPR: one month from receipt%s)\n", dl.Date, weekday(dl.Date), skippedText(dl))
+	if ext, ok := r.Extension(); ok {
+		fmt.Fprintf(tw, "Extended\tby %d month(s) to %s, %s (Art. 12(3) sentence 2); the data subject was told %s: %s\n",
+			ext.Months, ext.Due.Date, weekday(ext.Due.Date), dateIn(ext.ToldAt, loc), ext.Reason)
+	}
+	switch {
+	case r.State().Final() && r.Late():
+		fmt.Fprintf(tw, "Answered\tlate: after the deadline in force\n")
+	case r.State().Final():
+		fmt.Fprintf(tw, "Answered\tin time\n")
+	default:
+		left := r.Due().End.Sub(now)
+		if left <= 0 {
+			fmt.Fprintf(tw, "Left\tOVERDUE by %s\n", span(-left))
+		} else {
+			fmt.Fprintf(tw, "Left\t%s\n", span(left))
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nHistory:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  AT\tFROM\tTO\tREASON")
+	for _, t := range r.History() {
+		from := "-"
+		if t.From != 0 {
+			from = t.From.String()
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", dateIn(t.At, loc), from, t.To, t.Reason)
+	}
+	tw.Flush()
+}
+
+// span writes a non-negative duration in days and hours, or hours and
+// minutes when under two days: "12d 3h", "5h 20m".
+func span(d time.Duration) string {
+	d = max(d, 0)
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd %dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+	}
+	return fmt.Sprintf("%dh %dm", d/time.Hour, d%time.Hour/time.Minute)
+}
