@@ -211,16 +211,5 @@ func dateIn(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
-// lines joins non-empty strings with "; ".
-func lines(ss ...string) string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, "; ")
-}
-
 // keysUsageHelp is keysHelp for a usage text, which is a printf format.
 var keysUsageHelp = strings.ReplaceAll(keysHelp, "%", "%%")
