@@ -104,7 +104,7 @@ type requestJSON struct {
 	ID         string            `json:"id"`
 	Kind       string            `json:"kind"`
 	Article    string            `json:"article"`
-	Subject    string            `json:"subject"`
+	Subject    string            `json:"subject,omitempty"`
 	State      string            `json:"state"`
 	ReceivedAt time.Time         `json:"received_at"`
 	Due        string            `json:"due"`

@@ -414,3 +414,21 @@ func TestDsarHelpShowsAnExampleForEverySubcommand(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, out, "dsar     data-subject requests")
 }
+
+func TestNamesSubjectFindsTheIdentifierButNotItsLettersInWords(t *testing.T) {
+	tests := []struct {
+		method, subject string
+		want            bool
+	}{
+		{"account Citizen-1 logged in", "citizen-1", true},
+		{"customer 4711 showed the letter", "4711", true},
+		{"letter to customer 4711a", "4711", true},
+		{"ID card shown at the counter", "a", false},
+		{"ID card of customer 7 shown", "7", true},
+		{"reply to letter 17", "7", false},
+		{"ID card shown at the counter", "citizen-1", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, namesSubject(tt.method, tt.subject), "%q with subject %q", tt.method, tt.subject)
+	}
+}

@@ -72,7 +72,7 @@ type operatorAttestation struct {
 // and returns true, or returns an error, recording nothing, when the
 // method names the subject.
 func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (bool, error) {
-	if strings.Contains(strings.ToLower(a.method), strings.ToLower(req.Subject())) {
+	if namesSubject(a.method, req.Subject()) {
 		return false, errMethodNamesSubject
 	}
 	_, err := a.env.db.store.AppendAudit(ctx, audit.Entry{
@@ -91,6 +91,26 @@ func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (boo
 // errMethodNamesSubject refuses a method that contains the subject's
 // identifier, which the audit log must not hold.
 var errMethodNamesSubject = errors.New("--method contains the subject's identifier; say how the identity was established, not who the person is (the audit log holds no personal data)")
+
+// namesSubject reports whether method contains subject, ignoring case: as
+// a word of its own, or anywhere when subject has at least four characters
+// (a short identifier such as "7" is part of many harmless words and
+// numbers).
+func namesSubject(method, subject string) bool {
+	m, sub := strings.ToLower(method), strings.ToLower(strings.TrimSpace(subject))
+	if sub == "" {
+		return false
+	}
+	if utf8.RuneCountInString(sub) >= 4 {
+		return strings.Contains(m, sub)
+	}
+	for _, w := range strings.FieldsFunc(m, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if w == sub {
+			return true
+		}
+	}
+	return false
+}
 
 // checkMethod refuses a method the audit log could not hold.
 func checkMethod(m string) error {
