@@ -1,11 +1,14 @@
 package consent_test
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/consent"
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/memstore"
 )
 
 // linkFixture is a ledger with the booking consents of subjects 1001 and
@@ -265,4 +270,50 @@ func TestWithdrawalLinksNeedKeysAndAFutureExpiry(t *testing.T) {
 	assert.Equal(t, "1001", lk.Subject)
 	assert.Equal(t, "booking", lk.Purpose)
 	assert.Equal(t, t0.Add(time.Hour), lk.Expires)
+}
+
+func TestHandlerConcurrentPOSTsWithdrawOnce(t *testing.T) {
+	lf := newLinkFixture(t)
+	const n = 8
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { codes <- lf.post(lf.token, nil).Code })
+	}
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusConflict: n - 1}, count, "one POST withdraws, the others find the link used")
+	evs, err := lf.ledger.History(lf.ctx, "1001", "booking")
+	require.NoError(t, err)
+	assert.Len(t, evs, 2, "one grant, one withdrawal")
+}
+
+// staleReads is a replica that has not yet seen the other replica's
+// withdrawal: its reads miss every event made through a link.
+type staleReads struct{ *memstore.Store }
+
+func (s staleReads) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
+	evs, err := s.Store.ConsentEvents(ctx, subject, purpose)
+	return slices.DeleteFunc(evs, func(ev store.ConsentEvent) bool { return ev.Reference != "" }), err
+}
+
+// TestALinkUsedConcurrentlyByAnotherReplicaIsRefusedByTheStore pins that
+// the store, not only the ledger's lock, makes a link withdraw once: a
+// replica whose read missed the other's withdrawal still cannot use the
+// link again.
+func TestALinkUsedConcurrentlyByAnotherReplicaIsRefusedByTheStore(t *testing.T) {
+	lf := newLinkFixture(t)
+	_, err := lf.ledger.WithdrawByToken(lf.ctx, lf.token)
+	require.NoError(t, err)
+	other, err := consent.New(lf.decl, staleReads{lf.st}, lf.eng, &consent.Options{Keys: lf.keys, LinkKeys: keyRing(t, "link"), Now: lf.clock.Now})
+	require.NoError(t, err)
+	_, err = other.WithdrawByToken(lf.ctx, lf.token)
+	require.ErrorIs(t, err, consent.ErrLinkUsed)
+	evs, err := lf.ledger.History(lf.ctx, "1001", "booking")
+	require.NoError(t, err)
+	assert.Len(t, evs, 2, "one grant, one withdrawal")
 }

@@ -159,6 +159,9 @@ func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, referen
 		w.Event, err = l.appendEvent(ctx, ev, fmt.Sprintf("purpose %s channel %s", purpose, method))
 		if err != nil && w.Event.ID == "" {
 			l.mu.Unlock()
+			if reference != "" && errors.Is(err, store.ErrConflict) {
+				return nil, ErrLinkUsed // another replica used the link a moment ago
+			}
 			return nil, err
 		}
 	case st.WithdrawnAt.IsZero() || inForce:

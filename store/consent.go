@@ -65,8 +65,11 @@ type ConsentEvent struct {
 // Close every method returns ErrClosed.
 type Consents interface {
 	// AppendConsent stores ev. Events are never updated. It returns
-	// ErrConflict when an event with ev.ID exists, and an error, storing
-	// nothing, when ev has no ID, Subject, Purpose, Kind or At.
+	// ErrConflict when an event with ev.ID exists, or when ev.Reference is
+	// not empty and an event with the same Reference exists (so a
+	// withdrawal link is used once, even by two replicas at the same
+	// moment), and an error, storing nothing, when ev has no ID, Subject,
+	// Purpose, Kind or At.
 	AppendConsent(ctx context.Context, ev ConsentEvent) error
 	// ConsentEvents returns the events of subject for purpose (every
 	// purpose when purpose is ""), ordered by At, then ID, with every field

@@ -22,6 +22,7 @@ var (
 type consentLedger struct {
 	bySubject map[string][]store.ConsentEvent // sorted by At, then ID
 	ids       map[string]string               // event ID -> subject
+	refs      map[string]bool                 // References in use
 }
 
 // compareConsent orders events by At, then ID.
@@ -54,9 +55,13 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	if l.bySubject == nil {
 		l.bySubject = make(map[string][]store.ConsentEvent)
 		l.ids = make(map[string]string)
+		l.refs = make(map[string]bool)
 	}
 	if _, dup := l.ids[ev.ID]; dup {
 		return fmt.Errorf("%w: consent event %s exists", store.ErrConflict, ev.ID)
+	}
+	if ev.Reference != "" && l.refs[ev.Reference] {
+		return fmt.Errorf("%w: a consent event with reference %s exists", store.ErrConflict, ev.Reference)
 	}
 	ev.At = ev.At.Truncate(time.Microsecond).UTC()
 	evs := l.bySubject[ev.Subject]
@@ -67,6 +72,9 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	}
 	l.bySubject[ev.Subject] = slices.Insert(evs, i, ev)
 	l.ids[ev.ID] = ev.Subject
+	if ev.Reference != "" {
+		l.refs[ev.Reference] = true
+	}
 	return nil
 }
 

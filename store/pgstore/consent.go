@@ -4,7 +4,8 @@ import "github.com/frist-go/frist/store/internal/sqldriver"
 
 // consentMigration creates the consent ledger (store.Consents): one row
 // per event, never updated except by erasure, read by subject and purpose
-// in time order through frist_consent_events_subject. IDs compare in the
+// in time order through frist_consent_events_subject. A reference (the ID
+// of a withdrawal link) is unique, so a link withdraws once. IDs compare in the
 // "C" collation so that events at the same time come back in byte order
 // of their IDs, as on every backend.
 var consentMigration = sqldriver.Migration{
@@ -16,5 +17,6 @@ kind text NOT NULL, at timestamptz NOT NULL, version text NOT NULL, text_sha256 
 actor text NOT NULL, guardian_relation text NOT NULL, guardian_verification text NOT NULL, evidence text NOT NULL,
 reason text NOT NULL, reference text NOT NULL, erased boolean NOT NULL)`,
 		`CREATE INDEX frist_consent_events_subject ON {p}frist_consent_events (subject, purpose, at, id)`,
+		`CREATE UNIQUE INDEX frist_consent_events_reference ON {p}frist_consent_events (reference) WHERE reference <> ''`,
 	},
 }

@@ -156,6 +156,22 @@ func consentContracts() []consentContract {
 				h.t.Errorf("a conflicting append must store nothing, but subject 1002 has %d events", len(got))
 			}
 		}},
+		{"AppendConsent/ExistingReferenceReturnsErrConflict", func(h *consentHarness) {
+			first := grantEvent(1, "1001", "booking", at)
+			first.Reference = "link:once"
+			h.appendOK(first)
+			again := grantEvent(2, "1002", "booking", at.Add(time.Hour))
+			again.Reference = "link:once"
+			if err := h.c.AppendConsent(h.ctx, again); !errors.Is(err, store.ErrConflict) {
+				h.t.Errorf("AppendConsent must return store.ErrConflict for a Reference in use, but it returned %v", err)
+			}
+			if got := h.events("1002", ""); len(got) != 0 {
+				h.t.Errorf("an event with a Reference in use must not be stored, but subject 1002 has %d events", len(got))
+			}
+			a, b := grantEvent(3, "1001", "booking", at), grantEvent(4, "1001", "booking", at)
+			a.Reference, b.Reference = "", ""
+			h.appendOK(a, b) // events without a reference never conflict by it
+		}},
 		{"AppendConsent/IncompleteEventIsRefused", func(h *consentHarness) {
 			for field, clear := range map[string]func(*store.ConsentEvent){
 				"ID":      func(e *store.ConsentEvent) { e.ID = "" },

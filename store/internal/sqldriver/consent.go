@@ -33,7 +33,7 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 		return s.errorf("append consent event %s: the event has no time", ev.ID)
 	}
 	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
 		s.own("frist_consent_events"), consentColumns,
 		bd.arg(ev.ID), bd.arg(ev.Subject), bd.arg(ev.Purpose), bd.arg(string(ev.Kind)), bd.arg(s.d.TimeArg(ev.At)),
 		bd.arg(ev.Version), bd.arg(ev.TextSHA256), bd.arg(ev.Method), bd.arg(ev.Actor),
@@ -46,7 +46,7 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	if n, err := res.RowsAffected(); err != nil {
 		return s.errorf("append consent event %s: %w", ev.ID, err)
 	} else if n == 0 {
-		return s.errorf("append consent event %s: %w", ev.ID, store.ErrConflict)
+		return s.errorf("append consent event %s: an event with its ID or reference exists: %w", ev.ID, store.ErrConflict)
 	}
 	return nil
 }
