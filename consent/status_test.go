@@ -76,6 +76,20 @@ func TestStatusReportsGrantRenewalAndOtherBases(t *testing.T) {
 	assert.True(t, st.NeedsRenewal, "a grant for an older version than the current one needs renewal")
 	assert.Equal(t, "2025-02", st.Version)
 	assert.Equal(t, "2025-09", st.CurrentVersion)
+	_, err = f2.ledger.Grant(f.ctx, bookingGrant("1001"))
+	require.ErrorIs(t, err, consent.ErrVersion, "a grant for the old version is no longer accepted")
+	f2.clock.Advance(time.Minute)
+	renewal := bookingGrant("1001")
+	renewal.Version = "2025-09"
+	_, err = f2.ledger.Grant(f.ctx, renewal)
+	require.NoError(t, err)
+	st, err = f2.ledger.Status(f.ctx, "1001", "booking", f2.clock.Now())
+	require.NoError(t, err)
+	assert.False(t, st.NeedsRenewal, "a grant for the current version renews the consent")
+	assert.Equal(t, "2025-09", st.Version)
+	st, err = f2.ledger.Status(f.ctx, "1001", "booking", t0)
+	require.NoError(t, err)
+	assert.Equal(t, "2025-02", st.Version, "the past stays as it was: at t0 the consent was to the older text")
 
 	sv := consent.Grant{Subject: "1001", Purpose: "survey", Version: "1", Method: "web_form"}
 	f.grant(t, sv)
