@@ -14,8 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
@@ -431,4 +433,43 @@ func TestNamesSubjectFindsTheIdentifierButNotItsLettersInWords(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, namesSubject(tt.method, tt.subject), "%q with subject %q", tt.method, tt.subject)
 	}
+}
+
+func TestDsarVerifyAndExportRefuseARefusedRequest(t *testing.T) {
+	url, path, keys := dsarDB(t)
+	id := openRequest(t, url, keys, "access", "citizen-1")
+	// Refuse it as the application would, through package dsar.
+	decl, err := policy.LoadFile(jobcenterFile)
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", "file:"+path+sqliteDSNOptions)
+	require.NoError(t, err)
+	st, err := sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	k, err := throwawayKeys(decl)
+	require.NoError(t, err)
+	eng, err := retention.New(decl, st, &retention.Options{AuditKey: k.audit})
+	require.NoError(t, err)
+	ledger, err := consent.New(decl, st, eng, &consent.Options{Keys: k.audit})
+	require.NoError(t, err)
+	svc, err := dsar.NewService(decl, st, eng, ledger, &dsar.ServiceOptions{Identity: refuseIdentity{}, AuditKey: k.audit})
+	require.NoError(t, err)
+	_, err = svc.Refuse(context.Background(), uuid.MustParse(id), dsar.ReasonManifestlyUnfounded)
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+	require.NoError(t, db.Close())
+
+	code, out, errs := runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "ID card shown at the counter")
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "is refused; a finished request is not verified any more")
+	code, out, errs = runCLI("dsar", "export", jobcenterFile, "--db", url, "--keys", keys, id, "--format", "json")
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "is already refused")
+	for _, b := range auditBodies(t, path) {
+		assert.NotContains(t, b, attestAction, "no attestation recorded for a refused request")
+	}
+	r := showRequest(t, url, id)
+	assert.Equal(t, "refused", r.State)
+	assert.Equal(t, dsar.ReasonManifestlyUnfounded, r.History[len(r.History)-1].Reason)
 }
