@@ -141,7 +141,14 @@ func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event,
 	if err := l.cs.AppendConsent(ctx, ev); err != nil {
 		return Event{}, fmt.Errorf("consent: recording the %s event for purpose %s: %w", ev.Kind, ev.Purpose, err)
 	}
-	if err := l.audit(ctx, ev.At, "consent."+auditAction(ev.Kind), ev.Subject, note); err != nil {
+	// The audit entry is dated when the event is recorded; an event dated
+	// earlier (a paper consent entered later) says so in the note, so a
+	// backdated grant stays visible as such.
+	recorded := l.clock()
+	if !ev.At.Equal(recorded) {
+		note += " dated " + ev.At.Format(time.RFC3339Nano)
+	}
+	if err := l.audit(ctx, recorded, "consent."+auditAction(ev.Kind), ev.Subject, note); err != nil {
 		return ev, err
 	}
 	return ev, nil

@@ -172,3 +172,16 @@ func TestGrantKeepsEvidenceAndSubjectOutOfTheAuditLog(t *testing.T) {
 	assert.NotContains(t, string(raw), "citizen-4711", "the audit log names subjects only by pseudonym")
 	assert.NotContains(t, string(raw), "203.0.113.9", "the audit log holds no evidence")
 }
+
+func TestABackdatedGrantIsAuditedWhenRecorded(t *testing.T) {
+	f := newFixture(t, "testdata/ledger.yaml")
+	g := bookingGrant("1001")
+	g.Method, g.At = "paper", t0.Add(-72*time.Hour)
+	ev := f.grant(t, g)
+	assert.Equal(t, t0.Add(-72*time.Hour), ev.At, "the event carries the time consent was given")
+	assert.True(t, f.valid(t, "1001", "booking", t0.Add(-71*time.Hour)))
+	log := f.auditLog(t)
+	require.Len(t, log, 1)
+	assert.Equal(t, t0, log[0].Time, "the audit entry is dated when the grant was recorded")
+	assert.Contains(t, log[0].Note, "dated "+t0.Add(-72*time.Hour).Format(time.RFC3339Nano))
+}
