@@ -23,7 +23,7 @@ import (
 	"github.com/frist-go/frist/retention"
 )
 
-const runUsage = `Usage: frist run FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--keys FILE]
+var runUsage = `Usage: frist run FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--keys FILE]
 
 Enforces the declaration's retention rules on the application's database:
 every record due is deleted or anonymized, in batches, each atomic with its
@@ -42,7 +42,7 @@ frist_records_processed_total, frist_sweep_duration_seconds,
 frist_records_overdue (alert when above zero) and
 frist_last_successful_sweep_timestamp_seconds.
 
-` + keysHelp + `
+` + keysUsageHelp + `
 Exit status: 0 after a clean stop, or when --once left nothing overdue and
 no rule failed; 1 when --once left records overdue or a rule failed (they
 are retried at the next sweep); 2 when the declaration is invalid, the
