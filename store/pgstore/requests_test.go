@@ -20,13 +20,15 @@ import (
 	"github.com/frist-go/frist/store/storetest"
 )
 
-// requestBackend adds the store's request book and rectification to the
-// suite's backend, whose embedded Store interface hides them.
+// requestBackend adds the store's request book, rectification and the
+// records-with-times read to the suite's backend, whose embedded Store
+// interface hides them.
 type requestBackend struct {
 	*sqltest.Backend
 	store.Requests
 	store.Objections
 	store.Rectifier
+	store.RecordTimes
 }
 
 // openRequests creates storetest's tables in a fresh schema and a store on
@@ -44,7 +46,7 @@ func openRequests(t *testing.T, decl *policy.Declaration) requestBackend {
 	}
 	s, err := pgstore.New(db, decl, nil)
 	require.NoError(t, err)
-	return requestBackend{Backend: &sqltest.Backend{Store: s, Decl: decl}, Requests: s, Objections: s, Rectifier: s}
+	return requestBackend{Backend: &sqltest.Backend{Store: s, Decl: decl}, Requests: s, Objections: s, Rectifier: s, RecordTimes: s}
 }
 
 func TestRequestConformance(t *testing.T) {

@@ -1,0 +1,86 @@
+package sqldriver
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/frist-go/frist/store"
+)
+
+var _ store.RecordTimes = (*Store)(nil)
+
+// RecordsWithTimes implements store.RecordTimes: the statement of Records
+// with the dataset's time columns added, so the subject's rows are found
+// through the subject column and read once.
+func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, fields []string) ([]store.TimedRecord, error) {
+	t, err := s.open(dataset)
+	if err != nil {
+		return nil, err
+	}
+	if t.subject == "" {
+		return nil, s.errorf("dataset %q: records by subject, but the dataset declares no subject column", t.id)
+	}
+	if fields == nil {
+		fields = t.order
+	}
+	cols := []string{"CAST(t." + t.key + " AS TEXT)", "CAST(t." + t.subject + " AS TEXT)"}
+	for _, f := range fields {
+		c, ok := t.fields[f]
+		if !ok {
+			return nil, s.errorf("dataset %q: field %q is not declared", t.id, f)
+		}
+		cols = append(cols, "t."+c)
+	}
+	tcs := make([]*timeCol, 0, len(t.times))
+	for _, tc := range t.times {
+		tcs = append(tcs, tc)
+		cols = append(cols, "t."+tc.col)
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
+		t.subject, bd.typed(subject, t.subjTyp), t.key)
+	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return nil, s.errorf("dataset %q: records: %w", t.id, err)
+	}
+	defer rows.Close()
+	var out []store.TimedRecord
+	var key string
+	var subj sql.NullString
+	vals := make([]any, len(fields)+len(tcs))
+	dst := []any{&key, &subj}
+	for i := range vals {
+		dst = append(dst, &vals[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dst...); err != nil {
+			return nil, s.errorf("dataset %q: records: %w", t.id, err)
+		}
+		r := store.TimedRecord{
+			Record: store.Record{Key: key, Subject: subj.String, Fields: make(map[string]any, len(fields))},
+			Times:  make(map[string]time.Time, len(tcs)),
+		}
+		for i, f := range fields {
+			r.Fields[f] = normalize(vals[i])
+		}
+		for i, tc := range tcs {
+			v := vals[len(fields)+i]
+			if v == nil {
+				continue
+			}
+			tm, err := ParseTime(tc.format, v)
+			if err != nil {
+				return nil, s.errorf("dataset %q: time column %q: %w", t.id, tc.name, err)
+			}
+			r.Times[tc.name] = tm
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.errorf("dataset %q: records: %w", t.id, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,19 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store/memstore"
+	"github.com/frist-go/frist/store/storetest"
+)
+
+func TestRecordTimesConformance(t *testing.T) {
+	storetest.RunRecordTimes(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
+		st, err := memstore.New(decl)
+		require.NoError(t, err)
+		return st
+	})
+}
