@@ -217,9 +217,9 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 			}})
 			continue
 		}
-		recs, err := s.st.Records(ctx, ds.ID, r.subject, nil)
+		recs, err := s.recordsWithTimes(ctx, ds.ID, r.subject)
 		if err != nil {
-			return nil, fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
+			return nil, err
 		}
 		if len(recs) == 0 {
 			continue
@@ -233,11 +233,7 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 		}
 		info.Records = make([]RecordInfo, 0, len(recs))
 		for _, rec := range recs {
-			times, err := s.st.Times(ctx, ds.ID, rec.Key)
-			if err != nil {
-				return nil, fmt.Errorf("dsar: reading the times of a record of dataset %s: %w", ds.ID, err)
-			}
-			dls, err := retention.Deadlines(d, ds.ID, times, ropts)
+			dls, err := retention.Deadlines(d, ds.ID, rec.Times, ropts)
 			if err != nil {
 				return nil, fmt.Errorf("dsar: deadlines of dataset %s: %w", ds.ID, err)
 			}
