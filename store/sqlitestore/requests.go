@@ -1,6 +1,20 @@
 package sqlitestore
 
-import "github.com/frist-go/frist/store/internal/sqldriver"
+import (
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/internal/sqldriver"
+)
+
+// Store keeps data-subject requests and objections in frist's own tables
+// (requestMigration), changes a subject's record with its audit entry in
+// one transaction, and reads a subject's records with their times in one
+// statement, so it can back dsar.Service.
+var (
+	_ store.Requests    = (*Store)(nil)
+	_ store.Objections  = (*Store)(nil)
+	_ store.Rectifier   = (*Store)(nil)
+	_ store.RecordTimes = (*Store)(nil)
+)
 
 // requestMigration creates the tables of data-subject requests
 // (store.Requests) and Art. 21 objections (store.Objections). Requests are
