@@ -155,3 +155,25 @@ func TestUpdateFieldsRefusesAValueOfAnUnstorableType(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, log)
 }
+
+// A subject or key that the integer column cannot hold is an unknown one:
+// no records and store.ErrNotFound, not a failed statement (PostgreSQL
+// would refuse to cast the text to the column's type).
+func TestTextThatAnIntegerColumnCannotHoldMatchesNothing(t *testing.T) {
+	b := openRequests(t, storetest.Declaration())
+	ctx := context.Background()
+	require.NoError(t, b.Insert(ctx, storetest.Bookings, map[string]any{"id": int64(1), "citizen_id": int64(42), "email": "old@example.org"}))
+	for _, subject := range []string{"c-42", "42x", "99999999999999999999"} {
+		recs, err := b.RecordsWithTimes(ctx, storetest.Bookings, subject, nil)
+		require.NoError(t, err, subject)
+		assert.Empty(t, recs, subject)
+	}
+	entry := audit.Entry{Time: storetest.T0, Action: "rectify", Count: 1}
+	for _, tc := range []struct{ key, subject string }{{"1", "c-42"}, {"one", "42"}} {
+		_, err := b.UpdateFields(ctx, storetest.Bookings, tc.key, tc.subject, map[string]any{"email": "x"}, entry)
+		require.ErrorIs(t, err, store.ErrNotFound, "key %q, subject %q", tc.key, tc.subject)
+	}
+	row, _, err := b.Get(ctx, storetest.Bookings, "1")
+	require.NoError(t, err)
+	assert.Equal(t, "old@example.org", row["email"])
+}

@@ -54,8 +54,8 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 	if err := entry.Validate(); err != nil {
 		return audit.Entry{}, s.errorf("update fields of dataset %q: audit entry refused: %w", t.id, err)
 	}
-	if subject == "" {
-		return audit.Entry{}, s.errorf("update fields of dataset %q: no subject named: %w", t.id, store.ErrNotFound)
+	if subject == "" || !s.matchable(subject, t.subjTyp) || !s.matchable(key, t.keyType) {
+		return audit.Entry{}, s.errorf("update fields of dataset %q: no record with that key of that subject: %w", t.id, store.ErrNotFound)
 	}
 	stmt := fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s AND %s = %s", t.name, strings.Join(sets, ", "),
 		t.key, bd.typed(key, t.keyType), t.subject, bd.typed(subject, t.subjTyp))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,13 +27,17 @@ func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, f
 	if fields == nil {
 		fields = t.order
 	}
-	cols := []string{"CAST(t." + t.key + " AS TEXT)", "CAST(t." + t.subject + " AS TEXT)"}
 	for _, f := range fields {
-		c, ok := t.fields[f]
-		if !ok {
+		if _, ok := t.fields[f]; !ok {
 			return nil, s.errorf("dataset %q: field %q is not declared", t.id, f)
 		}
-		cols = append(cols, "t."+c)
+	}
+	if !s.matchable(subject, t.subjTyp) {
+		return nil, nil
+	}
+	cols := []string{"CAST(t." + t.key + " AS TEXT)", "CAST(t." + t.subject + " AS TEXT)"}
+	for _, f := range fields {
+		cols = append(cols, "t."+t.fields[f])
 	}
 	tcs := make([]*timeCol, 0, len(t.times))
 	for _, tc := range t.times {
@@ -83,4 +88,31 @@ func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, f
 		return nil, s.errorf("dataset %q: records: %w", t.id, err)
 	}
 	return out, nil
+}
+
+// matchable reports whether the text form v can equal a value of a column
+// of catalog type typ. A dialect that casts bound text to the column's type
+// (PostgreSQL) fails the whole statement on text the type cannot hold
+// ("invalid input syntax for type bigint"); such text equals no stored
+// value, so the caller answers "none" without asking the database, as it
+// does for any other unknown subject or key. Only the integer types that
+// keys and subjects have are checked; a dialect that compares without a
+// cast (SQLite) is always asked, so its own comparison rules apply.
+func (s *Store) matchable(v, typ string) bool {
+	if s.d.Cast("", typ) == "" {
+		return true
+	}
+	bits := 0
+	switch strings.ToLower(typ) {
+	case "smallint":
+		bits = 16
+	case "integer":
+		bits = 32
+	case "bigint":
+		bits = 64
+	default:
+		return true
+	}
+	_, err := strconv.ParseInt(strings.TrimSpace(v), 10, bits)
+	return err == nil
 }
