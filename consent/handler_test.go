@@ -205,6 +205,14 @@ func TestHandlerRefusesTamperedExpiredAndForeignRequests(t *testing.T) {
 		{"POST from another site by Sec-Fetch-Site", func(lf *linkFixture) *httptest.ResponseRecorder {
 			return lf.post(lf.token, map[string]string{"Sec-Fetch-Site": "cross-site"})
 		}, http.StatusForbidden, "abgelehnt"},
+		{"POST with an oversized body", func(lf *linkFixture) *httptest.ResponseRecorder {
+			body := url.Values{"t": {lf.token}, "pad": {strings.Repeat("x", 64<<10)}}.Encode()
+			r := httptest.NewRequest(http.MethodPost, "/widerruf", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			w := httptest.NewRecorder()
+			lf.h.ServeHTTP(w, r)
+			return w
+		}, http.StatusBadRequest, "ungültig"},
 		{"PUT", func(lf *linkFixture) *httptest.ResponseRecorder {
 			r := httptest.NewRequest(http.MethodPut, "/widerruf", strings.NewReader("t="+url.QueryEscape(lf.token)))
 			w := httptest.NewRecorder()
