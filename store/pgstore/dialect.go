@@ -26,6 +26,11 @@ func (dialect) ReturningCTE() bool                { return true }
 func (dialect) Migrations() []sqldriver.Migration { return migrations }
 func (dialect) WriteValue(v any) any              { return v }
 
+// KeysIn implements sqldriver.KeyLister: the claimed keys are looked up as
+// an array, so a large batch is never planned as a hash join over the
+// whole table.
+func (dialect) KeysIn(key, sub string) string { return key + " = ANY(ARRAY(" + sub + "))" }
+
 // TimeArg binds frist's own times as timestamptz (microseconds).
 func (dialect) TimeArg(t time.Time) any { return t.UTC().Truncate(time.Microsecond) }
 

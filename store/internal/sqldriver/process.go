@@ -96,7 +96,7 @@ func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch
 	bd := &builder{d: s.d}
 	var stmt string
 	if b.Delete {
-		stmt = fmt.Sprintf("DELETE FROM %s WHERE %s IN (%s)", t.name, t.key, s.claim(bd, q))
+		stmt = fmt.Sprintf("DELETE FROM %s WHERE %s", t.name, s.claimed(bd, q))
 	} else {
 		var sets []string
 		for _, f := range b.Null {
@@ -105,7 +105,7 @@ func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch
 		if b.SetMarker != "" {
 			sets = append(sets, t.markerQ+" = "+bd.typed(s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now), t.markTyp))
 		}
-		stmt = fmt.Sprintf("UPDATE %s SET %s WHERE %s IN (%s)", t.name, strings.Join(sets, ", "), t.key, s.claim(bd, q))
+		stmt = fmt.Sprintf("UPDATE %s SET %s WHERE %s", t.name, strings.Join(sets, ", "), s.claimed(bd, q))
 	}
 	subj, order := "NULL", "NULL"
 	if t.subject != "" {
