@@ -50,6 +50,10 @@ type Options struct {
 	Capacity int
 	// Horizon is how many working days ahead slots are offered. Default 10.
 	Horizon int
+	// Interval is the time between two sweeps (retention.Options.Interval);
+	// the scheduler's spec must sweep at least this often. Default one
+	// minute.
+	Interval time.Duration
 	// Logger receives operational messages; it never receives personal
 	// data. Default: discard.
 	Logger *slog.Logger
@@ -137,6 +141,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a.engine, err = retention.New(decl, st, &retention.Options{
 		Now:      a.now,
 		AuditKey: o.Keys.Audit,
+		Interval: o.Interval,
 		Logger:   a.log,
 	})
 	if err != nil {

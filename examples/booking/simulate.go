@@ -53,6 +53,10 @@ type SimConfig struct {
 	Seed uint64
 	// Citizens is the number of people who book; default 3000.
 	Citizens int
+	// Every is the time between two sweeps; zero means one minute, the
+	// Scheduler's DefaultSchedule. Otherwise the spec "@every <Every>" is
+	// used and the engine's Interval set to match.
+	Every time.Duration
 	// Start is the virtual start time; default Monday 17 March 2025, 06:00
 	// in the controller's zone, so that three weeks cross the change to
 	// summer time.
@@ -115,11 +119,15 @@ func Simulate(ctx context.Context, cfg SimConfig, out io.Writer) (*SimResult, er
 		return nil, err
 	}
 	clock := NewClock(cfg.Start)
-	app, err := New(ctx, Options{DB: db, Declaration: cfg.Declaration, Keys: keys, Now: clock.Now, Capacity: 10, OfficePassword: "simulation"})
+	app, err := New(ctx, Options{DB: db, Declaration: cfg.Declaration, Keys: keys, Now: clock.Now, Capacity: 10, OfficePassword: "simulation", Interval: cfg.Every})
 	if err != nil {
 		return nil, err
 	}
-	sched, err := retention.NewScheduler(app.Engine(), nil)
+	var sopts *retention.SchedulerOptions
+	if cfg.Every > 0 {
+		sopts = &retention.SchedulerOptions{Spec: "@every " + cfg.Every.String()}
+	}
+	sched, err := retention.NewScheduler(app.Engine(), sopts)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +340,7 @@ func (s *sim) track(dataset, key string) error {
 	if err != nil {
 		return fmt.Errorf("booking: reading the times of a new %s record: %w", dataset, err)
 	}
-	dls, err := retention.Deadlines(s.cfg.Declaration, dataset, times, nil)
+	dls, err := retention.Deadlines(s.cfg.Declaration, dataset, times, &retention.Options{Interval: s.cfg.Every})
 	if err != nil {
 		return err
 	}
