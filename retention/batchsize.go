@@ -18,8 +18,9 @@ const (
 	DefaultMaxBatchSize = 50000
 )
 
-// sizing is the engine's batch size policy: batches start at start,
-// never exceed max, and adapt to budget unless budget is negative.
+// sizing is the engine's batch size policy: batches start at start, the
+// smallest size, never exceed max, and adapt to budget in between unless
+// budget is negative.
 type sizing struct {
 	start  int
 	max    int
@@ -72,12 +73,12 @@ func (sz sizing) next(last int, took time.Duration) int {
 	if sz.budget < 0 {
 		return last
 	}
-	return nextBatchSize(last, took, sz.budget, sz.max)
+	return nextBatchSize(last, took, sz.budget, sz.start, sz.max)
 }
 
 // nextBatchSize is the batch size policy, a pure function of the last
-// batch's size and duration, the lock-time budget and the largest size
-// allowed:
+// batch's size and duration, the lock-time budget and the smallest and
+// largest sizes allowed:
 //
 //   - a batch that took at most half the budget doubles, since twice as
 //     many records should still fit;
@@ -86,10 +87,16 @@ func (sz sizing) next(last int, took time.Duration) int {
 //     batch (a checkpoint, a lock wait) does not keep later ones over;
 //   - anything in between keeps its size.
 //
-// The result lies in [1, limit]. A non-positive budget keeps last.
-func nextBatchSize(last int, took, budget time.Duration, limit int) int {
-	last = max(last, 1)
-	limit = max(limit, 1)
+// The result lies in [floor, limit] (floor at least 1): batches never
+// shrink below the size a sweep starts with, because below it the fixed
+// cost of each batch (its commit, the audit entry, the lease renewal) and,
+// for marker rules, re-reading the records already processed at the front
+// of the time range make a sweep slower without making a batch much
+// shorter. A non-positive budget keeps last.
+func nextBatchSize(last int, took, budget time.Duration, floor, limit int) int {
+	floor = max(floor, 1)
+	limit = max(limit, floor)
+	last = max(last, floor)
 	switch {
 	case budget <= 0:
 	case took <= budget/2:
@@ -103,5 +110,5 @@ func nextBatchSize(last int, took, budget time.Duration, limit int) int {
 		// avoids overflowing last*budget for long budgets.
 		last = int(float64(last) * float64(budget) * 3 / 4 / float64(took))
 	}
-	return min(max(last, 1), limit)
+	return min(max(last, floor), limit)
 }

@@ -21,26 +21,30 @@ func TestNextBatchSize(t *testing.T) {
 		last   int
 		took   time.Duration
 		budget time.Duration
+		floor  int
 		limit  int
 		want   int
 	}{
-		{"a batch well under the budget doubles", 1000, 20 * time.Millisecond, budget, 50000, 2000},
-		{"a batch at exactly half the budget doubles", 1000, 50 * time.Millisecond, budget, 50000, 2000},
-		{"doubling stops at the limit", 40000, 10 * time.Millisecond, budget, 50000, 50000},
-		{"a batch at the limit stays there", 50000, 10 * time.Millisecond, budget, 50000, 50000},
-		{"a batch between half and the whole budget keeps its size", 1000, 80 * time.Millisecond, budget, 50000, 1000},
-		{"a batch at exactly the budget keeps its size", 1000, budget, budget, 50000, 1000},
-		{"a batch over the budget shrinks to three quarters of the budget's worth", 1000, 200 * time.Millisecond, budget, 50000, 375},
-		{"a batch far over the budget shrinks in one step", 50000, 10 * time.Second, budget, 50000, 375},
-		{"shrinking never goes below one record", 2, time.Hour, budget, 50000, 1},
-		{"a size above the limit is brought down to it", 80000, 80 * time.Millisecond, budget, 50000, 50000},
-		{"a non-positive budget keeps the size", 1000, time.Hour, 0, 50000, 1000},
-		{"a non-positive size is taken as one", 0, time.Millisecond, budget, 50000, 2},
-		{"a long budget does not overflow", 1 << 40, 1 << 62, 1 << 61, 1 << 41, 3 << 37},
+		{"a batch well under the budget doubles", 1000, 20 * time.Millisecond, budget, 1000, 50000, 2000},
+		{"a batch at exactly half the budget doubles", 1000, 50 * time.Millisecond, budget, 1000, 50000, 2000},
+		{"doubling stops at the limit", 40000, 10 * time.Millisecond, budget, 1000, 50000, 50000},
+		{"a batch at the limit stays there", 50000, 10 * time.Millisecond, budget, 1000, 50000, 50000},
+		{"a batch between half and the whole budget keeps its size", 4000, 80 * time.Millisecond, budget, 1000, 50000, 4000},
+		{"a batch at exactly the budget keeps its size", 4000, budget, budget, 1000, 50000, 4000},
+		{"a batch over the budget shrinks to three quarters of the budget's worth", 8000, 200 * time.Millisecond, budget, 1000, 50000, 3000},
+		{"a batch far over the budget shrinks in one step, to the floor", 50000, 10 * time.Second, budget, 1000, 50000, 1000},
+		{"a batch far over the budget shrinks in one step", 50000, 2 * time.Second, budget, 100, 50000, 1875},
+		{"shrinking stops at the floor", 1000, time.Hour, budget, 1000, 50000, 1000},
+		{"a floor below one is taken as one", 2, time.Hour, budget, 0, 50000, 1},
+		{"a size above the limit is brought down to it", 80000, 80 * time.Millisecond, budget, 1000, 50000, 50000},
+		{"a limit below the floor is raised to it", 1000, time.Millisecond, budget, 1000, 10, 1000},
+		{"a non-positive budget keeps the size", 3000, time.Hour, 0, 1000, 50000, 3000},
+		{"a size below the floor is raised to it", 0, 80 * time.Millisecond, budget, 1000, 50000, 1000},
+		{"a long budget does not overflow", 1 << 40, 1 << 62, 1 << 61, 1, 1 << 41, 3 << 37},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, nextBatchSize(tt.last, tt.took, tt.budget, tt.limit))
+			assert.Equal(t, tt.want, nextBatchSize(tt.last, tt.took, tt.budget, tt.floor, tt.limit))
 		})
 	}
 }
@@ -126,9 +130,12 @@ func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
 		{"fast batches double up to the cap", Options{MaxBatchSize: 8000},
 			30000, []time.Duration{time.Millisecond},
 			[]int{1000, 2000, 4000, 8000, 8000, 8000}},
-		{"a slow batch shrinks the next, then growth resumes", Options{},
-			20000, []time.Duration{10 * time.Millisecond, 400 * time.Millisecond, 10 * time.Millisecond},
-			[]int{1000, 2000, 375, 750, 1500, 3000, 6000, 12000}},
+		{"a slow batch shrinks the next, then growth resumes", Options{BatchSize: 500, MaxBatchSize: 50000},
+			20000, []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond, 400 * time.Millisecond, 10 * time.Millisecond},
+			[]int{500, 1000, 2000, 4000, 750, 1500, 3000, 6000, 12000}},
+		{"batches never shrink below the first batch's size", Options{},
+			5000, []time.Duration{10 * time.Millisecond, time.Hour},
+			[]int{1000, 2000, 1000, 1000, 1000}},
 		{"batches between half and the whole budget keep their size", Options{BatchSize: 500, MaxBatchSize: 5000},
 			2100, []time.Duration{70 * time.Millisecond},
 			[]int{500, 500, 500, 500, 500}},

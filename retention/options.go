@@ -30,18 +30,19 @@ type Options struct {
 	// New.
 	AuditKey *anonymize.KeyRing
 	// BatchSize is the number of records the first batch of a rule
-	// processes. Default DefaultBatchSize. When it is set and MaxBatchSize
-	// is not, it is also the largest batch: batches may then only shrink
-	// to stay within BatchBudget.
+	// processes, and the smallest batch adaptive sizing shrinks to.
+	// Default DefaultBatchSize. When it is set and MaxBatchSize is not,
+	// it is also the largest batch, so every batch has this size.
 	BatchSize int
 	// MaxBatchSize is the largest batch that adaptive sizing may grow to.
 	// Default: BatchSize when that is set, else DefaultMaxBatchSize.
 	MaxBatchSize int
 	// BatchBudget is how long one batch, and so one write transaction,
 	// should take at most. Batches double while one takes at most half of
-	// it and shrink in proportion when one takes longer, so a sweep of
-	// many records approaches the speed of a single statement while the
-	// application's writers wait at most about one budget. Default
+	// it and shrink in proportion, never below BatchSize, when one takes
+	// longer, so a sweep of many records approaches the speed of a single
+	// statement while the application's writers wait at most about one
+	// budget (or one batch of BatchSize, if that takes longer). Default
 	// DefaultBatchBudget; a negative budget keeps every batch at
 	// BatchSize.
 	BatchBudget time.Duration
