@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/frist-go/frist/consent"
+	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notice"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
@@ -76,6 +77,7 @@ type App struct {
 	store  *sqlitestore.Store
 	engine *retention.Engine
 	ledger *consent.Ledger
+	dsar   *dsar.Service
 
 	consentVersion string
 	consentText    string
@@ -152,6 +154,14 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Keys:     o.Keys.Audit,
 		LinkKeys: o.Keys.Links,
 		Logger:   a.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.dsar, err = dsar.NewService(decl, st, a.engine, a.ledger, &dsar.ServiceOptions{
+		Now:      a.now,
+		Identity: linkIdentity{a},
+		AuditKey: o.Keys.Audit,
 	})
 	if err != nil {
 		return nil, err

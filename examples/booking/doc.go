@@ -8,7 +8,16 @@
 // and Art. 9(2)(a) GDPR). The consent is recorded in frist's consent ledger
 // with the version and the SHA-256 of the text shown and a keyed pseudonym
 // of the IP address as evidence (Art. 7(1)). The confirmation page links to
-// a cancellation page and to a signed withdrawal link (Art. 7(3)). Every
+// a cancellation page and to a signed withdrawal link (Art. 7(3)), and to
+// the pages where the citizen asks for access (/auskunft, Art. 15) or
+// erasure (/loeschung, Art. 17). These run the request through frist's
+// dsar.Service: a GET explains what will happen, with the one-month
+// deadline of Art. 12(3), and changes nothing; the confirming POST opens
+// the request, verifies the requester by possession of the signed
+// appointment link, which only the citizen received (Art. 12(6)), and
+// answers at once: the access report rendered by dsar, or the receipt of
+// the erasure naming every record kept and the norm that keeps it
+// (Art. 17(3)). Every
 // request is written to the access_log table with its IP address. The
 // office sees the day's appointments at /office; the privacy notice at
 // /datenschutz is rendered by package notice from the same declaration that

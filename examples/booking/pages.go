@@ -14,7 +14,7 @@ var templateFS embed.FS
 
 // pageNames are the pages, each a template defining "content" rendered
 // inside templates/layout.html.
-var pageNames = []string{"form", "confirmation", "cancel", "office", "message"}
+var pageNames = []string{"form", "confirmation", "cancel", "office", "message", "dsar"}
 
 var weekdays = [...]string{"So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"}
 

@@ -12,7 +12,7 @@ import (
 // security headers, and Go's cross-origin protection, which refuses a form
 // post that a browser marks as coming from another site (Sec-Fetch-Site,
 // Origin), so no other site can book, cancel or withdraw on a citizen's
-// behalf. The forms need no CSRF token: every state change is a POST.
+// behalf, nor ask for access or erasure. The forms need no CSRF token: every state change is a POST.
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.handleForm)
@@ -21,6 +21,10 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("GET /absagen", a.handleCancelForm)
 	mux.HandleFunc("POST /absagen", a.handleCancel)
 	mux.Handle("/widerruf", a.ledger.Handler())
+	mux.HandleFunc("GET /auskunft", a.handleRightsForm(accessRequest))
+	mux.HandleFunc("POST /auskunft", a.handleRights(accessRequest))
+	mux.HandleFunc("GET /loeschung", a.handleRightsForm(erasureRequest))
+	mux.HandleFunc("POST /loeschung", a.handleRights(erasureRequest))
 	mux.HandleFunc("GET /office", a.handleOffice)
 	mux.HandleFunc("GET /datenschutz", a.handleNotice)
 	mux.HandleFunc("GET /style.css", handleStyle)
