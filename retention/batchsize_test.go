@@ -108,7 +108,7 @@ func (d *batchDriver) Process(_ context.Context, b store.Batch) (store.BatchResu
 	d.limits = append(d.limits, b.Limit)
 	n := min(b.Limit, d.left)
 	d.left -= n
-	return store.BatchResult{Processed: make([]store.Record, n)}, nil
+	return store.BatchResult{Processed: make([]store.Record, n), Count: n}, nil
 }
 
 func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {

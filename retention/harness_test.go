@@ -59,7 +59,7 @@ type recorder struct {
 
 func (r *recorder) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	// The rule is known through the audit entry the batch would write.
-	rule := b.Audit(nil).Rule
+	rule := b.Audit(nil, 0).Rule
 	r.mu.Lock()
 	err := r.fail[rule]
 	r.mu.Unlock()

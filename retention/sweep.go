@@ -139,7 +139,7 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 		if err != nil {
 			return e.failed(ctx, rr, free-done, "batch failed", err)
 		}
-		n := len(res.Processed)
+		n := res.Count
 		done += n
 		rr.Processed += n
 		if n > 0 {

@@ -117,20 +117,31 @@ type Action struct {
 type Batch struct {
 	Selection
 	Action
-	// Audit builds the audit entry for the records processed. The backend
-	// calls it inside the transaction, after acting and before committing,
-	// seals the entry to the log's head (audit.Seal) and stores it. When
-	// nothing was selected, Audit is not called and nothing is stored. A
-	// panic in Audit, or an entry that fails audit.Entry.Validate (an error
-	// wrapping audit.ErrInvalid), fails the whole batch.
-	Audit func(processed []Record) audit.Entry
+	// Audit builds the audit entry for the records processed: count is
+	// how many there were, and processed lists them, or is nil when the
+	// backend reports only the count (see BatchResult.Processed). The
+	// backend calls it inside the transaction, after acting and before
+	// committing, seals the entry to the log's head (audit.Seal) and
+	// stores it. When nothing was selected, Audit is not called and
+	// nothing is stored. A panic in Audit, or an entry that fails
+	// audit.Entry.Validate (an error wrapping audit.ErrInvalid), fails the
+	// whole batch.
+	Audit func(processed []Record, count int) audit.Entry
 }
 
 // BatchResult reports what a batch did.
 type BatchResult struct {
 	// Processed are the records acted on, in processing order, with Key
-	// and Subject set.
+	// and Subject set. On a dataset without a subject column a backend
+	// may leave it nil and report only Count: such records carry nothing
+	// the engine needs but their number, and a backend whose batch spans
+	// millions of records (a log file) need not hold them in memory. On a
+	// dataset with a subject column it always lists them, since the audit
+	// entry names their subjects.
 	Processed []Record
+	// Count is the number of records acted on: len(Processed) when they
+	// are listed, and always set.
+	Count int
 	// Entry is the sealed audit entry, zero when nothing was processed.
 	Entry audit.Entry
 }
@@ -139,7 +150,7 @@ type BatchResult struct {
 type Driver interface {
 	// Process selects up to b.Limit records matching b.Selection that are
 	// not under an active hold at b.Now, applies b.Action to them, and
-	// appends b.Audit(processed) to the audit log, all atomically: after a
+	// appends b.Audit(processed, count) to the audit log, all atomically: after a
 	// crash either all of it happened or none of it. Records are selected
 	// in ascending order of the first bound's column, then of the key (in
 	// the key column's own order: numeric for integer keys); by key alone

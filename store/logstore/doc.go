@@ -103,9 +103,12 @@
 // malformed lines, and the watermarks; it is written atomically and an
 // entry is rebuilt when the file's size, modification time or inode
 // changes. Files are streamed line by line through fixed buffers; no file
-// is held in memory. The batch result lists one record per processed line,
-// as store.BatchResult requires, which is the only memory that grows with
-// the work done.
+// is held in memory, and a line is read, rewritten, counted and forgotten.
+// On a dataset without a subject member (every common or combined log) the
+// batch result reports only the number of lines (store.BatchResult.Count),
+// so a batch's memory does not grow with the size of the files. A
+// JSON-lines dataset with a subject member lists one record per processed
+// line, compactly, because its audit entry names the subjects.
 //
 // # Audit log, journal, holds and leases
 //

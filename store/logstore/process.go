@@ -246,7 +246,10 @@ type processed struct {
 // files: it acts on every line of a file that the selection matches, and
 // takes files, oldest first, until it has processed at least
 // Selection.Limit lines (all due files when Limit is 0). The rewrites and
-// the audit entry are committed together through the journal.
+// the audit entry are committed together through the journal. On a
+// dataset without a subject member the result reports only the count of
+// lines (store.BatchResult.Count), so that memory does not grow with the
+// files; a dataset with one lists its records.
 func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	if err := s.begin(ctx); err != nil {
 		return store.BatchResult{}, err
@@ -266,7 +269,8 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	hs := q.d.holdSet(s.holds.active(b.Now))
 	var (
 		pending []*pendingFile
-		recs    = newRecList(0)
+		recs    = newRecList(0) // only when the dataset lists records
+		count   int
 	)
 	committed := false
 	defer func() {
@@ -288,23 +292,28 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 			continue
 		}
 		pending = append(pending, p)
-		p.count = p.recs.Len()
-		if recs.Len() == 0 {
-			recs = p.recs
-		} else {
-			recs.appendList(p.recs)
+		count += p.count
+		if p.recs != nil {
+			if recs.Len() == 0 {
+				recs = p.recs
+			} else {
+				recs.appendList(p.recs)
+			}
+			p.recs = nil
 		}
-		p.recs = nil
-		if b.Limit > 0 && recs.Len() >= b.Limit {
+		if b.Limit > 0 && count >= b.Limit {
 			break
 		}
 	}
-	if recs.Len() == 0 {
+	if count == 0 {
 		return store.BatchResult{}, nil
 	}
-	out := recs.records()
+	var out []store.Record
+	if q.d.lists() {
+		out = recs.records()
+	}
 	recs = nil
-	entry, err := callAudit(b.Audit, out)
+	entry, err := callAudit(b.Audit, out, count)
 	if err != nil {
 		return store.BatchResult{}, err
 	}
@@ -329,14 +338,21 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err := s.commit(j); err != nil {
 		return store.BatchResult{}, fmt.Errorf("logstore: the batch is journaled but not finished; it is finished when the store is opened again: %w", err)
 	}
-	return store.BatchResult{Processed: out, Entry: j.Entry}, nil
+	return store.BatchResult{Processed: out, Count: count, Entry: j.Entry}, nil
 }
+
+// lists reports whether a batch on d lists its records: only when the
+// lines name a subject, which the audit entry needs. Otherwise a batch
+// counts them and forgets each line once it is written.
+func (d *dataset) lists() bool { return d.subjCol != "" }
 
 // pendingFile is a file streamed into its new version, not yet committed.
 type pendingFile struct {
-	f     logFile
-	rw    *rewriter
-	next  *fileState
+	f    logFile
+	rw   *rewriter
+	next *fileState
+	// recs are the records processed in the file when the dataset lists
+	// them (nil otherwise); count is their number in either case.
 	recs  *recList
 	count int
 }
@@ -403,7 +419,11 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 		touchesIP = touchesIP || fl == d.ipField
 	}
 	anonymizing := !b.Delete
-	recs := newRecList(e.Lines)
+	var recs *recList
+	if d.lists() {
+		recs = newRecList(e.Lines)
+	}
+	count := 0
 	next := newStats(fileID{})
 	var buf []byte
 	malformed := 0
@@ -436,11 +456,14 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 			if l.bad {
 				malformed++
 			}
-			t := d.firstTime(l)
-			if len(b.Bounds) > 0 {
-				t, _ = d.timeOf(l, b.Bounds[0].Column)
+			count++
+			if recs != nil {
+				t := d.firstTime(l)
+				if len(b.Bounds) > 0 {
+					t, _ = d.timeOf(l, b.Bounds[0].Column)
+				}
+				recs.add(f.name, key, rec.Subject, t, l.n)
 			}
-			recs.add(f.name, key, rec.Subject, t, l.n)
 		}
 		if drop {
 			return nil
@@ -449,7 +472,7 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 		buf = d.encode(l, buf[:0])
 		return rw.writeLine(buf)
 	})
-	if err != nil || recs.Len() == 0 {
+	if err != nil || count == 0 {
 		rw.abort()
 		return nil, err
 	}
@@ -467,7 +490,7 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 		marks[b.SetMarker] = watermark(q, next.st)
 		next.st.Marks = marks
 	}
-	return &pendingFile{f: f, rw: rw, next: next.st, recs: recs}, nil
+	return &pendingFile{f: f, rw: rw, next: next.st, recs: recs, count: count}, nil
 }
 
 // watermark returns the time up to which a batch processed every line:
@@ -559,7 +582,7 @@ func callApply(apply func(store.Record) (map[string]any, error), rec store.Recor
 
 // callAudit calls Audit, turning a panic into an error, and validates the
 // entry.
-func callAudit(fn func([]store.Record) audit.Entry, recs []store.Record) (e audit.Entry, err error) {
+func callAudit(fn func([]store.Record, int) audit.Entry, recs []store.Record, count int) (e audit.Entry, err error) {
 	if fn == nil {
 		return e, errors.New("logstore: Batch.Audit is nil")
 	}
@@ -568,7 +591,7 @@ func callAudit(fn func([]store.Record) audit.Entry, recs []store.Record) (e audi
 			err = errors.New("logstore: Batch.Audit panicked")
 		}
 	}()
-	e = fn(recs)
+	e = fn(recs, count)
 	if err := e.Validate(); err != nil {
 		return e, fmt.Errorf("logstore: the batch's audit entry is refused: %w", err)
 	}

@@ -229,7 +229,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		}
 		processed[i] = rec
 	}
-	entry, err := callAudit(b.Audit, slices.Clone(processed))
+	entry, err := callAudit(b.Audit, slices.Clone(processed), len(processed))
 	if err != nil {
 		return store.BatchResult{}, fmt.Errorf("memstore: batch on %s not processed: %w", b.Dataset, err)
 	}
@@ -247,7 +247,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		}
 	}
 	s.log = append(s.log, sealed)
-	return store.BatchResult{Processed: processed, Entry: cloneEntry(sealed)}, nil
+	return store.BatchResult{Processed: processed, Count: len(processed), Entry: cloneEntry(sealed)}, nil
 }
 
 // checkAction validates the names an action uses.
@@ -325,13 +325,13 @@ func callApply(apply func(store.Record) (map[string]any, error), r store.Record)
 }
 
 // callAudit calls Audit and turns a panic into an error.
-func callAudit(f func([]store.Record) audit.Entry, processed []store.Record) (e audit.Entry, err error) {
+func callAudit(f func([]store.Record, int) audit.Entry, processed []store.Record, count int) (e audit.Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("the Audit callback panicked: %v", p)
 		}
 	}()
-	return f(processed), nil
+	return f(processed, count), nil
 }
 
 // Count implements store.Driver.

@@ -152,11 +152,11 @@ func rollbackContracts() []contract {
 			}
 		}, nil},
 		{"Process/AuditPanicRollsBackEverything", "Audit panics", func(b *store.Batch) {
-			b.Audit = func([]store.Record) audit.Entry { panic("audit bug") }
+			b.Audit = func([]store.Record, int) audit.Entry { panic("audit bug") }
 		}, nil},
 		{"Process/InvalidAuditEntryRollsBackEverything", "Audit returns an entry with a raw subject", func(b *store.Batch) {
-			b.Audit = func(rs []store.Record) audit.Entry {
-				return audit.Entry{Time: T0, Action: "anonymize", Count: len(rs), Subjects: []string{"1001"}}
+			b.Audit = func(rs []store.Record, n int) audit.Entry {
+				return audit.Entry{Time: T0, Action: "anonymize", Count: n, Subjects: []string{"1001"}}
 			}
 		}, audit.ErrInvalid},
 	}
@@ -196,14 +196,14 @@ func batchAuditContracts() []contract {
 	return []contract{
 		{"Process/NothingSelectedCallsNoAuditAndStoresNothing", func(h *harness) {
 			h.insert(newBooking(1, 0, T0.Add(time.Hour)))
-			var calls [][]store.Record
+			var calls []auditCall
 			b := deleteBatch(T0)
 			b.Audit = auditAs("delete", &calls)
 			res := h.process(b)
 			if len(calls) != 0 {
 				h.t.Errorf("Process must not call Batch.Audit when nothing was selected, but it called it %d times", len(calls))
 			}
-			if len(res.Processed) != 0 || res.Entry.Seq != 0 || res.Entry.Hash != "" {
+			if len(res.Processed) != 0 || res.Count != 0 || res.Entry.Seq != 0 || res.Entry.Hash != "" {
 				h.t.Errorf("Process must return a zero BatchResult when nothing was selected, but it returned %+v", res)
 			}
 			if log := h.log(); len(log) != 0 {
@@ -216,18 +216,21 @@ func batchAuditContracts() []contract {
 				h.t.Fatalf("storetest: setup: AppendAudit: %v", err)
 			}
 			h.insert(newBooking(1, 1001, T0.Add(-2*time.Hour)), newBooking(2, 1002, T0.Add(-time.Hour)))
-			var calls [][]store.Record
+			var calls []auditCall
 			b := deleteBatch(T0)
 			b.Audit = auditAs("delete", &calls)
 			res := h.process(b)
 			if len(calls) != 1 {
 				h.t.Fatalf("Process must call Batch.Audit exactly once per batch, but it called it %d times", len(calls))
 			}
-			if d := sameKeys(keys(calls[0]), ks(1, 2)); d != "" {
-				h.t.Errorf("Process must pass Batch.Audit the processed records in processing order: %s", d)
+			if d := sameKeys(keys(calls[0].records), ks(1, 2)); d != "" {
+				h.t.Fatalf("Process must pass Batch.Audit the processed records in processing order: %s", d)
 			}
-			if calls[0][0].Subject != "1001" || calls[0][1].Subject != "1002" {
-				h.t.Errorf("Process must pass Batch.Audit records with Subject set, but got %q and %q", calls[0][0].Subject, calls[0][1].Subject)
+			if calls[0].count != 2 {
+				h.t.Errorf("Process must pass Batch.Audit the number of records processed, but it passed %d for 2 records", calls[0].count)
+			}
+			if calls[0].records[0].Subject != "1001" || calls[0].records[1].Subject != "1002" {
+				h.t.Errorf("Process must pass Batch.Audit records with Subject set, but got %q and %q", calls[0].records[0].Subject, calls[0].records[1].Subject)
 			}
 			e := res.Entry
 			if e.Seq != first.Seq+1 || e.Prev != first.Hash {

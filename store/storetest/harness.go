@@ -94,14 +94,53 @@ func (h *harness) exists(dataset, key string) bool {
 	return ok
 }
 
-// process runs a batch that must succeed.
+// process runs a batch that must succeed, and checks that its result
+// reports the count as store.BatchResult says.
 func (h *harness) process(b store.Batch) store.BatchResult {
 	h.t.Helper()
 	res, err := h.b.Process(h.ctx, b)
 	if err != nil {
 		h.t.Fatalf("Process must succeed for a valid batch, but it returned: %v", err)
 	}
+	h.checkCount(b.Dataset, res)
 	return res
+}
+
+// checkCount checks BatchResult.Count against Processed: equal when the
+// records are listed, and listed always on a dataset with a subject
+// column.
+func (h *harness) checkCount(dataset string, res store.BatchResult) {
+	h.t.Helper()
+	switch {
+	case res.Processed == nil && res.Count > 0 && dataset == Bookings:
+		h.t.Errorf("Process must list the processed records (store.BatchResult.Processed) on a dataset with a subject column, but it reported only Count %d", res.Count)
+	case res.Processed != nil && res.Count != len(res.Processed):
+		h.t.Errorf("Process must set store.BatchResult.Count to len(Processed) when it lists the records, but Count is %d for %d records", res.Count, len(res.Processed))
+	case res.Count < 0:
+		h.t.Errorf("Process must report a Count that is not negative, but it reported %d", res.Count)
+	}
+}
+
+// processedKeys returns the keys a deleting batch processed among
+// candidates: those of res.Processed when the backend listed them, or,
+// when it reported only a count (which store.BatchResult allows on a
+// dataset without a subject column), the candidates that no longer exist,
+// which must be as many as the count.
+func (h *harness) processedKeys(res store.BatchResult, dataset string, candidates ...string) []string {
+	h.t.Helper()
+	if res.Processed != nil || res.Count == 0 {
+		return keys(res.Processed)
+	}
+	var gone []string
+	for _, k := range candidates {
+		if !h.exists(dataset, k) {
+			gone = append(gone, k)
+		}
+	}
+	if len(gone) != res.Count {
+		h.t.Errorf("Process must report in store.BatchResult.Count the number of records it processed, but it reported %d and %d records are gone", res.Count, len(gone))
+	}
+	return gone
 }
 
 // placeHold places a hold that must succeed.
@@ -150,12 +189,18 @@ func pseudonym(v string) string {
 	return "st:" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// auditCall is one call of a Batch.Audit callback.
+type auditCall struct {
+	records []store.Record
+	count   int
+}
+
 // auditAs returns an Audit callback that records its calls in *calls and
 // builds a valid entry with pseudonymized subjects.
-func auditAs(action string, calls *[][]store.Record) func([]store.Record) audit.Entry {
-	return func(rs []store.Record) audit.Entry {
+func auditAs(action string, calls *[]auditCall) func([]store.Record, int) audit.Entry {
+	return func(rs []store.Record, n int) audit.Entry {
 		if calls != nil {
-			*calls = append(*calls, slices.Clone(rs))
+			*calls = append(*calls, auditCall{records: slices.Clone(rs), count: n})
 		}
 		var subs []string
 		for _, r := range rs {
@@ -163,7 +208,7 @@ func auditAs(action string, calls *[][]store.Record) func([]store.Record) audit.
 				subs = append(subs, pseudonym(r.Subject))
 			}
 		}
-		return audit.Entry{Time: T0, Action: action, Dataset: Bookings, Rule: "storetest", Count: len(rs), Subjects: subs}
+		return audit.Entry{Time: T0, Action: action, Dataset: Bookings, Rule: "storetest", Count: n, Subjects: subs}
 	}
 }
 

@@ -50,7 +50,7 @@ func selectionContracts() []contract {
 				Action:    store.Action{Delete: true},
 				Audit:     auditAs("delete", nil),
 			})
-			got := keys(res.Processed)
+			got := h.processedKeys(res, tc.dataset, before, at, later)
 			for _, k := range got {
 				if k == later {
 					h.t.Errorf("Process must select only records whose bound column (%s, format %s) is not later than Bound.Cutoff, but it processed key %s, one second after the cutoff", tc.column, tc.format, k)

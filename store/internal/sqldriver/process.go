@@ -55,7 +55,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err := tx.Commit(); err != nil {
 		return store.BatchResult{}, s.errorf("commit batch on dataset %q: %w", q.t.id, err)
 	}
-	return store.BatchResult{Processed: processed, Entry: entry}, nil
+	return store.BatchResult{Processed: processed, Count: len(processed), Entry: entry}, nil
 }
 
 // checkAction validates the action of b against the table.
@@ -341,13 +341,13 @@ func callApply(apply func(store.Record) (map[string]any, error), r store.Record)
 
 // callAudit calls build and validates the entry; a panic or an invalid
 // entry fails the batch.
-func callAudit(build func([]store.Record) audit.Entry, processed []store.Record) (e audit.Entry, err error) {
+func callAudit(build func([]store.Record, int) audit.Entry, processed []store.Record) (e audit.Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("audit entry builder panicked: %v", p)
 		}
 	}()
-	e = build(processed)
+	e = build(processed, len(processed))
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}
