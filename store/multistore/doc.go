@@ -1,0 +1,71 @@
+// Package multistore is a store.Driver over several backends, so that one
+// declaration can bind some datasets to the application's tables and
+// others to files, e.g. seed 004's contact form in a database and its
+// web-server log on disk ("Nach 7 Tagen werden die Protokolle des
+// Webservers gelöscht"), and the retention engine still enforces all of
+// them through one store.
+//
+//	st, err := multistore.New(
+//		map[string]store.Driver{"access_log": logs}, // dataset ID -> backend
+//		sql, // home: every other dataset, holds, audit log, leases, consent, requests
+//	)
+//
+// # Routing
+//
+// Every method that names a dataset (Process, Count, Earliest, Records,
+// Times, UpdateFields, Unindexed) goes to the backend routed for it, and
+// datasets without a route go to the home backend. Holds, the audit log,
+// leases, consent events, requests and objections live in the home
+// backend.
+//
+// # One audit chain, and what is atomic
+//
+// Principle 4 of the design says that every batch is atomic with its
+// audit entry. A batch on a routed backend (a rewrite of log files) and an
+// entry in the home backend's log (a SQL table) cannot share a
+// transaction, so the guarantee is given in two steps:
+//
+//  1. The routed backend processes the batch and seals its audit entry in
+//     its own hash chain, atomically, as it does when used alone. That
+//     entry is the record of the batch.
+//  2. Multistore then appends a copy of the entry to the home log: the same
+//     time, action, dataset, rule, count, subjects and policy, and a note
+//     that ends with "chain <genesis> seq <n> hash <hash>", naming the
+//     routed chain (by the hash of its first entry), the entry's position
+//     and its hash. BatchResult.Entry is that copy, sealed in the home
+//     chain, so readers of the home log see every batch in one chain.
+//
+// A crash between the two steps leaves the routed entry without its copy.
+// The first batch on a routed backend after New, and Repair, append every
+// missing copy (and so does the next batch when only the append failed),
+// so the home log lacks a batch's entry only between a crash and the next
+// batch on that backend or call of Repair, and never holds an entry for a
+// batch that did not happen. Verify checks the
+// whole arrangement: each chain verifies on its own (audit.Verify), every
+// routed entry has exactly one copy in the home log, and every copy
+// matches the entry it names. Batches on the home backend itself are
+// atomic with their entry in one transaction, as without multistore.
+//
+// Within one process the copies of one routed chain are appended in the
+// chain's order (batches on a routed backend are serialised). Several
+// processes that share the backends may interleave their copies; repair
+// finds missing copies by chain position, not by order.
+//
+// # Holds
+//
+// A hold must exclude records in the backend that processes them
+// (Art. 17(3), Art. 18). PlaceHold therefore places a hold in the backend
+// of its dataset, and a hold on a subject in every dataset in every
+// backend (a backend whose datasets name no subject keeps it and holds
+// nothing with it). ListHolds lists the holds of all backends, each once;
+// ReleaseHold releases a hold wherever it is, home last. A failure part
+// way leaves a hold placed in some backends, holding records there (the
+// safe side); placing the same hold again finishes it, and a different
+// hold under an existing ID is refused with store.ErrConflict.
+//
+// The optional interfaces store.Consents, store.ConsentScanner,
+// store.Requests and store.Objections are served by the home backend; when
+// it lacks one, its methods return an error wrapping errors.ErrUnsupported.
+// store.Rectifier goes to the dataset's backend and is audited like a
+// batch.
+package multistore

@@ -1,0 +1,90 @@
+package multistore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store"
+)
+
+// ReadAudit implements store.AuditLog: the home log, which holds a copy of
+// every routed batch's entry.
+func (s *Store) ReadAudit(ctx context.Context, after uint64, limit int) ([]audit.Entry, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	return s.home.ReadAudit(ctx, after, limit)
+}
+
+// AppendAudit implements store.AuditLog in the home log.
+func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
+	if err := s.open(ctx); err != nil {
+		return audit.Entry{}, err
+	}
+	defer s.mu.RUnlock()
+	return s.home.AppendAudit(ctx, e)
+}
+
+// Process implements store.Driver: the dataset's backend processes the
+// batch atomically with its audit entry in its own chain, and a routed
+// backend's entry is then copied to the home log, whose sealed copy is
+// BatchResult.Entry (see the package documentation). When only the copy
+// fails, Process returns an error wrapping ErrMirror although the batch is
+// done; the copy is appended before the next batch on that backend.
+func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	if err := s.open(ctx); err != nil {
+		return store.BatchResult{}, err
+	}
+	defer s.mu.RUnlock()
+	drv, c := s.backend(b.Dataset)
+	if c == nil {
+		return drv.Process(ctx, b)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := s.prepare(ctx, c); err != nil {
+		return store.BatchResult{}, err
+	}
+	res, err := drv.Process(ctx, b)
+	if err != nil || res.Entry.Hash == "" {
+		return res, err
+	}
+	// The batch is committed: its copy is appended even when ctx ends now.
+	sealed, err := s.appendCopy(context.WithoutCancel(ctx), c, res.Entry)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
+	res.Entry = sealed
+	return res, nil
+}
+
+// UpdateFields implements store.Rectifier on the dataset's backend, which
+// must implement it; a routed backend's entry is copied to the home log
+// like a batch's, and the sealed copy returned.
+func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error) {
+	if err := s.open(ctx); err != nil {
+		return audit.Entry{}, err
+	}
+	defer s.mu.RUnlock()
+	drv, c := s.backend(dataset)
+	r, ok := drv.(store.Rectifier)
+	if !ok {
+		return audit.Entry{}, fmt.Errorf("multistore: the backend of dataset %q cannot rectify records: %w", dataset, errors.ErrUnsupported)
+	}
+	if c == nil {
+		return r.UpdateFields(ctx, dataset, key, subject, values, entry)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := s.prepare(ctx, c); err != nil {
+		return audit.Entry{}, err
+	}
+	sealed, err := r.UpdateFields(ctx, dataset, key, subject, values, entry)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	return s.appendCopy(context.WithoutCancel(ctx), c, sealed)
+}
