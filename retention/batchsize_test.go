@@ -92,9 +92,14 @@ type batchDriver struct {
 	store.Driver
 	left   int
 	limits []int
+	leases []time.Time // the now of every AcquireLease
+	// tick advances the clock the test gives the engine; Process calls
+	// it once per batch when set.
+	tick func()
 }
 
-func (d *batchDriver) AcquireLease(context.Context, string, string, time.Time, time.Duration) (bool, error) {
+func (d *batchDriver) AcquireLease(_ context.Context, _, _ string, now time.Time, _ time.Duration) (bool, error) {
+	d.leases = append(d.leases, now)
 	return true, nil
 }
 func (d *batchDriver) ReleaseLease(context.Context, string, string) error { return nil }
@@ -106,12 +111,17 @@ func (d *batchDriver) Earliest(context.Context, store.Selection, string, time.Ti
 }
 func (d *batchDriver) Process(_ context.Context, b store.Batch) (store.BatchResult, error) {
 	d.limits = append(d.limits, b.Limit)
+	if d.tick != nil {
+		d.tick()
+	}
 	n := min(b.Limit, d.left)
 	d.left -= n
 	return store.BatchResult{Processed: make([]store.Record, n), Count: n}, nil
 }
 
-func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
+// jobcenterDecl loads the test declaration and an audit key ring.
+func jobcenterDecl(t *testing.T) (*policy.Declaration, *anonymize.KeyRing) {
+	t.Helper()
 	f, err := os.Open("testdata/jobcenter.yaml")
 	require.NoError(t, err)
 	defer f.Close()
@@ -119,6 +129,11 @@ func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
 	require.NoError(t, err)
 	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "audit", Secret: []byte("0123456789abcdef0123456789abcdef")})
 	require.NoError(t, err)
+	return decl, ring
+}
+
+func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
+	decl, ring := jobcenterDecl(t)
 
 	tests := []struct {
 		name       string
@@ -164,6 +179,37 @@ func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.due, rep.Processed())
 			assert.Equal(t, tt.wantLimits, d.limits)
+		})
+	}
+}
+
+func TestSweepRenewsTheLeaseBeforeTheFirstBatchAndThenEveryThirdOfItsTTL(t *testing.T) {
+	decl, ring := jobcenterDecl(t)
+	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name       string
+		step       time.Duration // the engine's clock advances this much per batch
+		wantLeases int           // the sweep's own plus the renewals
+	}{
+		{"batches within a third of the TTL renew only before the first", time.Second, 1 + 1},
+		{"every batch that ends a third of the TTL later renews", time.Minute, 1 + 6},
+		{"renewals follow the clock, not the batch count", 25 * time.Second, 1 + 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := start
+			d := &batchDriver{left: 5000, tick: func() { now = now.Add(tt.step) }}
+			// Interval 1m: the lease's TTL is 3m, renewed after 1m.
+			e, err := New(decl, d, &Options{AuditKey: ring, BatchSize: 1000, Interval: time.Minute, Now: func() time.Time { return now }})
+			require.NoError(t, err)
+			rep, err := e.Sweep(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, 5000, rep.Processed())
+			require.Len(t, d.limits, 6, "five full batches and an empty one")
+			assert.Len(t, d.leases, tt.wantLeases)
+			for i := 2; i < len(d.leases); i++ {
+				assert.GreaterOrEqual(t, d.leases[i].Sub(d.leases[i-1]), time.Minute, "renewal %d came early", i)
+			}
 		})
 	}
 }
