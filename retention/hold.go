@@ -100,9 +100,14 @@ func (e *Engine) checkHold(req HoldRequest, now time.Time) error {
 
 // ReleaseHold releases the hold with id and records "hold.release" in the
 // audit log; records it covered fall due again at the next sweep (and at
-// once if their deadline has passed). Releasing a hold that has already
-// ended or been released changes nothing and writes no entry. It returns an
-// error wrapping ErrHoldNotFound for an unknown id.
+// once if their deadline has passed). Events remembered for records that
+// are now free (see Trigger) act at once, before ReleaseHold returns:
+// "Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten
+// personenbezogenen Daten sofort gelöscht." Releasing a hold that has
+// already ended or been released changes nothing and writes no entry. It
+// returns an error wrapping ErrHoldNotFound for an unknown id, and an
+// error wrapping ErrPendingFailed when the hold was released but acting on
+// remembered events failed (the next sweep retries them).
 func (e *Engine) ReleaseHold(ctx context.Context, id string) error {
 	now := e.now()
 	active, err := e.st.ListHolds(ctx, now)
@@ -128,7 +133,7 @@ func (e *Engine) ReleaseHold(ctx context.Context, id string) error {
 		return err
 	}
 	e.log.InfoContext(ctx, "retention: hold released", "hold", h.ID, "dataset", h.Dataset, "reason", string(h.Reason))
-	return nil
+	return e.retryAfterRelease(ctx, now) // pending.go
 }
 
 // auditHold appends the audit entry of a hold change. The entry names the

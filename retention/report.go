@@ -18,8 +18,13 @@ type Report struct {
 	// Skipped is true when another replica held the sweep lease and this
 	// sweep did nothing.
 	Skipped bool
-	// Rules has one entry per rule that was considered.
+	// Rules has one entry per rule that was considered. A sweep lists the
+	// event rules of remembered events (see Engine.Trigger) first, then
+	// the time rules.
 	Rules []RuleReport
+	// PendingErr says why the remembered events could not be read; they
+	// are retried by the next sweep. Err includes it.
+	PendingErr error
 }
 
 // RuleReport is what happened for one rule.
@@ -42,6 +47,22 @@ type RuleReport struct {
 	// failed; Err says why. They are retried by the next sweep.
 	Failed int
 	Err    error
+	// Remembered counts, of Processed, the records processed for an event
+	// remembered earlier: one that Trigger could not act on in full,
+	// because records were held or inside their statutory minimum, and
+	// that Sweep or ReleaseHold acted on once they were free.
+	Remembered int
+	// Pending is, in a report of Trigger, the ID of the remembered event
+	// (store.PendingEvent) that will act on the records this rule left
+	// alone (Held, Kept, Failed) as soon as they are free; "" when nothing
+	// was left alone or the event could not be remembered.
+	Pending string
+	// Forgotten counts, in a report of Trigger, the records left alone
+	// whose event could not be remembered: the store does not implement
+	// store.PendingEvents, or storing the event failed (Err says why).
+	// Such a record is processed only if the event is triggered again or
+	// a time rule covers it.
+	Forgotten int
 	// Lateness is how long past its deadline the oldest due record was
 	// when the sweep began (zero when none was late). Backends count held
 	// records here too, so a long hold can show as lateness.
@@ -79,9 +100,33 @@ func (r *Report) Overdue() int {
 	return n
 }
 
-// Err joins the errors of the rules that failed, nil when none did.
+// Remembered returns the number of records processed, over all rules,
+// for events remembered earlier (RuleReport.Remembered).
+func (r *Report) Remembered() int {
+	n := 0
+	for _, rr := range r.Rules {
+		n += rr.Remembered
+	}
+	return n
+}
+
+// Forgotten returns the number of records left alone, over all rules,
+// whose event could not be remembered (RuleReport.Forgotten).
+func (r *Report) Forgotten() int {
+	n := 0
+	for _, rr := range r.Rules {
+		n += rr.Forgotten
+	}
+	return n
+}
+
+// Err joins the errors of the rules that failed and PendingErr, nil when
+// there are none.
 func (r *Report) Err() error {
 	var errs []error
+	if r.PendingErr != nil {
+		errs = append(errs, r.PendingErr)
+	}
 	for _, rr := range r.Rules {
 		if rr.Err != nil {
 			errs = append(errs, rr.Err)

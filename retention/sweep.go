@@ -16,6 +16,10 @@ import (
 // Options.BatchSize and grow or shrink so that each holds the store's write
 // lock for about Options.BatchBudget at most.
 //
+// Before the time rules, Sweep acts on the events Trigger remembered whose
+// records have become free since (see Trigger), and reports them under
+// their event rules with RuleReport.Remembered.
+//
 // Sweeps are cutoff-based and idempotent: a record processed once is never
 // selected again, and a sweep after downtime catches up on everything that
 // fell due meanwhile. Only one replica sweeps at a time; when another holds
@@ -37,6 +41,9 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 				s.Failed++
 			}
 		}
+		if rep.PendingErr != nil {
+			s.Failed++
+		}
 		return s
 	}
 	ok, err := e.st.AcquireLease(ctx, leaseName, e.owner, start, e.leaseTTL())
@@ -57,6 +64,15 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			e.log.WarnContext(ctx, "retention: releasing the sweep lease failed", "error", err)
 		}
 	}()
+	// Remembered events first (pending.go): their records were due the
+	// moment they became free.
+	rep.Rules, rep.PendingErr, err = e.retryPending(ctx, start, true)
+	if err != nil {
+		s := stats()
+		e.obs.SweepDone(s)
+		e.log.ErrorContext(ctx, "retention: sweep stopped", "error", err, "processed", s.Processed)
+		return rep, err
+	}
 	for _, ru := range e.rules {
 		if ru.on != "" {
 			continue

@@ -52,10 +52,19 @@ type target struct {
 // RuleReport.Kept, and neither is touched. When the event names one record
 // by key and that record was left alone because of a hold, Trigger returns
 // the report and an error wrapping ErrHeld. Triggering again is harmless:
-// processed records are not processed twice. The engine does not remember
-// an event: a record left alone because of a hold or keep_at_least is
-// processed when the event is triggered again after the hold or minimum
-// has ended, or by a time rule that covers it.
+// processed records are not processed twice.
+//
+// The event is not forgotten (pending.go): when a rule leaves records alone
+// (held, kept, or in a failed batch) and the store implements
+// store.PendingEvents, Trigger remembers the event for exactly those
+// records before it processes the others (RuleReport.Pending), and every
+// Sweep, and ReleaseHold at once, processes them as soon as they are free,
+// so the deletion is "sofort" from the moment the hold or the minimum
+// ends. A subject's event covers the subject's records at the time of the
+// event, not records created later. With a store that cannot remember, or
+// when remembering fails, the report counts the records in
+// RuleReport.Forgotten (and the log warns): they are then processed only
+// if the event is triggered again or a time rule covers them.
 //
 // Trigger returns ErrInvalidEvent for an event that names no record or
 // subject (or a key without its dataset, or a withdrawal without its
@@ -73,7 +82,7 @@ func (e *Engine) Trigger(ctx context.Context, ev Event) (*Report, error) {
 	}
 	rep := &Report{Start: now}
 	for _, tg := range targets {
-		rr, err := e.triggerRule(ctx, ev, tg, now)
+		rr, err := e.triggerEvent(ctx, ev, tg, now) // pending.go: remembers what it leaves alone
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			rep.Duration = e.now().Sub(now)
@@ -82,12 +91,16 @@ func (e *Engine) Trigger(ctx context.Context, ev Event) (*Report, error) {
 	}
 	rep.Duration = e.now().Sub(now)
 	e.log.InfoContext(ctx, "retention: event triggered", "event", string(ev.Kind),
-		"rules", len(rep.Rules), "processed", rep.Processed(), "held", rep.Held())
+		"rules", len(rep.Rules), "processed", rep.Processed(), "held", rep.Held(), "forgotten", rep.Forgotten())
 	if err := rep.Err(); err != nil {
 		return rep, err
 	}
 	if ev.Key != "" && rep.Processed() == 0 && rep.Held() > 0 {
-		return rep, fmt.Errorf("%w: event %s on dataset %s", ErrHeld, ev.Kind, ev.Dataset)
+		later := "; the event is remembered and acts when the hold ends"
+		if rep.Forgotten() > 0 {
+			later = "; the store cannot remember the event"
+		}
+		return rep, fmt.Errorf("%w: event %s on dataset %s%s", ErrHeld, ev.Kind, ev.Dataset, later)
 	}
 	return rep, nil
 }
@@ -159,7 +172,9 @@ func (e *Engine) targets(ev Event, now time.Time) ([]target, error) {
 }
 
 // triggerRule processes the records of one target, leaving held records
-// and records whose statutory minimum has not ended alone.
+// and records whose statutory minimum has not ended alone. Unlike
+// triggerEvent (pending.go), which Trigger uses, it does not remember what
+// it leaves alone; EraseSubject uses it.
 func (e *Engine) triggerRule(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
 	ru := tg.ru
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}

@@ -1,0 +1,274 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Remembered events.
+//
+// "Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten
+// personenbezogenen Daten sofort gelöscht." (seed 003). When an event
+// finds records that may not be touched yet, because a legal hold or
+// restriction covers them (Art. 17(3), Art. 18) or their statutory minimum
+// (keep_at_least) has not ended, Trigger stores a store.PendingEvent for
+// each rule that left records alone. Every Sweep, and ReleaseHold at once,
+// retries the remembered events: the records that have become free are
+// processed by the event's rule, in audited batches like any event
+// processing, and an entry is removed when nothing of it is left. So the
+// event acts the moment its records are free, not when some time rule
+// happens to cover them.
+//
+// The invariants are those of every processing: never while held, never
+// before keep_at_least ends, each record once per rule (a processed record
+// no longer matches the rule's selection), and a record that another rule
+// deleted meanwhile simply no longer matches. A subject's event remembers
+// the keys of the subject's records at the time of the event, so records
+// the subject creates afterwards (a booking made with new consent) are not
+// touched by an old withdrawal.
+
+// pendingPage is how many remembered events a retry reads at a time.
+const pendingPage = 100
+
+// ErrPendingFailed is returned by ReleaseHold when the hold was released
+// but acting on remembered events failed; the next sweep retries them.
+var ErrPendingFailed = errors.New("retention: acting on remembered events failed")
+
+// triggerEvent runs one target of an event, as Trigger does: it counts the
+// records the rule may process now and those it must leave alone, remembers
+// the event for the latter before processing (so that a crash in between
+// loses nothing), and processes the former. A batch that fails leaves its
+// records to the remembered event too.
+func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
+	ru := tg.ru
+	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}
+	allFree, allHeld, err := e.st.Count(ctx, tg.sel)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting the event's records", err)
+	}
+	sel := tg.sel
+	sel.Bounds = ru.timing.bounds(now, true) // only keep_at_least: an event rule has no period
+	free, held, err := e.st.Count(ctx, sel)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting the event's records", err)
+	}
+	rr.Held = held
+	rr.Kept = max(allFree-free, 0)
+	var rememberErr error
+	if left := allFree + allHeld - free; left > 0 {
+		rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
+	}
+	if free > 0 {
+		rr, err = e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), false)
+		if err != nil {
+			return rr, err
+		}
+		if rr.Err != nil && rr.Pending == "" && rememberErr == nil {
+			// The batch failed: remember its records so that the next
+			// sweep retries them.
+			rr, rememberErr = e.remember(ctx, ev, tg, rr, now, rr.Failed)
+		}
+	}
+	rr.Err = joinErr(rr.Err, rememberErr)
+	return rr, ctx.Err()
+}
+
+// remember stores the event of tg for the left records it did not
+// process, or counts them as Forgotten when the store cannot remember. It
+// returns the error of storing, which is also recorded on rr.
+func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleReport, now time.Time, left int) (RuleReport, error) {
+	pe, ok := e.st.(store.PendingEvents)
+	if !ok {
+		rr.Forgotten = left
+		e.log.WarnContext(ctx, "retention: event not remembered: the store cannot remember events (store.PendingEvents); records left alone are processed only if the event is triggered again or a time rule covers them",
+			"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "left", left)
+		return rr, nil
+	}
+	fail := func(what string, err error) (RuleReport, error) {
+		rr.Forgotten = left
+		rerr := &RuleError{Dataset: rr.Dataset, Rule: rr.Rule, Reason: what, Err: err, processing: true}
+		e.obs.BatchFailed(rr.Dataset, rr.Rule)
+		e.log.ErrorContext(ctx, "retention: event not remembered", "event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "left", left, "error", rerr)
+		return rr, rerr
+	}
+	keys := tg.sel.Keys
+	if keys == nil {
+		// A subject's event: remember the keys of the subject's records
+		// now, so that records created later are not covered.
+		recs, err := e.st.Records(ctx, tg.ru.ds.ID, tg.sel.Subject, []string{})
+		if err != nil {
+			return fail("remembering the event: reading the subject's records", err)
+		}
+		if len(recs) == 0 {
+			return rr, nil // nothing is left after all
+		}
+		for _, r := range recs {
+			keys = append(keys, r.Key)
+		}
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return fail("remembering the event: ID", err)
+	}
+	p := store.PendingEvent{
+		ID: id.String(), Dataset: rr.Dataset, Rule: rr.Rule, Event: string(ev.Kind),
+		Keys: keys, Subject: tg.sel.Subject, Purpose: ev.Purpose, At: ev.At, RememberedAt: now,
+	}
+	if err := pe.AddPending(ctx, p); err != nil {
+		return fail("remembering the event", err)
+	}
+	rr.Pending = p.ID
+	e.log.InfoContext(ctx, "retention: event remembered until its records are free",
+		"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "pending", p.ID, "left", left)
+	return rr, nil
+}
+
+// retryPending acts on every remembered event at now: it processes the
+// records that have become free and removes an entry when nothing of it is
+// left. It returns one report per event rule, in the order the rules were
+// first met, and the error that reading the entries gave (the next sweep
+// retries); it returns a non-nil last error only when the caller must stop
+// (ctx ended, sweep lease lost). With lease set it renews the sweep lease
+// before every batch.
+func (e *Engine) retryPending(ctx context.Context, now time.Time, lease bool) (rules []RuleReport, listErr, stop error) {
+	pe, ok := e.st.(store.PendingEvents)
+	if !ok {
+		return nil, nil, nil
+	}
+	byRule := map[[2]string]int{}
+	for after := ""; ; {
+		page, err := pe.ListPending(ctx, after, pendingPage)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return rules, nil, ctxErr
+			}
+			e.log.ErrorContext(ctx, "retention: reading remembered events failed, retried at the next sweep", "error", err)
+			return rules, fmt.Errorf("retention: reading remembered events: %w", err), nil
+		}
+		for _, p := range page {
+			rr, err := e.retryOne(ctx, pe, p, now, lease)
+			k := [2]string{rr.Dataset, rr.Rule}
+			if i, ok := byRule[k]; ok {
+				rules[i] = mergeRule(rules[i], rr)
+			} else {
+				byRule[k] = len(rules)
+				rules = append(rules, rr)
+			}
+			if err != nil {
+				return rules, nil, err
+			}
+		}
+		if len(page) < pendingPage {
+			return rules, nil, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// retryOne acts on one remembered event. It returns an error only when the
+// caller must stop; a failure is recorded on the report and the entry is
+// kept for the next sweep.
+func (e *Engine) retryOne(ctx context.Context, pe store.PendingEvents, p store.PendingEvent, now time.Time, lease bool) (RuleReport, error) {
+	rr := RuleReport{Dataset: p.Dataset, Rule: p.Rule, Event: policy.Event(p.Event)}
+	ru := e.eventRule(p.Dataset, p.Rule, policy.Event(p.Event))
+	if ru == nil {
+		return e.failed(ctx, rr, len(p.Keys), fmt.Sprintf(
+			"remembered event %s: the declaration in force has no rule %s reacting to %s in dataset %s; the event stays remembered",
+			p.ID, p.Rule, p.Event, p.Dataset), ErrNoRule)
+	}
+	rr.Action = ru.action
+	sel := ru.selection(now, ru.timing.bounds(now, true))
+	sel.Keys = p.Keys
+	sel.Subject = p.Subject
+	free, _, err := e.st.Count(ctx, sel)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting the records of a remembered event", err)
+	}
+	if free > 0 {
+		note := fmt.Sprintf("on %s, remembered since %s", p.Event, p.At.UTC().Format(time.RFC3339))
+		rr, err = e.process(ctx, ru, rr, sel, free, note, lease)
+		rr.Remembered = rr.Processed
+		if err != nil || rr.Err != nil {
+			return rr, err
+		}
+	}
+	rest := sel
+	rest.Bounds = nil
+	leftFree, leftHeld, err := e.st.Count(ctx, rest)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting what is left of a remembered event", err)
+	}
+	rr.Held, rr.Kept = leftHeld, leftFree
+	if leftFree+leftHeld > 0 {
+		return rr, nil
+	}
+	if err := pe.RemovePending(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		// Another replica may have removed it first (ErrNotFound); any
+		// other failure leaves an entry with nothing left, which the next
+		// retry removes.
+		return e.failed(ctx, rr, 0, "removing a remembered event", err)
+	}
+	e.log.InfoContext(ctx, "retention: remembered event done", "pending", p.ID, "event", p.Event, "dataset", p.Dataset, "rule", p.Rule)
+	return rr, nil
+}
+
+// eventRule returns the compiled rule with id of dataset that reacts to ev,
+// or nil when the declaration in force has none.
+func (e *Engine) eventRule(dataset, id string, ev policy.Event) *rule {
+	for _, ru := range e.rulesOf(dataset) {
+		if ru.id == id && ru.on == ev && ev != "" {
+			return ru
+		}
+	}
+	return nil
+}
+
+// mergeRule adds the counts of b, a report of the same rule, to a.
+func mergeRule(a, b RuleReport) RuleReport {
+	a.Processed += b.Processed
+	a.Remembered += b.Remembered
+	a.Held += b.Held
+	a.Kept += b.Kept
+	a.Failed += b.Failed
+	a.Err = joinErr(a.Err, b.Err)
+	if a.Action == "" {
+		a.Action = b.Action
+	}
+	return a
+}
+
+// joinErr joins two errors, returning either unchanged when the other is
+// nil, so that a single *RuleError stays one.
+func joinErr(a, b error) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return errors.Join(a, b)
+}
+
+// retryAfterRelease acts on the remembered events at once after a hold was
+// released at now, and says what it did in the log. It returns an error
+// wrapping ErrPendingFailed when something failed; the next sweep retries.
+func (e *Engine) retryAfterRelease(ctx context.Context, now time.Time) error {
+	rep := &Report{Start: now}
+	var stop error
+	rep.Rules, rep.PendingErr, stop = e.retryPending(ctx, now, false)
+	rep.Duration = e.now().Sub(now)
+	if n := rep.Processed(); n > 0 {
+		e.log.InfoContext(ctx, "retention: remembered events acted on after a release", "processed", n, "held", rep.Held())
+	}
+	if err := errors.Join(stop, rep.Err()); err != nil {
+		return fmt.Errorf("%w: %w", ErrPendingFailed, err)
+	}
+	return nil
+}
