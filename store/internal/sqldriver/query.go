@@ -28,6 +28,9 @@ type selection struct {
 	t     *table
 	sel   store.Selection
 	order *timeCol // first bound's column, nil when there is none
+	// none is set when the selection's subject cannot equal any stored
+	// value of the subject column (see Store.matchable): it selects nothing.
+	none bool
 }
 
 // check validates sel against the table.
@@ -62,6 +65,21 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 	}
 	if sel.Limit < 0 {
 		return nil, s.errorf("dataset %q: negative limit %d", t.id, sel.Limit)
+	}
+	// Keys and subjects the column's type cannot hold match nothing; they
+	// are left out rather than bound, since a dialect that casts bound text
+	// to the column type would fail the whole statement on them.
+	if sel.Keys != nil {
+		keep := make([]string, 0, len(sel.Keys))
+		for _, k := range sel.Keys {
+			if s.matchable(k, t.keyType) {
+				keep = append(keep, k)
+			}
+		}
+		q.sel.Keys = keep
+	}
+	if sel.Subject != "" && !s.matchable(sel.Subject, t.subjTyp) {
+		q.none = true
 	}
 	return q, nil
 }
@@ -107,7 +125,10 @@ func (q *selection) where(b *builder) string {
 			conds = append(conds, fmt.Sprintf("t.%s IN (%s)", t.key, strings.Join(ps, ", ")))
 		}
 	}
-	if q.sel.Subject != "" {
+	switch {
+	case q.none:
+		conds = append(conds, "1 = 0")
+	case q.sel.Subject != "":
 		conds = append(conds, fmt.Sprintf("t.%s = %s", t.subject, b.typed(q.sel.Subject, t.subjTyp)))
 	}
 	if len(q.sel.Pending) > 0 {

@@ -77,6 +77,9 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 		}
 		cols = append(cols, "t."+c)
 	}
+	if !s.matchable(subject, t.subjTyp) {
+		return nil, nil // no stored subject can equal it
+	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
 		t.subject, bd.typed(subject, t.subjTyp), t.key)
@@ -120,6 +123,9 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 	for name, tc := range t.times {
 		names = append(names, name)
 		cols = append(cols, "t."+tc.col)
+	}
+	if !s.matchable(key, t.keyType) {
+		return nil, s.errorf("dataset %q: record: %w", t.id, store.ErrNotFound)
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s", strings.Join(cols, ", "), t.name, t.key, bd.typed(key, t.keyType))

@@ -112,6 +112,29 @@ func RunFocused(t *testing.T, open Opener) {
 		assert.Empty(t, res.Processed, "a processed record is not selected again")
 	})
 
+	t.Run("TextAnIntegerKeyCannotHoldMatchesNothing", func(t *testing.T) {
+		// Keys cross the store interface as text; "c-42" can equal no value
+		// of an integer key column. PostgreSQL casts bound text to the
+		// column's type and would fail the whole statement on it, so the
+		// backend must answer "none" instead of an error.
+		b := open(t, decl)
+		require.NoError(t, b.Insert(ctx, "appointment", appointment(1, "c", base)))
+		_, err := b.Times(ctx, "appointment", "c-42")
+		require.ErrorIs(t, err, store.ErrNotFound, "Times for a key the key column cannot hold must be ErrNotFound")
+		sel := store.Selection{Dataset: "appointment", Now: base, Keys: []string{"c-42", "1"}}
+		free, held, err := b.Count(ctx, sel)
+		require.NoError(t, err)
+		assert.Equal(t, 1, free, "only the key that can exist is counted")
+		assert.Zero(t, held)
+		res, err := b.Process(ctx, store.Batch{Selection: sel, Action: store.Action{Delete: true}, Audit: entry("delete")})
+		require.NoError(t, err, "Process with a key the column cannot hold must not fail the batch")
+		require.Len(t, res.Processed, 1)
+		assert.Equal(t, "1", res.Processed[0].Key)
+		res, err = b.Process(ctx, store.Batch{Selection: store.Selection{Dataset: "appointment", Now: base, Keys: []string{"x"}}, Action: store.Action{Delete: true}, Audit: entry("delete")})
+		require.NoError(t, err)
+		assert.Empty(t, res.Processed)
+	})
+
 	t.Run("FailingTransformChangesNothing", func(t *testing.T) {
 		b := open(t, decl)
 		require.NoError(t, b.Insert(ctx, "appointment", appointment(1, "c", base)))
