@@ -57,3 +57,7 @@ func TestConformanceWithBothDatasetsRoutedAwayFromHome(t *testing.T) {
 func TestConformanceWithOneDatasetAtHome(t *testing.T) {
 	storetest.Run(t, openRouted(false))
 }
+
+func TestPendingEventsLiveInTheHomeBackend(t *testing.T) {
+	storetest.RunPending(t, openRouted(true))
+}

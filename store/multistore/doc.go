@@ -64,6 +64,7 @@
 // hold under an existing ID is refused with store.ErrConflict.
 //
 // The optional interfaces store.Consents, store.ConsentScanner,
+// store.PendingEvents,
 // store.Requests and store.Objections are served by the home backend; when
 // it lacks one, its methods return an error wrapping errors.ErrUnsupported.
 // store.Rectifier goes to the dataset's backend and is audited like a
