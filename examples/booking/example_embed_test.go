@@ -47,7 +47,8 @@ func Example_embedding() {
 	defer sched.Stop(ctx)
 
 	// "Bei einer Terminstornierung ... sofort gelöscht."
-	db.Exec(`INSERT INTO appointments (id, citizen_id, starts_at, booked_at, place) VALUES (1, 'c1', '2025-06-02 09:00:00', '2025-05-20 10:00:00', 'Kaltenkirchen')`)
+	next := time.Now().UTC().AddDate(0, 0, 7).Format(time.DateTime) // an appointment next week, not yet due
+	db.Exec(`INSERT INTO appointments (id, citizen_id, starts_at, booked_at, place) VALUES (1, 'c1', ?, ?, 'Kaltenkirchen')`, next, next)
 	rep, err := eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "1"})
 	fmt.Println("deleted at once:", rep.Processed(), err)
 
