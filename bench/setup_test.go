@@ -39,7 +39,7 @@ import (
 // `go test ./...` stays fast.
 func TestMain(m *testing.M) {
 	if os.Getenv("FRIST_BENCH") != "1" {
-		fmt.Println("bench: skipped; the benchmarks run with FRIST_BENCH=1 go test -run '^$' -bench . -benchtime 3x ./bench/ (see bench/BENCHMARKS.md)")
+		fmt.Println("bench: skipped; run the benchmarks with FRIST_BENCH=1 go test -run '^$' -bench . -benchtime 2x -timeout 60m ./bench/ (FRIST_TEST_POSTGRES=postgres://... adds PostgreSQL; see bench/BENCHMARKS.md)")
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
