@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/frist-go/frist/policy"
@@ -107,4 +108,15 @@ func (c *cli) writeJSON(v any) int {
 		return c.errorf("writing output: %v", err)
 	}
 	return exitOK
+}
+
+// keysFlag defines --keys, defaulting to $FRIST_KEYS, for the commands that
+// write audit entries and so need the key rings.
+func (c *cli) keysFlag() *string {
+	return c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+}
+
+// noKeys fails because no key file was named, explaining how to make one.
+func (c *cli) noKeys() int {
+	return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
 }

@@ -95,7 +95,7 @@ var exportFormats = map[dsar.Kind][]string{
 func runDsarExport(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar export", dsarExportUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
-	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	keyFile := c.keysFlag()
 	format := c.fs.String("format", "", "json, md or html for an access request; json or csv for a portability request (required)")
 	langFlag := c.fs.String("lang", "de", "language of md and html: de or en")
 	outFile := c.fs.String("out", "", "write the answer to this new file instead of stdout")
@@ -121,7 +121,7 @@ func runDsarExport(args []string, stdout, stderr io.Writer) int {
 	case *dbURL == "":
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	case *keyFile == "":
-		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+		return c.noKeys()
 	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})
@@ -284,7 +284,7 @@ func encodeJSON(w io.Writer, v any) error {
 func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar erase", dsarEraseUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
-	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	keyFile := c.keysFlag()
 	langFlag := c.fs.String("lang", "de", "language of the reasons in the receipt: de or en")
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
@@ -306,7 +306,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	case *dbURL == "":
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	case *keyFile == "":
-		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+		return c.noKeys()
 	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -136,7 +135,7 @@ func requestToJSON(r *dsar.Request, history bool) requestJSON {
 func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar open", dsarOpenUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
-	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	keyFile := c.keysFlag()
 	kindFlag := c.fs.String("kind", "", "the right exercised: access, rectification, erasure, restriction, portability or objection (required)")
 	subject := c.fs.String("subject", "", "the application's identifier of the data subject (required)")
 	received := c.fs.String("received", "", "when the request was received (default: now)")
@@ -163,7 +162,7 @@ func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 	case *dbURL == "":
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	case *keyFile == "":
-		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+		return c.noKeys()
 	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})

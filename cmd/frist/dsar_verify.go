@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode"
@@ -144,7 +143,7 @@ type dsarVerifyJSON struct {
 func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar verify", dsarVerifyUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
-	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	keyFile := c.keysFlag()
 	method := c.fs.String("method", "", "how the operator established the requester's identity (required)")
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
@@ -166,7 +165,7 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	case *dbURL == "":
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	case *keyFile == "":
-		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+		return c.noKeys()
 	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile,

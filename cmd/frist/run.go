@@ -62,7 +62,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	spec := c.fs.String("schedule", retention.DefaultSchedule, "cron schedule of the sweeps (5 fields or @every 5m)")
 	interval := c.fs.Duration("interval", 0, "time between sweeps the engine assumes, which sets how early records are processed (default: the schedule's longest gap)")
 	metricsAddr := c.fs.String("metrics", "", "serve Prometheus metrics on this address, e.g. :9464")
-	keyFile := c.fs.String("keys", os.Getenv("FRIST_KEYS"), "key file (default $FRIST_KEYS)")
+	keyFile := c.keysFlag()
 	format := c.fs.String("format", "text", "report format of --once: text or json")
 	stopTimeout := c.fs.Duration("stop-timeout", 30*time.Second, "how long to wait for the running sweep at SIGINT/SIGTERM")
 	rest, code, done := c.parse(args)
@@ -80,7 +80,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	case *dbURL == "":
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	case *keyFile == "":
-		return c.fail("no key file given; name it with --keys FILE or $FRIST_KEYS.\n%s", keysHelp)
+		return c.noKeys()
 	case *once && *metricsAddr != "":
 		return c.fail("--metrics serves a running scheduler; with --once, read the printed report instead")
 	case *interval < 0 || *stopTimeout <= 0:
