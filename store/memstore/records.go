@@ -16,12 +16,27 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	ds, err := s.dataset(dataset)
+	ds, rs, fields, err := s.subjectRecords(dataset, subject, fields)
 	if err != nil {
 		return nil, err
 	}
+	out := make([]store.Record, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, r.fields(ds, fields))
+	}
+	return out, nil
+}
+
+// subjectRecords checks a read by subject and returns the dataset, the
+// subject's records in key order and the fields to read (all declared
+// fields when fields is nil). The caller holds s.mu.
+func (s *Store) subjectRecords(dataset, subject string, fields []string) (*dataset, []*record, []string, error) {
+	ds, err := s.dataset(dataset)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	if ds.subjCol == "" {
-		return nil, fmt.Errorf("memstore: dataset %s has no subject column", dataset)
+		return nil, nil, nil, fmt.Errorf("memstore: dataset %s has no subject column", dataset)
 	}
 	if fields == nil {
 		for _, f := range ds.decl.Fields {
@@ -30,23 +45,35 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	}
 	for i, f := range fields {
 		if _, ok := ds.fieldCol[f]; !ok {
-			return nil, fmt.Errorf("memstore: dataset %s: fields[%d] is %q, which the dataset does not declare", dataset, i, f)
+			return nil, nil, nil, fmt.Errorf("memstore: dataset %s: fields[%d] is %q, which the dataset does not declare", dataset, i, f)
 		}
 	}
-	rs := slices.SortedFunc(maps.Values(ds.bySubject[subject]), cmpKey)
-	out := make([]store.Record, 0, len(rs))
-	for _, r := range rs {
-		rec := store.Record{Key: r.key, Subject: r.subject, Fields: make(map[string]any, len(fields))}
-		for _, f := range fields {
-			v := r.row[ds.fieldCol[f]]
-			if b, ok := v.([]byte); ok {
-				v = slices.Clone(b)
-			}
-			rec.Fields[f] = v
+	return ds, slices.SortedFunc(maps.Values(ds.bySubject[subject]), cmpKey), fields, nil
+}
+
+// fields returns r as a store.Record with the named fields, copying byte
+// slices so callers cannot change the stored row.
+func (r *record) fields(ds *dataset, fields []string) store.Record {
+	rec := store.Record{Key: r.key, Subject: r.subject, Fields: make(map[string]any, len(fields))}
+	for _, f := range fields {
+		v := r.row[ds.fieldCol[f]]
+		if b, ok := v.([]byte); ok {
+			v = slices.Clone(b)
 		}
-		out = append(out, rec)
+		rec.Fields[f] = v
 	}
-	return out, nil
+	return rec
+}
+
+// timesOf returns r's set time columns by TimeColumn.Name.
+func (r *record) timesOf(ds *dataset) map[string]time.Time {
+	out := make(map[string]time.Time, len(r.times))
+	for pos, tv := range r.times {
+		if tv.set {
+			out[ds.decl.Time[pos].Name] = tv.t
+		}
+	}
+	return out
 }
 
 // Times implements store.Driver. Values are in UTC.
@@ -63,11 +90,5 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 	if !ok {
 		return nil, fmt.Errorf("%w: dataset %s has no record with that key", store.ErrNotFound, dataset)
 	}
-	out := make(map[string]time.Time, len(r.times))
-	for pos, tv := range r.times {
-		if tv.set {
-			out[ds.decl.Time[pos].Name] = tv.t
-		}
-	}
-	return out, nil
+	return r.timesOf(ds), nil
 }

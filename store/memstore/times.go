@@ -2,10 +2,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
-	"maps"
-	"slices"
-	"time"
 
 	"github.com/frist-go/frist/store"
 )
@@ -21,43 +17,13 @@ func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, f
 		return nil, err
 	}
 	defer s.mu.Unlock()
-	ds, err := s.dataset(dataset)
+	ds, rs, fields, err := s.subjectRecords(dataset, subject, fields)
 	if err != nil {
 		return nil, err
 	}
-	if ds.subjCol == "" {
-		return nil, fmt.Errorf("memstore: dataset %s has no subject column", dataset)
-	}
-	if fields == nil {
-		for _, f := range ds.decl.Fields {
-			fields = append(fields, f.Name)
-		}
-	}
-	for i, f := range fields {
-		if _, ok := ds.fieldCol[f]; !ok {
-			return nil, fmt.Errorf("memstore: dataset %s: fields[%d] is %q, which the dataset does not declare", dataset, i, f)
-		}
-	}
-	rs := slices.SortedFunc(maps.Values(ds.bySubject[subject]), cmpKey)
 	out := make([]store.TimedRecord, 0, len(rs))
 	for _, r := range rs {
-		tr := store.TimedRecord{
-			Record: store.Record{Key: r.key, Subject: r.subject, Fields: make(map[string]any, len(fields))},
-			Times:  make(map[string]time.Time, len(r.times)),
-		}
-		for _, f := range fields {
-			v := r.row[ds.fieldCol[f]]
-			if b, ok := v.([]byte); ok {
-				v = slices.Clone(b)
-			}
-			tr.Fields[f] = v
-		}
-		for pos, tv := range r.times {
-			if tv.set {
-				tr.Times[ds.decl.Time[pos].Name] = tv.t
-			}
-		}
-		out = append(out, tr)
+		out = append(out, store.TimedRecord{Record: r.fields(ds, fields), Times: r.timesOf(ds)})
 	}
 	return out, nil
 }
