@@ -73,49 +73,28 @@ type RuleReport struct {
 }
 
 // Processed returns the number of records processed by all rules.
-func (r *Report) Processed() int {
-	n := 0
-	for _, rr := range r.Rules {
-		n += rr.Processed
-	}
-	return n
-}
+func (r *Report) Processed() int { return r.sum(func(rr *RuleReport) int { return rr.Processed }) }
 
 // Held returns the number of due records left alone because of holds.
-func (r *Report) Held() int {
-	n := 0
-	for _, rr := range r.Rules {
-		n += rr.Held
-	}
-	return n
-}
+func (r *Report) Held() int { return r.sum(func(rr *RuleReport) int { return rr.Held }) }
 
 // Overdue returns the number of records past their deadline after the
 // work, over all rules.
-func (r *Report) Overdue() int {
-	n := 0
-	for _, rr := range r.Rules {
-		n += rr.Overdue
-	}
-	return n
-}
+func (r *Report) Overdue() int { return r.sum(func(rr *RuleReport) int { return rr.Overdue }) }
 
 // Remembered returns the number of records processed, over all rules,
 // for events remembered earlier (RuleReport.Remembered).
-func (r *Report) Remembered() int {
-	n := 0
-	for _, rr := range r.Rules {
-		n += rr.Remembered
-	}
-	return n
-}
+func (r *Report) Remembered() int { return r.sum(func(rr *RuleReport) int { return rr.Remembered }) }
 
 // Forgotten returns the number of records left alone, over all rules,
 // whose event could not be remembered (RuleReport.Forgotten).
-func (r *Report) Forgotten() int {
+func (r *Report) Forgotten() int { return r.sum(func(rr *RuleReport) int { return rr.Forgotten }) }
+
+// sum adds up one count over all rules.
+func (r *Report) sum(count func(*RuleReport) int) int {
 	n := 0
-	for _, rr := range r.Rules {
-		n += rr.Forgotten
+	for i := range r.Rules {
+		n += count(&r.Rules[i])
 	}
 	return n
 }
