@@ -33,18 +33,24 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		return store.BatchResult{}, s.errorf("begin batch on dataset %q: %w", q.t.id, err)
 	}
 	var processed []store.Record
-	if len(b.Transform) > 0 {
+	var count int
+	switch {
+	case len(b.Transform) > 0:
 		processed, err = s.transform(ctx, tx, q, b)
-	} else {
+		count = len(processed)
+	case q.t.subject == "":
+		count, err = s.setBasedCount(ctx, tx, q, b)
+	default:
 		processed, err = s.setBased(ctx, tx, q, b)
+		count = len(processed)
 	}
 	if err != nil {
 		return store.BatchResult{}, rollback(tx, err)
 	}
-	if len(processed) == 0 {
+	if count == 0 {
 		return store.BatchResult{}, rollback(tx, nil)
 	}
-	e, err := callAudit(b.Audit, processed)
+	e, err := callAudit(b.Audit, processed, count)
 	if err != nil {
 		return store.BatchResult{}, rollback(tx, s.errorf("dataset %q: %w", q.t.id, err))
 	}
@@ -55,7 +61,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err := tx.Commit(); err != nil {
 		return store.BatchResult{}, s.errorf("commit batch on dataset %q: %w", q.t.id, err)
 	}
-	return store.BatchResult{Processed: processed, Count: len(processed), Entry: entry}, nil
+	return store.BatchResult{Processed: processed, Count: count, Entry: entry}, nil
 }
 
 // checkAction validates the action of b against the table.
@@ -89,24 +95,46 @@ func (s *Store) claim(bd *builder, q *selection) string {
 		t.key, t.name, q.where(bd), s.held(bd, t, q.sel.Now), q.orderBy(), q.limit(), s.d.ClaimSuffix())
 }
 
+// setBasedStmt writes the statement that deletes or nulls a batch.
+func (s *Store) setBasedStmt(bd *builder, q *selection, b store.Batch) string {
+	t := q.t
+	if b.Delete {
+		return fmt.Sprintf("DELETE FROM %s WHERE %s", t.name, s.claimed(bd, q))
+	}
+	var sets []string
+	for _, f := range b.Null {
+		sets = append(sets, t.fields[f]+" = NULL")
+	}
+	if b.SetMarker != "" {
+		sets = append(sets, t.markerQ+" = "+bd.typed(s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now), t.markTyp))
+	}
+	return fmt.Sprintf("UPDATE %s SET %s WHERE %s", t.name, strings.Join(sets, ", "), s.claimed(bd, q))
+}
+
+// setBasedCount deletes or nulls a batch of a dataset without a subject
+// column and returns how many records it processed. Such records carry
+// nothing the audit entry needs but their number (store.BatchResult), so
+// the statement returns no rows: reading a large batch's keys back would
+// cost more than the delete itself.
+func (s *Store) setBasedCount(ctx context.Context, tx Tx, q *selection, b store.Batch) (int, error) {
+	bd := &builder{d: s.d}
+	res, err := tx.ExecContext(ctx, s.setBasedStmt(bd, q, b), bd.args...)
+	if err != nil {
+		return 0, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+	}
+	return int(n), nil
+}
+
 // setBased deletes or nulls a batch in one statement and returns the
 // records it processed in processing order.
 func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, error) {
 	t := q.t
 	bd := &builder{d: s.d}
-	var stmt string
-	if b.Delete {
-		stmt = fmt.Sprintf("DELETE FROM %s WHERE %s", t.name, s.claimed(bd, q))
-	} else {
-		var sets []string
-		for _, f := range b.Null {
-			sets = append(sets, t.fields[f]+" = NULL")
-		}
-		if b.SetMarker != "" {
-			sets = append(sets, t.markerQ+" = "+bd.typed(s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now), t.markTyp))
-		}
-		stmt = fmt.Sprintf("UPDATE %s SET %s WHERE %s", t.name, strings.Join(sets, ", "), s.claimed(bd, q))
-	}
+	stmt := s.setBasedStmt(bd, q, b)
 	subj, order := "NULL", "NULL"
 	if t.subject != "" {
 		subj = t.subject
@@ -341,13 +369,13 @@ func callApply(apply func(store.Record) (map[string]any, error), r store.Record)
 
 // callAudit calls build and validates the entry; a panic or an invalid
 // entry fails the batch.
-func callAudit(build func([]store.Record, int) audit.Entry, processed []store.Record) (e audit.Entry, err error) {
+func callAudit(build func([]store.Record, int) audit.Entry, processed []store.Record, count int) (e audit.Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("audit entry builder panicked: %v", p)
 		}
 	}()
-	e = build(processed, len(processed))
+	e = build(processed, count)
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}

@@ -94,15 +94,25 @@ func (b *builder) active(now time.Time) string {
 // held is the condition "record t is under a hold active at now": a hold
 // on its key, on its subject in this dataset, or on its subject in every
 // dataset. Each branch is its own EXISTS so each can use its index.
+//
+// The branches are guarded by one uncorrelated test, "some hold on this
+// dataset or on every dataset is active", which both databases evaluate
+// once per statement (SQLite as a constant sub-query, PostgreSQL as an
+// InitPlan): when no hold applies, as in almost every sweep, no row pays
+// for the per-record probes. The guard is part of the same statement, so
+// it sees the same snapshot as the probes and a hold committed before the
+// statement is never missed.
 func (s *Store) held(b *builder, t *table, now time.Time) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "(EXISTS (SELECT 1 FROM %s h WHERE h.dataset = %s AND h.record_key = CAST(t.%s AS TEXT) AND %s)",
+	fmt.Fprintf(&sb, "(EXISTS (SELECT 1 FROM %s h WHERE (h.dataset = %s OR h.dataset = '') AND %s) AND (",
+		s.own("frist_holds"), b.arg(t.id), b.active(now))
+	fmt.Fprintf(&sb, "EXISTS (SELECT 1 FROM %s h WHERE h.dataset = %s AND h.record_key = CAST(t.%s AS TEXT) AND %s)",
 		s.own("frist_holds"), b.arg(t.id), t.key, b.active(now))
 	if t.subject != "" {
 		fmt.Fprintf(&sb, " OR EXISTS (SELECT 1 FROM %s h WHERE h.subject = CAST(t.%s AS TEXT) AND (h.dataset = %s OR h.dataset = '') AND %s)",
 			s.own("frist_holds"), t.subject, b.arg(t.id), b.active(now))
 	}
-	sb.WriteString(")")
+	sb.WriteString("))")
 	return sb.String()
 }
 
