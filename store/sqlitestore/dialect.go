@@ -16,11 +16,16 @@ import (
 // dialect is SQLite's part of the shared implementation.
 type dialect struct{}
 
-func (dialect) Name() string                      { return "sqlitestore" }
-func (dialect) Placeholder(int) string            { return "?" }
-func (dialect) ClaimSuffix() string               { return "" }
-func (dialect) LockSuffix() string                { return "" }
-func (dialect) ReturningCTE() bool                { return false }
+func (dialect) Name() string           { return "sqlitestore" }
+func (dialect) Placeholder(int) string { return "?" }
+func (dialect) ClaimSuffix() string    { return "" }
+func (dialect) LockSuffix() string     { return "" }
+func (dialect) ReturningCTE() bool     { return false }
+
+// RangeBatches implements sqldriver.RangeBatcher: BEGIN IMMEDIATE excludes
+// every other writer, so a batch may find its last record and then act on
+// the range up to it.
+func (dialect) RangeBatches() bool                { return true }
 func (dialect) Cast(p, _ string) string           { return p }
 func (dialect) TimeArg(t time.Time) any           { return t.UnixMicro() }
 func (dialect) Migrations() []sqldriver.Migration { return migrations }

@@ -32,6 +32,19 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, s.errorf("begin batch on dataset %q: %w", q.t.id, err)
 	}
+	if s.rangeBatches() {
+		rq := *q
+		if rq.holdFree, err = s.noHoldApplies(ctx, tx, q); err != nil {
+			return store.BatchResult{}, rollback(tx, err)
+		}
+		if len(b.Transform) == 0 {
+			if rq.last, err = s.lastOfBatch(ctx, tx, &rq); err != nil {
+				return store.BatchResult{}, rollback(tx, err)
+			}
+			rq.ranged = true
+		}
+		q = &rq
+	}
 	var processed []store.Record
 	var count int
 	switch {
@@ -91,15 +104,28 @@ func (s *Store) checkAction(t *table, b store.Batch) error {
 // claim writes the sub-select that claims the keys of a batch.
 func (s *Store) claim(bd *builder, q *selection) string {
 	t := q.t
-	return fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND NOT %s%s%s%s",
-		t.key, t.name, q.where(bd), s.held(bd, t, q.sel.Now), q.orderBy(), q.limit(), s.d.ClaimSuffix())
+	return fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s%s%s%s",
+		t.key, t.name, q.where(bd), s.notHeld(bd, q), q.orderBy(), q.limit(), s.d.ClaimSuffix())
 }
 
-// setBasedStmt writes the statement that deletes or nulls a batch.
+// setBasedStmt writes the statement that deletes or nulls a batch: a
+// range batch (rangebatch.go) or a claimed one.
 func (s *Store) setBasedStmt(bd *builder, q *selection, b store.Batch) string {
 	t := q.t
+	target := t.name
+	if q.ranged {
+		target = t.name + " AS t"
+	}
+	// The condition is written after the SET clause, so that positional
+	// placeholders bind in the order they appear.
+	cond := func() string {
+		if q.ranged {
+			return q.where(bd) + " AND " + s.notHeld(bd, q)
+		}
+		return s.claimed(bd, q)
+	}
 	if b.Delete {
-		return fmt.Sprintf("DELETE FROM %s WHERE %s", t.name, s.claimed(bd, q))
+		return fmt.Sprintf("DELETE FROM %s WHERE %s", target, cond())
 	}
 	var sets []string
 	for _, f := range b.Null {
@@ -108,7 +134,7 @@ func (s *Store) setBasedStmt(bd *builder, q *selection, b store.Batch) string {
 	if b.SetMarker != "" {
 		sets = append(sets, t.markerQ+" = "+bd.typed(s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now), t.markTyp))
 	}
-	return fmt.Sprintf("UPDATE %s SET %s WHERE %s", t.name, strings.Join(sets, ", "), s.claimed(bd, q))
+	return fmt.Sprintf("UPDATE %s SET %s WHERE %s", target, strings.Join(sets, ", "), cond())
 }
 
 // setBasedCount deletes or nulls a batch of a dataset without a subject
@@ -244,8 +270,8 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 	for _, f := range b.Transform {
 		cols = append(cols, "t."+t.fields[f])
 	}
-	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND NOT %s%s%s%s", strings.Join(cols, ", "), t.name,
-		q.where(bd), s.held(bd, t, q.sel.Now), q.orderBy(), q.limit(), s.d.ClaimSuffix())
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND %s%s%s%s", strings.Join(cols, ", "), t.name,
+		q.where(bd), s.notHeld(bd, q), q.orderBy(), q.limit(), s.d.ClaimSuffix())
 	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return nil, s.errorf("dataset %q: select batch: %w", t.id, err)

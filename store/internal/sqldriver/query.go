@@ -31,6 +31,15 @@ type selection struct {
 	// none is set when the selection's subject cannot equal any stored
 	// value of the subject column (see Store.matchable): it selects nothing.
 	none bool
+	// ranged marks a range batch (rangebatch.go): the statement acts on
+	// every selected record up to last in the selection's order, or on
+	// every selected record when last is nil.
+	ranged bool
+	last   []any
+	// holdFree is set when the batch's transaction has found that no
+	// hold applies to the dataset (RangeBatcher): its statements need not
+	// probe holds record by record.
+	holdFree bool
 }
 
 // check validates sel against the table.
@@ -116,13 +125,30 @@ func (s *Store) held(b *builder, t *table, now time.Time) string {
 	return sb.String()
 }
 
+// notHeld is the condition "the record is not under a hold active at the
+// selection's time".
+func (s *Store) notHeld(b *builder, q *selection) string {
+	if q.holdFree {
+		return "1 = 1"
+	}
+	return "NOT " + s.held(b, q.t, q.sel.Now)
+}
+
 // where writes the conditions of q except holds, with the table aliased t.
 func (q *selection) where(b *builder) string {
 	t := q.t
 	conds := []string{}
-	for _, bd := range q.sel.Bounds {
+	for i, bd := range q.sel.Bounds {
+		if i == 0 && q.last != nil {
+			// The batch's last record is within the cutoff, and so is
+			// every record before it: one range condition serves both.
+			continue
+		}
 		tc := t.times[bd.Column]
 		conds = append(conds, fmt.Sprintf("t.%s <= %s", tc.col, b.typed(b.d.CutoffArg(tc.format, tc.typ, bd.Cutoff), tc.typ)))
+	}
+	if q.last != nil {
+		conds = append(conds, q.upTo(b, q.last))
 	}
 	if q.sel.Keys != nil {
 		if len(q.sel.Keys) == 0 {
