@@ -107,7 +107,10 @@ func (d *batchDriver) Count(_ context.Context, sel store.Selection) (int, int, e
 	return d.left, 0, nil
 }
 func (d *batchDriver) Earliest(context.Context, store.Selection, string, time.Time) (time.Time, bool, error) {
-	return time.Time{}, false, nil
+	if d.left == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), true, nil
 }
 func (d *batchDriver) Process(_ context.Context, b store.Batch) (store.BatchResult, error) {
 	d.limits = append(d.limits, b.Limit)
@@ -183,7 +186,7 @@ func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
 	}
 }
 
-func TestSweepRenewsTheLeaseBeforeTheFirstBatchAndThenEveryThirdOfItsTTL(t *testing.T) {
+func TestSweepRenewsTheLeaseEveryThirdOfItsTTL(t *testing.T) {
 	decl, ring := jobcenterDecl(t)
 	start := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -191,9 +194,9 @@ func TestSweepRenewsTheLeaseBeforeTheFirstBatchAndThenEveryThirdOfItsTTL(t *test
 		step       time.Duration // the engine's clock advances this much per batch
 		wantLeases int           // the sweep's own plus the renewals
 	}{
-		{"batches within a third of the TTL renew only before the first", time.Second, 1 + 1},
-		{"every batch that ends a third of the TTL later renews", time.Minute, 1 + 6},
-		{"renewals follow the clock, not the batch count", 25 * time.Second, 1 + 2},
+		{"batches within a third of the TTL do not renew", time.Second, 1},
+		{"every batch that starts a third of the TTL later renews", time.Minute, 1 + 5},
+		{"renewals follow the clock, not the batch count", 25 * time.Second, 1 + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +210,7 @@ func TestSweepRenewsTheLeaseBeforeTheFirstBatchAndThenEveryThirdOfItsTTL(t *test
 			require.Equal(t, 5000, rep.Processed())
 			require.Len(t, d.limits, 6, "five full batches and an empty one")
 			assert.Len(t, d.leases, tt.wantLeases)
-			for i := 2; i < len(d.leases); i++ {
+			for i := 1; i < len(d.leases); i++ {
 				assert.GreaterOrEqual(t, d.leases[i].Sub(d.leases[i-1]), time.Minute, "renewal %d came early", i)
 			}
 		})

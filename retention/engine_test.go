@@ -14,6 +14,7 @@ import (
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/memstore"
 )
 
@@ -248,7 +249,8 @@ func TestSweepIsSkippedWhileAnotherReplicaHoldsTheLease(t *testing.T) {
 }
 
 // stealer is a driver whose lease is taken by another replica after the
-// first acquisition.
+// first acquisition, and whose batches each take a minute on the clock, so
+// that a sweep must renew its lease between them.
 type stealer struct {
 	*recorder
 	n int
@@ -259,15 +261,57 @@ func (s *stealer) AcquireLease(ctx context.Context, name, owner string, now time
 	return s.n == 1, nil
 }
 
+func (s *stealer) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	res, err := s.recorder.Process(ctx, b)
+	s.clock.Advance(time.Minute)
+	return res, err
+}
+
 func TestSweepStopsWhenAnotherReplicaTakesTheLease(t *testing.T) {
 	at := time.Date(2024, 3, 1, 12, 0, 0, 0, berlin(t))
 	h := newHarness(t, jobcenter(t), at, nil)
-	h.insert(t, "appointment", map[string]any{"id": int64(1), "citizen_id": "c", "starts_at": at})
-	eng, err := retention.New(h.decl, &stealer{recorder: h.rec}, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys})
+	for i := range 8 {
+		h.insert(t, "appointment", map[string]any{"id": int64(i + 1), "citizen_id": "c", "starts_at": at})
+	}
+	// A five-minute interval gives a 15-minute lease, renewed every five
+	// minutes: after five one-minute batches.
+	opts := &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, BatchSize: 1, Interval: 5 * time.Minute}
+	eng, err := retention.New(h.decl, &stealer{recorder: h.rec}, opts)
 	require.NoError(t, err)
 	h.clock.Set(at.AddDate(0, 1, 0))
 	rep, err := eng.Sweep(context.Background())
 	require.ErrorIs(t, err, retention.ErrLeaseLost)
-	assert.Zero(t, rep.Processed())
-	assert.True(t, h.exists(t, "appointment", "1"), "nothing is processed without the lease")
+	assert.Equal(t, 5, rep.Processed(), "batches go on until the first renewal")
+	for _, id := range []string{"6", "7", "8"} {
+		assert.True(t, h.exists(t, "appointment", id), "nothing is processed once the lease is lost")
+	}
+}
+
+// leaseCounter counts the writes of the sweep lease.
+type leaseCounter struct {
+	store.Driver
+	acquired int
+}
+
+func (l *leaseCounter) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
+	l.acquired++
+	return l.Driver.AcquireLease(ctx, name, owner, now, ttl)
+}
+
+// TestSweepDoesNotRenewALeaseItHasJustTaken pins that a short sweep takes
+// its lease once: every renewal is a commit of its own.
+func TestSweepDoesNotRenewALeaseItHasJustTaken(t *testing.T) {
+	at := time.Date(2024, 3, 1, 12, 0, 0, 0, berlin(t))
+	h := newHarness(t, jobcenter(t), at, nil)
+	for i := range 5 {
+		h.insert(t, "appointment", map[string]any{"id": int64(i + 1), "citizen_id": "c", "starts_at": at})
+	}
+	lc := &leaseCounter{Driver: h.rec}
+	eng, err := retention.New(h.decl, lc, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, BatchSize: 1})
+	require.NoError(t, err)
+	h.clock.Set(at.AddDate(0, 1, 0))
+	rep, err := eng.Sweep(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 5, rep.Processed(), "in six batches of one")
+	assert.Equal(t, 1, lc.acquired, "the lease taken at the start lasts the sweep")
 }

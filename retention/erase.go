@@ -105,7 +105,7 @@ func (e *Engine) eraseDataset(ctx context.Context, ds *policy.Dataset, subject s
 	if free == 0 {
 		return rr, ctx.Err()
 	}
-	return e.process(ctx, ru, rr, sel, free, "on "+string(policy.EventErasureRequested), false)
+	return e.process(ctx, ru, rr, sel, free, "on "+string(policy.EventErasureRequested), nil)
 }
 
 // keepBounds returns the bounds that select only records whose statutory

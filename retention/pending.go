@@ -66,7 +66,7 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 		rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
 	}
 	if free > 0 {
-		rr, err = e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), false)
+		rr, err = e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), nil)
 		if err != nil {
 			return rr, err
 		}
@@ -137,7 +137,7 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 // retries); it returns a non-nil last error only when the caller must stop
 // (ctx ended, sweep lease lost). With lease set it renews the sweep lease
 // before every batch.
-func (e *Engine) retryPending(ctx context.Context, now time.Time, lease bool) (rules []RuleReport, listErr, stop error) {
+func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLease) (rules []RuleReport, listErr, stop error) {
 	pe, ok := e.st.(store.PendingEvents)
 	if !ok {
 		return nil, nil, nil
@@ -175,7 +175,7 @@ func (e *Engine) retryPending(ctx context.Context, now time.Time, lease bool) (r
 // retryOne acts on one remembered event. It returns an error only when the
 // caller must stop; a failure is recorded on the report and the entry is
 // kept for the next sweep.
-func (e *Engine) retryOne(ctx context.Context, pe store.PendingEvents, p store.PendingEvent, now time.Time, lease bool) (RuleReport, error) {
+func (e *Engine) retryOne(ctx context.Context, pe store.PendingEvents, p store.PendingEvent, now time.Time, lease *sweepLease) (RuleReport, error) {
 	rr := RuleReport{Dataset: p.Dataset, Rule: p.Rule, Event: policy.Event(p.Event)}
 	ru := e.eventRule(p.Dataset, p.Rule, policy.Event(p.Event))
 	if ru == nil {
@@ -262,7 +262,7 @@ func joinErr(a, b error) error {
 func (e *Engine) retryAfterRelease(ctx context.Context, now time.Time) error {
 	rep := &Report{Start: now}
 	var stop error
-	rep.Rules, rep.PendingErr, stop = e.retryPending(ctx, now, false)
+	rep.Rules, rep.PendingErr, stop = e.retryPending(ctx, now, nil)
 	rep.Duration = e.now().Sub(now)
 	if n := rep.Processed(); n > 0 {
 		e.log.InfoContext(ctx, "retention: remembered events acted on after a release", "processed", n, "held", rep.Held())

@@ -57,6 +57,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 		e.obs.SweepDone(stats())
 		return rep, nil
 	}
+	lease := &sweepLease{renewed: start}
 	defer func() {
 		// Release even when ctx has ended, so another replica need not
 		// wait for the lease to expire.
@@ -66,7 +67,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 	}()
 	// Remembered events first (pending.go): their records were due the
 	// moment they became free.
-	rep.Rules, rep.PendingErr, err = e.retryPending(ctx, start, true)
+	rep.Rules, rep.PendingErr, err = e.retryPending(ctx, start, lease)
 	if err != nil {
 		s := stats()
 		e.obs.SweepDone(s)
@@ -77,7 +78,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 		if ru.on != "" {
 			continue
 		}
-		rr, err := e.sweepRule(ctx, ru, start)
+		rr, err := e.sweepRule(ctx, ru, start, lease)
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			s := stats()
@@ -97,27 +98,31 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 // sweepRule processes the due records of one time rule. It returns an error
 // only when the whole sweep must stop (lease lost, ctx ended); a failing
 // batch is recorded in the rule's report.
-func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time) (RuleReport, error) {
+//
+// It does not count the due records first: on a large sweep that count
+// reads every due record once more, as much as a set-based delete of them
+// costs. The oldest due record (one index probe) tells whether there is
+// anything to do and how late the rule is; what is held, and what is
+// still overdue, is counted afterwards, when only those records are left.
+func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *sweepLease) (RuleReport, error) {
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action}
 	sel := ru.selection(now, ru.timing.bounds(now, true))
-	free, held, err := e.st.Count(ctx, sel)
+	t, ok, err := e.st.Earliest(ctx, sel, ru.timing.from, time.Time{})
 	if err != nil {
-		return e.failed(ctx, rr, 0, "counting due records", err)
+		return e.failed(ctx, rr, 0, "finding the oldest due record", err)
 	}
-	rr.Held = held
-	if free == 0 {
+	if !ok {
 		return rr, ctx.Err()
 	}
-	if t, ok, err := e.st.Earliest(ctx, sel, ru.timing.from, time.Time{}); err != nil {
-		return e.failed(ctx, rr, free, "finding the oldest due record", err)
-	} else if ok {
-		if late := now.Sub(ru.timing.latest(t)); late > 0 {
-			rr.Lateness = late
-		}
+	if late := now.Sub(ru.timing.latest(t)); late > 0 {
+		rr.Lateness = late
 	}
-	rr, err = e.process(ctx, ru, rr, sel, free, "", true)
+	rr, err = e.process(ctx, ru, rr, sel, unknownLeft, "", lease)
 	if err != nil {
 		return rr, err
+	}
+	if _, rr.Held, err = e.st.Count(ctx, sel); err != nil {
+		e.log.WarnContext(ctx, "retention: counting held records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
 	}
 	// What is still past its deadline now, not held, is overdue.
 	over, _, err := e.st.Count(ctx, ru.selection(now, ru.timing.bounds(now, false)))
@@ -128,24 +133,34 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time) (RuleRe
 	return rr, nil
 }
 
-// process runs batches of ru over sel until one comes back short, and
-// stops once the batches have processed more than the free records counted
-// beforehand, so a misbehaving backend cannot loop forever. Batches start
-// at Options.BatchSize and adapt to Options.BatchBudget (batchsize.go).
-// With lease set it renews the sweep lease before the first batch and then
-// whenever a third of the lease's TTL has passed on the engine's clock:
-// the lease cannot expire in between, and a renewal is a write of its own
-// (on SQLite and PostgreSQL a commit with its fsync), which before every
-// batch doubled the commits of a sweep.
-func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store.Selection, free int, note string, lease bool) (RuleReport, error) {
+// unknownLeft tells process and failed that the number of records left
+// to process was not counted.
+const unknownLeft = -1
+
+// sweepLease is the lease a sweep holds: when it was taken or last
+// renewed on the engine's clock. A nil *sweepLease means the caller holds
+// no lease (Trigger, EraseSubject) and none is renewed.
+type sweepLease struct{ renewed time.Time }
+
+// process runs batches of ru over sel until one comes back short. When
+// free, the number of free records counted beforehand, is known (not
+// unknownLeft), it also stops once the batches have processed more than
+// that, so a misbehaving backend cannot loop forever. Batches start at
+// Options.BatchSize and adapt to Options.BatchBudget (batchsize.go).
+//
+// With a lease it renews the lease whenever a third of its TTL has passed
+// on the engine's clock since it was taken or last renewed: the lease
+// cannot expire in between, and a renewal is a write of its own (on SQLite
+// and PostgreSQL a commit with its fsync), which before every batch
+// doubled the commits of a sweep.
+func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store.Selection, free int, note string, lease *sweepLease) (RuleReport, error) {
 	size := e.sizing.start
-	var renewed time.Time // zero until the first renewal
 	batch := store.Batch{Selection: sel, Action: ru.storeAction(), Audit: e.auditor(ru, sel.Now, note)}
-	for done := 0; done <= free; {
+	for done := 0; free == unknownLeft || done <= free; {
 		if err := ctx.Err(); err != nil {
 			return rr, err
 		}
-		if now := e.now(); lease && (renewed.IsZero() || now.Sub(renewed) >= e.leaseTTL()/3) {
+		if now := e.now(); lease != nil && now.Sub(lease.renewed) >= e.leaseTTL()/3 {
 			ok, err := e.st.AcquireLease(ctx, leaseName, e.owner, now, e.leaseTTL())
 			if err != nil {
 				return rr, fmt.Errorf("retention: renewing the sweep lease: %w", err)
@@ -153,13 +168,18 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 			if !ok {
 				return rr, ErrLeaseLost
 			}
-			renewed = now
+			lease.renewed = now
 		}
 		batch.Limit = size
 		took := e.sizing.stopwatch()
 		res, err := e.st.Process(ctx, batch)
 		if err != nil {
-			return e.failed(ctx, rr, free-done, "batch failed", err)
+			left := free - done
+			if free == unknownLeft {
+				// Counted now, as well as a failing store allows.
+				left, _, _ = e.st.Count(ctx, sel)
+			}
+			return e.failed(ctx, rr, left, "batch failed", err)
 		}
 		n := res.Count
 		done += n
@@ -178,6 +198,7 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 
 // failed records a failure of rule processing on rr: the rule is reported
 // and retried at the next sweep; the sweep goes on unless ctx has ended.
+// left is how many records were left unprocessed.
 func (e *Engine) failed(ctx context.Context, rr RuleReport, left int, what string, err error) (RuleReport, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return rr, ctxErr

@@ -193,5 +193,5 @@ func (e *Engine) triggerRule(ctx context.Context, ev Event, tg target, now time.
 	if free == 0 {
 		return rr, ctx.Err()
 	}
-	return e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), false)
+	return e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), nil)
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"time"
 
 	"github.com/frist-go/frist/store"
@@ -61,7 +62,54 @@ func selectionContracts() []contract {
 			}
 		}})
 	}
+	for _, tc := range timeCases() {
+		cs = append(cs, contract{"Process/LimitedBatchesFollowTheBoundColumn/" + tc.format, func(h *harness) {
+			cut := T0
+			// Key order differs from time order, and two records share
+			// a time, so the key decides between them.
+			k1 := tc.insert(h, 1, cut.Add(-1*time.Hour))
+			k2 := tc.insert(h, 2, cut.Add(-3*time.Hour))
+			k3 := tc.insert(h, 3, cut.Add(-2*time.Hour))
+			k4 := tc.insert(h, 4, cut.Add(-3*time.Hour))
+			k5 := tc.insert(h, 5, cut.Add(time.Second))
+			b := store.Batch{
+				Selection: store.Selection{Dataset: tc.dataset, Bounds: []store.Bound{{Column: tc.column, Cutoff: cut}}, Now: T0, Limit: 2},
+				Action:    store.Action{Delete: true},
+				Audit:     auditAs("delete", nil),
+			}
+			left := []string{k1, k2, k3, k4, k5}
+			for i, want := range [][]string{{k2, k4}, {k3, k1}, nil} {
+				// Within a batch the order is another contract's; a
+				// count-only result cannot show it.
+				got := slices.Sorted(slices.Values(h.processedKeys(h.process(b), tc.dataset, left...)))
+				if d := sameKeys(got, slices.Sorted(slices.Values(want))); d != "" {
+					h.t.Errorf("Process with Limit 2 must take the records in ascending order of the bound column (%s, format %s), then of the key; batch %d: %s", tc.column, tc.format, i+1, d)
+				}
+				left = slices.DeleteFunc(left, func(k string) bool { return slices.Contains(got, k) })
+			}
+			if !h.exists(tc.dataset, k5) {
+				h.t.Errorf("Process with Limit must never take a record after the cutoff (%s, format %s)", tc.column, tc.format)
+			}
+		}})
+	}
 	cs = append(cs,
+		contract{"Process/LimitCountsOnlyFreeRecords", func(h *harness) {
+			for i := int64(1); i <= 5; i++ {
+				h.insert(newBooking(i, 1000+i, T0.Add(time.Duration(i-10)*time.Minute)))
+			}
+			h.placeHold(store.Hold{ID: "0190f6d2-0000-7000-8000-0000000000a1", Dataset: Bookings, Key: "2", PlacedAt: T0.Add(-time.Hour)})
+			b := deleteBatch(T0)
+			b.Limit = 2
+			if d := sameKeys(keys(h.process(b).Processed), ks(1, 3)); d != "" {
+				h.t.Errorf("Process with a Limit must process that many free records, passing over a held one: %s", d)
+			}
+			if d := sameKeys(keys(h.process(b).Processed), ks(4, 5)); d != "" {
+				h.t.Errorf("Process with a Limit must continue after a held record: %s", d)
+			}
+			if !h.exists(Bookings, "2") {
+				h.t.Errorf("Process must not select a record under an active hold on that record, also in a limited batch")
+			}
+		}},
 		contract{"Process/DoesNotSelectNullBoundColumn", func(h *harness) {
 			withNull := newBooking(1, 0, T0.Add(-time.Hour))
 			withValue := newBooking(2, 0, T0.Add(-time.Hour))
