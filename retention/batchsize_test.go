@@ -103,6 +103,9 @@ func (d *batchDriver) AcquireLease(_ context.Context, _, _ string, now time.Time
 	return true, nil
 }
 func (d *batchDriver) ReleaseLease(context.Context, string, string) error { return nil }
+func (d *batchDriver) ListHolds(context.Context, time.Time) ([]store.Hold, error) {
+	return nil, nil
+}
 func (d *batchDriver) Count(_ context.Context, sel store.Selection) (int, int, error) {
 	return d.left, 0, nil
 }

@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/memstore"
 )
 
 // TestHoldsExcludeRecordsFromSweeps pins Art. 17(3)(b), (e) and Art. 18:
@@ -174,4 +176,49 @@ func TestAFailingRuleDoesNotBlockTheOthers(t *testing.T) {
 	assert.Equal(t, 2, rep.Rule("access_log", "mask_ip").Processed)
 	assert.NoError(t, rep.Err())
 	h.verifyAudit(t)
+}
+
+// countingStore is a memstore (which implements store.HoldsOnly) that
+// counts the calls of Count.
+type countingStore struct {
+	*memstore.Store
+	counts int
+}
+
+func (c *countingStore) Count(ctx context.Context, sel store.Selection) (int, int, error) {
+	c.counts++
+	return c.Store.Count(ctx, sel)
+}
+
+// TestSweepCountsHeldRecordsOnlyWhereAHoldApplies pins that on a backend
+// implementing store.HoldsOnly a sweep counts held records only for
+// datasets a stored hold applies to, and still reports them there.
+func TestSweepCountsHeldRecordsOnlyWhereAHoldApplies(t *testing.T) {
+	ctx := context.Background()
+	loc := berlin(t)
+	at := time.Date(2024, 3, 1, 12, 0, 0, 0, loc)
+	h := newHarness(t, jobcenter(t), at, nil)
+	cs := &countingStore{Store: h.mem}
+	eng, err := retention.New(h.decl, cs, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys})
+	require.NoError(t, err)
+	for i := 1; i <= 3; i++ {
+		h.insert(t, "appointment", map[string]any{"id": int64(i), "citizen_id": fmt.Sprintf("citizen-%d", i), "starts_at": at})
+	}
+	h.clock.Set(at.AddDate(0, 1, 0))
+	rep, err := eng.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, rep.Processed())
+	assert.Zero(t, cs.counts, "with no hold anywhere nothing needs counting")
+
+	for i := 4; i <= 6; i++ {
+		h.insert(t, "appointment", map[string]any{"id": int64(i), "citizen_id": fmt.Sprintf("citizen-%d", i), "starts_at": at})
+	}
+	_, err = eng.PlaceHold(ctx, retention.HoldRequest{Subject: "citizen-5", Reason: store.HoldLegalClaims})
+	require.NoError(t, err)
+	rep, err = eng.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Processed())
+	assert.Equal(t, 1, rep.Held(), "a subject hold on every dataset is counted in the appointments")
+	assert.Positive(t, cs.counts)
+	assert.True(t, h.exists(t, "appointment", "5"))
 }

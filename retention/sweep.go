@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
 
@@ -65,6 +66,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			e.log.WarnContext(ctx, "retention: releasing the sweep lease failed", "error", err)
 		}
 	}()
+	held := e.holdsAt(ctx, start)
 	// Remembered events first (pending.go): their records were due the
 	// moment they became free.
 	rep.Rules, rep.PendingErr, err = e.retryPending(ctx, start, lease)
@@ -78,7 +80,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 		if ru.on != "" {
 			continue
 		}
-		rr, err := e.sweepRule(ctx, ru, start, lease)
+		rr, err := e.sweepRule(ctx, ru, start, lease, held)
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			s := stats()
@@ -99,12 +101,19 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 // only when the whole sweep must stop (lease lost, ctx ended); a failing
 // batch is recorded in the rule's report.
 //
-// It does not count the due records first: on a large sweep that count
-// reads every due record once more, as much as a set-based delete of them
-// costs. The oldest due record (one index probe) tells whether there is
-// anything to do and how late the rule is; what is held, and what is
-// still overdue, is counted afterwards, when only those records are left.
-func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *sweepLease) (RuleReport, error) {
+// It counts nothing it need not: counting the due records beforehand reads
+// each of them once more, as much as a set-based delete costs, and
+// counting afterwards walks the index entries the delete left behind,
+// which on PostgreSQL costs more than the delete until VACUUM has run. The
+// oldest due record (one index probe) tells whether there is anything to
+// do and how late the rule is. Held records are counted only when a hold
+// applies to the dataset (on a backend that implements store.HoldsOnly;
+// on any other always), and overdue ones only after a failure or when
+// records are held: a rule
+// whose batches ran until one came back short has no free record left past
+// its deadline, but for one that arrived or was locked by the application
+// meanwhile, which the next sweep takes.
+func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *sweepLease, held holdsAt) (RuleReport, error) {
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action}
 	sel := ru.selection(now, ru.timing.bounds(now, true))
 	t, ok, err := e.st.Earliest(ctx, sel, ru.timing.from, time.Time{})
@@ -121,16 +130,55 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	if err != nil {
 		return rr, err
 	}
-	if _, rr.Held, err = e.st.Count(ctx, sel); err != nil {
-		e.log.WarnContext(ctx, "retention: counting held records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
+	if held.apply(e.st, ru.ds) {
+		if _, rr.Held, err = e.st.Count(ctx, sel); err != nil {
+			e.log.WarnContext(ctx, "retention: counting held records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
+		}
 	}
-	// What is still past its deadline now, not held, is overdue.
-	over, _, err := e.st.Count(ctx, ru.selection(now, ru.timing.bounds(now, false)))
-	if err != nil {
-		e.log.WarnContext(ctx, "retention: counting overdue records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
+	if rr.Err != nil || rr.Held > 0 {
+		// What is still past its deadline now, not held, is overdue.
+		over, _, err := e.st.Count(ctx, ru.selection(now, ru.timing.bounds(now, false)))
+		if err != nil {
+			e.log.WarnContext(ctx, "retention: counting overdue records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
+		}
+		rr.Overdue = over
 	}
-	rr.Overdue = over
 	return rr, nil
+}
+
+// holdsAt tells which datasets a hold applies to at one time: a hold names
+// its dataset, or applies to every dataset with a subject column.
+type holdsAt struct {
+	unknown  bool // the holds could not be read: assume they apply
+	every    bool // a subject hold on every dataset is active
+	datasets map[string]bool
+}
+
+// holdsAt reads the holds active at now, once per sweep.
+func (e *Engine) holdsAt(ctx context.Context, now time.Time) holdsAt {
+	hs, err := e.st.ListHolds(ctx, now)
+	if err != nil {
+		e.log.WarnContext(ctx, "retention: reading holds failed; held records are counted for every rule", "error", err)
+		return holdsAt{unknown: true}
+	}
+	h := holdsAt{datasets: map[string]bool{}}
+	for _, hd := range hs {
+		if hd.Dataset == "" {
+			h.every = true
+		}
+		h.datasets[hd.Dataset] = true
+	}
+	return h
+}
+
+// apply reports whether records of ds may be held: a stored hold applies
+// to ds, or st does not promise that only stored holds hold a record
+// (store.HoldsOnly).
+func (h holdsAt) apply(st store.Driver, ds *policy.Dataset) bool {
+	if ho, ok := st.(store.HoldsOnly); !ok || !ho.HeldOnlyByHolds(ds.ID) {
+		return true
+	}
+	return h.unknown || h.datasets[ds.ID] || (h.every && ds.Subject != "")
 }
 
 // unknownLeft tells process and failed that the number of records left

@@ -14,3 +14,17 @@ type IndexChecker interface {
 	// column the dataset does not declare.
 	Unindexed(ctx context.Context, dataset, column string) (bool, error)
 }
+
+// HoldsOnly is an optional interface a Driver may implement, found by type
+// assertion. A backend that implements it promises that Count reports a
+// record of the dataset as held only because of a hold it stores (Holds),
+// never for a reason of its own, as store/logstore holds the lines of a
+// log file the server is still writing. A sweep then counts held records
+// only for datasets a hold applies to: counting right after a large
+// delete walks every index entry the delete left behind, which on
+// PostgreSQL costs more than the delete did.
+type HoldsOnly interface {
+	// HeldOnlyByHolds reports whether records of dataset are held only
+	// by stored holds.
+	HeldOnlyByHolds(dataset string) bool
+}

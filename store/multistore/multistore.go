@@ -53,6 +53,7 @@ var (
 	_ store.Driver       = (*Store)(nil)
 	_ store.Rectifier    = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
+	_ store.HoldsOnly    = (*Store)(nil)
 )
 
 // New returns a Store that sends every call about a dataset in routes to
@@ -199,6 +200,14 @@ func (s *Store) Unindexed(ctx context.Context, dataset, column string) (bool, er
 		return false, nil
 	}
 	return ic.Unindexed(ctx, dataset, column)
+}
+
+// HeldOnlyByHolds implements store.HoldsOnly with the answer of the
+// dataset's backend: false when that backend does not implement it.
+func (s *Store) HeldOnlyByHolds(dataset string) bool {
+	drv, _ := s.backend(dataset)
+	ho, ok := drv.(store.HoldsOnly)
+	return ok && ho.HeldOnlyByHolds(dataset)
 }
 
 // AcquireLease implements store.Leases in the home backend.
