@@ -60,9 +60,11 @@ type Dialect interface {
 	// concurrent sweepers never claim the same row ("FOR UPDATE SKIP
 	// LOCKED"); "" where a write transaction already excludes other writers.
 	ClaimSuffix() string
-	// ReturningCTE reports whether a DELETE or UPDATE ... RETURNING may be
-	// wrapped in a WITH clause and ordered by the database (PostgreSQL), so
-	// processed records come back in the key column's own order.
+	// ReturningCTE reports whether data-modifying statements may stand in
+	// a WITH clause (PostgreSQL): a DELETE or UPDATE ... RETURNING is then
+	// ordered by the database, so processed records come back in the key
+	// column's own order, and a batch reads or advances the audit head in
+	// the statement it runs anyway.
 	ReturningCTE() bool
 	// LockSuffix is appended to the read of the audit head so the chain is
 	// serialised ("FOR UPDATE"); "" where the write transaction already

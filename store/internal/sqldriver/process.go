@@ -28,6 +28,11 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err := s.checkAction(q.t, b); err != nil {
 		return store.BatchResult{}, err
 	}
+	if len(b.Transform) == 0 && q.t.subject == "" {
+		if res, done, err := s.pipelinedCount(ctx, q, b); done {
+			return res, err
+		}
+	}
 	tx, err := s.d.Begin(ctx, s.db)
 	if err != nil {
 		return store.BatchResult{}, s.errorf("begin batch on dataset %q: %w", q.t.id, err)
@@ -47,12 +52,13 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	}
 	var processed []store.Record
 	var count int
+	var head *audit.Head // read with the batch's statement, or nil
 	switch {
 	case len(b.Transform) > 0:
 		processed, err = s.transform(ctx, tx, q, b)
 		count = len(processed)
 	case q.t.subject == "":
-		count, err = s.setBasedCount(ctx, tx, q, b)
+		count, head, err = s.setBasedCount(ctx, tx, q, b)
 	default:
 		processed, err = s.setBased(ctx, tx, q, b)
 		count = len(processed)
@@ -67,7 +73,12 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, rollback(tx, s.errorf("dataset %q: %w", q.t.id, err))
 	}
-	entry, err := s.appendAudit(ctx, tx, e)
+	var entry audit.Entry
+	if head != nil {
+		entry, err = s.appendAuditAt(ctx, tx, *head, e)
+	} else {
+		entry, err = s.appendAudit(ctx, tx, e)
+	}
 	if err != nil {
 		return store.BatchResult{}, rollback(tx, err)
 	}
@@ -142,17 +153,32 @@ func (s *Store) setBasedStmt(bd *builder, q *selection, b store.Batch) string {
 // nothing the audit entry needs but their number (store.BatchResult), so
 // the statement returns no rows: reading a large batch's keys back would
 // cost more than the delete itself.
-func (s *Store) setBasedCount(ctx context.Context, tx Tx, q *selection, b store.Batch) (int, error) {
+//
+// Where the database allows data-modifying WITH clauses (PostgreSQL), the
+// same statement reads the audit head under its lock and returns it, so a
+// batch costs a round trip less; head is nil otherwise.
+func (s *Store) setBasedCount(ctx context.Context, tx Tx, q *selection, b store.Batch) (int, *audit.Head, error) {
 	bd := &builder{d: s.d}
-	res, err := tx.ExecContext(ctx, s.setBasedStmt(bd, q, b), bd.args...)
+	stmt := s.setBasedStmt(bd, q, b)
+	if s.d.ReturningCTE() {
+		stmt = s.countWithHead(stmt)
+		var n, seq int64
+		var head audit.Head
+		if err := tx.QueryRowContext(ctx, stmt, bd.args...).Scan(&n, &seq, &head.Hash); err != nil {
+			return 0, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+		}
+		head.Seq = uint64(seq)
+		return int(n), &head, nil
+	}
+	res, err := tx.ExecContext(ctx, stmt, bd.args...)
 	if err != nil {
-		return 0, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+		return 0, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+		return 0, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
 	}
-	return int(n), nil
+	return int(n), nil, nil
 }
 
 // setBased deletes or nulls a batch in one statement and returns the
