@@ -161,6 +161,42 @@ func rollbackContracts() []contract {
 		}, audit.ErrInvalid},
 	}
 	var cs []contract
+	// A dataset without a subject column may be processed count-only
+	// (store.BatchResult): the same failures must roll that path back too.
+	for _, f := range failures[2:] {
+		cs = append(cs, contract{strings.Replace(f.name, "RollsBackEverything", "RollsBackADeleteOfRecordsWithoutSubject", 1), func(h *harness) {
+			keys := []string{"v-1", "v-2", "v-3"}
+			for _, k := range keys {
+				h.insertVisit(k, T0.Add(-time.Hour))
+			}
+			b := store.Batch{
+				Selection: store.Selection{Dataset: Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: T0}}, Now: T0},
+				Action:    store.Action{Delete: true},
+			}
+			f.mutate(&b)
+			for range 2 { // the second time on a connection the first failure must not have spoilt
+				_, err := h.b.Process(h.ctx, b)
+				if err == nil {
+					h.t.Fatalf("Process must return an error when %s, but it returned none", f.what)
+				}
+				if f.wantErr != nil && !errors.Is(err, f.wantErr) {
+					h.t.Errorf("Process must return an error wrapping %v when %s, but it returned %v", f.wantErr, f.what, err)
+				}
+			}
+			for _, k := range keys {
+				if !h.exists(Visits, k) {
+					h.t.Errorf("Process must change nothing when %s (the batch is atomic), but key %s was deleted", f.what, k)
+				}
+			}
+			if log := h.log(); len(log) != 0 {
+				h.t.Errorf("Process must store no audit entry when %s, but the log has %d entries", f.what, len(log))
+			}
+			b.Audit = auditAs("delete", nil)
+			if res := h.process(b); res.Count != len(keys) {
+				h.t.Errorf("Process must work after a failed batch, but it processed %d of %d records", res.Count, len(keys))
+			}
+		}})
+	}
 	for _, f := range failures {
 		cs = append(cs, contract{f.name, func(h *harness) {
 			var rows []booking
