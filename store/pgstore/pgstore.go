@@ -11,9 +11,17 @@
 //   - Batches are claimed with FOR UPDATE SKIP LOCKED, so sweepers on
 //     several replicas never process a record twice and never wait for
 //     each other's rows.
-//   - The audit log's head is a single row read with FOR UPDATE just before
-//     the entry is appended, at the end of each batch's transaction, so the
+//   - The audit log's head is a single row read with FOR UPDATE at the end
+//     of each batch's statement (a data-modifying WITH clause), so the
 //     chain never forks and appends wait only for each other's commit.
+//   - A batch on a dataset without a subject column costs two round trips:
+//     BEGIN goes to the server together with the batch statement, which
+//     returns how many records it processed and the audit head, and the
+//     entry goes together with COMMIT, as one pgx batch each. This needs
+//     the pgx driver's connections (it reaches them through
+//     (*sql.Conn).Raw); with another driver's a batch takes the ordinary
+//     four. Datasets with a subject return the processed keys and subjects
+//     for the audit entry and take five.
 //   - Leases (store.Leases) are rows with an expiry, taken by one upsert. A
 //     sweep spans many transactions, which a transaction-scoped advisory
 //     lock cannot cover, and a session advisory lock does not survive

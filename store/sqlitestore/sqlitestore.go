@@ -46,12 +46,23 @@
 //
 // # Sweeps and the write lock
 //
-// Each batch is one short BEGIN IMMEDIATE transaction: deletes and nulling
-// run as one statement over an index range (DELETE ... WHERE key IN
-// (SELECT ... ORDER BY time, key LIMIT n)), Go operators read the batch,
-// transform it and update it by key. A sweep never holds the write lock for
-// longer than one batch, so the application's writers wait at most one
-// batch.
+// Each batch is one short BEGIN IMMEDIATE transaction. Deletes and nulling
+// first read where the batch ends, the (time, key) position of its n-th
+// record, walking the index without touching the table, and then act on
+// the index range up to it in one statement (DELETE ... WHERE (time, key)
+// <= (?, ?)), which costs what a hand-written DELETE ... WHERE time <
+// cutoff costs; Go operators read the batch, transform it and update it by
+// key. Each batch asks once whether a hold on its dataset is active and
+// probes holds record by record only when one is. The write transaction
+// excludes every other writer, so nothing changes between those
+// statements. A sweep never holds the write lock for longer than one
+// batch, so the application's writers wait at most one batch, and batches
+// grow only while each stays within the engine's lock-time budget
+// (retention.Options.BatchBudget).
+//
+// Index each rule's time column together with the key, CREATE INDEX ON
+// access_log (created_at, id) (an index on the time column alone ends in
+// the rowid, which serves an INTEGER PRIMARY KEY as well).
 package sqlitestore
 
 import (
