@@ -93,6 +93,7 @@ type batchDriver struct {
 	left   int
 	limits []int
 	leases []time.Time // the now of every AcquireLease
+	afters []any       // the Selection.After of every batch
 	// tick advances the clock the test gives the engine; Process calls
 	// it once per batch when set.
 	tick func()
@@ -117,12 +118,14 @@ func (d *batchDriver) Earliest(context.Context, store.Selection, string, time.Ti
 }
 func (d *batchDriver) Process(_ context.Context, b store.Batch) (store.BatchResult, error) {
 	d.limits = append(d.limits, b.Limit)
+	d.afters = append(d.afters, b.After)
 	if d.tick != nil {
 		d.tick()
 	}
 	n := min(b.Limit, d.left)
 	d.left -= n
-	return store.BatchResult{Processed: make([]store.Record, n), Count: n}, nil
+	// The position is the number of the batch, 1-based.
+	return store.BatchResult{Processed: make([]store.Record, n), Count: n, Next: len(d.limits)}, nil
 }
 
 // jobcenterDecl loads the test declaration and an audit key ring.
@@ -218,4 +221,15 @@ func TestSweepRenewsTheLeaseEveryThirdOfItsTTL(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSweepStartsEachBatchBehindTheLastOne(t *testing.T) {
+	decl, ring := jobcenterDecl(t)
+	d := &batchDriver{left: 2500}
+	e, err := New(decl, d, &Options{AuditKey: ring, BatchSize: 1000, Now: func() time.Time { return time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC) }})
+	require.NoError(t, err)
+	rep, err := e.Sweep(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 2500, rep.Processed())
+	assert.Equal(t, []any{nil, 1, 2}, d.afters, "the first batch starts at the beginning, each later one behind the one before")
 }

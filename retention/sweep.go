@@ -230,6 +230,9 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 			return e.failed(ctx, rr, left, "batch failed", err)
 		}
 		n := res.Count
+		// The next batch starts behind this one (store.Selection.After):
+		// records that stay in place are not read again.
+		batch.After = res.Next
 		done += n
 		rr.Processed += n
 		if n > 0 {

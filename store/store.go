@@ -76,6 +76,17 @@ type Selection struct {
 	Now time.Time
 	// Limit bounds the number of records processed; 0 means no limit.
 	Limit int
+	// After, when non-nil, is the Next of an earlier batch of this
+	// selection (BatchResult.Next): the backend starts behind that batch's
+	// last record instead of at the beginning of the selection's order.
+	// A sweep of a rule whose records stay where they are (nulled or
+	// marked) then does not read the records it has processed again, and
+	// costs O(due) instead of O(due²/batch). A record before that position
+	// that the earlier batches left alone (held, or locked by another
+	// transaction) is left for the next sweep, which starts afresh. A
+	// backend that does not track positions ignores After and returns no
+	// Next; a value that is not one of its own positions is an error.
+	After any
 }
 
 // Record is one record as the engine sees it.
@@ -144,6 +155,11 @@ type BatchResult struct {
 	Count int
 	// Entry is the sealed audit entry, zero when nothing was processed.
 	Entry audit.Entry
+	// Next, when non-nil, is the position of the batch's last record in
+	// the selection's order, for Selection.After of the next batch of the
+	// same selection. It is opaque: only the backend that returned it
+	// reads it. nil when the backend does not track positions.
+	Next any
 }
 
 // Driver is the interface every backend implements.

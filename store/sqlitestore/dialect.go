@@ -22,6 +22,11 @@ func (dialect) ClaimSuffix() string    { return "" }
 func (dialect) LockSuffix() string     { return "" }
 func (dialect) ReturningCTE() bool     { return false }
 
+// Raw implements sqldriver.RawValues: a unary plus returns the stored
+// value without the column's declared type, so the driver does not turn
+// the text of a DATETIME column into a time.Time.
+func (dialect) Raw(col string) string { return "+" + col }
+
 // RangeBatches implements sqldriver.RangeBatcher: BEGIN IMMEDIATE excludes
 // every other writer, so a batch may find its last record and then act on
 // the range up to it.

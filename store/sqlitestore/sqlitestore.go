@@ -52,7 +52,10 @@
 // the index range up to it in one statement (DELETE ... WHERE (time, key)
 // <= (?, ?)), which costs what a hand-written DELETE ... WHERE time <
 // cutoff costs; Go operators read the batch, transform it and update it by
-// key. Each batch asks once whether a hold on its dataset is active and
+// key. Each batch of a sweep starts behind the previous one's last record
+// (store.Selection.After), so a rule whose records stay in place (nulled
+// or marked) does not read them again. Each batch asks once whether a
+// hold on its dataset is active and
 // probes holds record by record only when one is. The write transaction
 // excludes every other writer, so nothing changes between those
 // statements. A sweep never holds the write lock for longer than one

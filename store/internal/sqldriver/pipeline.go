@@ -3,6 +3,8 @@ package sqldriver
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"strings"
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
@@ -49,14 +51,15 @@ func (s *Store) pipelinedCount(ctx context.Context, q *selection, b store.Batch)
 		return store.BatchResult{}, false, nil
 	}
 	bd := &builder{d: s.d}
-	first := Stmt{SQL: s.countWithHead(s.setBasedStmt(bd, q, b))}
+	first := Stmt{SQL: s.countWithHead(q, s.setBasedStmt(bd, q, b))}
 	first.Args = bd.args
 	var n, seq int64
 	var head audit.Head
 	var sealed audit.Entry
 	var buildErr error
+	last := make([]any, len(q.orderCols()))
 	done, err := p.Pipeline(ctx, s.db, first,
-		func(r Row) error { return r.Scan(&n, &seq, &head.Hash) },
+		func(r Row) error { return r.Scan(append([]any{&n, &seq, &head.Hash}, pointers(last)...)...) },
 		func() ([]Stmt, error) {
 			if n == 0 {
 				return nil, nil
@@ -80,12 +83,34 @@ func (s *Store) pipelinedCount(ctx context.Context, q *selection, b store.Batch)
 	case n == 0:
 		return store.BatchResult{}, true, nil
 	}
-	return store.BatchResult{Count: int(n), Entry: sealed}, true, nil
+	return store.BatchResult{Count: int(n), Entry: sealed, Next: q.position(last)}, true, nil
 }
 
-// countWithHead wraps a DELETE or UPDATE so that it returns how many
-// records it processed together with the audit head, read under its lock.
-func (s *Store) countWithHead(stmt string) string {
-	return "WITH d AS (" + stmt + " RETURNING 1) SELECT (SELECT COUNT(*) FROM d), h.seq, h.hash FROM " +
-		s.own("frist_audit_head") + " h WHERE h.id = 1" + s.d.LockSuffix()
+// countWithHead wraps a DELETE or UPDATE of a batch so that it returns how
+// many records it processed, the audit head, read under its lock, and the
+// position of its last record in the selection's order (NULLs when it
+// processed none).
+func (s *Store) countWithHead(q *selection, stmt string) string {
+	cols := q.orderCols()
+	ret := make([]string, len(cols))
+	out := make([]string, len(cols))
+	desc := make([]string, len(cols))
+	for i, c := range cols {
+		// The columns of the table itself: RETURNING names no alias.
+		ret[i] = fmt.Sprintf("%s AS p%d", strings.TrimPrefix(c, "t."), i)
+		out[i] = fmt.Sprintf("l.p%d", i)
+		desc[i] = fmt.Sprintf("p%d DESC", i)
+	}
+	return fmt.Sprintf("WITH d AS (%s RETURNING %s) SELECT (SELECT COUNT(*) FROM d), h.seq, h.hash, %s FROM %s h "+
+		"LEFT JOIN (SELECT * FROM d ORDER BY %s LIMIT 1) l ON true WHERE h.id = 1%s",
+		stmt, strings.Join(ret, ", "), strings.Join(out, ", "), s.own("frist_audit_head"), strings.Join(desc, ", "), s.lockOf("h"))
+}
+
+// lockOf is the dialect's lock suffix restricted to one table alias, for a
+// statement that joins others.
+func (s *Store) lockOf(alias string) string {
+	if l := s.d.LockSuffix(); l != "" {
+		return l + " OF " + alias
+	}
+	return ""
 }

@@ -53,15 +53,19 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	var processed []store.Record
 	var count int
 	var head *audit.Head // read with the batch's statement, or nil
+	var next []any       // the batch's last position, or nil
 	switch {
 	case len(b.Transform) > 0:
-		processed, err = s.transform(ctx, tx, q, b)
+		processed, next, err = s.transform(ctx, tx, q, b)
 		count = len(processed)
 	case q.t.subject == "":
-		count, head, err = s.setBasedCount(ctx, tx, q, b)
+		count, head, next, err = s.setBasedCount(ctx, tx, q, b)
 	default:
-		processed, err = s.setBased(ctx, tx, q, b)
+		processed, next, err = s.setBased(ctx, tx, q, b)
 		count = len(processed)
+	}
+	if q.ranged {
+		next = q.last
 	}
 	if err != nil {
 		return store.BatchResult{}, rollback(tx, err)
@@ -85,7 +89,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err := tx.Commit(); err != nil {
 		return store.BatchResult{}, s.errorf("commit batch on dataset %q: %w", q.t.id, err)
 	}
-	return store.BatchResult{Processed: processed, Count: count, Entry: entry}, nil
+	return store.BatchResult{Processed: processed, Count: count, Entry: entry, Next: q.position(next)}, nil
 }
 
 // checkAction validates the action of b against the table.
@@ -157,33 +161,43 @@ func (s *Store) setBasedStmt(bd *builder, q *selection, b store.Batch) string {
 // Where the database allows data-modifying WITH clauses (PostgreSQL), the
 // same statement reads the audit head under its lock and returns it, so a
 // batch costs a round trip less; head is nil otherwise.
-func (s *Store) setBasedCount(ctx context.Context, tx Tx, q *selection, b store.Batch) (int, *audit.Head, error) {
+func (s *Store) setBasedCount(ctx context.Context, tx Tx, q *selection, b store.Batch) (int, *audit.Head, []any, error) {
 	bd := &builder{d: s.d}
 	stmt := s.setBasedStmt(bd, q, b)
 	if s.d.ReturningCTE() {
-		stmt = s.countWithHead(stmt)
 		var n, seq int64
 		var head audit.Head
-		if err := tx.QueryRowContext(ctx, stmt, bd.args...).Scan(&n, &seq, &head.Hash); err != nil {
-			return 0, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+		last := make([]any, len(q.orderCols()))
+		dst := append([]any{&n, &seq, &head.Hash}, pointers(last)...)
+		if err := tx.QueryRowContext(ctx, s.countWithHead(q, stmt), bd.args...).Scan(dst...); err != nil {
+			return 0, nil, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
 		}
 		head.Seq = uint64(seq)
-		return int(n), &head, nil
+		return int(n), &head, last, nil
 	}
 	res, err := tx.ExecContext(ctx, stmt, bd.args...)
 	if err != nil {
-		return 0, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+		return 0, nil, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
+		return 0, nil, nil, s.errorf("dataset %q: batch statement: %w", q.t.id, err)
 	}
-	return int(n), nil, nil
+	return int(n), nil, nil, nil
+}
+
+// pointers returns pointers to the elements of vals, for Scan.
+func pointers(vals []any) []any {
+	ps := make([]any, len(vals))
+	for i := range vals {
+		ps[i] = &vals[i]
+	}
+	return ps
 }
 
 // setBased deletes or nulls a batch in one statement and returns the
 // records it processed in processing order.
-func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, error) {
+func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, []any, error) {
 	t := q.t
 	bd := &builder{d: s.d}
 	stmt := s.setBasedStmt(bd, q, b)
@@ -197,30 +211,43 @@ func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch
 	stmt += fmt.Sprintf(" RETURNING %s, %s, %s", t.key, subj, order)
 	if s.d.ReturningCTE() {
 		// The database orders the processed records in its own key order.
-		stmt = "WITH d (k, s, o) AS (" + stmt + ") SELECT CAST(k AS TEXT), CAST(s AS TEXT), o FROM d ORDER BY d.o, d.k"
+		// The last row's raw order value and key are the batch's Next.
+		stmt = "WITH d (k, s, o) AS (" + stmt + ") SELECT CAST(k AS TEXT), CAST(s AS TEXT), o, k FROM d ORDER BY d.o, d.k"
 	}
 	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
-		return nil, s.errorf("dataset %q: batch statement: %w", t.id, err)
+		return nil, nil, s.errorf("dataset %q: batch statement: %w", t.id, err)
 	}
 	defer rows.Close()
 	var out []ordered
+	var rawKey any
 	for rows.Next() {
 		var key, subj any
 		var order any
-		if err := rows.Scan(&key, &subj, &order); err != nil {
-			return nil, s.errorf("dataset %q: read batch: %w", t.id, err)
+		dst := []any{&key, &subj, &order}
+		if s.d.ReturningCTE() {
+			dst = append(dst, &rawKey)
 		}
-		o := ordered{rec: store.Record{Key: text(key), Subject: text(subj)}, key: key}
+		if err := rows.Scan(dst...); err != nil {
+			return nil, nil, s.errorf("dataset %q: read batch: %w", t.id, err)
+		}
+		o := ordered{rec: store.Record{Key: text(key), Subject: text(subj)}, key: key, rawOrder: order}
 		if q.order != nil && order != nil {
 			if o.order, err = ParseTime(q.order.format, order); err != nil {
-				return nil, s.errorf("dataset %q: column %s: %w", t.id, q.order.col, err)
+				return nil, nil, s.errorf("dataset %q: column %s: %w", t.id, q.order.col, err)
 			}
 		}
 		out = append(out, o)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.errorf("dataset %q: batch statement: %w", t.id, err)
+		return nil, nil, s.errorf("dataset %q: batch statement: %w", t.id, err)
+	}
+	var next []any
+	if s.d.ReturningCTE() && len(out) > 0 {
+		next = []any{rawKey}
+		if q.order != nil {
+			next = []any{out[len(out)-1].rawOrder, rawKey}
+		}
 	}
 	if !s.d.ReturningCTE() {
 		sortOrdered(out)
@@ -229,14 +256,15 @@ func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch
 	for i := range out {
 		recs[i] = out[i].rec
 	}
-	return recs, nil
+	return recs, next, nil
 }
 
 // ordered is a processed record with what orders it.
 type ordered struct {
-	rec   store.Record
-	order time.Time
-	key   any
+	rec      store.Record
+	order    time.Time
+	key      any
+	rawOrder any // the order column as stored
 }
 
 // sortOrdered sorts records by time, then by key as SQLite compares the
@@ -286,7 +314,7 @@ func keyLess(a, b any) bool {
 
 // transform reads a claimed batch, applies the Go operator and writes each
 // record back by key.
-func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, error) {
+func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, []any, error) {
 	t := q.t
 	bd := &builder{d: s.d}
 	cols := []string{"CAST(t." + t.key + " AS TEXT)", "NULL"}
@@ -296,24 +324,27 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 	for _, f := range b.Transform {
 		cols = append(cols, "t."+t.fields[f])
 	}
+	// The order columns as stored, for the batch's Next.
+	for _, c := range q.orderCols() {
+		cols = append(cols, s.raw(c))
+	}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND %s%s%s%s", strings.Join(cols, ", "), t.name,
 		q.where(bd), s.notHeld(bd, q), q.orderBy(), q.limit(), s.d.ClaimSuffix())
 	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
-		return nil, s.errorf("dataset %q: select batch: %w", t.id, err)
+		return nil, nil, s.errorf("dataset %q: select batch: %w", t.id, err)
 	}
 	var recs []store.Record
+	last := make([]any, len(q.orderCols()))
 	for rows.Next() {
 		var key string
 		var subj sql.NullString
 		vals := make([]any, len(b.Transform))
-		dst := []any{&key, &subj}
-		for i := range vals {
-			dst = append(dst, &vals[i])
-		}
+		dst := append([]any{&key, &subj}, pointers(vals)...)
+		dst = append(dst, pointers(last)...)
 		if err := rows.Scan(dst...); err != nil {
 			rows.Close()
-			return nil, s.errorf("dataset %q: read batch: %w", t.id, err)
+			return nil, nil, s.errorf("dataset %q: read batch: %w", t.id, err)
 		}
 		r := store.Record{Key: key, Subject: subj.String, Fields: make(map[string]any, len(vals))}
 		for i, f := range b.Transform {
@@ -323,7 +354,7 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, s.errorf("dataset %q: select batch: %w", t.id, err)
+		return nil, nil, s.errorf("dataset %q: select batch: %w", t.id, err)
 	}
 	stmts := map[string]*sql.Stmt{}
 	defer func() {
@@ -334,7 +365,7 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 	for i := range recs {
 		vals, err := callApply(b.Apply, recs[i])
 		if err != nil {
-			return nil, s.errorf("dataset %q: transform: %w", t.id, err)
+			return nil, nil, s.errorf("dataset %q: transform: %w", t.id, err)
 		}
 		var names []string
 		for _, f := range b.Transform {
@@ -345,7 +376,7 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 		if len(names) != len(vals) {
 			for f := range vals {
 				if !slices.Contains(b.Transform, f) {
-					return nil, s.errorf("dataset %q: transform returned field %q, which the action does not transform", t.id, f)
+					return nil, nil, s.errorf("dataset %q: transform returned field %q, which the action does not transform", t.id, f)
 				}
 			}
 		}
@@ -353,7 +384,7 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 		st, ok := stmts[sig]
 		if !ok {
 			if st, err = tx.PrepareContext(ctx, s.updateOne(t, names, b)); err != nil {
-				return nil, s.errorf("dataset %q: prepare update: %w", t.id, err)
+				return nil, nil, s.errorf("dataset %q: prepare update: %w", t.id, err)
 			}
 			stmts[sig] = st
 		}
@@ -366,11 +397,14 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 		}
 		args = append(args, recs[i].Key)
 		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return nil, s.errorf("dataset %q: update record: %w", t.id, err)
+			return nil, nil, s.errorf("dataset %q: update record: %w", t.id, err)
 		}
 		recs[i].Fields = nil
 	}
-	return recs, nil
+	if len(recs) == 0 {
+		last = nil
+	}
+	return recs, last, nil
 }
 
 // updateOne writes the statement that updates one transformed record.

@@ -25,6 +25,7 @@ func (b *builder) typed(v any, typ string) string { return b.d.Cast(b.arg(v), ty
 
 // selection is a checked Selection bound to its table.
 type selection struct {
+	s     *Store
 	t     *table
 	sel   store.Selection
 	order *timeCol // first bound's column, nil when there is none
@@ -36,6 +37,9 @@ type selection struct {
 	// every selected record when last is nil.
 	ranged bool
 	last   []any
+	// after is the position of Selection.After: the selection starts
+	// behind it.
+	after []any
 	// holdFree is set when the batch's transaction has found that no
 	// hold applies to the dataset (RangeBatcher): its statements need not
 	// probe holds record by record.
@@ -48,7 +52,7 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &selection{t: t, sel: sel}
+	q := &selection{s: s, t: t, sel: sel}
 	for i, b := range sel.Bounds {
 		tc, ok := t.times[b.Column]
 		if !ok {
@@ -74,6 +78,9 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 	}
 	if sel.Limit < 0 {
 		return nil, s.errorf("dataset %q: negative limit %d", t.id, sel.Limit)
+	}
+	if err := q.readAfter(sel.After); err != nil {
+		return nil, err
 	}
 	// Keys and subjects the column's type cannot hold match nothing; they
 	// are left out rather than bound, since a dialect that casts bound text
@@ -148,7 +155,10 @@ func (q *selection) where(b *builder) string {
 		conds = append(conds, fmt.Sprintf("t.%s <= %s", tc.col, b.typed(b.d.CutoffArg(tc.format, tc.typ, bd.Cutoff), tc.typ)))
 	}
 	if q.last != nil {
-		conds = append(conds, q.upTo(b, q.last))
+		conds = append(conds, q.compare(b, "<=", q.last))
+	}
+	if q.after != nil {
+		conds = append(conds, q.compare(b, ">", q.after))
 	}
 	if q.sel.Keys != nil {
 		if len(q.sel.Keys) == 0 {

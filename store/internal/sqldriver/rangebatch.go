@@ -70,23 +70,17 @@ func (s *Store) lastOfBatch(ctx context.Context, tx Tx, q *selection) ([]any, er
 		return nil, nil
 	}
 	cols := q.orderCols()
-	// Unary plus returns the stored value unchanged but without the
-	// column's declared type, so a driver that converts the values of
-	// DATETIME columns into time.Time hands back the stored text, which
-	// binds back as exactly the same value.
+	// Read as stored (RawValues), so the values bind back as exactly the
+	// stored ones.
 	sel := make([]string, len(cols))
 	for i, c := range cols {
-		sel[i] = "+" + c
+		sel[i] = s.raw(c)
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND %s%s LIMIT 1 OFFSET %d",
 		strings.Join(sel, ", "), q.t.name, q.where(bd), s.notHeld(bd, q), q.orderBy(), q.sel.Limit-1)
 	last := make([]any, len(cols))
-	dst := make([]any, len(cols))
-	for i := range last {
-		dst[i] = &last[i]
-	}
-	err := tx.QueryRowContext(ctx, stmt, bd.args...).Scan(dst...)
+	err := tx.QueryRowContext(ctx, stmt, bd.args...).Scan(pointers(last)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -94,19 +88,4 @@ func (s *Store) lastOfBatch(ctx context.Context, tx Tx, q *selection) ([]any, er
 		return nil, s.errorf("dataset %q: find the end of the batch: %w", q.t.id, err)
 	}
 	return last, nil
-}
-
-// upTo is the condition "the record is not after last in the selection's
-// order", as one row-value comparison that the (time column, key) index
-// serves as the upper end of its range.
-func (q *selection) upTo(bd *builder, last []any) string {
-	ps := make([]string, len(last))
-	for i, v := range last {
-		ps[i] = bd.arg(v)
-	}
-	cols := q.orderCols()
-	if len(cols) == 1 {
-		return cols[0] + " <= " + ps[0]
-	}
-	return "(" + strings.Join(cols, ", ") + ") <= (" + strings.Join(ps, ", ") + ")"
 }
