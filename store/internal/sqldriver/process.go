@@ -16,10 +16,14 @@ import (
 )
 
 // Process implements store.Driver.Process. Deletes and nulling run as one
-// set-based statement over a claimed sub-select; Go transforms read the
-// claimed batch, call Apply and update each record by key. The audit entry
-// is sealed to the head read under the transaction's lock and stored before
-// the commit, so a batch and its entry are atomic.
+// set-based statement, over the index range up to the batch's last record
+// where the dialect is a RangeBatcher (SQLite), over a claimed sub-select
+// otherwise (PostgreSQL); on a dataset without a subject column it returns
+// only a count, and a Pipeliner runs it in two round trips. Go transforms
+// read the claimed batch, call Apply and update each record by key. The
+// audit entry is sealed to the head read under the transaction's lock and
+// stored before the commit, so a batch and its entry are atomic. The
+// result's Next is the batch's last position (position.go).
 func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	q, err := s.check(b.Selection)
 	if err != nil {
