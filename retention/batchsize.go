@@ -8,7 +8,7 @@ import (
 // Defaults of adaptive batch sizing (DESIGN principle 3).
 const (
 	// DefaultBatchBudget is how long one batch may hold the store's write
-	// lock. Batches grow while they take well under it and shrink when
+	// lock. Batches grow while they take under half of it and shrink when
 	// one takes longer, so a large sweep approaches the speed of one
 	// set-based statement without blocking the application's own writers
 	// for more than about this long.
@@ -80,8 +80,11 @@ func (sz sizing) next(last int, took time.Duration) int {
 // batch's size and duration, the lock-time budget and the smallest and
 // largest sizes allowed:
 //
-//   - a batch that took at most half the budget doubles, since twice as
-//     many records should still fit;
+//   - a batch that took at most half the budget grows to the size that
+//     would take half the budget at the rate it just showed, at least
+//     twofold and at most eightfold: a sweep reaches large batches in a
+//     few steps, each of which pays a commit, and one fast measurement
+//     cannot make the next batch overshoot the budget by much;
 //   - a batch that took longer than the budget shrinks in proportion, to
 //     the size that would have taken three quarters of it, so one slow
 //     batch (a checkpoint, a lock wait) does not keep later ones over;
@@ -89,10 +92,9 @@ func (sz sizing) next(last int, took time.Duration) int {
 //
 // The result lies in [floor, limit] (floor at least 1): batches never
 // shrink below the size a sweep starts with, because below it the fixed
-// cost of each batch (its commit, the audit entry, the lease renewal) and,
-// for marker rules, re-reading the records already processed at the front
-// of the time range make a sweep slower without making a batch much
-// shorter. A non-positive budget keeps last.
+// cost of each batch (its commit, the audit entry, the lease renewal)
+// makes a sweep slower without making a batch much shorter. A
+// non-positive budget keeps last.
 func nextBatchSize(last int, took, budget time.Duration, floor, limit int) int {
 	floor = max(floor, 1)
 	limit = max(limit, floor)
@@ -100,10 +102,14 @@ func nextBatchSize(last int, took, budget time.Duration, floor, limit int) int {
 	switch {
 	case budget <= 0:
 	case took <= budget/2:
-		if last <= limit/2 {
-			last *= 2
-		} else {
+		grow := 8.0
+		if took > 0 {
+			grow = min(max(float64(budget)/2/float64(took), 2), 8)
+		}
+		if float64(last)*grow >= float64(limit) {
 			last = limit
+		} else {
+			last = int(float64(last) * grow)
 		}
 	case took > budget:
 		// took > budget > 0, so the quotient is below last; float64

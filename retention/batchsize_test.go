@@ -25,9 +25,12 @@ func TestNextBatchSize(t *testing.T) {
 		limit  int
 		want   int
 	}{
-		{"a batch well under the budget doubles", 1000, 20 * time.Millisecond, budget, 1000, 50000, 2000},
+		{"a batch under the budget grows to half the budget's worth", 1000, 20 * time.Millisecond, budget, 1000, 50000, 2500},
 		{"a batch at exactly half the budget doubles", 1000, 50 * time.Millisecond, budget, 1000, 50000, 2000},
-		{"doubling stops at the limit", 40000, 10 * time.Millisecond, budget, 1000, 50000, 50000},
+		{"a batch just under half the budget still doubles", 1000, 40 * time.Millisecond, budget, 1000, 50000, 2000},
+		{"a very fast batch grows eightfold at most", 1000, time.Millisecond, budget, 1000, 50000, 8000},
+		{"a batch that took no measurable time grows eightfold", 1000, 0, budget, 1000, 50000, 8000},
+		{"growth stops at the limit", 40000, 10 * time.Millisecond, budget, 1000, 50000, 50000},
 		{"a batch at the limit stays there", 50000, 10 * time.Millisecond, budget, 1000, 50000, 50000},
 		{"a batch between half and the whole budget keeps its size", 4000, 80 * time.Millisecond, budget, 1000, 50000, 4000},
 		{"a batch at exactly the budget keeps its size", 4000, budget, budget, 1000, 50000, 4000},
@@ -151,15 +154,15 @@ func TestSweepBatchesGrowUnderTheBudgetAndShrinkOverIt(t *testing.T) {
 		took       []time.Duration // per batch; the last repeats
 		wantLimits []int
 	}{
-		{"fast batches double up to the cap", Options{MaxBatchSize: 8000},
-			30000, []time.Duration{time.Millisecond},
-			[]int{1000, 2000, 4000, 8000, 8000, 8000}},
+		{"fast batches grow up to the cap", Options{MaxBatchSize: 16000},
+			60000, []time.Duration{time.Millisecond},
+			[]int{1000, 8000, 16000, 16000, 16000, 16000}},
 		{"a slow batch shrinks the next, then growth resumes", Options{BatchSize: 500, MaxBatchSize: 50000},
-			20000, []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 10 * time.Millisecond, 400 * time.Millisecond, 10 * time.Millisecond},
-			[]int{500, 1000, 2000, 4000, 750, 1500, 3000, 6000, 12000}},
+			20000, []time.Duration{10 * time.Millisecond, 10 * time.Millisecond, 400 * time.Millisecond, 10 * time.Millisecond},
+			[]int{500, 2500, 12500, 2343, 11715}},
 		{"batches never shrink below the first batch's size", Options{},
-			5000, []time.Duration{10 * time.Millisecond, time.Hour},
-			[]int{1000, 2000, 1000, 1000, 1000}},
+			9000, []time.Duration{10 * time.Millisecond, time.Hour},
+			[]int{1000, 5000, 1000, 1000, 1000, 1000}},
 		{"batches between half and the whole budget keep their size", Options{BatchSize: 500, MaxBatchSize: 5000},
 			2100, []time.Duration{70 * time.Millisecond},
 			[]int{500, 500, 500, 500, 500}},

@@ -38,11 +38,13 @@ type Options struct {
 	// Default: BatchSize when that is set, else DefaultMaxBatchSize.
 	MaxBatchSize int
 	// BatchBudget is how long one batch, and so one write transaction,
-	// should take at most. Batches double while one takes at most half of
-	// it and shrink in proportion, never below BatchSize, when one takes
-	// longer, so a sweep of many records approaches the speed of a single
-	// statement while the application's writers wait at most about one
-	// budget (or one batch of BatchSize, if that takes longer). Default
+	// should take at most. While one takes at most half of it, the next
+	// grows to the size that would take half of it at the rate measured
+	// (at least twice, at most eight times as large); batches shrink in
+	// proportion, never below BatchSize, when one takes longer. So a sweep
+	// of many records approaches the speed of a single statement while
+	// the application's writers wait at most about one budget (or one
+	// batch of BatchSize, if that takes longer). Default
 	// DefaultBatchBudget; a negative budget keeps every batch at
 	// BatchSize.
 	BatchBudget time.Duration
