@@ -158,7 +158,9 @@ type BatchResult struct {
 	// Next, when non-nil, is the position of the batch's last record in
 	// the selection's order, for Selection.After of the next batch of the
 	// same selection. It is opaque: only the backend that returned it
-	// reads it. nil when the backend does not track positions.
+	// reads it. nil when the backend does not track positions, and may be
+	// nil after a delete, which leaves nothing a later batch would read
+	// again.
 	Next any
 }
 

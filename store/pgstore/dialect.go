@@ -110,6 +110,24 @@ WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, nam
 	return cols, nil
 }
 
+// RowAddress implements sqldriver.RowAddresses: ctid on an ordinary
+// table; "" on a partitioned table, whose partitions repeat ctids, and on
+// anything else.
+func (dialect) RowAddress(ctx context.Context, db *sql.DB, schema, table string) (string, error) {
+	name := sqldriver.Quote(table)
+	if schema != "" {
+		name = sqldriver.Quote(schema) + "." + name
+	}
+	var kind string
+	if err := db.QueryRowContext(ctx, `SELECT relkind FROM pg_class WHERE oid = to_regclass($1)`, name).Scan(&kind); err != nil {
+		return "", fmt.Errorf("read the kind of %s: %w", name, err)
+	}
+	if kind == "r" {
+		return "ctid", nil
+	}
+	return "", nil
+}
+
 // LeadingIndex looks in pg_index for a valid, complete index whose first
 // column is column.
 func (dialect) LeadingIndex(ctx context.Context, db *sql.DB, schema, table, column string) (bool, error) {

@@ -43,6 +43,9 @@ type table struct {
 	times   map[string]*timeCol
 	fields  map[string]string // Field.Name -> quoted column
 	order   []string          // Field.Name in declaration order
+	// addr is the column that addresses a row directly (RowAddresses),
+	// "" when batches claim rows by key.
+	addr string
 }
 
 // bind resolves every dataset of decl that is bound to a table, checking
@@ -77,6 +80,12 @@ func bind(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration) 
 		if err != nil {
 			bad(path+".table", "%v", err)
 			continue
+		}
+		if ra, ok := d.(RowAddresses); ok {
+			if t.addr, err = ra.RowAddress(ctx, db, schema, name); err != nil {
+				bad(path+".table", "%v", err)
+				continue
+			}
 		}
 		column := func(p, c string) (Column, bool) {
 			if !ValidIdent(c) {

@@ -83,6 +83,9 @@ func (s *Store) pipelinedCount(ctx context.Context, q *selection, b store.Batch)
 	case n == 0:
 		return store.BatchResult{}, true, nil
 	}
+	if b.Delete {
+		last = nil // as in Process
+	}
 	return store.BatchResult{Count: int(n), Entry: sealed, Next: q.position(last)}, true, nil
 }
 
