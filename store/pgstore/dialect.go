@@ -44,10 +44,34 @@ func (dialect) Cast(p, typ string) string {
 	return "CAST(CAST(" + p + " AS text) AS " + typ + ")"
 }
 
-// Begin opens an ordinary READ COMMITTED transaction; batches are claimed
-// with FOR UPDATE SKIP LOCKED and the audit head with FOR UPDATE.
+// noJIT turns JIT compilation off for the rest of a transaction (SET
+// LOCAL: the setting ends with it, so the application's connections keep
+// their own).
+//
+// A batch statement on a large table easily passes jit_above_cost
+// (100,000 by default): the planner prices a batch by the range of the
+// index it may read, which grows with the table. Compiling such a
+// statement costs 10-25 ms, measured on the last batch of a sweep of a
+// 1M-row table (auto_explain: "JIT: ... Emission 18.8 ms" of a 23 ms
+// statement whose execution took 3 ms), while the batch itself is bounded
+// by the sweep's lock-time budget and reads at most a few thousand rows
+// through an index. The compilation never pays off there, and it made a
+// sweep's cost grow with the table's size (bench/BENCHMARKS.md).
+const noJIT = "SET LOCAL jit = off"
+
+// Begin opens an ordinary READ COMMITTED transaction without JIT
+// compilation (noJIT); batches are claimed with FOR UPDATE SKIP LOCKED
+// and the audit head with FOR UPDATE.
 func (dialect) Begin(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
-	return db.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.ExecContext(ctx, noJIT); err != nil {
+		_ = tx.Rollback()
+		return nil, fmt.Errorf("%s: %w", noJIT, err)
+	}
+	return tx, nil
 }
 
 // LockMigrations takes a transaction-scoped advisory lock, released by the

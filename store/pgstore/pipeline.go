@@ -15,7 +15,7 @@ import (
 )
 
 // Pipeline implements sqldriver.Pipeliner on connections of pgx's stdlib
-// driver: BEGIN and the first statement go to the server as one pgx
+// driver: BEGIN, noJIT and the first statement go to the server as one pgx
 // batch, the second's statements and COMMIT as another. A connection of
 // another driver is left alone (false).
 //
@@ -64,9 +64,13 @@ var errNothingToCommit = errors.New("pgstore: nothing to commit")
 func pipeline(ctx context.Context, pc *pgx.Conn, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	b.Queue(noJIT)
 	b.Queue(first.SQL, first.Args...)
 	br := pc.SendBatch(ctx, b)
 	_, err := br.Exec()
+	if err == nil {
+		_, err = br.Exec()
+	}
 	if err == nil {
 		err = scan(br.QueryRow())
 	}
