@@ -10,6 +10,15 @@ import (
 // row is inserted when absent and taken over only when it is owner's or has
 // expired at now, so two replicas racing for a free lease cannot both win.
 //
+// A read comes first, and a lease that another owner holds until after now
+// is refused on it without writing. Replicas that do not sweep then never
+// ask for the write lock (SQLite) or the lease row's lock (PostgreSQL):
+// on SQLite every write queues for the one write lock, and three replicas
+// asking for a taken lease every few milliseconds would compete with the
+// sweeping replica's batches and the application's own writes, under load
+// for longer than busy_timeout. The upsert's condition stays the authority,
+// so a lease freed between the read and the upsert is still taken once.
+//
 // A lease row (rather than a session advisory lock) is used because a sweep
 // spans many transactions and may outlive one connection; a row with an
 // expiry survives connection pools such as PgBouncer in transaction mode,
@@ -24,8 +33,18 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.T
 	if ttl <= 0 {
 		return false, s.errorf("acquire lease %q: ttl %v is not positive", name, ttl)
 	}
-	bd := &builder{d: s.d}
 	lt := s.own("frist_leases")
+	bd := &builder{d: s.d}
+	var taken int
+	err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE name = %s AND owner <> %s AND expires_at > %s",
+		lt, bd.arg(name), bd.arg(owner), bd.arg(s.d.TimeArg(now))), bd.args...).Scan(&taken)
+	if err != nil {
+		return false, s.errorf("acquire lease %q: %w", name, err)
+	}
+	if taken > 0 {
+		return false, nil
+	}
+	bd = &builder{d: s.d}
 	stmt := fmt.Sprintf(`INSERT INTO %s AS l (name, owner, expires_at) VALUES (%s, %s, %s)
 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 WHERE l.owner = excluded.owner OR l.expires_at <= %s`,
