@@ -72,6 +72,56 @@ func actionContracts() []contract {
 				h.t.Errorf("Process must keep the value of a Transform field Apply omits and never modify other columns, but it changed: %s", strings.Join(diff, "; "))
 			}
 		}},
+		{"Process/TransformWritesEachRecordsOwnFields", func(h *harness) {
+			// Records whose Apply returns different fields, a NULL, or
+			// nothing at all: a backend that writes a batch back in groups
+			// must give each record exactly its own values.
+			var rows []booking
+			for i := int64(1); i <= 4; i++ {
+				rows = append(rows, newBooking(i, 1000+i, T0.Add(-time.Duration(5-i)*time.Hour)))
+			}
+			h.insert(rows...)
+			b := deleteBatch(T0)
+			b.Delete, b.Transform, b.SetMarker = false, []string{"ip", "name"}, "anonymized_at"
+			b.Apply = func(r store.Record) (map[string]any, error) {
+				switch r.Key {
+				case "1":
+					return map[string]any{"ip": "192.0.2.0", "name": "N. N."}, nil
+				case "2":
+					return map[string]any{"name": nil}, nil
+				case "3":
+					return map[string]any{}, nil
+				default:
+					return map[string]any{"ip": "198.51.100.0", "name": "X"}, nil
+				}
+			}
+			if res := h.process(b); res.Count != 4 {
+				h.t.Fatalf("storetest: the batch processed %d records, want 4", res.Count)
+			}
+			want := map[string]map[string]any{
+				"1": {"client_ip": "192.0.2.0", "name": "N. N."},
+				"2": {"name": nil},
+				"3": {},
+				"4": {"client_ip": "198.51.100.0", "name": "X"},
+			}
+			for i, row := range rows {
+				key := fmt.Sprint(i + 1)
+				got := h.get(Bookings, key)
+				changed := []string{"anonymized_at"}
+				for col, v := range want[key] {
+					changed = append(changed, col)
+					if !sameValue(got[col], v) {
+						h.t.Errorf("Process must write into each record the values its own Apply returned, but record %s has %s = %v, want %v", key, col, got[col], v)
+					}
+				}
+				if got["anonymized_at"] == nil {
+					h.t.Errorf("Process with SetMarker must set the marker of every processed record, also one whose Apply returned no field, but record %s has none", key)
+				}
+				if diff := unchanged(got, row, changed...); len(diff) > 0 {
+					h.t.Errorf("Process must keep the fields a record's Apply omits, but record %s changed: %s", key, strings.Join(diff, "; "))
+				}
+			}
+		}},
 		{"Process/SetMarkerSetsTheMarkerToNow", func(h *harness) {
 			row := newBooking(1, 0, T0.Add(-time.Hour))
 			h.insert(row)
