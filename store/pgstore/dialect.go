@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/frist-go/frist/policy"
@@ -30,6 +31,20 @@ func (dialect) WriteValue(v any) any              { return v }
 // an array, so a large batch is never planned as a hash join over the
 // whole table.
 func (dialect) KeysIn(key, sub string) string { return key + " = ANY(ARRAY(" + sub + "))" }
+
+// AddressArray implements sqldriver.ArrayUpdater: ctids bound as text.
+func (dialect) AddressArray(p string) string { return "CAST(CAST(" + p + " AS text[]) AS tid[])" }
+
+// ValueArray implements sqldriver.ArrayUpdater: the values are bound as an
+// array of the column's type, which pgx encodes element by element as it
+// would a single value for "column = $n". An array column has no such form
+// (PostgreSQL's arrays of arrays are one type with more dimensions).
+func (dialect) ValueArray(p, typ string) (string, bool) {
+	if typ == "" || strings.HasSuffix(typ, "]") {
+		return "", false
+	}
+	return "CAST(" + p + " AS " + typ + "[])", true
+}
 
 // TimeArg binds frist's own times as timestamptz (microseconds).
 func (dialect) TimeArg(t time.Time) any { return t.UTC().Truncate(time.Microsecond) }

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -16,12 +17,11 @@ import (
 	"github.com/frist-go/frist/store/storetest"
 )
 
-// TestAPartitionedTableIsClaimedByKey pins that batches on a partitioned
-// table claim rows by key, not by ctid: every partition numbers its rows
-// from (0,1), so a ctid names a row in each of them, and a batch of one
-// row claimed by ctid would delete one row in every partition.
-func TestAPartitionedTableIsClaimedByKey(t *testing.T) {
-	ctx := context.Background()
+// partitioned returns a store on a partitioned visits table whose rows
+// a-1 and b-1 have the same ctid, each the first row of its partition,
+// with the time the rows were seen.
+func partitioned(t *testing.T) (*pgstore.Store, *sql.DB, time.Time) {
+	t.Helper()
 	db := openSchema(t)
 	decl := storetest.Declaration()
 	for _, stmt := range sqltest.TableDDL(sqltest.Postgres, &decl.Datasets[0], true) {
@@ -51,6 +51,16 @@ func TestAPartitionedTableIsClaimedByKey(t *testing.T) {
 	s, err := pgstore.New(db, decl, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
+	return s, db, seen
+}
+
+// TestAPartitionedTableIsClaimedByKey pins that batches on a partitioned
+// table claim rows by key, not by ctid: every partition numbers its rows
+// from (0,1), so a ctid names a row in each of them, and a batch of one
+// row claimed by ctid would delete one row in every partition.
+func TestAPartitionedTableIsClaimedByKey(t *testing.T) {
+	ctx := context.Background()
+	s, db, seen := partitioned(t)
 	now := seen.Add(time.Hour)
 	b := store.Batch{
 		Selection: store.Selection{Dataset: storetest.Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: now}}, Now: now, Limit: 1},
@@ -76,4 +86,36 @@ func TestAPartitionedTableIsClaimedByKey(t *testing.T) {
 		assert.NotContains(t, left, want, "batch %d deletes %s", i+1, want)
 		assert.Len(t, left, 3-i, "batch %d deletes exactly one row: %s", i+1, fmt.Sprint(left))
 	}
+}
+
+// TestAPartitionedTableIsWrittenBackByKey pins the same for a Go
+// operator: its batch is written back record by record by key, not by
+// ctid, so each row gets its own value and no row of another partition is
+// touched.
+func TestAPartitionedTableIsWrittenBackByKey(t *testing.T) {
+	ctx := context.Background()
+	s, db, seen := partitioned(t)
+	now := seen.Add(time.Hour)
+	res, err := s.Process(ctx, store.Batch{
+		Selection: store.Selection{Dataset: storetest.Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: now}}, Now: now, Limit: 3},
+		Action: store.Action{Transform: []string{"ip"}, Apply: func(r store.Record) (map[string]any, error) {
+			return map[string]any{"ip": "masked " + r.Key}, nil
+		}},
+		Audit: func(_ []store.Record, n int) audit.Entry {
+			return audit.Entry{Time: now, Action: "anonymize", Dataset: storetest.Visits, Rule: "r", Count: n}
+		},
+	})
+	require.NoError(t, err)
+	require.Equal(t, 3, res.Count)
+	got := map[string]string{}
+	rows, err := db.Query(`SELECT id, ip FROM storetest_visits`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id, ip string
+		require.NoError(t, rows.Scan(&id, &ip))
+		got[id] = ip
+	}
+	require.NoError(t, rows.Err())
+	rows.Close()
+	assert.Equal(t, map[string]string{"a-1": "masked a-1", "b-1": "masked b-1", "a-2": "masked a-2", "b-2": "198.51.100.7"}, got)
 }

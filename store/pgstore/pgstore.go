@@ -22,6 +22,13 @@
 //     (*sql.Conn).Raw); with another driver's a batch takes the ordinary
 //     four. Datasets with a subject return the processed keys and subjects
 //     for the audit entry and take five.
+//   - A batch of a Go operator (ip_mask, pseudonym, ...) reads the claimed
+//     rows, applies the operator in Go and writes them back with one
+//     UPDATE for all records whose operator returned the same fields: the
+//     rows are reached by ctid and the new values bound as arrays of the
+//     columns' types, so a batch of 1000 records costs a few round trips,
+//     not 1000. On a partitioned table, whose partitions repeat ctids,
+//     each record is updated by key.
 //   - Leases (store.Leases) are rows with an expiry, taken by one upsert. A
 //     sweep spans many transactions, which a transaction-scoped advisory
 //     lock cannot cover, and a session advisory lock does not survive

@@ -42,6 +42,7 @@ type table struct {
 	markTyp string // catalog type of the marker column
 	times   map[string]*timeCol
 	fields  map[string]string // Field.Name -> quoted column
+	ftypes  map[string]string // Field.Name -> catalog type
 	order   []string          // Field.Name in declaration order
 	// addr is the column that addresses a row directly (RowAddresses),
 	// "" when batches claim rows by key.
@@ -71,7 +72,7 @@ func bind(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration) 
 			bad(path+".table", "%q is not a valid table name (letters, digits, _; optionally schema.table)", ds.Table)
 			continue
 		}
-		t := &table{id: ds.ID, times: map[string]*timeCol{}, fields: map[string]string{}, marker: ds.Marker}
+		t := &table{id: ds.ID, times: map[string]*timeCol{}, fields: map[string]string{}, ftypes: map[string]string{}, marker: ds.Marker}
 		t.name = Quote(name)
 		if schema != "" {
 			t.name = Quote(schema) + "." + t.name
@@ -127,8 +128,9 @@ func bind(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration) 
 		}
 		for j := range ds.Fields {
 			f := &ds.Fields[j]
-			if _, ok := column(fmt.Sprintf("%s.fields[%d].column", path, j), f.ColumnName()); ok {
+			if c, ok := column(fmt.Sprintf("%s.fields[%d].column", path, j), f.ColumnName()); ok {
 				t.fields[f.Name] = Quote(f.ColumnName())
+				t.ftypes[f.Name] = c.Type
 				t.order = append(t.order, f.Name)
 			}
 		}

@@ -20,7 +20,10 @@ import (
 // where the dialect is a RangeBatcher (SQLite), over a claimed sub-select
 // otherwise (PostgreSQL); on a dataset without a subject column it returns
 // only a count, and a Pipeliner runs it in two round trips. Go transforms
-// read the claimed batch, call Apply and update each record by key. The
+// read the claimed batch, call Apply and write the records back
+// (writeback.go): by row address in one statement per set of returned
+// fields where the dialect is an ArrayUpdater, else one UPDATE per record
+// by key. The
 // audit entry is sealed to the head read under the transaction's lock and
 // stored before the commit, so a batch and its entry are atomic. The
 // result's Next is the batch's last position (position.go).
@@ -324,8 +327,8 @@ func keyLess(a, b any) bool {
 	return text(a) < text(b)
 }
 
-// transform reads a claimed batch, applies the Go operator and writes each
-// record back by key.
+// transform reads a claimed batch, applies the Go operator and writes the
+// records back (writeBack), by row address where the dialect can.
 func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batch) ([]store.Record, []any, error) {
 	t := q.t
 	bd := &builder{d: s.d}
@@ -340,6 +343,10 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 	for _, c := range q.orderCols() {
 		cols = append(cols, s.raw(c))
 	}
+	_, byAddress := s.arrayUpdater(t, b.Transform)
+	if byAddress {
+		cols = append(cols, "CAST(t."+t.addr+" AS TEXT)")
+	}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND %s%s%s%s", strings.Join(cols, ", "), t.name,
 		q.where(bd), s.notHeld(bd, q), q.orderBy(), q.limit(), s.d.ClaimSuffix())
 	rows, err := tx.QueryContext(ctx, stmt, bd.args...)
@@ -347,13 +354,17 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 		return nil, nil, s.errorf("dataset %q: select batch: %w", t.id, err)
 	}
 	var recs []store.Record
+	var addrs []string
 	last := make([]any, len(q.orderCols()))
 	for rows.Next() {
-		var key string
+		var key, addr string
 		var subj sql.NullString
 		vals := make([]any, len(b.Transform))
 		dst := append([]any{&key, &subj}, pointers(vals)...)
 		dst = append(dst, pointers(last)...)
+		if byAddress {
+			dst = append(dst, &addr)
+		}
 		if err := rows.Scan(dst...); err != nil {
 			rows.Close()
 			return nil, nil, s.errorf("dataset %q: read batch: %w", t.id, err)
@@ -363,79 +374,21 @@ func (s *Store) transform(ctx context.Context, tx Tx, q *selection, b store.Batc
 			r.Fields[f] = normalize(vals[i])
 		}
 		recs = append(recs, r)
+		if byAddress {
+			addrs = append(addrs, addr)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, nil, s.errorf("dataset %q: select batch: %w", t.id, err)
 	}
-	stmts := map[string]*sql.Stmt{}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
-		}
-	}()
-	for i := range recs {
-		vals, err := callApply(b.Apply, recs[i])
-		if err != nil {
-			return nil, nil, s.errorf("dataset %q: transform: %w", t.id, err)
-		}
-		var names []string
-		for _, f := range b.Transform {
-			if _, ok := vals[f]; ok {
-				names = append(names, f)
-			}
-		}
-		if len(names) != len(vals) {
-			for f := range vals {
-				if !slices.Contains(b.Transform, f) {
-					return nil, nil, s.errorf("dataset %q: transform returned field %q, which the action does not transform", t.id, f)
-				}
-			}
-		}
-		sig := strings.Join(names, "\x00")
-		st, ok := stmts[sig]
-		if !ok {
-			if st, err = tx.PrepareContext(ctx, s.updateOne(t, names, b)); err != nil {
-				return nil, nil, s.errorf("dataset %q: prepare update: %w", t.id, err)
-			}
-			stmts[sig] = st
-		}
-		args := make([]any, 0, len(names)+2)
-		for _, f := range names {
-			args = append(args, s.d.WriteValue(vals[f]))
-		}
-		if b.SetMarker != "" {
-			args = append(args, s.d.CutoffArg(policy.TimeNative, t.markTyp, q.sel.Now))
-		}
-		args = append(args, recs[i].Key)
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return nil, nil, s.errorf("dataset %q: update record: %w", t.id, err)
-		}
-		recs[i].Fields = nil
+	if err := s.writeBack(ctx, tx, q, b, recs, addrs); err != nil {
+		return nil, nil, err
 	}
 	if len(recs) == 0 {
 		last = nil
 	}
 	return recs, last, nil
-}
-
-// updateOne writes the statement that updates one transformed record.
-func (s *Store) updateOne(t *table, names []string, b store.Batch) string {
-	bd := &builder{d: s.d}
-	var sets []string
-	for _, f := range names {
-		sets = append(sets, t.fields[f]+" = "+bd.arg(nil))
-	}
-	for _, f := range b.Null {
-		sets = append(sets, t.fields[f]+" = NULL")
-	}
-	if b.SetMarker != "" {
-		sets = append(sets, t.markerQ+" = "+bd.typed(nil, t.markTyp))
-	}
-	if len(sets) == 0 { // Apply kept every value: still claim the row
-		sets = append(sets, t.key+" = "+t.key)
-	}
-	return fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s", t.name, strings.Join(sets, ", "), t.key, bd.typed(nil, t.keyType))
 }
 
 // normalize converts a scanned value into one of the types store.Record
