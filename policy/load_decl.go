@@ -3,7 +3,7 @@ package policy
 import (
 	"strconv"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // This file maps the YAML form of a declaration onto the Go model. Where
