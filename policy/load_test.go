@@ -264,6 +264,13 @@ datasets:
 	}{
 		{"a period in words", ds + `      - { after: 14 days, from: at, delete: true }
 `, []string{`x.yaml:12:18: datasets[0].rules[0].after: "14 days" is not a duration (use 14d)`}},
+		// A period past MaxYears once loaded and was never enforced: its
+		// span overflowed time.Duration. Checked by removing tooLong from
+		// ParsePeriod: the declaration loaded without an error.
+		{"a period longer than frist enforces", ds + `      - { after: 300y, from: at, delete: true }
+`, []string{`x.yaml:12:18: datasets[0].rules[0].after: "300y" is too long: frist enforces periods of at most 150y (1800 months)`}},
+		{"a statutory minimum longer than frist enforces", ds + `      - { after: 1d, from: at, delete: true, keep_at_least: { period: 151y from year end, norm: x } }
+`, []string{`x.yaml:12:71: datasets[0].rules[0].keep_at_least.period: "151y from year end" is too long: frist enforces periods of at most 150y (1800 months)`}},
 		{"a misspelt key", ds + `      - { after: 14d, form: at, delete: true }
 `, []string{
 			`x.yaml:12:23: datasets[0].rules[0].form: unknown field "form" in a rule (did you mean "from"?)`,

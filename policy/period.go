@@ -26,6 +26,16 @@ var unitSuffix = [...]string{Hours: "h", Days: "d", Weeks: "w", Months: "mo", Ye
 // notice prescribes comes near it, and it keeps AddTo far from overflow.
 const maxPeriodN = 1000
 
+// MaxYears is the longest period frist enforces, in years: a period of more
+// than MaxYears years (or more than 12 × MaxYears months) is refused where
+// it is declared, at load with file and line. The longest periods German law
+// prescribes stay below it: 30 years for titled claims (§ 197 BGB) and 110
+// years for birth registers (§ 5(5) PStG). Up to this length every period is
+// computed with calendar arithmetic, and every span the engine derives from
+// it fits a time.Duration (which ends after 292 years), so that no deadline
+// overflows and silently never comes.
+const MaxYears = 150
+
 // yearEndSuffix marks the statutory form "counted from the end of the
 // calendar year" (as § 147(4) AO and § 257(5) HGB count).
 const yearEndSuffix = " from year end"
@@ -43,6 +53,9 @@ const yearEndSuffix = " from year end"
 // With FromYearEnd the period starts at the end of the calendar year in
 // which the trigger time falls: "6y from year end" after any time in 2024
 // ends at the start of 1 January 2031.
+//
+// A period is at most MaxYears years (or 12 × MaxYears months) long; a
+// longer one is refused where it is declared.
 //
 // The zero Period is "no period" and IsZero reports true.
 type Period struct {
@@ -87,7 +100,15 @@ func ParsePeriod(s string) (Period, error) {
 	default:
 		return Period{}, periodError(s)
 	}
+	if tooLong(p) {
+		return Period{}, fmt.Errorf("%q is too long: frist enforces periods of at most %dy (%d months)", s, MaxYears, 12*MaxYears)
+	}
 	return p, nil
+}
+
+// tooLong reports whether p is longer than MaxYears years.
+func tooLong(p Period) bool {
+	return (p.Unit == Years && p.N > MaxYears) || (p.Unit == Months && p.N > 12*MaxYears)
 }
 
 // periodError explains why s is not a period and, where the intent is

@@ -101,6 +101,9 @@ func validPeriod(p Period) string {
 	if p.Unit < Hours || p.Unit > Years {
 		return fmt.Sprintf("period unit %d is not one of h, d, w, mo, y", p.Unit)
 	}
+	if tooLong(p) {
+		return fmt.Sprintf("period %s is too long: frist enforces periods of at most %dy (%d months)", p, MaxYears, 12*MaxYears)
+	}
 	return ""
 }
 

@@ -307,6 +307,8 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { appt(d).Rules[1].On = "cancelled_by_citizen" }},
 		{"negative period built in Go", func(d *Declaration) { appt(d).Rules[0].After = Period{N: -1, Unit: Days} }, "datasets[1].rules[0].after", "period count -1 is not between 1 and 1000",
 			func(d *Declaration) { appt(d).Rules[0].After = Period{N: 1000, Unit: Days} }},
+		{"period longer than frist enforces built in Go", func(d *Declaration) { appt(d).Rules[0].After = Period{N: 300, Unit: Years} }, "datasets[1].rules[0].after", "period 300y is too long: frist enforces periods of at most 150y",
+			func(d *Declaration) { appt(d).Rules[0].After = Period{N: 150, Unit: Years, FromYearEnd: true} }},
 		{"period without unit built in Go", func(d *Declaration) { appt(d).Rules[0].After = Period{N: 14} }, "datasets[1].rules[0].after", "period unit 0 is not one of h, d, w, mo, y",
 			func(d *Declaration) { appt(d).Rules[0].After = Period{N: 14, Unit: Days} }},
 		{"zero-count period with a unit built in Go", func(d *Declaration) { appt(d).Rules[0].After = Period{Unit: Days} }, "datasets[1].rules[0].after", "period count 0",

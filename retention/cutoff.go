@@ -101,7 +101,9 @@ func cutoff(f func(time.Time) time.Time, x time.Time, span time.Duration) time.T
 }
 
 // span returns an upper bound on how far p reaches past its start, with a
-// margin for daylight-saving shifts; cutoff uses it as a first bracket.
+// margin for daylight-saving shifts; cutoff uses it as a first bracket. A
+// validated period is at most policy.MaxYears long (plus a year from the
+// year end), so the span stays far inside a time.Duration.
 func span(p policy.Period) time.Duration {
 	const day = 24 * time.Hour
 	n := time.Duration(p.N)
