@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 
 // recommendedDSN is the SQLite DSN the sqlitestore documentation
 // recommends.
-const recommendedDSN = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+const recommendedDSN = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // Times of the generated rows: due rows in 2000, the others in 2100; the
 // engine sweeps in 2050, and the hand-written statements use rawCutoff.

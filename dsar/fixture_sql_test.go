@@ -123,7 +123,7 @@ func (f flavor) sqlValue(v any) any {
 // recommends.
 func openSQLiteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
-	dsn := "file:" + filepath.Join(tb.TempDir(), "app.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+	dsn := "file:" + filepath.Join(tb.TempDir(), "app.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = db.Close() })

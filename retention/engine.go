@@ -36,6 +36,7 @@ type Engine struct {
 	owner      string
 	policyHash string
 	rules      []*rule
+	purges     purges // purge.go
 }
 
 // New returns an Engine for decl on st. It refuses a declaration that has

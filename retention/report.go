@@ -25,6 +25,11 @@ type Report struct {
 	// PendingErr says why the remembered events could not be read; they
 	// are retried by the next sweep. Err includes it.
 	PendingErr error
+	// PurgeErr says why the store could not remove from its files what
+	// this or an earlier batch deleted or overwrote (store.Purger): the
+	// bytes may still be on disk, and the next sweep tries again. Err
+	// includes it.
+	PurgeErr error
 }
 
 // RuleReport is what happened for one rule.
@@ -105,6 +110,9 @@ func (r *Report) Err() error {
 	var errs []error
 	if r.PendingErr != nil {
 		errs = append(errs, r.PendingErr)
+	}
+	if r.PurgeErr != nil {
+		errs = append(errs, r.PurgeErr)
 	}
 	for _, rr := range r.Rules {
 		if rr.Err != nil {

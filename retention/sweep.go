@@ -55,8 +55,10 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 	if !ok {
 		rep.Skipped = true
 		e.log.InfoContext(ctx, "retention: sweep skipped, another replica holds the lease")
+		// What this replica's triggers left behind is purged all the same.
+		rep.PurgeErr = e.purge(ctx)
 		e.obs.SweepDone(stats())
-		return rep, nil
+		return rep, rep.PurgeErr
 	}
 	lease := &sweepLease{renewed: start}
 	defer func() {
@@ -89,8 +91,9 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			return rep, err
 		}
 	}
+	rep.PurgeErr = e.purge(ctx)
 	s := stats()
-	s.OK = s.Failed == 0
+	s.OK = s.Failed == 0 && rep.PurgeErr == nil
 	e.obs.SweepDone(s)
 	e.log.InfoContext(ctx, "retention: sweep done",
 		"processed", s.Processed, "held", rep.Held(), "overdue", s.Overdue, "failed_rules", s.Failed, "duration", s.Duration)
@@ -230,6 +233,9 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 			return e.failed(ctx, rr, left, "batch failed", err)
 		}
 		n := res.Count
+		if n > 0 {
+			e.purges.touched(sel.Dataset)
+		}
 		// The next batch starts behind this one (store.Selection.After):
 		// records that stay in place are not read again.
 		batch.After = res.Next

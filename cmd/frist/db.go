@@ -25,7 +25,7 @@ import (
 // busy_timeout so that writers wait instead of failing, immediate
 // transactions so that read-then-write transactions do not fail with
 // SQLITE_BUSY_SNAPSHOT.
-const sqliteDSNOptions = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+const sqliteDSNOptions = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // connectTimeout bounds how long frist waits for a database to answer.
 const connectTimeout = 10 * time.Second

@@ -71,5 +71,5 @@ func parseSQLTime(s string) (time.Time, error) {
 // immediate transactions, so the service's own read-then-write
 // transactions cannot fail with SQLITE_BUSY_SNAPSHOT.
 func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 }

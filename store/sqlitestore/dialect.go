@@ -117,16 +117,52 @@ WHERE il.partial = 0 AND ii.name = ? COLLATE NOCASE`, table, s, s, column).Scan(
 // its own, whatever _txlock the application's DSN sets: the write lock is
 // taken before the first read, so the transaction can never fail with
 // SQLITE_BUSY_SNAPSHOT, and waiting for it is governed by busy_timeout.
+//
+// The transaction runs with PRAGMA secure_delete on, so that the bytes of
+// every record it deletes or overwrites are overwritten with zeros in the
+// database's pages instead of lingering in free space (Art. 17: erased
+// means gone). The connection's own setting is restored when the
+// transaction ends, so the application's statements on the pooled
+// connection keep whatever it chose.
 func (dialect) Begin(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var prev int
+	if err := conn.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&prev); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("read secure_delete: %w", err)
+	}
+	if prev != 1 {
+		if _, err := conn.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("turn on secure_delete: %w", err)
+		}
+	}
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		restoreSecureDelete(conn, prev)
 		conn.Close()
 		return nil, err
 	}
-	return &immediateTx{Conn: conn}, nil
+	return &immediateTx{Conn: conn, secureDelete: prev}, nil
+}
+
+// restoreSecureDelete sets the connection's secure_delete back to prev (0
+// off, 1 on, 2 fast), as it was before frist's transaction. A connection
+// on which that fails is discarded, so no pooled connection keeps a
+// setting the application did not choose.
+func restoreSecureDelete(conn *sql.Conn, prev int) {
+	if prev == 1 {
+		return
+	}
+	value := "OFF"
+	if prev == 2 {
+		value = "FAST"
+	}
+	if _, err := conn.ExecContext(context.Background(), "PRAGMA secure_delete = "+value); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
 
 // immediateTx is a transaction begun with BEGIN IMMEDIATE on a pinned
@@ -136,6 +172,9 @@ func (dialect) Begin(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
 type immediateTx struct {
 	*sql.Conn
 	done bool
+	// secureDelete is the connection's secure_delete setting before the
+	// transaction, restored when it ends.
+	secureDelete int
 }
 
 func (tx *immediateTx) Commit() error {
@@ -146,6 +185,7 @@ func (tx *immediateTx) Commit() error {
 		return errors.Join(err, tx.Rollback())
 	}
 	tx.done = true
+	restoreSecureDelete(tx.Conn, tx.secureDelete)
 	return tx.Conn.Close()
 }
 
@@ -161,6 +201,8 @@ func (tx *immediateTx) Rollback() error {
 	if err != nil {
 		// The connection's state is unknown: let database/sql discard it.
 		_ = tx.Raw(func(any) error { return driver.ErrBadConn })
+	} else {
+		restoreSecureDelete(tx.Conn, tx.secureDelete)
 	}
 	return errors.Join(err, tx.Conn.Close())
 }

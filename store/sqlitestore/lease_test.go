@@ -33,7 +33,7 @@ func TestAReplicaFindingTheLeaseTakenDoesNotAskForTheWriteLock(t *testing.T) {
 	require.NoError(t, sqltest.CreateTables(ctx, db, sqltest.SQLite, decl, sqltest.IntKey))
 	sweeper, err := sqlitestore.New(db, decl, nil)
 	require.NoError(t, err)
-	other, err := sqlitestore.New(openFile("?_pragma=journal_mode(WAL)&_pragma=busy_timeout(50)&_txlock=immediate"), decl, nil)
+	other, err := sqlitestore.New(openFile("?_pragma=journal_mode(WAL)&_pragma=busy_timeout(50)&_pragma=secure_delete(1)&_txlock=immediate"), decl, nil)
 	require.NoError(t, err)
 	app := openFile(recommendedDSN)
 	sqltest.RunTakenLeaseIsRefusedWithoutLocking(t, sweeper, other, func(t *testing.T) func() {

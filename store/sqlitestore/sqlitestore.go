@@ -9,7 +9,7 @@
 //
 // Open the application's database with
 //
-//	file:app.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate
+//	file:app.db?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate
 //
 // and use the same *sql.DB for the application and for frist:
 //
@@ -23,10 +23,30 @@
 //     cannot help, whenever another connection (a sweep) committed in
 //     between. frist's own transactions always begin with BEGIN IMMEDIATE,
 //     whatever the DSN says.
+//   - secure_delete(1) makes SQLite overwrite with zeros what a statement
+//     deletes or moves, so that erased records leave no bytes behind in the
+//     database file. frist's own transactions always run with it; but the
+//     application's inserts and updates rebalance the table's pages too,
+//     and without it they leave stale copies of rows in the pages' free
+//     space, where no later delete reaches them.
 //
-// New refuses a file database that is not in WAL mode or has no
-// busy_timeout (see ErrNotWAL and ErrNoBusyTimeout); Options.SkipPragmaCheck
-// turns the check off for tools that know they are alone.
+// New refuses a file database that is not in WAL mode, has no busy_timeout
+// or has secure_delete off (see ErrNotWAL, ErrNoBusyTimeout and
+// ErrNoSecureDelete); Options.SkipPragmaCheck turns the check off for tools
+// that know they are alone.
+//
+// # Erased means gone
+//
+// A record that a batch deleted or anonymized is overwritten in the
+// database file as the batch commits (secure_delete), but the write-ahead
+// log still holds the pages as they were. After every sweep that processed
+// records, and after one that follows a Trigger or an erasure, the
+// retention engine calls Purge, which checkpoints the log into the file and
+// truncates it to zero bytes. From then on neither file holds the erased
+// values. Outside SQLite's reach remain the blocks a file system or an SSD
+// keeps of overwritten data, backups and copies of the file, and stale
+// copies written before the database used secure_delete: run VACUUM once
+// after turning it on.
 //
 // # Time columns
 //
@@ -88,6 +108,10 @@ var (
 	// ErrNoBusyTimeout: the connection has no busy_timeout, so a write
 	// that meets another fails at once with SQLITE_BUSY.
 	ErrNoBusyTimeout = errors.New("sqlitestore: connection has no busy_timeout (open it with _pragma=busy_timeout(5000))")
+	// ErrNoSecureDelete: the connection has secure_delete off, so the
+	// application's own writes leave copies of rows in free space that
+	// frist's deletions cannot reach.
+	ErrNoSecureDelete = errors.New("sqlitestore: connection has secure_delete off (open it with _pragma=secure_delete(1))")
 )
 
 // Options configure a Store. A nil *Options means the defaults.
@@ -95,7 +119,8 @@ type Options struct {
 	// Schema is the attached database that holds frist's own tables;
 	// "" means main.
 	Schema string
-	// SkipPragmaCheck skips the WAL and busy_timeout checks of New.
+	// SkipPragmaCheck skips the WAL, busy_timeout and secure_delete checks
+	// of New.
 	SkipPragmaCheck bool
 }
 
@@ -104,11 +129,13 @@ type Options struct {
 // processes on one database file.
 type Store struct {
 	*sqldriver.Store
+	db *sql.DB
 }
 
 var (
 	_ store.Driver       = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
+	_ store.Purger       = (*Store)(nil)
 )
 
 // New returns a Store that enforces decl on db, the application's
@@ -130,11 +157,12 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: s}, nil
+	return &Store{Store: s, db: db}, nil
 }
 
-// checkPragmas checks one connection for WAL mode and a busy_timeout.
-// In-memory databases cannot use WAL and are accepted.
+// checkPragmas checks one connection for WAL mode, a busy_timeout and
+// secure_delete. In-memory databases cannot use WAL and are accepted, and
+// leave nothing on disk to erase.
 func checkPragmas(ctx context.Context, db *sql.DB) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -154,6 +182,16 @@ func checkPragmas(ctx context.Context, db *sql.DB) error {
 	}
 	if timeout <= 0 {
 		return ErrNoBusyTimeout
+	}
+	if strings.EqualFold(mode, "memory") {
+		return nil
+	}
+	var secure int
+	if err := conn.QueryRowContext(ctx, "PRAGMA secure_delete").Scan(&secure); err != nil {
+		return fmt.Errorf("sqlitestore: read secure_delete: %w", err)
+	}
+	if secure != 1 {
+		return ErrNoSecureDelete
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // recommendedDSN is the DSN the package documentation recommends.
-const recommendedDSN = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+const recommendedDSN = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
 
 // openDB opens a fresh database file in a temporary directory.
 func openDB(t *testing.T, params string) *sql.DB {
@@ -48,8 +48,10 @@ func TestNewRefusesADatabaseWithoutWALOrBusyTimeout(t *testing.T) {
 		params string
 		want   error
 	}{
-		"rollback journal": {"?_pragma=busy_timeout(5000)", sqlitestore.ErrNotWAL},
-		"no busy_timeout":  {"?_pragma=journal_mode(WAL)", sqlitestore.ErrNoBusyTimeout},
+		"rollback journal":   {"?_pragma=busy_timeout(5000)", sqlitestore.ErrNotWAL},
+		"no busy_timeout":    {"?_pragma=journal_mode(WAL)", sqlitestore.ErrNoBusyTimeout},
+		"secure_delete off":  {"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)", sqlitestore.ErrNoSecureDelete},
+		"secure_delete fast": {"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(FAST)", sqlitestore.ErrNoSecureDelete},
 	} {
 		t.Run(name, func(t *testing.T) {
 			db := openDB(t, tc.params)

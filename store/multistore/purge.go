@@ -1,0 +1,47 @@
+package multistore
+
+import (
+	"context"
+	"errors"
+
+	"github.com/frist-go/frist/store"
+)
+
+var _ store.Purger = (*Store)(nil)
+
+// Purge implements store.Purger: each backend that implements it is asked
+// to purge the datasets routed to it (home: the datasets without a route),
+// and the errors of all of them are returned together, so one backend's
+// failure does not keep another from purging.
+func (s *Store) Purge(ctx context.Context, datasets []string) error {
+	if err := s.open(ctx); err != nil {
+		return err
+	}
+	defer s.mu.RUnlock()
+	type group struct {
+		drv      store.Driver
+		datasets []string
+	}
+	var groups []*group
+	for _, d := range datasets {
+		drv, _ := s.backend(d)
+		var g *group
+		for _, x := range groups {
+			if same(x.drv, drv) {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{drv: drv}
+			groups = append(groups, g)
+		}
+		g.datasets = append(g.datasets, d)
+	}
+	var errs []error
+	for _, g := range groups {
+		if pg, ok := g.drv.(store.Purger); ok {
+			errs = append(errs, pg.Purge(ctx, g.datasets))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,206 @@
+package sqlitestore_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store/sqlitestore"
+)
+
+// erasureYAML anonymizes two fields of past appointments in place (a Go
+// operator and a redaction) and deletes appointments booked long ago.
+const erasureYAML = `
+controller: { name: Stadt Beispiel, address: "Markt 1, 12345 Beispiel", public_authority: true }
+dpo: { address: "Markt 1, 12345 Beispiel" }
+authority: { name: LDI NRW, address: "Kavalleriestr. 2-4, 40213 Düsseldorf" }
+purposes:
+  - id: booking
+    description: { de: "Buchung eines Termins", en: "Booking an appointment" }
+    legal_basis: [6.1.e]
+datasets:
+  - id: appointment
+    table: appointments
+    key: id
+    subject: citizen
+    marker: anonymized_at
+    time:
+      starts_at: starts_at
+      created_unix: { column: created_unix, format: unix }
+    purposes: [booking]
+    fields:
+      email: { category: contact }
+      ip: { category: online_identifier }
+    rules:
+      - { after: 7d, from: starts_at, anonymize: { ip: "ip_mask(v4=1, v6=80)", email: redact } }
+      - { after: 30d, from: created_unix, delete: true }
+`
+
+// TestErasedRecordsLeaveNoBytesInTheDatabaseFiles seeds recognisable
+// values, sweeps, and searches the database file and its write-ahead log
+// byte by byte: nothing that a rule deleted or anonymized may remain in
+// either, while the values of records that are not due are still found
+// (so the search itself works).
+//
+// Seen to fail: with the application's connections opened without
+// secure_delete (the DSN the package recommended before), 62 of the 400
+// values stayed in the free space of the database file's pages, left there
+// by the inserts' page splits; with the checkpoint removed from Purge, the
+// write-ahead log still held page images with the values.
+func TestErasedRecordsLeaveNoBytesInTheDatabaseFiles(t *testing.T) {
+	ctx := context.Background()
+	decl, err := policy.Load(strings.NewReader(erasureYAML), "erasure.yaml")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "app.db")
+	db, err := sql.Open("sqlite", "file:"+path+recommendedDSN)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	_, err = db.Exec(`CREATE TABLE appointments (id INTEGER PRIMARY KEY, citizen TEXT, starts_at DATETIME,
+ created_unix INTEGER, email TEXT, ip TEXT, anonymized_at DATETIME)`)
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE INDEX appointments_starts ON appointments (starts_at, id)`)
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE INDEX appointments_created ON appointments (created_unix, id)`)
+	require.NoError(t, err)
+
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	past := now.Add(-10 * 24 * time.Hour).Format("2006-01-02 15:04:05")
+	future := now.Add(5 * 24 * time.Hour).Format("2006-01-02 15:04:05")
+	old, recent := now.Add(-60*24*time.Hour).Unix(), now.Add(-24*time.Hour).Unix()
+	var erased, kept []string
+	for i := 0; i < 300; i++ {
+		var start string
+		var created int64
+		var email, ip string
+		switch i % 3 {
+		case 0: // deleted: booked 60 days ago for a future date
+			start, created = future, old
+			email, ip = fmt.Sprintf("deleted-%03d@zzyzx.example", i), fmt.Sprintf("198.51.%d.%d", 100+i%50, 100+i%100)
+			erased = append(erased, email, ip)
+		case 1: // anonymized: the appointment was ten days ago
+			start, created = past, recent
+			email, ip = fmt.Sprintf("anonymized-%03d@zzyzx.example", i), fmt.Sprintf("203.0.%d.%d", 100+i%50, 100+i%100)
+			erased = append(erased, email, ip)
+		default: // not due
+			start, created = future, recent
+			email, ip = fmt.Sprintf("kept-%03d@zzyzx.example", i), fmt.Sprintf("192.0.2.%d", 100+i%100)
+			kept = append(kept, email)
+		}
+		_, err := db.Exec(`INSERT INTO appointments (id, citizen, starts_at, created_unix, email, ip) VALUES (?, ?, ?, ?, ?, ?)`,
+			i+1, fmt.Sprintf("citizen-%03d", i), start, created, email, ip)
+		require.NoError(t, err)
+	}
+	// The rows have been in the database for days: they are in its file,
+	// not only in the log.
+	_, err = db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	require.NoError(t, err)
+	require.True(t, foundIn(t, path, erased[0]), "the seeded values are in the database file before the sweep")
+
+	st, err := sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(t, err)
+	eng, err := retention.New(decl, st, &retention.Options{Now: func() time.Time { return now }, AuditKey: ring, BatchSize: 16})
+	require.NoError(t, err)
+	rep, err := eng.Sweep(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 200, rep.Processed(), "100 deleted and 100 anonymized")
+
+	for _, v := range erased {
+		assert.False(t, foundIn(t, path, v), "%q was erased but is still in the database file or its log", v)
+	}
+	for _, v := range kept {
+		assert.True(t, foundIn(t, path, v), "%q is not due and must still be found", v)
+	}
+}
+
+// foundIn reports whether s occurs in the database file at path or in
+// its write-ahead log.
+func foundIn(t *testing.T, path, s string) bool {
+	t.Helper()
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if os.IsNotExist(err) {
+			continue
+		}
+		require.NoError(t, err)
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestFristsBatchesEraseSecurelyOnAnyConnection checks that frist's own
+// transactions run with secure_delete even on a connection where the
+// application turned it off (Options.SkipPragmaCheck), and hand the
+// connection back with the application's setting. The rows are written
+// through a second handle with secure_delete on, so that only frist's
+// deletes could leave bytes behind.
+//
+// Seen to fail: without the PRAGMA in the dialect's Begin the deleted
+// e-mail addresses stay in the database file; without the restore in
+// Commit the application's connection reads secure_delete = 1 afterwards.
+func TestFristsBatchesEraseSecurelyOnAnyConnection(t *testing.T) {
+	ctx := context.Background()
+	decl, err := policy.Load(strings.NewReader(erasureYAML), "erasure.yaml")
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "app.db")
+	writer, err := sql.Open("sqlite", "file:"+path+recommendedDSN)
+	require.NoError(t, err)
+	t.Cleanup(func() { writer.Close() })
+	_, err = writer.Exec(`CREATE TABLE appointments (id INTEGER PRIMARY KEY, citizen TEXT, starts_at DATETIME,
+ created_unix INTEGER, email TEXT, ip TEXT, anonymized_at DATETIME)`)
+	require.NoError(t, err)
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	future := now.Add(5 * 24 * time.Hour).Format("2006-01-02 15:04:05")
+	var deleted []string
+	for i := 0; i < 100; i++ {
+		created := now.Add(-24 * time.Hour).Unix()
+		email := fmt.Sprintf("kept-%03d@zzyzx.example", i)
+		if i%2 == 0 {
+			created = now.Add(-60 * 24 * time.Hour).Unix()
+			email = fmt.Sprintf("deleted-%03d@zzyzx.example", i)
+			deleted = append(deleted, email)
+		}
+		_, err := writer.Exec(`INSERT INTO appointments (id, citizen, starts_at, created_unix, email, ip) VALUES (?, 'c', ?, ?, ?, '192.0.2.1')`,
+			i+1, future, created, email)
+		require.NoError(t, err)
+	}
+	_, err = writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	require.NoError(t, err)
+
+	app, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(0)&_txlock=immediate")
+	require.NoError(t, err)
+	t.Cleanup(func() { app.Close() })
+	app.SetMaxOpenConns(1) // the connection frist borrows is the application's
+	st, err := sqlitestore.New(app, decl, &sqlitestore.Options{SkipPragmaCheck: true})
+	require.NoError(t, err)
+	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(t, err)
+	eng, err := retention.New(decl, st, &retention.Options{Now: func() time.Time { return now }, AuditKey: ring, BatchSize: 8})
+	require.NoError(t, err)
+	rep, err := eng.Sweep(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 50, rep.Processed())
+
+	for _, v := range deleted {
+		assert.False(t, foundIn(t, path, v), "%q was deleted by frist but is still in the database file or its log", v)
+	}
+	assert.True(t, foundIn(t, path, "kept-001@zzyzx.example"), "a record that is not due is still found")
+	var setting int
+	require.NoError(t, app.QueryRow(`PRAGMA secure_delete`).Scan(&setting))
+	assert.Zero(t, setting, "the application's connection gets its own secure_delete setting back")
+}
