@@ -39,7 +39,23 @@ var (
 	// ErrConflict is returned when a write conflicts with a concurrent one
 	// (an existing ID, a lease held by another owner).
 	ErrConflict = errors.New("store: conflict")
+	// ErrNotMigrated is returned by a backend opened read-only when
+	// frist's own tables are missing or older than it needs: a read-only
+	// store never creates them.
+	ErrNotMigrated = errors.New("store: frist's own tables are missing or out of date")
 )
+
+// Migration says what opening a backend did to frist's own tables.
+type Migration struct {
+	// From and To are the schema versions before and after; From is 0
+	// when the tables did not exist.
+	From, To int
+	// Created names the tables created, in order.
+	Created []string
+}
+
+// Changed reports whether anything was created or upgraded.
+func (m Migration) Changed() bool { return m.To != m.From || len(m.Created) > 0 }
 
 // Bound restricts a selection to records whose time column is set and not
 // later than Cutoff. The engine converts rule periods into cutoffs, so a

@@ -18,7 +18,8 @@ database, page by page, and verifies it: every entry must match its hash
 and be sealed to the one before it (Art. 5(2), accountability). A changed,
 removed, inserted or reordered entry is reported with its position and
 what was found. The declaration names the database's datasets, as for the
-other commands.
+other commands. The database is opened read-only: an auditor's role with
+nothing but SELECT suffices, and nothing is written.
 
 Without --head, a log whose newest entries were cut off looks like a
 shorter genuine log. Record the head this command prints (SEQ:HASH)
@@ -96,7 +97,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	ctx := context.Background()
-	db, err := openDatabase(ctx, *dbURL, decl)
+	db, err := openDatabase(ctx, *dbURL, decl, readOnly, nil)
 	if err != nil {
 		return c.errorf("%v", err)
 	}

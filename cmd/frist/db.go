@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"strings"
@@ -26,6 +27,26 @@ import (
 // transactions so that read-then-write transactions do not fail with
 // SQLITE_BUSY_SNAPSHOT.
 const sqliteDSNOptions = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
+
+// sqliteReadOnlyDSNOptions open an SQLite file for the read-only commands:
+// mode=ro, so that nothing can be written (a file without write permission
+// opens too), and busy_timeout, so that a read waits for a checkpoint
+// instead of failing.
+const sqliteReadOnlyDSNOptions = "?mode=ro&_pragma=busy_timeout(5000)"
+
+// access says whether a command may write to the database.
+type access int
+
+const (
+	// readOnly: the command reads and never writes. SQLite files are
+	// opened with mode=ro, PostgreSQL sessions with
+	// default_transaction_read_only, frist's own tables must exist and
+	// are never created.
+	readOnly access = iota
+	// readWrite: the command writes (sweeps, requests, audit entries);
+	// frist's own tables are created or upgraded, and the command says so.
+	readWrite
+)
 
 // connectTimeout bounds how long frist waits for a database to answer.
 const connectTimeout = 10 * time.Second
@@ -49,8 +70,10 @@ func (d *database) Close() error {
 
 // openDatabase opens the database named by rawURL (sqlite:PATH or
 // postgres://...), checks that it answers, and opens frist's store for decl
-// on it. Errors say what to check.
-func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration) (*database, error) {
+// on it, read-only or not as mode says. A readWrite open that creates or
+// upgrades frist's own tables reports what it did to created (which may be
+// nil). Errors say what to check.
+func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer) (*database, error) {
 	if rawURL == "" {
 		return nil, fmt.Errorf("%w: no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB", errDatabase)
 	}
@@ -72,12 +95,23 @@ func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration) 
 			return nil, fmt.Errorf("%w: %s is a directory, not an SQLite database file", errDatabase, path)
 		}
 		driver, dsn = "sqlite", "file:"+path+sqliteDSNOptions
+		if mode == readOnly {
+			dsn = "file:" + path + sqliteReadOnlyDSNOptions
+		}
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		u, err := url.Parse(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("%w: the PostgreSQL URL does not parse (%v); write postgres://USER:PASSWORD@HOST:PORT/DB", errDatabase, redactErr(err, rawURL))
 		}
 		driver, dsn, name = "pgx", rawURL, u.Redacted()
+		if mode == readOnly {
+			// A startup parameter: every transaction of the session is
+			// read-only, so a mistake cannot write either.
+			q := u.Query()
+			q.Set("default_transaction_read_only", "on")
+			u.RawQuery = q.Encode()
+			dsn = u.String()
+		}
 	default:
 		return nil, fmt.Errorf("%w: unsupported database URL %q; use sqlite:PATH or postgres://USER@HOST/DB", errDatabase, schemeOf(rawURL))
 	}
@@ -92,14 +126,37 @@ func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration) 
 		return nil, fmt.Errorf("%w %s: %v; check that the database is running and reachable and the URL is right", errDatabase, name, redactErr(err, rawURL))
 	}
 	var st store.Driver
+	var migrated store.Migration
 	if driver == "sqlite" {
-		st, err = sqlitestore.New(db, decl, nil)
+		var s *sqlitestore.Store
+		if s, err = sqlitestore.New(db, decl, &sqlitestore.Options{ReadOnly: mode == readOnly}); err == nil {
+			st, migrated = s, s.Migrated()
+		}
 	} else {
-		st, err = pgstore.New(db, decl, nil)
+		var s *pgstore.Store
+		if s, err = pgstore.New(db, decl, &pgstore.Options{ReadOnly: mode == readOnly}); err == nil {
+			st, migrated = s, s.Migrated()
+		}
+	}
+	if errors.Is(err, store.ErrNotMigrated) {
+		db.Close()
+		return nil, fmt.Errorf("%w %s: frist's own tables (frist_schema_version, frist_audit, frist_holds, ...) are missing or out of date there, and this command only reads; "+
+			"nothing has been enforced or recorded on this database yet, or by an older frist. Run a command that writes, such as \"frist run --once\", to create them (%v)", errDatabase, name, redactErr(err, rawURL))
 	}
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("%w %s: %v; the application's tables must match the declaration's datasets (run \"frist check\" on the declaration and compare its table, key, time and field columns with the database)", errDatabase, name, redactErr(err, rawURL))
+	}
+	if migrated.Changed() && created != nil {
+		if migrated.From == 0 {
+			fmt.Fprintf(created, "frist: created frist's own tables in %s (schema version %d): %s\n", name, migrated.To, strings.Join(migrated.Created, ", "))
+		} else {
+			fmt.Fprintf(created, "frist: upgraded frist's own tables in %s from schema version %d to %d", name, migrated.From, migrated.To)
+			if len(migrated.Created) > 0 {
+				fmt.Fprintf(created, ", creating %s", strings.Join(migrated.Created, ", "))
+			}
+			fmt.Fprintln(created)
+		}
 	}
 	return &database{db: db, store: st, name: name}, nil
 }

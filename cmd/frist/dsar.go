@@ -103,6 +103,9 @@ type dsarSetup struct {
 	// keyFile names the key file; "" means the subcommand writes nothing
 	// that names a subject (list, show) and runs on throwaway keys.
 	keyFile string
+	// access is readOnly for the subcommands that only read (list, show);
+	// the others record what they do.
+	access access
 	// identity is the requester check; nil refuses every check, for the
 	// subcommands that never verify.
 	identity func(*dsarEnv) dsar.Identity
@@ -126,7 +129,7 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 	if err != nil {
 		return nil, c.errorf("%v", err), false
 	}
-	db, err := openDatabase(ctx, s.dbURL, decl)
+	db, err := openDatabase(ctx, s.dbURL, decl, s.access, c.stderr)
 	if err != nil {
 		return nil, c.errorf("%v", err), false
 	}

@@ -124,7 +124,7 @@ func runDsarExport(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}
@@ -309,7 +309,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}

@@ -165,7 +165,7 @@ func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}
@@ -244,7 +244,7 @@ func runDsarList(args []string, stdout, stderr io.Writer) int {
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, access: readOnly})
 	if !ok {
 		return code
 	}
@@ -358,7 +358,7 @@ func runDsarShow(args []string, stdout, stderr io.Writer) int {
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, access: readOnly})
 	if !ok {
 		return code
 	}

@@ -168,7 +168,7 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile,
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite,
 		identity: func(env *dsarEnv) dsar.Identity { return operatorAttestation{env: env, method: *method} }})
 	if !ok {
 		return code

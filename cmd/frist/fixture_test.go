@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store/sqlitestore"
 )
 
 // jobcenterFile is the example declaration the database tests run on.
@@ -41,6 +44,10 @@ type seed struct {
 	recentRequests int // access-log lines 1 day old: not due
 	pastAppts      int // appointments 20 days ago: deleted (14d after the appointment)
 	futureAppts    int // appointments in 3 days: not due
+	// appOnly leaves out frist's own tables, which the service that
+	// embeds frist creates when it starts: the database holds only the
+	// application's tables.
+	appOnly bool
 }
 
 // newJobcenterDB creates an SQLite database file with the jobcenter tables
@@ -83,6 +90,12 @@ func newJobcenterDB(t *testing.T, s seed) (string, string) {
 	}
 	for range s.futureAppts {
 		addAppt(now.AddDate(0, 0, 3))
+	}
+	if !s.appOnly {
+		decl, err := policy.LoadFile(jobcenterFile)
+		require.NoError(t, err)
+		_, err = sqlitestore.New(db, decl, nil)
+		require.NoError(t, err)
 	}
 	return "sqlite:" + path, path
 }

@@ -26,7 +26,10 @@ in the controller's time zone (2025-03-01, "2025-03-01 09:00"); default:
 now. Records are counted as they are now, holds as they will be at TIME.
 
 The database is sqlite:PATH or postgres://USER@HOST/DB; the application's
-tables must exist.
+tables and frist's own (which the service or "frist run" creates) must
+exist. The database is opened read-only (SQLite mode=ro, a read-only
+PostgreSQL session), so a file nobody may write and a role with nothing
+but SELECT suffice.
 
 Exit status: 0 when the plan was written; 2 when the declaration is
 invalid, the database cannot be reached or does not match the declaration,
@@ -110,7 +113,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		at = t
 	}
 	ctx := context.Background()
-	db, err := openDatabase(ctx, *dbURL, decl)
+	db, err := openDatabase(ctx, *dbURL, decl, readOnly, nil)
 	if err != nil {
 		return c.errorf("%v", err)
 	}

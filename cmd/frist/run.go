@@ -103,7 +103,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := openDatabase(ctx, *dbURL, decl)
+	db, err := openDatabase(ctx, *dbURL, decl, readWrite, stderr)
 	if err != nil {
 		return c.errorf("%v", err)
 	}

@@ -73,6 +73,12 @@ type Options struct {
 	// Schema is the schema that holds frist's own tables; "" means the
 	// first schema of the connection's search_path. It must exist.
 	Schema string
+	// ReadOnly opens the store for reading only, for a role that may hold
+	// no more than SELECT: New then neither creates nor upgrades frist's
+	// own tables and returns an error wrapping store.ErrNotMigrated when
+	// they are missing or out of date. Methods that write fail with the
+	// database's own error.
+	ReadOnly bool
 }
 
 // Store is a store.Driver on a PostgreSQL database. It also implements
@@ -91,13 +97,14 @@ var (
 // database opened with the "pgx" driver of github.com/jackc/pgx/v5/stdlib.
 // decl must be validated, and every table, key, subject, time, marker and
 // field column it binds must exist (New reports every mismatch at once).
-// New creates or upgrades frist's own tables; it is safe to call from
-// several replicas at once.
+// New creates or upgrades frist's own tables (Store.Migrated says what it
+// did) unless Options.ReadOnly is set; it is safe to call from several
+// replicas at once.
 func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	s, err := sqldriver.New(context.Background(), dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535})
+	s, err := sqldriver.New(context.Background(), dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -122,6 +122,13 @@ type Options struct {
 	// SkipPragmaCheck skips the WAL, busy_timeout and secure_delete checks
 	// of New.
 	SkipPragmaCheck bool
+	// ReadOnly opens the store for reading only, on a connection that may
+	// be read-only (mode=ro, a file without write permission): New then
+	// neither creates nor upgrades frist's own tables, returns an error
+	// wrapping store.ErrNotMigrated when they are missing or out of date,
+	// and skips the pragma checks, which concern writers. Methods that
+	// write fail with the database's own error.
+	ReadOnly bool
 }
 
 // Store is a store.Driver on an SQLite database. It also implements
@@ -141,19 +148,20 @@ var (
 // New returns a Store that enforces decl on db, the application's
 // database. decl must be validated, and every table, key, subject, time,
 // marker and field column it binds must exist (New reports every mismatch
-// at once). New creates or upgrades frist's own tables; it is safe to call
-// from several processes at once.
+// at once). New creates or upgrades frist's own tables (Store.Migrated
+// says what it did) unless Options.ReadOnly is set; it is safe to call from
+// several processes at once.
 func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
 	ctx := context.Background()
-	if db != nil && !opts.SkipPragmaCheck {
+	if db != nil && !opts.SkipPragmaCheck && !opts.ReadOnly {
 		if err := checkPragmas(ctx, db); err != nil {
 			return nil, err
 		}
 	}
-	s, err := sqldriver.New(ctx, dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766})
+	s, err := sqldriver.New(ctx, dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		return nil, err
 	}

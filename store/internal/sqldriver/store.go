@@ -21,6 +21,8 @@ type Store struct {
 	maxArgs int
 
 	consents consentStatements // consent.go
+
+	migrated store.Migration
 }
 
 // Config is what a backend package hands to New.
@@ -29,10 +31,14 @@ type Config struct {
 	Schema string
 	// MaxArgs is the most bind parameters one statement may take.
 	MaxArgs int
+	// ReadOnly makes New check frist's own tables instead of creating or
+	// upgrading them.
+	ReadOnly bool
 }
 
-// New binds decl to db through d, migrates frist's own tables and returns
-// the store. decl must be validated.
+// New binds decl to db through d, migrates frist's own tables (or, with
+// cfg.ReadOnly, checks that they are current) and returns the store. decl
+// must be validated.
 func New(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration, cfg Config) (*Store, error) {
 	if db == nil {
 		return nil, fmt.Errorf("%s: New: the *sql.DB is nil", d.Name())
@@ -50,12 +56,23 @@ func New(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration, c
 	if s.maxArgs == 0 {
 		s.maxArgs = 30000
 	}
-	if err := migrate(ctx, d, db, s.prefix); err != nil {
-		return nil, err
+	if !cfg.ReadOnly {
+		m, err := migrate(ctx, d, db, cfg.Schema, s.prefix)
+		if err != nil {
+			return nil, err
+		}
+		s.migrated = m
 	}
 	tables, err := bind(ctx, d, db, decl)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ReadOnly {
+		// After bind: a mismatch with the application's tables is the
+		// larger problem and is named first.
+		if err := checkMigrated(ctx, d, db, cfg.Schema, s.prefix); err != nil {
+			return nil, err
+		}
 	}
 	s.tables = tables
 	return s, nil
@@ -67,6 +84,11 @@ func (s *Store) Close() error {
 	s.closed.Store(true)
 	return nil
 }
+
+// Migrated reports what New did to frist's own tables: the schema versions
+// before and after and the tables it created. It is the zero Migration for
+// a read-only store and when the tables were current.
+func (s *Store) Migrated() store.Migration { return s.migrated }
 
 // DB returns the database the store works on.
 func (s *Store) DB() *sql.DB { return s.db }
