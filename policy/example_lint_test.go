@@ -15,6 +15,7 @@ func ExampleLint() {
 controller:
   name: Stadt Beispiel
   address: Rathausplatz 1, 12345 Beispiel
+  contact: {email: info@beispiel.de}
   public_authority: true
 dpo: {address: "Rathausplatz 1, 12345 Beispiel"}
 authority: {name: LDI NRW}
@@ -29,10 +30,12 @@ datasets:
     key: id
     time: {requested_at: requested_at}
     purposes: [website]
+    subjects: {de: Besucherinnen und Besucher der Webseite}
     fields:
       ip: {category: online_identifier}
     rules:
       - {after: 30d, from: requested_at, delete: true}
+measures: {de: "siehe IT-Sicherheitskonzept"}
 acknowledged:
   - finding: FR005
     reason: "Angriffe werden erst in der monatlichen Auswertung erkannt"
@@ -51,6 +54,6 @@ acknowledged:
 		fmt.Printf("%s:%d: %s (%s) %s [%s]\n", f.Position.File, f.Position.Line, f.ID, status, f.Path, f.Article)
 	}
 	// Output:
-	// website.yaml:11: FR010 (error) purposes[0].legal_basis[0] [Art. 6(1) subpara. 2 DSGVO]
-	// website.yaml:20: FR005 (warning, acknowledged) datasets[0].fields[0] [Art. 5(1)(c), (e) DSGVO; EuGH C-582/14 (Breyer); BGH VI ZR 135/13; BGH III ZR 391/13]
+	// website.yaml:12: FR010 (error) purposes[0].legal_basis[0] [Art. 6(1) subpara. 2 DSGVO]
+	// website.yaml:22: FR005 (warning, acknowledged) datasets[0].fields[0] [Art. 5(1)(c), (e) DSGVO; EuGH C-582/14 (Breyer); BGH VI ZR 135/13; BGH III ZR 391/13]
 }

@@ -9,7 +9,9 @@ import (
 
 // checks is the catalogue of lint checks, ordered by ID. IDs are grouped:
 // FR00x storage limitation, FR01x legal bases and consent, FR02x
-// information duties, FR03x recipients, FR04x cookies.
+// information duties, FR03x recipients, FR04x cookies, FR05x withdrawal
+// and objection channels, FR06x the record of processing activities,
+// FR07x cited norms and terms.
 var checks = []check{
 	{LintCheck{"FR001", SeverityError, "Art. 5(1)(e) DSGVO",
 		"a personal field has no rule that ends its storage"}, checkFieldNeverEnds},
@@ -43,6 +45,10 @@ var checks = []check{
 		"a consent-based purpose processes special categories under a condition other than explicit consent"}, checkSpecialConsent},
 	{LintCheck{"FR017", SeverityWarning, "Art. 5(1)(b), 5(2) DSGVO",
 		"a purpose has no dataset and no cookie, so nothing is enforced for it"}, checkPurposeUnused},
+	{LintCheck{"FR018", SeverityError, "Art. 6(3), Art. 13(1)(c) DSGVO",
+		"a purpose rests on Art. 6(1)(c) or (e) without the law that lays down the obligation or task"}, checkNationalProvision},
+	{LintCheck{"FR019", SeverityWarning, "Art. 6(1)(b), 6(1)(e), 6(3) DSGVO",
+		"a public authority relies on Art. 6(1)(b) (contract) for a service it renders under public law"}, checkPublicContract},
 	{LintCheck{"FR020", SeverityError, "Art. 13(1)(b), Art. 37(1)(a) DSGVO",
 		"the contact details of the data-protection officer are missing"}, checkDPO},
 	{LintCheck{"FR021", SeverityError, "Art. 13(2)(d), Art. 77 DSGVO",
@@ -53,6 +59,12 @@ var checks = []check{
 		"the declared rights omit a right the law grants for the declared legal bases"}, checkRightsComplete},
 	{LintCheck{"FR024", SeverityError, "Art. 20(1), 20(3) DSGVO",
 		"portability is promised although no processing rests on consent or contract"}, checkPortability},
+	{LintCheck{"FR025", SeverityWarning, "Art. 12(2), Art. 13(1)(a) DSGVO",
+		"the controller gives neither an e-mail address nor a phone number"}, checkControllerContact},
+	{LintCheck{"FR026", SeverityError, "Art. 5(1)(a), Art. 13(2)(c) DSGVO",
+		"the right to withdraw consent is promised although no processing rests on consent"}, checkWithdrawalWithoutConsent},
+	{LintCheck{"FR027", SeverityWarning, "Art. 12(3) DSGVO; Art. 3(4) Regulation (EEC, Euratom) No 1182/71",
+		"a controller seated in Germany names no Land in controller.holidays, so request deadlines ignore the Land's holidays"}, checkHolidays},
 	{LintCheck{"FR030", SeverityError, "Art. 13(1)(f), Art. 44-46 DSGVO",
 		"a recipient outside the EEA has no transfer safeguard"}, checkThirdCountry},
 	{LintCheck{"FR040", SeverityError, "§ 25(1), (2) TDDDG",
@@ -61,6 +73,20 @@ var checks = []check{
 		"a cookie is declared strictly necessary although its purpose offers an opt-out"}, checkCookieOptOut},
 	{LintCheck{"FR042", SeverityWarning, "Art. 13(2)(a) DSGVO",
 		"a cookie has neither a lifetime nor ends with the session"}, checkCookieLifetime},
+	{LintCheck{"FR043", SeverityError, "§ 25(1), (2) Nr. 2 TDDDG; EuGH C-673/17 (Planet49)",
+		"a web-analytics cookie is declared strictly necessary"}, checkAnalyticsNecessary},
+	{LintCheck{"FR050", SeverityError, "Art. 4(11), Art. 6(1)(a), Art. 7(1) DSGVO",
+		"data the browser sends with every request rests on consent alone, which cannot precede its collection"}, checkConsentBeforeCollection},
+	{LintCheck{"FR051", SeverityError, "Art. 7(3) DSGVO",
+		"consent can be withdrawn only by letter or phone, which is harder than giving it online"}, checkChannelHarder},
+	{LintCheck{"FR052", SeverityError, "Art. 7(3) DSGVO",
+		"a withdrawal or objection works by deleting a cookie, which the controller never receives"}, checkChannelCookieDeletion},
+	{LintCheck{"FR060", SeverityError, "Art. 30(1)(c) DSGVO",
+		"a dataset with personal data does not describe the categories of data subjects"}, checkDatasetSubjects},
+	{LintCheck{"FR061", SeverityError, "Art. 30(1)(g), Art. 32(1) DSGVO",
+		"the technical and organisational security measures are not described"}, checkMeasures},
+	{LintCheck{"FR070", SeverityError, "Art. 5(1)(a), Art. 12(1), Art. 13(1)(c) DSGVO",
+		"the declaration cites a repealed norm, a norm that does not govern the processing, or a term the GDPR replaced"}, checkMisusedNorms},
 }
 
 // Path builders in the syntax of Declaration.Position.
@@ -151,11 +177,7 @@ func checkDatasetWithoutRules(l *linter) {
 		if len(ds.Rules) > 0 {
 			continue
 		}
-		personal := ds.Subject != ""
-		for _, f := range ds.Fields {
-			personal = personal || f.isPersonal()
-		}
-		if personal {
+		if datasetPersonal(ds) {
 			l.report(dsPath(i)+".rules", fmt.Sprintf("dataset %s holds personal data but declares no retention rule, so nothing is ever deleted", ds.ID),
 				"declare when its records are deleted or anonymized: rules: [{after: <period>, from: <time column>, delete: true}]")
 		}

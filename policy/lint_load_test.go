@@ -20,12 +20,13 @@ func TestLintLoadedFindingsPointAtTheirLine(t *testing.T) {
 	lines := strings.Split(string(src), "\n")
 
 	want := map[string]string{ // "ID path" -> text on the finding's line
-		"FR004 datasets[0].rules[1].after": "after: 7d",
-		"FR006 datasets[0].rules[0].after": "after: 30d",
-		"FR010 purposes[0].legal_basis[1]": "6.1.f",
-		"FR020 dpo":                        "dpo: {name: Herr Muster}",
-		"FR030 recipients[0].safeguard":    "- id: cloud",
-		"FR041 cookies[0].basis":           "name: stats",
+		"FR004 datasets[0].rules[1].after":             "after: 7d",
+		"FR006 datasets[0].rules[0].after":             "after: 30d",
+		"FR010 purposes[0].legal_basis[1]":             "6.1.f",
+		"FR070 purposes[0].legal_basis[0].national[1]": "§ 13 TMG",
+		"FR020 dpo":                     "dpo: {name: Herr Muster}",
+		"FR030 recipients[0].safeguard": "- id: cloud",
+		"FR041 cookies[0].basis":        "name: stats",
 	}
 	fs := Lint(d)
 	var got []string
@@ -50,6 +51,7 @@ func TestLintLoadedFindingsPointAtTheirLine(t *testing.T) {
 	assert.Equal(t, []string{
 		"FR020 dpo",
 		"FR030 recipients[0].safeguard",
+		"FR070 purposes[0].legal_basis[0].national[1]",
 		"FR010 purposes[0].legal_basis[1]",
 		"FR006 datasets[0].rules[0].after",
 		"FR004 datasets[0].rules[1].after",

@@ -23,7 +23,7 @@ func checkPublicLegitimateInterest(l *linter) {
 			}
 			l.report(basisPath(i, j), fmt.Sprintf("purpose %s rests on Art. 6(1)(f), but %s is a public authority, which may not rely on legitimate interests for processing in the performance of its tasks",
 				p.ID, cmpOr(l.d.Controller.Name, "the controller")),
-				"rest the purpose on Art. 6(1)(e) with the national provision that assigns the task (e.g. 6.1.e with § 3 DSG NRW), or acknowledge the finding if the processing lies outside the authority's public tasks")
+				"rest the purpose on "+publicTaskProvision(l.d)+", or acknowledge the finding if the processing lies outside the authority's public tasks")
 		}
 	}
 }

@@ -17,8 +17,11 @@ func cleanDeclaration() *Declaration {
 		Controller: Controller{
 			Name:     "Stadt Beispiel",
 			Address:  "Rathausplatz 1, 12345 Beispiel",
+			Contact:  Contact{Email: "buergerbuero@beispiel.de"},
 			TimeZone: "Europe/Berlin",
+			Holidays: "DE-NW",
 		},
+		Measures:  Text{DE: "TLS, Zugriffsrechte nach Rollen, Protokollierung der Zugriffe"},
 		DPO:       DPO{Address: "Rathausplatz 1, 12345 Beispiel", Contact: Contact{Email: "datenschutz@beispiel.de"}},
 		Authority: Authority{Name: "LDI NRW", Address: "Kavalleriestr. 2-4, 40213 Düsseldorf"},
 		Recipients: []Recipient{
@@ -49,6 +52,7 @@ func cleanDeclaration() *Declaration {
 				Marker:   "anonymized_at",
 				Time:     []TimeColumn{{Name: "requested_at"}},
 				Purposes: []string{"website"},
+				Subjects: Text{DE: "Besucherinnen und Besucher der Webseite"},
 				Fields: []Field{
 					{Name: "ip", Category: CatOnlineIdentifier},
 					{Name: "user_agent", Category: CatDevice},
@@ -67,6 +71,7 @@ func cleanDeclaration() *Declaration {
 				Time:       []TimeColumn{{Name: "appointment_at", Column: "starts_at"}},
 				Purposes:   []string{"booking"},
 				Recipients: []string{"host"},
+				Subjects:   Text{DE: "Bürgerinnen und Bürger, die einen Termin buchen"},
 				Fields: []Field{
 					{Name: "name", Category: CatIdentity, Required: true},
 					{Name: "concern", Category: CatFreeText, Special: true},
@@ -360,6 +365,195 @@ func TestLintRules(t *testing.T) {
 			good: func(d *Declaration) { d.Cookies[0].Session = false; d.Cookies[0].Lifetime = MustParsePeriod("1y") },
 			path: "cookies[0].lifetime",
 		},
+		{
+			id: "FR018", name: "Art. 6(1)(e) without the provision that assigns the task",
+			bad:  func(d *Declaration) { d.Purposes[0].LegalBasis[0].National = nil },
+			good: func(d *Declaration) { d.Purposes[0].LegalBasis[0].National = []string{"§ 4 BayDSG"} },
+			path: "purposes[0].legal_basis[0]",
+		},
+		{
+			id: "FR018", name: "Art. 6(1)(c) without the law that lays down the obligation",
+			bad: func(d *Declaration) { d.Purposes[0].LegalBasis = []LegalBasis{{Basis: LegalObligation}} },
+			good: func(d *Declaration) {
+				d.Purposes[0].LegalBasis = []LegalBasis{{Basis: LegalObligation, National: []string{"§ 147 AO"}}}
+			},
+			path: "purposes[0].legal_basis[0]",
+		},
+		{
+			id: "FR019", name: "a public authority books appointments under Art. 6(1)(b)",
+			bad: func(d *Declaration) {
+				d.Controller.PublicAuthority = true
+				d.Purposes[1].LegalBasis = []LegalBasis{{Basis: Contract}}
+				d.Purposes[1].Consent = nil
+				d.Purposes[1].SpecialCategories = "9.2.g"
+			},
+			good: func(d *Declaration) {
+				d.Purposes[1].LegalBasis = []LegalBasis{{Basis: Contract}}
+				d.Purposes[1].Consent = nil
+				d.Purposes[1].SpecialCategories = "9.2.g"
+			},
+			path: "purposes[1].legal_basis[0]",
+		},
+		{
+			id: "FR025", name: "a controller reachable only by post",
+			bad:  func(d *Declaration) { d.Controller.Contact = Contact{Web: "https://beispiel.de"} },
+			good: func(d *Declaration) { d.Controller.Contact = Contact{Phone: "+49 2361 50-0"} },
+			path: "controller.contact",
+		},
+		{
+			id: "FR026", name: "withdrawal promised when nothing rests on consent",
+			bad: func(d *Declaration) {
+				d.Purposes[1].LegalBasis = []LegalBasis{{Basis: PublicTask, National: []string{"§ 3 DSG NRW"}}}
+				d.Purposes[1].Consent = nil
+				d.Purposes[1].SpecialCategories = "9.2.g"
+				d.Rights = []Right{RightAccess, RightRectification, RightErasure, RightRestriction, RightObjection, RightComplaint, RightWithdrawal}
+			},
+			good: func(d *Declaration) {
+				d.Rights = []Right{RightAccess, RightRectification, RightErasure, RightRestriction, RightObjection, RightPortability, RightComplaint, RightWithdrawal}
+			},
+			path: "rights[6]",
+		},
+		{
+			id: "FR027", name: "a controller in Europe/Berlin without holidays",
+			bad:  func(d *Declaration) { d.Controller.Holidays = "" },
+			good: func(d *Declaration) { d.Controller.Holidays = "DE-SH" },
+			path: "controller.holidays",
+		},
+		{
+			id: "FR027", name: "a German address without holidays, in UTC",
+			bad: func(d *Declaration) {
+				d.Controller.Holidays, d.Controller.TimeZone = "", ""
+				d.Controller.Address = "Rathausplatz 1, 12345 Beispiel, Deutschland"
+			},
+			good: func(d *Declaration) {
+				d.Controller.Holidays, d.Controller.TimeZone = "", "Europe/Vienna"
+				d.Controller.Address = "Rathausplatz 1, 1010 Wien"
+				d.Purposes[0].LegalBasis[0].National = []string{"§ 8 DSG (AT)"}
+			},
+			path: "controller.holidays",
+		},
+		{
+			id: "FR043", name: "a Matomo cookie declared strictly necessary with no opt-out declared",
+			bad: func(d *Declaration) {
+				d.Cookies = append(d.Cookies, Cookie{Name: "_pk_id.1.abcd", Purpose: "website", Lifetime: MustParsePeriod("13mo"), Basis: StrictlyNecessary})
+			},
+			good: func(d *Declaration) {
+				d.Cookies = append(d.Cookies, Cookie{Name: "_pk_id.1.abcd", Purpose: "website", Lifetime: MustParsePeriod("13mo"), Basis: ConsentBased})
+			},
+			path: "cookies[1].basis",
+		},
+		{
+			id: "FR043", name: "a cookie whose purpose is web analytics, whatever its name",
+			bad: func(d *Declaration) {
+				d.Purposes[0].Description = Text{DE: "Webanalyse und Statistik"}
+				d.Cookies = append(d.Cookies, Cookie{Name: "visitor", Purpose: "website", Session: true, Basis: StrictlyNecessary})
+			},
+			good: func(d *Declaration) {
+				d.Purposes[0].Description = Text{DE: "Webanalyse und Statistik"}
+				// The cookie that stores the user's refusal is needed to respect it.
+				d.Cookies = append(d.Cookies, Cookie{Name: "analytics_optout", Purpose: "website", Lifetime: MustParsePeriod("1y"), Basis: StrictlyNecessary})
+			},
+			path: "cookies[1].basis",
+		},
+		{
+			id: "FR050", name: "server-log data under consent alone",
+			bad: func(d *Declaration) {
+				d.Datasets[0].Purposes = []string{"booking"}
+				d.Datasets[0].Fields[0].Provided = new(bool)
+				d.Datasets[0].Fields[1].Provided = new(bool)
+			},
+			good: func(d *Declaration) {
+				d.Datasets[0].Purposes = []string{"booking", "website"}
+				d.Datasets[0].Fields[0].Provided = new(bool)
+				d.Datasets[0].Fields[1].Provided = new(bool)
+			},
+			path: "datasets[0].purposes[0]",
+		},
+		{
+			id: "FR050", name: "a log file bound dataset under consent alone",
+			bad: func(d *Declaration) {
+				d.Datasets[0].Purposes = []string{"booking"}
+				d.Datasets[0].Table = ""
+				d.Datasets[0].Files = &FileBinding{Dir: "/var/log/nginx", Pattern: "access.log*", Format: "combined"}
+			},
+			good: func(d *Declaration) {
+				d.Datasets[0].Table = ""
+				d.Datasets[0].Files = &FileBinding{Dir: "/var/log/nginx", Pattern: "access.log*", Format: "combined"}
+			},
+			path: "datasets[0].purposes[0]",
+		},
+		{
+			id: "FR051", name: "online consent withdrawn only by letter",
+			bad: func(d *Declaration) {
+				d.Purposes[1].Consent.Withdraw = []Channel{{Kind: ChannelPost, Address: "Rathausplatz 1"}}
+			},
+			good: func(d *Declaration) {
+				d.Purposes[1].Consent.Withdraw = []Channel{{Kind: ChannelPost, Address: "Rathausplatz 1"}, {Kind: ChannelEmail, Address: "a@b.de"}}
+			},
+			path: "purposes[1].consent.withdraw",
+		},
+		{
+			id: "FR051", name: "an objection only by phone",
+			bad: func(d *Declaration) {
+				d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelPhone, Address: "+49 1"}}}
+			},
+			good: func(d *Declaration) {
+				d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelForm, Address: "https://beispiel.de/widerspruch"}}}
+			},
+			path:    "purposes[0].objection.channels",
+			article: "Art. 12(2), Art. 21(5) DSGVO",
+		},
+		{
+			id: "FR052", name: "consent withdrawn by deleting a cookie",
+			bad: func(d *Declaration) {
+				d.Purposes[1].Consent.Withdraw = []Channel{{Kind: ChannelLink}, {Kind: ChannelCookie, Address: "disclaimer"}}
+			},
+			good: func(d *Declaration) { d.Purposes[1].Consent.Withdraw = []Channel{{Kind: ChannelLink}} },
+			path: "purposes[1].consent.withdraw[1]",
+		},
+		{
+			id: "FR052", name: "an objection by deleting a cookie",
+			bad: func(d *Declaration) {
+				d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelCookie, Address: "piwik_ignore"}}}
+			},
+			good: func(d *Declaration) {
+				d.Purposes[0].Objection = &ObjectionSpec{Channels: []Channel{{Kind: ChannelEmail, Address: "datenschutz@beispiel.de"}}}
+			},
+			path:    "purposes[0].objection.channels[0]",
+			article: "Art. 21(1), 21(5) DSGVO",
+		},
+		{
+			id: "FR060", name: "a dataset with personal data and no subjects",
+			bad:  func(d *Declaration) { d.Datasets[1].Subjects = Text{} },
+			good: func(d *Declaration) { d.Datasets[1].Subjects = Text{EN: "citizens who book"} },
+			path: "datasets[1].subjects",
+		},
+		{
+			id: "FR061", name: "no technical and organisational measures",
+			bad:  func(d *Declaration) { d.Measures = Text{} },
+			good: func(d *Declaration) { d.Measures = Text{DE: "siehe IT-Sicherheitskonzept vom 1. März 2024"} },
+			path: "measures",
+		},
+		{
+			id: "FR070", name: "consent under § 35 DSG NRW and § 12 TMG",
+			bad: func(d *Declaration) {
+				d.Purposes[1].LegalBasis[0].National = []string{"§ 35 DSG NRW", "§ 12 TMG"}
+			},
+			good:    func(d *Declaration) { d.Purposes[1].LegalBasis[0].National = nil },
+			path:    "purposes[1].legal_basis[0].national[0]",
+			article: "Art. 5(1)(a), Art. 12(1), Art. 13(1)(c) DSGVO; Art. 2(2)(d) DSGVO; § 35 DSG NRW",
+		},
+		{
+			id: "FR070", name: "Sperrung in a text",
+			bad: func(d *Declaration) {
+				d.Datasets[1].Rules[1].Description = Text{DE: "Sperrung nach Stornierung"}
+			},
+			good: func(d *Declaration) {
+				d.Datasets[1].Rules[1].Description = Text{DE: "Einschränkung der Verarbeitung nach Stornierung"}
+			},
+			path:    "datasets[1].rules[1].description",
+			article: "Art. 5(1)(a), Art. 12(1), Art. 13(1)(c) DSGVO; Art. 18 DSGVO",
+		},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
@@ -611,4 +805,34 @@ func TestComparePaths(t *testing.T) {
 	paths := []string{"rights", "datasets[10].rules", "datasets[2].fields[1]", "datasets[2]", "datasets[2].fields[10]", "authority", "datasets[2].fields[9]"}
 	slices.SortFunc(paths, comparePaths)
 	assert.Equal(t, []string{"authority", "datasets[2]", "datasets[2].fields[1]", "datasets[2].fields[9]", "datasets[2].fields[10]", "datasets[10].rules", "rights"}, paths)
+}
+
+// TestLintPublicTaskHintFollowsTheLand pins that the hints of FR010 and
+// FR018 name § 3 DSG NRW only to a controller in Nordrhein-Westfalen. With
+// the hint fixed to "§ 3 DSG NRW" (as it was), the Schleswig-Holstein case
+// fails.
+func TestLintPublicTaskHintFollowsTheLand(t *testing.T) {
+	for _, tt := range []struct {
+		holidays string
+		nrw      bool
+	}{{"DE-NW", true}, {"DE-SH", false}, {"BY", false}} {
+		t.Run(tt.holidays, func(t *testing.T) {
+			d := cleanDeclaration()
+			d.Controller.Holidays = tt.holidays
+			d.Controller.PublicAuthority = true
+			d.Purposes[0].LegalBasis = []LegalBasis{{Basis: PublicTask}, {Basis: LegitimateInterests}}
+			d.Purposes[0].LegitimateInterest = Text{DE: "Sicherheit"}
+			fs := Lint(d)
+			for _, id := range []string{"FR010", "FR018"} {
+				got := findingsWithID(fs, id)
+				require.Len(t, got, 1, id)
+				if tt.nrw {
+					assert.Contains(t, got[0].Hint, "§ 3 DSG NRW", id)
+				} else {
+					assert.NotContains(t, got[0].Hint, "NRW", id)
+					assert.Contains(t, got[0].Hint, "data-protection act of the controller's Land", id)
+				}
+			}
+		})
+	}
 }

@@ -31,23 +31,27 @@ func writeFile(t *testing.T, name, content string) string {
 const cleanYAML = `controller:
   name: Stadt Beispiel
   address: Rathausplatz 1, 12345 Beispiel
+  contact: {email: info@beispiel.de}
+  holidays: DE-NW
   public_authority: true
 dpo: {address: "Rathausplatz 1, 12345 Beispiel"}
 authority: {name: LDI NRW}
 purposes:
   - id: website
     description: {de: Bereitstellung der Webseite}
-    legal_basis: [6.1.e]
+    legal_basis: [{basis: 6.1.e, national: [§ 3 DSG NRW]}]
 datasets:
   - id: access_log
     table: access_log
     key: id
     time: {requested_at: requested_at}
     purposes: [website]
+    subjects: {de: Besucherinnen und Besucher der Webseite}
     fields:
       ip: {category: online_identifier}
     rules:
       - {after: 7d, from: requested_at, delete: true}
+measures: {de: siehe IT-Sicherheitskonzept}
 `
 
 // errorYAML is cleanYAML with storage that never ends (FR001 is not
@@ -98,9 +102,9 @@ func TestCheckExitCodes(t *testing.T) {
 		{"a clean declaration exits 0", []string{"check", clean}, exitOK,
 			[]string{"checked 1 file: 0 errors, 0 warnings, 0 infos, 0 acknowledged findings\n"}, nil},
 		{"a warning alone exits 0", []string{"check", warning}, exitOK,
-			[]string{"warning.yaml:18:7: FR005 warning: IP address field ip", "  hint: anonymize it after at most 7d"}, nil},
+			[]string{"warning.yaml:21:7: FR005 warning: IP address field ip", "  hint: anonymize it after at most 7d"}, nil},
 		{"an unacknowledged error exits 1", []string{"check", withError}, exitFindings,
-			[]string{"error.yaml:19:12: FR002 error: dataset access_log holds personal data but declares no retention rule", "(Art. 5(1)(e) DSGVO)", "1 error"}, nil},
+			[]string{"error.yaml:22:12: FR002 error: dataset access_log holds personal data but declares no retention rule", "(Art. 5(1)(e) DSGVO)", "1 error"}, nil},
 		{"an acknowledged error exits 0 and shows the reason", []string{"check", acked}, exitOK,
 			[]string{"FR002 error:", "  acknowledged (DPO): Logs are rotated by the web server", "1 acknowledged finding"}, nil},
 		{"an invalid declaration exits 2 with positioned errors", []string{"check", invalid}, exitInvalid,
@@ -189,7 +193,7 @@ func TestCheckJSON(t *testing.T) {
 	assert.Equal(t, "FR002", f.ID)
 	assert.Equal(t, "error", f.Severity)
 	assert.Equal(t, "datasets[0].rules", f.Path)
-	assert.Equal(t, 19, f.Position.Line)
+	assert.Equal(t, 22, f.Position.Line)
 	assert.NotEmpty(t, f.Hint)
 
 	assert.False(t, got.Files[1].Valid)
