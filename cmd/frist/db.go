@@ -74,6 +74,17 @@ func (d *database) Close() error {
 // upgrades frist's own tables reports what it did to created (which may be
 // nil). Errors say what to check.
 func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer) (*database, error) {
+	return openDatabaseWith(ctx, rawURL, decl, mode, created, dbOptions{})
+}
+
+// dbOptions configure the store openDatabaseWith opens.
+type dbOptions struct {
+	// vacuum is what a PostgreSQL store's Purge does (pgstore.Options).
+	vacuum pgstore.Vacuum
+}
+
+// openDatabaseWith is openDatabase with options for the store.
+func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer, opts dbOptions) (*database, error) {
 	if rawURL == "" {
 		return nil, fmt.Errorf("%w: no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB", errDatabase)
 	}
@@ -128,13 +139,17 @@ func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration, 
 	var st store.Driver
 	var migrated store.Migration
 	if driver == "sqlite" {
+		if opts.vacuum != pgstore.VacuumOff {
+			db.Close()
+			return nil, fmt.Errorf("%w %s: --vacuum is for PostgreSQL; on SQLite frist always erases securely and truncates the write-ahead log after a sweep that deleted or anonymized records", errDatabase, name)
+		}
 		var s *sqlitestore.Store
 		if s, err = sqlitestore.New(db, decl, &sqlitestore.Options{ReadOnly: mode == readOnly}); err == nil {
 			st, migrated = s, s.Migrated()
 		}
 	} else {
 		var s *pgstore.Store
-		if s, err = pgstore.New(db, decl, &pgstore.Options{ReadOnly: mode == readOnly}); err == nil {
+		if s, err = pgstore.New(db, decl, &pgstore.Options{ReadOnly: mode == readOnly, Vacuum: opts.vacuum}); err == nil {
 			st, migrated = s, s.Migrated()
 		}
 	}

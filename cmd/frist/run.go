@@ -21,9 +21,10 @@ import (
 
 	"github.com/frist-go/frist/metrics"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store/pgstore"
 )
 
-var runUsage = `Usage: frist run FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--keys FILE]
+var runUsage = `Usage: frist run FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--vacuum off|plain|full] [--keys FILE]
 
 Enforces the declaration's retention rules on the application's database:
 every record due is deleted or anonymized, in batches, each atomic with its
@@ -41,6 +42,13 @@ On a terminal a long sweep shows its progress on stderr.
 frist_records_processed_total, frist_sweep_duration_seconds,
 frist_records_overdue (alert when above zero) and
 frist_last_successful_sweep_timestamp_seconds.
+
+After a sweep that deleted or anonymized records, frist removes what the
+database keeps of them physically: SQLite erases with secure_delete and
+truncates its write-ahead log; on PostgreSQL the old row versions stay in
+the table's files until VACUUM, and --vacuum plain or full runs it on the
+tables the sweep touched (full rewrites the table: no byte of an erased row
+is left in its files, but the table is locked while that runs).
 
 ` + keysUsageHelp + `
 Exit status: 0 after a clean stop, or when --once left nothing overdue and
@@ -62,6 +70,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	spec := c.fs.String("schedule", retention.DefaultSchedule, "cron schedule of the sweeps (5 fields or @every 5m)")
 	interval := c.fs.Duration("interval", 0, "time between sweeps the engine assumes, which sets how early records are processed (default: the schedule's longest gap)")
 	metricsAddr := c.fs.String("metrics", "", "serve Prometheus metrics on this address, e.g. :9464")
+	vacuum := c.fs.String("vacuum", "off", "PostgreSQL: after a sweep that deleted or anonymized records, run VACUUM on their tables (plain) or VACUUM FULL (full: no byte of erased rows left in the table's files, but the table is locked while it is rewritten); off leaves it to autovacuum")
 	keyFile := c.keysFlag()
 	format := c.fs.String("format", "text", "report format of --once: text or json")
 	stopTimeout := c.fs.Duration("stop-timeout", 30*time.Second, "how long to wait for the running sweep at SIGINT/SIGTERM")
@@ -70,6 +79,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if code, ok := c.choice("format", *format, "text", "json"); !ok {
+		return code
+	}
+	if code, ok := c.choice("vacuum", *vacuum, "off", "plain", "full"); !ok {
 		return code
 	}
 	file, code, ok := c.oneFile(rest)
@@ -103,7 +115,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := openDatabase(ctx, *dbURL, decl, readWrite, stderr)
+	vac, _ := pgstore.ParseVacuum(*vacuum) // checked with the other flags
+	db, err := openDatabaseWith(ctx, *dbURL, decl, readWrite, stderr, dbOptions{vacuum: vac})
 	if err != nil {
 		return c.errorf("%v", err)
 	}

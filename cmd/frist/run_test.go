@@ -74,6 +74,8 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"sqlite in a missing directory", []string{jobcenterFile, "--db", "sqlite:" + filepath.Join(dir, "no", "app.db"), "--keys", keys, "--once"}, "does not exist"},
 		{"invalid declaration", []string{writeFile(t, "bad.yaml", "purposes: 1\n"), "--db", url, "--keys", keys, "--once"}, "is not a valid declaration"},
 		{"unknown flag", []string{jobcenterFile, "--db", url, "--dry-run"}, "flag provided but not defined: -dry-run"},
+		{"unknown vacuum", []string{jobcenterFile, "--db", url, "--keys", keys, "--once", "--vacuum", "always"}, `--vacuum "always" is not supported; use --vacuum off or --vacuum plain or --vacuum full`},
+		{"vacuum on sqlite", []string{jobcenterFile, "--db", url, "--keys", keys, "--once", "--vacuum", "full"}, "--vacuum is for PostgreSQL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

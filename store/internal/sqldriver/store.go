@@ -131,3 +131,13 @@ func rollback(tx Tx, err error) error {
 	}
 	return err
 }
+
+// TableName returns the quoted, possibly schema-qualified name of the
+// table dataset is bound to, ready to be written into SQL.
+func (s *Store) TableName(dataset string) (string, error) {
+	t, err := s.open(dataset)
+	if err != nil {
+		return "", err
+	}
+	return t.name, nil
+}
