@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,6 +41,15 @@ type Options struct {
 	// Now is the clock of the App, the engine and the ledger. Default
 	// time.Now.
 	Now func() time.Time
+	// BaseURL is the scheme and host under which citizens reach the
+	// service, e.g. "https://termine.jobcenter-segeberg.de". Every absolute
+	// link in pages and mails is built from it, never from the request's
+	// Host header, which a client chooses. Required.
+	BaseURL string
+	// Mailer sends the one-time links that verify an e-mail address
+	// (verify.go). Nil: requests for all appointments of an address cannot
+	// be made; those for one appointment by its link still can.
+	Mailer Mailer
 	// OfficePassword protects /office with HTTP basic authentication (user
 	// "office"). Empty disables the office view.
 	OfficePassword string
@@ -73,6 +83,8 @@ type App struct {
 	capacity int
 	horizon  int
 	office   string
+	baseURL  string
+	mailer   Mailer
 
 	store  *sqlitestore.Store
 	engine *retention.Engine
@@ -102,6 +114,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	case o.Keys == nil:
 		return nil, fmt.Errorf("%w: Keys is nil", ErrOptions)
 	}
+	base, err := checkBaseURL(o.BaseURL)
+	if err != nil {
+		return nil, err
+	}
 	decl := o.Declaration
 	for _, id := range []string{datasetLog, datasetAppointment} {
 		if decl.Dataset(id) == nil {
@@ -115,6 +131,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a := &App{
 		db: o.DB, decl: decl, keys: o.Keys, now: o.Now, loc: decl.Location(), log: o.Logger,
 		places: o.Places, capacity: o.Capacity, horizon: o.Horizon, office: o.OfficePassword,
+		baseURL: base, mailer: o.Mailer,
 		consentVersion: p.Consent.Version,
 	}
 	if a.now == nil {
@@ -160,7 +177,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.dsar, err = dsar.NewService(decl, st, a.engine, a.ledger, &dsar.ServiceOptions{
 		Now:      a.now,
-		Identity: linkIdentity{a},
+		Identity: appIdentity{a},
 		AuditKey: o.Keys.Audit,
 	})
 	if err != nil {
@@ -192,6 +209,19 @@ func (a *App) Store() *sqlitestore.Store { return a.store }
 // Declaration returns the declaration the App enforces.
 func (a *App) Declaration() *policy.Declaration { return a.decl }
 
+// checkBaseURL checks Options.BaseURL: an absolute http or https URL
+// without path, query or fragment. It returns it without a trailing slash.
+func checkBaseURL(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSuffix(s, "/"))
+	switch {
+	case s == "":
+		return "", fmt.Errorf("%w: BaseURL is required: links in pages and mails are built from it, never from the request's Host header", ErrOptions)
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "", fmt.Errorf("%w: BaseURL %q: want scheme and host only, such as https://termine.example.de", ErrOptions, s)
+	}
+	return u.String(), nil
+}
+
 // consentText is the consent statement shown above the check box. It is
 // written from the declaration: the controller, the purpose, what the
 // consent covers under Art. 9(2)(a), the storage periods the engine
@@ -209,6 +239,6 @@ func consentText(decl *policy.Declaration, p *policy.Purpose) string {
 			b.WriteString(" " + s)
 		}
 	}
-	b.WriteString(" Ich kann meine Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen; der Widerruf löscht alle von mir gebuchten Termine.")
+	b.WriteString(" Ich kann meine Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen: über den Link der Terminbestätigung für diesen Termin, der dann sofort gelöscht wird, oder nach Bestätigung meiner E-Mail-Adresse für alle mit ihr gebuchten Termine, die dann alle sofort gelöscht werden.")
 	return b.String()
 }

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -47,7 +47,7 @@ func (s Slot) Value() string { return s.Place + "|" + strconv.FormatInt(s.Start.
 // Appointment is a booked appointment as the service stores it.
 type Appointment struct {
 	ID             int64
-	Citizen        string // keyed pseudonym of the e-mail address
+	Citizen        string // the booking's own random subject ID
 	Place          string
 	Start          time.Time
 	BookedAt       time.Time
@@ -178,10 +178,8 @@ func (a *App) validate(r *Request) (email string, birth time.Time, place string,
 	if n := utf8.RuneCountInString(r.Name); n < 2 || n > 100 {
 		fe["name"] = "Bitte geben Sie Ihren Vor- und Nachnamen an (2 bis 100 Zeichen)."
 	}
-	if addr, perr := mail.ParseAddress(strings.TrimSpace(r.Email)); perr != nil || addr.Name != "" || len(addr.Address) > 254 {
+	if email, ok = normalizeEmail(r.Email); !ok {
 		fe["email"] = "Bitte geben Sie eine gültige E-Mail-Adresse an."
-	} else {
-		email = strings.ToLower(addr.Address)
 	}
 	b, berr := time.ParseInLocation("2006-01-02", strings.TrimSpace(r.BirthDate), a.loc)
 	if berr != nil || b.Year() < 1900 || b.After(a.now()) {
@@ -215,34 +213,35 @@ func (a *App) validate(r *Request) (email string, birth time.Time, place string,
 }
 
 // Book books an appointment. The consent box must be ticked for the text
-// the form showed; a grant is recorded in the ledger unless the citizen's
-// consent to the current version is still in force. After a withdrawal a
-// new grant is therefore always recorded: "Sollten Sie unseren Service der
-// Online-Terminbuchung erneut nutzen wollen, wird auch erneut Ihre
-// Einwilligungserklärung benötigt." A FormError says which fields are
-// wrong; ErrSlotTaken that the slot filled up meanwhile.
+// the form showed, and every booking records a grant of its own: "Sollten
+// Sie unseren Service der Online-Terminbuchung erneut nutzen wollen, wird
+// auch erneut Ihre Einwilligungserklärung benötigt."
+//
+// Every booking is a subject of its own, with a random citizen_id: the
+// e-mail address in the form is not verified, and anyone can type anyone's
+// address, so it must not join the booking to the bookings, the consent
+// or the requests of whoever reads that address's mail. The booking is
+// reached by its own links (Token, WithdrawalURL); the bookings of one
+// address are reached together only once the address is verified
+// (verify.go), through the keyed pseudonym of the address stored in
+// email_key. A FormError says which fields are wrong; ErrSlotTaken that
+// the slot filled up meanwhile.
 func (a *App) Book(ctx context.Context, r Request) (Appointment, error) {
 	email, birth, place, start, err := a.validate(&r)
 	if err != nil {
 		return Appointment{}, err
 	}
-	subject := a.keys.Subjects.Pseudonym(email)
+	subject := "c-" + rand.Text()
 	now := a.now()
-	st, err := a.ledger.Status(ctx, subject, purposeBooking, now)
+	_, err = a.ledger.Grant(ctx, consent.Grant{
+		Subject: subject, Purpose: purposeBooking, Version: a.consentVersion,
+		TextSHA256: a.consentHash, Method: "web_form", BirthDate: birth, Evidence: r.IP, At: now,
+	})
+	if errors.Is(err, consent.ErrUnderAge) {
+		return Appointment{}, FormError{"birth_date": "Unter 16 Jahren braucht die Buchung die Einwilligung einer sorgeberechtigten Person. Bitte vereinbaren Sie Ihren Termin telefonisch."}
+	}
 	if err != nil {
 		return Appointment{}, err
-	}
-	if !st.Valid || st.NeedsRenewal {
-		_, err := a.ledger.Grant(ctx, consent.Grant{
-			Subject: subject, Purpose: purposeBooking, Version: a.consentVersion,
-			TextSHA256: a.consentHash, Method: "web_form", BirthDate: birth, Evidence: r.IP, At: now,
-		})
-		if errors.Is(err, consent.ErrUnderAge) {
-			return Appointment{}, FormError{"birth_date": "Unter 16 Jahren braucht die Buchung die Einwilligung einer sorgeberechtigten Person. Bitte vereinbaren Sie Ihren Termin telefonisch."}
-		}
-		if err != nil {
-			return Appointment{}, err
-		}
 	}
 	ap := Appointment{
 		Citizen: subject, Place: place, Start: start, BookedAt: now.Truncate(time.Second),
@@ -269,9 +268,9 @@ func (a *App) Book(ctx context.Context, r Request) (Appointment, error) {
 		free = ap.FreeText
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO appointments
-		(citizen_id, starts_at, booked_at, place, name, birth_date, customer_number, concern, email, free_text)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		subject, sqlTime(start), sqlTime(ap.BookedAt), place, ap.Name, ap.BirthDate, ap.CustomerNumber, ap.Concern, email, free)
+		(citizen_id, starts_at, booked_at, place, name, birth_date, customer_number, concern, email, email_key, free_text)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		subject, sqlTime(start), sqlTime(ap.BookedAt), place, ap.Name, ap.BirthDate, ap.CustomerNumber, ap.Concern, email, a.emailKey(email), free)
 	if err != nil {
 		return Appointment{}, fmt.Errorf("booking: storing the appointment: %w", err)
 	}
@@ -378,8 +377,8 @@ func (a *App) ParseToken(tok string) (int64, error) {
 	return id, nil
 }
 
-// WithdrawalURL returns the signed withdrawal link for the citizen, valid
-// for a year, under base (scheme and host of the service).
-func (a *App) WithdrawalURL(base, citizen string) (string, error) {
-	return a.ledger.WithdrawalURL(base+"/widerruf", citizen, purposeBooking, a.now().AddDate(1, 0, 0))
+// WithdrawalURL returns the signed withdrawal link of the booking whose
+// subject is citizen, valid for a year, under the configured base URL.
+func (a *App) WithdrawalURL(citizen string) (string, error) {
+	return a.ledger.WithdrawalURL(a.baseURL+"/widerruf", citizen, purposeBooking, a.now().AddDate(1, 0, 0))
 }

@@ -41,8 +41,10 @@ func chromiumPath(t *testing.T) string {
 // to the test's temp dir.
 func TestBrowserBookAndWithdraw(t *testing.T) {
 	bin := chromiumPath(t)
-	a := newTestApp(t, nil)
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewUnstartedServer(nil)
+	a := newTestAppAt(t, nil, "http://"+srv.Listener.Addr().String())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
 	defer srv.Close()
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],

@@ -44,15 +44,16 @@ func (a *testApp) requests(t *testing.T) []*dsar.Request {
 	return rs
 }
 
-// "Art. 15 access ... requests from a page": the access report shows the
-// citizen's appointments, all of them, and nothing of another citizen's;
-// it is sent without caching, without a referrer and without a cookie, and
-// the request is recorded as answered.
-func TestAccessPageShowsExactlyTheCitizensAppointments(t *testing.T) {
+// "Art. 15 access ... requests from a page": the appointment link's
+// access report shows that appointment, and neither another booking made
+// with the same address nor another citizen's; it is sent without
+// caching, without a referrer and without a cookie, and the request is
+// recorded as answered.
+func TestAccessByLinkShowsExactlyThatAppointment(t *testing.T) {
 	a := newTestApp(t, nil)
 	c := newClient(t, a)
 	first := a.bookAs(t, "Erika Mustermann", "erika@example.org", "Weiterbewilligung Juni")
-	a.bookAs(t, "Erika Mustermann", "erika@example.org", "Nachweise nachreichen")
+	second := a.bookAs(t, "Erika Mustermann", "erika@example.org", "Nachweise nachreichen")
 	other := a.bookAs(t, "Max Muster", "max@example.org", "Umzug nach Bad Segeberg")
 
 	res, body := c.do(http.MethodGet, "/termin?t="+url.QueryEscape(a.Token(first.ID)), nil, false)
@@ -65,6 +66,7 @@ func TestAccessPageShowsExactlyTheCitizensAppointments(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, "Art. 15 DSGVO")
 	assert.Contains(t, body, "innerhalb eines Monats beantworten (Art. 12 Abs. 3 DSGVO)")
+	assert.Contains(t, body, `href="/nachweis?art=auskunft"`, "the page says how to reach all appointments")
 	assert.Empty(t, a.requests(t), "a GET opens no request")
 
 	u, err := url.Parse(accessURL)
@@ -74,11 +76,11 @@ func TestAccessPageShowsExactlyTheCitizensAppointments(t *testing.T) {
 	assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
 	assert.Equal(t, "no-referrer", res.Header.Get("Referrer-Policy"))
 	assert.Empty(t, res.Header.Values("Set-Cookie"))
-	for _, want := range []string{"Weiterbewilligung Juni", "Nachweise nachreichen", "erika@example.org", "Erika Mustermann"} {
-		assert.Contains(t, body, want, "the report shows the citizen's data")
+	for _, want := range []string{"Weiterbewilligung Juni", "erika@example.org", "Erika Mustermann"} {
+		assert.Contains(t, body, want, "the report shows the appointment's data")
 	}
-	for _, notWant := range []string{"Umzug nach Bad Segeberg", "max@example.org", "Max Muster", other.Citizen} {
-		assert.NotContains(t, body, notWant, "the report shows nothing of another citizen")
+	for _, notWant := range []string{"Nachweise nachreichen", second.Citizen, "Umzug nach Bad Segeberg", "max@example.org", "Max Muster", other.Citizen} {
+		assert.NotContains(t, body, notWant, "the report shows nothing the link does not prove")
 	}
 
 	rs := a.requests(t)
@@ -88,14 +90,42 @@ func TestAccessPageShowsExactlyTheCitizensAppointments(t *testing.T) {
 	assert.Equal(t, first.Citizen, rs[0].Subject())
 }
 
-// "... and erasure requests from a page": the citizen's appointments are
-// deleted from the database, one held for legal claims is kept and named
-// on the receipt with Art. 17(3)(e), and another citizen's stays.
-func TestErasurePageDeletesTheCitizensAppointmentsAndNamesWhatIsKept(t *testing.T) {
+// The appointment link's erasure deletes that appointment only; another
+// booking made with the same address stays.
+func TestErasureByLinkDeletesExactlyThatAppointment(t *testing.T) {
 	a := newTestApp(t, nil)
 	c := newClient(t, a)
 	first := a.bookAs(t, "Erika Mustermann", "erika@example.org", "Weiterbewilligung Juni")
 	second := a.bookAs(t, "Erika Mustermann", "erika@example.org", "Nachweise nachreichen")
+
+	tok := a.Token(first.ID)
+	res, body := c.do(http.MethodGet, "/loeschung?t="+url.QueryEscape(tok), nil, false)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, body, "Art. 17 DSGVO")
+	assert.Empty(t, a.requests(t), "a GET opens no request")
+	assert.Equal(t, 2, a.count(t, "appointments", "1=1"), "a GET deletes nothing")
+
+	res, body = c.do(http.MethodPost, "/loeschung", url.Values{"t": {tok}}, false)
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.Contains(t, body, `id="erased"`)
+	assert.Zero(t, a.count(t, "appointments", "id = ?", first.ID))
+	assert.Equal(t, 1, a.count(t, "appointments", "id = ?", second.ID), "the other booking of the address stays")
+
+	// The link of an erased appointment proves nothing any more.
+	res, _ = c.do(http.MethodPost, "/loeschung", url.Values{"t": {tok}}, false)
+	assert.Equal(t, http.StatusNotFound, res.StatusCode)
+	assert.Len(t, a.requests(t), 1, "a dead link opens no request")
+}
+
+// "... and erasure requests from a page": with the address verified, every
+// appointment booked with it is deleted, one held for legal claims is kept
+// and named on the receipt with Art. 17(3)(e), and another citizen's
+// stays.
+func TestVerifiedErasureDeletesEveryAppointmentOfTheAddressAndNamesWhatIsKept(t *testing.T) {
+	a := newTestApp(t, nil)
+	c := newClient(t, a)
+	first := a.bookAs(t, "Erika Mustermann", "erika@example.org", "Weiterbewilligung Juni")
+	second := a.bookAs(t, "Erika Mustermann", "Erika@Example.ORG", "Nachweise nachreichen")
 	held := a.bookAs(t, "Erika Mustermann", "erika@example.org", "Widerspruch")
 	other := a.bookAs(t, "Max Muster", "max@example.org", "Umzug nach Bad Segeberg")
 	heldKey := strconv.FormatInt(held.ID, 10)
@@ -105,14 +135,9 @@ func TestErasurePageDeletesTheCitizensAppointmentsAndNamesWhatIsKept(t *testing.
 	})
 	require.NoError(t, err)
 
-	tok := a.Token(first.ID)
-	res, body := c.do(http.MethodGet, "/loeschung?t="+url.QueryEscape(tok), nil, false)
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Contains(t, body, "Art. 17 DSGVO")
-	assert.Empty(t, a.requests(t), "a GET opens no request")
-	assert.Equal(t, 4, a.count(t, "appointments", "1=1"), "a GET deletes nothing")
-
-	res, body = c.do(http.MethodPost, "/loeschung", url.Values{"t": {tok}}, false)
+	tok := a.verifyLink(t, c, verifyErasure, "erika@example.org")
+	assert.Equal(t, 4, a.count(t, "appointments", "1=1"), "asking for and opening the link deletes nothing")
+	res, body := c.do(http.MethodPost, "/bestaetigen", url.Values{"t": {tok}}, false)
 	require.Equal(t, http.StatusOK, res.StatusCode, body)
 	assert.Contains(t, body, `id="erased"`)
 	assert.Contains(t, body, "appointment "+heldKey+": Art. 17(3)(e)", "the receipt names the kept record and its norm")
@@ -122,16 +147,16 @@ func TestErasurePageDeletesTheCitizensAppointmentsAndNamesWhatIsKept(t *testing.
 	}
 	assert.Equal(t, 1, a.count(t, "appointments", "id = ?", held.ID), "the held appointment is kept")
 	assert.Equal(t, 1, a.count(t, "appointments", "id = ?", other.ID), "another citizen's appointment stays")
-
 	rs := a.requests(t)
-	require.Len(t, rs, 1)
-	assert.Equal(t, dsar.Erasure, rs[0].Kind())
-	assert.Equal(t, dsar.Completed, rs[0].State())
+	require.Len(t, rs, 3, "one request per booking")
+	for _, r := range rs {
+		assert.Equal(t, dsar.Erasure, r.Kind())
+		assert.Equal(t, dsar.Completed, r.State())
+	}
 
-	// The link of an erased appointment proves nothing any more.
-	res, _ = c.do(http.MethodPost, "/loeschung", url.Values{"t": {tok}}, false)
-	assert.Equal(t, http.StatusNotFound, res.StatusCode)
-	assert.Len(t, a.requests(t), 1, "a dead link opens no request")
+	res, _ = c.do(http.MethodPost, "/bestaetigen", url.Values{"t": {tok}}, false)
+	assert.Equal(t, http.StatusConflict, res.StatusCode, "the link works once")
+	assert.Len(t, a.requests(t), 3, "a used link opens no request")
 }
 
 // A tampered link, a link of an appointment that is gone, and another
@@ -195,7 +220,7 @@ func TestLinkIdentityAcceptsOnlyTheSubjectsOwnLink(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := a.DSAR().Open(ctx, dsar.Access, tc.subject, a.clock.Now())
 			require.NoError(t, err)
-			ok, err := linkIdentity{a.App}.Verify(context.WithValue(ctx, linkToken{}, tc.token), req)
+			ok, err := appIdentity{a.App}.Verify(context.WithValue(ctx, linkToken{}, tc.token), req)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, ok)
 		})

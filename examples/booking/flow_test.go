@@ -31,6 +31,7 @@ func newClient(t *testing.T, a *testApp) *client {
 
 func (c *client) do(method, target string, form url.Values, auth bool) (*http.Response, string) {
 	c.t.Helper()
+	target = strings.TrimPrefix(target, testBaseURL)
 	if !strings.HasPrefix(target, "http") {
 		target = c.srv.URL + target
 	}
@@ -88,7 +89,7 @@ func TestBookConfirmWithdrawFlow(t *testing.T) {
 	wm := hrefOf("withdraw-link").FindStringSubmatch(body)
 	require.NotNil(t, wm)
 	withdrawURL := html.UnescapeString(wm[1])
-	require.True(t, strings.HasPrefix(withdrawURL, c.srv.URL+"/widerruf?t="), withdrawURL)
+	require.True(t, strings.HasPrefix(withdrawURL, testBaseURL+"/widerruf?t="), withdrawURL)
 
 	ap, err := a.Day(context.Background(), slotTime(t, a, slot))
 	require.NoError(t, err)

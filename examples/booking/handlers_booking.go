@@ -113,19 +113,10 @@ func (a *App) handleConfirmation(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, err)
 		return
 	}
-	wurl, err := a.WithdrawalURL(baseURL(r), ap.Citizen)
+	wurl, err := a.WithdrawalURL(ap.Citizen)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
 	}
 	a.render(w, http.StatusOK, "confirmation", confirmationPage{page: a.page("Terminbestätigung"), Appointment: ap, Token: tok, WithdrawalURL: wurl})
-}
-
-// baseURL is the scheme and host the request reached the service at.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

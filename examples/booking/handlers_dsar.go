@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notice"
@@ -17,30 +18,38 @@ import (
 // nothing; POST opens the request in frist's dsar.Service, verifies the
 // requester and answers at once.
 //
-// Identity (Art. 12(6)) is proven by possession of the signed appointment
-// link: only the citizen received it, on the confirmation page after
-// booking. The link names one appointment; its subject is that
-// appointment's citizen_id, the keyed pseudonym of the e-mail address that
-// all bookings of one person share. A link lives as long as its
+// Identity (Art. 12(6)) is proven by possession of the signed
+// appointment link, which the citizen received on the confirmation page
+// after booking, and it proves exactly that appointment: every booking is
+// a subject of its own (see Book), so the request reaches that
+// appointment and the consent given with it, and no appointment of anyone
+// else who typed the same e-mail address. A link lives as long as its
 // appointment: once the appointment is cancelled, withdrawn, erased or
-// deleted after its period, the link proves nothing any more.
+// deleted after its period, the link proves nothing any more. Requests for
+// all appointments of an e-mail address need the address verified
+// (verify.go).
 
-// linkToken carries the appointment token of a request to linkIdentity.
+// linkToken carries the appointment token of a request to appIdentity.
 type linkToken struct{}
 
-// linkIdentity is the service's dsar.Identity: it accepts a requester who
+// appIdentity is the service's dsar.Identity. It accepts a requester who
 // presents a valid token (see ParseToken) of an appointment that still
-// exists and belongs to the request's subject, and nobody else.
-type linkIdentity struct{ a *App }
+// exists and whose subject is the request's, or whose e-mail address was
+// verified by a one-time link and whose appointments include the
+// request's subject; nobody else.
+type appIdentity struct{ a *App }
 
 // Verify implements dsar.Identity.
-func (li linkIdentity) Verify(ctx context.Context, req *dsar.Request) (bool, error) {
+func (id appIdentity) Verify(ctx context.Context, req *dsar.Request) (bool, error) {
+	if subjects, ok := ctx.Value(verifiedSubjects{}).([]string); ok {
+		return slices.Contains(subjects, req.Subject()), nil
+	}
 	tok, _ := ctx.Value(linkToken{}).(string)
-	id, err := li.a.ParseToken(tok)
+	apID, err := id.a.ParseToken(tok)
 	if err != nil {
 		return false, nil
 	}
-	ap, err := li.a.Appointment(ctx, id)
+	ap, err := id.a.Appointment(ctx, apID)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -66,10 +75,12 @@ var (
 // request, or the receipt of an erasure.
 type dsarPage struct {
 	page
-	Kind    string // "access" or "erasure"
-	Action  string
-	Token   string
-	Receipt *dsar.Receipt
+	Kind   string // "access" or "erasure"
+	Action string
+	Token  string
+	// Receipts are the receipts of the erasure: one for a request by an
+	// appointment link, one per booking for a verified address.
+	Receipts []*dsar.Receipt
 }
 
 // handleRightsForm shows what the request will do; a GET changes nothing,
@@ -119,7 +130,7 @@ func (a *App) handleRights(rr rightsRequest) http.HandlerFunc {
 				a.internalError(w, r, err)
 				return
 			}
-			a.render(w, http.StatusOK, "dsar", dsarPage{page: a.page(rr.Title), Kind: rr.Kind.String(), Receipt: rc})
+			a.render(w, http.StatusOK, "dsar", dsarPage{page: a.page(rr.Title), Kind: rr.Kind.String(), Receipts: []*dsar.Receipt{rc}})
 		}
 	}
 }
@@ -145,5 +156,5 @@ func (a *App) answerAccess(w http.ResponseWriter, r *http.Request, req *dsar.Req
 
 // DSAR returns the service that runs data-subject requests (Art. 15–21
 // GDPR) on the App's store; its requesters are verified by their signed
-// appointment links.
+// appointment links or by a verified e-mail address.
 func (a *App) DSAR() *dsar.Service { return a.dsar }

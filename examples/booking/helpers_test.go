@@ -43,11 +43,22 @@ type testApp struct {
 	*App
 	clock *retentiontest.Clock
 	db    *sql.DB
+	smtp  *smtpServer
 }
 
 const testOfficePassword = "office-test-password"
 
+// testBaseURL is the configured base URL of test apps; the test client
+// sends requests for it to its test server.
+const testBaseURL = "https://termine.example"
+
 func newTestApp(t testing.TB, decl *policy.Declaration) *testApp {
+	t.Helper()
+	return newTestAppAt(t, decl, testBaseURL)
+}
+
+// newTestAppAt is newTestApp with base as the configured base URL.
+func newTestAppAt(t testing.TB, decl *policy.Declaration, base string) *testApp {
 	t.Helper()
 	if decl == nil {
 		decl = loadJobcenter(t, nil)
@@ -58,9 +69,11 @@ func newTestApp(t testing.TB, decl *policy.Declaration) *testApp {
 	keys, err := DeriveKeys(t.Name())
 	require.NoError(t, err)
 	clock := retentiontest.NewClock(testStart)
-	app, err := New(context.Background(), Options{DB: db, Declaration: decl, Keys: keys, Now: clock.Now, OfficePassword: testOfficePassword})
+	smtp := newSMTPServer(t)
+	app, err := New(context.Background(), Options{DB: db, Declaration: decl, Keys: keys, Now: clock.Now, OfficePassword: testOfficePassword,
+		BaseURL: base, Mailer: SMTPMailer{Addr: smtp.Addr(), From: "termine@jobcenter.example"}})
 	require.NoError(t, err)
-	return &testApp{App: app, clock: clock, db: db}
+	return &testApp{App: app, clock: clock, db: db, smtp: smtp}
 }
 
 // book books the first slot with room for the citizen with email.

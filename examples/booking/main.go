@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -41,6 +42,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dbPath := fs.String("db", "booking.db", "SQLite database file")
 	keyPath := fs.String("keys", "", "key file, created with random keys when missing (default: the database path + \".keys\")")
 	policyPath := fs.String("policy", "", "declaration to enforce (default: examples/policies/jobcenter.yaml, looked up from the current directory)")
+	baseURL := fs.String("base-url", "", "scheme and host citizens reach the service at, e.g. https://termine.example.de; every link in pages and mails is built from it (default: http://localhost and the port of -addr)")
+	smtpAddr := fs.String("smtp", os.Getenv("BOOKING_SMTP"), "SMTP server (host:port) that sends the e-mail verification links (default $BOOKING_SMTP)")
+	mailFrom := fs.String("mail-from", os.Getenv("BOOKING_MAIL_FROM"), "sender address of those mails (default $BOOKING_MAIL_FROM)")
 	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
 	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
 	if err := fs.Parse(args); err != nil {
@@ -69,7 +73,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *keyPath == "" {
 		*keyPath = *dbPath + ".keys"
 	}
-	return serve(ctx, decl, *addr, *dbPath, *keyPath, stderr)
+	if *baseURL == "" {
+		_, port, err := net.SplitHostPort(*addr)
+		if err != nil {
+			return fmt.Errorf("booking: -addr %q: %v", *addr, err)
+		}
+		*baseURL = "http://localhost:" + port
+	}
+	var mailer Mailer
+	if *smtpAddr != "" || *mailFrom != "" {
+		if *smtpAddr == "" || *mailFrom == "" {
+			return errors.New("booking: -smtp and -mail-from go together: name the SMTP server and the sender address")
+		}
+		mailer = SMTPMailer{Addr: *smtpAddr, From: *mailFrom}
+	}
+	return serve(ctx, decl, serveConfig{addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer}, stderr)
+}
+
+// serveConfig is what serve needs from the flags.
+type serveConfig struct {
+	addr, baseURL, dbPath, keyPath string
+	mailer                         Mailer
 }
 
 // errVerdict is returned when the simulation found a missed deadline.
@@ -100,7 +124,8 @@ func loadDeclaration(path string) (*policy.Declaration, error) {
 
 // serve runs the booking site with a scheduler sweeping every minute until
 // SIGINT or SIGTERM.
-func serve(ctx context.Context, decl *policy.Declaration, addr, dbPath, keyPath string, stderr io.Writer) error {
+func serve(ctx context.Context, decl *policy.Declaration, cfg serveConfig, stderr io.Writer) error {
+	addr, dbPath, keyPath := cfg.addr, cfg.dbPath, cfg.keyPath
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -118,7 +143,10 @@ func serve(ctx context.Context, decl *policy.Declaration, addr, dbPath, keyPath 
 		password = rand.Text()
 		fmt.Fprintf(stderr, "office view: http://localhost%s/office, user \"office\", password %s (set BOOKING_OFFICE_PASSWORD to choose one)\n", addr, password)
 	}
-	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, OfficePassword: password, Logger: log})
+	if cfg.mailer == nil {
+		log.Warn("booking: no SMTP server configured (-smtp, -mail-from): requests for all appointments of an e-mail address cannot be verified")
+	}
+	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, Mailer: cfg.mailer, OfficePassword: password, Logger: log})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -14,7 +15,7 @@ var templateFS embed.FS
 
 // pageNames are the pages, each a template defining "content" rendered
 // inside templates/layout.html.
-var pageNames = []string{"form", "confirmation", "cancel", "office", "message", "dsar"}
+var pageNames = []string{"form", "confirmation", "cancel", "office", "message", "dsar", "verify"}
 
 var weekdays = [...]string{"So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"}
 
@@ -79,6 +80,9 @@ func (a *App) internalError(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.Error("booking: request failed", "route", r.Pattern, "error", err)
 	a.message(w, http.StatusInternalServerError, "Fehler", "fail", "Das hat leider nicht geklappt. Bitte versuchen Sie es später erneut.")
 }
+
+// itoa formats n for a message.
+func itoa(n int) string { return strconv.Itoa(n) }
 
 //go:embed templates/style.css
 var styleCSS []byte

@@ -119,7 +119,9 @@ func Simulate(ctx context.Context, cfg SimConfig, out io.Writer) (*SimResult, er
 		return nil, err
 	}
 	clock := NewClock(cfg.Start)
-	app, err := New(ctx, Options{DB: db, Declaration: cfg.Declaration, Keys: keys, Now: clock.Now, Capacity: 10, OfficePassword: "simulation", Interval: cfg.Every})
+	mails := &simMailbox{}
+	app, err := New(ctx, Options{DB: db, Declaration: cfg.Declaration, Keys: keys, Now: clock.Now, Capacity: 10, OfficePassword: "simulation",
+		Interval: cfg.Every, BaseURL: "https://termine.example", Mailer: mails})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +142,7 @@ func Simulate(ctx context.Context, cfg SimConfig, out io.Writer) (*SimResult, er
 		rng:   rand.New(rand.NewPCG(cfg.Seed, 0x6672697374)),
 		res:   &SimResult{},
 		appts: map[string]*simAppt{}, held: map[string]time.Time{},
-		tracks: map[string]*ruleTrack{},
+		tracks: map[string]*ruleTrack{}, mails: mails,
 	}
 	s.next = func(t time.Time) time.Time { return spec.Next(t.In(sched.Location())) }
 	for _, ds := range cfg.Declaration.Datasets {
@@ -192,6 +194,8 @@ type sim struct {
 	// until released).
 	held   map[string]time.Time
 	tracks map[string]*ruleTrack
+	// mails receives the service's verification mails.
+	mails *simMailbox
 
 	day dayStats
 }

@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +16,28 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
+// simMailbox is the simulation's Mailer: it keeps the link of the last
+// mail to each address.
+type simMailbox struct{ links map[string]string }
+
+var mailLink = regexp.MustCompile(`https://\S+/bestaetigen\?t=\S+`)
+
+// Send implements Mailer.
+func (m *simMailbox) Send(_ context.Context, to, _, body string) error {
+	if m.links == nil {
+		m.links = map[string]string{}
+	}
+	m.links[to] = mailLink.FindString(body)
+	return nil
+}
+
+// take returns and forgets the link last mailed to to.
+func (m *simMailbox) take(to string) (string, bool) {
+	l, ok := m.links[to]
+	delete(m.links, to)
+	return l, ok && l != ""
+}
+
 // simCitizen is a person in the simulation.
 type simCitizen struct {
 	n          int
@@ -24,18 +46,17 @@ type simCitizen struct {
 	birth      string
 	customer   string
 	ip         string
-	subject    string
 	appts      []*simAppt
-	withdrawal string // the withdrawal link of the last confirmation
-	withdrawOn bool   // a withdrawal is scheduled
-	withdrawn  bool   // consent was withdrawn; booking again needs a new grant
-	noEvents   bool   // under a hold: neither withdraws nor books again
+	withdrawOn bool // a withdrawal is scheduled
+	withdrawn  bool // consent was withdrawn; booking again needs a new grant
+	noEvents   bool // under a hold: neither withdraws nor books again
 }
 
 // simAppt is a booked appointment.
 type simAppt struct {
 	key     string
 	token   string
+	subject string // the booking's own subject
 	citizen *simCitizen
 	start   time.Time
 }
@@ -242,30 +263,29 @@ func (s *sim) book(c *simCitizen) error {
 			s.res.Failures = append(s.res.Failures, fmt.Sprintf("a booking at %s was not confirmed (status %d)", stamp(now), conf.Code))
 			return nil
 		}
-		m := withdrawLink.FindStringSubmatch(conf.Body.String())
-		if m == nil {
+		if withdrawLink.FindStringSubmatch(conf.Body.String()) == nil {
 			s.res.Failures = append(s.res.Failures, "a confirmation page has no withdrawal link")
 			return nil
 		}
-		c.withdrawal = html.UnescapeString(m[1])
-		if c.subject == "" {
-			c.subject = s.app.keys.Subjects.Pseudonym(c.email)
+		ap, err := s.app.Appointment(s.ctx, id)
+		if err != nil {
+			return err
+		}
+		// "Sollten Sie unseren Service der Online-Terminbuchung erneut
+		// nutzen wollen, wird auch erneut Ihre Einwilligungserklärung
+		// benötigt.": every booking records a grant of its own.
+		valid, err := s.app.Ledger().Valid(s.ctx, ap.Citizen, purposeBooking, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		if !valid {
+			s.res.Failures = append(s.res.Failures, fmt.Sprintf("a booking at %s recorded no consent", stamp(now)))
 		}
 		if c.withdrawn {
-			// "Sollten Sie unseren Service der Online-Terminbuchung erneut
-			// nutzen wollen, wird auch erneut Ihre Einwilligungserklärung
-			// benötigt.": the booking recorded a new grant.
-			valid, err := s.app.Ledger().Valid(s.ctx, c.subject, purposeBooking, s.clock.Now())
-			if err != nil {
-				return err
-			}
-			if !valid {
-				s.res.Failures = append(s.res.Failures, fmt.Sprintf("a booking after a withdrawal at %s recorded no new consent", stamp(now)))
-			}
 			c.withdrawn = false
 			s.res.Rebookings++
 		}
-		a := &simAppt{key: strconv.FormatInt(id, 10), token: u.Query().Get("t"), citizen: c, start: start}
+		a := &simAppt{key: strconv.FormatInt(id, 10), token: u.Query().Get("t"), subject: ap.Citizen, citizen: c, start: start}
 		c.appts = append(c.appts, a)
 		s.appts[a.key] = a
 		s.res.Bookings++
@@ -323,35 +343,49 @@ func (c *simCitizen) drop(key string) {
 	}
 }
 
-// withdraw follows c's withdrawal link (GET asks, POST withdraws) and
-// checks that all of c's appointments are gone in the same request:
-// "Bitte beachten Sie, dass im Fall eines Widerrufs von Ihnen bereits
-// gebuchte Termine ebenfalls alle gelöscht werden."
+// withdraw withdraws c's consent for all of c's appointments: c asks for
+// a verification link by e-mail, opens it (GET asks, POST withdraws), and
+// all of c's appointments must be gone in that request: "Bitte beachten
+// Sie, dass im Fall eines Widerrufs von Ihnen bereits gebuchte Termine
+// ebenfalls alle gelöscht werden."
 func (s *sim) withdraw(c *simCitizen) error {
 	c.withdrawOn = false
 	c.withdrawn = true
-	u, err := url.Parse(c.withdrawal)
+	fail := func(format string, args ...any) error {
+		s.res.Failures = append(s.res.Failures, fmt.Sprintf("withdrawal at %s: ", stamp(s.clock.Now()))+fmt.Sprintf(format, args...))
+		return nil
+	}
+	w, err := s.request(c, http.MethodPost, "/nachweis", url.Values{"art": {string(verifyWithdrawal)}, "email": {c.email}})
+	if err != nil {
+		return err
+	}
+	link, ok := s.mails.take(c.email)
+	if w.Code != http.StatusOK || !ok {
+		return fail("status %d, mail sent: %v", w.Code, ok)
+	}
+	u, err := url.Parse(link)
 	if err != nil {
 		return err
 	}
 	if _, err := s.request(c, http.MethodGet, u.RequestURI(), nil); err != nil {
 		return err
 	}
-	w, err := s.request(c, http.MethodPost, u.Path, url.Values{"t": {u.Query().Get("t")}})
+	w, err = s.request(c, http.MethodPost, u.Path, url.Values{"t": {u.Query().Get("t")}})
 	if err != nil {
 		return err
 	}
-	var left int
-	if err := s.db.QueryRowContext(s.ctx, `SELECT COUNT(*) FROM appointments WHERE citizen_id = ?`, c.subject).Scan(&left); err != nil {
-		return err
-	}
-	valid, err := s.app.Ledger().Valid(s.ctx, c.subject, purposeBooking, s.clock.Now())
-	if err != nil {
-		return err
-	}
-	if w.Code != http.StatusOK || left != 0 || valid {
-		s.res.Failures = append(s.res.Failures, fmt.Sprintf("withdrawal at %s: status %d, %d appointments left, consent still valid: %v", stamp(s.clock.Now()), w.Code, left, valid))
-		return nil
+	for _, a := range c.appts {
+		var left int
+		if err := s.db.QueryRowContext(s.ctx, `SELECT COUNT(*) FROM appointments WHERE citizen_id = ?`, a.subject).Scan(&left); err != nil {
+			return err
+		}
+		valid, err := s.app.Ledger().Valid(s.ctx, a.subject, purposeBooking, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		if w.Code != http.StatusOK || left != 0 || valid {
+			return fail("status %d, appointment %s left: %v, consent still valid: %v", w.Code, a.key, left != 0, valid)
+		}
 	}
 	for _, a := range c.appts {
 		delete(s.appts, a.key)
@@ -403,7 +437,7 @@ func (s *sim) placeHolds() error {
 	c.noEvents = true
 	until := time.Date(s.cfg.Start.Year(), s.cfg.Start.Month(), s.cfg.Start.Day()+16, 12, 0, 30, 0, s.loc)
 	if _, err := s.app.Engine().PlaceHold(s.ctx, retention.HoldRequest{
-		Subject: c.subject, Reason: store.HoldRestriction, Until: until,
+		Subject: c.appts[0].subject, Reason: store.HoldRestriction, Until: until,
 		Note: "Einschränkung der Verarbeitung, solange die Richtigkeit bestritten wird",
 	}); err != nil {
 		return err
