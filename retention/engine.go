@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,7 +45,10 @@ type Engine struct {
 // (ErrNoAuditKey), and it compiles every rule up front: a rule whose
 // operator cannot be built with opts.Keys, or that the engine could not
 // enforce exactly once, is reported as a *RuleError and the engine does
-// not start (DESIGN principle 9). All problems are returned at once.
+// not start (docs/DESIGN.md, "Rejected whole"). A store that says it
+// cannot serve a dataset with rules (store.Datasets) is refused with
+// ErrUnservedDataset, naming every such dataset. All problems of the rules
+// are returned at once.
 func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, error) {
 	if !decl.Validated() {
 		return nil, ErrNotValidated
@@ -83,6 +87,9 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 	if e.owner == "" {
 		e.owner = uuid.NewString()
 	}
+	if err := checkServed(decl, st); err != nil {
+		return nil, err
+	}
 	var errs []error
 	for i := range decl.Datasets {
 		ds := &decl.Datasets[i]
@@ -111,6 +118,34 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 		return nil, errors.Join(errs...)
 	}
 	return e, nil
+}
+
+// checkServed fails with ErrUnservedDataset, naming every dataset with
+// rules that st says it cannot serve (store.Datasets) and where each is
+// bound. A store that does not implement store.Datasets cannot tell and is
+// trusted.
+func checkServed(decl *policy.Declaration, st store.Driver) error {
+	sv, ok := st.(store.Datasets)
+	if !ok {
+		return nil
+	}
+	var missing []string
+	for i := range decl.Datasets {
+		ds := &decl.Datasets[i]
+		if len(ds.Rules) == 0 || sv.Serves(ds.ID) {
+			continue
+		}
+		where := "table " + ds.Table
+		if ds.Files != nil {
+			where = fmt.Sprintf("files %s in %s", ds.Files.Pattern, ds.Files.Dir)
+		}
+		missing = append(missing, fmt.Sprintf("%s (%s)", ds.ID, where))
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s; give the engine a store for every dataset (package store/multistore combines a database with log files)",
+		ErrUnservedDataset, strings.Join(missing, ", "))
 }
 
 // Now returns the engine's current time, from Options.Now.

@@ -39,6 +39,10 @@ var (
 	// while this one was sweeping; the sweep stops and the other replica
 	// continues.
 	ErrLeaseLost = errors.New("retention: sweep lease lost to another replica")
+	// ErrUnservedDataset is returned by New when the store cannot serve a
+	// dataset that has rules (store.Datasets): those rules would fail at
+	// every sweep and the data be kept beyond its period (Art. 5(1)(e)).
+	ErrUnservedDataset = errors.New("retention: the store does not serve datasets that have rules")
 )
 
 // RuleError says why a rule of the declaration cannot be enforced or why

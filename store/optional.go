@@ -28,3 +28,15 @@ type HoldsOnly interface {
 	// by stored holds.
 	HeldOnlyByHolds(dataset string) bool
 }
+
+// Datasets is an optional interface a Driver may implement, found by type
+// assertion. retention.New uses it to refuse, when it is built, a
+// declaration whose rules name a dataset the backend holds no records of
+// (a dataset bound to files given to a SQL backend alone), which would
+// otherwise fail with ErrUnknownDataset at every sweep and never be
+// enforced (Art. 5(1)(e)).
+type Datasets interface {
+	// Serves reports whether the backend holds the records of dataset:
+	// whether its methods that name the dataset can succeed.
+	Serves(dataset string) bool
+}

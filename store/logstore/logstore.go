@@ -57,7 +57,10 @@ type Store struct {
 	leases map[string]lease
 }
 
-var _ store.Driver = (*Store)(nil)
+var (
+	_ store.Driver   = (*Store)(nil)
+	_ store.Datasets = (*Store)(nil)
+)
 
 // New opens a Store for the datasets of decl that are bound to files
 // (policy.Dataset.Files); datasets bound to tables are not the Store's and
@@ -149,6 +152,10 @@ func (s *Store) dataset(id string) (*dataset, error) {
 	}
 	return d, nil
 }
+
+// Serves implements store.Datasets: a Store serves the datasets of its
+// declaration that are bound to files.
+func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
 
 // Close releases the state directory's lock. Calls after Close return
 // store.ErrClosed.

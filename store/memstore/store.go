@@ -33,7 +33,10 @@ type Store struct {
 	pending  pendingBook   // pending.go
 }
 
-var _ store.Driver = (*Store)(nil)
+var (
+	_ store.Driver   = (*Store)(nil)
+	_ store.Datasets = (*Store)(nil)
+)
 
 // recordRef names one record of one dataset.
 type recordRef struct{ dataset, key string }
@@ -146,6 +149,10 @@ func (s *Store) dataset(id string) (*dataset, error) {
 	}
 	return ds, nil
 }
+
+// Serves implements store.Datasets: a Store serves every dataset of its
+// declaration, bound to a table or not.
+func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
 
 // Close discards nothing but makes every later call return
 // store.ErrClosed, as a SQL backend does.

@@ -54,6 +54,7 @@ var (
 	_ store.Rectifier    = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
 	_ store.HoldsOnly    = (*Store)(nil)
+	_ store.Datasets     = (*Store)(nil)
 )
 
 // New returns a Store that sends every call about a dataset in routes to
@@ -200,6 +201,15 @@ func (s *Store) Unindexed(ctx context.Context, dataset, column string) (bool, er
 		return false, nil
 	}
 	return ic.Unindexed(ctx, dataset, column)
+}
+
+// Serves implements store.Datasets with the answer of the dataset's
+// backend: true when that backend does not implement it, for it cannot
+// tell.
+func (s *Store) Serves(dataset string) bool {
+	drv, _ := s.backend(dataset)
+	ds, ok := drv.(store.Datasets)
+	return !ok || ds.Serves(dataset)
 }
 
 // HeldOnlyByHolds implements store.HoldsOnly with the answer of the

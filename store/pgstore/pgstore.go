@@ -130,6 +130,7 @@ var (
 	_ store.Driver       = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
 	_ store.Purger       = (*Store)(nil)
+	_ store.Datasets     = (*Store)(nil)
 )
 
 // New returns a Store that enforces decl on db, the application's

@@ -142,6 +142,7 @@ type Store struct {
 var (
 	_ store.Driver       = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
+	_ store.Datasets     = (*Store)(nil)
 	_ store.Purger       = (*Store)(nil)
 )
 

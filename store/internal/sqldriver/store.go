@@ -90,6 +90,10 @@ func (s *Store) Close() error {
 // a read-only store and when the tables were current.
 func (s *Store) Migrated() store.Migration { return s.migrated }
 
+// Serves implements store.Datasets: the store serves the datasets of its
+// declaration that are bound to a table.
+func (s *Store) Serves(dataset string) bool { return s.tables[dataset] != nil }
+
 // DB returns the database the store works on.
 func (s *Store) DB() *sql.DB { return s.db }
 
