@@ -64,6 +64,8 @@ var sweepAt = time.Date(2050, 1, 1, 0, 0, 0, 0, time.UTC)
 type backend struct {
 	name string
 	db   *sql.DB
+	// dsn is the SQLite DSN db was opened with ("" on PostgreSQL).
+	dsn string
 	pg   bool
 	// open returns a frist store for decl on db.
 	open func(decl *policy.Declaration) (store.Driver, error)
@@ -88,12 +90,13 @@ func eachBackend(b *testing.B, fn func(b *testing.B, bk *backend)) {
 // recommended DSN.
 func openSQLite(b *testing.B) *backend {
 	b.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(b.TempDir(), "app.db")+recommendedDSN)
+	dsn := "file:" + filepath.Join(b.TempDir(), "app.db") + recommendedDSN
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	return &backend{name: "sqlite", db: db, open: func(decl *policy.Declaration) (store.Driver, error) {
+	return &backend{name: "sqlite", db: db, dsn: dsn, open: func(decl *policy.Declaration) (store.Driver, error) {
 		return sqlitestore.New(db, decl, nil)
 	}}
 }
