@@ -299,7 +299,12 @@ type AuditLog interface {
 	AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error)
 	// ReadAudit returns up to limit entries (all when limit <= 0) with Seq
 	// greater than after, in ascending Seq order, exactly as sealed: they
-	// verify with audit.Verify.
+	// verify with audit.Verify. A backend that keeps an entry in more than
+	// one form (the SQL backends: a sealed body and queryable columns)
+	// returns an *audit.VerifyError of kind audit.Changed, naming the
+	// entry's position, for a stored entry whose forms disagree or whose
+	// body does not decode, so that verification reports the log as
+	// broken there.
 	ReadAudit(ctx context.Context, after uint64, limit int) ([]audit.Entry, error)
 }
 

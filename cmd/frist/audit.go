@@ -21,15 +21,20 @@ what was found. The declaration names the database's datasets, as for the
 other commands. The database is opened read-only: an auditor's role with
 nothing but SELECT suffices, and nothing is written.
 
-Without --head, a log whose newest entries were cut off looks like a
-shorter genuine log. Record the head this command prints (SEQ:HASH)
-somewhere the database's administrators cannot write, and pass it with
---head next time: a log that no longer reaches it is reported as truncated
-or rewritten.
+Every column of every row is checked against the entry as it was sealed,
+and the log's end against the head that the database records with every
+entry (frist_audit_head): a changed column, a garbled row and a log cut
+off at its end are all reported as broken.
 
-Exit status: 0 when the log verifies, 1 when it is broken, 2 when the
-declaration is invalid, the database cannot be reached, or the command line
-is wrong.
+Someone who can write to the database can still delete the newest
+entries and reset the recorded head, or re-seal a rewritten chain. Record
+the head this command prints (SEQ:HASH) somewhere the database's
+administrators cannot write, and pass it with --head next time: a log
+that no longer reaches it is reported as truncated or rewritten.
+
+Exit status: 0 when the log verifies, 1 when it is broken (also when a row
+cannot be decoded), 2 when the declaration is invalid, the database cannot
+be reached, or the command line is wrong.
 
 Flags:
 %s
@@ -106,9 +111,16 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	v := audit.NewVerifier(audit.Head{}, want)
 	var n uint64
 	var after uint64
-	var broken error
+	var broken, rowBroken error
 	for broken == nil {
 		page, err := db.store.ReadAudit(ctx, after, auditPage)
+		var rowErr *audit.VerifyError
+		if errors.As(err, &rowErr) {
+			// A row that is not what was sealed: the log is broken
+			// there, not unreadable.
+			broken, rowBroken = rowErr, rowErr
+			break
+		}
 		if err != nil {
 			return c.errorf("reading the audit log of %s: %v", db.name, err)
 		}
@@ -125,6 +137,19 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		after = page[len(page)-1].Seq
 	}
 	head, err := v.Done()
+	if rowBroken != nil {
+		// The rows before it verified; the Verifier never saw this one.
+		err = rowBroken
+	}
+	if err == nil {
+		if hr, ok := db.store.(auditHeadReader); ok {
+			stored, herr := hr.AuditHead(ctx)
+			if herr != nil {
+				return c.errorf("reading the audit head of %s: %v", db.name, herr)
+			}
+			err = checkStoredHead(head, stored)
+		}
+	}
 	out := verifyJSON{OK: err == nil, Entries: n}
 	if head.Seq > 0 {
 		out.Head = formatHead(head)
@@ -155,6 +180,32 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+// auditHeadReader is the part of the SQL stores that reads the head
+// frist_audit_head records.
+type auditHeadReader interface {
+	AuditHead(ctx context.Context) (audit.Head, error)
+}
+
+// checkStoredHead compares the head of the verified log with the head the
+// database recorded when it appended its last entry, in the same
+// transaction: a log that ends before it was truncated, one that goes on
+// after it was added to outside frist, and one whose entry there has
+// another hash was rewritten.
+func checkStoredHead(verified, stored audit.Head) error {
+	switch {
+	case verified.Seq < stored.Seq:
+		return &audit.VerifyError{Seq: verified.Seq + 1, Kind: audit.Truncated,
+			Reason: fmt.Sprintf("the log ends at entry %d, but frist_audit_head, written with every entry, records entry %d as the last: entries were deleted", verified.Seq, stored.Seq)}
+	case verified.Seq > stored.Seq:
+		return &audit.VerifyError{Seq: stored.Seq + 1, Kind: audit.Inserted,
+			Reason: fmt.Sprintf("frist_audit_head records entry %d as the last, but the log goes on to entry %d: entries were added outside frist", stored.Seq, verified.Seq)}
+	case verified.Hash != stored.Hash:
+		return &audit.VerifyError{Seq: verified.Seq, Kind: audit.Forked,
+			Reason: "its hash differs from the one frist_audit_head records for it: the log was rewritten at or before this entry"}
+	}
+	return nil
 }
 
 func headOrEmpty(h string) string {

@@ -50,6 +50,16 @@ func TestAuditVerifyReportsWhereAndHowTheChainIsBroken(t *testing.T) {
 	}{
 		{"an entry removed from the middle", "DELETE FROM frist_audit WHERE seq = 2", 2, "removed"},
 		{"an entry altered", `UPDATE frist_audit SET body = replace(body, '"count":2', '"count":1') WHERE seq = 1`, 1, "changed"},
+		// The rows below verified before the columns were checked against
+		// the sealed body and the log's end against frist_audit_head: each
+		// printed "verifies: 3 entries" (or 2) and exited 0, and the garbled
+		// body exited 2.
+		{"a count column changed without its body", `UPDATE frist_audit SET count = 999 WHERE seq = 2`, 2, "changed"},
+		{"an action column changed without its body", `UPDATE frist_audit SET action = 'hold.place' WHERE seq = 3`, 3, "changed"},
+		{"a garbled body", `UPDATE frist_audit SET body = 'garbage' WHERE seq = 2`, 2, "changed"},
+		{"the newest entry deleted", `DELETE FROM frist_audit WHERE seq = 3`, 3, "truncated"},
+		{"the log going on after the recorded head", `UPDATE frist_audit_head SET seq = 2, hash = (SELECT hash FROM frist_audit WHERE seq = 2)`, 3, "inserted"},
+		{"the recorded head's hash differing", `UPDATE frist_audit_head SET hash = 'ab'`, 3, "forked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +87,21 @@ func TestAuditVerifyDetectsATruncatedLogAgainstARecordedHead(t *testing.T) {
 	require.NotNil(t, v.Broken)
 	assert.Equal(t, "truncated", v.Broken.Kind)
 	assert.Equal(t, uint64(3), v.Broken.Seq)
+}
+
+// TestAuditVerifyNeedsARecordedHeadAgainstAResetHead pins the limit that
+// the usage text states: whoever deletes the newest entries and resets
+// frist_audit_head to match is found only against a head recorded
+// outside the database.
+func TestAuditVerifyNeedsARecordedHeadAgainstAResetHead(t *testing.T) {
+	url, path := sweptDB(t)
+	head := verifyJSONOf(t, exitOK, "--db", url).Head
+	execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 3")
+	execSQL(t, path, "UPDATE frist_audit_head SET seq = 2, hash = (SELECT hash FROM frist_audit WHERE seq = 2)")
+	assert.True(t, verifyJSONOf(t, exitOK, "--db", url).OK, "a consistent shorter log verifies on its own")
+	v := verifyJSONOf(t, exitFindings, "--db", url, "--head", head)
+	require.NotNil(t, v.Broken)
+	assert.Equal(t, "truncated", v.Broken.Kind)
 }
 
 func TestAuditRefusesBadInputWithExit2(t *testing.T) {
