@@ -66,7 +66,7 @@ type backend struct {
 	db   *sql.DB
 	// dsn is the SQLite DSN db was opened with ("" on PostgreSQL).
 	dsn string
-	pg   bool
+	pg  bool
 	// open returns a frist store for decl on db.
 	open func(decl *policy.Declaration) (store.Driver, error)
 }
