@@ -26,5 +26,8 @@
 // Withdrawal must be as easy as giving consent (Art. 7(3)): signed,
 // expiring withdrawal links ([Ledger.WithdrawalURL]) lead to
 // [Ledger.Handler], which asks for confirmation on GET and withdraws only
-// on POST, so link scanners and mail prefetchers withdraw nothing.
+// on POST, so link scanners and mail prefetchers withdraw nothing. A link
+// is bound to the grant in force when it was issued: once that consent has
+// ended and the subject consents again, the old link cannot end the new
+// consent ([ErrLinkSuperseded]), and its page says why.
 package consent

@@ -60,7 +60,7 @@ func (l *Ledger) EraseSubject(ctx context.Context, subject string) (*Erasure, er
 		if !fold(p, mine, l.clock()).Valid {
 			continue
 		}
-		w, err := l.withdraw(ctx, subject, pid, MethodErasure, "", true)
+		w, err := l.withdraw(ctx, subject, pid, MethodErasure, "", true, "")
 		if w != nil {
 			er.Withdrawals = append(er.Withdrawals, w)
 		}

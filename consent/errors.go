@@ -49,4 +49,9 @@ var (
 	// ErrLinkUsed is returned for a withdrawal link that was used before;
 	// a link withdraws once.
 	ErrLinkUsed = errors.New("consent: the withdrawal link was already used")
+	// ErrLinkSuperseded is returned for a withdrawal link issued for a
+	// grant that has ended, when the consent now in force rests on a later
+	// grant: the link cannot end a consent given after it (Art. 7(3) lets
+	// the subject withdraw, not whoever kept an old link).
+	ErrLinkSuperseded = errors.New("consent: the withdrawal link was issued for an earlier consent and cannot end the consent given since")
 )

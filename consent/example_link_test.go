@@ -20,7 +20,7 @@ func ExampleLedger_Handler() {
 	ledger, _, now := exampleLedger()
 	_, _ = ledger.Grant(ctx, consent.Grant{Subject: "4711", Purpose: "booking", Version: "2025-01", Method: "web_form"})
 
-	link, _ := ledger.WithdrawalURL("https://termine.example/widerruf", "4711", "booking", now().Add(30*24*time.Hour))
+	link, _ := ledger.WithdrawalURL(ctx, "https://termine.example/widerruf", "4711", "booking", now().Add(30*24*time.Hour))
 	u, _ := url.Parse(link)
 	mux := http.NewServeMux()
 	mux.Handle("/widerruf", ledger.Handler())

@@ -24,8 +24,9 @@ const maxForm = 16 << 10
 //     cross-origin POST (Sec-Fetch-Site or an Origin header naming another
 //     host, see http.CrossOriginProtection) is refused, so no other site
 //     can withdraw on the subject's behalf.
-//   - A changed, expired or already used link, and a consent no longer in
-//     force, get a page saying so and change nothing.
+//   - A changed, expired or already used link, a consent no longer in
+//     force, and a link issued for an earlier consent when the subject has
+//     consented again since, get a page saying so and change nothing.
 //
 // Pages are in German or English, as Accept-Language prefers (German by
 // default), name the controller and the purpose but never the subject,
@@ -43,7 +44,7 @@ type handler struct {
 // page is what a template renders.
 type page struct {
 	Lang       string
-	Kind       string // confirm, done, invalid, expired, used, inactive, forbidden, error, method
+	Kind       string // confirm, done, invalid, expired, used, superseded, inactive, forbidden, error, method
 	Controller string
 	Purpose    string
 	Token      string
@@ -81,14 +82,16 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request, pg page) {
 		return
 	}
 	pg.Purpose = h.purposeText(lk.Purpose, pg.Lang)
-	used, valid, err := h.l.linkState(r.Context(), lk)
+	used, st, err := h.l.linkState(r.Context(), lk)
 	switch {
 	case err != nil:
 		h.fail(r.Context(), w, pg, err)
 	case used:
 		h.fail(r.Context(), w, pg, ErrLinkUsed)
-	case !valid:
+	case !st.Valid:
 		h.fail(r.Context(), w, pg, ErrNotGranted)
+	case st.GrantID != lk.Grant:
+		h.fail(r.Context(), w, pg, ErrLinkSuperseded)
 	default:
 		pg.Kind, pg.Token = "confirm", tok
 		h.render(w, http.StatusOK, pg)
@@ -136,6 +139,8 @@ func (h *handler) fail(ctx context.Context, w http.ResponseWriter, pg page, err 
 		pg.Kind, status = "expired", http.StatusGone
 	case errors.Is(err, ErrLinkUsed):
 		pg.Kind, status = "used", http.StatusConflict
+	case errors.Is(err, ErrLinkSuperseded):
+		pg.Kind, status = "superseded", http.StatusConflict
 	case errors.Is(err, ErrNotGranted):
 		pg.Kind, status = "inactive", http.StatusConflict
 	case errors.Is(err, ErrLinkInvalid), errors.Is(err, ErrUnknownPurpose), errors.Is(err, ErrNotConsentBased):
@@ -173,20 +178,20 @@ func (h *handler) purposeText(id, lang string) string {
 	return id
 }
 
-// linkState reports whether lk was used and whether its consent is in
-// force now.
-func (l *Ledger) linkState(ctx context.Context, lk Link) (used, valid bool, err error) {
+// linkState reports whether lk was used and the status of its consent
+// now.
+func (l *Ledger) linkState(ctx context.Context, lk Link) (used bool, st Status, err error) {
 	p, err := l.consentPurpose(lk.Purpose)
 	if err != nil {
-		return false, false, err
+		return false, Status{}, err
 	}
 	evs, err := l.cs.ConsentEvents(ctx, lk.Subject, lk.Purpose)
 	if err != nil {
-		return false, false, err
+		return false, Status{}, err
 	}
 	ref := linkReference(lk.ID)
 	used = slices.ContainsFunc(evs, func(ev Event) bool { return ev.Reference == ref })
-	return used, fold(p, evs, l.clock()).Valid, nil
+	return used, fold(p, evs, l.clock()), nil
 }
 
 // language picks "de" or "en" from an Accept-Language header by quality,
@@ -247,6 +252,9 @@ button{font-size:1rem;padding:.6rem 1.2rem;border:1px solid #333;background:#fff
 {{- else if eq .Kind "used"}}
 <h1>This link has already been used</h1>
 <p>Your consent was withdrawn with this link before. Nothing was changed.</p>
+{{- else if eq .Kind "superseded"}}
+<h1>This link belongs to an earlier consent</h1>
+<p>The link was issued for a consent to {{.Purpose}} that has ended. You have consented again since; this link cannot withdraw that newer consent. Please use the link you received with it. Nothing was changed.</p>
 {{- else if eq .Kind "inactive"}}
 <h1>There is no consent to withdraw</h1>
 <p>Your consent to {{.Purpose}} is not in force (it may have been withdrawn already). Nothing was changed.</p>
@@ -283,6 +291,9 @@ button{font-size:1rem;padding:.6rem 1.2rem;border:1px solid #333;background:#fff
 {{- else if eq .Kind "used"}}
 <h1>Dieser Link wurde bereits verwendet</h1>
 <p>Mit diesem Link wurde bereits widerrufen. Es wurde nichts geändert.</p>
+{{- else if eq .Kind "superseded"}}
+<h1>Dieser Link gehört zu einer früheren Einwilligung</h1>
+<p>Der Link wurde für eine Einwilligung für {{.Purpose}} ausgestellt, die bereits beendet ist. Sie haben seither erneut eingewilligt; diese neuere Einwilligung kann der Link nicht widerrufen. Bitte verwenden Sie den Link, den Sie mit ihr erhalten haben. Es wurde nichts geändert.</p>
 {{- else if eq .Kind "inactive"}}
 <h1>Keine Einwilligung zu widerrufen</h1>
 <p>Ihre Einwilligung für {{.Purpose}} besteht nicht (mehr). Es wurde nichts geändert.</p>

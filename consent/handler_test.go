@@ -36,7 +36,7 @@ func newLinkFixture(t *testing.T) *linkFixture {
 	f.grant(t, bookingGrant("1001"))
 	f.grant(t, bookingGrant("1002"))
 	f.clock.Advance(time.Hour)
-	u, err := f.ledger.WithdrawalURL("https://termine.example/widerruf", "1001", "booking", f.clock.Now().Add(7*24*time.Hour))
+	u, err := f.ledger.WithdrawalURL(f.ctx, "https://termine.example/widerruf", "1001", "booking", f.clock.Now().Add(7*24*time.Hour))
 	require.NoError(t, err)
 	pu, err := url.Parse(u)
 	require.NoError(t, err)
@@ -250,11 +250,14 @@ func TestHandlerSaysWhenThereIsNothingToWithdraw(t *testing.T) {
 
 func TestWithdrawalLinksNeedKeysAndAFutureExpiry(t *testing.T) {
 	f := newFixture(t, "testdata/ledger.yaml")
-	_, err := f.ledger.WithdrawalToken("1001", "booking", t0)
+	_, err := f.ledger.WithdrawalToken(f.ctx, "1001", "booking", t0.Add(time.Hour))
+	require.ErrorIs(t, err, consent.ErrNotGranted, "no consent in force to bind the link to")
+	f.grant(t, bookingGrant("1001"))
+	_, err = f.ledger.WithdrawalToken(f.ctx, "1001", "booking", t0)
 	require.ErrorIs(t, err, consent.ErrInvalid, "an expiry that is not in the future")
-	_, err = f.ledger.WithdrawalToken("1001", "statistics", t0.Add(time.Hour))
+	_, err = f.ledger.WithdrawalToken(f.ctx, "1001", "statistics", t0.Add(time.Hour))
 	require.ErrorIs(t, err, consent.ErrNotConsentBased)
-	_, err = f.ledger.WithdrawalURL("::not a url", "1001", "booking", t0.Add(time.Hour))
+	_, err = f.ledger.WithdrawalURL(f.ctx, "::not a url", "1001", "booking", t0.Add(time.Hour))
 	require.ErrorIs(t, err, consent.ErrInvalid)
 	for _, tok := range []string{"", ".", "abc", "abc.def", "e30.link:AAAA"} {
 		_, err = f.ledger.ParseWithdrawalToken(tok)
@@ -263,11 +266,11 @@ func TestWithdrawalLinksNeedKeysAndAFutureExpiry(t *testing.T) {
 
 	noLinks, err := consent.New(f.decl, f.st, f.eng, &consent.Options{Keys: f.keys})
 	require.NoError(t, err)
-	_, err = noLinks.WithdrawalToken("1001", "booking", t0.Add(time.Hour))
+	_, err = noLinks.WithdrawalToken(f.ctx, "1001", "booking", t0.Add(time.Hour))
 	require.ErrorIs(t, err, consent.ErrNoLinkKeys)
 
 	// A link signed under a key another ring holds is not accepted.
-	tok, err := f.ledger.WithdrawalToken("1001", "booking", t0.Add(time.Hour))
+	tok, err := f.ledger.WithdrawalToken(f.ctx, "1001", "booking", t0.Add(time.Hour))
 	require.NoError(t, err)
 	other, err := consent.New(f.decl, f.st, f.eng, &consent.Options{Keys: f.keys, LinkKeys: keyRing(t, "other")})
 	require.NoError(t, err)
@@ -324,4 +327,42 @@ func TestALinkUsedConcurrentlyByAnotherReplicaIsRefusedByTheStore(t *testing.T) 
 	evs, err := lf.ledger.History(lf.ctx, "1001", "booking")
 	require.NoError(t, err)
 	assert.Len(t, evs, 2, "one grant, one withdrawal")
+}
+
+// A link is bound to the grant it was issued for. After the subject
+// withdrew by another channel and consented again, the old link (kept in
+// an old mail, or by whoever read it) cannot end the new consent: GET and
+// POST say it belongs to an earlier consent, in both languages, and change
+// nothing. (Broken by dropping the grant comparison in withdraw and
+// linkState: the POST withdrew the new consent and deleted the new
+// appointments.)
+func TestHandlerOldLinkCannotEndANewerConsent(t *testing.T) {
+	lf := newLinkFixture(t)
+	_, err := lf.ledger.Withdraw(lf.ctx, "1001", "booking", "email")
+	require.NoError(t, err)
+	lf.clock.Advance(time.Hour)
+	lf.insert(t, "appointment", map[string]any{"id": 10011, "citizen_id": 1001, "booked_at": lf.clock.Now(), "name": "A"})
+	lf.insert(t, "appointment", map[string]any{"id": 10012, "citizen_id": 1001, "booked_at": lf.clock.Now(), "name": "A"})
+	lf.grant(t, bookingGrant("1001"))
+	lf.clock.Advance(time.Minute)
+
+	for lang, phrase := range map[string]string{"de": "früheren Einwilligung", "en": "earlier consent"} {
+		for _, w := range []*httptest.ResponseRecorder{lf.get(lf.token, lang), lf.post(lf.token, map[string]string{"Accept-Language": lang})} {
+			assert.Equal(t, http.StatusConflict, w.Code)
+			assert.Contains(t, w.Body.String(), phrase)
+			safeResponse(t, w)
+		}
+	}
+	lf.untouched(t)
+	_, err = lf.ledger.WithdrawByToken(lf.ctx, lf.token)
+	require.ErrorIs(t, err, consent.ErrLinkSuperseded)
+	lf.untouched(t)
+
+	// A link issued for the new grant still withdraws it.
+	u, err := lf.ledger.WithdrawalURL(lf.ctx, "https://termine.example/widerruf", "1001", "booking", lf.clock.Now().Add(time.Hour))
+	require.NoError(t, err)
+	pu, err := url.Parse(u)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, lf.post(pu.Query().Get("t"), nil).Code)
+	assert.False(t, lf.valid(t, "1001", "booking", lf.clock.Now()))
 }

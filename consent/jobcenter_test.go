@@ -92,7 +92,7 @@ func jobcenterScenario(t *testing.T, decl *policy.Declaration, a app) {
 	require.True(t, a.exists(t, "appointment", "2"))
 
 	// The confirmation e-mail carries the withdrawal link.
-	link, err := f.ledger.WithdrawalURL("https://termine.example/widerruf", subject, "booking", f.clock.Now().Add(30*24*time.Hour))
+	link, err := f.ledger.WithdrawalURL(f.ctx, "https://termine.example/widerruf", subject, "booking", f.clock.Now().Add(30*24*time.Hour))
 	require.NoError(t, err)
 	u, err := url.Parse(link)
 	require.NoError(t, err)

@@ -10,7 +10,8 @@ import (
 // a changed link never withdraws another subject's or purpose's consent.
 func FuzzParseWithdrawalToken(f *testing.F) {
 	fx := newFixture(f, "testdata/ledger.yaml")
-	tok, err := fx.ledger.WithdrawalToken("1001", "booking", t0.Add(time.Hour))
+	fx.grant(f, bookingGrant("1001"))
+	tok, err := fx.ledger.WithdrawalToken(fx.ctx, "1001", "booking", t0.Add(time.Hour))
 	if err != nil {
 		f.Fatal(err)
 	}

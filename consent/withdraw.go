@@ -92,7 +92,7 @@ func (l *Ledger) Withdraw(ctx context.Context, subject, purpose string, channel 
 	if !slices.Contains(channels, channel) {
 		return nil, fmt.Errorf("%w: %q is not a withdrawal channel (link, email, post, phone, cookie or form)", ErrInvalid, channel)
 	}
-	return l.withdraw(ctx, subject, purpose, string(channel), "", false)
+	return l.withdraw(ctx, subject, purpose, string(channel), "", false, "")
 }
 
 // WithdrawCookie withdraws subject's consent to every purpose whose
@@ -111,7 +111,7 @@ func (l *Ledger) WithdrawCookie(ctx context.Context, subject, cookie string) ([]
 			continue
 		}
 		found = true
-		w, err := l.withdraw(ctx, subject, p.ID, string(policy.ChannelCookie), "", false)
+		w, err := l.withdraw(ctx, subject, p.ID, string(policy.ChannelCookie), "", false, "")
 		if errors.Is(err, ErrNotGranted) {
 			continue
 		}
@@ -131,8 +131,9 @@ func (l *Ledger) WithdrawCookie(ctx context.Context, subject, cookie string) ([]
 // withdraw records a withdrawal by method with reference and triggers the
 // rules. With inForce, a consent that is not in force is not withdrawn
 // again (ErrNotGranted), and a reference already used is refused
-// (ErrLinkUsed).
-func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, reference string, inForce bool) (*Withdrawal, error) {
+// (ErrLinkUsed). With a grant (a withdrawal link's), a consent in force on
+// another grant is refused (ErrLinkSuperseded).
+func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, reference string, inForce bool, grant string) (*Withdrawal, error) {
 	p, err := l.consentPurpose(purpose)
 	if err != nil {
 		return nil, err
@@ -152,6 +153,10 @@ func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, referen
 		return nil, ErrLinkUsed
 	}
 	st := fold(p, evs, now)
+	if grant != "" && st.Valid && st.GrantID != grant {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("%w: purpose %s", ErrLinkSuperseded, purpose)
+	}
 	w := &Withdrawal{Purpose: purpose}
 	switch {
 	case st.Valid:

@@ -379,6 +379,6 @@ func (a *App) ParseToken(tok string) (int64, error) {
 
 // WithdrawalURL returns the signed withdrawal link of the booking whose
 // subject is citizen, valid for a year, under the configured base URL.
-func (a *App) WithdrawalURL(citizen string) (string, error) {
-	return a.ledger.WithdrawalURL(a.baseURL+"/widerruf", citizen, purposeBooking, a.now().AddDate(1, 0, 0))
+func (a *App) WithdrawalURL(ctx context.Context, citizen string) (string, error) {
+	return a.ledger.WithdrawalURL(ctx, a.baseURL+"/widerruf", citizen, purposeBooking, a.now().AddDate(1, 0, 0))
 }

@@ -113,7 +113,7 @@ func (a *App) handleConfirmation(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, err)
 		return
 	}
-	wurl, err := a.WithdrawalURL(ap.Citizen)
+	wurl, err := a.WithdrawalURL(r.Context(), ap.Citizen)
 	if err != nil {
 		a.internalError(w, r, err)
 		return
