@@ -39,6 +39,14 @@ func (o *Options) calendar() Calendar {
 	return o.Calendar
 }
 
+// rawCalendar is the Calendar of o as given, nil when none was.
+func (o *Options) rawCalendar() Calendar {
+	if o == nil {
+		return nil
+	}
+	return o.Calendar
+}
+
 // MaxExtension is the longest extension of the period to respond that
 // Art. 12(3) sentence 2 GDPR allows: two further months.
 const MaxExtension = 2
@@ -71,6 +79,13 @@ type Deadline struct {
 	// with the reason it is not a working day, so a report can explain the
 	// date.
 	Skipped []DayOff `json:"skipped,omitempty"`
+	// NoCalendar is true when the deadline was computed without a
+	// Calendar: only Saturdays and Sundays counted as days off, so Date may
+	// be a public holiday at the controller's seat. Such a date is never
+	// later than the one the law gives, but may be a working day earlier;
+	// name the holidays (Options.Calendar, controller.holidays) to get the
+	// date the law gives.
+	NoCalendar bool `json:"no_calendar,omitempty"`
 }
 
 // DayOff is a day that is not a working day (Art. 2(2) of Regulation No
@@ -141,8 +156,10 @@ func Due(receivedAt time.Time, opts *Options) (Deadline, error) {
 // day of a shorter month, it is later (received 31 January 2025, the first
 // period ends with 28 February and two further months with 28 April, where
 // three months from receipt would end with 30 April).
-// This function follows Art. 12(3), under which "that period" of one month
-// is extended by further months, which therefore run from its end.
+// This function computes the reading under which "that period" of one month
+// is extended by further months that run from its end (AfterFirstPeriod);
+// ExtendedReadings computes it with the other defensible readings, and
+// Request.Extend works to the earliest of them.
 //
 // The error wraps ErrExtension when months is not 1 or 2 or original is the
 // zero Deadline, and ErrCalendar as Due does.
@@ -165,7 +182,7 @@ const maxDaysOff = 31
 // define it.
 func period(from Date, months int, opts *Options) (Deadline, error) {
 	cal := opts.calendar()
-	dl := Deadline{From: from, Months: months, Nominal: from.AddMonths(months)}
+	dl := Deadline{From: from, Months: months, Nominal: from.AddMonths(months), NoCalendar: opts.rawCalendar() == nil}
 	last := dl.Nominal
 	// Art. 3(4): move a last day that is not a working day.
 	for n := 0; ; n++ {

@@ -277,3 +277,100 @@ func TestWorkingDay(t *testing.T) {
 	assert.False(t, WorkingDay(date(t, "2026-06-07"), nil), "Sunday")
 	assert.True(t, WorkingDay(date(t, "2026-06-04"), nil), "no calendar, no holidays")
 }
+
+// TestExtendedReadingsWorkToTheEarliest pins the three readings of an
+// extended period and that the one worked to is the earliest. Tried
+// against a broken implementation: counting AfterNominalFirstPeriod from the
+// moved date instead of the nominal one fails the 2027 cases; picking the
+// latest reading fails every case.
+func TestExtendedReadingsWorkToTheEarliest(t *testing.T) {
+	loc := berlin(t)
+	tests := []struct {
+		name                    string
+		land                    Land
+		received                string
+		months                  int
+		first                   string
+		after, receipt, nominal string
+		workTo                  ReadingRule
+	}{
+		{"31 January 2027 in NW: 28 February is a Sunday, 1 May a Saturday and a holiday", NordrheinWestfalen, "2027-01-31", 2,
+			"2027-03-01", "2027-05-03", "2027-04-30", "2027-04-28", AfterNominalFirstPeriod},
+		{"one further month from 31 January 2027: Easter 2027 moves the nominal reading to Tuesday", NordrheinWestfalen, "2027-01-31", 1,
+			"2027-03-01", "2027-04-01", "2027-03-31", "2027-03-30", AfterNominalFirstPeriod},
+		{"31 January 2025: no roll-over, the first period's end is the earliest base", "", "2025-01-31", 2,
+			"2025-02-28", "2025-04-28", "2025-04-30", "2025-04-28", AfterFirstPeriod},
+		{"3 March 2026: Easter moves the first period, three months from receipt tie with the nominal reading", "", "2026-03-03", 2,
+			"2026-04-07", "2026-06-08", "2026-06-03", "2026-06-03", FromReceipt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := &Options{Location: loc, Calendar: calFor(t, tt.land)}
+			received, err := time.ParseInLocation(time.DateOnly, tt.received, loc)
+			require.NoError(t, err)
+			first, err := Due(received.Add(10*time.Hour), opts)
+			require.NoError(t, err)
+			require.Equal(t, date(t, tt.first), first.Date)
+			rs, earliest, err := ExtendedReadings(first, tt.months, opts)
+			require.NoError(t, err)
+			require.Len(t, rs, 3)
+			assert.Equal(t, []ReadingRule{AfterFirstPeriod, FromReceipt, AfterNominalFirstPeriod}, []ReadingRule{rs[0].Rule, rs[1].Rule, rs[2].Rule})
+			assert.Equal(t, date(t, tt.after), rs[0].Due.Date, "after the first period")
+			assert.Equal(t, date(t, tt.receipt), rs[1].Due.Date, "from receipt")
+			assert.Equal(t, 1+tt.months, rs[1].Due.Months)
+			assert.Equal(t, date(t, tt.nominal), rs[2].Due.Date, "after the nominal first period")
+			assert.Equal(t, tt.workTo, rs[earliest].Rule)
+			for _, r := range rs {
+				assert.False(t, r.Due.Date.Before(rs[earliest].Due.Date))
+				assert.NotEmpty(t, r.Rule.Text())
+			}
+			ext, err := ExtendedDue(first, tt.months, opts)
+			require.NoError(t, err)
+			assert.Equal(t, ext, rs[0].Due, "ExtendedDue is the reading after the first period")
+		})
+	}
+}
+
+func TestExtendedReadingsRejectBadInput(t *testing.T) {
+	first, err := Due(time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC), nil)
+	require.NoError(t, err)
+	for _, months := range []int{0, 3} {
+		_, _, err := ExtendedReadings(first, months, nil)
+		require.ErrorIs(t, err, ErrExtension)
+		assert.Contains(t, err.Error(), "1 or 2 further months")
+	}
+	_, _, err = ExtendedReadings(Deadline{}, 2, nil)
+	require.ErrorIs(t, err, ErrExtension)
+	ext, err := ExtendedDue(first, 2, nil)
+	require.NoError(t, err)
+	_, _, err = ExtendedReadings(ext, 1, nil)
+	require.ErrorIs(t, err, ErrExtension, "an extended deadline is not the one-month period")
+	assert.Contains(t, err.Error(), "period of 2 months")
+}
+
+// TestDueSaysWhenItHadNoCalendar pins that a deadline computed without
+// holidays says so. With the flag never set (tried), the nil-calendar
+// assertions fail.
+func TestDueSaysWhenItHadNoCalendar(t *testing.T) {
+	loc := berlin(t)
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, loc)
+	for _, opts := range []*Options{nil, {Location: loc}} {
+		dl, err := Due(at, opts)
+		require.NoError(t, err)
+		assert.True(t, dl.NoCalendar)
+		rs, _, err := ExtendedReadings(dl, 2, opts)
+		require.NoError(t, err)
+		for _, r := range rs {
+			assert.True(t, r.Due.NoCalendar)
+		}
+	}
+	dl, err := Due(at, &Options{Location: loc, Calendar: calFor(t, "")})
+	require.NoError(t, err)
+	assert.False(t, dl.NoCalendar)
+	r, err := New(Access, "x", at, &Options{Location: loc})
+	require.NoError(t, err)
+	assert.True(t, r.Deadline().NoCalendar)
+	require.NoError(t, r.Transition(Verified, at.Add(time.Hour), ""))
+	require.NoError(t, r.Extend(1, "complex", at.Add(2*time.Hour)))
+	assert.True(t, r.Due().NoCalendar, "the extension keeps the absence of a calendar")
+}

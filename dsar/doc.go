@@ -13,10 +13,15 @@
 // request's history. Requests are identified by UUIDv7.
 //
 // Deadlines follow Art. 12(3): one month from receipt, extendable by two
-// further months when the data subject is told within the first month. The
-// month is computed as Art. 3 of Regulation (EEC, Euratom) No 1182/71
-// defines a period in months (see Due), with the public holidays of a
-// Calendar; Germany returns the German one, nationwide or for a Land.
+// further months when the data subject is told within the first month,
+// also while the requester's identity is still being verified. The month is
+// computed as Art. 3 of Regulation (EEC, Euratom) No 1182/71 defines a
+// period in months (see Due), with the public holidays of a Calendar;
+// Germany returns the German one, nationwide or for a Land, and a deadline
+// computed without one says so (Deadline.NoCalendar). How far an extended
+// period runs is open to more than one defensible reading;
+// ExtendedReadings computes each, and a Request works to the earliest, so
+// that the data subject waits no longer than any reading allows.
 // Overdue lists the open requests whose deadline has passed or is near.
 //
 // Request, the deadline functions and Overdue are pure: no storage, no

@@ -89,7 +89,7 @@ func ExampleRequest_Transition() {
 	// Output:
 	// access Art. 15 due 2026-06-05
 	// true
-	// completed due 2026-08-05 late: false
+	// completed due 2026-08-04 late: false
 	//   2026-05-04 received
 	//   2026-05-05 identity_pending
 	//   2026-05-07 verified

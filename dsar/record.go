@@ -37,9 +37,7 @@ func (r *Request) Record() Record {
 		History:    r.History(),
 	}
 	if r.extension != nil {
-		ext := *r.extension
-		ext.Due = cloneDeadline(ext.Due)
-		rec.Extension = &ext
+		rec.Extension = r.extension.clone()
 	}
 	return rec
 }
@@ -69,7 +67,7 @@ func Restore(rec Record, opts *Options) (*Request, error) {
 	}
 	r, err := New(rec.Kind, rec.Subject, rec.ReceivedAt, &Options{
 		Location: opts.location(),
-		Calendar: opts.calendar(),
+		Calendar: opts.rawCalendar(),
 		NewID:    func() (uuid.UUID, error) { return rec.ID, nil },
 	})
 	if err != nil {
@@ -85,14 +83,21 @@ func Restore(rec Record, opts *Options) (*Request, error) {
 		if tr.From != r.state {
 			return nil, bad("history entry %d moves from %s, but the request was %s", i+1, tr.From, r.state)
 		}
-		if tr.To == Extended {
+		if tr.To == Extended || tr.To == tr.From {
 			ext := rec.Extension
 			if ext == nil || !ext.ToldAt.Equal(tr.At) || strings.TrimSpace(ext.Reason) != tr.Reason {
 				return nil, bad("history entry %d extends the period, but the extension does not match it", i+1)
 			}
 			err = r.Extend(ext.Months, ext.Reason, ext.ToldAt)
+			if err == nil && r.state != tr.To {
+				err = fmt.Errorf("the extension leaves the request %s, not %s", r.state, tr.To)
+			}
 			if err == nil && !ext.Due.IsZero() {
+				// A deadline once computed does not move (see above).
 				r.extension.Due = cloneDeadline(ext.Due)
+				if ext.Readings != nil {
+					r.extension.Readings = cloneReadings(ext.Readings)
+				}
 			}
 		} else {
 			err = r.Transition(tr.To, tr.At, tr.Reason)

@@ -52,7 +52,23 @@ type Extension struct {
 	Months int       `json:"months"`
 	Reason string    `json:"reason"`
 	ToldAt time.Time `json:"told_at"`
-	Due    Deadline  `json:"due"`
+	// Due is the deadline worked to: the earliest of Readings.
+	Due Deadline `json:"due"`
+	// Readings are the defensible ends of the extended period, each with
+	// the rule that gives it (see ExtendedReadings); Due is the earliest.
+	Readings []Reading `json:"readings,omitempty"`
+	// Pending is true when the extension was noted while the requester's
+	// identity was not yet established (Received or IdentityPending): the
+	// period runs from receipt all the same, so it may have to be extended
+	// before the verification ends.
+	Pending bool `json:"pending,omitempty"`
+}
+
+func (e *Extension) clone() *Extension {
+	c := *e
+	c.Due = cloneDeadline(e.Due)
+	c.Readings = cloneReadings(e.Readings)
+	return &c
 }
 
 // Reasons for refusing a request, each citing the norm it rests on; pass
@@ -105,7 +121,7 @@ func New(kind Kind, subject string, receivedAt time.Time, opts *Options) (*Reque
 		deadline:   dl,
 		history:    []Transition{{To: Received, At: receivedAt}},
 		loc:        opts.location(),
-		cal:        opts.calendar(),
+		cal:        opts.rawCalendar(),
 	}, nil
 }
 
@@ -144,9 +160,7 @@ func (r *Request) Extension() (Extension, bool) {
 	if r.extension == nil {
 		return Extension{}, false
 	}
-	ext := *r.extension
-	ext.Due = cloneDeadline(ext.Due)
-	return ext, true
+	return *r.extension.clone(), true
 }
 
 // History returns a copy of the request's transitions, oldest first.
@@ -200,11 +214,19 @@ func (r *Request) Transition(to State, at time.Time, reason string) error {
 // Extend extends the period to respond by months further months (1 or 2)
 // for the given reason, the data subject having been told of the extension
 // and its reasons at toldAt, as Art. 12(3) sentences 2 and 3 GDPR require.
-// The new deadline is ExtendedDue of the original one. The request moves to
-// Extended and the history records the extension.
+// The new deadline is the earliest of ExtendedReadings of the original one,
+// which the Extension keeps with every reading.
+//
+// A Verified or InProgress request moves to Extended. A request whose
+// requester is not verified yet (Received, IdentityPending) keeps its
+// state: the period runs from receipt whether or not the identity is
+// established, so the controller may have to extend it while it waits for
+// additional information (Art. 12(6)); the history records the extension
+// as an entry that leaves the state as it is, and nothing may be disclosed
+// until the request is Verified.
 //
 // Extend refuses, leaving the request unchanged, with an error that wraps
-//   - ErrIllegalTransition when the request is not Verified or InProgress;
+//   - ErrIllegalTransition when the request is final;
 //   - ErrExtension when it was already extended, when months is not 1 or 2,
 //     or when toldAt is not before the end of the first month (the
 //     one-month deadline of Deadline);
@@ -214,7 +236,12 @@ func (r *Request) Extend(months int, reason string, toldAt time.Time) error {
 	if r.extension != nil {
 		return fmt.Errorf("%w: %s was already extended by %d months; Art. 12(3) allows two further months at most", ErrExtension, r, r.extension.Months)
 	}
-	if err := r.checkMove(Extended, toldAt); err != nil {
+	pending := r.state == Received || r.state == IdentityPending
+	to := Extended
+	if pending {
+		to = r.state
+	}
+	if err := r.checkExtend(to, toldAt); err != nil {
 		return err
 	}
 	if months < 1 || months > MaxExtension {
@@ -228,13 +255,25 @@ func (r *Request) Extend(months int, reason string, toldAt time.Time) error {
 		return fmt.Errorf("%w: %s: the data subject was told at %s, not within one month of receipt, which ended at %s (Art. 12(3) sentence 3)",
 			ErrExtension, r, toldAt.In(r.loc).Format(time.RFC3339), r.deadline.End.Format(time.RFC3339))
 	}
-	due, err := ExtendedDue(r.deadline, months, &Options{Location: r.loc, Calendar: r.cal})
+	readings, earliest, err := ExtendedReadings(r.deadline, months, &Options{Location: r.loc, Calendar: r.cal})
 	if err != nil {
 		return err
 	}
-	r.extension = &Extension{Months: months, Reason: reason, ToldAt: toldAt, Due: due}
-	r.record(Extended, toldAt, reason)
+	r.extension = &Extension{Months: months, Reason: reason, ToldAt: toldAt, Due: cloneDeadline(readings[earliest].Due), Readings: readings, Pending: pending}
+	r.record(to, toldAt, reason)
 	return nil
+}
+
+// checkExtend checks that the lifecycle allows an extension that moves the
+// request to to (Extended, or its own state while it is not verified).
+func (r *Request) checkExtend(to State, at time.Time) error {
+	if to != Extended {
+		if r.state.Final() {
+			return fmt.Errorf("%w: %s is final; it cannot be extended", ErrIllegalTransition, r)
+		}
+		return r.checkTime(to, at)
+	}
+	return r.checkMove(Extended, at)
 }
 
 // checkMove checks that the lifecycle allows moving to to at time at.
@@ -249,6 +288,12 @@ func (r *Request) checkMove(to State, at time.Time) error {
 		}
 		return fmt.Errorf("%w: %s cannot move to %s (allowed: %s)%s", ErrIllegalTransition, r, to, allowed(r.state), why)
 	}
+	return r.checkTime(to, at)
+}
+
+// checkTime checks that a move to to at time at is not earlier than the
+// last recorded change.
+func (r *Request) checkTime(to State, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("%w: %s: the time of the move to %s is missing", ErrTime, r, to)
 	}

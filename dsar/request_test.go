@@ -176,8 +176,12 @@ func TestNothingIsCompletedBeforeVerification(t *testing.T) {
 			assert.Contains(t, err.Error(), "Art. 12(6)")
 			assert.Contains(t, err.Error(), "verified first")
 		}
+		// An extension noted before verification leaves the request
+		// unverified: completing it is still refused.
 		r := reach(t, from, received)
-		err := r.Extend(1, "complex", received.Add(time.Hour))
+		require.NoError(t, r.Extend(1, "complex", received.Add(time.Hour)))
+		assert.Equal(t, from, r.State())
+		err := r.Transition(Completed, received.Add(2*time.Hour), "")
 		require.ErrorIs(t, err, ErrIllegalTransition)
 		assert.Contains(t, err.Error(), "verified first")
 	}
@@ -224,8 +228,9 @@ func TestTransitionRejectsMissingOrEarlierTimes(t *testing.T) {
 
 func TestExtend(t *testing.T) {
 	// Received 4 May 2026 in NW: the month ends on Fronleichnam, 4 June, so
-	// the first period ends with 5 June; two further months end with
-	// 5 August.
+	// the first period ends with 5 June; two further months from there end
+	// with 5 August, three months from receipt and two from 4 June with
+	// 4 August, the date worked to.
 	loc := berlin(t)
 	received := time.Date(2026, 5, 4, 9, 0, 0, 0, loc)
 	r := reach(t, InProgress, received)
@@ -239,7 +244,13 @@ func TestExtend(t *testing.T) {
 	assert.Equal(t, 2, ext.Months)
 	assert.Equal(t, "records in three systems", ext.Reason)
 	assert.Equal(t, told, ext.ToldAt)
-	assert.Equal(t, date(t, "2026-08-05"), ext.Due.Date)
+	assert.Equal(t, date(t, "2026-08-04"), ext.Due.Date)
+	assert.False(t, ext.Pending)
+	require.Len(t, ext.Readings, 3)
+	assert.Equal(t, AfterFirstPeriod, ext.Readings[0].Rule)
+	assert.Equal(t, date(t, "2026-08-05"), ext.Readings[0].Due.Date)
+	assert.Equal(t, FromReceipt, ext.Readings[1].Rule)
+	assert.Equal(t, date(t, "2026-08-04"), ext.Readings[1].Due.Date)
 	assert.Equal(t, ext.Due, r.Due())
 	assert.Equal(t, date(t, "2026-06-05"), r.Deadline().Date, "the original deadline stays on record")
 	h := r.History()
@@ -273,7 +284,7 @@ func TestExtendRefusesWhatArticle12_3DoesNotAllow(t *testing.T) {
 		{"already extended", Extended, 1, "complex", received.Add(time.Hour * 48), ErrExtension, "already extended"},
 		{"completed", Completed, 1, "complex", received.Add(time.Hour * 48), ErrIllegalTransition, "final"},
 		{"refused", Refused, 1, "complex", received.Add(time.Hour * 48), ErrIllegalTransition, "final"},
-		{"not verified", IdentityPending, 1, "complex", received.Add(time.Hour * 48), ErrIllegalTransition, "verified first"},
+		{"not verified, told too late", IdentityPending, 1, "complex", endOfFirstMonth, ErrExtension, "not within one month"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -372,4 +383,53 @@ func TestStates(t *testing.T) {
 	err = s.UnmarshalText([]byte("done"))
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Contains(t, err.Error(), `"done"`)
+}
+
+// TestExtendWhileVerificationPending pins that an extension may be noted
+// before the requester is verified, works to the earliest reading, keeps the
+// request unverified and survives a store round trip. With Extend refusing
+// unverified requests (as it did), the first NoError fails; with the
+// extension moving the request to Extended, the state assertion fails.
+func TestExtendWhileVerificationPending(t *testing.T) {
+	loc := berlin(t)
+	received := time.Date(2027, 1, 31, 10, 0, 0, 0, loc)
+	opts := &Options{Location: loc, Calendar: calFor(t, NordrheinWestfalen)}
+	r, err := New(Access, "citizen-4711", received, opts)
+	require.NoError(t, err)
+	require.NoError(t, r.Transition(IdentityPending, received.Add(time.Hour), "asked for the booking number"))
+	require.Equal(t, date(t, "2027-03-01"), r.Deadline().Date, "28 February 2027 is a Sunday")
+
+	told := time.Date(2027, 2, 20, 9, 0, 0, 0, loc)
+	require.NoError(t, r.Extend(2, "records in three archives", told))
+	assert.Equal(t, IdentityPending, r.State())
+	ext, ok := r.Extension()
+	require.True(t, ok)
+	assert.True(t, ext.Pending)
+	assert.Equal(t, date(t, "2027-04-28"), r.Due().Date)
+	assert.Equal(t, AfterNominalFirstPeriod, ext.Readings[2].Rule)
+	assert.Equal(t, ext.Readings[2].Due, ext.Due)
+	h := r.History()
+	assert.Equal(t, Transition{From: IdentityPending, To: IdentityPending, At: told, Reason: "records in three archives"}, h[len(h)-1])
+
+	err = r.Extend(1, "again", told.Add(time.Hour))
+	require.ErrorIs(t, err, ErrExtension)
+	assert.Contains(t, err.Error(), "already extended")
+
+	back, err := Restore(r.Record(), opts)
+	require.NoError(t, err)
+	assert.Equal(t, r.Record(), back.Record())
+
+	require.NoError(t, back.Transition(Verified, told.Add(24*time.Hour), ""))
+	err = back.Extend(1, "again", told.Add(25*time.Hour))
+	require.ErrorIs(t, err, ErrExtension, "verification does not open a second extension")
+	require.NoError(t, back.Transition(Completed, time.Date(2027, 4, 28, 23, 0, 0, 0, loc), ""))
+	assert.False(t, back.Late())
+
+	// A record whose extension entry claims to have moved the request
+	// elsewhere is refused.
+	rec := r.Record()
+	rec.History[len(rec.History)-1].To = Verified
+	rec.State = Verified
+	_, err = Restore(rec, opts)
+	require.ErrorIs(t, err, ErrInvalid)
 }

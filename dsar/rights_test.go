@@ -125,6 +125,19 @@ func TestServiceListsOpenRequestsAndThoseAtRisk(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, risks, 1)
 	assert.True(t, risks[0].Overdue())
-	_, err = f.svc.Extend(f.ctx, a.ID(), 2, "many records in archives", f.clock())
-	require.ErrorIs(t, err, dsar.ErrIllegalTransition, "not verified yet")
+	// Not verified yet: the extension is noted, the request stays where it
+	// is, and the deadline in force moves.
+	ext, err := f.svc.Extend(f.ctx, a.ID(), 2, "many records in archives", f.clock())
+	require.NoError(t, err)
+	assert.Equal(t, dsar.Received, ext.State())
+	got, err := f.svc.Get(f.ctx, a.ID())
+	require.NoError(t, err)
+	e, ok := got.Extension()
+	require.True(t, ok)
+	assert.True(t, e.Pending)
+	assert.Equal(t, e.Due, got.Due())
+	assert.True(t, got.Due().Date.After(got.Deadline().Date))
+	risks, err = f.svc.Overdue(f.ctx, time.Date(2026, time.April, 8, 0, 0, 0, 0, berlin))
+	require.NoError(t, err)
+	assert.Empty(t, risks, "the extended deadline is months away")
 }

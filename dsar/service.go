@@ -276,8 +276,16 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Request, error) {
 // Extend extends the period to respond to the request with id by months
 // (1 or 2) for reason, the data subject having been told at toldAt
 // (Art. 12(3) sentences 2 and 3); see Request.Extend.
+//
+// A toldAt later than the service's clock is refused with ErrTime: the
+// extension records that the subject was told, which cannot lie ahead.
 func (s *Service) Extend(ctx context.Context, id uuid.UUID, months int, reason string, toldAt time.Time) (*Request, error) {
-	return s.change(ctx, id, func(r *Request, now time.Time) error { return r.Extend(months, reason, toldAt) })
+	return s.change(ctx, id, func(r *Request, now time.Time) error {
+		if toldAt.After(now) {
+			return fmt.Errorf("%w: %s: the data subject cannot have been told in the future (%s, now %s)", ErrTime, r, toldAt.Format(time.RFC3339), now.Format(time.RFC3339))
+		}
+		return r.Extend(months, reason, toldAt)
+	})
 }
 
 // Complete marks the request with id as answered or carried out; it
@@ -323,7 +331,12 @@ func (s *Service) move(ctx context.Context, r *Request, now time.Time, fn func()
 	if len(r.history) == before {
 		return nil
 	}
-	return s.audit(ctx, now, "dsar."+tr.To.String(), r, "", 0, "")
+	action := "dsar." + tr.To.String()
+	if tr.From == tr.To {
+		// An extension noted before verification leaves the state as it is.
+		action = "dsar." + Extended.String()
+	}
+	return s.audit(ctx, now, action, r, "", 0, "")
 }
 
 // save writes r back at its version.

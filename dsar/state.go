@@ -20,7 +20,9 @@ import "fmt"
 // A request reaches Completed only after Verified: nothing is disclosed or
 // changed for a requester whose identity is not established (Art. 12(6)
 // GDPR). Extended is entered only through Request.Extend, which checks the
-// conditions of Art. 12(3) sentences 2 and 3.
+// conditions of Art. 12(3) sentences 2 and 3. An extension noted while the
+// request is Received or IdentityPending leaves it in that state (the
+// period runs from receipt, verified or not); Request.Extension reports it.
 type State uint8
 
 // The states of a request. The zero State is invalid.

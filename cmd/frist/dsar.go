@@ -26,6 +26,7 @@ database, with the deadlines of Art. 12(3) GDPR:
   list    list requests, or with --overdue those past or near their deadline
   show    show one request with its history
   verify  record that the operator established the requester's identity
+  extend  extend the period to answer by one or two months (Art. 12(3))
   export  answer an access (Art. 15) or portability (Art. 20) request
   erase   carry out an erasure request (Art. 17) and print the receipt
 
@@ -58,6 +59,7 @@ func dsarCommands() map[string]func(args []string, stdout, stderr io.Writer) int
 		"list":   runDsarList,
 		"show":   runDsarShow,
 		"verify": runDsarVerify,
+		"extend": runDsarExtend,
 		"export": runDsarExport,
 		"erase":  runDsarErase,
 	}
@@ -75,9 +77,9 @@ func runDsar(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if len(args) == 0 {
-		return c.fail("expected a subcommand: open, list, show, verify, export or erase, e.g. frist dsar list policy.yaml --db sqlite:booking.db")
+		return c.fail("expected a subcommand: open, list, show, verify, extend, export or erase, e.g. frist dsar list policy.yaml --db sqlite:booking.db")
 	}
-	return c.fail("unknown subcommand %q; use open, list, show, verify, export or erase", args[0])
+	return c.fail("unknown subcommand %q; use open, list, show, verify, extend, export or erase", args[0])
 }
 
 // dbFlagHelp is the help of every dsar subcommand's --db flag.
@@ -202,7 +204,8 @@ func (c *cli) requestError(err error, dbName string) int {
 	case errors.Is(err, dsar.ErrUnverified):
 		c.errorf("%v; attest the requester's identity first with \"frist dsar verify\"", err)
 		return exitFindings
-	case errors.Is(err, dsar.ErrWrongKind), errors.Is(err, dsar.ErrIllegalTransition):
+	case errors.Is(err, dsar.ErrWrongKind), errors.Is(err, dsar.ErrIllegalTransition),
+		errors.Is(err, dsar.ErrExtension), errors.Is(err, dsar.ErrReasonRequired):
 		c.errorf("%v", err)
 		return exitFindings
 	}

@@ -384,9 +384,14 @@ func writeRequest(w io.Writer, r *dsar.Request, loc *time.Location, now time.Tim
 	fmt.Fprintf(tw, "Received\t%s\n", dateIn(r.ReceivedAt(), loc))
 	dl := r.Deadline()
 	fmt.Fprintf(tw, "Deadline\t%s, %s (Art. 12(3) GDPR: one month from receipt%s)\n", dl.Date, weekday(dl.Date), skippedText(dl))
-	if ext, ok := r.Extension(); ok {
-		fmt.Fprintf(tw, "Extended\tby %d month(s) to %s, %s (Art. 12(3) sentence 2); the data subject was told %s: %s\n",
-			ext.Months, ext.Due.Date, weekday(ext.Due.Date), dateIn(ext.ToldAt, loc), ext.Reason)
+	ext, extended := r.Extension()
+	if extended {
+		pending := ""
+		if ext.Pending {
+			pending = ", noted before the requester was verified"
+		}
+		fmt.Fprintf(tw, "Extended\tby %d month(s) to %s, %s (Art. 12(3) sentence 2%s); the data subject was told %s: %s\n",
+			ext.Months, ext.Due.Date, weekday(ext.Due.Date), pending, dateIn(ext.ToldAt, loc), ext.Reason)
 	}
 	switch {
 	case r.State().Final() && r.Late():
@@ -402,6 +407,13 @@ func writeRequest(w io.Writer, r *dsar.Request, loc *time.Location, now time.Tim
 		}
 	}
 	tw.Flush()
+	if extended && len(ext.Readings) > 0 {
+		fmt.Fprintln(w, "\nReadings of the extended period (the earliest is worked to):")
+		writeReadings(w, ext, "  ")
+	}
+	if dl.NoCalendar {
+		fmt.Fprintln(w, "\nNote: the deadline was computed without public holidays; only Saturdays and Sundays moved it.")
+	}
 	fmt.Fprintln(w, "\nHistory:")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  AT\tFROM\tTO\tREASON")

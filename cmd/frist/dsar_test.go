@@ -350,7 +350,7 @@ func TestDsarCommandsRefuseBadInput(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{"no subcommand", nil, exitInvalid, "expected a subcommand: open, list, show, verify, export or erase"},
+		{"no subcommand", nil, exitInvalid, "expected a subcommand: open, list, show, verify, extend, export or erase"},
 		{"unknown subcommand", []string{"close"}, exitInvalid, `unknown subcommand "close"`},
 		{"unknown flag", []string{"list", jobcenterFile, "--db", url, "--late"}, exitInvalid, "flag provided but not defined: -late"},
 		{"open without kind", []string{"open", jobcenterFile, "--db", url, "--keys", keys, "--subject", "c"}, exitInvalid, "no kind given"},
@@ -370,6 +370,13 @@ func TestDsarCommandsRefuseBadInput(t *testing.T) {
 		{"verify with an e-mail address", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "mail from erika@example.org"}, exitInvalid, "--method contains personal data (EMAIL)"},
 		{"verify naming the subject", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "account Citizen-1 logged in"}, exitInvalid, "--method contains the subject's identifier"},
 		{"verify an unknown ID", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, unknown, "--method", "ID card"}, exitInvalid, "request not found"},
+		{"extend by three months", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "3", "--reason", "r", "--told", "2026-01-01"}, exitInvalid, "--months 1 or --months 2"},
+		{"extend without reason", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--told", "2026-01-01"}, exitInvalid, "no reason given"},
+		{"extend without told", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r"}, exitInvalid, "no --told given"},
+		{"extend with a bad told", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "soon"}, exitInvalid, `--told "soon" is not a time`},
+		{"extend told in the future", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "2999-01-01"}, exitInvalid, "cannot have been told in the future"},
+		{"extend told before receipt", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "2001-01-01"}, exitInvalid, "earlier than the last recorded change"},
+		{"extend an unknown ID", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, unknown, "--months", "2", "--reason", "r", "--told", "2026-01-01"}, exitInvalid, "request not found"},
 		{"export without format", []string{"export", jobcenterFile, "--db", url, "--keys", keys, access}, exitInvalid, "no format given"},
 		{"export with an unknown format", []string{"export", jobcenterFile, "--db", url, "--keys", keys, access, "--format", "pdf"}, exitInvalid, `--format "pdf" is not supported`},
 		{"export with an unknown language", []string{"export", jobcenterFile, "--db", url, "--keys", keys, access, "--format", "md", "--lang", "fr"}, exitInvalid, `--lang "fr" is not supported`},
