@@ -1,7 +1,6 @@
 package pgstore_test
 
 import (
-	"context"
 	"database/sql"
 	"testing"
 
@@ -29,15 +28,15 @@ func TestCrashChild(t *testing.T) {
 	})
 }
 
+// TestSweepSurvivesSIGKILL kills a sweeping process inside the work of
+// each kind of batch; see sqltest.RunCrash for what it checks.
 func TestSweepSurvivesSIGKILL(t *testing.T) {
 	decl, err := sqltest.CrashDeclaration()
 	require.NoError(t, err)
 	db := openSchema(t)
-	require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.Postgres, decl, func(*policy.Dataset) bool { return true }))
+	require.NoError(t, sqltest.CreateTables(t.Context(), db, sqltest.Postgres, decl, func(*policy.Dataset) bool { return true }))
 	s, err := pgstore.New(db, decl, nil)
 	require.NoError(t, err)
-	b := &sqltest.Backend{Store: s, Decl: decl}
-	require.NoError(t, sqltest.GenerateCrashRows(context.Background(), b, sqltest.Postgres))
 	dsn, _ := dsns.Load(db)
-	sqltest.RunCrash(t, b, dsn.(string), "TestCrashChild", 4, 5)
+	sqltest.RunCrash(t, &sqltest.Backend{Store: s, Decl: decl}, sqltest.Postgres, dsn.(string), "TestCrashChild")
 }

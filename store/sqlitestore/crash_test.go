@@ -1,7 +1,6 @@
 package sqlitestore_test
 
 import (
-	"context"
 	"database/sql"
 	"path/filepath"
 	"testing"
@@ -30,6 +29,8 @@ func TestCrashChild(t *testing.T) {
 	})
 }
 
+// TestSweepSurvivesSIGKILL kills a sweeping process inside the work of
+// each kind of batch; see sqltest.RunCrash for what it checks.
 func TestSweepSurvivesSIGKILL(t *testing.T) {
 	decl, err := sqltest.CrashDeclaration()
 	require.NoError(t, err)
@@ -37,10 +38,8 @@ func TestSweepSurvivesSIGKILL(t *testing.T) {
 	db, err := sql.Open("sqlite", dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	require.NoError(t, sqltest.CreateTables(context.Background(), db, sqltest.SQLite, decl, func(*policy.Dataset) bool { return true }))
+	require.NoError(t, sqltest.CreateTables(t.Context(), db, sqltest.SQLite, decl, func(*policy.Dataset) bool { return true }))
 	s, err := sqlitestore.New(db, decl, nil)
 	require.NoError(t, err)
-	b := &sqltest.Backend{Store: s, Decl: decl}
-	require.NoError(t, sqltest.GenerateCrashRows(context.Background(), b, sqltest.SQLite))
-	sqltest.RunCrash(t, b, dsn, "TestCrashChild", 4, 1)
+	sqltest.RunCrash(t, &sqltest.Backend{Store: s, Decl: decl}, sqltest.SQLite, dsn, "TestCrashChild")
 }

@@ -3,5 +3,5 @@
 package sqltest
 
 // raceEnabled is true when the race detector is on; the crash test then
-// sweeps a tenth of the rows, as the detector slows SQLite tenfold.
+// sweeps fewer rows in smaller batches (crashSize).
 const raceEnabled = true
