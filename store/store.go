@@ -13,6 +13,18 @@
 //
 // Time is never read from a clock by a backend: every method that needs the
 // current time receives it as an argument (Selection.Now, Hold.PlacedAt...).
+//
+// # Holds
+//
+// A hold protects its records from the moment PlaceHold returns, on every
+// replica that shares the backend: PlaceHold and Process are serialised
+// (a batch either commits before the hold is stored or sees it), and a
+// stored hold counts until it is released or ends, whatever its PlacedAt
+// says against a batch's Selection.Now (Hold.Active). memstore and
+// logstore serialise with the lock their batches hold, SQLite with the
+// write lock of a batch's BEGIN IMMEDIATE transaction, PostgreSQL with an
+// advisory lock that batches hold shared and PlaceHold exclusively, so
+// PlaceHold waits at most for the batches in flight.
 package store
 
 import (
@@ -88,7 +100,11 @@ type Selection struct {
 	// declared Marker column (policy.Dataset.Marker); any other name is an
 	// error, so no undeclared identifier reaches SQL.
 	Marker string
-	// Now is the current time. Holds active at Now exclude a record.
+	// Now is the current time: for a sweep, the time it started. A hold
+	// excludes a record when it is stored and neither released nor ended
+	// at Now (Hold.Active); when it was placed does not matter, so a hold
+	// placed after the sweep started, or by a replica whose clock is
+	// ahead, excludes its records as soon as it is stored.
 	Now time.Time
 	// Limit bounds the number of records processed; 0 means no limit.
 	Limit int
@@ -183,9 +199,12 @@ type BatchResult struct {
 // Driver is the interface every backend implements.
 type Driver interface {
 	// Process selects up to b.Limit records matching b.Selection that are
-	// not under an active hold at b.Now, applies b.Action to them, and
-	// appends b.Audit(processed, count) to the audit log, all atomically: after a
-	// crash either all of it happened or none of it. Records are selected
+	// not under a hold active at b.Now (Hold.Active), applies b.Action to
+	// them, and appends b.Audit(processed, count) to the audit log, all
+	// atomically: after a crash either all of it happened or none of it.
+	// Process and PlaceHold are serialised: a batch either commits before
+	// a hold is stored, or it sees the hold and leaves the records the
+	// hold covers alone, whatever the hold's PlacedAt says against b.Now. Records are selected
 	// in ascending order of the first bound's column, then of the key (in
 	// the key column's own order: numeric for integer keys); by key alone
 	// when there are no bounds. Concurrent calls with overlapping
@@ -202,7 +221,8 @@ type Driver interface {
 	Process(ctx context.Context, b Batch) (BatchResult, error)
 
 	// Count returns how many records match sel (ignoring Limit), split
-	// into those free to process and those under an active hold at sel.Now.
+	// into those free to process and those under a hold active at sel.Now
+	// (Hold.Active).
 	Count(ctx context.Context, sel Selection) (free, held int, err error)
 
 	// Earliest returns the smallest value of the time column (a
@@ -267,25 +287,46 @@ type Hold struct {
 	ReleasedAt time.Time
 }
 
-// Active reports whether h holds at time t.
+// Active reports whether h holds at time t: it was neither released
+// (ReleasedAt) nor did it end (Until) at or before t. PlacedAt plays no
+// part: a stored hold protects its records from the moment it is stored,
+// even when t is earlier than PlacedAt, as it is for a sweep that started
+// before the hold was placed, on a replica whose clock is behind the
+// placing one's, or after that clock was set back (Art. 17(3), Art. 18(1);
+// docs/DESIGN.md, "Never early").
+//
+// The end is read protectively: a sweep compares Until and ReleasedAt with
+// its start time, so a hold that ends while a sweep runs protects its
+// records until that sweep is over, and a release stamped by a replica
+// whose clock is ahead frees nothing before the sweeping replica's clock
+// reaches it. Until is judged on the sweeping replica's clock, as every
+// deadline is: a replica whose clock runs d ahead ends a hold at most d
+// before its Until, never earlier, and a hold without Until ends only
+// when it is released.
 func (h Hold) Active(t time.Time) bool {
 	if !h.ReleasedAt.IsZero() && !t.Before(h.ReleasedAt) {
 		return false
 	}
-	if !h.Until.IsZero() && !t.Before(h.Until) {
-		return false
-	}
-	return !t.Before(h.PlacedAt)
+	return h.Until.IsZero() || t.Before(h.Until)
 }
 
 // Holds stores legal holds and restrictions.
 type Holds interface {
 	// PlaceHold stores h. It returns ErrConflict if a hold with h.ID exists.
+	//
+	// From the moment PlaceHold returns, no batch (Driver.Process) of this
+	// or any other replica processes a record h covers until h is released
+	// or ends, whatever h.PlacedAt says against the batch's Selection.Now:
+	// a batch in flight while the hold is stored either commits before it
+	// is stored or sees it. PlaceHold therefore waits at most for the
+	// batches in flight to commit.
 	PlaceHold(ctx context.Context, h Hold) error
 	// ReleaseHold sets the release time of the hold with id. It returns
 	// ErrNotFound for an unknown id; releasing twice keeps the first time.
 	ReleaseHold(ctx context.Context, id string, at time.Time) error
-	// ListHolds returns the holds active at the given time, ordered by ID.
+	// ListHolds returns the holds active at the given time (Hold.Active:
+	// not released and not ended at it, whenever they were placed),
+	// ordered by ID.
 	ListHolds(ctx context.Context, at time.Time) ([]Hold, error)
 }
 

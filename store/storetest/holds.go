@@ -35,8 +35,8 @@ func holdContracts() []contract {
 					h.t.Errorf("ListHolds must return a hold as it was placed: got %+v, want %+v", g, want)
 				}
 			}
-			if got, _ := h.b.ListHolds(h.ctx, T0.Add(-90*time.Minute)); len(got) != 2 || got[0].ID != idA || got[1].ID != idC {
-				h.t.Errorf("ListHolds must not return a hold placed after the given time: got %+v", got)
+			if got, _ := h.b.ListHolds(h.ctx, T0.Add(-90*time.Minute)); len(got) != 3 || got[0].ID != idA || got[1].ID != idB || got[2].ID != idC {
+				h.t.Errorf("ListHolds must return a stored hold placed after the given time, which protects its records as soon as it is stored (store.Hold.Active): got %+v", got)
 			}
 		}},
 		{"Holds/PlaceHoldWithExistingIDIsErrConflict", func(h *harness) {

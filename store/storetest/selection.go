@@ -286,8 +286,8 @@ func holdExclusionContracts() []contract {
 			nil, "Process must select a record whose hold ended (store.Hold.Until not after Selection.Now)"},
 		{"Process/ReleasedHoldDoesNotExclude", store.Hold{ID: h1, Subject: "1001", PlacedAt: T0.Add(-time.Hour), ReleasedAt: T0.Add(-time.Minute)},
 			nil, "Process must select a record whose hold was released before Selection.Now"},
-		{"Process/HoldPlacedAfterNowDoesNotExclude", store.Hold{ID: h1, Subject: "1001", PlacedAt: T0.Add(time.Minute)},
-			nil, "Process must select a record whose hold is placed after Selection.Now (store.Hold.Active)"},
+		{"Process/HoldPlacedAfterNowExcludes", store.Hold{ID: h1, Subject: "1001", PlacedAt: T0.Add(time.Minute)},
+			[]int64{1, 3}, "Process must not select a record under a stored hold whose PlacedAt is later than Selection.Now (store.Hold.Active: when a hold was placed does not matter)"},
 	}
 	var cs []contract
 	for _, c := range cases {

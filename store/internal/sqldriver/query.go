@@ -100,11 +100,14 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 	return q, nil
 }
 
-// active is the condition "hold h is active at now".
+// active is the condition "hold h is active at now" (store.Hold.Active):
+// neither ended nor released at now. placed_at plays no part, so a hold
+// stored after a sweep started, or by a replica whose clock is ahead,
+// counts as soon as the statement can see it.
 func (b *builder) active(now time.Time) string {
 	n := b.d.TimeArg(now)
-	return fmt.Sprintf("h.placed_at <= %s AND (h.until_at IS NULL OR h.until_at > %s) AND (h.released_at IS NULL OR h.released_at > %s)",
-		b.arg(n), b.arg(n), b.arg(n))
+	return fmt.Sprintf("(h.until_at IS NULL OR h.until_at > %s) AND (h.released_at IS NULL OR h.released_at > %s)",
+		b.arg(n), b.arg(n))
 }
 
 // held is the condition "record t is under a hold active at now": a hold
