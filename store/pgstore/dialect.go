@@ -17,7 +17,10 @@ import (
 const migrationLock int64 = 0x66726973745f6d67
 
 // dialect is PostgreSQL's part of the shared implementation.
-type dialect struct{}
+type dialect struct {
+	// fence is the key of the hold fence (fence.go).
+	fence int64
+}
 
 func (dialect) Name() string                      { return "pgstore" }
 func (dialect) Placeholder(n int) string          { return "$" + strconv.Itoa(n) }

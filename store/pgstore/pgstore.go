@@ -32,6 +32,14 @@
 //     columns' types, so a batch of 1000 records costs a few round trips,
 //     not 1000. On a partitioned table, whose partitions repeat ctids,
 //     each record is updated by key.
+//   - A hold and the batches in flight are serialised by a
+//     transaction-scoped advisory lock on frist's schema (the hold fence):
+//     every batch takes it shared before its first statement, PlaceHold
+//     exclusively before it stores the hold. Under READ COMMITTED a batch
+//     whose statement began before a hold was committed would not see it
+//     and could commit afterwards; with the fence PlaceHold waits for the
+//     batches in flight to commit (at most one batch each), and every
+//     later batch sees the hold. Batches never wait for each other on it.
 //   - Leases (store.Leases) are rows with an expiry, taken by one upsert,
 //     after a read that refuses a lease another replica holds without
 //     locking its row. A sweep spans many transactions, which a
@@ -94,6 +102,7 @@ package pgstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
@@ -147,7 +156,17 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 	if err := opts.Vacuum.valid(); err != nil {
 		return nil, err
 	}
-	s, err := sqldriver.New(context.Background(), dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535, ReadOnly: opts.ReadOnly})
+	ctx := context.Background()
+	schema := opts.Schema
+	if schema == "" && db != nil {
+		// frist's tables go to the first schema of the search path.
+		var cur sql.NullString
+		if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&cur); err != nil {
+			return nil, fmt.Errorf("pgstore: New: reading the current schema: %w", err)
+		}
+		schema = cur.String
+	}
+	s, err := sqldriver.New(ctx, dialect{fence: holdFence(schema)}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 // Pipeline implements sqldriver.Pipeliner on connections of pgx's stdlib
-// driver: BEGIN, noJIT and the first statement go to the server as one pgx
+// driver: BEGIN, the batch's setup (JIT off and the hold fence shared, as
+// in BeginBatch) and the first statement go to the server as one pgx
 // batch, the second's statements and COMMIT as another. A connection of
 // another driver is left alone (false).
 //
@@ -23,7 +24,7 @@ import (
 // to database/sql as broken (driver.ErrBadConn), so that it is closed
 // rather than reused inside an open transaction; the server rolls back a
 // closed connection's transaction.
-func (dialect) Pipeline(ctx context.Context, db *sql.DB, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) (bool, error) {
+func (d dialect) Pipeline(ctx context.Context, db *sql.DB, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) (bool, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return true, err
@@ -38,7 +39,7 @@ func (dialect) Pipeline(ctx context.Context, db *sql.DB, first sqldriver.Stmt, s
 		}
 		handled = true
 		pc := sc.Conn()
-		runErr = pipeline(ctx, pc, first, scan, second)
+		runErr = pipeline(ctx, pc, d.batchSetup(), first, scan, second)
 		if runErr != nil && !pc.PgConn().IsClosed() {
 			if _, err := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
 				return driver.ErrBadConn
@@ -61,10 +62,10 @@ var errNothingToCommit = errors.New("pgstore: nothing to commit")
 
 // pipeline runs the two round trips of Pipeline on pc. Any error leaves
 // the transaction to be rolled back by the caller.
-func pipeline(ctx context.Context, pc *pgx.Conn, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) error {
+func pipeline(ctx context.Context, pc *pgx.Conn, setup string, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
-	b.Queue(noJIT)
+	b.Queue(setup)
 	b.Queue(first.SQL, first.Args...)
 	br := pc.SendBatch(ctx, b)
 	_, err := br.Exec()

@@ -78,8 +78,10 @@
 // hold on its dataset is active and
 // probes holds record by record only when one is. The write transaction
 // excludes every other writer, so nothing changes between those
-// statements. A sweep never holds the write lock for longer than one
-// batch, so the application's writers wait at most one batch, and batches
+// statements. The same lock serialises a batch with PlaceHold: a hold is
+// stored either before a batch begins, and the batch sees it, or after it
+// has committed (store.Holds). A sweep never holds the write lock for
+// longer than one batch, so the application's writers wait at most one batch, and batches
 // grow only while each stays within the engine's lock-time budget
 // (retention.Options.BatchBudget).
 //

@@ -70,7 +70,7 @@ func contracts() []contract {
 	for _, group := range [][]contract{
 		selectionContracts(), holdExclusionContracts(), orderContracts(), actionContracts(),
 		rollbackContracts(), batchAuditContracts(), concurrencyContracts(), queryContracts(),
-		holdContracts(), holdTimingContracts(), auditLogContracts(), leaseContracts(), closeContracts(), afterContracts(),
+		holdContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), leaseContracts(), closeContracts(), afterContracts(),
 	} {
 		all = append(all, group...)
 	}

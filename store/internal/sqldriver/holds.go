@@ -2,13 +2,52 @@ package sqldriver
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/frist-go/frist/store"
 )
 
-// PlaceHold implements store.Holds.PlaceHold.
+// HoldFence is an optional part of a Dialect: a lock that serialises
+// placing a hold with the batches in flight, where the database's write
+// transactions do not (store.Holds).
+//
+// PostgreSQL needs it. Under READ COMMITTED a batch statement sees the
+// holds committed before its snapshot was taken; a hold committed after
+// that, while the batch is still open, is not seen, and the batch would
+// commit after PlaceHold returned, processing records the hold covers.
+// With the fence, every batch holds it shared from before its first
+// statement until it ends, and PlaceHold takes it exclusively before it
+// stores the hold: PlaceHold waits for the batches in flight to commit,
+// and every batch that starts later takes each snapshot after the hold
+// was committed. Batches never wait for each other on it.
+//
+// SQLite needs none: a batch is one BEGIN IMMEDIATE transaction, which
+// excludes every other writer, PlaceHold's insert included, from before
+// its first read until it ends.
+type HoldFence interface {
+	// BeginBatch opens a batch's write transaction, as Begin does,
+	// holding the fence shared until it ends.
+	BeginBatch(ctx context.Context, db *sql.DB) (Tx, error)
+	// FenceHolds takes the fence exclusively inside tx, which waits until
+	// every batch in flight has ended; it is released when tx ends.
+	FenceHolds(ctx context.Context, tx Tx) error
+}
+
+// beginBatch opens a batch's transaction: inside the hold fence where the
+// dialect has one.
+func (s *Store) beginBatch(ctx context.Context) (Tx, error) {
+	if f, ok := s.d.(HoldFence); ok {
+		return f.BeginBatch(ctx, s.db)
+	}
+	return s.d.Begin(ctx, s.db)
+}
+
+// PlaceHold implements store.Holds.PlaceHold. Where the dialect has a
+// HoldFence, the hold is stored under it, so PlaceHold returns only when
+// every batch that started before it has committed, and every later batch
+// sees the hold.
 func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -32,7 +71,13 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	stmt := fmt.Sprintf("INSERT INTO %s (id, dataset, record_key, subject, reason, note, placed_at, until_at, released_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
 		s.own("frist_holds"), bd.arg(h.ID), bd.arg(h.Dataset), bd.arg(h.Key), bd.arg(h.Subject), bd.arg(string(h.Reason)), bd.arg(h.Note),
 		bd.arg(s.d.TimeArg(h.PlacedAt)), bd.arg(s.optTime(h.Until)), bd.arg(s.optTime(h.ReleasedAt)))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	var res sql.Result
+	var err error
+	if f, ok := s.d.(HoldFence); ok {
+		res, err = s.fenced(ctx, f, stmt, bd.args)
+	} else {
+		res, err = s.db.ExecContext(ctx, stmt, bd.args...)
+	}
 	if err != nil {
 		return s.errorf("place hold %s: %w", h.ID, err)
 	}
@@ -42,6 +87,26 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 		return s.errorf("place hold %s: %w", h.ID, store.ErrConflict)
 	}
 	return nil
+}
+
+// fenced runs stmt in a transaction of its own that holds the hold fence
+// exclusively.
+func (s *Store) fenced(ctx context.Context, f HoldFence, stmt string, args []any) (sql.Result, error) {
+	tx, err := s.d.Begin(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.FenceHolds(ctx, tx); err != nil {
+		return nil, rollback(tx, err)
+	}
+	res, err := tx.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return nil, rollback(tx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // optTime binds a zero time as NULL.

@@ -30,7 +30,8 @@ type Row interface {
 // one; on a server whose commit is fast they are a large part of a
 // batch's cost.
 type Pipeliner interface {
-	// Pipeline opens a transaction on a connection of db and runs first in
+	// Pipeline opens a batch's transaction on a connection of db (holding
+	// the dialect's HoldFence shared, as BeginBatch does) and runs first in
 	// the same round trip, handing its one row to scan. It then calls
 	// second, and runs the statements it returns and the commit in one
 	// more round trip. When second returns no statements or an error, or

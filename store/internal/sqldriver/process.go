@@ -40,7 +40,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 			return res, err
 		}
 	}
-	tx, err := s.d.Begin(ctx, s.db)
+	tx, err := s.beginBatch(ctx)
 	if err != nil {
 		return store.BatchResult{}, s.errorf("begin batch on dataset %q: %w", q.t.id, err)
 	}
