@@ -32,7 +32,30 @@
 // immediately: cancelling an appointment deletes it, withdrawing consent
 // deletes all of the subject's bookings for that purpose. Engine.PlaceHold
 // and Engine.ReleaseHold manage legal holds and restrictions, which every
-// operation honours. A Scheduler runs Sweep on a cron schedule.
+// operation honours (see Holds). A Scheduler runs Sweep on a cron schedule.
+//
+// # Holds
+//
+// A hold (Art. 17(3)(b) and (e), Art. 18(1)) protects the records it
+// covers from the moment Engine.PlaceHold returns: on every replica, in
+// every sweep, also one that is already running. The store serialises
+// placing a hold with its batches (store.Holds): a batch in flight either
+// commits before the hold is stored, and PlaceHold waits for it, or sees
+// the hold and leaves its records alone. When the hold was placed does
+// not matter against the time a sweep started, so neither a hold placed
+// between two batches of a sweep, nor one placed by a replica whose clock
+// is ahead of the sweeper's, nor a clock set back after the hold was
+// placed lets a batch process a held record.
+//
+// A hold ends when it is released or at its Until. A sweep compares both
+// with the time it started, never a later reading, so a hold that ends
+// while a sweep runs protects its records until that sweep is over, and
+// lead never shortens a hold. Until is read on the sweeping replica's
+// clock, as every deadline is: a replica whose clock runs d ahead ends a
+// hold at most d before its Until, never earlier (docs/DESIGN.md, "Never
+// early"); a hold without Until ends only when it is released. PlaceHold
+// waits at most for the batches in flight, each bounded by
+// Options.BatchBudget.
 //
 // Time is read only through Options.Now. Logs, errors, reports and audit
 // entries carry dataset and rule IDs, counts and keyed pseudonyms, never

@@ -34,8 +34,10 @@ type HoldRequest struct {
 
 // PlaceHold places a legal hold or restriction and records it in the audit
 // log as "hold.place", naming the subject only by its keyed pseudonym. From
-// the moment it is placed, no rule touches the records it covers until it
-// is released or ends (Art. 17(3)(b) and (e), Art. 18(1)). Invalid requests
+// the moment PlaceHold returns, no rule on any replica touches the records
+// it covers until it is released or ends (Art. 17(3)(b) and (e),
+// Art. 18(1)), also in a sweep already running and whatever the replicas'
+// clocks say (see Holds in the package documentation). Invalid requests
 // are refused with an error wrapping ErrInvalidHold that says what is
 // wrong. It returns the stored hold with its UUIDv7 ID.
 //

@@ -68,7 +68,6 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			e.log.WarnContext(ctx, "retention: releasing the sweep lease failed", "error", err)
 		}
 	}()
-	held := e.holdsAt(ctx, start)
 	// Remembered events first (pending.go): their records were due the
 	// moment they became free.
 	rep.Rules, rep.PendingErr, err = e.retryPending(ctx, start, lease)
@@ -82,7 +81,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 		if ru.on != "" {
 			continue
 		}
-		rr, err := e.sweepRule(ctx, ru, start, lease, held)
+		rr, err := e.sweepRule(ctx, ru, start, lease)
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			s := stats()
@@ -111,12 +110,13 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 // oldest due record (one index probe) tells whether there is anything to
 // do and how late the rule is. Held records are counted only when a hold
 // applies to the dataset (on a backend that implements store.HoldsOnly;
-// on any other always), and overdue ones only after a failure or when
-// records are held: a rule
+// on any other always), read after the rule's batches so that a hold
+// placed while they ran is counted too, and overdue ones only after a
+// failure or when records are held: a rule
 // whose batches ran until one came back short has no free record left past
 // its deadline, but for one that arrived or was locked by the application
 // meanwhile, which the next sweep takes.
-func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *sweepLease, held holdsAt) (RuleReport, error) {
+func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *sweepLease) (RuleReport, error) {
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action}
 	sel := ru.selection(now, ru.timing.bounds(now, true))
 	t, ok, err := e.st.Earliest(ctx, sel, ru.timing.from, time.Time{})
@@ -133,7 +133,7 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	if err != nil {
 		return rr, err
 	}
-	if held.apply(e.st, ru.ds) {
+	if e.mayBeHeld(ctx, ru.ds, now) {
 		if _, rr.Held, err = e.st.Count(ctx, sel); err != nil {
 			e.log.WarnContext(ctx, "retention: counting held records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
 		}
@@ -149,39 +149,28 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	return rr, nil
 }
 
-// holdsAt tells which datasets a hold applies to at one time: a hold names
-// its dataset, or applies to every dataset with a subject column.
-type holdsAt struct {
-	unknown  bool // the holds could not be read: assume they apply
-	every    bool // a subject hold on every dataset is active
-	datasets map[string]bool
-}
-
-// holdsAt reads the holds active at now, once per sweep.
-func (e *Engine) holdsAt(ctx context.Context, now time.Time) holdsAt {
-	hs, err := e.st.ListHolds(ctx, now)
-	if err != nil {
-		e.log.WarnContext(ctx, "retention: reading holds failed; held records are counted for every rule", "error", err)
-		return holdsAt{unknown: true}
-	}
-	h := holdsAt{datasets: map[string]bool{}}
-	for _, hd := range hs {
-		if hd.Dataset == "" {
-			h.every = true
-		}
-		h.datasets[hd.Dataset] = true
-	}
-	return h
-}
-
-// apply reports whether records of ds may be held: a stored hold applies
-// to ds, or st does not promise that only stored holds hold a record
-// (store.HoldsOnly).
-func (h holdsAt) apply(st store.Driver, ds *policy.Dataset) bool {
-	if ho, ok := st.(store.HoldsOnly); !ok || !ho.HeldOnlyByHolds(ds.ID) {
+// mayBeHeld reports whether records of ds may be held at now: st does not
+// promise that only stored holds hold a record (store.HoldsOnly), or a
+// hold active at now names ds, or names a subject in every dataset and ds
+// has a subject column, or the holds cannot be read. Holds are read when
+// asked, after the rule's batches, not once per sweep: a hold placed
+// while a sweep runs excludes its records at once (store.Holds), and the
+// report counts them.
+func (e *Engine) mayBeHeld(ctx context.Context, ds *policy.Dataset, now time.Time) bool {
+	if ho, ok := e.st.(store.HoldsOnly); !ok || !ho.HeldOnlyByHolds(ds.ID) {
 		return true
 	}
-	return h.unknown || h.datasets[ds.ID] || (h.every && ds.Subject != "")
+	hs, err := e.st.ListHolds(ctx, now)
+	if err != nil {
+		e.log.WarnContext(ctx, "retention: reading holds failed; held records are counted", "dataset", ds.ID, "error", err)
+		return true
+	}
+	for _, h := range hs {
+		if h.Dataset == ds.ID || (h.Dataset == "" && ds.Subject != "") {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownLeft tells process and failed that the number of records left
