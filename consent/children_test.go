@@ -108,3 +108,15 @@ func TestAgeCountsAsTheBGB(t *testing.T) {
 	_, err := consent.Age(date(2026, 1, 2), date(2026, 1, 1), nil)
 	require.ErrorIs(t, err, consent.ErrInvalid, "a birth after the time asked about is an error")
 }
+
+// Art. 8(1) applies only to information-society services offered directly
+// to a child. The survey is not, so a ten-year-old's consent is not refused
+// for age: capacity is a matter of national law, not of a default age.
+// Broken by making grant.go fall back to DefaultMinAge for every purpose:
+// the grant is refused with ErrUnderAge.
+func TestAgeIsCheckedOnlyWhereArticle8Applies(t *testing.T) {
+	f := newFixture(t, "testdata/ledger.yaml")
+	ev, err := f.ledger.Grant(f.ctx, consent.Grant{Subject: "1001", Purpose: "survey", Version: "1", Method: "web_form", Age: 10})
+	require.NoError(t, err)
+	assert.Equal(t, store.ConsentGranted, ev.Kind)
+}

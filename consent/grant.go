@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -139,9 +140,12 @@ func (l *Ledger) Grant(ctx context.Context, g Grant) (Event, error) {
 		ev.Evidence = l.keys.Pseudonym(g.Evidence)
 	}
 	spec := p.Consent
-	minAge := spec.MinAge
-	if minAge == 0 {
-		minAge = policy.DefaultMinAge
+	// Art. 8(1) applies only to an information-society service offered
+	// directly to a child; elsewhere national law on capacity governs, and
+	// no age is checked here.
+	minAge := 0
+	if p.OfferedToChildren {
+		minAge = cmp.Or(spec.MinAge, policy.DefaultMinAge)
 	}
 	var refusal error
 	switch {
@@ -151,7 +155,7 @@ func (l *Ledger) Grant(ctx context.Context, g Grant) (Event, error) {
 	case !textMatches(spec, ev.TextSHA256):
 		refusal = fmt.Errorf("%w (purpose %s, version %s)", ErrTextMismatch, p.ID, spec.Version)
 		ev.Reason = "Art. 7(1) DSGVO: the text shown does not match the declared consent text"
-	case known && age < minAge && !guardianComplete(g.Guardian):
+	case known && minAge > 0 && age < minAge && !guardianComplete(g.Guardian):
 		refusal = fmt.Errorf("%w: purpose %s requires age %d", ErrUnderAge, p.ID, minAge)
 		ev.Reason = fmt.Sprintf("Art. 8(1) DSGVO: under %d, and no consent of a holder of parental responsibility with relation and verification (Art. 8(2))", minAge)
 	}

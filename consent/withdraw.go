@@ -67,7 +67,7 @@ type OtherBasis struct {
 // channels are the withdrawal channels Withdraw accepts.
 var channels = []policy.ChannelKind{
 	policy.ChannelLink, policy.ChannelEmail, policy.ChannelPost, policy.ChannelPhone,
-	policy.ChannelCookie, policy.ChannelForm,
+	policy.ChannelInPerson, policy.ChannelForm, policy.ChannelOptOutCookie, policy.ChannelCookie,
 }
 
 // Withdraw records the withdrawal of subject's consent to purpose through
@@ -90,7 +90,7 @@ var channels = []policy.ChannelKind{
 // with the Withdrawal.
 func (l *Ledger) Withdraw(ctx context.Context, subject, purpose string, channel policy.ChannelKind) (*Withdrawal, error) {
 	if !slices.Contains(channels, channel) {
-		return nil, fmt.Errorf("%w: %q is not a withdrawal channel (link, email, post, phone, cookie or form)", ErrInvalid, channel)
+		return nil, fmt.Errorf("%w: %q is not a withdrawal channel (link, email, post, phone, in_person, form, opt_out_cookie or cookie)", ErrInvalid, channel)
 	}
 	return l.withdraw(ctx, subject, purpose, string(channel), "", false, "")
 }

@@ -4,9 +4,15 @@ package notice
 // paragraphs, lists and tables. Markdown and HTML are written from the
 // same Document, so both formats always say the same.
 type Document struct {
-	Lang     Language
-	Title    string
-	Intro    string
+	Lang  Language
+	Title string
+	// Edition is the "Stand" line: the declaration's date and version.
+	Edition string
+	Intro   string
+	// Draft, when set, marks the document as a draft that must not be
+	// published, and lists what stands in the way (the blocking lint
+	// findings and the others), one line each.
+	Draft    []string
 	Sections []Section
 }
 
@@ -18,7 +24,10 @@ type Section struct {
 	// Article cites the provision the section fulfils, e.g.
 	// "Art. 13 Abs. 1 lit. a DSGVO".
 	Article string
-	Blocks  []Block
+	// Boxed sets the section apart from the rest of the document, as
+	// Art. 21(4) requires for the right to object.
+	Boxed  bool
+	Blocks []Block
 }
 
 // BlockKind says what a Block holds.
@@ -61,4 +70,19 @@ func (d *Document) Section(id string) *Section {
 		}
 	}
 	return nil
+}
+
+// String names the kind: "paragraph", "list", "table" or "subheading".
+func (k BlockKind) String() string {
+	switch k {
+	case Paragraph:
+		return "paragraph"
+	case List:
+		return "list"
+	case Table:
+		return "table"
+	case Subheading:
+		return "subheading"
+	}
+	return "unknown"
 }

@@ -2,6 +2,7 @@ package notice
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -30,6 +31,19 @@ func examples(t *testing.T) map[string]*policy.Declaration {
 	return out
 }
 
+// publishable renders the notice of d as frist notice does: for
+// publication when the declaration has no blocking findings, else as a
+// draft with its banner and findings.
+func publishable(t *testing.T, d *policy.Declaration, l Language) *Document {
+	t.Helper()
+	doc, err := Build(d, l)
+	if _, blocked := errors.AsType[*UnpublishableError](err); blocked {
+		doc, err = BuildDraft(d, l)
+	}
+	require.NoError(t, err)
+	return doc
+}
+
 // TestGolden compares the notice and the record of processing of every
 // example declaration, in both languages and every format, byte for byte
 // with the files in testdata/golden. Run with -update to regenerate them,
@@ -37,10 +51,14 @@ func examples(t *testing.T) map[string]*policy.Declaration {
 func TestGolden(t *testing.T) {
 	type render func(*bytes.Buffer, *policy.Declaration, Language) error
 	formats := map[string]render{
-		"notice.md":   func(b *bytes.Buffer, d *policy.Declaration, l Language) error { return Markdown(b, d, l) },
-		"notice.html": func(b *bytes.Buffer, d *policy.Declaration, l Language) error { return HTML(b, d, l) },
-		"ropa.md":     func(b *bytes.Buffer, d *policy.Declaration, l Language) error { return RecordMarkdown(b, d, l) },
-		"ropa.csv":    func(b *bytes.Buffer, d *policy.Declaration, l Language) error { return RecordCSV(b, d, l) },
+		"notice.md": func(b *bytes.Buffer, d *policy.Declaration, l Language) error {
+			return publishable(t, d, l).WriteMarkdown(b)
+		},
+		"notice.html": func(b *bytes.Buffer, d *policy.Declaration, l Language) error {
+			return publishable(t, d, l).WriteHTML(b)
+		},
+		"ropa.md":  func(b *bytes.Buffer, d *policy.Declaration, l Language) error { return RecordMarkdown(b, d, l) },
+		"ropa.csv": func(b *bytes.Buffer, d *policy.Declaration, l Language) error { return RecordCSV(b, d, l) },
 	}
 	for name, d := range examples(t) {
 		for _, lang := range []Language{German, English} {

@@ -13,7 +13,9 @@ package notice
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frist-go/frist/policy"
 )
@@ -32,6 +34,7 @@ const (
 	SecTransfers   = "transfers"   // Art. 13(1)(f)
 	SecStorage     = "storage"     // Art. 13(2)(a)
 	SecRights      = "rights"      // Art. 13(2)(b)
+	SecObjection   = "objection"   // Art. 13(2)(b), Art. 21(4): set apart
 	SecWithdrawal  = "withdrawal"  // Art. 13(2)(c)
 	SecComplaint   = "complaint"   // Art. 13(2)(d)
 	SecRequirement = "requirement" // Art. 13(2)(e)
@@ -39,30 +42,118 @@ const (
 	SecCookies     = "cookies"     // § 25 TDDDG
 )
 
-// Build assembles the Art. 13 notice of d in lang.
+// Build assembles the Art. 13 notice of d in lang for publication. It
+// refuses, with an *UnpublishableError listing them, a declaration that
+// has blocking lint findings (unacknowledged errors): what the declaration
+// lacks is a finding to fix, never a sentence of the published notice.
+// BuildDraft renders such a declaration anyway, marked as a draft.
 func Build(d *policy.Declaration, lang Language) (*Document, error) {
 	if !d.Validated() {
 		return nil, ErrNotValidated
 	}
+	var blocking []policy.Finding
+	for _, f := range policy.Lint(d) {
+		if f.Blocking() {
+			blocking = append(blocking, f)
+		}
+	}
+	if len(blocking) > 0 {
+		return nil, &UnpublishableError{Findings: blocking}
+	}
+	return build(d, lang)
+}
+
+// BuildDraft assembles the notice of d in lang whatever the lint findings,
+// as a draft: the document carries a banner ("Entwurf — nicht
+// veröffentlichen") and every finding that is not acknowledged, so that
+// the draft cannot be mistaken for the notice to publish.
+func BuildDraft(d *policy.Declaration, lang Language) (*Document, error) {
+	if !d.Validated() {
+		return nil, ErrNotValidated
+	}
+	doc, err := build(d, lang)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range policy.Lint(d) {
+		if f.Acknowledged == nil {
+			doc.Draft = append(doc.Draft, FindingLine(f))
+		}
+	}
+	if len(doc.Draft) == 0 {
+		doc.Draft = []string{lang.pick("keine Befunde", "no findings")}
+	}
+	return doc, nil
+}
+
+// FindingLine writes a lint finding on one line: "FR010 (error)
+// purposes[1].legal_basis[0]: message [article]".
+func FindingLine(f policy.Finding) string {
+	return f.ID + " (" + string(f.Severity) + ") " + f.Path + ": " + f.Message + " [" + f.Article + "]"
+}
+
+// UnpublishableError is returned by Build for a declaration with blocking
+// lint findings.
+type UnpublishableError struct {
+	Findings []policy.Finding
+}
+
+func (e *UnpublishableError) Error() string {
+	var b strings.Builder
+	b.WriteString("notice: the declaration has " + strconv.Itoa(len(e.Findings)) + " error-level lint finding(s), so the notice must not be published (render a draft to review it):")
+	for _, f := range e.Findings {
+		b.WriteString("\n  " + FindingLine(f))
+	}
+	return b.String()
+}
+
+func build(d *policy.Declaration, lang Language) (*Document, error) {
 	if lang != German && lang != English {
 		return nil, errors.New("notice: unsupported language " + string(lang))
 	}
 	b := &builder{d: d, l: lang}
+	we := controllerNominative(&d.Controller)
+	verb := "verarbeitet"
+	if we == "" {
+		we, verb = "wir", "verarbeiten"
+	}
 	doc := &Document{
-		Lang:  lang,
-		Title: lang.pick("Datenschutzerklärung", "Privacy notice") + " – " + d.Controller.Name,
+		Lang:    lang,
+		Title:   lang.pick("Datenschutzerklärung", "Privacy notice") + " – " + d.Controller.Name,
+		Edition: edition(lang, d),
 		Intro: lang.pick(
-			"Diese Hinweise informieren Sie nach Art. 13 der Datenschutz-Grundverordnung (DSGVO) darüber, welche personenbezogenen Daten "+d.Controller.Name+" bei der Nutzung dieses Dienstes verarbeitet, zu welchen Zwecken, auf welcher Rechtsgrundlage, an wen sie übermittelt und wie lange sie gespeichert werden.",
+			"Diese Hinweise informieren Sie nach Art. 13 der Datenschutz-Grundverordnung (DSGVO) darüber, welche personenbezogenen Daten "+we+" bei der Nutzung dieses Dienstes "+verb+", zu welchen Zwecken, auf welcher Rechtsgrundlage, an wen sie übermittelt und wie lange sie gespeichert werden.",
 			"This notice informs you under Art. 13 of the General Data Protection Regulation (GDPR) which personal data "+d.Controller.Name+" processes when you use this service, for which purposes, on which legal basis, to whom it is disclosed and how long it is kept."),
 	}
-	doc.Sections = []Section{
+	for _, s := range []Section{
 		b.controller(), b.dpo(), b.purposes(), b.interests(), b.recipients(), b.transfers(),
-		b.storage(), b.rights(), b.withdrawal(), b.complaint(), b.requirement(), b.automated(),
-	}
-	if len(d.Cookies) > 0 {
-		doc.Sections = append(doc.Sections, b.cookies())
+		b.storage(), b.rights(), b.objection(), b.withdrawal(), b.complaint(), b.requirement(), b.automated(), b.cookies(),
+	} {
+		if len(s.Blocks) > 0 {
+			doc.Sections = append(doc.Sections, s)
+		}
 	}
 	return doc, nil
+}
+
+// edition is the "Stand" line from the declaration's date and version;
+// "" when it has neither (FR085).
+func edition(l Language, d *policy.Declaration) string {
+	var parts []string
+	if d.Date != "" {
+		date := d.Date
+		if t, err := time.Parse(time.DateOnly, d.Date); err == nil && l == German {
+			date = t.Format("02.01.2006")
+		}
+		parts = append(parts, date)
+	}
+	if d.Version != "" {
+		parts = append(parts, l.pick("Version ", "version ")+d.Version)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return l.pick("Stand: ", "As of: ") + strings.Join(parts, ", ")
 }
 
 type builder struct {
@@ -71,6 +162,10 @@ type builder struct {
 }
 
 func (b *builder) art(de, en string) string { return b.l.pick(de, en) }
+
+// stated reports whether the value at path may be stated: it is not an
+// assumption.
+func (b *builder) stated(path string) bool { return !b.d.Assumed(path) }
 
 // contactLines lists an address and contacts as lines.
 func (b *builder) contactLines(address string, c policy.Contact) []string {
@@ -94,16 +189,16 @@ func (b *builder) controller() Section {
 	c := b.d.Controller
 	s := Section{ID: SecController, Heading: b.l.pick("Verantwortlicher", "Controller"),
 		Article: b.art("Art. 13 Abs. 1 lit. a DSGVO", "Art. 13(1)(a) GDPR")}
-	s.Blocks = append(s.Blocks, para(b.l.pick("Verantwortlich für die Verarbeitung ist:", "The controller is:")))
 	lines := []string{c.Name}
-	if c.Representative != "" {
-		lines = append(lines, b.l.pick("vertreten durch ", "represented by ")+c.Representative)
+	if r := b.l.text(c.Representative); r != "" && b.stated("controller.representative") {
+		lines = append(lines, b.l.pick("vertreten durch ", "represented by ")+r)
 	}
-	lines = append(lines, b.contactLines(c.Address, c.Contact)...)
-	s.Blocks = append(s.Blocks, list(lines...))
-	if c.PublicAuthority {
-		s.Blocks = append(s.Blocks, para(b.l.pick(c.Name+" ist eine öffentliche Stelle.", c.Name+" is a public authority.")))
+	address := c.Address
+	if !b.stated("controller.address") {
+		address = ""
 	}
+	lines = append(lines, b.contactLines(address, c.Contact)...)
+	s.Blocks = append(s.Blocks, para(b.l.pick("Verantwortlich für die Verarbeitung ist:", "The controller is:")), list(lines...))
 	return s
 }
 
@@ -112,14 +207,11 @@ func (b *builder) dpo() Section {
 		Article: b.art("Art. 13 Abs. 1 lit. b DSGVO", "Art. 13(1)(b) GDPR")}
 	p := b.d.DPO
 	lines := b.contactLines(p.Address, p.Contact)
+	if len(lines) == 0 || !b.stated("dpo") {
+		return s // FR020
+	}
 	if p.Name != "" {
 		lines = append([]string{p.Name}, lines...)
-	}
-	if len(lines) == 0 {
-		s.Blocks = append(s.Blocks, para(b.l.pick(
-			"Die Erklärung nennt keine Kontaktdaten einer oder eines Datenschutzbeauftragten.",
-			"The declaration gives no contact details of a data-protection officer.")))
-		return s
 	}
 	s.Blocks = append(s.Blocks, para(b.l.pick("Sie erreichen die oder den Datenschutzbeauftragten unter:", "You can reach the data-protection officer at:")), list(lines...))
 	return s
@@ -136,21 +228,45 @@ func (b *builder) datasetsOf(purpose string) []*policy.Dataset {
 	return out
 }
 
+// purposePath is the field path of purpose i.
+func purposePath(i int) string { return "purposes[" + strconv.Itoa(i) + "]" }
+
+// bases cites the legal bases of purpose i that may be stated.
+func (b *builder) bases(i int, meaning bool) []string {
+	p := &b.d.Purposes[i]
+	var out []string
+	for j, lb := range p.LegalBasis {
+		if !b.stated(purposePath(i) + ".legal_basis[" + strconv.Itoa(j) + "]") {
+			continue
+		}
+		t := basisText(b.l, lb)
+		if meaning {
+			t += " (" + basisMeaning(b.l, lb.Basis) + ")"
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 func (b *builder) purposes() Section {
 	s := Section{ID: SecPurposes, Heading: b.l.pick("Zwecke und Rechtsgrundlagen der Verarbeitung", "Purposes and legal bases of processing"),
 		Article: b.art("Art. 13 Abs. 1 lit. c DSGVO", "Art. 13(1)(c) GDPR")}
 	for i := range b.d.Purposes {
 		p := &b.d.Purposes[i]
 		s.Blocks = append(s.Blocks, sub(b.l.text(p.Description)))
-		var bases []string
-		for _, lb := range p.LegalBasis {
-			bases = append(bases, basisText(b.l, lb)+" ("+basisMeaning(b.l, lb.Basis)+")")
+		if bases := b.bases(i, true); len(bases) > 0 {
+			s.Blocks = append(s.Blocks, para(b.l.pick("Rechtsgrundlage: ", "Legal basis: ")+joinWords(b.l, bases)+"."))
 		}
-		s.Blocks = append(s.Blocks, para(b.l.pick("Rechtsgrundlage: ", "Legal basis: ")+joinWords(b.l, bases)+"."))
-		if p.SpecialCategories != "" {
+		if p.SpecialCategories != "" && b.stated(purposePath(i)+".special_categories") {
 			s.Blocks = append(s.Blocks, para(b.l.pick(
 				"Besondere Kategorien personenbezogener Daten (Art. 9 Abs. 1 DSGVO) werden verarbeitet auf Grundlage von ",
 				"Special categories of personal data (Art. 9(1) GDPR) are processed under ")+specialText(b.l, p.SpecialCategories)+"."))
+		}
+		if p.OfferedToChildren && p.Consent != nil && p.Consent.MinAge > 0 {
+			age := strconv.Itoa(p.Consent.MinAge)
+			s.Blocks = append(s.Blocks, para(b.l.pick(
+				"Dieses Angebot richtet sich auch unmittelbar an Kinder. Wer das "+age+". Lebensjahr noch nicht vollendet hat, kann nur einwilligen, wenn die Träger der elterlichen Verantwortung zustimmen oder selbst einwilligen (Art. 8 Abs. 1 DSGVO).",
+				"This service is also offered directly to children. A child under "+age+" can consent only if the holder of parental responsibility gives or authorises the consent (Art. 8(1) GDPR).")))
 		}
 		var fields []string
 		for _, ds := range b.datasetsOf(p.ID) {
@@ -176,41 +292,48 @@ func (b *builder) interests() Section {
 	s := Section{ID: SecInterests, Heading: b.l.pick("Berechtigte Interessen", "Legitimate interests"),
 		Article: b.art("Art. 13 Abs. 1 lit. d DSGVO", "Art. 13(1)(d) GDPR")}
 	var items []string
+	rests := false
 	for i := range b.d.Purposes {
 		p := &b.d.Purposes[i]
 		if !p.HasBasis(policy.LegitimateInterests) {
 			continue
 		}
+		rests = true
 		interest := b.l.text(p.LegitimateInterest)
-		if interest == "" {
-			interest = b.l.pick("(die Erklärung benennt das Interesse nicht)", "(the declaration does not state the interest)")
+		if interest == "" || !b.stated(purposePath(i)+".legitimate_interest") {
+			continue // FR011, FR083
 		}
 		items = append(items, b.l.text(p.Description)+": "+interest)
 	}
-	if len(items) == 0 {
+	if !rests {
 		s.Blocks = append(s.Blocks, para(b.l.pick(
 			"Keine Verarbeitung beruht auf berechtigten Interessen (Art. 6 Abs. 1 lit. f DSGVO).",
 			"No processing rests on legitimate interests (Art. 6(1)(f) GDPR).")))
 		return s
 	}
-	s.Blocks = append(s.Blocks, para(b.l.pick(
-		"Soweit die Verarbeitung auf Art. 6 Abs. 1 lit. f DSGVO beruht, verfolgen wir folgende Interessen:",
-		"Where processing rests on Art. 6(1)(f) GDPR, we pursue these interests:")), list(items...))
+	if len(items) > 0 {
+		s.Blocks = append(s.Blocks, para(b.l.pick(
+			"Soweit die Verarbeitung auf Art. 6 Abs. 1 lit. f DSGVO beruht, verfolgen wir folgende Interessen:",
+			"Where processing rests on Art. 6(1)(f) GDPR, we pursue these interests:")), list(items...))
+	}
 	return s
 }
 
 // roleName names a recipient role.
-func (b *builder) roleName(r policy.RecipientRole) string {
+func roleName(l Language, r policy.RecipientRole) string {
 	switch r {
 	case policy.RoleProcessor:
-		return b.l.pick("Auftragsverarbeiter (Art. 28 DSGVO)", "Processor (Art. 28 GDPR)")
+		return l.pick("Auftragsverarbeiter (Art. 28 DSGVO)", "Processor (Art. 28 GDPR)")
 	case policy.RoleController:
-		return b.l.pick("eigener Verantwortlicher", "independent controller")
+		return l.pick("eigener Verantwortlicher", "independent controller")
 	case policy.RolePublicBody:
-		return b.l.pick("öffentliche Stelle", "public body")
+		return l.pick("öffentliche Stelle", "public body")
 	}
 	return string(r)
 }
+
+// roleName names a recipient role in the builder's language.
+func (b *builder) roleName(r policy.RecipientRole) string { return roleName(b.l, r) }
 
 func (b *builder) recipients() Section {
 	s := Section{ID: SecRecipients, Heading: b.l.pick("Empfänger", "Recipients"),
@@ -263,20 +386,21 @@ func InEEA(country string) bool { return eea[strings.ToUpper(country)] }
 func (b *builder) transfers() Section {
 	s := Section{ID: SecTransfers, Heading: b.l.pick("Übermittlung in Drittländer", "Transfers to third countries"),
 		Article: b.art("Art. 13 Abs. 1 lit. f DSGVO", "Art. 13(1)(f) GDPR")}
-	var third, unknown []string
+	var third []string
+	unknown := false
 	for _, r := range b.d.Recipients {
 		switch {
 		case r.Country == "":
-			unknown = append(unknown, r.Name)
+			unknown = true // FR086: nothing can be said for it
 		case !InEEA(r.Country):
-			g := r.Safeguard
-			if g == "" {
-				g = b.l.pick("keine Garantie angegeben", "no safeguard stated")
+			t := r.Name + " (" + r.Country + ")"
+			if r.Safeguard != "" {
+				t += ": " + norm(b.l, r.Safeguard)
 			}
-			third = append(third, r.Name+" ("+r.Country+"): "+g)
+			third = append(third, t)
 		}
 	}
-	if len(third) == 0 && len(unknown) == 0 {
+	if len(third) == 0 && !unknown {
 		s.Blocks = append(s.Blocks, para(b.l.pick(
 			"Eine Übermittlung in Länder außerhalb des Europäischen Wirtschaftsraums findet nicht statt.",
 			"No personal data is transferred to countries outside the European Economic Area.")))
@@ -286,11 +410,6 @@ func (b *builder) transfers() Section {
 			"Folgende Empfänger haben ihren Sitz außerhalb des Europäischen Wirtschaftsraums; die Übermittlung stützt sich auf die genannte Garantie:",
 			"These recipients are established outside the European Economic Area; the transfer rests on the safeguard named:")), list(third...))
 	}
-	if len(unknown) > 0 {
-		s.Blocks = append(s.Blocks, para(b.l.pick(
-			"Für folgende Empfänger nennt die Erklärung kein Sitzland: ",
-			"The declaration names no country for these recipients: ")+joinWords(b.l, unknown)+"."))
-	}
 	return s
 }
 
@@ -299,19 +418,17 @@ func (b *builder) storage() Section {
 		Article: b.art("Art. 13 Abs. 2 lit. a DSGVO", "Art. 13(2)(a) GDPR")}
 	for i := range b.d.Datasets {
 		ds := &b.d.Datasets[i]
+		sentences := storagePeriods(ds, b.l, func(j int) bool {
+			return b.stated("datasets[" + strconv.Itoa(i) + "].rules[" + strconv.Itoa(j) + "]")
+		})
+		if len(sentences) == 0 {
+			continue // FR002, FR082
+		}
 		heading := b.l.text(ds.Description)
 		if heading == "" {
 			heading = ds.ID
 		}
-		s.Blocks = append(s.Blocks, sub(heading))
-		sentences := StoragePeriods(ds, b.l)
-		if len(sentences) == 0 {
-			s.Blocks = append(s.Blocks, para(b.l.pick(
-				"Für diese Daten legt die Erklärung keine Speicherfrist fest.",
-				"The declaration sets no storage period for this data.")))
-			continue
-		}
-		s.Blocks = append(s.Blocks, list(sentences...))
+		s.Blocks = append(s.Blocks, sub(heading), list(sentences...))
 	}
 	return s
 }
@@ -323,15 +440,27 @@ func (b *builder) complaint() Section {
 		"Sie haben das Recht, sich bei einer Datenschutz-Aufsichtsbehörde zu beschweren, wenn Sie der Ansicht sind, dass die Verarbeitung der Sie betreffenden Daten gegen die DSGVO verstößt.",
 		"You have the right to lodge a complaint with a supervisory authority if you consider that the processing of your personal data infringes the GDPR.")))
 	a := b.d.Authority
-	if a.Name == "" {
-		s.Blocks = append(s.Blocks, para(b.l.pick(
-			"Die Erklärung nennt keine zuständige Aufsichtsbehörde.",
-			"The declaration names no competent supervisory authority.")))
-		return s
+	if a.Name == "" || !b.stated("authority") {
+		return s // FR022
 	}
 	s.Blocks = append(s.Blocks, para(b.l.pick("Zuständig ist:", "The competent authority is:")),
 		list(append([]string{a.Name}, b.contactLines(a.Address, a.Contact)...)...))
 	return s
+}
+
+// provisionText states an Art. 13(2)(e) kind for the required data.
+func provisionText(l Language, p *policy.Provision) string {
+	switch p.Kind {
+	case policy.ProvisionStatutory:
+		return l.pick("Die Angabe ist gesetzlich vorgeschrieben ("+p.Norm+")", "Providing it is required by law ("+norm(l, p.Norm)+")")
+	case policy.ProvisionContractual:
+		return l.pick("Die Angabe ist für den Abschluss oder die Durchführung des Vertrags erforderlich", "Providing it is required to conclude or perform the contract")
+	case policy.ProvisionService:
+		return l.pick("Die Angabe ist weder gesetzlich noch vertraglich vorgeschrieben, für die Nutzung des Dienstes aber erforderlich", "Providing it is required neither by law nor by contract, but is necessary to use the service")
+	case policy.ProvisionVoluntary:
+		return l.pick("Die Angabe ist freiwillig", "Providing it is voluntary")
+	}
+	return ""
 }
 
 func (b *builder) requirement() Section {
@@ -347,45 +476,48 @@ func (b *builder) requirement() Section {
 			for j := range ds.Fields {
 				f := &ds.Fields[j]
 				name := fieldName(b.l, f)
-				if f.Provided != nil && !*f.Provided {
-					// Collected by the system, not entered by the subject.
+				switch {
+				case f.Provided != nil && !*f.Provided:
 					if !slices.Contains(auto, name) {
 						auto = append(auto, name)
 					}
-					continue
-				}
-				if f.Required {
+				case f.Required && p.Provision != nil && p.Provision.Kind != policy.ProvisionVoluntary:
 					if !slices.Contains(req, name) {
 						req = append(req, name)
 					}
-				} else if !slices.Contains(vol, name) {
-					vol = append(vol, name)
+				default:
+					if !slices.Contains(vol, name) {
+						vol = append(vol, name)
+					}
 				}
 			}
 		}
-		if len(req) == 0 && len(vol) == 0 && len(auto) == 0 && p.Required.IsZero() {
-			continue
+		pr := p.Provision
+		if pr != nil && !b.stated(purposePath(i)+".provision") {
+			pr = nil // FR084
 		}
-		s.Blocks = append(s.Blocks, sub(b.l.text(p.Description)))
-		if len(req) > 0 {
-			s.Blocks = append(s.Blocks, para(b.l.pick("Erforderliche Angaben: ", "Required: ")+joinWords(b.l, req)+"."))
+		var blocks []Block
+		if pr != nil && len(req) > 0 {
+			blocks = append(blocks, para(provisionText(b.l, pr)+b.l.pick(" für: ", " for: ")+joinWords(b.l, req)+"."))
+			if c := b.l.text(pr.Consequence); c != "" {
+				blocks = append(blocks, para(b.l.pick("Folge, wenn Sie diese Angaben nicht machen: ", "If you do not provide them: ")+c))
+			}
 		}
-		if len(vol) > 0 {
-			s.Blocks = append(s.Blocks, para(b.l.pick("Freiwillige Angaben: ", "Voluntary: ")+joinWords(b.l, vol)+"."))
+		if pr != nil && len(vol) > 0 {
+			blocks = append(blocks, para(b.l.pick("Freiwillig sind: ", "Voluntary: ")+joinWords(b.l, vol)+"."))
+			if c := b.l.text(pr.Consequence); c != "" && len(req) == 0 {
+				blocks = append(blocks, para(b.l.pick("Folge, wenn Sie diese Angaben nicht machen: ", "If you do not provide them: ")+c))
+			}
 		}
 		if len(auto) > 0 {
-			s.Blocks = append(s.Blocks, para(b.l.pick(
+			blocks = append(blocks, para(b.l.pick(
 				"Automatisch bei der Nutzung erhoben, ohne dass Sie sie angeben: ",
 				"Collected automatically when you use the service, without you entering them: ")+joinWords(b.l, auto)+"."))
 		}
-		if t := b.l.text(p.Required); t != "" {
-			s.Blocks = append(s.Blocks, para(t))
+		if len(blocks) > 0 {
+			s.Blocks = append(s.Blocks, sub(b.l.text(p.Description)))
+			s.Blocks = append(s.Blocks, blocks...)
 		}
-	}
-	if len(s.Blocks) == 0 {
-		s.Blocks = append(s.Blocks, para(b.l.pick(
-			"Die Erklärung legt für keine Angabe fest, ob sie erforderlich ist.",
-			"The declaration does not state for any data whether it is required.")))
 	}
 	return s
 }
@@ -409,8 +541,15 @@ func (b *builder) automated() Section {
 func (b *builder) cookies() Section {
 	s := Section{ID: SecCookies, Heading: b.l.pick("Cookies", "Cookies"),
 		Article: b.art("§ 25 TDDDG", "§ 25 TDDDG (German Telecommunications Digital Services Data Protection Act)")}
+	if len(b.d.Cookies) == 0 {
+		return s
+	}
 	var rows [][]string
-	for _, c := range b.d.Cookies {
+	for i, c := range b.d.Cookies {
+		path := "cookies[" + strconv.Itoa(i) + "]"
+		if !b.stated(path) {
+			continue
+		}
 		purpose := c.Purpose
 		if p := b.d.Purpose(c.Purpose); p != nil {
 			purpose = b.l.text(p.Description)
@@ -420,11 +559,18 @@ func (b *builder) cookies() Section {
 		}
 		life := b.l.pick("bis zum Ende der Sitzung", "until the end of the session")
 		if !c.Session {
-			life = periodPhrase(b.l, c.Lifetime, false)
+			life = ""
+			if b.stated(path + ".lifetime") {
+				life = periodPhrase(b.l, c.Lifetime, false) // FR082 otherwise
+			}
 		}
-		basis := b.l.pick("unbedingt erforderlich, keine Einwilligung nötig (§ 25 Abs. 2 Nr. 2 TDDDG)", "strictly necessary, no consent needed (§ 25(2) no. 2 TDDDG)")
-		if c.Basis == policy.ConsentBased {
+		basis := ""
+		switch {
+		case !b.stated(path + ".basis"):
+		case c.Basis == policy.ConsentBased:
 			basis = b.l.pick("nur mit Ihrer Einwilligung (§ 25 Abs. 1 TDDDG)", "only with your consent (§ 25(1) TDDDG)")
+		case c.Basis == policy.StrictlyNecessary:
+			basis = b.l.pick("unbedingt erforderlich, keine Einwilligung nötig (§ 25 Abs. 2 Nr. 2 TDDDG)", "strictly necessary, no consent needed (§ 25(2) no. 2 TDDDG)")
 		}
 		provider := b.l.pick("wir selbst", "ourselves")
 		if c.Provider != "" && c.Provider != "first_party" {
@@ -433,9 +579,15 @@ func (b *builder) cookies() Section {
 				provider = r.Name
 			}
 		}
-		rows = append(rows, []string{c.Name, purpose, life, basis, provider})
+		name := c.Name
+		if !b.stated(path + ".name") {
+			name = "" // a name the source does not give is not published
+		}
+		rows = append(rows, []string{name, purpose, life, basis, provider})
 	}
-	s.Blocks = append(s.Blocks, table(b.l.pick("Cookies dieses Dienstes", "Cookies of this service"),
-		[]string{"Cookie", b.l.pick("Zweck", "Purpose"), b.l.pick("Speicherdauer", "Lifetime"), b.l.pick("Rechtsgrundlage", "Legal basis"), b.l.pick("Anbieter", "Set by")}, rows))
+	if len(rows) > 0 {
+		s.Blocks = append(s.Blocks, table(b.l.pick("Cookies dieses Dienstes", "Cookies of this service"),
+			[]string{"Cookie", b.l.pick("Zweck", "Purpose"), b.l.pick("Speicherdauer", "Lifetime"), b.l.pick("Rechtsgrundlage", "Legal basis"), b.l.pick("Anbieter", "Set by")}, rows))
+	}
 	return s
 }

@@ -13,32 +13,43 @@ import (
 )
 
 // jobcenter builds, in Go, the booking part of the Jobcenter Kreis Segeberg
-// declaration (seed 003).
+// declaration (examples/policies/jobcenter.yaml), completed so that it has
+// no blocking lint finding: not a public authority (so Art. 6(1)(f) may
+// stand), a withdrawal link the subject can find, no cookie deletion as a
+// withdrawal, an Art. 13(2)(e) statement and a date.
 func jobcenter(t *testing.T) *policy.Declaration {
 	t.Helper()
+	no := false
 	d := &policy.Declaration{
-		Controller: policy.Controller{Name: "Jobcenter Kreis Segeberg", Address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen", TimeZone: "Europe/Berlin", PublicAuthority: true},
+		Date:    "2026-01-15",
+		Version: "3",
+		Controller: policy.Controller{Name: "Jobcenter Kreis Segeberg", Address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen", TimeZone: "Europe/Berlin",
+			Holidays: "DE-SH", Contact: policy.Contact{Email: "jobcenter@example.org"}},
+		Measures:   policy.Text{DE: "IT-Sicherheitskonzept", EN: "IT security concept"},
 		DPO:        policy.DPO{Address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen"},
 		Authority:  policy.Authority{Name: "Der Bundesbeauftragte für den Datenschutz und die Informationsfreiheit", Address: "Graurheindorfer Str. 153, 53117 Bonn"},
 		Recipients: []policy.Recipient{{ID: "maixit", Name: "maixit GmbH", Role: policy.RoleProcessor, Country: "DE", Description: policy.Text{DE: "Betrieb der Terminvergabe", EN: "Operating the booking system"}}},
 		Purposes: []policy.Purpose{
 			{ID: "website", Description: policy.Text{DE: "Bereitstellung der Website", EN: "Delivering the website"},
-				LegalBasis:         []policy.LegalBasis{{Basis: policy.PublicTask}, {Basis: policy.LegitimateInterests}},
+				LegalBasis:         []policy.LegalBasis{{Basis: policy.PublicTask, National: []string{"§ 67a SGB X"}}, {Basis: policy.LegitimateInterests}},
 				LegitimateInterest: policy.Text{DE: "Stabilität und Sicherheit der Website", EN: "stability and security of the website"}},
 			{ID: "booking", Description: policy.Text{DE: "Buchung eines Beratungstermins", EN: "Booking a counselling appointment"},
 				LegalBasis:        []policy.LegalBasis{{Basis: policy.Consent, National: []string{"§ 67b Abs. 2 SGB X"}}},
 				SpecialCategories: "9.2.a",
 				Recipients:        []string{"maixit"},
+				Provision: &policy.Provision{Kind: policy.ProvisionService,
+					Consequence: policy.Text{DE: "Ohne diese Angaben kann kein Termin online gebucht werden.", EN: "Without this data no appointment can be booked online."}},
 				Consent: &policy.ConsentSpec{Version: "2024-05", RenewAfterWithdrawal: true,
-					Withdraw: []policy.Channel{{Kind: policy.ChannelLink}, {Kind: policy.ChannelCookie, Address: "disclaimer"}}}},
+					Withdraw: []policy.Channel{{Kind: policy.ChannelLink, Where: policy.Text{DE: "in Ihrer Buchungsbestätigung", EN: "in your booking confirmation"}}}}},
 		},
 		Datasets: []policy.Dataset{
 			{ID: "access_log", Table: "access_log", Key: "id", Purposes: []string{"website"},
 				Description: policy.Text{DE: "Server-Logfiles", EN: "Server log files"},
+				Subjects:    policy.Text{DE: "Besucher der Webseite", EN: "Visitors of the website"},
 				Time:        []policy.TimeColumn{{Name: "requested_at", Description: policy.Text{DE: "dem Seitenaufruf", EN: "the request"}}},
 				Fields: []policy.Field{
-					{Name: "ip", Category: policy.CatOnlineIdentifier, Description: policy.Text{DE: "IP-Adresse", EN: "IP address"}},
-					{Name: "user_agent", Category: policy.CatDevice, Description: policy.Text{DE: "Browser", EN: "browser"}},
+					{Name: "ip", Category: policy.CatOnlineIdentifier, Provided: &no, Description: policy.Text{DE: "IP-Adresse", EN: "IP address"}},
+					{Name: "user_agent", Category: policy.CatDevice, Provided: &no, Description: policy.Text{DE: "Browser", EN: "browser"}},
 				},
 				Rules: []policy.Rule{
 					{After: policy.MustParsePeriod("7d"), From: "requested_at", Anonymize: []policy.FieldOp{{Field: "ip", Op: "null"}}},
@@ -46,6 +57,7 @@ func jobcenter(t *testing.T) *policy.Declaration {
 				}},
 			{ID: "appointment", Table: "appointments", Key: "id", Subject: "citizen_id", Purposes: []string{"booking"},
 				Description: policy.Text{DE: "Termindaten", EN: "Appointment data"},
+				Subjects:    policy.Text{DE: "Kundinnen und Kunden", EN: "Clients"},
 				Time:        []policy.TimeColumn{{Name: "appointment_at", Column: "starts_at", Description: policy.Text{DE: "dem Termin", EN: "the appointment"}}},
 				Fields: []policy.Field{
 					{Name: "name", Category: policy.CatIdentity, Required: true, Description: policy.Text{DE: "Name", EN: "name"}},
@@ -62,6 +74,9 @@ func jobcenter(t *testing.T) *policy.Declaration {
 			Description: policy.Text{DE: "Speichert Ihre Zustimmung", EN: "Stores your consent"}}},
 	}
 	require.NoError(t, d.Validate())
+	for _, f := range policy.Lint(d) {
+		require.False(t, f.Blocking(), "the fixture must be publishable: %s", FindingLine(f))
+	}
 	return d
 }
 
@@ -193,8 +208,7 @@ func TestWithdrawalSectionNamesChannelsAndEffects(t *testing.T) {
 	require.NoError(t, Markdown(&buf, jobcenter(t), German))
 	md := buf.String()
 	for _, want := range []string{
-		"über den Widerrufslink in Ihrer Buchungsbestätigung",
-		"durch Löschen des Cookies „disclaimer“",
+		"über den Link, den Sie in Ihrer Buchungsbestätigung finden",
 		"Mit dem Widerruf werden sofort gelöscht: Termindaten.",
 		"ist eine neue Einwilligung erforderlich",
 		"Art. 6 Abs. 1 lit. a DSGVO i. V. m. § 67b Abs. 2 SGB X (Einwilligung)",
@@ -204,6 +218,7 @@ func TestWithdrawalSectionNamesChannelsAndEffects(t *testing.T) {
 	} {
 		assert.Contains(t, md, want)
 	}
+	assert.NotContains(t, md, "Löschen des Cookies", "a cookie deletion is never a withdrawal")
 }
 
 func TestTransfersNameSafeguardsAndUnknownCountries(t *testing.T) {
@@ -211,7 +226,9 @@ func TestTransfersNameSafeguardsAndUnknownCountries(t *testing.T) {
 	d.Recipients = append(d.Recipients,
 		policy.Recipient{ID: "us", Name: "Example Inc.", Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
 		policy.Recipient{ID: "x", Name: "Unbekannt GmbH", Role: policy.RoleProcessor})
-	doc, err := Build(d, German)
+	_, err := Build(d, German)
+	require.ErrorAs(t, err, new(*UnpublishableError), "a recipient without a country blocks publication (FR086)")
+	doc, err := BuildDraft(d, German)
 	require.NoError(t, err)
 	var text []string
 	for _, b := range doc.Section(SecTransfers).Blocks {
@@ -220,8 +237,8 @@ func TestTransfersNameSafeguardsAndUnknownCountries(t *testing.T) {
 	}
 	joined := strings.Join(text, "\n")
 	assert.Contains(t, joined, "Example Inc. (US): Standardvertragsklauseln")
-	assert.Contains(t, joined, "kein Sitzland: Unbekannt GmbH")
-	assert.NotContains(t, joined, "findet nicht statt")
+	assert.NotContains(t, joined, "Unbekannt GmbH", "nothing is said of a recipient whose country is not declared")
+	assert.NotContains(t, joined, "findet nicht statt", "no promise that nothing leaves the EEA")
 }
 
 func TestHTMLIsStandaloneAndEscaped(t *testing.T) {
@@ -292,8 +309,9 @@ func TestRequirementSeparatesRequiredVoluntaryAndAutomaticData(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, Markdown(&buf, d, German))
 	md := buf.String()
-	assert.Contains(t, md, "Erforderliche Angaben: Name.")
-	assert.Contains(t, md, "Freiwillige Angaben: Anliegen und E-Mail-Adresse.")
+	assert.Contains(t, md, "Die Angabe ist weder gesetzlich noch vertraglich vorgeschrieben, für die Nutzung des Dienstes aber erforderlich für: Name.")
+	assert.Contains(t, md, "Folge, wenn Sie diese Angaben nicht machen: Ohne diese Angaben kann kein Termin online gebucht werden.")
+	assert.Contains(t, md, "Freiwillig sind: Anliegen und E-Mail-Adresse.")
 	assert.Contains(t, md, "Automatisch bei der Nutzung erhoben, ohne dass Sie sie angeben: IP-Adresse und Browser.")
-	assert.NotContains(t, md, "Freiwillige Angaben: IP-Adresse", "data the system records is not something the subject volunteers")
+	assert.NotContains(t, md, "Freiwillig sind: IP-Adresse", "data the system records is not something the subject volunteers")
 }

@@ -193,7 +193,11 @@ func basisText(l Language, lb policy.LegalBasis) string {
 		out = s
 	}
 	if len(lb.National) > 0 {
-		out += l.pick(" i. V. m. ", " in conjunction with ") + joinWords(l, lb.National)
+		var ns []string
+		for _, n := range lb.National {
+			ns = append(ns, norm(l, n))
+		}
+		out += l.pick(" i. V. m. ", " in conjunction with ") + joinWords(l, ns)
 	}
 	return out
 }
@@ -226,26 +230,78 @@ func specialText(l Language, c policy.SpecialCondition) string {
 	return s
 }
 
-// channelText describes a withdrawal or objection channel.
+// channelText describes a withdrawal or objection channel. A channel
+// that cannot be stated (a cookie deletion, or one lacking its address)
+// gives "": the linter reports it (FR052, FR080) and the notice leaves it
+// out.
 func channelText(l Language, c policy.Channel) string {
+	where := l.text(c.Where)
 	switch c.Kind {
 	case policy.ChannelLink:
-		if c.Address != "" {
-			return l.pick("über den Widerrufslink ("+c.Address+")", "through the withdrawal link ("+c.Address+")")
+		switch {
+		case c.Address != "" && where != "":
+			return l.pick("über den Link "+c.Address+" ("+where+")", "through the link "+c.Address+" ("+where+")")
+		case c.Address != "":
+			return l.pick("über den Link "+c.Address, "through the link "+c.Address)
+		case where != "":
+			return l.pick("über den Link, den Sie "+where+" finden", "through the link you find "+where)
 		}
-		return l.pick("über den Widerrufslink in Ihrer Buchungsbestätigung", "through the withdrawal link in your booking confirmation")
 	case policy.ChannelEmail:
-		return l.pick("per E-Mail an "+c.Address, "by e-mail to "+c.Address)
+		if c.Address != "" {
+			return l.pick("per E-Mail an "+c.Address, "by e-mail to "+c.Address)
+		}
 	case policy.ChannelPost:
-		return l.pick("per Post an "+c.Address, "by post to "+c.Address)
+		if c.Address != "" {
+			return l.pick("per Post an "+c.Address, "by post to "+c.Address)
+		}
 	case policy.ChannelPhone:
-		return l.pick("telefonisch unter "+c.Address, "by phone at "+c.Address)
-	case policy.ChannelCookie:
-		return l.pick("durch Löschen des Cookies „"+c.Address+"“", "by deleting the cookie “"+c.Address+"”")
+		if c.Address != "" {
+			return l.pick("telefonisch unter "+c.Address, "by phone at "+c.Address)
+		}
+	case policy.ChannelInPerson:
+		if c.Address != "" {
+			return l.pick("persönlich bei "+c.Address, "in person at "+c.Address)
+		}
 	case policy.ChannelForm:
-		return l.pick("über das Formular unter "+c.Address, "through the form at "+c.Address)
+		if c.Address != "" {
+			return l.pick("über das Formular unter "+c.Address, "through the form at "+c.Address)
+		}
+	case policy.ChannelOptOutCookie:
+		if c.Address != "" && where != "" {
+			return l.pick(
+				"über das Bedienelement auf der Seite „"+where+"“: es setzt das Cookie „"+c.Address+"“, das die Verarbeitung verhindert, solange es gespeichert ist. Löschen Sie dieses Cookie (etwa beim Löschen aller Cookies im Browser), findet die Verarbeitung wieder statt, bis Sie erneut widersprechen",
+				"through the control on the page “"+where+"”: it sets the cookie “"+c.Address+"”, which prevents the processing while it is stored. If you delete this cookie (for instance when clearing all cookies in your browser), the processing resumes until you object again")
+		}
 	}
-	return string(c.Kind) + " " + c.Address
+	return ""
+}
+
+// norm writes a citation of a norm in l: in English, "DSGVO" becomes
+// "GDPR"; German statutes keep their German names, as is usual.
+func norm(l Language, s string) string {
+	if l == English {
+		return strings.ReplaceAll(strings.ReplaceAll(s, "DSGVO", "GDPR"), "DS-GVO", "GDPR")
+	}
+	return s
+}
+
+// articles are the German definite articles in the nominative and dative.
+var articles = map[policy.Gender][2]string{
+	policy.Feminine:     {"die", "der"},
+	policy.Masculine:    {"der", "dem"},
+	policy.Neuter:       {"das", "dem"},
+	policy.GenderPlural: {"die", "den"},
+}
+
+// controllerNominative names the controller as the subject of a German
+// sentence, with its article ("das Jobcenter Kreis Segeberg"), and
+// reports whether it could; without a known gender it gives "".
+func controllerNominative(c *policy.Controller) string {
+	a, ok := articles[c.ControllerGender()]
+	if !ok {
+		return ""
+	}
+	return a[0] + " " + c.Name
 }
 
 // categoryName names a data category.

@@ -2,7 +2,8 @@ package notice
 
 import (
 	"bufio"
-	"html"
+	_ "embed"
+	"html/template"
 	"io"
 	"strings"
 
@@ -10,7 +11,8 @@ import (
 )
 
 // Markdown writes the Art. 13 notice of d in lang as Markdown (CommonMark
-// with GitHub tables).
+// with GitHub tables). It refuses a declaration with blocking lint
+// findings (see Build).
 func Markdown(w io.Writer, d *policy.Declaration, lang Language) error {
 	doc, err := Build(d, lang)
 	if err != nil {
@@ -20,6 +22,7 @@ func Markdown(w io.Writer, d *policy.Declaration, lang Language) error {
 }
 
 // HTML writes the Art. 13 notice of d in lang as a standalone HTML page.
+// It refuses a declaration with blocking lint findings (see Build).
 func HTML(w io.Writer, d *policy.Declaration, lang Language) error {
 	doc, err := Build(d, lang)
 	if err != nil {
@@ -34,38 +37,63 @@ var mdEscape = strings.NewReplacer(
 	`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "|", `\|`,
 )
 
-// WriteMarkdown writes the document as Markdown.
+// WriteMarkdown writes the document as Markdown. A boxed section is a
+// block quote; a draft starts with its banner and findings.
 func (d *Document) WriteMarkdown(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("# " + mdEscape.Replace(d.Title) + "\n\n")
+	if len(d.Draft) > 0 {
+		bw.WriteString("> **" + mdEscape.Replace(d.banner()) + "**\n>\n")
+		for _, f := range d.Draft {
+			bw.WriteString("> - " + mdEscape.Replace(f) + "\n")
+		}
+		bw.WriteString("\n")
+	}
+	if d.Edition != "" {
+		bw.WriteString("*" + mdEscape.Replace(d.Edition) + "*\n\n")
+	}
 	if d.Intro != "" {
 		bw.WriteString(mdEscape.Replace(d.Intro) + "\n\n")
 	}
 	for _, s := range d.Sections {
-		bw.WriteString("## " + mdEscape.Replace(s.Heading) + "\n\n")
+		var sec strings.Builder
+		sec.WriteString("## " + mdEscape.Replace(s.Heading) + "\n\n")
 		if s.Article != "" {
-			bw.WriteString("*" + mdEscape.Replace(s.Article) + "*\n\n")
+			sec.WriteString("*" + mdEscape.Replace(s.Article) + "*\n\n")
 		}
 		for _, b := range s.Blocks {
 			switch b.Kind {
 			case Paragraph:
-				bw.WriteString(mdEscape.Replace(b.Text) + "\n\n")
+				sec.WriteString(mdEscape.Replace(b.Text) + "\n\n")
 			case Subheading:
-				bw.WriteString("### " + mdEscape.Replace(b.Text) + "\n\n")
+				sec.WriteString("### " + mdEscape.Replace(b.Text) + "\n\n")
 			case List:
 				for _, it := range b.Items {
-					bw.WriteString("- " + mdEscape.Replace(it) + "\n")
+					sec.WriteString("- " + mdEscape.Replace(it) + "\n")
 				}
-				bw.WriteString("\n")
+				sec.WriteString("\n")
 			case Table:
-				writeMarkdownTable(bw, b)
+				writeMarkdownTable(&sec, b)
 			}
 		}
+		text := sec.String()
+		if s.Boxed {
+			text = strings.TrimSuffix(text, "\n\n")
+			text = "> " + strings.ReplaceAll(text, "\n", "\n> ") + "\n\n"
+			text = strings.ReplaceAll(text, "> \n", ">\n")
+		}
+		bw.WriteString(text)
 	}
 	return bw.Flush()
 }
 
-func writeMarkdownTable(bw *bufio.Writer, b Block) {
+// banner is the draft banner in the document's language.
+func (d *Document) banner() string {
+	return d.Lang.pick("Entwurf — nicht veröffentlichen. Die Erklärung hat folgende Befunde:",
+		"Draft — do not publish. The declaration has these findings:")
+}
+
+func writeMarkdownTable(bw io.StringWriter, b Block) {
 	cell := func(s string) string {
 		s = strings.ReplaceAll(s, "\n", " ")
 		if s == "" {
@@ -92,83 +120,33 @@ func writeMarkdownTable(bw *bufio.Writer, b Block) {
 	bw.WriteString("\n")
 }
 
-// css is the page's only styling: readable line length, system fonts,
-// sufficient contrast, and tables that scroll instead of overflowing on
-// narrow screens. No external resources are loaded.
-const css = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.55;color:#1a1a1a;background:#fff;margin:0}
-main{max-width:46rem;margin:0 auto;padding:1.5rem}
-h1{font-size:1.75rem;line-height:1.25}h2{font-size:1.3rem;margin-top:2.2rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}h3{font-size:1.05rem;margin-bottom:.3rem}
-.article{color:#444;font-size:.9rem;margin-top:-.4rem}
-nav ol{padding-left:1.3rem}a{color:#0b57a4}a:focus,a:hover{text-decoration-thickness:2px}
-.table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}caption{text-align:left;font-weight:600;padding:.3rem 0}
-th,td{border:1px solid #bbb;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f0f0f0}
-@media print{nav{display:none}}`
+//go:embed page.html.tmpl
+var pageTemplate string
+
+// page is the HTML page of a Document; html/template escapes every text
+// by its context.
+var page = template.Must(template.New("page").Funcs(template.FuncMap{
+	"dash": func(s string) string {
+		if s == "" {
+			return "–" // an empty cell reads as missing, not as a layout glitch
+		}
+		return s
+	},
+}).Parse(pageTemplate))
 
 // WriteHTML writes the document as a standalone, accessible HTML page:
 // a language attribute, a table of contents, one landmark per section
-// labelled by its heading, tables with captions and column headers, and no
-// external resources.
+// labelled by its heading, tables with captions and column headers that
+// become labelled rows on a narrow screen, the Art. 21 section in a box
+// of its own, a draft's banner at the top, and no external resources.
 func (d *Document) WriteHTML(w io.Writer) error {
-	e := html.EscapeString
 	bw := bufio.NewWriter(w)
-	bw.WriteString("<!DOCTYPE html>\n<html lang=\"" + string(d.Lang) + "\">\n<head>\n<meta charset=\"utf-8\">\n")
-	bw.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-	bw.WriteString("<title>" + e(d.Title) + "</title>\n<style>" + css + "</style>\n</head>\n<body>\n<main>\n")
-	bw.WriteString("<h1>" + e(d.Title) + "</h1>\n")
-	if d.Intro != "" {
-		bw.WriteString("<p>" + e(d.Intro) + "</p>\n")
+	data := struct {
+		*Document
+		Contents, Banner string
+	}{d, d.Lang.pick("Inhalt", "Contents"), d.banner()}
+	if err := page.Execute(bw, data); err != nil {
+		return err
 	}
-	bw.WriteString("<nav aria-label=\"" + e(d.Lang.pick("Inhalt", "Contents")) + "\">\n<ol>\n")
-	for _, s := range d.Sections {
-		bw.WriteString("<li><a href=\"#" + e(s.ID) + "\">" + e(s.Heading) + "</a></li>\n")
-	}
-	bw.WriteString("</ol>\n</nav>\n")
-	for _, s := range d.Sections {
-		bw.WriteString("<section aria-labelledby=\"" + e(s.ID) + "\">\n<h2 id=\"" + e(s.ID) + "\">" + e(s.Heading) + "</h2>\n")
-		if s.Article != "" {
-			bw.WriteString("<p class=\"article\">" + e(s.Article) + "</p>\n")
-		}
-		for _, b := range s.Blocks {
-			switch b.Kind {
-			case Paragraph:
-				bw.WriteString("<p>" + e(b.Text) + "</p>\n")
-			case Subheading:
-				bw.WriteString("<h3>" + e(b.Text) + "</h3>\n")
-			case List:
-				bw.WriteString("<ul>\n")
-				for _, it := range b.Items {
-					bw.WriteString("<li>" + e(it) + "</li>\n")
-				}
-				bw.WriteString("</ul>\n")
-			case Table:
-				bw.WriteString("<div class=\"table-wrap\">\n<table>\n")
-				if b.Caption != "" {
-					bw.WriteString("<caption>" + e(b.Caption) + "</caption>\n")
-				}
-				bw.WriteString("<thead><tr>")
-				for _, h := range b.Header {
-					bw.WriteString("<th scope=\"col\">" + e(h) + "</th>")
-				}
-				bw.WriteString("</tr></thead>\n<tbody>\n")
-				for _, r := range b.Rows {
-					bw.WriteString("<tr>")
-					for i, c := range r {
-						if c == "" {
-							c = "–" // an empty cell reads as missing, not as a layout glitch
-						}
-						if i == 0 {
-							bw.WriteString("<th scope=\"row\">" + e(c) + "</th>")
-							continue
-						}
-						bw.WriteString("<td>" + e(c) + "</td>")
-					}
-					bw.WriteString("</tr>\n")
-				}
-				bw.WriteString("</tbody>\n</table>\n</div>\n")
-			}
-		}
-		bw.WriteString("</section>\n")
-	}
-	bw.WriteString("</main>\n</body>\n</html>\n")
 	return bw.Flush()
 }

@@ -15,6 +15,11 @@ import (
 // Einwilligung sofort gelöscht." This is the storage period of
 // Art. 13(2)(a), stated from the same rules the engine enforces.
 func StoragePeriods(ds *policy.Dataset, lang Language) []string {
+	return storagePeriods(ds, lang, func(int) bool { return true })
+}
+
+// storagePeriods states the rules j of ds for which state(j) holds.
+func storagePeriods(ds *policy.Dataset, lang Language, state func(j int) bool) []string {
 	var out []string
 	type group struct {
 		key    string
@@ -25,6 +30,9 @@ func StoragePeriods(ds *policy.Dataset, lang Language) []string {
 	byKey := map[string]*group{}
 	for i := range ds.Rules {
 		r := &ds.Rules[i]
+		if !state(i) {
+			continue
+		}
 		if r.On == "" {
 			out = append(out, periodSentence(lang, ds, r))
 			continue
@@ -37,7 +45,11 @@ func StoragePeriods(ds *policy.Dataset, lang Language) []string {
 			groups = append(groups, g)
 		}
 		g.rules = append(g.rules, r)
-		g.events = append(g.events, eventPhrase(lang, r.On))
+		e := eventPhrase(lang, r.On)
+		if !r.Description.IsZero() {
+			e = lang.text(r.Description) // the rule's own words say when it acts
+		}
+		g.events = append(g.events, e)
 	}
 	for _, g := range groups {
 		out = append(out, eventSentence(lang, ds, g.rules, g.events))
@@ -63,7 +75,10 @@ func actionKey(r *policy.Rule) string {
 // for deletions, the fields for anonymization.
 func subjectOf(lang Language, ds *policy.Dataset, r *policy.Rule) (string, bool) {
 	if r.Delete {
-		return datasetName(lang, ds), true
+		if ds.Description.IsZero() {
+			return datasetName(lang, ds), true // "Die Daten „x“"
+		}
+		return datasetName(lang, ds), ds.DescriptionNumber(string(lang)) == policy.Plural
 	}
 	var names []string
 	for _, op := range r.Anonymize {
@@ -101,13 +116,13 @@ func aux(lang Language, plural bool) string {
 // periodSentence states a rule that counts a period from a time column.
 func periodSentence(lang Language, ds *policy.Dataset, r *policy.Rule) string {
 	subj, plural := subjectOf(lang, ds, r)
-	if r.Delete && lang == English {
-		plural = false // "Appointment data is deleted"
-	}
 	when := deadlinePhrase(lang, ds, r.After, r.From)
 	s := subj + " " + aux(lang, plural) + " " + when + " " + verb(lang, r) // German: "werden zwei Wochen nach dem Termin gelöscht"
 	if lang == English {
 		s = subj + " " + aux(lang, plural) + " " + verb(lang, r) + " " + when // "is deleted two weeks after the appointment"
+	}
+	if !r.Description.IsZero() {
+		s += " (" + lang.text(r.Description) + ")"
 	}
 	return finish(lang, ds, r, s)
 }
@@ -116,14 +131,16 @@ func periodSentence(lang Language, ds *policy.Dataset, r *policy.Rule) string {
 func eventSentence(lang Language, ds *policy.Dataset, rules []*policy.Rule, events []string) string {
 	r := rules[0]
 	subj, plural := subjectOf(lang, ds, r)
-	if r.Delete && lang == English {
-		plural = false
-	}
-	var prepositional, clauses []string
+	var prepositional, clauses, described []string
 	for i, e := range events {
-		if isClause(rules[i].On) {
+		switch {
+		case !rules[i].Description.IsZero() && startsClause(e):
+			clauses = append(clauses, e) // "sobald die Daten nicht mehr benötigt werden"
+		case !rules[i].Description.IsZero():
+			described = append(described, e) // the rule's own words, as written
+		case isClause(rules[i].On):
 			clauses = append(clauses, e)
-		} else {
+		default:
 			prepositional = append(prepositional, e)
 		}
 	}
@@ -133,9 +150,16 @@ func eventSentence(lang Language, ds *policy.Dataset, rules []*policy.Rule, even
 		s += " " + verb(lang, r) + " immediately " + joinOr(lang, prepositional)
 	case len(prepositional) > 0:
 		s += " " + joinOr(lang, prepositional) + " sofort " + verb(lang, r)
+	case len(described) > 0 && lang == English:
+		s += " " + verb(lang, r) + " " + joinOr(lang, described)
+		described = nil
+	case len(described) > 0:
+		s += " " + joinOr(lang, described) + " " + verb(lang, r)
+		described = nil
 	default:
 		s += " " + verb(lang, r)
 	}
+	clauses = append(described, clauses...)
 	if len(clauses) > 0 {
 		if len(prepositional) > 0 {
 			s += lang.pick(", spätestens ", ", and at the latest ")
@@ -149,6 +173,17 @@ func eventSentence(lang Language, ds *policy.Dataset, rules []*policy.Rule, even
 		s = addMinimum(lang, ds, rr, s)
 	}
 	return sentence(s)
+}
+
+// startsClause reports whether a rule's description is a subordinate
+// clause, which follows the verb after a comma.
+func startsClause(s string) bool {
+	first, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(s)), " ")
+	switch first {
+	case "sobald", "wenn", "nachdem", "bis", "sofern", "soweit", "once", "when", "as", "after", "until":
+		return true
+	}
+	return false
 }
 
 // isClause reports whether an event's phrase is a subordinate clause

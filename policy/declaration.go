@@ -44,6 +44,19 @@ type Declaration struct {
 	// profiling (Art. 22, Art. 13(2)(f)); nil declares that none takes
 	// place.
 	AutomatedDecisions *AutomatedDecisions `yaml:"automated_decisions,omitempty" json:"automated_decisions,omitempty"`
+	// Version and Date identify this edition of the declaration; the
+	// notice states them as its "Stand" (Art. 12(1): the subject must be
+	// able to tell which text was in force). Date is YYYY-MM-DD.
+	Version string `yaml:"version,omitempty" json:"version,omitempty"`
+	Date    string `yaml:"date,omitempty" json:"date,omitempty"`
+	// Assumptions mark values that frist needs but the published source
+	// notice does not state. The linter reports each as info, and a notice
+	// never states an assumed value as a promise (see [Declaration.Assumed]).
+	Assumptions []Annotation `yaml:"assumptions,omitempty" json:"assumptions,omitempty"`
+	// Additions mark values the controller adds to what its published
+	// source says, deliberately and as its own promise (see
+	// [Declaration.Added]); the notice states them.
+	Additions []Annotation `yaml:"additions,omitempty" json:"additions,omitempty"`
 	// Acknowledged records lint findings that the controller has assessed
 	// and decided to keep, with the reason, so that an auditor sees the
 	// decision instead of a silent omission.
@@ -62,9 +75,14 @@ type Declaration struct {
 type Controller struct {
 	// Name is the controller's legal name, e.g. "Stadt Versmold".
 	Name string `yaml:"name" json:"name"`
-	// Representative is the person representing the controller, if the
-	// notice names one (e.g. the mayor).
-	Representative string `yaml:"representative,omitempty" json:"representative,omitempty"`
+	// Representative is the person or organ representing the controller,
+	// if the notice names one: {de: "den Bürgermeister", en: "the mayor"},
+	// in the accusative that follows "vertreten durch".
+	Representative Text `yaml:"representative,omitempty" json:"representative,omitempty"`
+	// Gender is the grammatical gender of Name, for the article a German
+	// sentence needs; empty means the one its first word implies
+	// ([Controller.ControllerGender]).
+	Gender Gender `yaml:"gender,omitempty" json:"gender,omitempty"`
 	// Address is the postal address.
 	Address string `yaml:"address" json:"address"`
 	// Contact holds e-mail, phone and web contacts.
@@ -201,10 +219,15 @@ type Purpose struct {
 	// Recipients are the IDs of recipients that receive data for this
 	// purpose.
 	Recipients []string `yaml:"recipients,omitempty" json:"recipients,omitempty"`
-	// Required says whether providing the data is a statutory or
+	// Provision says whether providing the data is a statutory or
 	// contractual requirement or a requirement to use the service, and the
 	// consequence of not providing it (Art. 13(2)(e)).
-	Required Text `yaml:"required,omitempty" json:"required,omitempty"`
+	Provision *Provision `yaml:"provision,omitempty" json:"provision,omitempty"`
+	// OfferedToChildren marks an information-society service offered
+	// directly to a child (Art. 8(1)): only then does consent below the age
+	// of ConsentSpec.MinAge need the holder of parental responsibility, and
+	// only then does the notice say so.
+	OfferedToChildren bool `yaml:"offered_to_children,omitempty" json:"offered_to_children,omitempty"`
 	// Objection marks the purpose as one the data subject may object to
 	// with a mechanism the service provides (e.g. an opt-out cookie).
 	Objection *ObjectionSpec `yaml:"objection,omitempty" json:"objection,omitempty"`
@@ -233,8 +256,11 @@ type ConsentSpec struct {
 	// Withdraw lists the channels through which consent can be withdrawn
 	// (Art. 7(3): as easy as giving it).
 	Withdraw []Channel `yaml:"withdraw" json:"withdraw"`
-	// MinAge is the age from which a subject may consent alone (Art. 8(1);
-	// default 16, member states may lower it to 13).
+	// MinAge is the age from which a child may consent alone to a service
+	// offered directly to children (Art. 8(1); member states may lower it
+	// from 16 to 13, Germany has not). It applies only to purposes marked
+	// OfferedToChildren, where it defaults to DefaultMinAge; elsewhere it
+	// must stay empty.
 	MinAge int `yaml:"min_age,omitempty" json:"min_age,omitempty"`
 	// RenewAfterWithdrawal says that using the service again after a
 	// withdrawal requires a new grant.
@@ -245,8 +271,9 @@ type ConsentSpec struct {
 }
 
 // DefaultMinAge is the age from which a child may consent alone to
-// information-society services under Art. 8(1) unless a member state sets a
-// lower age (Germany does not).
+// information-society services offered directly to children under
+// Art. 8(1) unless a member state sets a lower age (Germany does not). It
+// is the default only for purposes marked Purpose.OfferedToChildren.
 const DefaultMinAge = 16
 
 // ChannelKind is a way to withdraw consent or object.
@@ -254,25 +281,41 @@ type ChannelKind string
 
 // The channel kinds.
 const (
-	ChannelLink   ChannelKind = "link"   // a signed withdrawal link
-	ChannelEmail  ChannelKind = "email"  // an e-mail to Address
-	ChannelPost   ChannelKind = "post"   // a letter to Address
-	ChannelPhone  ChannelKind = "phone"  // a call to Address
-	ChannelCookie ChannelKind = "cookie" // deleting an opt-in cookie
-	ChannelForm   ChannelKind = "form"   // a web form at Address
+	ChannelLink     ChannelKind = "link"      // a link at the URL Address, or found where Where says
+	ChannelEmail    ChannelKind = "email"     // an e-mail to Address
+	ChannelPost     ChannelKind = "post"      // a letter to Address
+	ChannelPhone    ChannelKind = "phone"     // a call to Address
+	ChannelInPerson ChannelKind = "in_person" // in person at the place Address
+	ChannelForm     ChannelKind = "form"      // a web form at Address
+	// ChannelOptOutCookie is an opt-out cookie named Address that a
+	// control on the page Where sets; while it is set, the processing
+	// stops. Deleting it starts the processing again.
+	ChannelOptOutCookie ChannelKind = "opt_out_cookie"
+	// ChannelCookie is the deletion of an opt-in cookie. The controller
+	// cannot see a deleted cookie, so it is neither a withdrawal of consent
+	// nor an objection; the linter reports it as an error and the notice
+	// never states it as one.
+	ChannelCookie ChannelKind = "cookie"
 )
 
 // Channel is one withdrawal or objection channel.
 type Channel struct {
 	Kind ChannelKind `yaml:"kind" json:"kind"`
-	// Address is the e-mail address, postal address, phone number, URL or
-	// cookie name, depending on Kind.
+	// Address is the e-mail address, postal address, phone number, place,
+	// URL or cookie name, depending on Kind.
 	Address string `yaml:"address,omitempty" json:"address,omitempty"`
+	// Where says where the subject finds a link without a URL ("in Ihrer
+	// Buchungsbestätigung") or the page whose control sets an opt-out
+	// cookie.
+	Where Text `yaml:"where,omitempty" json:"where,omitempty"`
 }
 
 // ObjectionSpec describes how a subject objects to a purpose (Art. 21).
 type ObjectionSpec struct {
 	Channels []Channel `yaml:"channels" json:"channels"`
+	// Limit is the national provision that restricts the right to object
+	// for this purpose, if the controller relies on one.
+	Limit *ObjectionLimit `yaml:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // Dataset binds a set of records in the application's storage to the
@@ -282,6 +325,10 @@ type Dataset struct {
 	ID string `yaml:"id" json:"id"`
 	// Description says in words what the records are.
 	Description Text `yaml:"description,omitempty" json:"description,omitempty"`
+	// Number is the grammatical number of Description in each language;
+	// empty means the one its head noun suggests
+	// ([Dataset.DescriptionNumber]).
+	Number NounNumber `yaml:"number,omitempty" json:"number,omitempty"`
 	// Table is the table name, optionally schema-qualified ("app.bookings").
 	Table string `yaml:"table,omitempty" json:"table,omitempty"`
 	// Files binds the dataset to log files instead of a table.

@@ -32,7 +32,7 @@ datasets:
     purposes: [website]
     subjects: {de: Besucherinnen und Besucher der Webseite}
     fields:
-      ip: {category: online_identifier}
+      ip: {category: online_identifier, provided: false}
     rules:
       - {after: 30d, from: requested_at, delete: true}
 measures: {de: "siehe IT-Sicherheitskonzept"}
@@ -40,6 +40,7 @@ acknowledged:
   - finding: FR005
     reason: "Angriffe werden erst in der monatlichen Auswertung erkannt"
     by: Datenschutzbeauftragte
+date: 2026-01-15
 `
 	d, err := policy.Load(strings.NewReader(yaml), "website.yaml")
 	if err != nil {

@@ -7,12 +7,14 @@ import (
 	"strings"
 )
 
-// checks is the catalogue of lint checks, ordered by ID. IDs are grouped:
+// baseChecks is the catalogue of lint checks, ordered by ID, without those
+// of the published notice (lint_notice.go). IDs are grouped:
 // FR00x storage limitation, FR01x legal bases and consent, FR02x
 // information duties, FR03x recipients, FR04x cookies, FR05x withdrawal
 // and objection channels, FR06x the record of processing activities,
-// FR07x cited norms and terms.
-var checks = []check{
+// FR07x cited norms and terms, FR08x what the published notice can say
+// (lint_notice.go, which joins the two lists into checks).
+var baseChecks = []check{
 	{LintCheck{"FR001", SeverityError, "Art. 5(1)(e) DSGVO",
 		"a personal field has no rule that ends its storage"}, checkFieldNeverEnds},
 	{LintCheck{"FR002", SeverityError, "Art. 5(1)(e) DSGVO",

@@ -263,7 +263,9 @@ func checkCookieOptOut(l *linter) {
 			continue
 		}
 		p := l.d.Purpose(c.Purpose)
-		if p == nil || p.Objection == nil || slices.Contains(p.Objection.Channels, Channel{Kind: ChannelCookie, Address: c.Name}) {
+		if p == nil || p.Objection == nil || slices.ContainsFunc(p.Objection.Channels, func(ch Channel) bool {
+			return (ch.Kind == ChannelOptOutCookie || ch.Kind == ChannelCookie) && ch.Address == c.Name
+		}) {
 			continue // the opt-out cookie itself stores the objection
 		}
 		l.report(index("cookies", i)+".basis", fmt.Sprintf("cookie %s is declared strictly necessary, but its purpose %s lets the user opt out; what a user can refuse without losing the service is not strictly necessary, and needs prior consent", c.Name, p.ID),

@@ -14,6 +14,7 @@ import (
 // repairs it another way (good).
 func cleanDeclaration() *Declaration {
 	return &Declaration{
+		Date: "2026-01-15",
 		Controller: Controller{
 			Name:     "Stadt Beispiel",
 			Address:  "Rathausplatz 1, 12345 Beispiel",
@@ -32,15 +33,17 @@ func cleanDeclaration() *Declaration {
 				ID:          "website",
 				Description: Text{DE: "Bereitstellung der Webseite", EN: "Delivering the website"},
 				LegalBasis:  []LegalBasis{{Basis: PublicTask, National: []string{"§ 3 DSG NRW"}}},
+				Provision:   &Provision{Kind: ProvisionVoluntary},
 			},
 			{
 				ID:                "booking",
 				Description:       Text{DE: "Terminbuchung", EN: "Booking an appointment"},
 				LegalBasis:        []LegalBasis{{Basis: Consent}},
 				SpecialCategories: "9.2.a",
+				Provision:         &Provision{Kind: ProvisionService, Consequence: Text{DE: "Ohne diese Angaben kann kein Termin online gebucht werden.", EN: "Without this data no appointment can be booked online."}},
 				Consent: &ConsentSpec{
 					Version:  "2024-05",
-					Withdraw: []Channel{{Kind: ChannelLink}},
+					Withdraw: []Channel{{Kind: ChannelLink, Where: Text{DE: "in Ihrer Buchungsbestätigung", EN: "in your booking confirmation"}}},
 				},
 			},
 		},
@@ -554,6 +557,9 @@ func TestLintRules(t *testing.T) {
 			path:    "datasets[1].rules[1].description",
 			article: "Art. 5(1)(a), Art. 12(1), Art. 13(1)(c) DSGVO; Art. 18 DSGVO",
 		},
+	}
+	for _, c := range noticeLintCases() {
+		tests = append(tests, c)
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

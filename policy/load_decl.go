@@ -36,13 +36,18 @@ func (l *loader) declaration(n *yaml.Node, d *Declaration) {
 			})
 		},
 		"acknowledged": func(v *yaml.Node, p string) { l.acknowledged(v, p, &d.Acknowledged) },
+		"version":      l.setStr(&d.Version),
+		"date":         l.setStr(&d.Date),
+		"assumptions":  func(v *yaml.Node, p string) { l.annotations(v, p, &d.Assumptions) },
+		"additions":    func(v *yaml.Node, p string) { l.annotations(v, p, &d.Additions) },
 	})
 }
 
 func (l *loader) controller(n *yaml.Node, p string, c *Controller) {
 	l.object(n, p, "the controller", handlers{
 		"name":             l.setStr(&c.Name),
-		"representative":   l.setStr(&c.Representative),
+		"representative":   l.setText(&c.Representative),
+		"gender":           func(v *yaml.Node, q string) { l.str(v, q, (*string)(&c.Gender)) },
 		"address":          l.setStr(&c.Address),
 		"contact":          func(v *yaml.Node, q string) { l.contact(v, q, &c.Contact) },
 		"time_zone":        l.setStr(&c.TimeZone),
@@ -108,11 +113,22 @@ func (l *loader) purposes(n *yaml.Node, p string, dst *[]Purpose) {
 				l.consent(w, r, pu.Consent)
 			},
 			"recipients": l.setStrings(&pu.Recipients, "recipient IDs"),
-			"required":   l.setText(&pu.Required),
+			"provision": func(w *yaml.Node, r string) {
+				pu.Provision = &Provision{}
+				l.provision(w, r, pu.Provision)
+			},
+			"offered_to_children": l.setBool(&pu.OfferedToChildren),
 			"objection": func(w *yaml.Node, r string) {
 				pu.Objection = &ObjectionSpec{}
 				l.object(w, r, "an objection", handlers{
 					"channels": func(x *yaml.Node, s string) { l.channels(x, s, &pu.Objection.Channels) },
+					"limit": func(x *yaml.Node, s string) {
+						pu.Objection.Limit = &ObjectionLimit{}
+						l.object(x, s, "a limit of the right to object", handlers{
+							"norm": l.setStr(&pu.Objection.Limit.Norm),
+							"text": l.setText(&pu.Objection.Limit.Text),
+						})
+					},
 				})
 			},
 		})
@@ -154,7 +170,9 @@ func (l *loader) consent(n *yaml.Node, p string, c *ConsentSpec) {
 }
 
 // channels accepts [link, email], lists of {kind: email, address: ...} and
-// the short form {email: datenschutz@example.org}.
+// the short form {email: datenschutz@example.org}, where the first key is
+// the kind and its value the address; a where may follow
+// ({opt_out_cookie: piwik_ignore, where: ...}).
 func (l *loader) channels(n *yaml.Node, p string, dst *[]Channel) {
 	l.list(n, p, "channels", true, func(_ int, v *yaml.Node, q string) {
 		var c Channel
@@ -163,18 +181,21 @@ func (l *loader) channels(n *yaml.Node, p string, dst *[]Channel) {
 		case v.Kind == yaml.ScalarNode:
 			l.mark(v, q+".kind")
 			l.str(v, q+".kind", &k)
-		case v.Kind == yaml.MappingNode && len(v.Content) == 2 && v.Content[0].Value != "kind" && v.Content[0].Value != "address":
+		case v.Kind == yaml.MappingNode && len(v.Content) >= 2 && !channelKey[v.Content[0].Value]:
 			// {email: x@example.org}: the key is the kind.
 			k = v.Content[0].Value
 			l.mark(v.Content[0], q+".kind")
-			if a := l.deref(v.Content[1], q+".address"); a != nil {
+			if a := l.deref(v.Content[1], q+".address"); a != nil && !isNull(a) {
 				l.mark(a, q+".address")
 				l.str(a, q+".address", &c.Address)
 			}
+			rest := &yaml.Node{Kind: yaml.MappingNode, Content: v.Content[2:], Line: v.Line, Column: v.Column}
+			l.object(rest, q, "a channel", handlers{"where": l.setText(&c.Where)})
 		default:
 			l.object(v, q, "a channel", handlers{
 				"kind":    l.setStr(&k),
 				"address": l.setStr(&c.Address),
+				"where":   l.setText(&c.Where),
 			})
 		}
 		c.Kind = ChannelKind(k)
@@ -188,6 +209,7 @@ func (l *loader) datasets(n *yaml.Node, p string, dst *[]Dataset) {
 		l.object(v, q, "a dataset", handlers{
 			"id":          l.setStr(&ds.ID),
 			"description": l.setText(&ds.Description),
+			"number":      func(w *yaml.Node, r string) { l.nounNumber(w, r, &ds.Number) },
 			"table":       l.setStr(&ds.Table),
 			"files": func(w *yaml.Node, r string) {
 				ds.Files = &FileBinding{}
@@ -415,3 +437,47 @@ func (l *loader) acknowledged(n *yaml.Node, p string, dst *[]Acknowledgement) {
 		*dst = append(*dst, a)
 	})
 }
+
+// provision accepts {kind: service, consequence: ...} and the kind alone
+// (provision: voluntary).
+func (l *loader) provision(n *yaml.Node, p string, dst *Provision) {
+	if n.Kind == yaml.ScalarNode {
+		l.mark(n, p+".kind")
+		l.str(n, p+".kind", (*string)(&dst.Kind))
+		return
+	}
+	l.object(n, p, "an Art. 13(2)(e) provision", handlers{
+		"kind":        func(v *yaml.Node, q string) { l.str(v, q, (*string)(&dst.Kind)) },
+		"norm":        l.setStr(&dst.Norm),
+		"consequence": l.setText(&dst.Consequence),
+	})
+}
+
+// nounNumber accepts "plural" for both languages and {de: singular, en:
+// plural}.
+func (l *loader) nounNumber(n *yaml.Node, p string, dst *NounNumber) {
+	if n.Kind == yaml.ScalarNode {
+		var s string
+		l.str(n, p, &s)
+		dst.DE, dst.EN = Number(s), Number(s)
+		return
+	}
+	l.object(n, p, "a grammatical number in de and en", handlers{
+		"de": func(v *yaml.Node, q string) { l.str(v, q, (*string)(&dst.DE)) },
+		"en": func(v *yaml.Node, q string) { l.str(v, q, (*string)(&dst.EN)) },
+	})
+}
+
+func (l *loader) annotations(n *yaml.Node, p string, dst *[]Annotation) {
+	l.list(n, p, "annotations", false, func(_ int, v *yaml.Node, q string) {
+		var a Annotation
+		l.object(v, q, "an annotation", handlers{
+			"path": l.setStr(&a.Path),
+			"note": l.setStr(&a.Note),
+		})
+		*dst = append(*dst, a)
+	})
+}
+
+// channelKey lists the keys of a channel's long form.
+var channelKey = map[string]bool{"kind": true, "address": true, "where": true}

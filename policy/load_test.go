@@ -137,7 +137,7 @@ purposes:
 			assert.Equal(t, "2024", c.Version, "a number is taken as written")
 			assert.Equal(t, []Channel{{Kind: ChannelLink}, {Kind: ChannelEmail, Address: "datenschutz@waltrop.de"}, {Kind: ChannelPost, Address: "Münsterstraße 1"}}, c.Withdraw)
 			assert.Equal(t, []Channel{{Kind: ChannelEmail}}, d.Purposes[1].Consent.Withdraw)
-			assert.Equal(t, DefaultMinAge, c.MinAge)
+			assert.Zero(t, c.MinAge, "Art. 8(1) applies only to services offered to children")
 		}},
 		{"time columns, fields and operators as ordered mappings", head + `
 purposes: [{ id: contact, legal_basis: 6.1.e }]
@@ -276,7 +276,7 @@ datasets:
 			`x.yaml:12:23: datasets[0].rules[0].form: unknown field "form" in a rule (did you mean "from"?)`,
 		}},
 		{"an unknown key with no near match", head + `purposes: [{ id: site, legal_basis: 6.1.e, colour: red }]
-`, []string{`x.yaml:3:44: purposes[0].colour: unknown field "colour" in a purpose (known: consent, description, id, legal_basis, legitimate_interest, objection, recipients, required, special_categories)`}},
+`, []string{`x.yaml:3:44: purposes[0].colour: unknown field "colour" in a purpose (known: consent, description, id, legal_basis, legitimate_interest, objection, offered_to_children, provision, recipients, special_categories)`}},
 		{"a string where a list belongs", head + `purposes: site
 `, []string{`x.yaml:3:11: purposes: expected a list of purposes, got "site"`}},
 		{"a word where a boolean belongs", ds + `      - { after: 14d, from: at, delete: yes }

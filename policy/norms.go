@@ -83,6 +83,7 @@ func misusedIn(s string) []*misusedNorm {
 // notice or the record of processing publishes.
 func eachText(d *Declaration, fn func(path string, t Text)) {
 	fn("measures", d.Measures)
+	fn("controller.representative", d.Controller.Representative)
 	for i, r := range d.Recipients {
 		fn(index("recipients", i)+".description", r.Description)
 	}
@@ -91,7 +92,12 @@ func eachText(d *Declaration, fn func(path string, t Text)) {
 		q := purposePath(i)
 		fn(q+".description", p.Description)
 		fn(q+".legitimate_interest", p.LegitimateInterest)
-		fn(q+".required", p.Required)
+		if p.Provision != nil {
+			fn(q+".provision.consequence", p.Provision.Consequence)
+		}
+		if p.Objection != nil && p.Objection.Limit != nil {
+			fn(q+".objection.limit.text", p.Objection.Limit.Text)
+		}
 		if p.Consent != nil {
 			fn(q+".consent.text", p.Consent.Text)
 		}

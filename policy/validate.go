@@ -74,6 +74,7 @@ func (v *validator) run() {
 	v.purposes()
 	v.datasets()
 	v.cookies()
+	v.noticeFields()
 	for i, r := range d.Rights {
 		if !contains(knownRights, r) {
 			v.add(idx("rights", i), "%q is not a right (%s)", r, oneOf(knownRights...))
@@ -227,7 +228,7 @@ func (v *validator) consent(p string, c *ConsentSpec) {
 		v.add(p+".text_sha256", "%q is not a SHA-256 in lower-case hex (64 characters)", c.TextSHA256)
 	}
 	if c.MinAge != 0 && (c.MinAge < 13 || c.MinAge > 16) {
-		v.add(p+".min_age", "%d is not an age Art. 8(1) allows (13 to 16; default %d)", c.MinAge, DefaultMinAge)
+		v.add(p+".min_age", "%d is not an age Art. 8(1) allows (13 to 16; default %d for a service offered to children)", c.MinAge, DefaultMinAge)
 	}
 	v.channels(p+".withdraw", c.Withdraw)
 	if c.Cookie != "" && !v.cookieExists(c.Cookie) {
@@ -306,7 +307,7 @@ func (v *validator) applyDefaults() {
 	d := v.d
 	d.loc = v.loc
 	for i := range d.Purposes {
-		if c := d.Purposes[i].Consent; c != nil && c.MinAge == 0 {
+		if c := d.Purposes[i].Consent; c != nil && c.MinAge == 0 && d.Purposes[i].OfferedToChildren {
 			c.MinAge = DefaultMinAge
 		}
 	}

@@ -128,7 +128,7 @@ func contains[T comparable](vals []T, v T) bool {
 
 var (
 	roles         = []RecipientRole{RoleProcessor, RoleController, RolePublicBody}
-	channelKinds  = []ChannelKind{ChannelLink, ChannelEmail, ChannelPost, ChannelPhone, ChannelCookie, ChannelForm}
+	channelKinds  = []ChannelKind{ChannelLink, ChannelEmail, ChannelPost, ChannelPhone, ChannelInPerson, ChannelForm, ChannelOptOutCookie, ChannelCookie}
 	timeFormats   = []TimeFormat{TimeNative, TimeUnix, TimeUnixMs, TimeRFC3339}
 	necessities   = []CookieNecessity{StrictlyNecessary, ConsentBased}
 	fileFormats   = []string{"common", "combined", "jsonl"}

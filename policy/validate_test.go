@@ -41,7 +41,6 @@ func jobcenter() *Declaration {
 				Consent: &ConsentSpec{
 					Version:              "2024-05",
 					Withdraw:             []Channel{{Kind: ChannelLink}, {Kind: ChannelEmail}},
-					MinAge:               16,
 					RenewAfterWithdrawal: true,
 				},
 			},
@@ -206,10 +205,15 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { d.Purposes[1].Consent = &ConsentSpec{Version: "1"}; d.Cookies = nil }},
 		{"consent without version", func(d *Declaration) { d.Purposes[1].Consent.Version = "" }, "purposes[1].consent.version", "missing: the version",
 			func(d *Declaration) { d.Purposes[1].Consent.Version = "2026-01" }},
-		{"consent age below 13", func(d *Declaration) { d.Purposes[1].Consent.MinAge = 12 }, "purposes[1].consent.min_age", "12 is not an age Art. 8(1) allows",
-			func(d *Declaration) { d.Purposes[1].Consent.MinAge = 13 }},
-		{"consent age above 16", func(d *Declaration) { d.Purposes[1].Consent.MinAge = 18 }, "purposes[1].consent.min_age", "13 to 16",
+		{"consent age below 13", func(d *Declaration) { d.Purposes[1].OfferedToChildren = true; d.Purposes[1].Consent.MinAge = 12 }, "purposes[1].consent.min_age", "12 is not an age Art. 8(1) allows",
+			func(d *Declaration) { d.Purposes[1].OfferedToChildren = true; d.Purposes[1].Consent.MinAge = 13 }},
+		{"consent age above 16", func(d *Declaration) { d.Purposes[1].OfferedToChildren = true; d.Purposes[1].Consent.MinAge = 18 }, "purposes[1].consent.min_age", "13 to 16",
 			func(d *Declaration) { d.Purposes[1].Consent.MinAge = 0 }},
+		// Art. 8(1) covers only information-society services offered
+		// directly to a child; an age on any other purpose is an error.
+		// Broken by dropping the OfferedToChildren test in noticeFields.
+		{"consent age on a service not offered to children", func(d *Declaration) { d.Purposes[1].Consent.MinAge = 16 }, "purposes[1].consent.min_age", "offered directly to a child",
+			func(d *Declaration) { d.Purposes[1].OfferedToChildren = true }},
 		{"withdrawal channel unknown", func(d *Declaration) { d.Purposes[1].Consent.Withdraw[1].Kind = "fax" }, "purposes[1].consent.withdraw[1].kind", `"fax" is not a channel kind`,
 			func(d *Declaration) {
 				d.Purposes[1].Consent.Withdraw[1] = Channel{Kind: ChannelPost, Address: "Kisdorfer Weg 7a"}
@@ -438,8 +442,12 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 func TestValidateFillsDefaultsOnlyWhenSound(t *testing.T) {
 	d := full()
 	d.Purposes[1].Consent.MinAge = 0
+	d.Purposes[1].OfferedToChildren = true
 	require.NoError(t, d.Validate())
 	assert.Equal(t, DefaultMinAge, d.Purposes[1].Consent.MinAge, "Art. 8(1): 16 unless a member state lowers it")
+	notForChildren := full()
+	require.NoError(t, notForChildren.Validate())
+	assert.Zero(t, notForChildren.Purposes[1].Consent.MinAge, "Art. 8(1) does not apply: no age is injected")
 	assert.Equal(t, TimeNative, d.Datasets[1].Time[0].Format)
 	assert.Equal(t, "Europe/Berlin", d.Location().String())
 	var ids []string

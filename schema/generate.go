@@ -187,6 +187,12 @@ func (g *generator) field(owner reflect.Type, f reflect.StructField) map[string]
 			map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}},
 			map[string]any{"type": "array", "items": g.structRef(reflect.TypeFor[policy.FieldOp]())},
 		}}
+	case "Purpose.Provision":
+		// provision: voluntary or {kind: service, consequence: ...}.
+		return map[string]any{"anyOf": []any{g.named(reflect.TypeFor[policy.ProvisionKind]()), g.structRef(reflect.TypeFor[policy.Provision]())}}
+	case "Dataset.Number":
+		// number: plural or {de: singular, en: plural}.
+		return map[string]any{"anyOf": []any{g.named(reflect.TypeFor[policy.Number]()), g.structRef(reflect.TypeFor[policy.NounNumber]())}}
 	case "Cookie.Lifetime":
 		return map[string]any{"anyOf": []any{map[string]any{"enum": []any{"session"}}, g.typ(f.Type)}}
 	}
@@ -197,14 +203,15 @@ func (g *generator) field(owner reflect.Type, f reflect.StructField) map[string]
 }
 
 // channel is one withdrawal or objection channel: a kind ("link"), a
-// mapping {kind, address}, or the short form {email: address}.
+// mapping {kind, address, where}, or the short form {email: address} with
+// an optional where.
 func (g *generator) channel() map[string]any {
 	return g.define("ChannelItem", func() map[string]any {
 		alts := []any{g.named(reflect.TypeFor[policy.ChannelKind]()), g.structRef(reflect.TypeFor[policy.Channel]())}
 		for _, k := range g.src.enums["ChannelKind"] {
 			alts = append(alts, map[string]any{
 				"type":                 "object",
-				"properties":           map[string]any{k: map[string]any{"type": "string"}},
+				"properties":           map[string]any{k: map[string]any{"type": "string"}, "where": g.typ(reflect.TypeFor[policy.Text]())},
 				"required":             []string{k},
 				"additionalProperties": false,
 			})

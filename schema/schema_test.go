@@ -140,7 +140,8 @@ func TestSchemaPropertiesAreExactlyTheModelsYAMLKeys(t *testing.T) {
 	// Every other definition is a named string type or a shorthand of the
 	// loader; a new definition must be accounted for here.
 	aux := []string{"Basis", "CookieNecessity", "Category", "ChannelKind", "Event", "RecipientRole", "Right",
-		"SpecialCondition", "TimeFormat", "Period", "Duration", "LegalBasisItem", "Channels", "ChannelItem"}
+		"SpecialCondition", "TimeFormat", "Period", "Duration", "LegalBasisItem", "Channels", "ChannelItem",
+		"ProvisionKind", "Gender", "Number"}
 	for name := range defs {
 		if _, ok := types[name]; ok || entries[name] != "" || slices.Contains(aux, name) {
 			continue
@@ -157,7 +158,7 @@ func TestSchemaEnumeratesTheModelsConstants(t *testing.T) {
 	}{
 		{"Basis", []any{"6.1.a", "6.1.b", "6.1.c", "6.1.d", "6.1.e", "6.1.f"}},
 		{"RecipientRole", []any{"processor", "controller", "public_body"}},
-		{"ChannelKind", []any{"link", "email", "post", "phone", "cookie", "form"}},
+		{"ChannelKind", []any{"link", "email", "post", "phone", "in_person", "form", "opt_out_cookie", "cookie"}},
 		{"TimeFormat", []any{"timestamp", "unix", "unix_ms", "rfc3339"}},
 		{"CookieNecessity", []any{"strictly_necessary", "consent"}},
 		{"Right", []any{"access", "rectification", "erasure", "restriction", "portability", "objection", "withdrawal", "complaint"}},

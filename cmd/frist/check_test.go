@@ -48,10 +48,11 @@ datasets:
     purposes: [website]
     subjects: {de: Besucherinnen und Besucher der Webseite}
     fields:
-      ip: {category: online_identifier}
+      ip: {category: online_identifier, provided: false}
     rules:
       - {after: 7d, from: requested_at, delete: true}
 measures: {de: siehe IT-Sicherheitskonzept}
+date: 2026-01-15
 `
 
 // errorYAML is cleanYAML with storage that never ends (FR001 is not

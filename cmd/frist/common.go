@@ -22,6 +22,8 @@ type cli struct {
 	stderr io.Writer
 	// loaded is the declaration the command loaded, if any.
 	loaded *policy.Declaration
+	// draft lets notice and ropa render despite blocking findings.
+	draft bool
 }
 
 // newCLI returns the state of subcommand name with an empty flag set.

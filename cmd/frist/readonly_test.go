@@ -85,7 +85,7 @@ func TestReadOnlyCommandsNeverWriteSQLite(t *testing.T) {
 		assert.Equal(t, before, snapshot(t, path), "%v wrote to the database", args)
 	}
 	for _, args := range [][]string{
-		{"notice", jobcenterFile}, {"ropa", jobcenterFile},
+		{"notice", jobcenterFile, "--draft"}, {"ropa", jobcenterFile, "--draft"},
 	} {
 		code, _, errs := runCLI(args...)
 		assert.Equal(t, exitOK, code, "%v: %s", args, errs)

@@ -3,21 +3,31 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/frist-go/frist/notice"
+	"github.com/frist-go/frist/policy"
 )
 
-const noticeUsage = `Usage: frist notice FILE [--lang de|en] [--format md|html]
+const noticeUsage = `Usage: frist notice FILE [--lang de|en] [--format md|html] [--draft]
 
 Renders the privacy notice (Art. 13 GDPR) of a declaration: controller,
 DPO, purposes with legal bases, legitimate interests, recipients, transfers,
-storage periods written from the retention rules, rights, withdrawal,
-complaint, whether data is required, cookies (§ 25 TDDDG). HTML is one
-standalone page with no external resources.
+storage periods written from the retention rules, rights, the right to
+object set apart (Art. 21(4)), withdrawal, complaint, whether data is
+required, cookies (§ 25 TDDDG). HTML is one standalone page with no
+external resources.
 
-Exit status: 0 when the notice was written, 2 when the file cannot be read
-or is not a valid declaration, or the command line is wrong.
+A declaration with error-level lint findings (see frist check) is refused:
+nothing is written to stdout and the findings are listed on stderr. With
+--draft the notice is rendered anyway, under the banner "Entwurf — nicht
+veröffentlichen" and with every finding listed, for review.
+
+Exit status: 0 when the notice was written, 1 when error-level findings
+stop it (without --draft), 2 when the file cannot be read or is not a
+valid declaration, or the command line is wrong.
 
 Flags:
 %s
@@ -26,15 +36,20 @@ Examples:
   frist notice policy.yaml --lang en
 `
 
-const ropaUsage = `Usage: frist ropa FILE [--lang de|en] [--format md|csv|json]
+const ropaUsage = `Usage: frist ropa FILE [--lang de|en] [--format md|csv|json] [--draft]
 
 Renders the record of processing activities (Art. 30(1) GDPR) of a
 declaration, one activity per purpose: controller and DPO, purpose, legal
 basis, categories of data subjects and data, recipients, transfers, erasure
 periods and a reference to the technical and organisational measures.
 
-Exit status: 0 when the record was written, 2 when the file cannot be read
-or is not a valid declaration, or the command line is wrong.
+A declaration with error-level lint findings is refused (exit 1, the
+findings on stderr) unless --draft is given; a Markdown draft starts with
+the banner "Entwurf — nicht veröffentlichen" and the findings.
+
+Exit status: 0 when the record was written, 1 when error-level findings
+stop it (without --draft), 2 when the file cannot be read or is not a
+valid declaration, or the command line is wrong.
 
 Flags:
 %s
@@ -47,16 +62,25 @@ func runNotice(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("notice", noticeUsage, stdout, stderr)
 	lang := c.fs.String("lang", "de", "language: de or en")
 	format := c.fs.String("format", "md", "output format: md (Markdown) or html")
+	draft := c.fs.Bool("draft", false, "render despite error-level findings, marked as a draft with the findings listed")
 	rest, code, done := c.parse(args)
 	if done {
 		return code
 	}
+	c.draft = *draft
 	return c.render(rest, *lang, *format, []string{"md", "html"}, func(w io.Writer, l notice.Language, f string) error {
-		doc := c.loaded
-		if f == "html" {
-			return notice.HTML(w, doc, l)
+		build := notice.Build
+		if c.draft {
+			build = notice.BuildDraft
 		}
-		return notice.Markdown(w, doc, l)
+		doc, err := build(c.loaded, l)
+		if err != nil {
+			return err
+		}
+		if f == "html" {
+			return doc.WriteHTML(w)
+		}
+		return doc.WriteMarkdown(w)
 	})
 }
 
@@ -64,10 +88,12 @@ func runRopa(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("ropa", ropaUsage, stdout, stderr)
 	lang := c.fs.String("lang", "de", "language: de or en")
 	format := c.fs.String("format", "md", "output format: md (Markdown), csv or json")
+	draft := c.fs.Bool("draft", false, "render despite error-level findings, marked as a draft")
 	rest, code, done := c.parse(args)
 	if done {
 		return code
 	}
+	c.draft = *draft
 	return c.render(rest, *lang, *format, []string{"md", "csv", "json"}, func(w io.Writer, l notice.Language, f string) error {
 		switch f {
 		case "csv":
@@ -84,6 +110,11 @@ func runRopa(args []string, stdout, stderr io.Writer) int {
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
 			return enc.Encode(out)
+		}
+		if c.draft {
+			if err := writeDraftBanner(w, c.loaded, l); err != nil {
+				return err
+			}
 		}
 		return notice.RecordMarkdown(w, c.loaded, l)
 	})
@@ -121,6 +152,9 @@ func (c *cli) render(rest []string, lang, format string, formats []string, write
 	if c.loaded, code, ok = c.load(file); !ok {
 		return code
 	}
+	if code, ok := c.gate(file); !ok {
+		return code
+	}
 	bw := bufio.NewWriter(c.stdout)
 	if err := write(bw, l, format); err != nil {
 		return c.errorf("rendering %s: %v", file, err)
@@ -129,4 +163,44 @@ func (c *cli) render(rest []string, lang, format string, formats []string, write
 		return c.errorf("writing output: %v", err)
 	}
 	return exitOK
+}
+
+// gate refuses to publish a declaration with blocking lint findings: it
+// lists them on stderr and returns exitFindings, unless --draft was given,
+// in which case it only says on stderr that the output is a draft.
+func (c *cli) gate(file string) (int, bool) {
+	var blocking []policy.Finding
+	for _, f := range policy.Lint(c.loaded) {
+		if f.Blocking() {
+			blocking = append(blocking, f)
+		}
+	}
+	if len(blocking) == 0 {
+		return 0, true
+	}
+	if c.draft {
+		fmt.Fprintf(c.stderr, "frist %s: %s has %d error-level finding(s); writing a draft that must not be published\n", c.name, file, len(blocking))
+		return 0, true
+	}
+	for _, f := range blocking {
+		writeFinding(c.stderr, file, f)
+	}
+	fmt.Fprintf(c.stderr, "frist %s: %s has %d error-level finding(s), so nothing was written; fix them (frist check %s), or render a draft for review with --draft\n", c.name, file, len(blocking), file)
+	return exitFindings, false
+}
+
+// writeDraftBanner starts a Markdown draft with its banner and findings.
+func writeDraftBanner(w io.Writer, d *policy.Declaration, l notice.Language) error {
+	doc := &notice.Document{Lang: l}
+	for _, f := range policy.Lint(d) {
+		if f.Acknowledged == nil {
+			doc.Draft = append(doc.Draft, notice.FindingLine(f))
+		}
+	}
+	var b strings.Builder
+	if err := doc.WriteMarkdown(&b); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, strings.TrimPrefix(b.String(), "# \n\n"))
+	return err
 }

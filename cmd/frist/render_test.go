@@ -15,7 +15,8 @@ import (
 )
 
 func TestNoticeAndRopaWriteWhatPackageNoticeRenders(t *testing.T) {
-	d, err := policy.LoadFile(jobcenterFile)
+	clean := writeFile(t, "clean.yaml", cleanYAML)
+	d, err := policy.LoadFile(clean)
 	require.NoError(t, err)
 	render := func(f func(*bytes.Buffer) error) string {
 		var b bytes.Buffer
@@ -27,15 +28,15 @@ func TestNoticeAndRopaWriteWhatPackageNoticeRenders(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"notice defaults to German Markdown", []string{"notice", jobcenterFile},
+		{"notice defaults to German Markdown", []string{"notice", clean},
 			render(func(b *bytes.Buffer) error { return notice.Markdown(b, d, notice.German) })},
-		{"notice as English HTML", []string{"notice", jobcenterFile, "--lang", "en", "--format", "html"},
+		{"notice as English HTML", []string{"notice", clean, "--lang", "en", "--format", "html"},
 			render(func(b *bytes.Buffer) error { return notice.HTML(b, d, notice.English) })},
-		{"flags before the file", []string{"notice", "--format", "html", jobcenterFile},
+		{"flags before the file", []string{"notice", "--format", "html", clean},
 			render(func(b *bytes.Buffer) error { return notice.HTML(b, d, notice.German) })},
-		{"ropa defaults to German Markdown", []string{"ropa", jobcenterFile},
+		{"ropa defaults to German Markdown", []string{"ropa", clean},
 			render(func(b *bytes.Buffer) error { return notice.RecordMarkdown(b, d, notice.German) })},
-		{"ropa as English CSV", []string{"ropa", jobcenterFile, "--lang", "en", "--format", "csv"},
+		{"ropa as English CSV", []string{"ropa", clean, "--lang", "en", "--format", "csv"},
 			render(func(b *bytes.Buffer) error { return notice.RecordCSV(b, d, notice.English) })},
 	}
 	for _, tt := range tests {
@@ -48,8 +49,31 @@ func TestNoticeAndRopaWriteWhatPackageNoticeRenders(t *testing.T) {
 	}
 }
 
+// TestNoticeAndRopaRefuseErrorLevelFindings: the example of the Jobcenter
+// has error-level findings (Art. 6(1)(f) for an authority, among others),
+// so neither command publishes it; --draft renders it under the banner
+// with the findings. Broken by removing the gate call from render: exit 0.
+func TestNoticeAndRopaRefuseErrorLevelFindings(t *testing.T) {
+	for _, cmd := range []string{"notice", "ropa"} {
+		code, out, errs := runCLI(cmd, jobcenterFile)
+		assert.Equal(t, exitFindings, code, cmd)
+		assert.Empty(t, out, "%s writes nothing it may not publish", cmd)
+		assert.Contains(t, errs, "FR010 error")
+		assert.Contains(t, errs, "--draft")
+
+		code, out, errs = runCLI(cmd, jobcenterFile, "--draft")
+		require.Equal(t, exitOK, code, errs)
+		assert.Contains(t, out, "Entwurf — nicht veröffentlichen")
+		assert.Contains(t, out, "FR010 (error)")
+		assert.Contains(t, errs, "writing a draft that must not be published")
+	}
+	code, out, _ := runCLI("notice", jobcenterFile, "--draft", "--format", "html", "--lang", "en")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "Draft — do not publish")
+}
+
 func TestRopaJSONHasOneActivityPerPurpose(t *testing.T) {
-	code, out, errs := runCLI("ropa", jobcenterFile, "--format", "json")
+	code, out, errs := runCLI("ropa", jobcenterFile, "--format", "json", "--draft")
 	require.Equal(t, exitOK, code, errs)
 	var acts []map[string]string
 	require.NoError(t, jsonUnmarshal(out, &acts))

@@ -19,87 +19,93 @@ var update = flag.Bool("update", false, "rewrite testdata/seeds.golden")
 // sentence of the notice causes them.
 var seedFindings = map[string][]string{
 	"jobcenter.yaml": {
-		// No description of the security measures (Art. 30(1)(g)).
 		"FR061 measures",
-		// Only the postal address is given for the Jobcenter itself.
+		"FR085 date",
 		"FR025 controller.contact",
-		// Europe/Berlin without the Land's holidays.
 		"FR027 controller.holidays",
-		// "Die Verarbeitung ist zur Wahrung der überwiegenden berechtigten
-		// Interessen des Verantwortlichen erforderlich (Art. 6 Abs. 1 lit. e, f DSGVO)."
 		"FR018 purposes[0].legal_basis[0]",
 		"FR010 purposes[0].legal_basis[1]",
-		// Consent of jobcenter clients, with no alternative named.
+		"FR084 purposes[1].provision",
 		"FR014 purposes[1].legal_basis[0]",
-		// Withdrawal "durch Löschen des Cookies".
-		"FR052 purposes[1].consent.withdraw[1]",
-		// "Unser berechtigtes Interesse liegt in dem in Punkt 7. a) benannten Zweck."
+		"FR080 purposes[1].consent.withdraw[0]",
 		"FR011 purposes[2].legitimate_interest",
 		"FR018 purposes[2].legal_basis[0]",
 		"FR010 purposes[2].legal_basis[1]",
 		"FR060 datasets[0].subjects",
-		// IP "sieben Tage gespeichert ... danach anonymisiert" and the log
-		// "sieben Tage gespeichert und danach gelöscht".
 		"FR006 datasets[0].rules[0].after",
 		"FR060 datasets[1].subjects",
-		// Only Auskunft, Löschung, Beschwerde and Widerruf are stated.
-		"FR023 rights", "FR023 rights", "FR023 rights", "FR023 rights",
+		"FR082 cookies[0].lifetime",
+		"FR081 assumptions[0]",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
 	},
 	"recklinghausen.yaml": {
-		// No authority, no right to complain.
 		"FR021 authority",
 		"FR061 measures",
+		"FR085 date",
 		"FR027 controller.holidays",
-		"FR014 purposes[0].legal_basis[0] (ack)",
-		// "(§ 35 DSG NRW und § 12 Telemediengesetz)"
-		"FR070 purposes[0].legal_basis[0].national[0]",
-		"FR070 purposes[0].legal_basis[0].national[1]",
+		"FR083 purposes[0].legal_basis",
+		"FR018 purposes[0].legal_basis[0]",
+		"FR014 purposes[1].legal_basis[0] (ack)",
 		"FR060 datasets[0].subjects",
-		// Request data "IP-Adresse, Datum und Uhrzeit der Anfrage ..." under
-		// the consent to the booking.
-		"FR050 datasets[0].purposes[0]",
 		"FR060 datasets[1].subjects",
-		// Withdrawal is the only right stated.
-		"FR023 rights", "FR023 rights", "FR023 rights", "FR023 rights", "FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
+		"FR081 assumptions[0]",
+		"FR081 assumptions[1]",
 	},
 	"stadt-amt.yaml": {
 		"FR020 dpo",
 		"FR021 authority",
 		"FR061 measures",
-		// "Wenden Sie sich hierzu bitte an die im Impressum angegebene Kontaktadresse."
+		"FR085 date",
 		"FR025 controller.contact",
 		"FR027 controller.holidays",
-		// The notice names no legal basis.
+		"FR087 controller.address",
+		"FR083 purposes[0].legal_basis",
 		"FR018 purposes[0].legal_basis[0]",
+		"FR083 purposes[1].legal_basis",
 		"FR018 purposes[1].legal_basis[0]",
-		// Piwik on an opt-out.
 		"FR011 purposes[2].legitimate_interest",
+		"FR083 purposes[2].legal_basis",
 		"FR010 purposes[2].legal_basis[0]",
-		// The opt-out cookie declared as a cookie channel (deletion).
-		"FR052 purposes[2].objection.channels[0]",
 		"FR060 datasets[0].subjects",
 		"FR060 datasets[1].subjects",
-		// "... per E-Mail übermittelt, ausgedruckt und anschließend gelöscht."
 		"FR003 datasets[1].rules[0].on",
+		"FR082 cookies[0].lifetime",
 		"FR041 cookies[0].basis",
-		// "Auskunft- und Widerrufsrecht" only.
-		"FR023 rights", "FR023 rights", "FR023 rights",
-		// "Widerrufsrecht" with nothing resting on consent.
+		"FR082 cookies[1].lifetime",
+		"FR081 assumptions[0]",
+		"FR081 assumptions[1]",
+		"FR081 assumptions[2]",
+		"FR081 assumptions[3]",
+		"FR081 assumptions[4]",
+		"FR081 assumptions[5]",
+		"FR081 assumptions[6]",
+		"FR081 assumptions[7]",
+		"FR023 rights",
+		"FR023 rights",
+		"FR023 rights",
 		"FR026 rights[1]",
 	},
 	"versmold.yaml": {
 		"FR020 dpo",
 		"FR022 authority",
 		"FR061 measures",
+		"FR085 date",
 		"FR027 controller.holidays",
-		// "Rechtsgrundlage ... Art. 6 Abs. 1 S. 1 lit. b DSGVO" for the
-		// booking service of a city.
 		"FR019 purposes[0].legal_basis[0]",
-		// "Analyse der Nutzung ... Art. 6 Abs. 1 S. 1 lit. f DSGVO"
 		"FR011 purposes[1].legitimate_interest",
 		"FR010 purposes[1].legal_basis[0]",
+		"FR084 purposes[2].provision",
+		"FR083 purposes[2].legal_basis",
 		"FR010 purposes[2].legal_basis[0]",
-		// "Wir löschen Ihre Daten sobald diese nicht mehr benötigt werden"
 		"FR060 datasets[0].subjects",
 		"FR003 datasets[0].rules[0].on",
 		"FR060 datasets[1].subjects",
@@ -108,33 +114,47 @@ var seedFindings = map[string][]string{
 		"FR003 datasets[2].rules[0].on",
 		"FR060 datasets[3].subjects",
 		"FR003 datasets[3].rules[0].on",
+		"FR081 assumptions[0]",
+		"FR081 assumptions[1]",
+		"FR081 assumptions[2]",
 	},
 	"waltrop.yaml": {
-		// "... ein Beschwerderecht bei der zuständigen Aufsichtsbehörde"
 		"FR022 authority",
 		"FR061 measures",
-		// Only the DPO's e-mail address is given.
+		"FR085 date",
 		"FR025 controller.contact",
 		"FR027 controller.holidays",
-		// "Mit dem Einsenden der Bewerbung erklären Sie sich gleichzeitig einverstanden"
+		"FR083 purposes[0].legal_basis",
+		"FR083 purposes[1].legal_basis",
+		"FR084 purposes[2].provision",
+		"FR083 purposes[2].legal_basis",
+		"FR084 purposes[3].provision",
+		"FR083 purposes[3].legal_basis",
+		"FR084 purposes[4].provision",
 		"FR014 purposes[4].legal_basis[0]",
-		// "Hierzu wenden Sie sich bitte an die Stelle, bei der die Erklärung
-		// abgegeben wurde."
 		"FR051 purposes[4].consent.withdraw",
 		"FR060 datasets[0].subjects",
+		"FR082 datasets[0].rules",
 		"FR060 datasets[1].subjects",
-		// Error logs with IP, no period.
 		"FR002 datasets[1].rules",
 		"FR060 datasets[2].subjects",
-		// "bis Ihre Angelegenheit erledigt ist"
 		"FR003 datasets[2].rules[0].on",
 		"FR060 datasets[3].subjects",
-		// "... solange gespeichert, bis eine Löschung durch sie oder uns vorgenommen wird."
-		"FR001 datasets[3].fields[0]", "FR001 datasets[3].fields[1]", "FR001 datasets[3].fields[2]",
+		"FR001 datasets[3].fields[0]",
+		"FR001 datasets[3].fields[1]",
+		"FR001 datasets[3].fields[2]",
 		"FR060 datasets[4].subjects",
-		// "vorübergehend ... im Rahmen des Bewerbungsverfahrens"
 		"FR003 datasets[4].rules[0].on",
-		"FR023 rights", "FR023 rights",
+		"FR081 assumptions[0]",
+		"FR081 assumptions[1]",
+		"FR081 assumptions[2]",
+		"FR081 assumptions[3]",
+		"FR081 assumptions[4]",
+		"FR081 assumptions[5]",
+		"FR081 assumptions[6]",
+		"FR081 assumptions[7]",
+		"FR023 rights",
+		"FR023 rights",
 	},
 }
 

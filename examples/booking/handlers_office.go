@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"time"
 
@@ -65,8 +66,19 @@ func (a *App) handleNotice(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("lang") == "en" {
 		lang = notice.English
 	}
+	// A declaration with error-level lint findings is not publishable:
+	// the page then shows the draft, under its banner and with the
+	// findings, never the notice without them.
+	doc, err := notice.Build(a.decl, lang)
+	if _, blocked := errors.AsType[*notice.UnpublishableError](err); blocked {
+		doc, err = notice.BuildDraft(a.decl, lang)
+	}
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
-	if err := notice.HTML(&buf, a.decl, lang); err != nil {
+	if err := doc.WriteHTML(&buf); err != nil {
 		a.internalError(w, r, err)
 		return
 	}

@@ -135,7 +135,9 @@ func TestBookingRefusesBadInputNamingEachField(t *testing.T) {
 		"no name":             {func(r *Request) { r.Name = " " }, "name"},
 		"bad e-mail":          {func(r *Request) { r.Email = "erika(at)example.org" }, "email"},
 		"birth in the future": {func(r *Request) { r.BirthDate = "2030-01-01" }, "birth_date"},
-		"under sixteen":       {func(r *Request) { r.BirthDate = "2015-01-01" }, "birth_date"},
+		// No age case: the booking is not an information-society service
+		// offered directly to children, so Art. 8(1) sets no age for it
+		// (examples/policies/jobcenter.yaml).
 		"bad customer number": {func(r *Request) { r.CustomerNumber = "12 34<script>" }, "customer_number"},
 		"no concern":          {func(r *Request) { r.Concern = "" }, "concern"},
 		"no consent":          {func(r *Request) { r.Consent = false }, "consent"},
