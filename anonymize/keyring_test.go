@@ -2,6 +2,7 @@ package anonymize
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 
@@ -118,4 +119,23 @@ func TestPseudonymIsBase64URLOfHMACSHA256(t *testing.T) {
 	r, err := NewKeyRing(Key{ID: "2024", Secret: bytes.Repeat([]byte{0x2a}, 32)})
 	require.NoError(t, err)
 	assert.Equal(t, "2024:AeDmeQRZKXYwbhJo_kvbgfEhVBtyEudKCrsSSS1EyB0", r.Pseudonym("erika.mustermann@example.org"))
+}
+
+func TestDeriveKeyIsPerLabelPerKeyAndNotThePseudonym(t *testing.T) {
+	a := Key{ID: "a", Secret: []byte("0123456789abcdef0123456789abcdef")}
+	b := Key{ID: "b", Secret: []byte("fedcba9876543210fedcba9876543210")}
+	ring, err := NewKeyRing(a, b)
+	require.NoError(t, err)
+	k1, ok := ring.DeriveKey("a", "ledger")
+	require.True(t, ok)
+	require.Len(t, k1, 32)
+	k2, _ := ring.DeriveKey("a", "ledger")
+	assert.Equal(t, k1, k2, "the same key and label give the same key")
+	other, _ := ring.DeriveKey("b", "ledger")
+	assert.NotEqual(t, k1, other, "another key gives another derived key")
+	label, _ := ring.DeriveKey("a", "audit")
+	assert.NotEqual(t, k1, label, "another label gives another derived key")
+	_, ok = ring.DeriveKey("c", "ledger")
+	assert.False(t, ok, "an ID the ring does not hold")
+	assert.NotContains(t, ring.Pseudonym("ledger"), base64.RawURLEncoding.EncodeToString(k1), "a derived key is not the pseudonym of its label")
 }

@@ -38,6 +38,7 @@ type Engine struct {
 	policyHash string
 	rules      []*rule
 	purges     purges // purge.go
+	ledger     Ledger // ledger.go
 }
 
 // New returns an Engine for decl on st. It refuses a declaration that has
@@ -73,6 +74,7 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 		log:        opts.Logger,
 		obs:        opts.Observer,
 		owner:      opts.Owner,
+		ledger:     opts.Ledger,
 		policyHash: decl.Hash(),
 	}
 	if e.now == nil {

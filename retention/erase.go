@@ -36,18 +36,27 @@ const ErasureRule = "erasure_requested"
 // It returns ErrInvalidEvent for an empty subject or a time in the future;
 // a failing batch is reported on its rule and returned as Report.Err().
 func (e *Engine) EraseSubject(ctx context.Context, subject string, at time.Time) (*Report, error) {
+	return e.eraseSubject(ctx, Event{Kind: policy.EventErasureRequested, Subject: subject, At: at})
+}
+
+// eraseSubject is EraseSubject for an erasure event, as it happens or as
+// Replay runs it again.
+func (e *Engine) eraseSubject(ctx context.Context, ev Event) (*Report, error) {
 	now := e.now()
-	if at.IsZero() {
-		at = now
+	if ev.At.IsZero() {
+		ev.At = now
 	}
+	subject := ev.Subject
 	switch {
 	case strings.TrimSpace(subject) == "":
 		return nil, fmt.Errorf("%w: an erasure names the subject whose records are erased", ErrInvalidEvent)
-	case at.After(now):
-		return nil, fmt.Errorf("%w: erasure granted at %s lies in the future (now %s)", ErrInvalidEvent, at.Format(time.RFC3339), now.Format(time.RFC3339))
+	case ev.At.After(now):
+		return nil, fmt.Errorf("%w: erasure granted at %s lies in the future (now %s)", ErrInvalidEvent, ev.At.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	if err := e.recordErasure(ctx, ev, now); err != nil {
+		return nil, err
 	}
 	rep := &Report{Start: now}
-	ev := Event{Kind: policy.EventErasureRequested, Subject: subject, At: at}
 	for i := range e.decl.Datasets {
 		ds := &e.decl.Datasets[i]
 		if ds.Subject == "" {
@@ -72,7 +81,7 @@ func (e *Engine) EraseSubject(ctx context.Context, subject string, at time.Time)
 		if len(targets) > 0 {
 			continue
 		}
-		rr, err := e.eraseDataset(ctx, ds, subject, now)
+		rr, err := e.eraseDataset(ctx, ds, ev, now)
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			rep.Duration = e.now().Sub(now)
@@ -87,10 +96,10 @@ func (e *Engine) EraseSubject(ctx context.Context, subject string, at time.Time)
 // eraseDataset deletes the subject's records of a dataset without an
 // erasure rule, sparing held records and those under a statutory minimum
 // of any of the dataset's rules.
-func (e *Engine) eraseDataset(ctx context.Context, ds *policy.Dataset, subject string, now time.Time) (RuleReport, error) {
+func (e *Engine) eraseDataset(ctx context.Context, ds *policy.Dataset, ev Event, now time.Time) (RuleReport, error) {
 	ru := &rule{ds: ds, id: ErasureRule, on: policy.EventErasureRequested, action: ActionDelete}
 	rr := RuleReport{Dataset: ds.ID, Rule: ru.id, Action: ru.action, Event: ru.on}
-	sel := store.Selection{Dataset: ds.ID, Subject: subject, Now: now}
+	sel := store.Selection{Dataset: ds.ID, Subject: ev.Subject, Now: now}
 	all, _, err := e.st.Count(ctx, sel)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting the subject's records", err)
@@ -105,7 +114,7 @@ func (e *Engine) eraseDataset(ctx context.Context, ds *policy.Dataset, subject s
 	if free == 0 {
 		return rr, ctx.Err()
 	}
-	return e.process(ctx, ru, rr, sel, free, "on "+string(policy.EventErasureRequested), nil)
+	return e.process(ctx, ru, rr, sel, free, ev.note(), nil)
 }
 
 // keepBounds returns the bounds that select only records whose statutory

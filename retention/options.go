@@ -61,6 +61,11 @@ type Options struct {
 	// Owner names this replica when it takes the sweep lease. Default: a
 	// random UUID.
 	Owner string
+	// Ledger, when set, records every event-driven erasure (Trigger,
+	// EraseSubject) before any record is touched, outside the database, so
+	// that Replay can erase again what a restored backup brings back. See
+	// Ledger and package ledger. Default: none.
+	Ledger Ledger
 }
 
 // interval returns the sweep interval, defaulted.

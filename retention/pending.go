@@ -66,7 +66,7 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 		rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
 	}
 	if free > 0 {
-		rr, err = e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), nil)
+		rr, err = e.process(ctx, ru, rr, sel, free, ev.note(), nil)
 		if err != nil {
 			return rr, err
 		}

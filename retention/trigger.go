@@ -33,6 +33,19 @@ type Event struct {
 	// At is when the event happened, the deadline of the rules it
 	// triggers; zero means now. It may not lie in the future.
 	At time.Time
+
+	// replayOf is the ID of the erasure ledger entry Replay runs the
+	// event for; "" for an event as it happens.
+	replayOf string
+}
+
+// note is the note of the audit entries of the event's batches.
+func (ev Event) note() string {
+	n := "on " + string(ev.Kind)
+	if ev.replayOf != "" {
+		n += ", replayed from erasure ledger entry " + ev.replayOf
+	}
+	return n
 }
 
 // target is a rule an event triggers and the records it restricts to.
@@ -78,6 +91,9 @@ func (e *Engine) Trigger(ctx context.Context, ev Event) (*Report, error) {
 	}
 	targets, err := e.targets(ev, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.recordErasure(ctx, ev, now); err != nil {
 		return nil, err
 	}
 	rep := &Report{Start: now}
@@ -193,5 +209,5 @@ func (e *Engine) triggerRule(ctx context.Context, ev Event, tg target, now time.
 	if free == 0 {
 		return rr, ctx.Err()
 	}
-	return e.process(ctx, ru, rr, sel, free, "on "+string(ev.Kind), nil)
+	return e.process(ctx, ru, rr, sel, free, ev.note(), nil)
 }
