@@ -111,6 +111,9 @@ type dsarSetup struct {
 	// identity is the requester check; nil refuses every check, for the
 	// subcommands that never verify.
 	identity func(*dsarEnv) dsar.Identity
+	// ledger names the erasure ledger file that records erasures before
+	// they are made; "" for none.
+	ledger string
 }
 
 // openDsar loads the declaration, reads the keys, opens the database and
@@ -143,7 +146,13 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 	if _, ok := db.store.(store.Requests); !ok {
 		return fail(c.errorf("the store on %s cannot keep data-subject requests (%T does not implement store.Requests); this build of frist has no request storage for this database", db.name, db.store))
 	}
-	env.eng, err = retention.New(decl, db.store, &retention.Options{AuditKey: k.audit, Keys: k.rings})
+	opts := &retention.Options{AuditKey: k.audit, Keys: k.rings}
+	if s.ledger != "" {
+		if opts.Ledger, err = openLedger(s.ledger, decl, k); err != nil {
+			return fail(c.errorf("%v", err))
+		}
+	}
+	env.eng, err = retention.New(decl, db.store, opts)
 	if err != nil {
 		return fail(c.errorf("the declaration's rules cannot run: %v", err))
 	}

@@ -54,7 +54,7 @@ Examples:
   frist dsar export policy.yaml --db postgres://frist@db/booking 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --format csv > export.csv
 `
 
-var dsarEraseUsage = `Usage: frist dsar erase FILE --db URL --keys FILE ID [--lang de|en] [--format text|json]
+var dsarEraseUsage = `Usage: frist dsar erase FILE --db URL --keys FILE ID [--ledger FILE] [--lang de|en] [--format text|json]
 
 Carries out a verified erasure request (Art. 17 GDPR): the subject's
 records in every dataset with a subject column are deleted, or anonymized
@@ -63,6 +63,10 @@ hold (Art. 17(3)(b), (e), Art. 18) or within a statutory minimum retention
 (Art. 17(3)(b)). The consent ledger keeps the proof of consent and its
 withdrawal under the subject's keyed pseudonym (Art. 7(1)). The request is
 completed and every step is audited under the pseudonym.
+
+With --ledger, the erasure is first recorded in the erasure ledger, so
+that "frist replay" erases the records again if the database is restored
+from a backup taken before (see "frist replay --help").
 
 Prints the receipt: what was erased, dataset by dataset; every record that
 was kept, by key, with the norm that requires keeping it and until when;
@@ -285,6 +289,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar erase", dsarEraseUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
 	keyFile := c.keysFlag()
+	ledgerFile := c.fs.String("ledger", "", ledgerFlagHelp)
 	langFlag := c.fs.String("lang", "de", "language of the reasons in the receipt: de or en")
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
@@ -309,7 +314,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite, ledger: *ledgerFile})
 	if !ok {
 		return code
 	}

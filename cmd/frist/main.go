@@ -78,6 +78,7 @@ func commands() []command {
 		{"plan", "dry run against a database: due, held, next deadlines, missing indexes", runPlan},
 		{"run", "enforce the retention rules on a schedule, or once", runRun},
 		{"audit", "verify the hash-chained audit log (audit verify)", runAudit},
+		{"replay", "erase again, after a restore, what the erasure ledger recorded", runReplay},
 		{"dsar", "data-subject requests: open, list, show, verify, export, erase", runDsar},
 		{"schema", "print the JSON Schema of the declaration format", runSchema},
 	}
