@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -46,12 +47,21 @@ type Options struct {
 	// link in pages and mails is built from it, never from the request's
 	// Host header, which a client chooses. Required.
 	BaseURL string
+	// TrustedProxies are the reverse proxies (the Amt's TLS-terminating
+	// proxy) whose X-Forwarded-For header names the client; see
+	// ParseProxies. Without them the connection's peer is the client, and
+	// behind a proxy every request would count as the proxy's: in the
+	// access log and in the per-client limit of office logins.
+	TrustedProxies []netip.Prefix
 	// Mailer sends the one-time links that verify an e-mail address
 	// (verify.go). Nil: requests for all appointments of an address cannot
 	// be made; those for one appointment by its link still can.
 	Mailer Mailer
 	// OfficePassword protects /office with HTTP basic authentication (user
-	// "office"). Empty disables the office view.
+	// "office"); New refuses one shorter than 16 characters or of fewer
+	// than 8 distinct characters (ErrWeakPassword). Failed logins are
+	// slowed down and locked out (office_guard.go). Empty disables the
+	// office view.
 	OfficePassword string
 	// Places are the offices where appointments take place. Default:
 	// Kaltenkirchen, Bad Segeberg, Norderstedt.
@@ -82,9 +92,10 @@ type App struct {
 	places   []string
 	capacity int
 	horizon  int
-	office   string
+	guard    *officeGuard
 	baseURL  string
 	mailer   Mailer
+	proxies  []netip.Prefix
 
 	store  *sqlitestore.Store
 	engine *retention.Engine
@@ -130,12 +141,18 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a := &App{
 		db: o.DB, decl: decl, keys: o.Keys, now: o.Now, loc: decl.Location(), log: o.Logger,
-		places: o.Places, capacity: o.Capacity, horizon: o.Horizon, office: o.OfficePassword,
-		baseURL: base, mailer: o.Mailer,
+		places: o.Places, capacity: o.Capacity, horizon: o.Horizon,
+		baseURL: base, mailer: o.Mailer, proxies: o.TrustedProxies,
 		consentVersion: p.Consent.Version,
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if o.OfficePassword != "" {
+		if err := checkOfficePassword(o.OfficePassword); err != nil {
+			return nil, err
+		}
+		a.guard = newOfficeGuard(o.OfficePassword)
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -60,10 +59,7 @@ func (a *App) handleBook(w http.ResponseWriter, r *http.Request) {
 		a.message(w, http.StatusBadRequest, "Fehler", "fail", "Das Formular konnte nicht gelesen werden.")
 		return
 	}
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
+	ip := a.clientIP(r)
 	req := Request{
 		Slot: r.PostFormValue("slot"), Name: r.PostFormValue("name"), Email: r.PostFormValue("email"),
 		BirthDate: r.PostFormValue("birth_date"), CustomerNumber: r.PostFormValue("customer_number"),

@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/frist-go/frist/notice"
@@ -22,9 +22,7 @@ type officePage struct {
 // today) for the office staff, behind HTTP basic authentication: only
 // staff who hold the appointments see them (Art. 5(1)(f), Art. 32).
 func (a *App) handleOffice(w http.ResponseWriter, r *http.Request) {
-	if !a.officeAuthorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="Terminübersicht", charset="UTF-8"`)
-		a.message(w, http.StatusUnauthorized, "Terminübersicht", "fail", "Bitte melden Sie sich an.")
+	if !a.officeAuthorized(w, r) {
 		return
 	}
 	day := a.now().In(a.loc)
@@ -47,15 +45,47 @@ func (a *App) handleOffice(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// officeAuthorized checks the basic-auth credentials in constant time.
-func (a *App) officeAuthorized(r *http.Request) bool {
-	user, pass, ok := r.BasicAuth()
-	if !ok || a.office == "" {
+// officeAuthorized checks the basic-auth credentials through the guard
+// (office_guard.go) and, when they are missing, wrong or not checked,
+// writes the refusal: 401 with the challenge, or 429 with Retry-After
+// while the client must wait or is locked out.
+func (a *App) officeAuthorized(w http.ResponseWriter, r *http.Request) bool {
+	if a.guard == nil {
+		a.message(w, http.StatusNotFound, "Terminübersicht", "fail", "Die Terminübersicht ist nicht eingerichtet.")
 		return false
 	}
-	u := subtle.ConstantTimeCompare([]byte(user), []byte("office"))
-	p := subtle.ConstantTimeCompare([]byte(pass), []byte(a.office))
-	return u&p == 1
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Terminübersicht", charset="UTF-8"`)
+		a.message(w, http.StatusUnauthorized, "Terminübersicht", "fail", "Bitte melden Sie sich an.")
+		return false
+	}
+	ip := a.clientIP(r)
+	client := a.keys.Audit.Pseudonym("office-client:" + ip)
+	v, retry := a.guard.attempt(client, user, pass, a.now())
+	switch v {
+	case officeOK:
+		return true
+	case officeWrong, officeNewLockout:
+		a.log.Warn("booking: office login failed", "client", client, "locked_out", v == officeNewLockout, "retry_after", retry.String())
+	default:
+		a.log.Warn("booking: office login refused unchecked", "client", client, "reason", map[officeVerdict]string{
+			officeWait: "too soon after a failure", officeLocked: "client locked out", officeLockedAll: "login locked for everyone"}[v],
+			"retry_after", retry.String())
+	}
+	if v == officeWrong && retry == 0 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Terminübersicht", charset="UTF-8"`)
+		a.message(w, http.StatusUnauthorized, "Terminübersicht", "fail", "Benutzername oder Passwort sind falsch.")
+		return false
+	}
+	secs := int(retry.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	a.message(w, http.StatusTooManyRequests, "Terminübersicht", "fail",
+		"Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie "+strconv.Itoa(secs)+" Sekunden, bevor Sie es erneut versuchen.")
+	return false
 }
 
 // handleNotice renders the privacy notice (Art. 13) from the declaration

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,6 +47,25 @@ type testApp struct {
 	clock *retentiontest.Clock
 	db    *sql.DB
 	smtp  *smtpServer
+	logs  *syncBuffer
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 const testOfficePassword = "office-test-password"
@@ -70,10 +92,11 @@ func newTestAppAt(t testing.TB, decl *policy.Declaration, base string) *testApp 
 	require.NoError(t, err)
 	clock := retentiontest.NewClock(testStart)
 	smtp := newSMTPServer(t)
+	logs := &syncBuffer{}
 	app, err := New(context.Background(), Options{DB: db, Declaration: decl, Keys: keys, Now: clock.Now, OfficePassword: testOfficePassword,
-		BaseURL: base, Mailer: SMTPMailer{Addr: smtp.Addr(), From: "termine@jobcenter.example"}})
+		BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil)), Mailer: SMTPMailer{Addr: smtp.Addr(), From: "termine@jobcenter.example"}})
 	require.NoError(t, err)
-	return &testApp{App: app, clock: clock, db: db, smtp: smtp}
+	return &testApp{App: app, clock: clock, db: db, smtp: smtp, logs: logs}
 }
 
 // book books the first slot with room for the citizen with email.

@@ -8,9 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -45,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	baseURL := fs.String("base-url", "", "scheme and host citizens reach the service at, e.g. https://termine.example.de; every link in pages and mails is built from it (default: http://localhost and the port of -addr)")
 	smtpAddr := fs.String("smtp", os.Getenv("BOOKING_SMTP"), "SMTP server (host:port) that sends the e-mail verification links (default $BOOKING_SMTP)")
 	mailFrom := fs.String("mail-from", os.Getenv("BOOKING_MAIL_FROM"), "sender address of those mails (default $BOOKING_MAIL_FROM)")
+	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or prefixes of the reverse proxies whose X-Forwarded-For names the client (the Amt's HTTPS proxy)")
 	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
 	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
 	if err := fs.Parse(args); err != nil {
@@ -87,13 +90,58 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		mailer = SMTPMailer{Addr: *smtpAddr, From: *mailFrom}
 	}
-	return serve(ctx, decl, serveConfig{addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer}, stderr)
+	trusted, err := ParseProxies(*proxies)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer}, stderr)
 }
 
 // serveConfig is what serve needs from the flags.
 type serveConfig struct {
 	addr, baseURL, dbPath, keyPath string
 	mailer                         Mailer
+	proxies                        []netip.Prefix
+}
+
+// officePassword returns $BOOKING_OFFICE_PASSWORD, or the password in the
+// file at path, which it creates with a random password (mode 0600) when
+// it does not exist. The password is never printed: the log names the
+// file, which only the service's user can read.
+func officePassword(path string, log *slog.Logger) (string, error) {
+	if pw := os.Getenv("BOOKING_OFFICE_PASSWORD"); pw != "" {
+		if err := checkOfficePassword(pw); err != nil {
+			return "", fmt.Errorf("BOOKING_OFFICE_PASSWORD: %w", err)
+		}
+		log.Info("booking: office view at /office, user \"office\", password from BOOKING_OFFICE_PASSWORD")
+		return pw, nil
+	}
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		pw := rand.Text() + rand.Text()
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return "", fmt.Errorf("booking: creating the office password file: %w", err)
+		}
+		if _, err := f.WriteString(pw + "\n"); err != nil {
+			f.Close()
+			return "", fmt.Errorf("booking: writing the office password file: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return "", fmt.Errorf("booking: writing the office password file: %w", err)
+		}
+		log.Info("booking: office view at /office, user \"office\"; a random password was written to a file only this user can read (set BOOKING_OFFICE_PASSWORD to choose one)", "file", path)
+		return pw, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("booking: reading the office password file: %w", err)
+	}
+	pw := strings.TrimSpace(string(raw))
+	if err := checkOfficePassword(pw); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	log.Info("booking: office view at /office, user \"office\", password in the file", "file", path)
+	return pw, nil
 }
 
 // errVerdict is returned when the simulation found a missed deadline.
@@ -138,15 +186,14 @@ func serve(ctx context.Context, decl *policy.Declaration, cfg serveConfig, stder
 		return err
 	}
 	defer db.Close()
-	password := os.Getenv("BOOKING_OFFICE_PASSWORD")
-	if password == "" {
-		password = rand.Text()
-		fmt.Fprintf(stderr, "office view: http://localhost%s/office, user \"office\", password %s (set BOOKING_OFFICE_PASSWORD to choose one)\n", addr, password)
+	password, err := officePassword(dbPath+".office-password", log)
+	if err != nil {
+		return err
 	}
 	if cfg.mailer == nil {
 		log.Warn("booking: no SMTP server configured (-smtp, -mail-from): requests for all appointments of an e-mail address cannot be verified")
 	}
-	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, Mailer: cfg.mailer, OfficePassword: password, Logger: log})
+	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log})
 	if err != nil {
 		return err
 	}

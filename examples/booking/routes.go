@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"time"
 )
@@ -56,10 +55,7 @@ func securityHeaders(next http.Handler) http.Handler {
 // does not fail the request.
 func (a *App) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
+		ip := a.clientIP(r)
 		ua := r.UserAgent()
 		if len(ua) > 512 {
 			ua = ua[:512]

@@ -120,7 +120,7 @@ func Simulate(ctx context.Context, cfg SimConfig, out io.Writer) (*SimResult, er
 	}
 	clock := NewClock(cfg.Start)
 	mails := &simMailbox{}
-	app, err := New(ctx, Options{DB: db, Declaration: cfg.Declaration, Keys: keys, Now: clock.Now, Capacity: 10, OfficePassword: "simulation",
+	app, err := New(ctx, Options{DB: db, Declaration: cfg.Declaration, Keys: keys, Now: clock.Now, Capacity: 10, OfficePassword: "simulation-office-password",
 		Interval: cfg.Every, BaseURL: "https://termine.example", Mailer: mails})
 	if err != nil {
 		return nil, err
