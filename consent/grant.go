@@ -41,8 +41,11 @@ type Grant struct {
 	// Actor is ActorSubject or ActorGuardian; empty means ActorGuardian
 	// when Guardian is set and ActorSubject otherwise.
 	Actor string
-	// At is when consent was given; zero means now. A consent given on
-	// paper may be recorded later, but never in the future.
+	// At is when consent was given; zero means now, or just after the
+	// latest event of the subject and purpose when that lies at or after
+	// now (see Order of events in the package documentation). A consent
+	// given on paper may be recorded later, with its own date, but never
+	// in the future.
 	At time.Time
 	// BirthDate (its year, month and day) or Age tells the subject's age
 	// for Art. 8(1); BirthDate wins and Age must then agree. With neither,
@@ -164,6 +167,19 @@ func (l *Ledger) Grant(ctx context.Context, g Grant) (Event, error) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if g.At.IsZero() {
+		// Dated now: after every event already recorded, also one dated
+		// after now by a replica whose clock is ahead (stamp), so that a
+		// grant after a withdrawal is in force after it.
+		last, err := l.latest(ctx, g.Subject, g.Purpose)
+		if err != nil {
+			return Event{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
+		}
+		if ev.ID, err = newID(); err != nil {
+			return Event{}, err
+		}
+		ev.At = stamp(at, ev.ID, last)
+	}
 	rec, err := l.appendEvent(ctx, ev, fmt.Sprintf("purpose %s version %s method %s actor %s", p.ID, g.Version, g.Method, ev.Actor))
 	if err != nil {
 		return rec, err

@@ -106,6 +106,41 @@ func (l *Ledger) Pseudonym(subject string) string { return l.keys.Pseudonym(subj
 // keep.
 func (l *Ledger) clock() time.Time { return l.now().Truncate(time.Microsecond) }
 
+// endOfTime is later than any event's time: a scan up to it sees every
+// event.
+var endOfTime = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// stamp returns the time a new event with ID id of a subject and purpose
+// is recorded at: now, unless the latest event of theirs already in the
+// ledger, last (nil when there is none), would sort after it in the
+// ledger's order (At, then ID), being dated after now by a replica whose
+// clock is ahead or before this clock was set back, or dated now with a
+// greater ID by another replica; then the microsecond after last (see
+// Order of events in the package documentation). An event dated now in
+// the same microsecond as the latest one of this process stays at now:
+// IDs (UUIDv7) of one process grow, so it sorts after it.
+func stamp(now time.Time, id string, last *Event) time.Time {
+	if last == nil || last.At.Before(now) || last.At.Equal(now) && last.ID < id {
+		return now
+	}
+	return last.At.Add(time.Microsecond)
+}
+
+// latest returns the latest event of subject for purpose in the ledger's
+// order, nil when there is none: one row with a store.ConsentScanner.
+func (l *Ledger) latest(ctx context.Context, subject, purpose string) (*Event, error) {
+	if sc, ok := l.cs.(store.ConsentScanner); ok {
+		var last *Event
+		err := sc.ScanConsents(ctx, subject, purpose, endOfTime, func(ev Event) bool { last = &ev; return false })
+		return last, err
+	}
+	evs, err := l.cs.ConsentEvents(ctx, subject, purpose)
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	return &evs[len(evs)-1], nil
+}
+
 // consentPurpose returns the purpose with id, which must rest on consent.
 func (l *Ledger) consentPurpose(id string) (*policy.Purpose, error) {
 	if id == "" {
@@ -130,13 +165,16 @@ func newID() (string, error) {
 	return id.String(), nil
 }
 
-// appendEvent stores ev with a new ID and records its audit entry.
+// appendEvent stores ev, with a new ID unless it has one, and records its
+// audit entry.
 func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event, error) {
-	id, err := newID()
-	if err != nil {
-		return Event{}, err
+	if ev.ID == "" {
+		id, err := newID()
+		if err != nil {
+			return Event{}, err
+		}
+		ev.ID = id
 	}
-	ev.ID = id
 	ev.At = ev.At.Truncate(time.Microsecond).UTC()
 	if err := l.cs.AppendConsent(ctx, ev); err != nil {
 		return Event{}, fmt.Errorf("consent: recording the %s event for purpose %s: %w", ev.Kind, ev.Purpose, err)

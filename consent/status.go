@@ -50,7 +50,9 @@ type Status struct {
 // for the future only (Art. 7(3): "Der Widerruf der Einwilligung berührt
 // nicht die Rechtmäßigkeit der aufgrund der Einwilligung bis zum Widerruf
 // erfolgten Verarbeitung"), so Valid answers for any past time as it did
-// then. A withdrawal at exactly at ends the consent at at.
+// then. A withdrawal at exactly at ends the consent at at. Events are
+// taken in the ledger's order, which does not depend on the replicas'
+// clocks agreeing (see Order of events in the package documentation).
 func (l *Ledger) Valid(ctx context.Context, subject, purpose string, at time.Time) (bool, error) {
 	st, err := l.Status(ctx, subject, purpose, at)
 	if err != nil {

@@ -75,7 +75,10 @@ var channels = []policy.ChannelKind{
 // consent_withdrawn rules through retention.Engine.Trigger: "Bitte beachten
 // Sie, dass im Fall eines Widerrufs von Ihnen bereits gebuchte Termine
 // ebenfalls alle gelöscht werden." It acts for the future only (Art. 7(3)):
-// Valid stays true for every time before the withdrawal.
+// Valid stays true for every time before the withdrawal. The withdrawal is
+// recorded after every event of the subject and purpose already in the
+// ledger, so it ends a grant recorded by a replica whose clock is ahead
+// (see Order of events in the package documentation).
 //
 // Only datasets whose records have no other legal ground are processed.
 // A dataset that also serves a purpose with another legal basis, or
@@ -152,7 +155,20 @@ func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, referen
 		l.mu.Unlock()
 		return nil, ErrLinkUsed
 	}
-	st := fold(p, evs, now)
+	// The withdrawal follows every event already recorded, also one dated
+	// after now by a replica whose clock is ahead (stamp): it ends the
+	// grant it follows, whatever the clocks say.
+	id, err := newID()
+	if err != nil {
+		l.mu.Unlock()
+		return nil, err
+	}
+	var last *Event
+	if len(evs) > 0 {
+		last = &evs[len(evs)-1]
+	}
+	at := stamp(now, id, last)
+	st := fold(p, evs, at)
 	if grant != "" && st.Valid && st.GrantID != grant {
 		l.mu.Unlock()
 		return nil, fmt.Errorf("%w: purpose %s", ErrLinkSuperseded, purpose)
@@ -160,7 +176,7 @@ func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, referen
 	w := &Withdrawal{Purpose: purpose}
 	switch {
 	case st.Valid:
-		ev := Event{Subject: subject, Purpose: purpose, Kind: store.ConsentWithdrawn, At: now, Method: method, Actor: ActorSubject, Reference: reference}
+		ev := Event{ID: id, Subject: subject, Purpose: purpose, Kind: store.ConsentWithdrawn, At: at, Method: method, Actor: ActorSubject, Reference: reference}
 		w.Event, err = l.appendEvent(ctx, ev, fmt.Sprintf("purpose %s channel %s", purpose, method))
 		if err != nil && w.Event.ID == "" {
 			l.mu.Unlock()
@@ -184,7 +200,10 @@ func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, referen
 		}
 	}
 	l.mu.Unlock()
-	terr := l.trigger(ctx, w, subject, p, w.Event.At)
+	// The rules act now: a withdrawal recorded after an event dated
+	// later than this clock is in this clock's future, and an event may
+	// not lie in the engine's future (retention.Event.At).
+	terr := l.trigger(ctx, w, subject, p, earliest(w.Event.At, now))
 	l.log.InfoContext(ctx, "consent: withdrawn", "purpose", purpose, "channel", method, "event", w.Event.ID,
 		"repeated", w.Repeated, "processed", w.Processed(), "retained", len(w.Retained))
 	return w, errors.Join(err, terr)
@@ -272,4 +291,12 @@ func (l *Ledger) otherBases(ctx context.Context, subject, withdrawn string, ds *
 		}
 	}
 	return out, nil
+}
+
+// earliest returns the earlier of a and b.
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

@@ -73,7 +73,9 @@ type Consents interface {
 	AppendConsent(ctx context.Context, ev ConsentEvent) error
 	// ConsentEvents returns the events of subject for purpose (every
 	// purpose when purpose is ""), ordered by At, then ID, with every field
-	// as appended. It returns no events, not an error, for an unknown
+	// as appended. Events a microsecond apart are ordered by At whatever
+	// their IDs say: the ledger records each event after the latest one of
+	// its subject and purpose, and IDs come from replicas' clocks. It returns no events, not an error, for an unknown
 	// subject. The events are copies: changing them changes nothing stored.
 	ConsentEvents(ctx context.Context, subject, purpose string) ([]ConsentEvent, error)
 	// EraseConsentSubject replaces subject by pseudonym in every event of

@@ -202,6 +202,42 @@ func consentContracts() []consentContract {
 				h.t.Errorf("ConsentEvents must order events by At, then ID: got %v, want %v", got, want)
 			}
 		}},
+		// The ledger records each event of a subject and purpose at least a
+		// microsecond after the latest one already recorded, whatever the
+		// replica's clock says (package consent, "Order of events"); its
+		// event IDs (UUIDv7) come from the replicas' clocks and may sort
+		// the other way. Seen to fail with memstore comparing At to the
+		// millisecond (then by ID): the withdrawal came first.
+		{"ConsentEvents/AMicrosecondOrdersEventsWhateverTheirIDsSay", func(h *consentHarness) {
+			grant := grantEvent(9, "1001", "booking", at)
+			withdrawal := grantEvent(1, "1001", "booking", at.Add(time.Microsecond))
+			withdrawal.Kind = store.ConsentWithdrawn
+			h.appendOK(grant, withdrawal)
+			want := []string{consentID(9), consentID(1)}
+			if got := ids(h.events("1001", "booking")); !slices.Equal(got, want) {
+				h.t.Errorf("ConsentEvents must order events a microsecond apart by At, not by ID: got %v, want %v", got, want)
+			}
+			sc, ok := h.b.(store.ConsentScanner)
+			if !ok {
+				return
+			}
+			for _, tc := range []struct {
+				until time.Time
+				want  []string
+			}{
+				{time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), []string{consentID(1), consentID(9)}},
+				{at, []string{consentID(9)}},
+			} {
+				var got []string
+				if err := sc.ScanConsents(h.ctx, "1001", "booking", tc.until, func(ev store.ConsentEvent) bool { got = append(got, ev.ID); return true }); err != nil {
+					h.t.Fatalf("ScanConsents must not fail, but it returned: %v", err)
+				}
+				if !slices.Equal(got, tc.want) {
+					h.t.Errorf("ScanConsents(until %s) must visit events a microsecond apart newest first by At, not by ID: got %v, want %v",
+						tc.until.Format(time.RFC3339Nano), got, tc.want)
+				}
+			}
+		}},
 		{"ConsentEvents/PurposeFiltersAndEmptyPurposeMeansEvery", func(h *consentHarness) {
 			h.appendOK(
 				grantEvent(1, "1001", "booking", at),
