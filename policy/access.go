@@ -160,3 +160,17 @@ func (c *TimeColumn) ColumnName() string {
 // Validated reports whether Validate succeeded on d. Engines refuse
 // declarations that are not validated.
 func (d *Declaration) Validated() bool { return d != nil && d.validated }
+
+// Location returns the time zone of the column's wall-clock values
+// (TimeColumn.Zone), nil when none is declared. The zone of a validated
+// declaration always loads.
+func (c *TimeColumn) Location() *time.Location {
+	if c.Zone == "" {
+		return nil
+	}
+	loc, err := time.LoadLocation(c.Zone)
+	if err != nil {
+		return nil
+	}
+	return loc
+}

@@ -406,6 +406,15 @@ type TimeColumn struct {
 	Column string `yaml:"column,omitempty" json:"column,omitempty"`
 	// Format is the column's representation; defaults to TimeNative.
 	Format TimeFormat `yaml:"format,omitempty" json:"format,omitempty"`
+	// Zone, for a TimeNative column whose values carry no offset (SQLite
+	// text without one, a PostgreSQL timestamp without time zone), is the
+	// IANA time zone its wall-clock values are in ("Europe/Berlin", "UTC").
+	// Without it such values are read as UTC on SQLite, and a PostgreSQL
+	// timestamp without time zone is refused, since frist cannot tell the
+	// zone the application wrote it in and a wrong guess deletes hours
+	// early (Art. 5(1)(e) GDPR limits storage, it does not allow erasure
+	// before the declared period ends).
+	Zone string `yaml:"zone,omitempty" json:"zone,omitempty"`
 	// Description names the moment so that notices can say when a period
 	// starts; it reads after "nach" / "after": {de: "dem Termin", en: "the
 	// appointment"}.

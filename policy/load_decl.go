@@ -273,6 +273,7 @@ func (l *loader) timeColumns(n *yaml.Node, p string, dst *[]TimeColumn) {
 			"name":        l.setStr(&c.Name),
 			"column":      l.setStr(&c.Column),
 			"format":      l.setStr(&format),
+			"zone":        l.setStr(&c.Zone),
 			"description": l.setText(&c.Description),
 		}
 	}

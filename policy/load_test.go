@@ -289,6 +289,15 @@ purposes: [{ id: site, legal_basis: 6.1.e }]
 		{"a mapping where a string belongs", `controller: { name: { de: Stadt }, address: x }
 purposes: [{ id: site, legal_basis: 6.1.e }]
 `, []string{`x.yaml:1:21: controller.name: expected a string, got a mapping`}},
+		{"a time column in an unknown zone", head + `purposes: [{ id: site, legal_basis: 6.1.e }]
+datasets:
+  - id: log
+    table: log
+    key: id
+    time: { at: { column: at, zone: Berlin } }
+    purposes: [site]
+    fields: { ip: { category: online_identifier } }
+`, []string{`x.yaml:8:37: datasets[0].time[0].zone: "Berlin" is not an IANA time zone such as Europe/Berlin or UTC`}},
 		{"a lead in days", ds + `      - { after: 14d, from: at, delete: true, lead: 1d }
 `, []string{`x.yaml:12:53: datasets[0].rules[0].lead: "1d" is not a duration (elapsed time in h, m or s, such as 2h or 30m)`}},
 		{"a list where a period belongs", ds + `      - { after: [14d], from: at, delete: true }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"strings"
+	"time"
 
 	"github.com/frist-go/frist/anonymize"
 )
@@ -92,6 +93,27 @@ func (v *validator) timeColumns(p string, ds *Dataset) {
 		if tc.Format != "" && !contains(timeFormats, tc.Format) {
 			v.add(q+".format", "%q is not a time format (%s)", tc.Format, oneOf(timeFormats...))
 		}
+		v.timeZone(q, tc)
+	}
+}
+
+// timeZone checks the zone of a time column: an IANA zone, and only on a
+// timestamp column, whose values may lack an offset; unix and rfc3339
+// values are always UTC.
+func (v *validator) timeZone(q string, tc *TimeColumn) {
+	if tc.Zone == "" {
+		return
+	}
+	if tc.Format != "" && tc.Format != TimeNative {
+		v.add(q+".zone", "a zone applies only to format %s; %s values are UTC by definition", TimeNative, tc.Format)
+		return
+	}
+	if tc.Zone == "Local" || strings.TrimSpace(tc.Zone) != tc.Zone {
+		v.add(q+".zone", "%q is not an IANA time zone such as Europe/Berlin or UTC", tc.Zone)
+		return
+	}
+	if _, err := time.LoadLocation(tc.Zone); err != nil {
+		v.add(q+".zone", "%q is not an IANA time zone such as Europe/Berlin or UTC", tc.Zone)
 	}
 }
 

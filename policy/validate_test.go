@@ -289,6 +289,14 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			}},
 		{"time format unknown", func(d *Declaration) { appt(d).Time[0].Format = "iso" }, "datasets[1].time[0].format", `"iso" is not a time format (one of timestamp, unix, unix_ms, rfc3339)`,
 			func(d *Declaration) { appt(d).Time[0].Format = TimeUnixMs }},
+		// A zone is checked, since a wrong one shifts every deadline of the
+		// column by hours (broken by accepting any zone: both cases passed).
+		{"time zone unknown", func(d *Declaration) { appt(d).Time[0].Zone = "Europe/Berln" }, "datasets[1].time[0].zone", `"Europe/Berln" is not an IANA time zone`,
+			func(d *Declaration) { appt(d).Time[0].Zone = "Europe/Berlin" }},
+		{"time zone on unix seconds", func(d *Declaration) { appt(d).Time[0].Format = TimeUnix; appt(d).Time[0].Zone = "UTC" }, "datasets[1].time[0].zone", "a zone applies only to format timestamp",
+			func(d *Declaration) { appt(d).Time[0].Format = TimeNative; appt(d).Time[0].Zone = "UTC" }},
+		{"time zone Local", func(d *Declaration) { appt(d).Time[0].Zone = "Local" }, "datasets[1].time[0].zone", `"Local" is not an IANA time zone`,
+			func(d *Declaration) { appt(d).Time[0].Zone = "America/New_York" }},
 		{"field twice", func(d *Declaration) { appt(d).Fields[1].Name = "name" }, "datasets[1].fields[1].name", `field id "name" is already used by entry 0`,
 			func(d *Declaration) { appt(d).Fields[1].Name = "geburtsdatum" }},
 		{"field column not an identifier", func(d *Declaration) { appt(d).Fields[4].Column = "e-mail" }, "datasets[1].fields[4].column", `"e-mail" contains "-"`,
