@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/frist-go/frist/policy"
 )
@@ -26,7 +27,11 @@ type timeCol struct {
 	name   string // TimeColumn.Name
 	col    string // quoted SQL column
 	format policy.TimeFormat
-	typ    string // catalog type
+	typ    string         // catalog type
+	zone   *time.Location // TimeColumn.Zone, nil when none is declared
+	// dom tells valid values from the rest (timedomain.go); nil when the
+	// dialect does not tell them apart.
+	dom *Domain
 }
 
 // table is a dataset bound to the application's table.
@@ -123,7 +128,16 @@ func bind(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration) 
 				continue
 			}
 			if c, ok := column(p+".column", tc.ColumnName()); ok {
-				t.times[tc.Name] = &timeCol{name: tc.Name, col: Quote(tc.ColumnName()), format: tc.Format, typ: c.Type}
+				col := &timeCol{name: tc.Name, col: Quote(tc.ColumnName()), format: tc.Format, typ: c.Type, zone: tc.Location()}
+				if tc.Zone != "" && col.zone == nil {
+					bad(p+".zone", "%q is not a time zone", tc.Zone)
+					continue
+				}
+				if err := domainOf(d, col); err != nil {
+					bad(p, "dataset %q, time column %q (column %s, %s): %v", ds.ID, tc.Name, tc.ColumnName(), c.Type, err)
+					continue
+				}
+				t.times[tc.Name] = col
 			}
 		}
 		for j := range ds.Fields {

@@ -248,7 +248,7 @@ func (s *Store) setBased(ctx context.Context, tx Tx, q *selection, b store.Batch
 		}
 		o := ordered{rec: store.Record{Key: text(key), Subject: text(subj)}, key: key, rawOrder: order}
 		if q.order != nil && order != nil {
-			if o.order, err = ParseTime(q.order.format, order); err != nil {
+			if o.order, err = q.order.parse(order); err != nil {
 				return nil, nil, s.errorf("dataset %q: column %s: %w", t.id, q.order.col, err)
 			}
 		}

@@ -149,13 +149,15 @@ func (q *selection) where(b *builder) string {
 	t := q.t
 	conds := []string{}
 	for i, bd := range q.sel.Bounds {
+		tc := t.times[bd.Column]
 		if i == 0 && q.last != nil {
-			// The batch's last record is within the cutoff, and so is
-			// every record before it: one range condition serves both.
+			// The batch's last record holds a valid time within the
+			// cutoff, and so does every valid one before it: the range up
+			// to it needs only its lower end (timedomain.go).
+			conds = append(conds, b.validFrom(tc))
 			continue
 		}
-		tc := t.times[bd.Column]
-		conds = append(conds, fmt.Sprintf("t.%s <= %s", tc.col, b.typed(b.d.CutoffArg(tc.format, tc.typ, bd.Cutoff), tc.typ)))
+		conds = append(conds, b.rangeOf(tc, tc.cutoff(b.d, bd.Cutoff)))
 	}
 	if q.last != nil {
 		conds = append(conds, q.compare(b, "<=", q.last))

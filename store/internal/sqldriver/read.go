@@ -40,8 +40,8 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 		return time.Time{}, false, s.errorf("dataset %q: unknown time column %q", q.t.id, column)
 	}
 	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
-		tc.col, q.t.name, q.where(bd), tc.col, bd.typed(s.d.CutoffArg(tc.format, tc.typ, after), tc.typ), tc.col)
+	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
+		tc.col, q.t.name, q.where(bd), bd.rangeOf(tc, nil), tc.col, bd.typed(tc.cutoff(s.d, after), tc.typ), tc.col)
 	var v any
 	err = s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -50,9 +50,9 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if err != nil {
 		return time.Time{}, false, s.errorf("dataset %q: earliest %s: %w", q.t.id, column, err)
 	}
-	t, err := ParseTime(tc.format, v)
+	t, err := tc.parse(v)
 	if err != nil {
-		return time.Time{}, false, s.errorf("dataset %q: column %s: %w", q.t.id, tc.col, err)
+		return time.Time{}, false, s.errorf("dataset %q: time column %q: %w", q.t.id, tc.name, err)
 	}
 	return t, true, nil
 }
@@ -147,7 +147,7 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 		if v == nil {
 			continue
 		}
-		tm, err := ParseTime(t.times[name].format, v)
+		tm, err := t.times[name].parse(v)
 		if err != nil {
 			return nil, s.errorf("dataset %q: time column %q: %w", t.id, name, err)
 		}

@@ -76,7 +76,7 @@ func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, f
 			if v == nil {
 				continue
 			}
-			tm, err := ParseTime(tc.format, v)
+			tm, err := tc.parse(v)
 			if err != nil {
 				return nil, s.errorf("dataset %q: time column %q: %w", t.id, tc.name, err)
 			}

@@ -1,0 +1,179 @@
+package sqldriver
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Domain says which values of an application's time column are valid
+// times in the column's representation: those a cutoff, converted into
+// the same representation, compares with exactly. Every other value
+// (SQLite's ” or 1740484800 in a text column, text in another zone or
+// form, PostgreSQL's -infinity) is never selected by a time rule, whatever
+// the cutoff, and is counted by Store.Unreadable instead.
+//
+// A selection by a time column is the range "Lower <= column <= cutoff"
+// plus Valid, so the column's index serves it as one range whose lower end
+// is fixed: a sweep reads the due records and the unreadable ones among
+// them, nothing else (docs/DESIGN.md, "Sweeps cost what is due").
+type Domain struct {
+	// Lower and Upper are the least and the greatest valid value, in the
+	// form CutoffArg returns: every valid value lies between them in the
+	// column's own order.
+	Lower, Upper any
+	// Valid, when not "", is a condition on the column (written %[1]s)
+	// that holds exactly for the valid values between Lower and Upper. It
+	// never fails on a stored value and may be NULL for an invalid one.
+	Valid string
+	// Kind says in words what a valid value is, for reports and errors
+	// ("SQLite text in UTC").
+	Kind string
+}
+
+// TimeDomains is the part of a Dialect that tells valid time values from
+// the rest.
+type TimeDomains interface {
+	// TimeDomain returns the domain of a time column in format with
+	// catalog type typ whose values without an offset are wall-clock times
+	// in zone (nil: none declared). It returns an error saying what the
+	// column holds and what to declare when frist cannot tell which
+	// values are due (a PostgreSQL timestamp without time zone and no
+	// declared zone, a format the column's type cannot hold).
+	TimeDomain(format policy.TimeFormat, typ string, zone *time.Location) (Domain, error)
+}
+
+// domainOf resolves the domain of tc at New.
+func domainOf(d Dialect, tc *timeCol) error {
+	td, ok := d.(TimeDomains)
+	if !ok {
+		return nil
+	}
+	dom, err := td.TimeDomain(tc.format, tc.typ, tc.zone)
+	if err != nil {
+		return err
+	}
+	tc.dom = &dom
+	return nil
+}
+
+// cutoff converts t into tc's representation. For a column of wall-clock
+// times in a declared zone it is the latest wall-clock time none of whose
+// instants is after t (wallCutoff), so no value is selected early, not
+// even in the repeated hour when the clocks go back.
+func (tc *timeCol) cutoff(d Dialect, t time.Time) any {
+	if tc.zone != nil {
+		t = wallCutoff(t, tc.zone)
+	}
+	return d.CutoffArg(tc.format, tc.typ, t)
+}
+
+// parse reads a value of tc as stored: in tc's representation, and a
+// wall-clock time in tc's declared zone when it has one.
+func (tc *timeCol) parse(v any) (time.Time, error) {
+	t, err := ParseTime(tc.format, v)
+	if err != nil || tc.zone == nil {
+		return t, err
+	}
+	y, mo, d := t.Date()
+	h, mi, sec := t.Clock()
+	return time.Date(y, mo, d, h, mi, sec, t.Nanosecond(), tc.zone).UTC(), nil
+}
+
+// wallCutoff returns, as a UTC time whose clock reads it, the wall-clock
+// time in loc up to which every wall-clock time stands only for instants
+// at or before t. It reads t with the smallest UTC offset loc has within
+// three hours of t: in the repeated hour after the clocks go back, a wall
+// time stands for two instants, and it is due only once the later has
+// come. Around a change of offset this errs on the late side by at most
+// the change.
+func wallCutoff(t time.Time, loc *time.Location) time.Time {
+	off := func(u time.Time) int { _, o := u.In(loc).Zone(); return o }
+	o := min(off(t.Add(-3*time.Hour)), off(t), off(t.Add(3*time.Hour)))
+	return t.UTC().Add(time.Duration(o) * time.Second)
+}
+
+// rangeOf writes "tc holds a valid time at or before cutoff", or, with a
+// nil cutoff, "tc holds a valid time".
+func (b *builder) rangeOf(tc *timeCol, cutoff any) string {
+	col := "t." + tc.col
+	if tc.dom == nil {
+		if cutoff == nil {
+			return col + " IS NOT NULL"
+		}
+		return fmt.Sprintf("%s <= %s", col, b.typed(cutoff, tc.typ))
+	}
+	hi := tc.dom.Upper
+	if cutoff != nil {
+		hi = cutoff
+	}
+	cond := fmt.Sprintf("%s >= %s AND %s <= %s", col, b.typed(tc.dom.Lower, tc.typ), col, b.typed(hi, tc.typ))
+	if tc.dom.Valid != "" {
+		cond += " AND " + fmt.Sprintf(tc.dom.Valid, col)
+	}
+	return cond
+}
+
+// validFrom writes "tc holds a valid time", without an upper end: the
+// lower end of a range whose upper end another condition sets (a range
+// batch's last record, which is valid and within the cutoff).
+func (b *builder) validFrom(tc *timeCol) string {
+	if tc.dom == nil {
+		return "t." + tc.col + " IS NOT NULL"
+	}
+	cond := fmt.Sprintf("t.%s >= %s", tc.col, b.typed(tc.dom.Lower, tc.typ))
+	if tc.dom.Valid != "" {
+		cond += " AND " + fmt.Sprintf(tc.dom.Valid, "t."+tc.col)
+	}
+	return cond
+}
+
+// unreadable writes "tc holds a value that is not a valid time, and sorts
+// below every valid one, above every valid one, or at or before cutoff".
+// Each part is one end or the due part of the column's index range, so
+// counting costs what the due records and the unreadable ones cost.
+func (b *builder) unreadable(tc *timeCol, cutoff any) string {
+	col := "t." + tc.col
+	lo, hi := b.typed(tc.dom.Lower, tc.typ), b.typed(tc.dom.Upper, tc.typ)
+	cond := fmt.Sprintf("%s < %s OR %s > %s", col, lo, col, hi)
+	if tc.dom.Valid != "" {
+		cond += fmt.Sprintf(" OR (%s >= %s AND %s <= %s AND NOT COALESCE(%s, FALSE))",
+			col, b.typed(tc.dom.Lower, tc.typ), col, b.typed(cutoff, tc.typ), fmt.Sprintf(tc.dom.Valid, col))
+	}
+	return "(" + cond + ")"
+}
+
+var _ store.UnreadableTimes = (*Store)(nil)
+
+// Unreadable implements store.UnreadableTimes: the records matching sel's
+// conditions other than its bounds whose value in the column of its first
+// bound is not a valid time (Domain), among those sorting below or above
+// every valid value or at or before the bound's cutoff.
+func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, error) {
+	if len(sel.Bounds) == 0 {
+		return 0, s.errorf("dataset %q: counting unreadable times needs a bound", sel.Dataset)
+	}
+	first := sel.Bounds[0]
+	sel.Bounds = nil
+	q, err := s.check(sel)
+	if err != nil {
+		return 0, err
+	}
+	tc, ok := q.t.times[first.Column]
+	if !ok {
+		return 0, s.errorf("dataset %q: unknown time column %q", q.t.id, first.Column)
+	}
+	if tc.dom == nil {
+		return 0, nil
+	}
+	bd := &builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT COUNT(*) FROM %s t WHERE %s AND %s", q.t.name, q.where(bd), bd.unreadable(tc, tc.cutoff(s.d, first.Cutoff)))
+	var n int64
+	if err := s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&n); err != nil {
+		return 0, s.errorf("dataset %q: count unreadable values of time column %q: %w", q.t.id, tc.name, err)
+	}
+	return int(n), nil
+}

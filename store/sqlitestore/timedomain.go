@@ -1,0 +1,66 @@
+package sqlitestore
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store/internal/sqldriver"
+)
+
+// The valid values of each representation (sqldriver.Domain). SQLite
+// orders NULL < numbers < text < blobs, so a text Lower and Upper leave
+// out every number and blob, and numeric ones every text and blob.
+//
+// A timestamp column holds SQLite's own text form, which sorts by time in
+// UTC: "2006-01-02 15:04:05" (a real date and time: datetime() with a
+// "+0 days" modifier gives the same text back, which it does not for
+// "2025-02-30" or "99:99:99"), optionally followed by up to nine fraction
+// digits and, without a declared zone, by a suffix that says UTC ("Z",
+// "+00:00", or " +0000 UTC", which modernc.org/sqlite writes for a
+// time.Time in UTC); a bare date "2006-01-02" is its midnight. Any other
+// offset, a 'T' between date and time, or any other text is unreadable:
+// it sorts by its wall-clock digits, not by the instant it names, so
+// comparing it with a cutoff would select it hours early or late.
+const (
+	// sqliteClock is "the first 19 characters of %[1]s are a real date
+	// and time".
+	sqliteClock = `substr(%[1]s, 11, 1) = ' ' AND datetime(substr(%[1]s, 1, 19), '+0 days') = substr(%[1]s, 1, 19)`
+	// sqliteRest is what follows the seconds of %[1]s with its fraction
+	// digits left out.
+	sqliteRest = `(CASE WHEN substr(%[1]s, 20, 1) = '.' THEN ltrim(substr(%[1]s, 21), '0123456789') ELSE substr(%[1]s, 20) END)`
+	// sqliteFraction is "a '.' after the seconds has one to nine digits".
+	sqliteFraction = `(substr(%[1]s, 20, 1) <> '.' OR length(%[1]s) - length(` + sqliteRest + `) BETWEEN 21 AND 29)`
+	sqliteUTC      = `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
+		sqliteClock + ` AND ` + sqliteFraction + ` AND ` + sqliteRest + ` IN ('', 'Z', '+00:00', ' +0000 UTC') END)`
+	sqliteWall = `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
+		sqliteClock + ` AND ` + sqliteFraction + ` AND ` + sqliteRest + ` = '' END)`
+	// sqliteRFC3339 is the fixed-width "2006-01-02T15:04:05Z".
+	sqliteRFC3339 = `(length(%[1]s) = 20 AND substr(%[1]s, 11, 1) = 'T' AND substr(%[1]s, 20, 1) = 'Z' AND
+datetime(substr(%[1]s, 1, 10) || ' ' || substr(%[1]s, 12, 8), '+0 days') = substr(%[1]s, 1, 10) || ' ' || substr(%[1]s, 12, 8))`
+)
+
+// maxUnix is 9999-12-31 23:59:59 UTC, the last second every representation
+// can write.
+const maxUnix = 253402300799
+
+// TimeDomain implements sqldriver.TimeDomains.
+func (dialect) TimeDomain(format policy.TimeFormat, _ string, zone *time.Location) (sqldriver.Domain, error) {
+	switch format {
+	case policy.TimeNative:
+		if zone != nil {
+			return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: sqliteWall,
+				Kind: "SQLite text without an offset, wall-clock time in " + zone.String()}, nil
+		}
+		return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: sqliteUTC,
+			Kind: `SQLite text in UTC ("2006-01-02 15:04:05")`}, nil
+	case policy.TimeRFC3339:
+		return sqldriver.Domain{Lower: "0000-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59Z", Valid: sqliteRFC3339,
+			Kind: `RFC 3339 text in UTC ("2006-01-02T15:04:05Z")`}, nil
+	case policy.TimeUnix:
+		return sqldriver.Domain{Lower: int64(0), Upper: int64(maxUnix), Kind: "a number of seconds since 1970"}, nil
+	case policy.TimeUnixMs:
+		return sqldriver.Domain{Lower: int64(0), Upper: int64(maxUnix*1000 + 999), Kind: "a number of milliseconds since 1970"}, nil
+	}
+	return sqldriver.Domain{}, fmt.Errorf("unknown time format %q", format)
+}
