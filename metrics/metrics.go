@@ -34,7 +34,11 @@ import (
 //   - frist_last_successful_sweep_timestamp_seconds: start of the last sweep
 //     in which no rule failed (gauge, Unix seconds);
 //   - frist_records_overdue{dataset,rule}: records, not under a hold, whose
-//     deadline has passed (gauge), set by UpdateOverdue.
+//     deadline has passed (gauge), set by UpdateOverdue;
+//   - frist_unreadable_time_values_total{dataset,rule,column}: records a
+//     time rule cannot process because their time value cannot be read,
+//     added at every sweep that finds them (counter): it rises for as long
+//     as such a record is there, so alert on any increase.
 //
 // An Observer is safe for concurrent use.
 type Observer struct {
@@ -46,6 +50,7 @@ type Observer struct {
 	duration    prometheus.Histogram
 	lastSuccess prometheus.Gauge
 	overdue     *prometheus.GaugeVec
+	unreadable  *prometheus.CounterVec
 }
 
 var _ retention.Observer = (*Observer)(nil)
@@ -84,8 +89,12 @@ func New(reg prometheus.Registerer) (*Observer, error) {
 			Name: "frist_records_overdue",
 			Help: "Records, not under a hold, whose retention deadline has passed; alert when above zero.",
 		}, []string{"dataset", "rule"}),
+		unreadable: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frist_unreadable_time_values_total",
+			Help: "Records a time rule cannot process because their time value is not a valid time in the column's representation, added at every sweep that finds them; alert on any increase.",
+		}, []string{"dataset", "rule", "column"}),
 	}
-	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue} {
+	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue, o.unreadable} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: registering: %w", err)
 		}
@@ -104,6 +113,12 @@ func (o *Observer) Processed(dataset, rule string, action retention.Action, n in
 // BatchFailed counts a failed batch of a rule.
 func (o *Observer) BatchFailed(dataset, rule string) {
 	o.failures.WithLabelValues(dataset, rule).Inc()
+}
+
+// Unreadable adds n records of a rule whose value in the time column
+// cannot be read.
+func (o *Observer) Unreadable(dataset, rule, column string, n int) {
+	o.unreadable.WithLabelValues(dataset, rule, column).Add(float64(n))
 }
 
 // SweepDone counts a sweep by result and records its duration; a sweep in

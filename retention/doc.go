@@ -57,6 +57,17 @@
 // waits at most for the batches in flight, each bounded by
 // Options.BatchBudget.
 //
+// A time rule processes only records whose time value is a valid time in
+// the column's representation and at or before the rule's cutoff; Sweep,
+// Plan, Trigger and the store's Count and Earliest agree on which those
+// are. A record whose time value cannot be read (text in an unknown form
+// or another zone, a number in a text column, see store.UnreadableTimes)
+// is never processed on a guess and never stops the rule: the sweep
+// processes every other due record, and the report
+// (RuleReport.Unreadable), the plan and Observer.Unreadable name its
+// dataset, rule, column and count, without keys, at every sweep until the
+// value is corrected.
+//
 // Time is read only through Options.Now. Logs, errors, reports and audit
 // entries carry dataset and rule IDs, counts and keyed pseudonyms, never
 // keys, subjects or field values (DESIGN principle 8).

@@ -17,6 +17,10 @@ type Observer interface {
 	BatchFailed(dataset, rule string)
 	// SweepDone reports a finished sweep.
 	SweepDone(s SweepStats)
+	// Unreadable reports, at each sweep that finds them, n records that
+	// the rule can never process because their value in the time column
+	// cannot be read (see Unreadable).
+	Unreadable(dataset, rule, column string, n int)
 }
 
 // SweepStats summarises one sweep for an Observer.
@@ -34,6 +38,9 @@ type SweepStats struct {
 	// Overdue is the number of records, not under a hold, whose deadline
 	// had passed when the sweep ended: zero in a healthy system.
 	Overdue int
+	// Unreadable is the number of records whose time value cannot be
+	// read, over all rules (Report.Unreadable): zero in a healthy system.
+	Unreadable int
 	// OK is true when the sweep ran (not skipped) and no rule failed;
 	// a metric "last successful sweep" is set from Start when OK.
 	OK bool
@@ -51,3 +58,6 @@ func (NopObserver) BatchFailed(string, string) {}
 
 // SweepDone does nothing.
 func (NopObserver) SweepDone(SweepStats) {}
+
+// Unreadable does nothing.
+func (NopObserver) Unreadable(string, string, string, int) {}

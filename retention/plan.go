@@ -48,6 +48,10 @@ type RulePlan struct {
 	// indexed, for event rules, and when the store cannot tell (it does
 	// not implement store.IndexChecker).
 	Unindexed []string
+	// Unreadable counts, per time column, the records a sweep at At could
+	// not process because their time value cannot be read (see
+	// Unreadable).
+	Unreadable []Unreadable
 }
 
 // Plan returns what a sweep at time at would do, without doing it. at may
@@ -86,6 +90,9 @@ func (e *Engine) planRule(ctx context.Context, ru *rule, rp *RulePlan, at time.T
 		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting due records", Err: err, processing: true}
 	}
 	rp.Due, rp.Held = free, held
+	if rp.Unreadable, err = e.unreadable(ctx, ru.selection(at, bounds)); err != nil {
+		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting records whose time cannot be read", Err: err, processing: true}
+	}
 	if ic, ok := e.st.(store.IndexChecker); ok {
 		for _, b := range bounds {
 			un, err := ic.Unindexed(ctx, ru.ds.ID, b.Column)

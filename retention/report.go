@@ -75,6 +75,11 @@ type RuleReport struct {
 	// Overdue counts the records, not held, whose deadline had passed when
 	// the rule was done: nonzero only after a failure.
 	Overdue int
+	// Unreadable counts, per time column, the records the rule can never
+	// process because their time value is not a valid time in the
+	// column's representation (see Unreadable). They are counted at every
+	// sweep until corrected; the rule's other records are processed.
+	Unreadable []Unreadable
 }
 
 // Processed returns the number of records processed by all rules.
@@ -86,6 +91,20 @@ func (r *Report) Held() int { return r.sum(func(rr *RuleReport) int { return rr.
 // Overdue returns the number of records past their deadline after the
 // work, over all rules.
 func (r *Report) Overdue() int { return r.sum(func(rr *RuleReport) int { return rr.Overdue }) }
+
+// Unreadable returns the number of records, over all rules and their time
+// columns, that a time rule cannot process because their time value cannot
+// be read (RuleReport.Unreadable). A record counts once per rule that
+// selects by the column.
+func (r *Report) Unreadable() int {
+	return r.sum(func(rr *RuleReport) int {
+		n := 0
+		for _, u := range rr.Unreadable {
+			n += u.Count
+		}
+		return n
+	})
+}
 
 // Remembered returns the number of records processed, over all rules,
 // for events remembered earlier (RuleReport.Remembered).

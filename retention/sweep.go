@@ -36,7 +36,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 	rep := &Report{Start: start}
 	stats := func() SweepStats {
 		rep.Duration = e.now().Sub(start)
-		s := SweepStats{Start: start, Duration: rep.Duration, Skipped: rep.Skipped, Processed: rep.Processed(), Overdue: rep.Overdue()}
+		s := SweepStats{Start: start, Duration: rep.Duration, Skipped: rep.Skipped, Processed: rep.Processed(), Overdue: rep.Overdue(), Unreadable: rep.Unreadable()}
 		for _, rr := range rep.Rules {
 			if rr.Err != nil {
 				s.Failed++
@@ -119,6 +119,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *sweepLease) (RuleReport, error) {
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action}
 	sel := ru.selection(now, ru.timing.bounds(now, true))
+	e.reportUnreadable(ctx, ru, &rr, sel)
 	t, ok, err := e.st.Earliest(ctx, sel, ru.timing.from, time.Time{})
 	if err != nil {
 		return e.failed(ctx, rr, 0, "finding the oldest due record", err)

@@ -21,6 +21,8 @@ type UnreadableTimes interface {
 	// the bound's cutoff; one sorting among valid values later than the
 	// cutoff is counted once the cutoff passes it, so that counting reads
 	// no more than the due part of the column's index. Holds and Limit do
-	// not matter. A selection without bounds is an error.
-	Unreadable(ctx context.Context, sel Selection) (int, error)
+	// not matter. A selection without bounds is an error. want says in
+	// words what a valid value of the column is ("SQLite text in UTC"),
+	// so that a report can say what the records lack.
+	Unreadable(ctx context.Context, sel Selection) (n int, want string, err error)
 }

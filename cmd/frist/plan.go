@@ -59,6 +59,9 @@ type rulePlanJSON struct {
 	Holds        []holdJSON `json:"holds"`
 	Next         *time.Time `json:"next,omitempty"`
 	NextDeadline *time.Time `json:"next_deadline,omitempty"`
+	// Unreadable counts, per time column, the records a sweep could not
+	// process because their time value cannot be read.
+	Unreadable []unreadableJSON `json:"unreadable,omitempty"`
 }
 
 // holdJSON describes a hold without the record key or subject it names,
@@ -200,7 +203,7 @@ func planToJSON(p *retention.Plan, unindexed []unindexedJSON) planJSON {
 	out := planJSON{At: p.At, Rules: []rulePlanJSON{}, Unindexed: unindexed}
 	for _, rp := range p.Rules {
 		r := rulePlanJSON{Dataset: rp.Dataset, Rule: rp.Rule, Action: string(rp.Action), Event: string(rp.Event),
-			Due: rp.Due, Held: rp.Held, Holds: []holdJSON{}}
+			Due: rp.Due, Held: rp.Held, Holds: []holdJSON{}, Unreadable: unreadableToJSON(rp.Unreadable)}
 		if !rp.Next.IsZero() {
 			next, deadline := rp.Next, rp.NextDeadline
 			r.Next, r.NextDeadline = &next, &deadline
@@ -241,8 +244,12 @@ func writePlanText(w io.Writer, file string, p planJSON, loc *time.Location) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DATASET\tRULE\tACTION\tDUE\tHELD\tNEXT DUE\tDEADLINE")
 	var holds []string
+	var unreadable []unreadableRule
 	seen := map[string]bool{}
 	for _, r := range p.Rules {
+		if len(r.Unreadable) > 0 {
+			unreadable = append(unreadable, unreadableRule{Dataset: r.Dataset, Rule: r.Rule, Unreadable: r.Unreadable})
+		}
 		if r.Event != "" {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\ton %s\t\n", r.Dataset, r.Rule, r.Action, r.Event)
 		} else {
@@ -270,6 +277,10 @@ func writePlanText(w io.Writer, file string, p planJSON, loc *time.Location) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
+	if len(unreadable) > 0 {
+		writeUnreadable(w, unreadable)
+		fmt.Fprintln(w)
+	}
 	if len(holds) == 0 {
 		fmt.Fprintln(w, "Holds: none active.")
 	} else {

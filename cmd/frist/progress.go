@@ -24,6 +24,12 @@ func (o observers) BatchFailed(dataset, rule string) {
 	}
 }
 
+func (o observers) Unreadable(dataset, rule, column string, n int) {
+	for _, x := range o {
+		x.Unreadable(dataset, rule, column, n)
+	}
+}
+
 func (o observers) SweepDone(s retention.SweepStats) {
 	for _, x := range o {
 		x.SweepDone(s)

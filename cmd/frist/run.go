@@ -40,7 +40,8 @@ On a terminal a long sweep shows its progress on stderr.
 
 --metrics ADDR serves Prometheus metrics at http://ADDR/metrics:
 frist_records_processed_total, frist_sweep_duration_seconds,
-frist_records_overdue (alert when above zero) and
+frist_records_overdue (alert when above zero),
+frist_unreadable_time_values_total (alert on any increase) and
 frist_last_successful_sweep_timestamp_seconds.
 
 After a sweep that deleted or anonymized records, frist removes what the
@@ -51,9 +52,15 @@ tables the sweep touched (full rewrites the table: no byte of an erased row
 is left in its files, but the table is locked while that runs).
 
 ` + keysUsageHelp + `
-Exit status: 0 after a clean stop, or when --once left nothing overdue and
-no rule failed; 1 when --once left records overdue or a rule failed (they
-are retried at the next sweep); 2 when the declaration is invalid, the
+A record whose time value cannot be read (text in an unknown form or
+another zone, a number in a text column) is never processed by a time rule;
+the report names its dataset, rule, column and count at every sweep until
+the value is corrected, and the sweep processes every other due record.
+
+Exit status: 0 after a clean stop, or when --once left nothing overdue, no
+rule failed and no time value was unreadable; 1 when --once left records
+overdue, a rule failed (they are retried at the next sweep) or a time value
+could not be read; 2 when the declaration is invalid, the
 database or keys cannot be used, or the command line is wrong.
 
 Flags:
@@ -157,7 +164,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		if code != exitOK {
 			return code
 		}
-		if rep.Err() != nil || rep.Overdue() > 0 {
+		if rep.Err() != nil || rep.Overdue() > 0 || rep.Unreadable() > 0 {
 			return exitFindings
 		}
 		return exitOK
@@ -243,13 +250,53 @@ func scheduleGap(spec string) (time.Duration, error) {
 
 // reportJSON is the JSON form of a sweep report.
 type reportJSON struct {
-	Start     time.Time        `json:"start"`
-	Duration  string           `json:"duration"`
-	Skipped   bool             `json:"skipped"`
-	Processed int              `json:"processed"`
-	Held      int              `json:"held"`
-	Overdue   int              `json:"overdue"`
-	Rules     []ruleReportJSON `json:"rules"`
+	Start     time.Time `json:"start"`
+	Duration  string    `json:"duration"`
+	Skipped   bool      `json:"skipped"`
+	Processed int       `json:"processed"`
+	Held      int       `json:"held"`
+	Overdue   int       `json:"overdue"`
+	// Unreadable counts the records whose time value cannot be read,
+	// over all rules.
+	Unreadable int              `json:"unreadable"`
+	Rules      []ruleReportJSON `json:"rules"`
+}
+
+// unreadableJSON is a count of records a rule cannot process because the
+// value of a time column cannot be read; it names no key.
+type unreadableJSON struct {
+	Column string `json:"column"`
+	Want   string `json:"want"`
+	Count  int    `json:"count"`
+}
+
+// unreadableToJSON converts the counts of a rule.
+func unreadableToJSON(us []retention.Unreadable) []unreadableJSON {
+	var out []unreadableJSON
+	for _, u := range us {
+		out = append(out, unreadableJSON{Column: u.Column, Want: u.Want, Count: u.Count})
+	}
+	return out
+}
+
+// writeUnreadable prints the records rules cannot process because their
+// time value cannot be read, if any.
+func writeUnreadable(w io.Writer, rules []unreadableRule) {
+	if len(rules) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Unreadable time values (these records are never processed until the value is corrected):")
+	for _, r := range rules {
+		for _, u := range r.Unreadable {
+			fmt.Fprintf(w, "  %s/%s: %d records whose %s is not %s\n", r.Dataset, r.Rule, u.Count, u.Column, u.Want)
+		}
+	}
+}
+
+// unreadableRule is a rule with unreadable time values, for writeUnreadable.
+type unreadableRule struct {
+	Dataset, Rule string
+	Unreadable    []unreadableJSON
 }
 
 type ruleReportJSON struct {
@@ -262,15 +309,22 @@ type ruleReportJSON struct {
 	Overdue   int    `json:"overdue"`
 	Lateness  string `json:"lateness,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Unreadable counts, per time column, the records the rule cannot
+	// process because their time value cannot be read.
+	Unreadable []unreadableJSON `json:"unreadable,omitempty"`
 }
 
 // writeReport prints the report of a sweep.
 func writeReport(c *cli, rep *retention.Report, format string, loc *time.Location) int {
 	out := reportJSON{Start: rep.Start, Duration: rep.Duration.String(), Skipped: rep.Skipped,
-		Processed: rep.Processed(), Held: rep.Held(), Overdue: rep.Overdue(), Rules: []ruleReportJSON{}}
+		Processed: rep.Processed(), Held: rep.Held(), Overdue: rep.Overdue(), Unreadable: rep.Unreadable(), Rules: []ruleReportJSON{}}
+	var unreadable []unreadableRule
 	for _, rr := range rep.Rules {
 		r := ruleReportJSON{Dataset: rr.Dataset, Rule: rr.Rule, Action: string(rr.Action),
-			Processed: rr.Processed, Held: rr.Held, Failed: rr.Failed, Overdue: rr.Overdue}
+			Processed: rr.Processed, Held: rr.Held, Failed: rr.Failed, Overdue: rr.Overdue, Unreadable: unreadableToJSON(rr.Unreadable)}
+		if len(r.Unreadable) > 0 {
+			unreadable = append(unreadable, unreadableRule{Dataset: r.Dataset, Rule: r.Rule, Unreadable: r.Unreadable})
+		}
 		if rr.Lateness > 0 {
 			r.Lateness = rr.Lateness.Round(time.Second).String()
 		}
@@ -283,8 +337,12 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 		return c.writeJSON(out)
 	}
 	w := c.stdout
-	fmt.Fprintf(w, "Sweep at %s took %v: %d processed, %d held, %d overdue\n",
+	fmt.Fprintf(w, "Sweep at %s took %v: %d processed, %d held, %d overdue",
 		rep.Start.In(loc).Format("2006-01-02 15:04:05 MST"), rep.Duration.Round(time.Millisecond), out.Processed, out.Held, out.Overdue)
+	if out.Unreadable > 0 {
+		fmt.Fprintf(w, ", %d unreadable", out.Unreadable)
+	}
+	fmt.Fprintln(w)
 	if rep.Skipped {
 		fmt.Fprintln(w, "Skipped: another replica is sweeping this database.")
 		return exitOK
@@ -300,6 +358,10 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", r.Dataset, r.Rule, r.Action, r.Processed, r.Held, r.Failed, r.Overdue, late)
 	}
 	tw.Flush()
+	if len(unreadable) > 0 {
+		fmt.Fprintln(w)
+		writeUnreadable(w, unreadable)
+	}
 	for _, r := range out.Rules {
 		if r.Error != "" {
 			fmt.Fprintf(c.stderr, "frist run: %s/%s failed: %s; its records stay due and the next sweep retries them\n", r.Dataset, r.Rule, r.Error)

@@ -49,13 +49,34 @@
 //
 // # Time columns
 //
-// Native time columns should be timestamptz; a timestamp without time zone
-// is taken to hold UTC. unix and unix_ms columns are integers, rfc3339
-// columns text in the fixed-width form "2006-01-02T15:04:05Z", which sorts
-// by time under every collation because its punctuation is in fixed
-// places. Keys, subjects and cutoffs are bound as text and cast to the
-// column's type as the catalog reports it, so the application's indexes
-// are used.
+// A time rule selects only values that are valid times in the column's
+// representation, read from the column's catalog type at New:
+//
+//   - timestamptz (format timestamp or rfc3339): every value but
+//     ±infinity, which sorts outside every cutoff.
+//   - timestamp without time zone (or date), format timestamp: wall-clock
+//     times in the zone the declaration gives (TimeColumn.Zone). Without
+//     one New refuses the column, naming the dataset and the time column:
+//     the values carry no zone, the application may have written them
+//     under any session TimeZone, and reading them as UTC deleted rows of
+//     a Los Angeles session eight hours early. The cutoff is the latest
+//     wall-clock time none of whose instants is after it, so the hour
+//     repeated when the clocks go back is never selected early.
+//   - text (format rfc3339): only the fixed-width form
+//     "2006-01-02T15:04:05Z" of a real date and time, which sorts by time
+//     under every collation because its punctuation is in fixed places;
+//     '2025-02-24 15:00:00' sorts before any 'T' of the same day and was
+//     deleted hours early before this check.
+//   - integer types (unix, unix_ms): numbers from 1970 to 9999.
+//
+// Any other pairing of format and type is refused at New. A selection is
+// the index range from the least valid value to the cutoff plus, for
+// text, a pattern test of each value in the range, so a sweep still reads
+// only its due records; a value outside the valid ones is never selected
+// and is counted by Unreadable (store.UnreadableTimes), which the engine
+// reports at every sweep. Keys, subjects and cutoffs are bound as text
+// and cast to the column's type as the catalog reports it, so the
+// application's indexes are used.
 //
 // # Indexes
 //

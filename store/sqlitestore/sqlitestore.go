@@ -50,19 +50,33 @@
 //
 // # Time columns
 //
-// A sweep compares a time column with a cutoff converted into the column's
-// representation (policy.TimeFormat), so SQLite compares a constant with the
-// column and uses its index:
+// A time rule selects only records whose time value is a valid time in
+// the column's representation (policy.TimeFormat) and at or before the
+// cutoff, converted into the same representation so that SQLite compares
+// a constant with the column and uses its index:
 //
-//   - timestamp: text in SQLite's own form in UTC, "2006-01-02 15:04:05"
-//     with optional fractional seconds ("2006-01-02 15:04:05.123"), as
-//     datetime() and CURRENT_TIMESTAMP write it.
-//   - unix, unix_ms: integer seconds or milliseconds since the Unix epoch.
+//   - timestamp: text in SQLite's own form, "2006-01-02 15:04:05" (a real
+//     date and time), optionally with up to nine fraction digits
+//     ("2006-01-02 15:04:05.123") and a suffix saying UTC ("Z", "+00:00",
+//     or " +0000 UTC", which modernc.org/sqlite writes for a time.Time in
+//     UTC), or a bare date "2006-01-02". It is read as UTC, or as wall-clock
+//     time in the zone the declaration gives (TimeColumn.Zone; then without
+//     a suffix).
+//   - unix, unix_ms: numbers of seconds or milliseconds from 1970 to 9999.
 //   - rfc3339: text in the fixed-width UTC form "2006-01-02T15:04:05Z".
-//     Only that form sorts by time: "…05Z" sorts after "…05.5Z" because
-//     'Z' > '.', and offsets other than Z do not sort at all.
 //
-// Text in another form compares wrongly and must be converted first.
+// Every other value is never selected, whatever the cutoff, and is counted
+// by Unreadable (store.UnreadableTimes), which the engine reports at every
+// sweep: an empty string, an integer or a real in a text column (they sort below every
+// text value), text in another zone such as '2025-02-24 09:00:00 -0500
+// EST' (modernc.org/sqlite's form for a time.Time in New York) or
+// '…-05:00' (it sorts by its wall-clock digits: hours early), a 'T'
+// between date and time in a timestamp column (hours late), garbage such
+// as '03/10/2025' or '2025-02-13 99:99:99'. Write times in UTC, or declare
+// the zone. A selection is the index range from the least valid value to
+// the cutoff with the validity test applied to each entry in it, so a
+// sweep reads its due records and the unreadable ones among them, nothing
+// else.
 //
 // # Sweeps and the write lock
 //

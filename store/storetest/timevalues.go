@@ -172,7 +172,7 @@ func (h *harness) timeValues(column string) {
 	ur, canReport := h.b.(store.UnreadableTimes)
 	unreadable := 0
 	if canReport {
-		if unreadable, err = ur.Unreadable(h.ctx, sel); err != nil {
+		if unreadable, _, err = ur.Unreadable(h.ctx, sel); err != nil {
 			h.t.Fatalf("Unreadable must count values that are not times in %s, but it returned: %v", column, err)
 		}
 	}

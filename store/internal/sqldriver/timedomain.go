@@ -152,28 +152,28 @@ var _ store.UnreadableTimes = (*Store)(nil)
 // conditions other than its bounds whose value in the column of its first
 // bound is not a valid time (Domain), among those sorting below or above
 // every valid value or at or before the bound's cutoff.
-func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, error) {
+func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
 	if len(sel.Bounds) == 0 {
-		return 0, s.errorf("dataset %q: counting unreadable times needs a bound", sel.Dataset)
+		return 0, "", s.errorf("dataset %q: counting unreadable times needs a bound", sel.Dataset)
 	}
 	first := sel.Bounds[0]
 	sel.Bounds = nil
 	q, err := s.check(sel)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	tc, ok := q.t.times[first.Column]
 	if !ok {
-		return 0, s.errorf("dataset %q: unknown time column %q", q.t.id, first.Column)
+		return 0, "", s.errorf("dataset %q: unknown time column %q", q.t.id, first.Column)
 	}
 	if tc.dom == nil {
-		return 0, nil
+		return 0, "", nil
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT COUNT(*) FROM %s t WHERE %s AND %s", q.t.name, q.where(bd), bd.unreadable(tc, tc.cutoff(s.d, first.Cutoff)))
 	var n int64
 	if err := s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&n); err != nil {
-		return 0, s.errorf("dataset %q: count unreadable values of time column %q: %w", q.t.id, tc.name, err)
+		return 0, "", s.errorf("dataset %q: count unreadable values of time column %q: %w", q.t.id, tc.name, err)
 	}
-	return int(n), nil
+	return int(n), tc.dom.Kind, nil
 }
