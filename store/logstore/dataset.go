@@ -153,6 +153,20 @@ func (d *dataset) timeOf(l *line, name string) (time.Time, bool) {
 	return l.js.jsonTime(colName(tc.Column, tc.Name), tc.Format)
 }
 
+// badTime reports whether the JSON line l sets the member of time column
+// name to a value that is not a time in the column's format.
+func (d *dataset) badTime(l *line, name string) bool {
+	if l.bad || d.format != formatJSONL {
+		return false
+	}
+	tc := d.timeCol[name]
+	if tc == nil || l.js.get(colName(tc.Column, tc.Name)) == nil {
+		return false
+	}
+	_, ok := d.timeOf(l, name)
+	return !ok
+}
+
 // firstTime returns the time a line is ordered and indexed by: the
 // request time, or the first time column of a JSON line that has one.
 func (d *dataset) firstTime(l *line) time.Time {

@@ -2,9 +2,9 @@
 // logs, as nginx and Apache write them: Common and Combined Log Format, or
 // JSON lines, in plain and gzip-compressed rotated files (access.log.1,
 // access.log.2.gz). It lets the retention engine enforce the promises
-// privacy notices make about server logs, such as seed 004's "Die
-// IP-Adresse des aufrufenden Rechners wird anonymisiert ... Nach 7 Tagen
-// werden die Protokolle des Webservers gelöscht" (Art. 5(1)(c) and (e)).
+// privacy notices make about server logs, such as "Nach 7 Tagen werden die
+// Protokolle des Webservers gelöscht" (examples/policies/stadt-amt.yaml;
+// Art. 5(1)(c) and (e)).
 //
 // # Binding
 //
@@ -110,6 +110,17 @@
 // JSON-lines dataset with a subject member lists one record per processed
 // line, compactly, because its audit entry names the subjects.
 //
+// # Files that cannot be read
+//
+// A rotated file that cannot be read to its end (empty, a truncated or
+// corrupt gzip stream, a read error) is left alone by every rule: it is
+// neither rewritten nor removed, so none of its lines is deleted silently,
+// and the dataset's other files are processed as usual. Unreadable
+// (store.UnreadableTimes) counts such files, and the retention engine
+// reports them under the rule and its time column at every sweep and plan
+// until the file changes (its size, modification time or inode), when it
+// is read again.
+//
 // # Audit log, journal, holds and leases
 //
 // The state directory (Options.StateDir, by default the first files
@@ -119,8 +130,8 @@
 // the files touched with their line counts; it never holds a line, an
 // address or a URL.
 //
-// A batch and its audit entry are one atomic step (principle 4 of the
-// design) through the journal .frist-journal.json: once every new file
+// A batch and its audit entry are one atomic step (docs/DESIGN.md, "Atomic
+// batches") through the journal .frist-journal.json: once every new file
 // version is complete and fsynced and the entry is sealed, the journal
 // naming the renames and the entry is written atomically; then the files
 // are renamed, the entry appended and the journal removed. New rolls a

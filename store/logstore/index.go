@@ -14,6 +14,11 @@ import (
 // sweep opens only files that can hold due lines.
 const indexName = hiddenPrefix + "index.json"
 
+// indexVersion is the version of the index's format; an index of another
+// version is read as empty and rebuilt. Version 2 counts unreadable times
+// (fileState.BadTimes).
+const indexVersion = 2
+
 // fileState is what the index remembers of one file version.
 type fileState struct {
 	fileID
@@ -30,6 +35,14 @@ type fileState struct {
 	// files, which have no place for a marker in the line: every line at
 	// or before Marks[marker] has been processed by the rule that sets it.
 	Marks map[string]time.Time `json:"marks,omitempty"`
+	// Unreadable, when not "", says why the file could not be read to
+	// its end (an empty or truncated gzip file): no rule touches it, and
+	// it is reported until it changes (unreadable.go).
+	Unreadable string `json:"unreadable,omitempty"`
+	// BadTimes counts, per time column, the JSON lines whose member for
+	// the column is set but is not a time in the column's format: no
+	// bound selects them, and they are reported (unreadable.go).
+	BadTimes map[string]int `json:"bad_times,omitempty"`
 }
 
 // dirIndex is the content of one index file.
@@ -43,13 +56,13 @@ type dirIndex struct {
 // empty (it is a cache: every entry is checked against the file's
 // identity before use).
 func loadIndex(dir string) *dirIndex {
-	idx := &dirIndex{Version: 1, Files: map[string]*fileState{}}
+	idx := &dirIndex{Version: indexVersion, Files: map[string]*fileState{}}
 	b, err := os.ReadFile(filepath.Join(dir, indexName))
 	if err != nil {
 		return idx
 	}
 	var got dirIndex
-	if json.Unmarshal(b, &got) != nil || got.Version != 1 || got.Files == nil {
+	if json.Unmarshal(b, &got) != nil || got.Version != indexVersion || got.Files == nil {
 		return idx
 	}
 	return &got
@@ -91,6 +104,12 @@ func (s stats) add(d *dataset, l *line) {
 	for name := range d.timeCol {
 		t, ok := d.timeOf(l, name)
 		if !ok {
+			if d.badTime(l, name) {
+				if s.st.BadTimes == nil {
+					s.st.BadTimes = map[string]int{}
+				}
+				s.st.BadTimes[name]++
+			}
 			continue
 		}
 		if m, ok := s.st.Min[name]; !ok || t.Before(m) {
@@ -131,7 +150,9 @@ func (d *dataset) refresh(idx *dirIndex, files []logFile) error {
 		}
 		e, err := d.index(f)
 		if err != nil {
-			return err
+			// The file cannot be read to its end: it is left alone and
+			// reported, and the dataset's other files are processed.
+			e = &fileState{fileID: f.id, Unreadable: err.Error()}
 		}
 		idx.Files[f.name] = e
 	}

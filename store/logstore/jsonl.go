@@ -150,6 +150,11 @@ func (l *jsonLine) appendTo(b []byte) []byte {
 // seconds (possibly fractional, as nginx's $msec) for unix, milliseconds
 // for unix_ms. A number may be written as a string.
 func (l *jsonLine) jsonTime(name string, f policy.TimeFormat) (time.Time, bool) {
+	return inRange(l.rawTime(name, f))
+}
+
+// rawTime reads member name in format f, whatever year it gives.
+func (l *jsonLine) rawTime(name string, f policy.TimeFormat) (time.Time, bool) {
 	switch v := l.get(name).(type) {
 	case string:
 		switch f {
@@ -176,6 +181,16 @@ func (l *jsonLine) jsonTime(name string, f policy.TimeFormat) (time.Time, bool) 
 		}
 	}
 	return time.Time{}, false
+}
+
+// inRange keeps the times every representation can write, years 0 to
+// 9999: a number of milliseconds in a seconds member gives a year beyond,
+// which is not a time the line was written at.
+func inRange(t time.Time, ok bool) (time.Time, bool) {
+	if !ok || t.Year() < 0 || t.Year() > 9999 {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 func numTime(n float64, f policy.TimeFormat) time.Time {

@@ -141,7 +141,7 @@ func (s *Store) candidates(q *query, pick func(*fileState) bool) ([]logFile, *di
 	}
 	var out []logFile
 	for _, f := range files {
-		if e := idx.Files[f.name]; e != nil && q.mayHold(e) && (pick == nil || pick(e)) {
+		if e := idx.Files[f.name]; e != nil && e.Unreadable == "" && q.mayHold(e) && (pick == nil || pick(e)) {
 			out = append(out, f)
 		}
 	}
