@@ -29,7 +29,7 @@ func TestUnreadableTimeValuesAreCountedAtEverySweep(t *testing.T) {
 	ctx := context.Background()
 	d, err := policy.Load(strings.NewReader(decl), "decl.yaml")
 	require.NoError(t, err)
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "app.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "app.db")+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)")
 	require.NoError(t, err)
 	defer db.Close()
 	_, err = db.Exec(`CREATE TABLE appointments (id INTEGER PRIMARY KEY, starts_at DATETIME, email TEXT)`)

@@ -121,7 +121,7 @@ func valueCases(column string) []valueCase {
 func timeValueContracts() []contract {
 	var cs []contract
 	for _, col := range []string{"booked_at", "starts_at", "seen_at"} {
-		cs = append(cs, contract{"TimeValues/" + col + "/ProcessOnlyValidTimesAtOrBeforeTheCutoffAndReportTheRest", func(h *harness) {
+		cs = append(cs, contract{"Process/SelectsOnlyValidTimesAndReportsTheRest/" + col, func(h *harness) {
 			h.timeValues(col)
 		}})
 	}
