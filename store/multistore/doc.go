@@ -13,7 +13,7 @@
 // # Routing
 //
 // Every method that names a dataset (Process, Count, Earliest, Records,
-// Times, UpdateFields, Unindexed) goes to the backend routed for it, and
+// Times, UpdateFields, Unindexed, Unreadable) goes to the backend routed for it, and
 // datasets without a route go to the home backend. Holds, the audit log,
 // leases, consent events, requests and objections live in the home
 // backend.

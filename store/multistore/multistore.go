@@ -255,3 +255,21 @@ func (s *Store) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+var _ store.UnreadableTimes = (*Store)(nil)
+
+// Unreadable implements store.UnreadableTimes on the dataset's backend. A
+// backend that does not implement it holds only valid times and counts
+// none.
+func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
+	if err := s.open(ctx); err != nil {
+		return 0, "", err
+	}
+	defer s.mu.RUnlock()
+	drv, _ := s.backend(sel.Dataset)
+	ur, ok := drv.(store.UnreadableTimes)
+	if !ok {
+		return 0, "", nil
+	}
+	return ur.Unreadable(ctx, sel)
+}
