@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store/multistore"
 )
 
 const auditUsage = `Usage: frist audit verify FILE --db URL [--head SEQ:HASH] [--format text|json]
@@ -25,6 +26,10 @@ Every column of every row is checked against the entry as it was sealed,
 and the log's end against the head that the database records with every
 entry (frist_audit_head): a changed column, a garbled row and a log cut
 off at its end are all reported as broken.
+
+When the declaration binds datasets to log files, their own audit chain
+(beside the files, or in DIR with --logs DATASET=DIR) is verified too,
+and every batch on them must have its copy in the database's chain.
 
 Someone who can write to the database can still delete the newest
 entries and reset the recorded head, or re-seal a rewritten chain. Record
@@ -75,6 +80,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	dbURL := c.fs.String("db", "", "database URL: sqlite:PATH or postgres://USER@HOST/DB (required)")
 	headFlag := c.fs.String("head", "", "expected head SEQ:HASH recorded by an earlier verification")
 	format := c.fs.String("format", "text", "output format: text or json")
+	logDirs := c.logsFlag()
 	rest, code, done := c.parse(args[1:])
 	if done {
 		return code
@@ -102,7 +108,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	ctx := context.Background()
-	db, err := openDatabase(ctx, *dbURL, decl, readOnly, nil)
+	db, err := openDatabaseWith(ctx, *dbURL, decl, readOnly, nil, dbOptions{logDirs: logDirs})
 	if err != nil {
 		return c.errorf("%v", err)
 	}
@@ -142,7 +148,7 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		err = rowBroken
 	}
 	if err == nil {
-		if hr, ok := db.store.(auditHeadReader); ok {
+		if hr, ok := db.sql.(auditHeadReader); ok {
 			stored, herr := hr.AuditHead(ctx)
 			if herr != nil {
 				return c.errorf("reading the audit head of %s: %v", db.name, herr)
@@ -160,6 +166,18 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	} else if err != nil {
 		return c.errorf("verifying: %v", err)
 	}
+	if ms, ok := db.store.(*multistore.Store); ok && out.OK {
+		// The log files keep a chain of their own, copied into the
+		// database's: both must verify and every copy match.
+		if err := ms.Verify(ctx); err != nil {
+			var ve *audit.VerifyError
+			if !errors.Is(err, multistore.ErrMirror) && !errors.As(err, &ve) {
+				return c.errorf("verifying the audit log of the log files: %v", err)
+			}
+			out.OK = false
+			out.Broken = &brokeJSON{Kind: "log files", Reason: err.Error()}
+		}
+	}
 	if *format == "json" {
 		if code := c.writeJSON(out); code != exitOK {
 			return code
@@ -167,6 +185,8 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	} else if out.OK {
 		fmt.Fprintf(stdout, "audit log of %s verifies: %d entries, head %s\n", db.name, n, headOrEmpty(out.Head))
 		fmt.Fprintln(stdout, "Record the head outside the database and pass it with --head next time to detect truncation.")
+	} else if ve == nil {
+		fmt.Fprintf(stdout, "audit log of %s verifies (%d entries), but the log files' chain does not match it: %s\n", db.name, n, out.Broken.Reason)
 	} else {
 		fmt.Fprintf(stdout, "audit log of %s is BROKEN at entry %d", db.name, ve.Seq)
 		if ve.ID != "" {
@@ -176,7 +196,11 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "The entries before it verify (head %s).\n", headOrEmpty(out.Head))
 	}
 	if !out.OK {
-		fmt.Fprintf(stderr, "frist audit verify: the audit log is broken (%s at entry %d); preserve the database as evidence and compare it with a backup\n", ve.Kind, ve.Seq)
+		if ve == nil {
+			fmt.Fprintln(stderr, "frist audit verify: the log files' audit chain does not match the database's; preserve both as evidence and compare them with a backup")
+		} else {
+			fmt.Fprintf(stderr, "frist audit verify: the audit log is broken (%s at entry %d); preserve the database as evidence and compare it with a backup\n", ve.Kind, ve.Seq)
+		}
 		return exitFindings
 	}
 	return exitOK

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/logstore"
+	"github.com/frist-go/frist/store/multistore"
 	"github.com/frist-go/frist/store/pgstore"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
@@ -59,6 +62,9 @@ var errDatabase = errors.New("cannot open the database")
 type database struct {
 	db    *sql.DB
 	store store.Driver
+	// sql is the SQL store alone; store is it, or a multistore over it
+	// and the declaration's log files.
+	sql store.Driver
 	// name is the URL with any password removed, for messages.
 	name string
 }
@@ -81,10 +87,19 @@ func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration, 
 type dbOptions struct {
 	// vacuum is what a PostgreSQL store's Purge does (pgstore.Options).
 	vacuum pgstore.Vacuum
+	// logDirs overrides files.dir of the datasets it names (--logs).
+	logDirs map[string]string
 }
 
-// openDatabaseWith is openDatabase with options for the store.
+// openDatabaseWith is openDatabase with options for the store. The log
+// files of the datasets decl binds to files are opened too (read-only or
+// not as mode says), so that one store serves the whole declaration.
 func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer, opts dbOptions) (*database, error) {
+	// The log directories are checked first, so that a wrong one is
+	// reported before anything is created in the database.
+	if err := checkLogDirs(decl, opts.logDirs); err != nil {
+		return nil, err
+	}
 	if rawURL == "" {
 		return nil, fmt.Errorf("%w: no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB", errDatabase)
 	}
@@ -173,7 +188,13 @@ func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declarati
 			fmt.Fprintln(created)
 		}
 	}
-	return &database{db: db, store: st, name: name}, nil
+	full, err := multistore.WithLogs(decl, st, &logstore.Options{ReadOnly: mode == readOnly, Dirs: opts.logDirs})
+	if err != nil {
+		st.Close()
+		db.Close()
+		return nil, fmt.Errorf("the log files the declaration binds cannot be opened: %w; check files.dir, or name the directory with --logs DATASET=DIR", err)
+	}
+	return &database{db: db, store: full, sql: st, name: name}, nil
 }
 
 // schemeOf returns the scheme part of a URL, so that an unsupported URL is
@@ -194,4 +215,78 @@ func redactErr(err error, rawURL string) string {
 		}
 	}
 	return msg
+}
+
+// checkLogDirs checks that every directory of a dataset bound to files
+// (files.dir, or its --logs override) is a readable directory, and that
+// --logs names only such datasets.
+func checkLogDirs(decl *policy.Declaration, override map[string]string) error {
+	for id := range override {
+		if ds := decl.Dataset(id); ds == nil || ds.Files == nil {
+			return fmt.Errorf("--logs names %q, which is not a dataset the declaration binds to files", id)
+		}
+	}
+	for i := range decl.Datasets {
+		ds := &decl.Datasets[i]
+		if ds.Files == nil {
+			continue
+		}
+		dir, from := ds.Files.Dir, "files.dir of the declaration"
+		if d, ok := override[ds.ID]; ok {
+			dir, from = d, "--logs"
+		}
+		f, err := os.Open(dir)
+		if err == nil {
+			var fi os.FileInfo
+			if fi, err = f.Stat(); err == nil && !fi.IsDir() {
+				err = errors.New("not a directory")
+			}
+			f.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("the log files of dataset %s cannot be read: %s (%s): %v; name the directory with --logs %s=DIR", ds.ID, dir, from, unwrapPath(err), ds.ID)
+		}
+	}
+	return nil
+}
+
+// unwrapPath returns the reason of a *fs.PathError without the path,
+// which the message names already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// logDirsFlag is --logs DATASET=DIR, repeatable: where the log files of a
+// dataset bound to files are, instead of its files.dir.
+type logDirsFlag map[string]string
+
+func (f logDirsFlag) String() string {
+	parts := make([]string, 0, len(f))
+	for id, dir := range f {
+		parts = append(parts, id+"="+dir)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f logDirsFlag) Set(v string) error {
+	id, dir, ok := strings.Cut(v, "=")
+	if !ok || id == "" || dir == "" {
+		return fmt.Errorf("%q is not DATASET=DIR (e.g. --logs access_log=/var/log/nginx)", v)
+	}
+	if _, dup := f[id]; dup {
+		return fmt.Errorf("--logs names dataset %q twice", id)
+	}
+	f[id] = dir
+	return nil
+}
+
+// logsFlag defines --logs on the command.
+func (c *cli) logsFlag() logDirsFlag {
+	f := logDirsFlag{}
+	c.fs.Var(f, "logs", "`DATASET=DIR`: read the log files of a dataset bound to files from DIR instead of its files.dir (repeatable)")
+	return f
 }

@@ -21,6 +21,10 @@ many records are due at TIME, how many are held and by which holds
 columns that no index leads, which make every sweep read the whole table.
 Nothing is changed and nothing is written, and no keys are needed.
 
+Datasets bound to log files (files:) are planned on those files, read
+from files.dir or from DIR with --logs DATASET=DIR; nothing is written
+there either.
+
 TIME is RFC 3339 (2025-03-01T09:00:00+01:00), or a date or date and time
 in the controller's time zone (2025-03-01, "2025-03-01 09:00"); default:
 now. Records are counted as they are now, holds as they will be at TIME.
@@ -89,6 +93,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 	dbURL := c.fs.String("db", "", "database URL: sqlite:PATH or postgres://USER@HOST/DB (required)")
 	atFlag := c.fs.String("at", "", "time the plan is for (default: now)")
 	format := c.fs.String("format", "text", "output format: text or json")
+	logDirs := c.logsFlag()
 	rest, code, done := c.parse(args)
 	if done {
 		return code
@@ -116,7 +121,7 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		at = t
 	}
 	ctx := context.Background()
-	db, err := openDatabase(ctx, *dbURL, decl, readOnly, nil)
+	db, err := openDatabaseWith(ctx, *dbURL, decl, readOnly, nil, dbOptions{logDirs: logDirs})
 	if err != nil {
 		return c.errorf("%v", err)
 	}

@@ -38,6 +38,12 @@ waiting at most --stop-timeout. Several replicas may run on one database:
 one sweeps at a time. With --once, frist sweeps once and prints the report.
 On a terminal a long sweep shows its progress on stderr.
 
+Datasets the declaration binds to log files (files:) are enforced on
+those files together with the database's tables, through one engine; the
+files are read from files.dir, or from DIR with --logs DATASET=DIR. A
+directory that cannot be read stops the command before anything is
+written.
+
 --metrics ADDR serves Prometheus metrics at http://ADDR/metrics:
 frist_records_processed_total, frist_sweep_duration_seconds,
 frist_records_overdue (alert when above zero),
@@ -80,6 +86,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	vacuum := c.fs.String("vacuum", "off", "PostgreSQL: after a sweep that deleted or anonymized records, run VACUUM on their tables (plain) or VACUUM FULL (full: no byte of erased rows left in the table's files, but the table is locked while it is rewritten); off leaves it to autovacuum")
 	keyFile := c.keysFlag()
 	format := c.fs.String("format", "text", "report format of --once: text or json")
+	logDirs := c.logsFlag()
 	stopTimeout := c.fs.Duration("stop-timeout", 30*time.Second, "how long to wait for the running sweep at SIGINT/SIGTERM")
 	rest, code, done := c.parse(args)
 	if done {
@@ -123,7 +130,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	vac, _ := pgstore.ParseVacuum(*vacuum) // checked with the other flags
-	db, err := openDatabaseWith(ctx, *dbURL, decl, readWrite, stderr, dbOptions{vacuum: vac})
+	db, err := openDatabaseWith(ctx, *dbURL, decl, readWrite, stderr, dbOptions{vacuum: vac, logDirs: logDirs})
 	if err != nil {
 		return c.errorf("%v", err)
 	}

@@ -19,6 +19,8 @@ import (
 	"github.com/frist-go/frist/notice"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store/logstore"
+	"github.com/frist-go/frist/store/multistore"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
 
@@ -78,6 +80,9 @@ type Options struct {
 	// Logger receives operational messages; it never receives personal
 	// data. Default: discard.
 	Logger *slog.Logger
+	// LogDirs overrides files.dir of the declaration's datasets bound to
+	// files (dataset ID -> directory); see logstore.Options.Dirs.
+	LogDirs map[string]string
 }
 
 // App is the booking service: its handlers and the frist components that
@@ -174,7 +179,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, err
 	}
 	a.store = st
-	a.engine, err = retention.New(decl, st, &retention.Options{
+	// A declaration that binds datasets to log files is enforced on them
+	// too, through one store: its rules would otherwise never run.
+	full, err := multistore.WithLogs(decl, st, &logstore.Options{Dirs: o.LogDirs, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	a.engine, err = retention.New(decl, full, &retention.Options{
 		Now:      a.now,
 		AuditKey: o.Keys.Audit,
 		Interval: o.Interval,
@@ -183,7 +194,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.ledger, err = consent.New(decl, st, a.engine, &consent.Options{
+	a.ledger, err = consent.New(decl, full, a.engine, &consent.Options{
 		Now:      a.now,
 		Keys:     o.Keys.Audit,
 		LinkKeys: o.Keys.Links,
@@ -192,7 +203,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.dsar, err = dsar.NewService(decl, st, a.engine, a.ledger, &dsar.ServiceOptions{
+	a.dsar, err = dsar.NewService(decl, full, a.engine, a.ledger, &dsar.ServiceOptions{
 		Now:      a.now,
 		Identity: appIdentity{a},
 		AuditKey: o.Keys.Audit,

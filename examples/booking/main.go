@@ -50,7 +50,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or prefixes of the reverse proxies whose X-Forwarded-For names the client (the Amt's HTTPS proxy)")
 	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
 	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
+	logDirs := logDirsFlag{}
+	fs.Var(logDirs, "logs", "`DATASET=DIR`: read the log files of a dataset the declaration binds to files from DIR instead of its files.dir (repeatable)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the usage is printed; asking for it is no error
+		}
 		return err
 	}
 	decl, err := loadDeclaration(*policyPath)
@@ -94,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer}, stderr)
+	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer, logDirs: logDirs}, stderr)
 }
 
 // serveConfig is what serve needs from the flags.
@@ -102,6 +107,27 @@ type serveConfig struct {
 	addr, baseURL, dbPath, keyPath string
 	mailer                         Mailer
 	proxies                        []netip.Prefix
+	logDirs                        map[string]string
+}
+
+// logDirsFlag is -logs DATASET=DIR, repeatable.
+type logDirsFlag map[string]string
+
+func (f logDirsFlag) String() string {
+	parts := make([]string, 0, len(f))
+	for id, dir := range f {
+		parts = append(parts, id+"="+dir)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (f logDirsFlag) Set(v string) error {
+	id, dir, ok := strings.Cut(v, "=")
+	if !ok || id == "" || dir == "" {
+		return fmt.Errorf("%q is not DATASET=DIR (e.g. -logs access_log=/var/log/nginx)", v)
+	}
+	f[id] = dir
+	return nil
 }
 
 // officePassword returns $BOOKING_OFFICE_PASSWORD, or the password in the
@@ -193,7 +219,7 @@ func serve(ctx context.Context, decl *policy.Declaration, cfg serveConfig, stder
 	if cfg.mailer == nil {
 		log.Warn("booking: no SMTP server configured (-smtp, -mail-from): requests for all appointments of an e-mail address cannot be verified")
 	}
-	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log})
+	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log, LogDirs: cfg.logDirs})
 	if err != nil {
 		return err
 	}

@@ -26,10 +26,18 @@ type auditFile struct {
 
 // openAudit opens the audit log of dir and reads its head. A torn last
 // line (a crash during an append) is cut off: the journal re-appends the
-// entry it belonged to (see recover).
-func openAudit(dir string) (*auditFile, error) {
+// entry it belonged to (see recover). Read-only, a missing log is empty
+// and a torn last line is left in place and ignored.
+func openAudit(dir string, readOnly bool) (*auditFile, error) {
 	a := &auditFile{path: filepath.Join(dir, auditName)}
-	f, err := os.OpenFile(a.path, os.O_RDWR|os.O_CREATE, 0o600)
+	flag := os.O_RDWR | os.O_CREATE
+	if readOnly {
+		flag = os.O_RDONLY
+	}
+	f, err := os.OpenFile(a.path, flag, 0o600)
+	if readOnly && errors.Is(err, os.ErrNotExist) {
+		return a, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("logstore: opening the audit log: %w", err)
 	}
@@ -53,7 +61,7 @@ func openAudit(dir string) (*auditFile, error) {
 			return nil, fmt.Errorf("logstore: reading the audit log: %w", err)
 		}
 	}
-	if fi, err := f.Stat(); err == nil && fi.Size() > good {
+	if fi, err := f.Stat(); err == nil && fi.Size() > good && !readOnly {
 		if err := f.Truncate(good); err != nil {
 			return nil, fmt.Errorf("logstore: cutting a torn entry off the audit log: %w", err)
 		}
@@ -91,6 +99,9 @@ func (a *auditFile) append(e audit.Entry) error {
 // read returns up to limit entries with Seq greater than after.
 func (a *auditFile) read(after uint64, limit int) ([]audit.Entry, error) {
 	b, err := os.ReadFile(a.path)
+	if errors.Is(err, os.ErrNotExist) && a.head.Seq == 0 {
+		return nil, nil // not created yet (a read-only store creates nothing)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("logstore: reading the audit log: %w", err)
 	}
@@ -120,6 +131,9 @@ func (a *auditFile) read(after uint64, limit int) ([]audit.Entry, error) {
 // of .frist-audit.jsonl in the state directory and fsynced before it is
 // returned.
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
+	if err := s.writable(); err != nil {
+		return audit.Entry{}, err
+	}
 	if err := s.begin(ctx); err != nil {
 		return audit.Entry{}, err
 	}

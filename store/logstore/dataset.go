@@ -42,13 +42,17 @@ type dataset struct {
 	own map[string]bool
 }
 
-// compile checks a files dataset and resolves its columns.
-func compile(ds *policy.Dataset, root string) (*dataset, error) {
+// compile checks a files dataset and resolves its columns. dir, when not
+// "", replaces files.dir.
+func compile(ds *policy.Dataset, dir, root string) (*dataset, error) {
 	f := ds.Files
 	bad := func(format string, args ...any) (*dataset, error) {
 		return nil, fmt.Errorf("%w: dataset %q: %s", ErrBinding, ds.ID, fmt.Sprintf(format, args...))
 	}
-	d := &dataset{decl: ds, dir: f.Dir, pattern: f.Pattern, format: f.Format, drop: f.Malformed == policy.MalformedDrop,
+	if dir == "" {
+		dir = f.Dir
+	}
+	d := &dataset{decl: ds, dir: dir, pattern: f.Pattern, format: f.Format, drop: f.Malformed == policy.MalformedDrop,
 		timeCol: map[string]*policy.TimeColumn{}, marker: ds.Marker, own: map[string]bool{}}
 	if !filepath.IsAbs(d.dir) && root != "" {
 		d.dir = filepath.Join(root, d.dir)

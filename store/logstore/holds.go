@@ -67,6 +67,9 @@ func (h *holdFile) active(t time.Time) []store.Hold {
 // move the hold to another line. A hold on a subject holds nothing in
 // common and combined logs, whose lines name no subject.
 func (s *Store) PlaceHold(ctx context.Context, hold store.Hold) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
@@ -87,6 +90,9 @@ func (s *Store) PlaceHold(ctx context.Context, hold store.Hold) error {
 
 // ReleaseHold implements store.Holds.
 func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
+	if err := s.writable(); err != nil {
+		return err
+	}
 	if err := s.begin(ctx); err != nil {
 		return err
 	}

@@ -25,6 +25,9 @@ var (
 	// answer (a subject on lines without one, a keyed batch that sets a
 	// watermark marker).
 	ErrUnsupported = errors.New("logstore: not supported on log files")
+	// ErrReadOnly is returned by the methods that write on a Store opened
+	// with Options.ReadOnly.
+	ErrReadOnly = errors.New("logstore: opened read-only")
 )
 
 // Options configure a Store. A nil *Options means the defaults.
@@ -32,6 +35,11 @@ type Options struct {
 	// Root is the directory relative files.dir paths are resolved
 	// against. Default: the working directory.
 	Root string
+	// Dirs overrides files.dir of the datasets it names (dataset ID ->
+	// directory), for a deployment whose logs live elsewhere than the
+	// declaration says; relative directories are resolved against Root.
+	// Naming a dataset that is not bound to files is an error.
+	Dirs map[string]string
 	// StateDir holds the audit log (.frist-audit.jsonl), the holds
 	// (.frist-holds.json), the journal of the batch in progress and the
 	// lock. Default: the directory of the first files dataset.
@@ -39,6 +47,12 @@ type Options struct {
 	// Logger receives reports of malformed lines (file name, line numbers
 	// and counts, never their content). Default: discard.
 	Logger *slog.Logger
+	// ReadOnly opens the Store for reading only, for commands that must
+	// write nothing (a dry run, an audit): New takes no lock, creates no
+	// file, finishes no interrupted batch (it fails instead, naming the
+	// journal), and reads leave the directory's index unsaved. Methods
+	// that write return ErrReadOnly.
+	ReadOnly bool
 }
 
 // Store is a store.Driver over directories of web-server access logs.
@@ -47,6 +61,7 @@ type Options struct {
 type Store struct {
 	mu       sync.Mutex
 	closed   bool
+	readOnly bool
 	datasets map[string]*dataset
 	state    string
 	lock     *os.File
@@ -77,7 +92,7 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Store{datasets: map[string]*dataset{}, log: opts.Logger, leases: map[string]lease{}}
+	s := &Store{datasets: map[string]*dataset{}, log: opts.Logger, leases: map[string]lease{}, readOnly: opts.ReadOnly}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -87,14 +102,26 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 		if ds.Files == nil {
 			continue
 		}
-		d, err := compile(ds, opts.Root)
+		d, err := compile(ds, opts.Dirs[ds.ID], opts.Root)
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if fi, err := os.Stat(d.dir); err != nil || !fi.IsDir() {
+			if err == nil {
+				err = errors.New("not a directory")
+			}
+			errs = append(errs, fmt.Errorf("%w: dataset %q: files.dir %s cannot be read: %v", ErrBinding, ds.ID, d.dir, err))
 			continue
 		}
 		s.datasets[ds.ID] = d
 		if s.state == "" {
 			s.state = d.dir
+		}
+	}
+	for id := range opts.Dirs {
+		if s.datasets[id] == nil && (decl.Dataset(id) == nil || decl.Dataset(id).Files == nil) {
+			errs = append(errs, fmt.Errorf("%w: Options.Dirs names %q, which is not a dataset bound to files", ErrBinding, id))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -109,6 +136,9 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 	if s.state == "" {
 		return nil, fmt.Errorf("%w: the declaration binds no dataset to files, and Options.StateDir is empty", ErrBinding)
 	}
+	if s.readOnly {
+		return s.openReadOnly()
+	}
 	lock, err := lockDir(s.state)
 	if err != nil {
 		return nil, fmt.Errorf("logstore: locking the state directory: %w", err)
@@ -118,7 +148,7 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 		_ = lock.Close()
 		return nil, err
 	}
-	if s.audit, err = openAudit(s.state); err != nil {
+	if s.audit, err = openAudit(s.state, false); err != nil {
 		return fail(err)
 	}
 	if s.holds, err = openHolds(s.state); err != nil {
@@ -128,6 +158,32 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 		return fail(err)
 	}
 	return s, nil
+}
+
+// openReadOnly finishes New for Options.ReadOnly: it reads the audit log
+// and the holds and refuses a state directory with an interrupted batch,
+// which only a writer may finish.
+func (s *Store) openReadOnly() (*Store, error) {
+	if _, err := os.Stat(filepath.Join(s.state, journalName)); err == nil {
+		return nil, fmt.Errorf("logstore: a batch in %s was interrupted (%s exists); opened read-only, the store cannot finish it: open it for writing once (frist run does)",
+			s.state, journalName)
+	}
+	var err error
+	if s.audit, err = openAudit(s.state, true); err != nil {
+		return nil, err
+	}
+	if s.holds, err = openHolds(s.state); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// writable fails on a Store opened read-only.
+func (s *Store) writable() error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	return nil
 }
 
 // begin locks the store for one operation; it fails after Close or when
@@ -166,5 +222,8 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if s.lock == nil {
+		return nil
+	}
 	return s.lock.Close()
 }

@@ -136,7 +136,9 @@ func (s *Store) candidates(q *query, pick func(*fileState) bool) ([]logFile, *di
 	if err := q.d.refresh(idx, files); err != nil {
 		return nil, nil, err
 	}
-	if err := idx.save(q.d.dir); err != nil {
+	if s.readOnly {
+		// A read-only store writes nothing, not even its cache.
+	} else if err := idx.save(q.d.dir); err != nil {
 		s.log.Warn("logstore: the index could not be saved; the next call reads the files again", "dataset", q.d.decl.ID, "error", err)
 	}
 	var out []logFile
@@ -251,6 +253,9 @@ type processed struct {
 // lines (store.BatchResult.Count), so that memory does not grow with the
 // files; a dataset with one lists its records.
 func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	if err := s.writable(); err != nil {
+		return store.BatchResult{}, err
+	}
 	if err := s.begin(ctx); err != nil {
 		return store.BatchResult{}, err
 	}

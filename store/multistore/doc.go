@@ -1,9 +1,11 @@
 // Package multistore is a store.Driver over several backends, so that one
 // declaration can bind some datasets to the application's tables and
-// others to files, e.g. seed 004's contact form in a database and its
-// web-server log on disk ("Nach 7 Tagen werden die Protokolle des
-// Webservers gelöscht"), and the retention engine still enforces all of
-// them through one store.
+// others to files, e.g. the contact form of
+// examples/policies/stadt-amt.yaml in a database and its web-server log on
+// disk ("Nach 7 Tagen werden die Protokolle des Webservers gelöscht"), and
+// the retention engine still enforces all of them through one store.
+// WithLogs builds that store from a declaration: its datasets bound to
+// files go to one logstore.Store, everything else to the database.
 //
 //	st, err := multistore.New(
 //		map[string]store.Driver{"access_log": logs}, // dataset ID -> backend
@@ -20,8 +22,8 @@
 //
 // # One audit chain, and what is atomic
 //
-// Principle 4 of the design says that every batch is atomic with its
-// audit entry. A batch on a routed backend (a rewrite of log files) and an
+// Every batch is atomic with its audit entry (docs/DESIGN.md, "Atomic
+// batches"). A batch on a routed backend (a rewrite of log files) and an
 // entry in the home backend's log (a SQL table) cannot share a
 // transaction, so the guarantee is given in two steps:
 //
