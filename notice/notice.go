@@ -328,6 +328,8 @@ func roleName(l Language, r policy.RecipientRole) string {
 		return l.pick("eigener Verantwortlicher", "independent controller")
 	case policy.RolePublicBody:
 		return l.pick("öffentliche Stelle", "public body")
+	case policy.RoleJointController:
+		return l.pick("gemeinsam Verantwortlicher (Art. 26 DSGVO)", "joint controller (Art. 26 GDPR)")
 	}
 	return string(r)
 }

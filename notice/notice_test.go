@@ -288,15 +288,16 @@ func TestRecordHasOneRowPerPurposeWithEveryArticle30Item(t *testing.T) {
 	rows, err := csv.NewReader(&buf).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 1+len(d.Purposes))
-	assert.Len(t, rows[0], 10)
+	assert.Len(t, rows[0], 12)
 	booking := rows[2]
-	assert.Equal(t, "Buchung eines Beratungstermins", booking[2])
-	assert.Contains(t, booking[3], "Art. 9 Abs. 2 lit. a DSGVO")
-	assert.Contains(t, booking[5], "besondere Kategorien personenbezogener Daten")
-	assert.Contains(t, booking[6], "maixit GmbH (Auftragsverarbeiter (Art. 28 DSGVO))")
-	assert.Equal(t, "keine", booking[7])
-	assert.Contains(t, booking[8], "Termindaten werden zwei Wochen nach dem Termin gelöscht.")
-	assert.Equal(t, "IT-Sicherheitskonzept des Jobcenters, Stand 2024", booking[9])
+	assert.Equal(t, "booking", booking[0])
+	assert.Equal(t, "Buchung eines Beratungstermins", booking[4])
+	assert.Contains(t, booking[5], "Art. 9 Abs. 2 lit. a DSGVO")
+	assert.Contains(t, booking[7], "besondere Kategorien personenbezogener Daten")
+	assert.Contains(t, booking[8], "maixit GmbH (Auftragsverarbeiter (Art. 28 DSGVO))")
+	assert.Equal(t, "keine", booking[9])
+	assert.Contains(t, booking[10], "Termindaten werden zwei Wochen nach dem Termin gelöscht.")
+	assert.Equal(t, "IT-Sicherheitskonzept des Jobcenters, Stand 2024", booking[11])
 }
 
 func TestRequirementSeparatesRequiredVoluntaryAndAutomaticData(t *testing.T) {

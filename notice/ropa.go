@@ -1,9 +1,6 @@
 package notice
 
 import (
-	"bufio"
-	"encoding/csv"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,28 +9,41 @@ import (
 )
 
 // Activity is one processing activity of the record of processing
-// activities: one purpose with everything Art. 30(1)(a)–(g) asks for.
+// activities: one purpose with everything Art. 30(1)(a)–(g) asks for, in
+// the order of the model record of the German data-protection authorities
+// (DSK, "Muster Verzeichnis von Verarbeitungstätigkeiten – Verantwortlicher").
+// A field the declaration does not fill is empty, never a placeholder: what
+// is missing is a lint finding (FR060 subjects, FR061 measures, FR020 DPO)
+// that keeps the record from being published.
 type Activity struct {
-	// Controller names the controller and its contact details, and the
-	// DPO's (Art. 30(1)(a)).
+	// ID is the purpose's ID, which names the activity.
+	ID string
+	// Controller names the controller, its representative and its contact
+	// details (Art. 30(1)(a)).
 	Controller string
-	DPO        string
+	// JointControllers names the joint controllers (Art. 26), the
+	// recipients declared with role joint_controller (Art. 30(1)(a)).
+	JointControllers string
+	// DPO is the data-protection officer's contact (Art. 30(1)(a)).
+	DPO string
 	// Purpose is the purpose of processing (Art. 30(1)(b)); LegalBasis is
 	// not required by Art. 30 but recorded so the record stands alone.
 	Purpose    string
 	LegalBasis string
 	// Subjects and Data are the categories of data subjects and of personal
-	// data (Art. 30(1)(c)).
+	// data (Art. 30(1)(c)); Data names the fields of each category.
 	Subjects string
 	Data     string
 	// Recipients are the categories of recipients (Art. 30(1)(d)).
 	Recipients string
 	// Transfers are transfers to third countries with their safeguards
-	// (Art. 30(1)(e)).
+	// (Art. 30(1)(e), Art. 49(1) second subparagraph).
 	Transfers string
-	// Erasure states the time limits for erasure (Art. 30(1)(f)).
+	// Erasure states the time limits for erasure (Art. 30(1)(f)): each
+	// dataset's periods from the rules the engine enforces, a dataset
+	// without rules as having none, and each cookie's lifetime.
 	Erasure string
-	// Measures refers to the technical and organisational measures
+	// Measures describes the technical and organisational measures
 	// (Art. 30(1)(g), Art. 32(1)).
 	Measures string
 }
@@ -52,17 +62,14 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 		}
 		return strings.Join(items, "; ")
 	}
-	ctrl := strings.Join(append([]string{d.Controller.Name}, b.contactLines(d.Controller.Address, d.Controller.Contact)...), ", ")
+	ctrl := []string{d.Controller.Name}
+	if r := lang.text(d.Controller.Representative); r != "" && b.stated("controller.representative") {
+		ctrl = append(ctrl, lang.pick("vertreten durch ", "represented by ")+r)
+	}
+	ctrl = append(ctrl, b.contactLines(d.Controller.Address, d.Controller.Contact)...)
 	dpo := strings.Join(b.contactLines(d.DPO.Address, d.DPO.Contact), ", ")
-	if d.DPO.Name != "" {
+	if d.DPO.Name != "" && dpo != "" {
 		dpo = d.DPO.Name + ", " + dpo
-	}
-	if dpo == "" {
-		dpo = lang.pick("nicht angegeben", "not stated")
-	}
-	measures := lang.text(d.Measures)
-	if measures == "" {
-		measures = lang.pick("nicht angegeben", "not stated")
 	}
 	var out []Activity
 	for i := range d.Purposes {
@@ -74,35 +81,43 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 		if p.SpecialCategories != "" {
 			bases = append(bases, specialText(lang, p.SpecialCategories))
 		}
-		var subjects, data, recipients, transfers, erasure []string
+		var subjects, joint, recipients, transfers, erasure []string
+		data := &categoryList{}
 		recipientIDs := slices.Clone(p.Recipients)
 		for _, ds := range b.datasetsOf(p.ID) {
+			k := slices.IndexFunc(d.Datasets, func(x policy.Dataset) bool { return x.ID == ds.ID })
 			if s := lang.text(ds.Subjects); s != "" && !slices.Contains(subjects, s) {
 				subjects = append(subjects, s)
 			}
 			for j := range ds.Fields {
-				f := &ds.Fields[j]
-				c := categoryName(lang, f.Category)
-				if f.Special {
-					c = categoryName(lang, policy.CatSpecial)
-				}
-				if !slices.Contains(data, c) {
-					data = append(data, c)
-				}
+				data.add(lang, &ds.Fields[j])
 			}
 			for _, r := range ds.Recipients {
 				if !slices.Contains(recipientIDs, r) {
 					recipientIDs = append(recipientIDs, r)
 				}
 			}
-			erasure = append(erasure, StoragePeriods(ds, lang)...)
+			erasure = append(erasure, b.datasetErasure(k, ds)...)
+		}
+		for j := range d.Cookies {
+			if c := &d.Cookies[j]; c.Purpose == p.ID {
+				e := cookieErasure(lang, c)
+				if !b.stated("cookies[" + strconv.Itoa(j) + "].lifetime") {
+					e += assumedMark(lang)
+				}
+				erasure = append(erasure, e)
+			}
 		}
 		for _, id := range recipientIDs {
 			r := d.Recipient(id)
 			if r == nil {
 				continue
 			}
-			recipients = append(recipients, r.Name+" ("+b.roleName(r.Role)+")")
+			if r.Role == policy.RoleJointController {
+				joint = append(joint, strings.Join(append([]string{r.Name}, b.contactLines(r.Address, policy.Contact{})...), ", "))
+			} else {
+				recipients = append(recipients, r.Name+" ("+b.roleName(r.Role)+")")
+			}
 			if r.Country != "" && !InEEA(r.Country) {
 				g := r.Safeguard
 				if g == "" {
@@ -111,84 +126,97 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 				transfers = append(transfers, r.Name+" ("+r.Country+"): "+g)
 			}
 		}
-		if len(subjects) == 0 {
-			subjects = []string{lang.pick("nicht angegeben", "not stated")}
-		}
 		out = append(out, Activity{
-			Controller: ctrl,
-			DPO:        dpo,
-			Purpose:    lang.text(p.Description),
-			LegalBasis: strings.Join(bases, "; "),
-			Subjects:   strings.Join(subjects, "; "),
-			Data:       orNone(data),
-			Recipients: orNone(recipients),
-			Transfers:  orNone(transfers),
-			Erasure:    orNone(erasure),
-			Measures:   measures,
+			ID:               p.ID,
+			Controller:       strings.Join(ctrl, ", "),
+			JointControllers: orNone(joint),
+			DPO:              dpo,
+			Purpose:          lang.text(p.Description),
+			LegalBasis:       strings.Join(bases, "; "),
+			Subjects:         strings.Join(subjects, "; "),
+			Data:             data.String(),
+			Recipients:       orNone(recipients),
+			Transfers:        orNone(transfers),
+			Erasure:          erasureText(lang, erasure),
+			Measures:         lang.text(d.Measures),
 		})
 	}
 	return out, nil
 }
 
-// ropaHeader returns the column names with their Art. 30(1) letters.
-func ropaHeader(l Language) []string {
-	return []string{
-		l.pick("Verantwortlicher (Art. 30 Abs. 1 lit. a)", "Controller (Art. 30(1)(a))"),
-		l.pick("Datenschutzbeauftragte (Art. 30 Abs. 1 lit. a)", "Data-protection officer (Art. 30(1)(a))"),
-		l.pick("Zweck (Art. 30 Abs. 1 lit. b)", "Purpose (Art. 30(1)(b))"),
-		l.pick("Rechtsgrundlage", "Legal basis"),
-		l.pick("Betroffene Personen (Art. 30 Abs. 1 lit. c)", "Data subjects (Art. 30(1)(c))"),
-		l.pick("Datenkategorien (Art. 30 Abs. 1 lit. c)", "Categories of data (Art. 30(1)(c))"),
-		l.pick("Empfänger (Art. 30 Abs. 1 lit. d)", "Recipients (Art. 30(1)(d))"),
-		l.pick("Drittlandübermittlung (Art. 30 Abs. 1 lit. e)", "Third-country transfers (Art. 30(1)(e))"),
-		l.pick("Löschfristen (Art. 30 Abs. 1 lit. f)", "Erasure time limits (Art. 30(1)(f))"),
-		l.pick("Technische und organisatorische Maßnahmen (Art. 30 Abs. 1 lit. g)", "Technical and organisational measures (Art. 30(1)(g))"),
+// categoryList collects the personal fields of an activity by category,
+// in the order first seen: "Kontaktdaten (E-Mail-Adresse, Rufnummer)".
+type categoryList struct {
+	names  []string
+	fields map[string][]string
+}
+
+func (c *categoryList) add(lang Language, f *policy.Field) {
+	if f.Category == policy.CatNone && !f.Special {
+		return // not personal data on its own
+	}
+	cat := categoryName(lang, f.Category)
+	if f.Special {
+		cat = categoryName(lang, policy.CatSpecial)
+	}
+	if c.fields == nil {
+		c.fields = map[string][]string{}
+	}
+	if _, ok := c.fields[cat]; !ok {
+		c.names = append(c.names, cat)
+	}
+	if name := fieldName(lang, f); !slices.Contains(c.fields[cat], name) {
+		c.fields[cat] = append(c.fields[cat], name)
 	}
 }
 
-func (a Activity) cells() []string {
-	return []string{a.Controller, a.DPO, a.Purpose, a.LegalBasis, a.Subjects, a.Data, a.Recipients, a.Transfers, a.Erasure, a.Measures}
+func (c *categoryList) String() string {
+	var out []string
+	for _, n := range c.names {
+		out = append(out, n+" ("+strings.Join(c.fields[n], ", ")+")")
+	}
+	return strings.Join(out, "; ")
 }
 
-// RecordCSV writes the record of processing activities of d as CSV: a
-// header row naming each Art. 30(1) item, then one row per purpose.
-func RecordCSV(w io.Writer, d *policy.Declaration, lang Language) error {
-	acts, err := Record(d, lang)
-	if err != nil {
-		return err
+// erasureText joins the erasure sentences of an activity.
+func erasureText(lang Language, sentences []string) string {
+	if len(sentences) == 0 {
+		return lang.pick("keine", "none")
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(ropaHeader(lang)); err != nil {
-		return err
-	}
-	for _, a := range acts {
-		if err := cw.Write(a.cells()); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
+	return strings.Join(sentences, " ")
 }
 
-// RecordMarkdown writes the record of processing activities of d as
-// Markdown: one section per purpose, each a two-column table of the
-// Art. 30(1) items.
-func RecordMarkdown(w io.Writer, d *policy.Declaration, lang Language) error {
-	acts, err := Record(d, lang)
-	if err != nil {
-		return err
+// datasetErasure states the time limits of the rules of dataset k, or
+// that it has none, so that no dataset of an activity is silently left out.
+// The record states what the engine enforces; a rule the declaration marks
+// as an assumption (its source does not state it) is stated too, marked as
+// such, so that the controller confirms it before the record is signed.
+func (b *builder) datasetErasure(k int, ds *policy.Dataset) []string {
+	lang := b.l
+	rulePath := func(j int) string { return "datasets[" + strconv.Itoa(k) + "].rules[" + strconv.Itoa(j) + "]" }
+	out := storagePeriods(ds, lang, func(j int) bool { return b.stated(rulePath(j)) })
+	for _, s := range storagePeriods(ds, lang, func(j int) bool { return !b.stated(rulePath(j)) }) {
+		out = append(out, s+assumedMark(lang))
 	}
-	bw := bufio.NewWriter(w)
-	bw.WriteString("# " + mdEscape.Replace(lang.pick("Verzeichnis von Verarbeitungstätigkeiten", "Record of processing activities")+" – "+d.Controller.Name) + "\n\n")
-	bw.WriteString("*" + lang.pick("Art. 30 Abs. 1 DSGVO", "Art. 30(1) GDPR") + "*\n\n")
-	header := ropaHeader(lang)
-	for i, a := range acts {
-		bw.WriteString("## " + strconv.Itoa(i+1) + ". " + mdEscape.Replace(a.Purpose) + "\n\n")
-		rows := make([][]string, 0, len(header))
-		for j, c := range a.cells() {
-			rows = append(rows, []string{header[j], c})
-		}
-		writeMarkdownTable(bw, Block{Kind: Table, Header: []string{lang.pick("Angabe", "Item"), lang.pick("Inhalt", "Content")}, Rows: rows})
+	if len(out) > 0 {
+		return out
 	}
-	return bw.Flush()
+	return []string{lang.pick(datasetName(lang, ds)+": keine Löschfrist festgelegt.", datasetName(lang, ds)+": no erasure time limit set.")}
+}
+
+// assumedMark follows a value the declaration marks as an assumption.
+func assumedMark(lang Language) string {
+	return lang.pick(" (Annahme, von der Quelle nicht belegt)", " (assumption, not stated by the source)")
+}
+
+// cookieErasure states how long a cookie is stored on the device.
+func cookieErasure(lang Language, c *policy.Cookie) string {
+	name := lang.pick("Cookie „"+c.Name+"“", "Cookie “"+c.Name+"”")
+	switch {
+	case c.Session:
+		return name + lang.pick(": bis zum Ende der Browsersitzung.", ": until the end of the browser session.")
+	case !c.Lifetime.IsZero():
+		return name + lang.pick(": "+periodPhrase(lang, c.Lifetime, false)+" nach dem Setzen.", ": "+periodPhrase(lang, c.Lifetime, false)+" after it is set.")
+	}
+	return name + lang.pick(": keine Speicherdauer festgelegt.", ": no lifetime set.")
 }

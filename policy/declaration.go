@@ -138,6 +138,9 @@ const (
 	// RolePublicBody is another public body (e.g. a department of the
 	// municipality).
 	RolePublicBody RecipientRole = "public_body"
+	// RoleJointController is a joint controller (Art. 26), which the record
+	// of processing names with the controller (Art. 30(1)(a)).
+	RoleJointController RecipientRole = "joint_controller"
 )
 
 // Recipient is a recipient or category of recipients (Art. 4(9),

@@ -367,7 +367,7 @@ datasets:
 	assert.Equal(t, []string{
 		`x.yaml:4:5: purposes[0].consent: missing: a purpose resting on consent (6.1.a) needs a consent with a version, so that consent can be demonstrated (Art. 7(1))`,
 		`x.yaml:5:26: purposes[0].legal_basis[1].basis: "6.1.g" is not a legal basis of Art. 6(1) (one of 6.1.a … 6.1.f)`,
-		`x.yaml:7:38: recipients[0].role: "procesor" is not a recipient role (one of processor, controller, public_body)`,
+		`x.yaml:7:38: recipients[0].role: "procesor" is not a recipient role (one of processor, controller, public_body, joint_controller)`,
 		`x.yaml:10:5: datasets[0].tabel: unknown field "tabel" in a dataset (did you mean "table"?)`,
 		`x.yaml:13:25: datasets[0].purposes[1]: purpose "billing" is not declared`,
 		`x.yaml:16:18: datasets[0].rules[0].after: "14 days" is not a duration (use 14d)`,

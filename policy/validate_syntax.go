@@ -127,7 +127,7 @@ func contains[T comparable](vals []T, v T) bool {
 }
 
 var (
-	roles         = []RecipientRole{RoleProcessor, RoleController, RolePublicBody}
+	roles         = []RecipientRole{RoleProcessor, RoleController, RolePublicBody, RoleJointController}
 	channelKinds  = []ChannelKind{ChannelLink, ChannelEmail, ChannelPost, ChannelPhone, ChannelInPerson, ChannelForm, ChannelOptOutCookie, ChannelCookie}
 	timeFormats   = []TimeFormat{TimeNative, TimeUnix, TimeUnixMs, TimeRFC3339}
 	necessities   = []CookieNecessity{StrictlyNecessary, ConsentBased}

@@ -165,7 +165,7 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { r := d.Recipients[0]; r.ID = "sms"; d.Recipients = append(d.Recipients, r) }},
 		{"recipient name missing", func(d *Declaration) { d.Recipients[0].Name = "" }, "recipients[0].name", "missing",
 			func(d *Declaration) { d.Recipients[0].Name = "Kreis Segeberg, Fachdienst IT" }},
-		{"recipient role missing", func(d *Declaration) { d.Recipients[0].Role = "" }, "recipients[0].role", "missing: the recipient's role (one of processor, controller, public_body)",
+		{"recipient role missing", func(d *Declaration) { d.Recipients[0].Role = "" }, "recipients[0].role", "missing: the recipient's role (one of processor, controller, public_body, joint_controller)",
 			func(d *Declaration) { d.Recipients[0].Role = RolePublicBody }},
 		{"recipient role unknown", func(d *Declaration) { d.Recipients[0].Role = "contractor" }, "recipients[0].role", `"contractor" is not a recipient role`,
 			func(d *Declaration) { d.Recipients[0].Role = RoleController }},

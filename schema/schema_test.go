@@ -157,7 +157,7 @@ func TestSchemaEnumeratesTheModelsConstants(t *testing.T) {
 		want []any
 	}{
 		{"Basis", []any{"6.1.a", "6.1.b", "6.1.c", "6.1.d", "6.1.e", "6.1.f"}},
-		{"RecipientRole", []any{"processor", "controller", "public_body"}},
+		{"RecipientRole", []any{"processor", "controller", "public_body", "joint_controller"}},
 		{"ChannelKind", []any{"link", "email", "post", "phone", "in_person", "form", "opt_out_cookie", "cookie"}},
 		{"TimeFormat", []any{"timestamp", "unix", "unix_ms", "rfc3339"}},
 		{"CookieNecessity", []any{"strictly_necessary", "consent"}},

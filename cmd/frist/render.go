@@ -122,16 +122,18 @@ func runRopa(args []string, stdout, stderr io.Writer) int {
 
 // activityJSON is notice.Activity with the JSON names of the record.
 type activityJSON struct {
-	Controller string `json:"controller"`
-	DPO        string `json:"dpo"`
-	Purpose    string `json:"purpose"`
-	LegalBasis string `json:"legal_basis"`
-	Subjects   string `json:"subjects"`
-	Data       string `json:"data"`
-	Recipients string `json:"recipients"`
-	Transfers  string `json:"transfers"`
-	Erasure    string `json:"erasure"`
-	Measures   string `json:"measures"`
+	ID               string `json:"id"`
+	Controller       string `json:"controller"`
+	JointControllers string `json:"joint_controllers"`
+	DPO              string `json:"dpo"`
+	Purpose          string `json:"purpose"`
+	LegalBasis       string `json:"legal_basis"`
+	Subjects         string `json:"subjects"`
+	Data             string `json:"data"`
+	Recipients       string `json:"recipients"`
+	Transfers        string `json:"transfers"`
+	Erasure          string `json:"erasure"`
+	Measures         string `json:"measures"`
 }
 
 // render checks the language and format, loads the one declaration named
