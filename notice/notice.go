@@ -44,20 +44,14 @@ const (
 
 // Build assembles the Art. 13 notice of d in lang for publication. It
 // refuses, with an *UnpublishableError listing them, a declaration that
-// has blocking lint findings (unacknowledged errors): what the declaration
+// has lint findings that block a notice (policy.BlockingFor): what the declaration
 // lacks is a finding to fix, never a sentence of the published notice.
 // BuildDraft renders such a declaration anyway, marked as a draft.
 func Build(d *policy.Declaration, lang Language) (*Document, error) {
 	if !d.Validated() {
 		return nil, ErrNotValidated
 	}
-	var blocking []policy.Finding
-	for _, f := range policy.Lint(d) {
-		if f.Blocking() {
-			blocking = append(blocking, f)
-		}
-	}
-	if len(blocking) > 0 {
+	if blocking := policy.BlockingFor(policy.Lint(d), policy.PublishNotice); len(blocking) > 0 {
 		return nil, &UnpublishableError{Findings: blocking}
 	}
 	return build(d, lang)

@@ -49,19 +49,46 @@ func csvSafe(s string) string {
 // header row naming each Art. 30(1) item, then one row per purpose. Every
 // cell is safe against formula injection (see csvSafe).
 func RecordCSV(w io.Writer, d *policy.Declaration, lang Language) error {
+	return recordCSV(w, d, lang, nil)
+}
+
+// RecordCSVDraft writes the record as RecordCSV does, preceded by rows that
+// mark it as a draft: the banner ("Entwurf — nicht veröffentlichen") and
+// one row per finding that is not acknowledged, each in the first column,
+// so that a spreadsheet opened from it cannot be taken for the record.
+func RecordCSVDraft(w io.Writer, d *policy.Declaration, lang Language) error {
+	if !d.Validated() {
+		return ErrNotValidated
+	}
+	draft := []string{(&Document{Lang: lang}).banner()}
+	for _, f := range policy.Lint(d) {
+		if f.Acknowledged == nil {
+			draft = append(draft, FindingLine(f))
+		}
+	}
+	return recordCSV(w, d, lang, draft)
+}
+
+func recordCSV(w io.Writer, d *policy.Declaration, lang Language, draft []string) error {
 	acts, err := Record(d, lang)
 	if err != nil {
 		return err
 	}
+	header := ropaHeader(lang)
 	cw := csv.NewWriter(w)
 	row := func(cells []string) error {
-		safe := make([]string, len(cells))
+		safe := make([]string, len(header))
 		for i, c := range cells {
 			safe[i] = csvSafe(c)
 		}
 		return cw.Write(safe)
 	}
-	if err := row(ropaHeader(lang)); err != nil {
+	for _, line := range draft {
+		if err := row([]string{line}); err != nil {
+			return err
+		}
+	}
+	if err := row(header); err != nil {
 		return err
 	}
 	for _, a := range acts {

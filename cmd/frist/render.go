@@ -21,7 +21,9 @@ required, cookies (§ 25 TDDDG). HTML is one standalone page with no
 external resources.
 
 A declaration with error-level lint findings (see frist check) is refused:
-nothing is written to stdout and the findings are listed on stderr. With
+nothing is written to stdout and the findings are listed on stderr;
+findings about the record of processing alone (FR060 subjects, FR061
+measures) do not stop the notice, which states neither. With
 --draft the notice is rendered anyway, under the banner "Entwurf — nicht
 veröffentlichen" and with every finding listed, for review.
 
@@ -43,9 +45,24 @@ declaration, one activity per purpose: controller and DPO, purpose, legal
 basis, categories of data subjects and data, recipients, transfers, erasure
 periods and a reference to the technical and organisational measures.
 
-A declaration with error-level lint findings is refused (exit 1, the
-findings on stderr) unless --draft is given; a Markdown draft starts with
-the banner "Entwurf — nicht veröffentlichen" and the findings.
+The record follows the structure of the German authorities' model record
+(DSK): controller with representative and joint controllers (recipients
+with role joint_controller), DPO, purpose, legal basis, categories of data
+subjects (each dataset's subjects) and of data (by category, with the
+fields), recipients, transfers with their safeguards, time limits for
+erasure (each dataset's rules, a dataset without rules as having none, each
+cookie's lifetime) and the measures of Art. 32 (measures). A value the
+declaration marks as an assumption is stated with that mark. CSV cells
+that a spreadsheet would run as a formula (starting with =, +, -, @, a tab
+or a carriage return) are written behind an apostrophe.
+
+A declaration with error-level lint findings that concern the record is
+refused (exit 1, the findings on stderr) unless --draft is given; findings
+about the notice alone (FR080-FR085, FR087) do not stop the record. A
+Markdown draft starts with the banner "Entwurf — nicht veröffentlichen" and
+the findings, a CSV draft with rows holding them, and a JSON draft is an
+object {"draft": true, "findings": [...], "activities": [...]} instead of
+the array of activities.
 
 Exit status: 0 when the record was written, 1 when error-level findings
 stop it (without --draft), 2 when the file cannot be read or is not a
@@ -97,6 +114,9 @@ func runRopa(args []string, stdout, stderr io.Writer) int {
 	return c.render(rest, *lang, *format, []string{"md", "csv", "json"}, func(w io.Writer, l notice.Language, f string) error {
 		switch f {
 		case "csv":
+			if c.draft {
+				return notice.RecordCSVDraft(w, c.loaded, l)
+			}
 			return notice.RecordCSV(w, c.loaded, l)
 		case "json":
 			acts, err := notice.Record(c.loaded, l)
@@ -109,6 +129,17 @@ func runRopa(args []string, stdout, stderr io.Writer) int {
 			}
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
+			if c.draft {
+				// A draft is an object, never the array of a record, so
+				// that no import takes it for the record.
+				d := ropaDraftJSON{Draft: true, Activities: out, Findings: []policy.Finding{}}
+				for _, f := range policy.Lint(c.loaded) {
+					if f.Acknowledged == nil {
+						d.Findings = append(d.Findings, f)
+					}
+				}
+				return enc.Encode(d)
+			}
 			return enc.Encode(out)
 		}
 		if c.draft {
@@ -118,6 +149,14 @@ func runRopa(args []string, stdout, stderr io.Writer) int {
 		}
 		return notice.RecordMarkdown(w, c.loaded, l)
 	})
+}
+
+// ropaDraftJSON is the JSON form of a draft record: marked, with the
+// findings that are not acknowledged.
+type ropaDraftJSON struct {
+	Draft      bool             `json:"draft"`
+	Findings   []policy.Finding `json:"findings"`
+	Activities []activityJSON   `json:"activities"`
 }
 
 // activityJSON is notice.Activity with the JSON names of the record.
@@ -171,12 +210,11 @@ func (c *cli) render(rest []string, lang, format string, formats []string, write
 // lists them on stderr and returns exitFindings, unless --draft was given,
 // in which case it only says on stderr that the output is a draft.
 func (c *cli) gate(file string) (int, bool) {
-	var blocking []policy.Finding
-	for _, f := range policy.Lint(c.loaded) {
-		if f.Blocking() {
-			blocking = append(blocking, f)
-		}
+	pub := policy.PublishNotice
+	if c.name == "ropa" {
+		pub = policy.PublishRecord
 	}
+	blocking := policy.BlockingFor(policy.Lint(c.loaded), pub)
 	if len(blocking) == 0 {
 		return 0, true
 	}

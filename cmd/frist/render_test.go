@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -75,8 +77,15 @@ func TestNoticeAndRopaRefuseErrorLevelFindings(t *testing.T) {
 func TestRopaJSONHasOneActivityPerPurpose(t *testing.T) {
 	code, out, errs := runCLI("ropa", jobcenterFile, "--format", "json", "--draft")
 	require.Equal(t, exitOK, code, errs)
-	var acts []map[string]string
-	require.NoError(t, jsonUnmarshal(out, &acts))
+	var draft struct {
+		Draft      bool
+		Findings   []struct{ ID string }
+		Activities []map[string]string
+	}
+	require.NoError(t, jsonUnmarshal(out, &draft))
+	assert.True(t, draft.Draft)
+	assert.NotEmpty(t, draft.Findings)
+	acts := draft.Activities
 	require.Len(t, acts, 3) // website, booking, cookies
 	assert.Contains(t, acts[1]["purpose"], "Buchung")
 	assert.Contains(t, acts[1]["erasure"], "Termin")
@@ -147,4 +156,41 @@ func TestSchemaPrintsTheCheckedInSchema(t *testing.T) {
 	code, out, errs := runCLI("schema")
 	require.Equal(t, exitOK, code, errs)
 	assert.Equal(t, string(schema.JSON()), out)
+}
+
+// TestNoticeAndRopaEachStopOnlyOnTheirOwnFindings: missing measures
+// (FR061) stop the record, not the notice; a withdrawal link without its
+// URL (FR080) stops the notice, not the record. A CSV and a JSON draft are
+// marked. Broken by gating both on every blocking finding (tried): the
+// notice without measures and the record with the bare link are refused.
+func TestNoticeAndRopaEachStopOnlyOnTheirOwnFindings(t *testing.T) {
+	noMeasures := writeFile(t, "measures.yaml", strings.Replace(cleanYAML, "measures: {de: siehe IT-Sicherheitskonzept}\n", "", 1))
+	code, out, errs := runCLI("notice", noMeasures)
+	assert.Equal(t, exitOK, code, errs)
+	assert.NotEmpty(t, out)
+	code, out, errs = runCLI("ropa", noMeasures)
+	assert.Equal(t, exitFindings, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errs, "FR061 error")
+
+	code, out, errs = runCLI("ropa", noMeasures, "--draft", "--format", "csv")
+	require.Equal(t, exitOK, code, errs)
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err, "a draft CSV keeps one column count")
+	assert.Equal(t, "Entwurf — nicht veröffentlichen. Die Erklärung hat folgende Befunde:", rows[0][0])
+	assert.True(t, strings.HasPrefix(rows[1][0], "FR061 (error) measures"), rows[1][0])
+	assert.Equal(t, "Verarbeitungstätigkeit", rows[2][0])
+
+	bareLink := writeFile(t, "link.yaml", strings.Replace(cleanYAML, "    legal_basis: [{basis: 6.1.e, national: [§ 3 DSG NRW]}]\n",
+		"    legal_basis: [{basis: 6.1.e, national: [§ 3 DSG NRW]}]\n    objection: {channels: [{kind: link}]}\n", 1))
+	code, _, errs = runCLI("notice", bareLink)
+	assert.Equal(t, exitFindings, code)
+	assert.Contains(t, errs, "FR080 error")
+	code, out, errs = runCLI("ropa", bareLink, "--format", "json")
+	require.Equal(t, exitOK, code, errs)
+	var acts []map[string]string
+	require.NoError(t, jsonUnmarshal(out, &acts), "a record that is no draft is the array of activities")
+	require.Len(t, acts, 1)
+	assert.Equal(t, "website", acts[0]["id"])
+	assert.Equal(t, "siehe IT-Sicherheitskonzept", acts[0]["measures"])
 }
