@@ -360,6 +360,12 @@ type Dataset struct {
 	Source Text `yaml:"source,omitempty" json:"source,omitempty"`
 	// Fields are the columns that hold personal data.
 	Fields []Field `yaml:"fields" json:"fields"`
+	// NotPersonal lists the other columns of the table, those that hold
+	// no personal data (a status, a counter, the office's own notes on
+	// slots), so that a comparison with the live schema (frist check
+	// --db) can tell a column that was looked at from one added later and
+	// never declared (Art. 5(1)(c), Art. 30(1)(c)).
+	NotPersonal []string `yaml:"not_personal,omitempty" json:"not_personal,omitempty"`
 	// Rules are the retention rules enforced on the records.
 	Rules []Rule `yaml:"rules" json:"rules"`
 }

@@ -221,16 +221,17 @@ func (l *loader) datasets(n *yaml.Node, p string, dst *[]Dataset) {
 					"malformed": l.setStr(&ds.Files.Malformed),
 				})
 			},
-			"key":        l.setStr(&ds.Key),
-			"subject":    l.setStr(&ds.Subject),
-			"time":       func(w *yaml.Node, r string) { l.timeColumns(w, r, &ds.Time) },
-			"marker":     l.setStr(&ds.Marker),
-			"purposes":   l.setStrings(&ds.Purposes, "purpose IDs"),
-			"recipients": l.setStrings(&ds.Recipients, "recipient IDs"),
-			"subjects":   l.setText(&ds.Subjects),
-			"source":     l.setText(&ds.Source),
-			"fields":     func(w *yaml.Node, r string) { l.fields(w, r, &ds.Fields) },
-			"rules":      func(w *yaml.Node, r string) { l.rules(w, r, &ds.Rules) },
+			"key":          l.setStr(&ds.Key),
+			"subject":      l.setStr(&ds.Subject),
+			"time":         func(w *yaml.Node, r string) { l.timeColumns(w, r, &ds.Time) },
+			"marker":       l.setStr(&ds.Marker),
+			"purposes":     l.setStrings(&ds.Purposes, "purpose IDs"),
+			"recipients":   l.setStrings(&ds.Recipients, "recipient IDs"),
+			"subjects":     l.setText(&ds.Subjects),
+			"source":       l.setText(&ds.Source),
+			"fields":       func(w *yaml.Node, r string) { l.fields(w, r, &ds.Fields) },
+			"not_personal": l.setStrings(&ds.NotPersonal, "column names"),
+			"rules":        func(w *yaml.Node, r string) { l.rules(w, r, &ds.Rules) },
 		})
 		*dst = append(*dst, ds)
 	})

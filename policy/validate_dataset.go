@@ -22,6 +22,7 @@ func (v *validator) datasets() {
 		v.refs(p+".recipients", ds.Recipients, "recipient", v.recipientExists)
 		v.timeColumns(p, ds)
 		v.fields(p, ds)
+		v.notPersonal(p, ds)
 		v.ruleIDs[i] = make([]string, len(ds.Rules))
 		ids := map[string]int{}
 		for j := range ds.Rules {
@@ -70,6 +71,45 @@ func (v *validator) binding(p string, ds *Dataset) {
 	}
 	if ds.Marker != "" {
 		v.sqlIdent(p+".marker", ds.Marker, false)
+	}
+}
+
+// notPersonal checks the columns listed as holding no personal data: SQL
+// identifiers of a table, each listed once and none that the dataset
+// declares otherwise (a column cannot be both a field and not personal).
+func (v *validator) notPersonal(p string, ds *Dataset) {
+	if len(ds.NotPersonal) > 0 && ds.Table == "" {
+		v.add(p+".not_personal", "only a dataset bound to a table lists columns; a log line's parts are fixed by its format")
+		return
+	}
+	declared := map[string]string{}
+	note := func(col, what string) {
+		if col != "" {
+			declared[strings.ToLower(col)] = what
+		}
+	}
+	note(ds.Key, "the key")
+	note(ds.Subject, "the subject column")
+	note(ds.Marker, "the marker column")
+	for _, tc := range ds.Time {
+		note(tc.ColumnName(), "time column "+tc.Name)
+	}
+	for _, f := range ds.Fields {
+		note(f.ColumnName(), "field "+f.Name)
+	}
+	seen := map[string]int{}
+	for j, col := range ds.NotPersonal {
+		q := idx(p+".not_personal", j)
+		v.sqlIdent(q, col, false)
+		low := strings.ToLower(col)
+		if first, dup := seen[low]; dup {
+			v.add(q, "column %q is listed twice (first at not_personal[%d])", col, first)
+			continue
+		}
+		seen[low] = j
+		if what, ok := declared[low]; ok {
+			v.add(q, "column %q is %s of the dataset, which holds personal data; remove it from not_personal", col, what)
+		}
 	}
 }
 
