@@ -10,8 +10,6 @@ import (
 	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
-	"github.com/frist-go/frist/store/pgstore"
-	"github.com/frist-go/frist/store/sqlitestore"
 )
 
 // skewReplica is one replica of the booking service: a ledger and an
@@ -129,25 +127,11 @@ func TestSkewedClocksOnMemstore(t *testing.T) {
 }
 
 func TestSkewedClocksOnSQLite(t *testing.T) {
-	decl, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
-	require.NoError(t, err)
-	db := openSQLite(t)
-	createTables(t, db, sqlite, decl)
-	st, err := sqlitestore.New(db, decl, nil)
-	require.NoError(t, err)
-	a := sqlAppOn(db, sqlite, decl)
-	a.drv = st
+	decl, a := jobcenterApp(t, sqlite)
 	skewScenario(t, decl, a)
 }
 
 func TestSkewedClocksOnPostgreSQL(t *testing.T) {
-	decl, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
-	require.NoError(t, err)
-	db := openPostgres(t)
-	createTables(t, db, postgres, decl)
-	st, err := pgstore.New(db, decl, nil)
-	require.NoError(t, err)
-	a := sqlAppOn(db, postgres, decl)
-	a.drv = st
+	decl, a := jobcenterApp(t, postgres)
 	skewScenario(t, decl, a)
 }

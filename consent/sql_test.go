@@ -175,26 +175,35 @@ func openPostgres(t testing.TB) *sql.DB {
 	return db
 }
 
-func TestJobcenterScenarioOnSQLite(t *testing.T) {
+// jobcenterApp returns the Jobcenter declaration and an app on a fresh
+// database of flavor f, with the application's tables and frist's store.
+func jobcenterApp(t *testing.T, f flavor) (*policy.Declaration, app) {
+	t.Helper()
 	decl, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
 	require.NoError(t, err)
-	db := openSQLite(t)
-	createTables(t, db, sqlite, decl)
-	st, err := sqlitestore.New(db, decl, nil)
+	var db *sql.DB
+	if f == postgres {
+		db = openPostgres(t)
+	} else {
+		db = openSQLite(t)
+	}
+	createTables(t, db, f, decl)
+	a := sqlAppOn(db, f, decl)
+	if f == postgres {
+		a.drv, err = pgstore.New(db, decl, nil)
+	} else {
+		a.drv, err = sqlitestore.New(db, decl, nil)
+	}
 	require.NoError(t, err)
-	a := sqlAppOn(db, sqlite, decl)
-	a.drv = st
+	return decl, a
+}
+
+func TestJobcenterScenarioOnSQLite(t *testing.T) {
+	decl, a := jobcenterApp(t, sqlite)
 	jobcenterScenario(t, decl, a)
 }
 
 func TestJobcenterScenarioOnPostgreSQL(t *testing.T) {
-	decl, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
-	require.NoError(t, err)
-	db := openPostgres(t)
-	createTables(t, db, postgres, decl)
-	st, err := pgstore.New(db, decl, nil)
-	require.NoError(t, err)
-	a := sqlAppOn(db, postgres, decl)
-	a.drv = st
+	decl, a := jobcenterApp(t, postgres)
 	jobcenterScenario(t, decl, a)
 }
