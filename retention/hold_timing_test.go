@@ -156,3 +156,27 @@ func TestHoldEndingDuringASweepProtectsUntilTheSweepEnds(t *testing.T) {
 	assert.False(t, h.exists(t, "appointment", "9"))
 	assert.Equal(t, 2, rep.Rule("appointment", "delete_after_appointment").Processed)
 }
+
+// TestReleasingAHoldPlacedByAReplicaAheadIsAudited pins that a hold whose
+// PlacedAt is later than the releasing replica's clock is found as active
+// when released, so its release is recorded in the audit log and its
+// records fall due again.
+//
+// Seen to fail with PlacedAt checked again: the hold was released without
+// a "hold.release" entry.
+func TestReleasingAHoldPlacedByAReplicaAheadIsAudited(t *testing.T) {
+	h, sweepAt := holdTiming(t)
+	other := replica(t, h, &clock{t: sweepAt.Add(30 * time.Second)})
+	hold, err := other.PlaceHold(context.Background(), retention.HoldRequest{Subject: "c-held", Reason: store.HoldLegalClaims})
+	require.NoError(t, err)
+	require.NoError(t, h.eng.ReleaseHold(context.Background(), hold.ID))
+	released := 0
+	for _, e := range h.verifyAudit(t) {
+		if e.Action == "hold.release" {
+			released++
+		}
+	}
+	assert.Equal(t, 1, released, "the release is audited")
+	rep := h.sweep(t)
+	assert.Equal(t, 10, rep.Rule("appointment", "delete_after_appointment").Processed, "the released records fall due")
+}
