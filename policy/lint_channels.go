@@ -11,7 +11,7 @@ import (
 // offlineChannel reports whether a channel needs the subject to write a
 // letter, call or come in, which is harder than clicking "agree" online.
 func offlineChannel(k ChannelKind) bool {
-	return k == ChannelPost || k == ChannelPhone || k == "in_person"
+	return k == ChannelPost || k == ChannelPhone || k == ChannelInPerson
 }
 
 // eachChannelList calls fn with every withdrawal and objection channel list
