@@ -342,6 +342,14 @@ type Dataset struct {
 	// attributed to a person; datasets with a subject take part in access,
 	// portability and erasure requests.
 	Subject string `yaml:"subject,omitempty" json:"subject,omitempty"`
+	// SubjectKey says how the subject column is derived from an
+	// identifier the person knows; nil means it holds the application's
+	// own ID of the person.
+	SubjectKey *SubjectKey `yaml:"subject_key,omitempty" json:"subject_key,omitempty"`
+	// Identifiers are the fields that identify the data subject (an
+	// e-mail address, a phone number, a customer number), searched when a
+	// request gives one.
+	Identifiers []Identifier `yaml:"identifiers,omitempty" json:"identifiers,omitempty"`
 	// Time lists the time columns that rules count from.
 	Time []TimeColumn `yaml:"time" json:"time"`
 	// Marker is a nullable column the engine sets when it anonymizes a

@@ -221,8 +221,30 @@ func (l *loader) datasets(n *yaml.Node, p string, dst *[]Dataset) {
 					"malformed": l.setStr(&ds.Files.Malformed),
 				})
 			},
-			"key":          l.setStr(&ds.Key),
-			"subject":      l.setStr(&ds.Subject),
+			"key":     l.setStr(&ds.Key),
+			"subject": l.setStr(&ds.Subject),
+			"subject_key": func(w *yaml.Node, r string) {
+				ds.SubjectKey = &SubjectKey{}
+				var from string
+				l.object(w, r, "a subject key", handlers{
+					"from":      l.setStr(&from),
+					"pseudonym": l.setStr(&ds.SubjectKey.Pseudonym),
+				})
+				ds.SubjectKey.From = IdentifierForm(from)
+			},
+			"identifiers": func(w *yaml.Node, r string) {
+				l.list(w, r, "identifiers", false, func(_ int, v *yaml.Node, q string) {
+					var id Identifier
+					var form string
+					l.object(v, q, "an identifier", handlers{
+						"field":     l.setStr(&id.Field),
+						"form":      l.setStr(&form),
+						"pseudonym": l.setStr(&id.Pseudonym),
+					})
+					id.Form = IdentifierForm(form)
+					ds.Identifiers = append(ds.Identifiers, id)
+				})
+			},
 			"time":         func(w *yaml.Node, r string) { l.timeColumns(w, r, &ds.Time) },
 			"marker":       l.setStr(&ds.Marker),
 			"purposes":     l.setStrings(&ds.Purposes, "purpose IDs"),

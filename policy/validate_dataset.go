@@ -23,6 +23,7 @@ func (v *validator) datasets() {
 		v.timeColumns(p, ds)
 		v.fields(p, ds)
 		v.notPersonal(p, ds)
+		v.identifiers(p, ds)
 		v.ruleIDs[i] = make([]string, len(ds.Rules))
 		ids := map[string]int{}
 		for j := range ds.Rules {

@@ -49,6 +49,8 @@ var required = map[string][]string{
 	"Minimum":         {"period", "norm"},
 	"Cookie":          {"name", "purpose", "basis"},
 	"Acknowledgement": {"finding", "reason"},
+	"Identifier":      {"field", "form"},
+	"SubjectKey":      {"from", "pseudonym"},
 }
 
 // openTypes are string types whose declared set is open: the constants are

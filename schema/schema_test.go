@@ -141,7 +141,7 @@ func TestSchemaPropertiesAreExactlyTheModelsYAMLKeys(t *testing.T) {
 	// loader; a new definition must be accounted for here.
 	aux := []string{"Basis", "CookieNecessity", "Category", "ChannelKind", "Event", "RecipientRole", "Right",
 		"SpecialCondition", "TimeFormat", "Period", "Duration", "LegalBasisItem", "Channels", "ChannelItem",
-		"ProvisionKind", "Gender", "Number"}
+		"ProvisionKind", "Gender", "Number", "IdentifierForm"}
 	for name := range defs {
 		if _, ok := types[name]; ok || entries[name] != "" || slices.Contains(aux, name) {
 			continue

@@ -40,3 +40,17 @@ type Datasets interface {
 	// whether its methods that name the dataset can succeed.
 	Serves(dataset string) bool
 }
+
+// SubjectFinder is an optional interface a Driver may implement, found by
+// type assertion. dsar uses it to answer a request by an identifier the
+// person knows (policy.Identifier, Art. 12(2), 15(1)): it searches a
+// declared identifying field for the value.
+type SubjectFinder interface {
+	// SubjectsByField returns the distinct subjects (the subject column as
+	// text, as Record.Subject gives it) of the records of dataset whose
+	// field (Field.Name) holds exactly value, in ascending order; none is
+	// no error. It returns ErrUnknownDataset for a dataset the backend was
+	// not configured with and an error for a dataset without a subject
+	// column or a field the dataset does not declare.
+	SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error)
+}

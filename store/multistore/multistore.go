@@ -220,6 +220,22 @@ func (s *Store) HeldOnlyByHolds(dataset string) bool {
 	return ok && ho.HeldOnlyByHolds(dataset)
 }
 
+// SubjectsByField implements store.SubjectFinder on the dataset's
+// backend; a backend that does not implement it cannot be searched, which
+// is an error naming the dataset.
+func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	drv, _ := s.backend(dataset)
+	sf, ok := drv.(store.SubjectFinder)
+	if !ok {
+		return nil, fmt.Errorf("multistore: the backend of dataset %s (%T) cannot search by field", dataset, drv)
+	}
+	return sf.SubjectsByField(ctx, dataset, field, value)
+}
+
 // AcquireLease implements store.Leases in the home backend.
 func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.Time, ttl time.Duration) (bool, error) {
 	if err := s.open(ctx); err != nil {

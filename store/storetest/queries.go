@@ -103,6 +103,33 @@ func queryContracts() []contract {
 				h.t.Errorf("Records must return an error for an undeclared field, but it returned none")
 			}
 		}},
+		{"SubjectsByField/FindsExactlyTheSubjectsWhoseFieldHoldsTheValue", func(h *harness) {
+			sf, ok := h.b.(store.SubjectFinder)
+			if !ok {
+				h.t.Skip("the backend does not implement store.SubjectFinder")
+			}
+			a, b, c := newBooking(1, 1001, T0), newBooking(2, 1002, T0), newBooking(3, 1001, T0)
+			a["email"], b["email"], c["email"] = "erika@example.org", "max@example.org", "erika@example.org"
+			d := newBooking(4, 1003, T0)
+			d["email"] = "ERIKA@example.org"
+			h.insert(a, b, c, d)
+			got, err := sf.SubjectsByField(h.ctx, Bookings, "email", "erika@example.org")
+			if err != nil || !slices.Equal(got, []string{"1001"}) {
+				h.t.Errorf("SubjectsByField must return each subject whose field holds exactly the value once (not another case of it): got %v, %v; want [1001]", got, err)
+			}
+			if got, err := sf.SubjectsByField(h.ctx, Bookings, "email", "nobody@example.org"); err != nil || len(got) != 0 {
+				h.t.Errorf("SubjectsByField must return nothing and no error for a value no record holds: got %v, %v", got, err)
+			}
+			if got, err := sf.SubjectsByField(h.ctx, Bookings, "email", "x' OR '1'='1"); err != nil || len(got) != 0 {
+				h.t.Errorf("SubjectsByField must compare the value as data: got %v, %v", got, err)
+			}
+			if _, err := sf.SubjectsByField(h.ctx, Bookings, "service", "x"); err == nil {
+				h.t.Errorf("SubjectsByField must return an error for an undeclared field")
+			}
+			if _, err := sf.SubjectsByField(h.ctx, Visits, "ip", "192.0.2.1"); err == nil {
+				h.t.Errorf("SubjectsByField must return an error for a dataset without a subject column")
+			}
+		}},
 		{"Times/ReturnsEverySetTimeColumnByName", func(h *harness) {
 			r := newBooking(1, 0, T0)
 			r["cancelled_ms"] = T0.Add(90 * time.Minute).UnixMilli()

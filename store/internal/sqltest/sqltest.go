@@ -112,6 +112,7 @@ func CreateTables(ctx context.Context, db *sql.DB, f Flavor, decl *policy.Declar
 type Store interface {
 	store.Driver
 	store.UnreadableTimes
+	store.SubjectFinder
 	DB() *sql.DB
 	Dialect() sqldriver.Dialect
 }
