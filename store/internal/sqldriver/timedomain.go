@@ -3,6 +3,7 @@ package sqldriver
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/frist-go/frist/policy"
@@ -131,19 +132,31 @@ func (b *builder) validFrom(tc *timeCol) string {
 	return cond
 }
 
-// unreadable writes "tc holds a value that is not a valid time, and sorts
-// below every valid one, above every valid one, or at or before cutoff".
-// Each part is one end or the due part of the column's index range, so
-// counting costs what the due records and the unreadable ones cost.
-func (b *builder) unreadable(tc *timeCol, cutoff any) string {
+// unreadable writes the i-th of the conditions "tc holds a value that is
+// not a valid time, and sorts below every valid one", "... above every
+// valid one" and "... at or before cutoff" (the last only where some
+// values in range are invalid: unreadableParts says how many there are).
+// Each is one range of the column's index, one end or the due part, so
+// counting them one by one costs what the due records and the unreadable
+// ones cost; joined by OR, SQLite reads the whole index instead.
+func (b *builder) unreadable(tc *timeCol, cutoff any, i int) string {
 	col := "t." + tc.col
-	lo, hi := b.typed(tc.dom.Lower, tc.typ), b.typed(tc.dom.Upper, tc.typ)
-	cond := fmt.Sprintf("%s < %s OR %s > %s", col, lo, col, hi)
-	if tc.dom.Valid != "" {
-		cond += fmt.Sprintf(" OR (%s >= %s AND %s <= %s AND NOT COALESCE(%s, FALSE))",
-			col, b.typed(tc.dom.Lower, tc.typ), col, b.typed(cutoff, tc.typ), fmt.Sprintf(tc.dom.Valid, col))
+	switch i {
+	case 0:
+		return fmt.Sprintf("%s < %s", col, b.typed(tc.dom.Lower, tc.typ))
+	case 1:
+		return fmt.Sprintf("%s > %s", col, b.typed(tc.dom.Upper, tc.typ))
 	}
-	return "(" + cond + ")"
+	return fmt.Sprintf("%s >= %s AND %s <= %s AND NOT COALESCE(%s, FALSE)",
+		col, b.typed(tc.dom.Lower, tc.typ), col, b.typed(cutoff, tc.typ), fmt.Sprintf(tc.dom.Valid, col))
+}
+
+// unreadableParts is the number of conditions unreadable writes for tc.
+func unreadableParts(tc *timeCol) int {
+	if tc.dom.Valid == "" {
+		return 2
+	}
+	return 3
 }
 
 var _ store.UnreadableTimes = (*Store)(nil)
@@ -170,7 +183,15 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 		return 0, "", nil
 	}
 	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT COUNT(*) FROM %s t WHERE %s AND %s", q.t.name, q.where(bd), bd.unreadable(tc, tc.cutoff(s.d, first.Cutoff)))
+	// One sub-select per range, each with its own conditions written in
+	// order, so that positional placeholders bind in the order they appear.
+	cutoff := tc.cutoff(s.d, first.Cutoff)
+	parts := make([]string, unreadableParts(tc))
+	for i := range parts {
+		where := q.where(bd)
+		parts[i] = fmt.Sprintf("(SELECT COUNT(*) FROM %s t WHERE %s AND %s)", q.t.name, where, bd.unreadable(tc, cutoff, i))
+	}
+	stmt := "SELECT " + strings.Join(parts, " + ")
 	var n int64
 	if err := s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&n); err != nil {
 		return 0, "", s.errorf("dataset %q: count unreadable values of time column %q: %w", q.t.id, tc.name, err)
