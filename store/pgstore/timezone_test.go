@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqldriver"
 	"github.com/frist-go/frist/store/internal/sqltest"
@@ -90,4 +91,39 @@ func TestATimestampWithoutZoneIsRefusedUnlessTheZoneIsDeclared(t *testing.T) {
 	}
 	assert.Equal(t, []int{3, 4}, left, "only the rows due at the cutoff are deleted; the one written at 11:00 Los Angeles time is not due for seven hours")
 	assert.Equal(t, 2, res.Count)
+}
+
+// TestNewRefusesAFormatTheColumnTypeCannotHold pins that New names the
+// dataset, the time column and the type when the declared format does not
+// fit the column: a text column read as timestamps compared its text with
+// a cutoff in another form (checked: with the pairing accepted, New
+// returns no error).
+func TestNewRefusesAFormatTheColumnTypeCannotHold(t *testing.T) {
+	for _, tc := range []struct{ typ, format, want string }{
+		{"text", "timestamp", `a text column cannot hold format timestamp`},
+		{"bigint", "timestamp", `a bigint column cannot hold format timestamp`},
+		{"timestamptz", "unix", `a timestamp with time zone column cannot hold format unix`},
+	} {
+		t.Run(tc.typ+"/"+tc.format, func(t *testing.T) {
+			db := openSchema(t)
+			for _, tb := range storetest.Tables() {
+				var cols []string
+				for _, c := range tb.Columns {
+					typ := sqltest.ColumnType(sqltest.Postgres, string(c.Type), c.Key)
+					if c.Name == "booked_at" {
+						typ = tc.typ
+					}
+					cols = append(cols, sqldriver.Quote(c.Name)+" "+typ)
+				}
+				_, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
+				require.NoError(t, err)
+			}
+			decl := storetest.Declaration()
+			decl.Datasets[0].Time[0].Format = policy.TimeFormat(tc.format)
+			_, err := pgstore.New(db, decl, nil)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `dataset "bookings", time column "booked_at"`)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }
