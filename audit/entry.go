@@ -37,8 +37,17 @@ type Entry struct {
 	Note string `json:"note,omitempty"`
 	// Prev is the hash of the previous entry ("" for the first). Set by Seal.
 	Prev string `json:"prev"`
-	// Hash is the hash of this entry, covering every other field. Set by Seal.
+	// Hash is the hash of this entry, covering every other field but Sig.
+	// Set by Seal.
 	Hash string `json:"hash"`
+	// Sig is the signature of Hash by the Signer attached with SignedBy,
+	// "<keyid>:<base64url Ed25519 signature>", set by Seal; empty for an
+	// entry sealed without a signer. Hash does not cover it, so logs
+	// written before entries were signed verify as they did.
+	Sig string `json:"sig,omitempty"`
+
+	// signer signs the entry when it is sealed.
+	signer *Signer
 }
 
 // Head is the position and hash of the last entry of a log; the zero Head is

@@ -26,7 +26,8 @@ const hashVersion = "frist-audit-v1\n"
 // ID a fresh UUIDv7 when e has none (its timestamp is e.Time, so IDs sort
 // like the entries they name), Time in UTC truncated to Precision, Subjects
 // sorted without duplicates, and Hash the hex SHA-256 of the canonical
-// encoding of every other field. Seal does not validate e; storage calls
+// encoding of every other field. When a Signer is attached (SignedBy),
+// Sig is its signature of Hash. Seal does not validate e; storage calls
 // Entry.Validate before it stores an entry.
 //
 // Seal is a pure function of its arguments except for the random bits of a
@@ -46,6 +47,13 @@ func Seal(prev Head, e Entry) Entry {
 		e.Subjects = nil
 	}
 	e.Hash = e.ComputeHash()
+	e.Sig = ""
+	if e.signer != nil {
+		e.Sig = e.signer.Sign([]byte(e.Hash))
+		// A sealed entry reads back from storage without its signer;
+		// it compares equal to what is read back.
+		e.signer = nil
+	}
 	return e
 }
 

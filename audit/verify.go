@@ -88,7 +88,18 @@ type Verifier struct {
 	lastID   string
 	lastPrev string
 	want     *Head
+	keys     Keys
+	from     uint64
 	err      error
+}
+
+// RequireSignatures makes the Verifier check every entry after position
+// from (0: every entry) for a signature (Entry.Sig) by one of keys: an
+// entry that is not signed, or whose signature does not verify, is
+// reported as Changed. Entries up to from were written before the log was
+// signed and are checked by their hashes alone.
+func (v *Verifier) RequireSignatures(keys Keys, from uint64) {
+	v.keys, v.from = keys, from
 }
 
 // NewVerifier returns a Verifier for the entries that follow from (the zero
@@ -132,6 +143,11 @@ func (v *Verifier) check(e Entry) error {
 		return &VerifyError{Seq: 0, ID: e.ID, Kind: Inserted,
 			Reason: "position 0 does not exist; a log starts at 1"}
 	case e.Seq == p.Seq+1 && e.Prev == p.Hash:
+		if v.keys != nil && e.Seq > v.from {
+			if err := v.keys.CheckSignature(e.Sig, []byte(e.Hash)); err != nil {
+				return &VerifyError{Seq: e.Seq, ID: e.ID, Kind: Changed, Reason: err.Error()}
+			}
+		}
 		if w := v.want; w != nil && e.Seq == w.Seq && e.Hash != w.Hash {
 			return &VerifyError{Seq: e.Seq, ID: e.ID, Kind: Forked,
 				Reason: fmt.Sprintf("its hash differs from the expected head %s: the log was rewritten at or before this entry", w.Hash)}

@@ -210,7 +210,7 @@ func (l *Ledger) audit(ctx context.Context, at time.Time, action, subject, note 
 	_, err := l.st.AppendAudit(ctx, audit.Entry{
 		Time: at, Action: action, Count: 1, Subjects: []string{l.keys.Pseudonym(subject)},
 		Policy: l.policyHash, Note: note,
-	})
+	}.SignedBy(l.eng.AuditSigner()))
 	if err != nil {
 		return fmt.Errorf("consent: writing the audit entry %s: %w", action, err)
 	}

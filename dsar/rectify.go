@@ -95,7 +95,7 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 		})
 		entry := audit.Entry{Time: now, Action: "dsar.rectify", Dataset: ref.dataset, Count: 1,
 			Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy,
-			Note: "request " + r.id.String() + " (rectification): fields " + strings.Join(fields, ", ")}
+			Note: "request " + r.id.String() + " (rectification): fields " + strings.Join(fields, ", ")}.SignedBy(s.eng.AuditSigner())
 		if _, err := rc.UpdateFields(ctx, ref.dataset, ref.key, r.subject, vals, entry); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)

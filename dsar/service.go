@@ -393,7 +393,7 @@ func (s *Service) audit(ctx context.Context, at time.Time, action string, r *Req
 	_, err := s.st.AppendAudit(ctx, audit.Entry{
 		Time: at, Action: action, Dataset: dataset, Count: count,
 		Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy, Note: n,
-	})
+	}.SignedBy(s.eng.AuditSigner()))
 	if err != nil {
 		return fmt.Errorf("dsar: audit entry %s for %s: %w", action, r, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -39,6 +40,7 @@ type Engine struct {
 	rules      []*rule
 	purges     purges // purge.go
 	ledger     Ledger // ledger.go
+	signer     *audit.Signer
 }
 
 // New returns an Engine for decl on st. It refuses a declaration that has
@@ -64,6 +66,10 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 	if err != nil {
 		return nil, err
 	}
+	signer, err := AuditSigner(opts.AuditKey)
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		decl:       decl,
 		st:         st,
@@ -75,6 +81,7 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 		obs:        opts.Observer,
 		owner:      opts.Owner,
 		ledger:     opts.Ledger,
+		signer:     signer,
 		policyHash: decl.Hash(),
 	}
 	if e.now == nil {

@@ -153,6 +153,6 @@ func (e *Engine) auditor(ru *rule, now time.Time, note string) func([]store.Reco
 			Subjects: slices.Compact(subjects),
 			Policy:   e.policyHash,
 			Note:     note,
-		}
+		}.SignedBy(e.signer)
 	}
 }

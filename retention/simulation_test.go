@@ -846,7 +846,17 @@ func (s *simulation) checkAudit(done []processing) {
 			assert.True(t, withdrawn[s.key.Pseudonym(sub)], "the withdrawal of a citizen is audited under the citizen's pseudonym")
 		}
 	}
-	b, err := json.Marshal(entries)
+	// Every entry is signed by the engine's key. The signatures are 64
+	// random-looking bytes each, in which the short strings below occur
+	// by chance, so they are checked and then left out of the search.
+	keys := audit.Keys{s.eng.AuditSigner().ID(): s.eng.AuditSigner().PublicKey().Key}
+	unsigned := make([]audit.Entry, len(entries))
+	for i, e := range entries {
+		require.NoError(t, keys.CheckSignature(e.Sig, []byte(e.Hash)), "entry %d is signed by the engine's key", e.Seq)
+		e.Sig = ""
+		unsigned[i] = e
+	}
+	b, err := json.Marshal(unsigned)
 	require.NoError(t, err)
 	for _, raw := range []string{"citizen-", "Mustermann", "@example.org", "BG-", "203.0.", "2001:db8", "Weiterbewilligung"} {
 		assert.NotContains(t, string(b), raw, "the audit log holds no personal data")

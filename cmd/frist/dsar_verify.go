@@ -80,7 +80,7 @@ func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (boo
 		Subjects: []string{a.env.keys.audit.Pseudonym(req.Subject())},
 		Policy:   a.env.decl.Hash(),
 		Note:     "request " + req.ID().String() + " (" + req.Kind().String() + "): the operator attests the requester's identity: " + a.method,
-	})
+	}.SignedBy(a.env.eng.AuditSigner()))
 	if err != nil {
 		return false, fmt.Errorf("recording the attestation: %w", err)
 	}

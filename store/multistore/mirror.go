@@ -124,8 +124,8 @@ func (s *Store) prepare(ctx context.Context, c *chain) error {
 }
 
 // appendCopy seals the copy of e, the latest entry of c's chain, in the
-// home log. The caller holds c.mu.
-func (s *Store) appendCopy(ctx context.Context, c *chain, e audit.Entry) (audit.Entry, error) {
+// home log, signed by signer (nil: unsigned). The caller holds c.mu.
+func (s *Store) appendCopy(ctx context.Context, c *chain, e audit.Entry, signer *audit.Signer) (audit.Entry, error) {
 	if c.genesis == "" {
 		if e.Seq == 1 {
 			c.genesis = e.Hash
@@ -138,7 +138,7 @@ func (s *Store) appendCopy(ctx context.Context, c *chain, e audit.Entry) (audit.
 			c.genesis = first[0].Hash
 		}
 	}
-	sealed, err := s.home.AppendAudit(ctx, copyOf(e, c.genesis))
+	sealed, err := s.home.AppendAudit(ctx, copyOf(e, c.genesis).SignedBy(signer))
 	if err != nil {
 		c.ready = false // check the whole chain before the next batch
 		return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but its copy in the home log failed (appended at the next batch or Repair): %v", ErrMirror, e.Seq, c.datasets, err)

@@ -48,12 +48,22 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err := s.prepare(ctx, c); err != nil {
 		return store.BatchResult{}, err
 	}
+	// The copy is signed by the signer of the batch's own entry, which
+	// sealing detaches from it.
+	var signer *audit.Signer
+	if entryOf := b.Audit; entryOf != nil {
+		b.Audit = func(processed []store.Record, count int) audit.Entry {
+			e := entryOf(processed, count)
+			signer = e.Signer()
+			return e
+		}
+	}
 	res, err := drv.Process(ctx, b)
 	if err != nil || res.Entry.Hash == "" {
 		return res, err
 	}
 	// The batch is committed: its copy is appended even when ctx ends now.
-	sealed, err := s.appendCopy(context.WithoutCancel(ctx), c, res.Entry)
+	sealed, err := s.appendCopy(context.WithoutCancel(ctx), c, res.Entry, signer)
 	if err != nil {
 		return store.BatchResult{}, err
 	}
@@ -86,5 +96,5 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 	if err != nil {
 		return audit.Entry{}, err
 	}
-	return s.appendCopy(context.WithoutCancel(ctx), c, sealed)
+	return s.appendCopy(context.WithoutCancel(ctx), c, sealed, entry.Signer())
 }
