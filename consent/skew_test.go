@@ -135,3 +135,29 @@ func TestSkewedClocksOnPostgreSQL(t *testing.T) {
 	decl, a := jobcenterApp(t, postgres)
 	skewScenario(t, decl, a)
 }
+
+// TestWithdrawKeepsRecordsAnotherConsentCoversWhateverTheClocks pins that
+// a consent to another purpose that is in force in the ledger's order
+// keeps the records it covers, also when the replica that recorded it has
+// a clock ahead of the withdrawing one's (Art. 17(1)(b): "where there is
+// no other legal ground").
+//
+// Seen to fail with the other purposes' status read at the withdrawing
+// replica's clock (as it was): the newsletter grant, recorded at 09:01:30
+// by the replica ahead, was not seen at 09:00:00, and the subscription was
+// deleted.
+func TestWithdrawKeepsRecordsAnotherConsentCoversWhateverTheClocks(t *testing.T) {
+	f := newFixture(t, "testdata/ledger.yaml")
+	seed(t, f)
+	ahead := newFixtureOn(t, f.decl, f.st, f.st)
+	ahead.clock.Advance(90 * time.Second)
+	f.grant(t, bookingGrant("1001"))
+	ahead.grant(t, consent.Grant{Subject: "1001", Purpose: "newsletter", Version: "1", TextSHA256: consent.TextHash("foo"), Method: "web_form"})
+
+	w, err := f.ledger.Withdraw(f.ctx, "1001", "booking", policy.ChannelLink)
+	require.NoError(t, err)
+	assert.True(t, f.exists(t, "subscription", "1001"), "the newsletter consent still covers the subscription")
+	s := retained(w, "subscription")
+	require.NotNil(t, s)
+	assert.Equal(t, []consent.OtherBasis{{Purpose: "newsletter", Basis: policy.Consent}}, s.Bases)
+}

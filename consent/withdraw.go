@@ -225,7 +225,7 @@ func (l *Ledger) trigger(ctx context.Context, w *Withdrawal, subject string, p *
 				Reason: "the dataset has no subject column, so its records cannot be attributed to the subject; its time rules apply"})
 			continue
 		}
-		bases, err := l.otherBases(ctx, subject, p.ID, ds, now)
+		bases, err := l.otherBases(ctx, subject, p.ID, ds)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -264,11 +264,14 @@ func (l *Ledger) trigger(ctx context.Context, w *Withdrawal, subject string, p *
 }
 
 // otherBases returns the legal grounds besides the withdrawn consent that
-// the records of ds rest on for subject at now: the further bases of the
+// the records of ds rest on for subject: the further bases of the
 // withdrawn purpose, the non-consent bases of the dataset's other
 // purposes, and the consent-based other purposes the subject still
-// consents to.
-func (l *Ledger) otherBases(ctx context.Context, subject, withdrawn string, ds *policy.Dataset, now time.Time) ([]OtherBasis, error) {
+// consents to. A consent is in force when it is after every event of its
+// purpose in the ledger's order, whatever this replica's clock says of
+// their times (see Order of events in the package documentation): a grant
+// recorded by a replica whose clock is ahead keeps the records it covers.
+func (l *Ledger) otherBases(ctx context.Context, subject, withdrawn string, ds *policy.Dataset) ([]OtherBasis, error) {
 	var out []OtherBasis
 	for _, pid := range ds.Purposes {
 		p := l.decl.Purpose(pid)
@@ -280,7 +283,7 @@ func (l *Ledger) otherBases(ctx context.Context, subject, withdrawn string, ds *
 			case lb.Basis != policy.Consent:
 				out = append(out, OtherBasis{Purpose: pid, Basis: lb.Basis})
 			case pid != withdrawn && p.Consent != nil:
-				st, err := l.status(ctx, subject, p, now)
+				st, err := l.status(ctx, subject, p, endOfTime)
 				if err != nil {
 					return nil, err
 				}
