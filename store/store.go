@@ -69,9 +69,11 @@ type Migration struct {
 // Changed reports whether anything was created or upgraded.
 func (m Migration) Changed() bool { return m.To != m.From || len(m.Created) > 0 }
 
-// Bound restricts a selection to records whose time column is set and not
-// later than Cutoff. The engine converts rule periods into cutoffs, so a
-// backend compares a column with a constant and can use an index.
+// Bound restricts a selection to records whose time column holds a valid
+// time in the column's representation that is not later than Cutoff. The
+// engine converts rule periods into cutoffs, so a backend compares a
+// column with a constant and can use an index. A value that is not a valid
+// time (see UnreadableTimes) is never selected, whatever the cutoff.
 type Bound struct {
 	// Column is the TimeColumn.Name of the dataset (not the SQL column).
 	Column string
@@ -226,8 +228,9 @@ type Driver interface {
 	Count(ctx context.Context, sel Selection) (free, held int, err error)
 
 	// Earliest returns the smallest value of the time column (a
-	// TimeColumn.Name) among the records matching sel whose value is later
-	// than after, and false when there is none. Holds and Limit do not
+	// TimeColumn.Name) among the records matching sel whose value is a
+	// valid time later than after, and false when there is none; a value
+	// that is not a valid time is passed over, never an error. Holds and Limit do not
 	// matter: a held record has a deadline too. It lets the engine tell the
 	// next deadline of a rule.
 	Earliest(ctx context.Context, sel Selection, column string, after time.Time) (time.Time, bool, error)
