@@ -3,11 +3,13 @@ package policy
 // lintCase is one case of TestLintRules: a declaration that fails a check
 // and one that passes it, both derived from cleanDeclaration.
 type lintCase = struct {
-	id      string
-	name    string
-	bad     func(d *Declaration)
-	good    func(d *Declaration)
-	path    string
+	id   string
+	name string
+	bad  func(d *Declaration)
+	good func(d *Declaration)
+	// path is where the finding must point in the bad declaration.
+	path string
+	// article, when set, is the citation expected instead of the check's.
 	article string
 }
 

@@ -115,16 +115,7 @@ func TestLintNilDeclarationHasNoFindings(t *testing.T) {
 // TestLintRules pins each check with a declaration that fails it and one
 // that passes it, both derived from cleanDeclaration.
 func TestLintRules(t *testing.T) {
-	tests := []struct {
-		id   string
-		name string
-		bad  func(d *Declaration)
-		good func(d *Declaration)
-		// path is where the finding must point in the bad declaration.
-		path string
-		// article, when set, is the citation expected instead of the check's.
-		article string
-	}{
+	tests := []lintCase{
 		{
 			id: "FR001", name: "a personal field that only an event rule ends is kept indefinitely",
 			bad: func(d *Declaration) {
@@ -558,9 +549,7 @@ func TestLintRules(t *testing.T) {
 			article: "Art. 5(1)(a), Art. 12(1), Art. 13(1)(c) DSGVO; Art. 18 DSGVO",
 		},
 	}
-	for _, c := range noticeLintCases() {
-		tests = append(tests, c)
-	}
+	tests = append(tests, noticeLintCases()...)
 	covered := map[string]bool{}
 	for _, tt := range tests {
 		covered[tt.id] = true

@@ -83,17 +83,23 @@ func runDsarExtend(args []string, stdout, stderr io.Writer) int {
 	case *keyFile == "":
 		return c.noKeys()
 	}
+	// The time is read in the controller's zone, and checked before the
+	// database is opened for writing.
+	decl, code, ok := c.load(file)
+	if !ok {
+		return code
+	}
+	loc := decl.Location()
+	toldAt, err := parseAt(*told, loc)
+	if err != nil {
+		return c.fail("--told %q is not a time; write RFC 3339 (2027-02-20T09:30:00+01:00), a date (2027-02-20) or a date and time (\"2027-02-20 09:30\") in the controller's time zone", *told)
+	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}
 	defer env.Close()
-	loc := env.decl.Location()
-	toldAt, err := parseAt(*told, loc)
-	if err != nil {
-		return c.fail("--told %q is not a time; write RFC 3339 (2027-02-20T09:30:00+01:00), a date (2027-02-20) or a date and time (\"2027-02-20 09:30\") in the controller's time zone", *told)
-	}
 	r, err := env.svc.Extend(ctx, id, *months, *reason, toldAt)
 	if errors.Is(err, dsar.ErrTime) {
 		return c.fail("%v; --told is when the data subject was told", err)

@@ -373,7 +373,7 @@ func TestDsarCommandsRefuseBadInput(t *testing.T) {
 		{"extend by three months", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "3", "--reason", "r", "--told", "2026-01-01"}, exitInvalid, "--months 1 or --months 2"},
 		{"extend without reason", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--told", "2026-01-01"}, exitInvalid, "no reason given"},
 		{"extend without told", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r"}, exitInvalid, "no --told given"},
-		{"extend with a bad told", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "soon"}, exitInvalid, `--told "soon" is not a time`},
+		{"extend with a bad told, checked before the database is opened", []string{"extend", jobcenterFile, "--db", missing, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "soon"}, exitInvalid, `--told "soon" is not a time`},
 		{"extend told in the future", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "2999-01-01"}, exitInvalid, "cannot have been told in the future"},
 		{"extend told before receipt", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r", "--told", "2001-01-01"}, exitInvalid, "earlier than the last recorded change"},
 		{"extend an unknown ID", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, unknown, "--months", "2", "--reason", "r", "--told", "2026-01-01"}, exitInvalid, "request not found"},
