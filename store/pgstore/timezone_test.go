@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -28,19 +29,7 @@ import (
 // Angeles time seven hours early).
 func TestATimestampWithoutZoneIsRefusedUnlessTheZoneIsDeclared(t *testing.T) {
 	ctx := context.Background()
-	db := openSchema(t)
-	for _, tb := range storetest.Tables() {
-		var cols []string
-		for _, c := range tb.Columns {
-			typ := sqltest.ColumnType(sqltest.Postgres, string(c.Type), c.Key)
-			if c.Name == "booked_at" {
-				typ = "timestamp"
-			}
-			cols = append(cols, sqldriver.Quote(c.Name)+" "+typ)
-		}
-		_, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
-		require.NoError(t, err)
-	}
+	db := suiteTablesWith(t, "timestamp")
 	decl := storetest.Declaration()
 	if _, err := pgstore.New(db, decl, nil); assert.Error(t, err, "New must refuse a timestamp without time zone without a declared zone") {
 		for _, want := range []string{`dataset "bookings", time column "booked_at"`, "timestamp without time zone", "declare the zone"} {
@@ -105,19 +94,7 @@ func TestNewRefusesAFormatTheColumnTypeCannotHold(t *testing.T) {
 		{"timestamptz", "unix", `a timestamp with time zone column cannot hold format unix`},
 	} {
 		t.Run(tc.typ+"/"+tc.format, func(t *testing.T) {
-			db := openSchema(t)
-			for _, tb := range storetest.Tables() {
-				var cols []string
-				for _, c := range tb.Columns {
-					typ := sqltest.ColumnType(sqltest.Postgres, string(c.Type), c.Key)
-					if c.Name == "booked_at" {
-						typ = tc.typ
-					}
-					cols = append(cols, sqldriver.Quote(c.Name)+" "+typ)
-				}
-				_, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
-				require.NoError(t, err)
-			}
+			db := suiteTablesWith(t, tc.typ)
 			decl := storetest.Declaration()
 			decl.Datasets[0].Time[0].Format = policy.TimeFormat(tc.format)
 			_, err := pgstore.New(db, decl, nil)
@@ -126,4 +103,24 @@ func TestNewRefusesAFormatTheColumnTypeCannotHold(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
+}
+
+// suiteTablesWith creates the conformance suite's tables in a fresh schema,
+// with booked_at of type typ.
+func suiteTablesWith(t *testing.T, typ string) *sql.DB {
+	t.Helper()
+	db := openSchema(t)
+	for _, tb := range storetest.Tables() {
+		var cols []string
+		for _, c := range tb.Columns {
+			ct := sqltest.ColumnType(sqltest.Postgres, string(c.Type), c.Key)
+			if c.Name == "booked_at" {
+				ct = typ
+			}
+			cols = append(cols, sqldriver.Quote(c.Name)+" "+ct)
+		}
+		_, err := db.Exec(fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
+		require.NoError(t, err)
+	}
+	return db
 }
