@@ -12,7 +12,9 @@ import (
 	"github.com/frist-go/frist/store/multistore"
 )
 
-const auditUsage = `Usage: frist audit verify FILE --db URL [--head SEQ:HASH] [--format text|json]
+const auditUsage = `Usage: frist audit verify FILE --db URL [--head SEQ:HASH] [--public-keys FILE] [--anchor FILE]... [--format text|json]
+       frist audit anchor FILE --db URL --keys FILE [--out PATH]
+       frist audit keys --keys FILE
 
 Reads the hash-chained audit log that frist keeps in the application's
 database, page by page, and verifies it: every entry must match its hash
@@ -32,10 +34,20 @@ When the declaration binds datasets to log files, their own audit chain
 and every batch on them must have its copy in the database's chain.
 
 Someone who can write to the database can still delete the newest
-entries and reset the recorded head, or re-seal a rewritten chain. Record
-the head this command prints (SEQ:HASH) somewhere the database's
-administrators cannot write, and pass it with --head next time: a log
-that no longer reaches it is reported as truncated or rewritten.
+entries and reset the recorded head, or re-seal a rewritten chain. Two
+things stop that:
+
+  - Signatures. frist signs every entry with a key derived from the audit
+    key ring; "frist audit keys" prints the public keys. With
+    --public-keys, an entry that is unsigned or whose signature does not
+    verify is reported as changed, so a re-sealed chain is found without
+    any earlier record of the log. Entries written before entries were
+    signed are let through with --signed-from SEQ.
+  - Anchors. "frist audit anchor" exports a signed head; with --anchor
+    FILE (as often as there are anchors) the log must reach each anchor
+    and agree with it, so that deleting the newest entries and resetting
+    the recorded head is found. --head SEQ:HASH does the same with a head
+    an earlier verification printed.
 
 Exit status: 0 when the log verifies, 1 when it is broken (also when a row
 cannot be decoded), 2 when the declaration is invalid, the database cannot
@@ -66,7 +78,21 @@ type brokeJSON struct {
 	Reason string `json:"reason"`
 }
 
+// stringsFlag is a flag that may be given several times.
+type stringsFlag []string
+
+func (f *stringsFlag) String() string     { return strings.Join(*f, ",") }
+func (f *stringsFlag) Set(v string) error { *f = append(*f, v); return nil }
+
 func runAudit(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "keys":
+			return runAuditKeys(args[1:], stdout, stderr)
+		case "anchor":
+			return runAuditAnchor(args[1:], stdout, stderr)
+		}
+	}
 	if len(args) == 0 || args[0] != "verify" {
 		c := newCLI("audit", auditUsage, stdout, stderr)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
@@ -74,13 +100,17 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 			_, code, _ := c.parse([]string{"--help"})
 			return code
 		}
-		return c.fail("expected the subcommand verify, e.g. frist audit verify policy.yaml --db sqlite:booking.db")
+		return c.fail("expected the subcommand verify, anchor or keys, e.g. frist audit verify policy.yaml --db sqlite:booking.db")
 	}
 	c := newCLI("audit verify", auditUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", "database URL: sqlite:PATH or postgres://USER@HOST/DB (required)")
 	headFlag := c.fs.String("head", "", "expected head SEQ:HASH recorded by an earlier verification")
 	format := c.fs.String("format", "text", "output format: text or json")
 	logDirs := c.logsFlag()
+	pubFile := c.fs.String("public-keys", "", `file of public keys ("frist audit keys" prints them): every entry must be signed by one of them`)
+	signedFrom := c.fs.Uint64("signed-from", 0, "with --public-keys: entries up to this position were written before entries were signed and are checked by their hashes alone")
+	var anchorFiles stringsFlag
+	c.fs.Var(&anchorFiles, "anchor", `anchor file exported by "frist audit anchor"; the log must reach it and agree with it (repeatable)`)
 	rest, code, done := c.parse(args[1:])
 	if done {
 		return code
@@ -103,9 +133,36 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		}
 		want = &h
 	}
+	var keys audit.Keys
+	if *pubFile != "" {
+		k, err := readPublicKeys(*pubFile)
+		if err != nil {
+			return c.errorf("%v", err)
+		}
+		keys = k
+	}
+	anchors := &anchorCheck{}
+	for _, f := range anchorFiles {
+		a, err := readAnchor(f)
+		if err != nil {
+			return c.errorf("%v", err)
+		}
+		if keys != nil {
+			if err := keys.CheckSignature(a.Sig, a.message()); err != nil {
+				return c.errorf("the anchor %s is not genuine: %v", f, err)
+			}
+		}
+		anchors.anchors = append(anchors.anchors, a)
+		anchors.files = append(anchors.files, f)
+	}
 	decl, code, ok := c.load(file)
 	if !ok {
 		return code
+	}
+	for i, a := range anchors.anchors {
+		if a.Controller != decl.Controller.Name {
+			return c.errorf("the anchor %s was exported for the controller %q, not for %q of this declaration", anchors.files[i], a.Controller, decl.Controller.Name)
+		}
 	}
 	ctx := context.Background()
 	db, err := openDatabaseWith(ctx, *dbURL, decl, readOnly, nil, dbOptions{logDirs: logDirs})
@@ -115,6 +172,9 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	defer db.Close()
 
 	v := audit.NewVerifier(audit.Head{}, want)
+	if keys != nil {
+		v.RequireSignatures(keys, *signedFrom)
+	}
 	var n uint64
 	var after uint64
 	var broken, rowBroken error
@@ -136,6 +196,10 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 				broken = err
 				break
 			}
+			if err := anchors.see(e); err != nil {
+				broken, rowBroken = err, err
+				break
+			}
 		}
 		if len(page) < auditPage {
 			break
@@ -146,6 +210,9 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	if rowBroken != nil {
 		// The rows before it verified; the Verifier never saw this one.
 		err = rowBroken
+	}
+	if err == nil {
+		err = anchors.done(head)
 	}
 	if err == nil {
 		if hr, ok := db.sql.(auditHeadReader); ok {

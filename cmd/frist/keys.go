@@ -34,6 +34,9 @@ type keys struct {
 
 // ringsNeeded returns the key ring names decl's operators use.
 func ringsNeeded(decl *policy.Declaration) []string {
+	if decl == nil {
+		return nil
+	}
 	var names []string
 	seen := map[string]bool{}
 	for _, ds := range decl.Datasets {
