@@ -92,8 +92,9 @@ type CategoryInfo struct {
 
 // RecipientInfo is a recipient of the data.
 type RecipientInfo struct {
-	ID        string               `json:"id"`
-	Name      string               `json:"name"`
+	ID string `json:"id"`
+	// Name is the recipient's name or category, in German and English.
+	Name      policy.Text          `json:"name"`
 	Role      policy.RecipientRole `json:"role"`
 	Country   string               `json:"country,omitempty"`
 	Safeguard string               `json:"safeguard,omitempty"`

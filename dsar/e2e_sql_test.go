@@ -63,7 +63,7 @@ func TestJobcenterAccessThenErasureOnSQL(t *testing.T) {
 		require.Len(t, rep.Datasets, 1)
 		ds := rep.Datasets[0]
 		assert.Equal(t, []string{"6.1.a"}, ds.Purposes[0].LegalBasis)
-		assert.Equal(t, "maixit GmbH", ds.Recipients[0].Name)
+		assert.Equal(t, "maixit GmbH", ds.Recipients[0].Name.In("de"))
 		starts := map[string]time.Time{"10": received.Add(72 * time.Hour), "11": received.Add(-48 * time.Hour), "12": received.Add(240 * time.Hour)}
 		for _, rec := range ds.Records {
 			assert.Equal(t, "Erika Muster", rec.Fields["name"])

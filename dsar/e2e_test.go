@@ -72,7 +72,7 @@ func TestJobcenterAccessThenErasure(t *testing.T) {
 	ds := rep.Datasets[0]
 	assert.Equal(t, "booking", ds.Purposes[0].ID)
 	assert.Equal(t, []string{"6.1.a"}, ds.Purposes[0].LegalBasis)
-	assert.Equal(t, "maixit GmbH", ds.Recipients[0].Name)
+	assert.Equal(t, "maixit GmbH", ds.Recipients[0].Name.In("de"))
 	assert.Contains(t, ds.Storage.DE, "14 Tage nach dem Termin gelöscht",
 		"„Nach dem erfolgten Termin werden die personenbezogenen Daten innerhalb von zwei Wochen gelöscht.“")
 	rec := ds.Records[0]

@@ -72,7 +72,7 @@ func (rep *AccessReport) Document(lang notice.Language, loc *time.Location) *not
 		sec.Blocks = append(sec.Blocks, notice.Block{Kind: notice.Subheading, Text: l("Kategorien", "Categories")}, list(cats...))
 		var recips []string
 		for _, r := range ds.Recipients {
-			recips = append(recips, r.Name+" ("+string(r.Role)+")")
+			recips = append(recips, tx(r.Name)+" ("+string(r.Role)+")")
 		}
 		if len(recips) == 0 {
 			recips = []string{l("keine", "none")}
@@ -152,7 +152,7 @@ func (rep *AccessReport) Document(lang notice.Language, loc *time.Location) *not
 	if len(rep.Transfers) > 0 {
 		var names []string
 		for _, t := range rep.Transfers {
-			names = append(names, t.Name+" ("+t.Country+", "+t.Safeguard+")")
+			names = append(names, tx(t.Name)+" ("+t.Country+", "+t.Safeguard+")")
 		}
 		transfers = strings.Join(names, "; ")
 	}

@@ -71,7 +71,7 @@ func BuildDraft(d *policy.Declaration, lang Language) (*Document, error) {
 	}
 	for _, f := range policy.Lint(d) {
 		if f.Acknowledged == nil {
-			doc.Draft = append(doc.Draft, FindingLine(f))
+			doc.Draft = append(doc.Draft, norm(lang, FindingLine(f)))
 		}
 	}
 	if len(doc.Draft) == 0 {
@@ -264,8 +264,7 @@ func (b *builder) purposes() Section {
 		}
 		var fields []string
 		for _, ds := range b.datasetsOf(p.ID) {
-			for j := range ds.Fields {
-				f := &ds.Fields[j]
+			for _, f := range b.statedFields(ds) {
 				name := fieldName(b.l, f)
 				if f.Special {
 					name += b.l.pick(" (besondere Kategorie)", " (special category)")
@@ -286,10 +285,13 @@ func (b *builder) interests() Section {
 	s := Section{ID: SecInterests, Heading: b.l.pick("Berechtigte Interessen", "Legitimate interests"),
 		Article: b.art("Art. 13 Abs. 1 lit. d DSGVO", "Art. 13(1)(d) GDPR")}
 	var items []string
-	rests := false
+	rests, unknown := false, false
 	for i := range b.d.Purposes {
 		p := &b.d.Purposes[i]
-		if !p.HasBasis(policy.LegitimateInterests) {
+		if len(b.bases(i, false)) == 0 {
+			unknown = true // no basis can be stated (FR083): nothing is said either way
+		}
+		if !b.statedBasis(i, policy.LegitimateInterests) {
 			continue
 		}
 		rests = true
@@ -299,7 +301,7 @@ func (b *builder) interests() Section {
 		}
 		items = append(items, b.l.text(p.Description)+": "+interest)
 	}
-	if !rests {
+	if !rests && !unknown {
 		s.Blocks = append(s.Blocks, para(b.l.pick(
 			"Keine Verarbeitung beruht auf berechtigten Interessen (Art. 6 Abs. 1 lit. f DSGVO).",
 			"No processing rests on legitimate interests (Art. 6(1)(f) GDPR).")))
@@ -311,6 +313,30 @@ func (b *builder) interests() Section {
 			"Where processing rests on Art. 6(1)(f) GDPR, we pursue these interests:")), list(items...))
 	}
 	return s
+}
+
+// statedBasis reports whether purpose i rests on basis by a legal basis
+// the notice may state.
+func (b *builder) statedBasis(i int, basis policy.Basis) bool {
+	for j, lb := range b.d.Purposes[i].LegalBasis {
+		if lb.Basis == basis && b.stated(purposePath(i)+".legal_basis["+strconv.Itoa(j)+"]") {
+			return true
+		}
+	}
+	return false
+}
+
+// statedFields returns the fields of ds the notice may name: those not
+// marked as assumptions.
+func (b *builder) statedFields(ds *policy.Dataset) []*policy.Field {
+	di := slices.IndexFunc(b.d.Datasets, func(x policy.Dataset) bool { return x.ID == ds.ID })
+	var out []*policy.Field
+	for j := range ds.Fields {
+		if b.stated("datasets[" + strconv.Itoa(di) + "].fields[" + strconv.Itoa(j) + "]") {
+			out = append(out, &ds.Fields[j])
+		}
+	}
+	return out
 }
 
 // roleName names a recipient role.
@@ -359,7 +385,7 @@ func (b *builder) recipients() Section {
 				}
 			}
 		}
-		rows = append(rows, []string{r.Name, b.l.text(r.Description), b.roleName(r.Role), r.Address, strings.Join(purposes, "; ")})
+		rows = append(rows, []string{b.l.text(r.Name), b.l.text(r.Description), b.roleName(r.Role), r.Address, strings.Join(purposes, "; ")})
 	}
 	s.Blocks = append(s.Blocks, table(b.l.pick("Empfänger personenbezogener Daten", "Recipients of personal data"),
 		[]string{b.l.pick("Empfänger", "Recipient"), b.l.pick("Tätigkeit", "Activity"), b.l.pick("Rolle", "Role"), b.l.pick("Anschrift", "Address"), b.l.pick("Zweck", "Purpose")}, rows))
@@ -389,7 +415,7 @@ func (b *builder) transfers() Section {
 		case r.Country == "":
 			unknown = true // FR086: nothing can be said for it
 		case !InEEA(r.Country):
-			t := r.Name + " (" + r.Country + ")"
+			t := b.l.text(r.Name) + " (" + r.Country + ")"
 			if r.Safeguard != "" {
 				t += ": " + norm(b.l, r.Safeguard)
 			}
@@ -469,8 +495,7 @@ func (b *builder) requirement() Section {
 			if !ds.Source.IsZero() {
 				continue // not collected from the subject
 			}
-			for j := range ds.Fields {
-				f := &ds.Fields[j]
+			for _, f := range b.statedFields(ds) {
 				name := fieldName(b.l, f)
 				switch {
 				case f.Provided != nil && !*f.Provided:
@@ -572,7 +597,7 @@ func (b *builder) cookies() Section {
 		if c.Provider != "" && c.Provider != "first_party" {
 			provider = c.Provider
 			if r := b.d.Recipient(c.Provider); r != nil {
-				provider = r.Name
+				provider = b.l.text(r.Name)
 			}
 		}
 		name := c.Name

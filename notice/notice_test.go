@@ -28,7 +28,7 @@ func jobcenter(t *testing.T) *policy.Declaration {
 		Measures:   policy.Text{DE: "IT-Sicherheitskonzept", EN: "IT security concept"},
 		DPO:        policy.DPO{Address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen"},
 		Authority:  policy.Authority{Name: "Der Bundesbeauftragte für den Datenschutz und die Informationsfreiheit", Address: "Graurheindorfer Str. 153, 53117 Bonn"},
-		Recipients: []policy.Recipient{{ID: "maixit", Name: "maixit GmbH", Role: policy.RoleProcessor, Country: "DE", Description: policy.Text{DE: "Betrieb der Terminvergabe", EN: "Operating the booking system"}}},
+		Recipients: []policy.Recipient{{ID: "maixit", Name: policy.Text{DE: "maixit GmbH"}, Role: policy.RoleProcessor, Country: "DE", Description: policy.Text{DE: "Betrieb der Terminvergabe", EN: "Operating the booking system"}}},
 		Purposes: []policy.Purpose{
 			{ID: "website", Description: policy.Text{DE: "Bereitstellung der Website", EN: "Delivering the website"},
 				LegalBasis:         []policy.LegalBasis{{Basis: policy.PublicTask, National: []string{"§ 67a SGB X"}}, {Basis: policy.LegitimateInterests}},
@@ -224,8 +224,8 @@ func TestWithdrawalSectionNamesChannelsAndEffects(t *testing.T) {
 func TestTransfersNameSafeguardsAndUnknownCountries(t *testing.T) {
 	d := jobcenter(t)
 	d.Recipients = append(d.Recipients,
-		policy.Recipient{ID: "us", Name: "Example Inc.", Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
-		policy.Recipient{ID: "x", Name: "Unbekannt GmbH", Role: policy.RoleProcessor})
+		policy.Recipient{ID: "us", Name: policy.Text{DE: "Example Inc."}, Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
+		policy.Recipient{ID: "x", Name: policy.Text{DE: "Unbekannt GmbH"}, Role: policy.RoleProcessor})
 	_, err := Build(d, German)
 	require.ErrorAs(t, err, new(*UnpublishableError), "a recipient without a country blocks publication (FR086)")
 	doc, err := BuildDraft(d, German)

@@ -114,16 +114,16 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 				continue
 			}
 			if r.Role == policy.RoleJointController {
-				joint = append(joint, strings.Join(append([]string{r.Name}, b.contactLines(r.Address, policy.Contact{})...), ", "))
+				joint = append(joint, strings.Join(append([]string{lang.text(r.Name)}, b.contactLines(r.Address, policy.Contact{})...), ", "))
 			} else {
-				recipients = append(recipients, r.Name+" ("+b.roleName(r.Role)+")")
+				recipients = append(recipients, lang.text(r.Name)+" ("+b.roleName(r.Role)+")")
 			}
 			if r.Country != "" && !InEEA(r.Country) {
 				g := r.Safeguard
 				if g == "" {
 					g = lang.pick("keine Garantie angegeben", "no safeguard stated")
 				}
-				transfers = append(transfers, r.Name+" ("+r.Country+"): "+g)
+				transfers = append(transfers, lang.text(r.Name)+" ("+r.Country+"): "+g)
 			}
 		}
 		out = append(out, Activity{

@@ -22,9 +22,9 @@ func ropaDeclaration(t *testing.T) *policy.Declaration {
 			Address: "Rathausplatz 1, 12345 Beispiel", Contact: policy.Contact{Email: "info@beispiel.de"}, TimeZone: "Europe/Berlin", PublicAuthority: true},
 		DPO: policy.DPO{Address: "Rathausplatz 1, 12345 Beispiel", Contact: policy.Contact{Email: "datenschutz@beispiel.de"}},
 		Recipients: []policy.Recipient{
-			{ID: "kreis", Name: "Kreis Beispiel", Address: "Kreishaus, 12340 Beispiel", Role: policy.RoleJointController, Country: "DE"},
-			{ID: "host", Name: "Hosting GmbH", Role: policy.RoleProcessor, Country: "DE"},
-			{ID: "us", Name: "Mail Inc.", Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
+			{ID: "kreis", Name: policy.Text{DE: "Kreis Beispiel"}, Address: "Kreishaus, 12340 Beispiel", Role: policy.RoleJointController, Country: "DE"},
+			{ID: "host", Name: policy.Text{DE: "Hosting GmbH"}, Role: policy.RoleProcessor, Country: "DE"},
+			{ID: "us", Name: policy.Text{DE: "Mail Inc."}, Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
 		},
 		Purposes: []policy.Purpose{
 			{ID: "booking", Description: policy.Text{DE: "Terminbuchung", EN: "Booking"},

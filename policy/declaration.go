@@ -147,8 +147,12 @@ const (
 // Art. 13(1)(e)).
 type Recipient struct {
 	// ID is how purposes and datasets refer to this recipient.
-	ID   string `yaml:"id" json:"id"`
-	Name string `yaml:"name" json:"name"`
+	ID string `yaml:"id" json:"id"`
+	// Name is the recipient's name, or the category of recipients in
+	// words ({de: Strafverfolgungsbehörden und Gerichte, en: law
+	// enforcement authorities and courts}); a plain string is a proper
+	// name, used in every language.
+	Name Text `yaml:"name" json:"name"`
 	// Description says what the recipient does ("Hosting", "SMS-Versand").
 	Description Text          `yaml:"description,omitempty" json:"description,omitempty"`
 	Address     string        `yaml:"address,omitempty" json:"address,omitempty"`

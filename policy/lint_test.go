@@ -26,7 +26,7 @@ func cleanDeclaration() *Declaration {
 		DPO:       DPO{Address: "Rathausplatz 1, 12345 Beispiel", Contact: Contact{Email: "datenschutz@beispiel.de"}},
 		Authority: Authority{Name: "LDI NRW", Address: "Kavalleriestr. 2-4, 40213 Düsseldorf"},
 		Recipients: []Recipient{
-			{ID: "host", Name: "Hosting GmbH", Role: RoleProcessor, Country: "DE"},
+			{ID: "host", Name: Text{DE: "Hosting GmbH"}, Role: RoleProcessor, Country: "DE"},
 		},
 		Purposes: []Purpose{
 			{

@@ -86,7 +86,7 @@ func (l *loader) recipients(n *yaml.Node, p string, dst *[]Recipient) {
 		var role string
 		l.object(v, q, "a recipient", handlers{
 			"id":          l.setStr(&r.ID),
-			"name":        l.setStr(&r.Name),
+			"name":        l.setText(&r.Name),
 			"description": l.setText(&r.Description),
 			"address":     l.setStr(&r.Address),
 			"role":        l.setStr(&role),

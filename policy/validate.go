@@ -134,7 +134,7 @@ func (v *validator) recipients() {
 		r := &v.d.Recipients[i]
 		p := idx("recipients", i)
 		v.id(p+".id", r.ID, "recipient", seen, i)
-		if strings.TrimSpace(r.Name) == "" {
+		if strings.TrimSpace(r.Name.In("de")) == "" {
 			v.add(p+".name", "missing: the recipient's name (Art. 13(1)(e))")
 		}
 		switch {

@@ -25,7 +25,7 @@ func jobcenter() *Declaration {
 		DPO:       DPO{Address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen"},
 		Authority: Authority{Name: "BfDI", Address: "Graurheindorfer Str. 153, 53117 Bonn"},
 		Recipients: []Recipient{
-			{ID: "maixit", Name: "maixit GmbH", Role: RoleProcessor, Country: "DE"},
+			{ID: "maixit", Name: Text{DE: "maixit GmbH"}, Role: RoleProcessor, Country: "DE"},
 		},
 		Purposes: []Purpose{
 			{
@@ -163,8 +163,8 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { d.Recipients[0].ID = "maixit-2"; d.Datasets[1].Recipients = []string{"maixit-2"} }},
 		{"recipient id twice", func(d *Declaration) { d.Recipients = append(d.Recipients, d.Recipients[0]) }, "recipients[1].id", `"maixit" is already used by entry 0`,
 			func(d *Declaration) { r := d.Recipients[0]; r.ID = "sms"; d.Recipients = append(d.Recipients, r) }},
-		{"recipient name missing", func(d *Declaration) { d.Recipients[0].Name = "" }, "recipients[0].name", "missing",
-			func(d *Declaration) { d.Recipients[0].Name = "Kreis Segeberg, Fachdienst IT" }},
+		{"recipient name missing", func(d *Declaration) { d.Recipients[0].Name = Text{} }, "recipients[0].name", "missing",
+			func(d *Declaration) { d.Recipients[0].Name = Text{DE: "Kreis Segeberg, Fachdienst IT"} }},
 		{"recipient role missing", func(d *Declaration) { d.Recipients[0].Role = "" }, "recipients[0].role", "missing: the recipient's role (one of processor, controller, public_body, joint_controller)",
 			func(d *Declaration) { d.Recipients[0].Role = RolePublicBody }},
 		{"recipient role unknown", func(d *Declaration) { d.Recipients[0].Role = "contractor" }, "recipients[0].role", `"contractor" is not a recipient role`,

@@ -87,6 +87,7 @@ var seedFindings = map[string][]string{
 		"FR081 assumptions[5]",
 		"FR081 assumptions[6]",
 		"FR081 assumptions[7]",
+		"FR081 assumptions[8]",
 		"FR023 rights",
 		"FR023 rights",
 		"FR023 rights",
