@@ -28,4 +28,8 @@
 // ...), each with a stable ID, the article it rests on, the field's position
 // and a hint. A controller can acknowledge a finding in the declaration with
 // a reason, so that an auditor sees the decision instead of an omission.
+// Repealed and misused norms and terms (the TMG, the TTDSG, § 35 and § 38
+// DSG NRW, "Sperrung") are kept in one table that FR070 applies to every
+// cited provision and published text. [BlockingFor] says which findings
+// keep a notice or a record of processing from being published.
 package policy
