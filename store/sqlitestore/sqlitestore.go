@@ -63,6 +63,9 @@
 //     time in the zone the declaration gives (TimeColumn.Zone; then without
 //     a suffix).
 //   - unix, unix_ms: numbers of seconds or milliseconds from 1970 to 9999.
+//     New refuses such a column whose declared type gives it TEXT affinity
+//     (VARCHAR, TEXT): SQLite stores integers there as text, which no
+//     cutoff selects.
 //   - rfc3339: text in the fixed-width UTC form "2006-01-02T15:04:05Z".
 //
 // Every other value is never selected, whatever the cutoff, and is counted

@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/frist-go/frist/policy"
@@ -44,8 +45,14 @@ datetime(substr(%[1]s, 1, 10) || ' ' || substr(%[1]s, 12, 8), '+0 days') = subst
 // can write.
 const maxUnix = 253402300799
 
-// TimeDomain implements sqldriver.TimeDomains.
-func (dialect) TimeDomain(format policy.TimeFormat, _ string, zone *time.Location) (sqldriver.Domain, error) {
+// TimeDomain implements sqldriver.TimeDomains. A unix or unix_ms column
+// whose declared type gives it TEXT affinity (a type containing CHAR, CLOB
+// or TEXT) is refused: SQLite stores every integer written to it as text,
+// which no numeric cutoff selects, so no record would ever be processed.
+func (dialect) TimeDomain(format policy.TimeFormat, typ string, zone *time.Location) (sqldriver.Domain, error) {
+	if (format == policy.TimeUnix || format == policy.TimeUnixMs) && textAffinity(typ) {
+		return sqldriver.Domain{}, fmt.Errorf("SQLite stores the integers of format %s in a %s column as text, which no cutoff selects; declare the column INTEGER", format, typ)
+	}
 	switch format {
 	case policy.TimeNative:
 		if zone != nil {
@@ -63,4 +70,14 @@ func (dialect) TimeDomain(format policy.TimeFormat, _ string, zone *time.Locatio
 		return sqldriver.Domain{Lower: int64(0), Upper: int64(maxUnix*1000 + 999), Kind: "a number of milliseconds since 1970"}, nil
 	}
 	return sqldriver.Domain{}, fmt.Errorf("unknown time format %q", format)
+}
+
+// textAffinity reports whether SQLite gives a column of declared type typ
+// TEXT affinity, by SQLite's rules for a column's affinity.
+func textAffinity(typ string) bool {
+	t := strings.ToUpper(typ)
+	if strings.Contains(t, "INT") {
+		return false
+	}
+	return strings.Contains(t, "CHAR") || strings.Contains(t, "CLOB") || strings.Contains(t, "TEXT")
 }

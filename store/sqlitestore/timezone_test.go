@@ -2,6 +2,8 @@ package sqlitestore_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/internal/sqldriver"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/sqlitestore"
 	"github.com/frist-go/frist/store/storetest"
@@ -45,4 +48,30 @@ func TestTextInADeclaredZoneIsReadAsWallClockTime(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "text with an offset in a column of wall-clock times")
 	assert.Contains(t, want, "Europe/Berlin")
+}
+
+// TestNewRefusesUnixTimesInATextColumn pins that New names the dataset and
+// the time column when a unix column has TEXT affinity: SQLite stores
+// 1740484800 there as the text '1740484800', which sorts above every
+// number, so no cutoff would ever select it (checked: with textAffinity
+// always false, New succeeds).
+func TestNewRefusesUnixTimesInATextColumn(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, recommendedDSN)
+	for _, tb := range storetest.Tables() {
+		var cols []string
+		for _, c := range tb.Columns {
+			typ := sqltest.ColumnType(sqltest.SQLite, string(c.Type), c.Key)
+			if c.Name == "starts_unix" {
+				typ = "VARCHAR(20)"
+			}
+			cols = append(cols, sqldriver.Quote(c.Name)+" "+typ)
+		}
+		_, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
+		require.NoError(t, err)
+	}
+	_, err := sqlitestore.New(db, storetest.Declaration(), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dataset "bookings", time column "starts_at" (column starts_unix, VARCHAR(20))`)
+	assert.Contains(t, err.Error(), "declare the column INTEGER")
 }
