@@ -267,7 +267,15 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Request, error) {
 		}
 		return r, fmt.Errorf("%w: %s; ask the requester for additional information (Art. 12(6)) or refuse (Art. 11(2), 12(2))", ErrUnverified, r)
 	}
-	if err := s.move(ctx, r, now, func() error { return r.Transition(Verified, now, "") }); err != nil {
+	reason := ""
+	if at, ok := s.identity.(Attested); ok {
+		m, note := at.Attestation(r)
+		reason = string(m)
+		if note != "" {
+			reason += ": " + note
+		}
+	}
+	if err := s.move(ctx, r, now, func() error { return r.Transition(Verified, now, reason) }); err != nil {
 		return r, err
 	}
 	return r, nil

@@ -48,7 +48,7 @@ unknown request ID).
 Run "frist dsar <subcommand> --help" for its flags and an example.
 %s
 Examples:
-  frist dsar open examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys --kind access --subject citizen-4711
+  frist dsar open examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys --kind access --identifier email=erika@example.org
   frist dsar list examples/policies/jobcenter.yaml --db sqlite:booking.db --overdue
 `
 

@@ -16,7 +16,7 @@ import (
 	"github.com/frist-go/frist/notice"
 )
 
-var dsarExportUsage = `Usage: frist dsar export FILE --db URL --keys FILE ID --format FORMAT [--lang de|en] [--out FILE]
+var dsarExportUsage = `Usage: frist dsar export FILE --db URL --keys FILE ID --format FORMAT [--lang de|en] [--out FILE] [--confirm-none]
 
 Answers a verified request for access or for data portability and writes
 the answer for the data subject:
@@ -39,11 +39,16 @@ the answer is written to a new file (mode 0600, never overwritten). The
 output is the subject's personal data: hand it to the data subject only.
 
 Unverified requests are refused (Art. 12(6) GDPR): attest the requester's
-identity with "frist dsar verify" first.
+identity with "frist dsar verify" first. When nothing is stored about the
+request's subject, nothing is answered without --confirm-none: the answer
+would tell the person that no data about them is processed, which is
+wrong when the request names them by something other than what the
+datasets hold (open it with "frist dsar open --identifier").
 
 ` + keysUsageHelp + `
 Exit status: 0 when the answer was written; 1 when the request is not
-verified, is finished, or is not an access or portability request; 2 when
+verified, is finished, is not an access or portability request, or its
+subject matches nothing and --confirm-none is not given; 2 when
 the command line is wrong, the declaration is invalid, the database or
 keys cannot be used, or no request has the ID.
 
@@ -103,6 +108,7 @@ func runDsarExport(args []string, stdout, stderr io.Writer) int {
 	format := c.fs.String("format", "", "json, md or html for an access request; json or csv for a portability request (required)")
 	langFlag := c.fs.String("lang", "de", "language of md and html: de or en")
 	outFile := c.fs.String("out", "", "write the answer to this new file instead of stdout")
+	confirmNone := c.fs.Bool("confirm-none", false, "answer although nothing is stored about the subject, so that the answer says no data is held")
 	rest, code, done := c.parse(args)
 	if done {
 		return code
@@ -139,6 +145,16 @@ func runDsarExport(args []string, stdout, stderr io.Writer) int {
 	}
 	if code, ok := c.choiceFor(r, *format); !ok {
 		return code
+	}
+	if !*confirmNone {
+		n, err := env.svc.Holdings(ctx, r.Subject())
+		if err != nil {
+			return c.errorf("looking the subject up on %s: %v", env.db.name, err)
+		}
+		if n == 0 {
+			c.errorf("nothing is stored about the subject of %s, so the answer would say that no data about the person is processed; nothing was answered. If the person gave an e-mail address, phone number or customer number, open a request with \"frist dsar open --identifier\", which searches the declared identifying fields; to answer that no data is held, run this command again with --confirm-none", r)
+			return exitFindings
+		}
 	}
 	// Open the output before answering: the request is answered once.
 	w, finish, err := openOutput(*outFile, stdout)

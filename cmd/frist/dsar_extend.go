@@ -115,7 +115,9 @@ func runDsarExtend(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Work to: %s, %s, the earliest of these readings of the extended period:\n", ext.Due.Date, weekday(ext.Due.Date))
 	writeReadings(stdout, ext, "  ")
 	if ext.Pending {
-		fmt.Fprintf(stdout, "The requester's identity is not verified yet: nothing may be disclosed before\n  frist dsar verify %s --db %s %s --method \"...\"\n", file, env.db.name, r.ID())
+		db, note := hintDB(*dbURL)
+		fmt.Fprintf(stdout, "The requester's identity is not verified yet: nothing may be disclosed before%s\n  %s\n", note,
+			shellCommand("frist", "dsar", "verify", file, "--db", db, "--keys", *keyFile, r.ID().String(), "--method", "id_card_checked"))
 	}
 	holidaysNote(stdout, env.decl.Controller.Holidays)
 	return exitOK

@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/dsar"
+	"github.com/frist-go/frist/policy"
 )
 
-var dsarOpenUsage = `Usage: frist dsar open FILE --db URL --keys FILE --kind KIND --subject ID [--received TIME] [--format text|json]
+var dsarOpenUsage = `Usage: frist dsar open FILE --db URL --keys FILE --kind KIND (--identifier FORM=VALUE | --subject ID) [--confirm-none] [--received TIME] [--format text|json]
 
 Records a request a data subject made, and prints its ID and the date by
 which it must be answered: one month from receipt (Art. 12(3) GDPR),
@@ -21,12 +24,24 @@ the next working day past weekends and the public holidays at the
 controller's seat (controller.holidays).
 
 KIND is access (Art. 15), rectification (Art. 16), erasure (Art. 17),
-restriction (Art. 18), portability (Art. 20) or objection (Art. 21). ID is
-the application's identifier of the data subject, as the application's
-tables hold it in the datasets' subject columns (a citizen or customer
-number, never a name); frist finds the subject's records by it. frist
-stores it with the request and prints it in list and show; the audit log
-names the subject only by its keyed pseudonym.
+restriction (Art. 18), portability (Art. 20) or objection (Art. 21).
+
+--identifier names the person by what they told you, in a form a dataset
+of the declaration declares under identifiers or subject_key: email=ADDRESS,
+phone=+49..., or exact=CUSTOMER-NUMBER. frist normalises the value (e-mail
+with its ASCII letters lower-cased, phone as E.164), derives the subject
+keys the declaration derives from it with the key file's rings, searches
+the declared identifying fields, and opens one request for every subject
+it finds. --subject instead takes the value of the datasets' subject
+columns itself (a citizen number, never a name).
+
+When nothing matches, nothing is opened: frist says where it searched,
+since an access report on such a request would tell the person that no
+data about them is processed. Ask the person for every identifier they
+used; to record the request and answer that no data is held, run the same
+command again with --confirm-none. frist stores the subject with the
+request and prints it in list and show; the audit log names the subject
+only by its keyed pseudonym.
 
 TIME is when the request reached the controller (RFC 3339, a date, or a
 date and time in the controller's time zone); default: now. The period
@@ -45,8 +60,8 @@ wrong, the declaration is invalid, the database or keys cannot be used.
 Flags:
 %s
 Examples:
-  frist dsar open examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys --kind access --subject citizen-4711
-  frist dsar open policy.yaml --db postgres://frist@db/booking --kind erasure --subject 4711 --received 2026-03-03 --format json
+  frist dsar open examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys --kind access --identifier email=erika@example.org
+  frist dsar open policy.yaml --db postgres://frist@db/booking --keys frist.keys --kind erasure --subject 4711 --received 2026-03-03 --format json
 `
 
 var dsarListUsage = `Usage: frist dsar list FILE --db URL [--state STATE] [--subject ID] [--overdue] [--format text|json]
@@ -137,7 +152,9 @@ func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 	dbURL := c.fs.String("db", "", dbFlagHelp)
 	keyFile := c.keysFlag()
 	kindFlag := c.fs.String("kind", "", "the right exercised: access, rectification, erasure, restriction, portability or objection (required)")
-	subject := c.fs.String("subject", "", "the application's identifier of the data subject (required)")
+	subject := c.fs.String("subject", "", "the value of the datasets' subject columns (or use --identifier)")
+	identifier := c.fs.String("identifier", "", "what the person told you, as FORM=VALUE: email=ADDRESS, phone=+49..., exact=NUMBER")
+	confirmNone := c.fs.Bool("confirm-none", false, "open the request although nothing matches, so that its answer says no data is held")
 	received := c.fs.String("received", "", "when the request was received (default: now)")
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
@@ -157,12 +174,23 @@ func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 		return c.fail("no kind given; name the right the data subject exercises with --kind access, rectification, erasure, restriction, portability or objection")
 	case err != nil:
 		return c.fail("--kind %q is not a kind of request; use access, rectification, erasure, restriction, portability or objection", *kindFlag)
-	case strings.TrimSpace(*subject) == "":
-		return c.fail("no subject given; name the data subject with --subject and the application's identifier of the person (as the datasets' subject columns hold it)")
+	case strings.TrimSpace(*subject) == "" && strings.TrimSpace(*identifier) == "":
+		return c.fail("no data subject given; name the person with --identifier email=ADDRESS (or phone=, exact=), as they told you, or with --subject and the value of the datasets' subject columns")
+	case *subject != "" && *identifier != "":
+		return c.fail("--subject and --identifier name the person twice; give one")
 	case *dbURL == "":
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	case *keyFile == "":
 		return c.noKeys()
+	}
+	var form policy.IdentifierForm
+	var value string
+	if *identifier != "" {
+		f, v, ok := strings.Cut(*identifier, "=")
+		if !ok || strings.TrimSpace(v) == "" {
+			return c.fail("--identifier wants FORM=VALUE, such as email=erika@example.org, phone=+494191123456 or exact=123-456789")
+		}
+		form, value = policy.IdentifierForm(strings.TrimSpace(f)), v
 	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
@@ -177,22 +205,82 @@ func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 			return c.fail("--received %q is not a time; write RFC 3339 (2026-03-03T09:00:00+01:00), a date (2026-03-03) or a date and time (\"2026-03-03 09:00\") in the controller's time zone", *received)
 		}
 	}
-	r, err := env.svc.Open(ctx, kind, *subject, at)
-	if errors.Is(err, dsar.ErrTime) {
-		return c.fail("%v; --received is when the request reached the controller", err)
+	if !at.IsZero() && at.After(env.eng.Now()) {
+		return c.fail("%v: a request cannot be received in the future (%s); --received is when the request reached the controller", dsar.ErrTime, at.Format(time.RFC3339))
 	}
-	if err != nil {
-		return c.errorf("recording the request on %s: %v", env.db.name, err)
+	subjects := []string{*subject}
+	var searched []string
+	if *identifier != "" {
+		rings := map[string]*anonymize.KeyRing{auditRing: env.keys.audit}
+		maps.Copy(rings, env.keys.rings)
+		m, err := env.svc.Find(ctx, form, value, rings)
+		switch {
+		case errors.Is(err, dsar.ErrUndeclaredIdentifier):
+			return c.fail("--identifier: %v", err)
+		case errors.Is(err, policy.ErrIdentifier):
+			return c.fail("--identifier: %v", err)
+		case err != nil:
+			return c.errorf("looking the person up on %s: %v", env.db.name, err)
+		}
+		subjects, searched = m.Subjects, m.Searched
+		if len(subjects) == 0 {
+			norm, _ := policy.NormalizeIdentifier(form, value, "")
+			subjects = []string{norm}
+		}
+	}
+	if !*confirmNone {
+		for _, sub := range subjects {
+			n, err := env.svc.Holdings(ctx, sub)
+			if err != nil {
+				return c.errorf("looking the person up on %s: %v", env.db.name, err)
+			}
+			if n > 0 {
+				continue
+			}
+			where := "the datasets' subject columns"
+			if len(searched) > 0 {
+				where = strings.Join(searched, ", ")
+			}
+			c.errorf("nothing matches the person given (searched %s); nothing was opened. An answer now would say that no data about them is processed. Ask the person for every identifier they used (e-mail address, phone number, customer number) and try each with --identifier; to record the request and answer that no data is held, run the same command with --confirm-none", where)
+			return exitFindings
+		}
+	}
+	var opened []*dsar.Request
+	for _, sub := range subjects {
+		r, err := env.svc.Open(ctx, kind, sub, at)
+		if errors.Is(err, dsar.ErrTime) {
+			return c.fail("%v; --received is when the request reached the controller", err)
+		}
+		if err != nil {
+			return c.errorf("recording the request on %s: %v", env.db.name, err)
+		}
+		opened = append(opened, r)
 	}
 	if *format == "json" {
-		j := requestToJSON(r, false)
-		j.Subject = "" // the operator typed it; a script that opens does not need it echoed
-		return c.writeJSON(j)
+		var out []requestJSON
+		for _, r := range opened {
+			j := requestToJSON(r, false)
+			j.Subject = "" // the operator typed it; a script that opens does not need it echoed
+			out = append(out, j)
+		}
+		if *identifier == "" {
+			return c.writeJSON(out[0])
+		}
+		return c.writeJSON(out)
 	}
-	due := r.Due()
-	fmt.Fprintf(stdout, "Opened the %s request %s (%s GDPR), received %s.\n", r.Kind(), r.ID(), r.Kind().Article(), dateIn(r.ReceivedAt(), loc))
-	fmt.Fprintf(stdout, "Due: %s, %s (Art. 12(3) GDPR: one month from receipt%s).\n", due.Date, weekday(due.Date), skippedText(due))
-	fmt.Fprintf(stdout, "Next: establish the requester's identity and attest it with\n  frist dsar verify %s --db %s %s --method \"...\"\n", file, env.db.name, r.ID())
+	if len(opened) > 1 {
+		fmt.Fprintf(stdout, "The identifier matches %d data subjects (%s); one request is opened for each.\n", len(opened), strings.Join(searched, ", "))
+	}
+	for _, r := range opened {
+		due := r.Due()
+		fmt.Fprintf(stdout, "Opened the %s request %s (%s GDPR), received %s.\n", r.Kind(), r.ID(), r.Kind().Article(), dateIn(r.ReceivedAt(), loc))
+		fmt.Fprintf(stdout, "Due: %s, %s (Art. 12(3) GDPR: one month from receipt%s).\n", due.Date, weekday(due.Date), skippedText(due))
+	}
+	db, note := hintDB(*dbURL)
+	fmt.Fprintf(stdout, "Next: establish the requester's identity and attest it with%s\n", note)
+	for _, r := range opened {
+		fmt.Fprintf(stdout, "  %s\n", shellCommand("frist", "dsar", "verify", file, "--db", db, "--keys", *keyFile, r.ID().String(), "--method", "id_card_checked"))
+	}
 	return exitOK
 }
 

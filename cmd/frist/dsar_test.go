@@ -55,7 +55,7 @@ func openRequest(t *testing.T, url, keys, kind, subject string, extra ...string)
 // verifyRequest attests the identity of the requester of id.
 func verifyRequest(t *testing.T, url, keys, id string) {
 	t.Helper()
-	code, _, errs := runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "ID card shown at the counter")
+	code, _, errs := runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "id_card_checked")
 	require.Equal(t, exitOK, code, errs)
 }
 
@@ -123,11 +123,11 @@ func TestDsarAccessIsRefusedUntilVerifiedThenAnsweredOnce(t *testing.T) {
 	assert.Contains(t, errs, "frist dsar verify")
 	assert.Equal(t, "received", showRequest(t, url, id).State, "a refused export changes nothing")
 
-	code, out, errs = runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "ID card shown at the counter")
+	code, out, errs = runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "id_card_checked")
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, out, "identity attested by the operator (ID card shown at the counter)")
+	assert.Contains(t, out, "identity attested by the operator (id_card_checked)")
 	assert.Contains(t, out, "frist dsar export")
-	code, out, errs = runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "logged in")
+	code, out, errs = runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "eid")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "already verified; nothing recorded")
 
@@ -136,7 +136,7 @@ func TestDsarAccessIsRefusedUntilVerifiedThenAnsweredOnce(t *testing.T) {
 		assert.NotContains(t, b, "citizen-1", "the audit log names no subject")
 		if strings.Contains(b, attestAction) {
 			attested++
-			assert.Contains(t, b, "the operator attests the requester's identity: ID card shown at the counter")
+			assert.Contains(t, b, "the operator attests the requester's identity: id_card_checked")
 			assert.Contains(t, b, id)
 		}
 	}
@@ -355,7 +355,7 @@ func TestDsarCommandsRefuseBadInput(t *testing.T) {
 		{"unknown flag", []string{"list", jobcenterFile, "--db", url, "--late"}, exitInvalid, "flag provided but not defined: -late"},
 		{"open without kind", []string{"open", jobcenterFile, "--db", url, "--keys", keys, "--subject", "c"}, exitInvalid, "no kind given"},
 		{"open with an unknown kind", []string{"open", jobcenterFile, "--db", url, "--keys", keys, "--kind", "deletion", "--subject", "c"}, exitInvalid, `--kind "deletion" is not a kind of request`},
-		{"open without subject", []string{"open", jobcenterFile, "--db", url, "--keys", keys, "--kind", "access"}, exitInvalid, "no subject given"},
+		{"open without subject", []string{"open", jobcenterFile, "--db", url, "--keys", keys, "--kind", "access"}, exitInvalid, "no data subject given"},
 		{"open without keys", []string{"open", jobcenterFile, "--db", url, "--keys", "", "--kind", "access", "--subject", "c"}, exitInvalid, "no key file given"},
 		{"open with an unreadable key file", []string{"open", jobcenterFile, "--db", url, "--keys", filepath.Join(t.TempDir(), "none"), "--kind", "access", "--subject", "c"}, exitInvalid, "cannot read the key file"},
 		{"open with a bad time", []string{"open", jobcenterFile, "--db", url, "--keys", keys, "--kind", "access", "--subject", "c", "--received", "yesterday"}, exitInvalid, `--received "yesterday" is not a time`},
@@ -367,9 +367,10 @@ func TestDsarCommandsRefuseBadInput(t *testing.T) {
 		{"show a malformed ID", []string{"show", jobcenterFile, "--db", url, "42"}, exitInvalid, `"42" is not a request ID`},
 		{"show an unknown ID", []string{"show", jobcenterFile, "--db", url, unknown}, exitInvalid, "request not found: " + unknown},
 		{"verify without method", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access}, exitInvalid, "no method given"},
-		{"verify with an e-mail address", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "mail from erika@example.org"}, exitInvalid, "--method contains personal data (EMAIL)"},
-		{"verify naming the subject", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "account Citizen-1 logged in"}, exitInvalid, "--method contains the subject's identifier"},
-		{"verify an unknown ID", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, unknown, "--method", "ID card"}, exitInvalid, "request not found"},
+		{"verify with free text as method", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "ID card shown at the counter"}, exitInvalid, "not one of id_card_checked, eid, postal_ident, link_possession, verified_email"},
+		{"verify with an e-mail address", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "verified_email", "--note", "mail from erika@example.org"}, exitInvalid, "the note looks personal (EMAIL)"},
+		{"verify naming the subject", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, access, "--method", "eid", "--note", "account Citizen-1 logged in"}, exitInvalid, "--note contains the subject's identifier"},
+		{"verify an unknown ID", []string{"verify", jobcenterFile, "--db", url, "--keys", keys, unknown, "--method", "id_card_checked"}, exitInvalid, "request not found"},
 		{"extend by three months", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "3", "--reason", "r", "--told", "2026-01-01"}, exitInvalid, "--months 1 or --months 2"},
 		{"extend without reason", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--told", "2026-01-01"}, exitInvalid, "no reason given"},
 		{"extend without told", []string{"extend", jobcenterFile, "--db", url, "--keys", keys, access, "--months", "2", "--reason", "r"}, exitInvalid, "no --told given"},
@@ -465,7 +466,7 @@ func TestDsarVerifyAndExportRefuseARefusedRequest(t *testing.T) {
 	require.NoError(t, st.Close())
 	require.NoError(t, db.Close())
 
-	code, out, errs := runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "ID card shown at the counter")
+	code, out, errs := runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "id_card_checked")
 	assert.Equal(t, exitFindings, code)
 	assert.Empty(t, out)
 	assert.Contains(t, errs, "is refused; a finished request is not verified any more")

@@ -10,12 +10,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/dsar"
 )
 
-var dsarVerifyUsage = `Usage: frist dsar verify FILE --db URL --keys FILE ID --method TEXT [--format text|json]
+var dsarVerifyUsage = `Usage: frist dsar verify FILE --db URL --keys FILE ID --method METHOD [--note TEXT] [--format text|json]
 
 Records that the operator established the identity of the requester of the
 request ID, and how (--method): the request moves to verified and may then
@@ -28,31 +27,33 @@ the hash-chained audit log, with the method, the request ID and the
 subject's keyed pseudonym (action dsar.identity_attested), followed by the
 request's move to verified. Establish the identity with what the
 application knows of the person, and ask for no more than needed
-(Art. 12(6), Art. 5(1)(c)): a login to the account, a letter to the postal
-address on file, an ID card shown at the counter.
+(Art. 12(6), Art. 5(1)(c)).
 
-TEXT says how, never who, because the audit log is kept for good and must
-hold no personal data: "ID card shown at the counter", "logged in to the
-citizen account", "reply to a letter to the address on file". A method that
-contains the subject's identifier, an e-mail address, a phone number, an
-IBAN, an IP address, a date or a tax ID is refused. At most 200
-characters, one line.
+METHOD is one of:
+  id_card_checked   an identity card or passport was shown and checked
+  eid               the online function of the identity card (eID)
+  postal_ident      a letter to the postal address on file, or postal identification
+  link_possession   possession of a link only the person received
+  verified_email    a one-time link to the e-mail address on file was opened
+
+The audit log is kept for good and holds only METHOD. --note may say more
+about how (at most 200 characters, one line); it is kept in the request's
+history and refused when it looks personal: the subject's identifier, a
+name, a document or tax number, an e-mail address (also written with
+"(at)"), a phone number, an IBAN, an IP address or a date.
 
 ` + keysUsageHelp + `
 Exit status: 0 when the request is verified (also when it already was); 1
 when it is refused or completed and cannot be verified any more; 2 when the
-command line is wrong, the method is refused, the declaration is invalid,
-the database or keys cannot be used, or no request has the ID.
+command line is wrong, the method or note is refused, the declaration is
+invalid, the database or keys cannot be used, or no request has the ID.
 
 Flags:
 %s
 Examples:
-  frist dsar verify examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --method "ID card shown at the counter"
-  frist dsar verify policy.yaml --db postgres://frist@db/booking 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --method "logged in to the citizen account"
+  frist dsar verify examples/policies/jobcenter.yaml --db sqlite:booking.db --keys frist.keys 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --method id_card_checked
+  frist dsar verify policy.yaml --db postgres://frist@db/booking --keys frist.keys 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --method postal_ident --note "reply to the letter received"
 `
-
-// maxMethod bounds the length of an attestation's method in runes.
-const maxMethod = 200
 
 // attestAction is the audit action of an operator's attestation.
 const attestAction = "dsar.identity_attested"
@@ -64,22 +65,32 @@ const attestAction = "dsar.identity_attested"
 // the subject's keyed pseudonym and reports the requester verified.
 type operatorAttestation struct {
 	env    *dsarEnv
-	method string
+	method dsar.Method
+	note   string
+}
+
+// Attestation implements dsar.Attested: the method and note go to the
+// request's history.
+func (a operatorAttestation) Attestation(*dsar.Request) (dsar.Method, string) {
+	return a.method, a.note
 }
 
 // Verify implements dsar.Identity: it records the operator's attestation
-// and returns true, or returns an error, recording nothing, when the
-// method names the subject.
+// and returns true, or returns an error, recording nothing, when the note
+// names the subject or looks personal.
 func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (bool, error) {
-	if namesSubject(a.method, req.Subject()) {
+	if namesSubject(a.note, req.Subject()) {
 		return false, errMethodNamesSubject
+	}
+	if err := dsar.CheckNote(a.note, req.Subject()); err != nil {
+		return false, err
 	}
 	_, err := a.env.db.store.AppendAudit(ctx, audit.Entry{
 		Time:     a.env.eng.Now().Truncate(time.Microsecond),
 		Action:   attestAction,
 		Subjects: []string{a.env.keys.audit.Pseudonym(req.Subject())},
 		Policy:   a.env.decl.Hash(),
-		Note:     "request " + req.ID().String() + " (" + req.Kind().String() + "): the operator attests the requester's identity: " + a.method,
+		Note:     "request " + req.ID().String() + " (" + req.Kind().String() + "): the operator attests the requester's identity: " + string(a.method),
 	}.SignedBy(a.env.eng.AuditSigner()))
 	if err != nil {
 		return false, fmt.Errorf("recording the attestation: %w", err)
@@ -89,7 +100,7 @@ func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (boo
 
 // errMethodNamesSubject refuses a method that contains the subject's
 // identifier, which the audit log must not hold.
-var errMethodNamesSubject = errors.New("--method contains the subject's identifier; say how the identity was established, not who the person is (the audit log holds no personal data)")
+var errMethodNamesSubject = errors.New("--note contains the subject's identifier; say how the identity was established, not who the person is")
 
 // namesSubject reports whether method contains subject, ignoring case: as
 // a word of its own, or anywhere when subject has at least four characters
@@ -111,26 +122,6 @@ func namesSubject(method, subject string) bool {
 	return false
 }
 
-// checkMethod refuses a method the audit log could not hold.
-func checkMethod(m string) error {
-	switch {
-	case strings.TrimSpace(m) == "":
-		return errors.New(`no method given; say how the identity was established with --method, e.g. --method "ID card shown at the counter"`)
-	case utf8.RuneCountInString(m) > maxMethod:
-		return fmt.Errorf("--method is %d characters long; say in at most %d how the identity was established", utf8.RuneCountInString(m), maxMethod)
-	case strings.IndexFunc(m, unicode.IsControl) >= 0:
-		return errors.New("--method must be one line of text without control characters")
-	}
-	if found := anonymize.Find(m); len(found) > 0 {
-		var kinds []string
-		for _, f := range found {
-			kinds = append(kinds, f.Kind.String())
-		}
-		return fmt.Errorf("--method contains personal data (%s); say how the identity was established, not with which document number, address or date (the audit log holds no personal data)", strings.Join(kinds, ", "))
-	}
-	return nil
-}
-
 // dsarVerifyJSON is the JSON form of a verification.
 type dsarVerifyJSON struct {
 	ID      string `json:"id"`
@@ -138,13 +129,15 @@ type dsarVerifyJSON struct {
 	State   string `json:"state"`
 	Already bool   `json:"already_verified"`
 	Method  string `json:"method,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar verify", dsarVerifyUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
 	keyFile := c.keysFlag()
-	method := c.fs.String("method", "", "how the operator established the requester's identity (required)")
+	methodFlag := c.fs.String("method", "", "how the identity was established: id_card_checked, eid, postal_ident, link_possession or verified_email (required)")
+	note := c.fs.String("note", "", "more on how, naming no person (kept in the request's history, never in the audit log)")
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
 	if done {
@@ -157,9 +150,16 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return code
 	}
-	*method = strings.TrimSpace(*method)
-	if err := checkMethod(*method); err != nil {
-		return c.fail("%v", err)
+	if strings.TrimSpace(*methodFlag) == "" {
+		return c.fail("no method given; say how the identity was established with --method id_card_checked, eid, postal_ident, link_possession or verified_email")
+	}
+	method, err := dsar.ParseMethod(*methodFlag)
+	if err != nil {
+		return c.fail("--method: %v", err)
+	}
+	*note = strings.TrimSpace(*note)
+	if err := dsar.CheckNote(*note, ""); err != nil {
+		return c.fail("--note: %v", err)
 	}
 	switch {
 	case *dbURL == "":
@@ -169,7 +169,7 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx := context.Background()
 	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite,
-		identity: func(env *dsarEnv) dsar.Identity { return operatorAttestation{env: env, method: *method} }})
+		identity: func(env *dsarEnv) dsar.Identity { return operatorAttestation{env: env, method: method, note: *note} }})
 	if !ok {
 		return code
 	}
@@ -178,10 +178,10 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.requestError(err, env.db.name)
 	}
-	out := dsarVerifyJSON{ID: r.ID().String(), Kind: r.Kind().String(), State: r.State().String(), Method: *method}
+	out := dsarVerifyJSON{ID: r.ID().String(), Kind: r.Kind().String(), State: r.State().String(), Method: string(method), Note: *note}
 	switch {
 	case r.State().Verified():
-		out.Already, out.Method = true, ""
+		out.Already, out.Method, out.Note = true, "", ""
 	case r.State().Final():
 		c.errorf("%s is %s; a finished request is not verified any more (open a new one if the person asks again)", r, r.State())
 		return exitFindings
@@ -189,6 +189,9 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 		r, err = env.svc.Verify(ctx, id)
 		if errors.Is(err, errMethodNamesSubject) {
 			return c.fail("%v", errMethodNamesSubject)
+		}
+		if errors.Is(err, dsar.ErrMethod) {
+			return c.fail("--note: %v", err)
 		}
 		if err != nil {
 			return c.requestError(err, env.db.name)
@@ -201,13 +204,16 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	if out.Already {
 		fmt.Fprintf(stdout, "%s was already verified; nothing recorded.\n", r)
 	} else {
-		fmt.Fprintf(stdout, "%s: identity attested by the operator (%s) and recorded in the audit log.\n", r, *method)
+		fmt.Fprintf(stdout, "%s: identity attested by the operator (%s) and recorded in the audit log.\n", r, method)
 	}
+	db, dbNote := hintDB(*dbURL)
 	switch r.Kind() {
-	case dsar.Access, dsar.Portability:
-		fmt.Fprintf(stdout, "Next: answer it with\n  frist dsar export %s --db %s %s --format ...\n", file, env.db.name, r.ID())
+	case dsar.Access:
+		fmt.Fprintf(stdout, "Next: answer it with%s\n  %s\n", dbNote, shellCommand("frist", "dsar", "export", file, "--db", db, "--keys", *keyFile, r.ID().String(), "--format", "html", "--out", "auskunft-"+r.ID().String()+".html"))
+	case dsar.Portability:
+		fmt.Fprintf(stdout, "Next: answer it with%s\n  %s\n", dbNote, shellCommand("frist", "dsar", "export", file, "--db", db, "--keys", *keyFile, r.ID().String(), "--format", "json", "--out", "export-"+r.ID().String()+".json"))
 	case dsar.Erasure:
-		fmt.Fprintf(stdout, "Next: carry it out with\n  frist dsar erase %s --db %s %s\n", file, env.db.name, r.ID())
+		fmt.Fprintf(stdout, "Next: carry it out with%s\n  %s\n", dbNote, shellCommand("frist", "dsar", "erase", file, "--db", db, "--keys", *keyFile, r.ID().String()))
 	default:
 		fmt.Fprintf(stdout, "Next: answer it in the application (package dsar: Service.Rectify, Restrict or Object) by %s.\n", r.Due().Date)
 	}

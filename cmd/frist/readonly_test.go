@@ -71,7 +71,7 @@ func TestReadOnlyCommandsNeverWriteSQLite(t *testing.T) {
 	for _, table := range []string{"frist_schema_version", "frist_audit", "frist_holds", "frist_leases"} {
 		assert.Contains(t, errs, table)
 	}
-	id := openRequest(t, dbURL, keys, "access", "citizen-1")
+	id := openRequest(t, dbURL, keys, "access", "citizen-1", "--confirm-none")
 	code, _, errs = runCLI("run", jobcenterFile, "--db", dbURL, "--keys", keys, "--once")
 	require.Equal(t, exitOK, code, errs)
 	assert.NotContains(t, errs, "created", "tables that exist are not reported again")

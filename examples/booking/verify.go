@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -71,23 +70,13 @@ var (
 )
 
 // normalizeEmail checks an address typed into a form and returns the form
-// in which the service stores and compares it: the bare address, with the
-// ASCII letters lower-cased. Only ASCII is folded: Unicode case folding
-// maps distinct addresses onto one (the Kelvin sign U+212A folds to "k"),
-// which would merge the bookings of different people; an address with
-// other letters is kept as typed and matches only itself.
+// in which the service stores and compares it, the declaration's form
+// email (policy.NormalizeIdentifier): the bare address with its ASCII
+// letters lower-cased. Only ASCII is folded, so Unicode case folding
+// merges no addresses (the Kelvin sign U+212A would fold to "k").
 func normalizeEmail(s string) (string, bool) {
-	addr, err := mail.ParseAddress(strings.TrimSpace(s))
-	if err != nil || addr.Name != "" || len(addr.Address) > 254 || strings.ContainsAny(addr.Address, "\r\n") {
-		return "", false
-	}
-	b := []byte(addr.Address)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b), true
+	n, err := policy.NormalizeIdentifier(policy.FormEmail, s, "")
+	return n, err == nil
 }
 
 // emailKey is the keyed pseudonym of a normalised address that
