@@ -139,7 +139,9 @@ func Lint(d *Declaration) []Finding {
 		}
 	}
 	for j, a := range d.Acknowledged {
-		if !used[j] {
+		// Findings about the live database (DB...) come from frist check
+		// --db, which applies their acknowledgements itself.
+		if !used[j] && !strings.HasPrefix(a.Finding, "DB") {
 			l.findings = append(l.findings, Finding{
 				ID:       staleAckID,
 				Severity: SeverityWarning,
@@ -167,6 +169,12 @@ func pathSuffix(p string) string {
 	}
 	return " at " + p
 }
+
+// Covers reports whether the acknowledgement applies to f, for findings
+// that Lint does not produce itself (those of the live schema, package
+// schema): same ID, and either no path, the same path, or a path that
+// encloses f's path.
+func (a *Acknowledgement) Covers(f *Finding) bool { return a.covers(f) }
 
 // covers reports whether the acknowledgement applies to f: same ID, and
 // either no path, the same path, or a path that encloses f's path

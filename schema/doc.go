@@ -17,6 +17,19 @@
 // The schema describes what the loader accepts, not everything Validate
 // checks: references between IDs, SQL identifiers and legal consistency
 // are left to policy.Validate and policy.Lint (frist check).
+//
+// # The live schema
+//
+// The package also compares a declaration with the schema of the running
+// database, the other side of the match: Check (frist check --db) reads
+// the catalog of SQLite or PostgreSQL through a Querier such as *sql.DB,
+// in a fixed number of statements, and reports the columns of declared
+// tables that are neither declared nor listed under not_personal, the
+// declared tables and columns that do not exist, undeclared tables that
+// look personal, foreign keys into declared tables whose rows would
+// outlive their parents, and time columns without an index, each as a
+// policy.Finding with an ID (DB001 to DB005), the article it rests on
+// and a hint. It only reads; the package imports no database driver.
 package schema
 
 import _ "embed"

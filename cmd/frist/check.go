@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,11 +12,32 @@ import (
 	"strings"
 
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/schema"
 )
 
 const checkUsage = `Usage: frist check [--format text|json] FILE...
+       frist check FILE --db URL [--sample N] [--format text|json]
 
 Validates each privacy declaration and runs the compliance linter on it.
+
+With --db, the one declaration is also compared with the live schema of
+the database, which is only read (SQLite mode=ro, a read-only PostgreSQL
+session; a role with SELECT on the catalog suffices, frist's own tables
+need not exist):
+
+  DB001 a column of a declared table is neither declared (key, subject,
+        time, marker, field) nor listed under not_personal
+  DB002 a table or column the declaration binds does not exist
+  DB003 a table the declaration does not name looks personal: its column
+        names, or with --sample N the values of its first N rows (which
+        are never printed, only the kinds of data found)
+  DB004 a foreign key references a declared table whose records are
+        deleted, and its rows are neither deleted with them (ON DELETE
+        CASCADE) nor declared with rules that act no later
+  DB005 a time column a rule counts from leads no index
+
+PostgreSQL is read in the current schema and every schema the
+declaration's tables name. Datasets bound to log files are not compared.
 A finding prints as
 
   FILE:LINE:COL: ID SEVERITY: MESSAGE (ARTICLE)
@@ -34,6 +56,7 @@ Flags:
 Examples:
   frist check examples/policies/*.yaml
   frist check --format json policy.yaml
+  frist check policy.yaml --db postgres://auditor@db/booking --sample 100
 `
 
 // fileResult is what check reports for one file.
@@ -42,6 +65,8 @@ type fileResult struct {
 	Valid    bool             `json:"valid"`
 	Errors   []*policy.Error  `json:"errors,omitempty"`
 	Findings []policy.Finding `json:"findings"`
+	// Database is what was read of the database with --db.
+	Database *dbCheckJSON `json:"database,omitempty"`
 	// unreadable is set when the file could not be read at all.
 	unreadable bool
 }
@@ -61,6 +86,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "text", "output format: text or json")
+	dbURL := fs.String("db", "", "compare the declaration with this database's live schema: sqlite:PATH or postgres://USER@HOST/DB")
+	sample := fs.Int("sample", 0, "with --db: read at most N rows of each table the declaration does not name, to look for personal data in their values (default: none)")
 	files, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(stdout, checkUsage, flagDefaults(fs))
@@ -79,10 +106,29 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 
+	if *dbURL == "" && *sample != 0 {
+		fmt.Fprintf(stderr, "frist check: --sample reads rows of a database; name it with --db\n")
+		return exitInvalid
+	}
+	if *dbURL != "" && len(files) != 1 {
+		fmt.Fprintf(stderr, "frist check: --db compares one declaration with the database; %d files given\n", len(files))
+		return exitInvalid
+	}
+	if *sample < 0 {
+		fmt.Fprintf(stderr, "frist check: --sample %d is negative\n", *sample)
+		return exitInvalid
+	}
+
 	results := make([]fileResult, 0, len(files))
 	var sum summary
 	for _, file := range files {
 		r := checkFile(file)
+		if r.Valid && *dbURL != "" {
+			if err := checkDatabase(&r, *dbURL, *sample); err != nil {
+				fmt.Fprintf(stderr, "frist check: %v\n", err)
+				return exitInvalid
+			}
+		}
 		results = append(results, r)
 		sum.Files++
 		if !r.Valid {
@@ -127,6 +173,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	for _, r := range results {
 		for _, f := range r.Findings {
 			writeFinding(stdout, r.File, f)
+		}
+		if d := r.Database; d != nil {
+			fmt.Fprintf(stdout, "compared with %s: %s, %s, %s", d.Name, plural(d.Tables, "table"), plural(d.Columns, "column"), plural(d.Queries, "query"))
+			if d.RowsSampled > 0 {
+				fmt.Fprintf(stdout, ", %s sampled", plural(d.RowsSampled, "row"))
+			}
+			fmt.Fprintln(stdout)
 		}
 	}
 	fmt.Fprintln(stdout, sum.text())
@@ -214,9 +267,13 @@ func (s summary) text() string {
 	return out
 }
 
+// plural returns "1 word" or "n words" ("n queries").
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	if strings.HasSuffix(word, "y") && !strings.ContainsAny(word[len(word)-2:len(word)-1], "aeiou") {
+		return strconv.Itoa(n) + " " + word[:len(word)-1] + "ies"
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }
@@ -250,4 +307,49 @@ func flagDefaults(fs *flag.FlagSet) string {
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
 	return b.String()
+}
+
+// dbCheckJSON is what check --db read of the database.
+type dbCheckJSON struct {
+	Name        string `json:"name"`
+	Tables      int    `json:"tables"`
+	Columns     int    `json:"columns"`
+	Queries     int    `json:"queries"`
+	RowsSampled int    `json:"rows_sampled"`
+}
+
+// checkDatabase compares the declaration of r with the live schema of the
+// database at rawURL, read-only, and adds the findings to r with the
+// declaration's acknowledgements applied.
+func checkDatabase(r *fileResult, rawURL string, sample int) error {
+	decl, err := policy.LoadFile(r.File)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, driver, name, err := connect(ctx, rawURL, readOnly)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dialect := schema.SQLite
+	if driver == "pgx" {
+		dialect = schema.Postgres
+	}
+	rep, err := schema.Check(ctx, db, dialect, decl, &schema.CheckOptions{Sample: sample})
+	if err != nil {
+		return fmt.Errorf("comparing with %s: %v; the role needs to read the catalog (and, with --sample, SELECT on the tables)", name, redactErr(err, rawURL))
+	}
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		for j := range decl.Acknowledged {
+			if a := decl.Acknowledged[j]; a.Covers(f) {
+				f.Acknowledged = &a
+				break
+			}
+		}
+	}
+	r.Findings = append(r.Findings, rep.Findings...)
+	r.Database = &dbCheckJSON{Name: name, Tables: rep.Tables, Columns: rep.Columns, Queries: rep.Queries, RowsSampled: rep.RowsSampled}
+	return nil
 }

@@ -91,34 +91,29 @@ type dbOptions struct {
 	logDirs map[string]string
 }
 
-// openDatabaseWith is openDatabase with options for the store. The log
-// files of the datasets decl binds to files are opened too (read-only or
-// not as mode says), so that one store serves the whole declaration.
-func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer, opts dbOptions) (*database, error) {
-	// The log directories are checked first, so that a wrong one is
-	// reported before anything is created in the database.
-	if err := checkLogDirs(decl, opts.logDirs); err != nil {
-		return nil, err
-	}
+// connect opens and pings the database named by rawURL, read-only when
+// mode says so, and returns it with its database/sql driver name and its
+// name for messages (the URL without password).
+func connect(ctx context.Context, rawURL string, mode access) (db *sql.DB, driver, name string, err error) {
 	if rawURL == "" {
-		return nil, fmt.Errorf("%w: no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB", errDatabase)
+		return nil, "", "", fmt.Errorf("%w: no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB", errDatabase)
 	}
-	var driver, dsn, name string
+	var dsn string
 	switch {
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
 		name = "sqlite:" + path
 		if path == "" || strings.ContainsAny(path, "?#") {
-			return nil, fmt.Errorf("%w: %q is not a usable SQLite path; write --db sqlite:PATH with a plain file path", errDatabase, rawURL)
+			return nil, "", "", fmt.Errorf("%w: %q is not a usable SQLite path; write --db sqlite:PATH with a plain file path", errDatabase, rawURL)
 		}
 		fi, err := os.Stat(path)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
-			return nil, fmt.Errorf("%w: the SQLite database %s does not exist; frist works on the application's existing database, check the path", errDatabase, path)
+			return nil, "", "", fmt.Errorf("%w: the SQLite database %s does not exist; frist works on the application's existing database, check the path", errDatabase, path)
 		case err != nil:
-			return nil, fmt.Errorf("%w: %v; check the path and its permissions", errDatabase, err)
+			return nil, "", "", fmt.Errorf("%w: %v; check the path and its permissions", errDatabase, err)
 		case fi.IsDir():
-			return nil, fmt.Errorf("%w: %s is a directory, not an SQLite database file", errDatabase, path)
+			return nil, "", "", fmt.Errorf("%w: %s is a directory, not an SQLite database file", errDatabase, path)
 		}
 		driver, dsn = "sqlite", "file:"+path+sqliteDSNOptions
 		if mode == readOnly {
@@ -127,7 +122,7 @@ func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declarati
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		u, err := url.Parse(rawURL)
 		if err != nil {
-			return nil, fmt.Errorf("%w: the PostgreSQL URL does not parse (%v); write postgres://USER:PASSWORD@HOST:PORT/DB", errDatabase, redactErr(err, rawURL))
+			return nil, "", "", fmt.Errorf("%w: the PostgreSQL URL does not parse (%v); write postgres://USER:PASSWORD@HOST:PORT/DB", errDatabase, redactErr(err, rawURL))
 		}
 		driver, dsn, name = "pgx", rawURL, u.Redacted()
 		if mode == readOnly {
@@ -139,17 +134,33 @@ func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declarati
 			dsn = u.String()
 		}
 	default:
-		return nil, fmt.Errorf("%w: unsupported database URL %q; use sqlite:PATH or postgres://USER@HOST/DB", errDatabase, schemeOf(rawURL))
+		return nil, "", "", fmt.Errorf("%w: unsupported database URL %q; use sqlite:PATH or postgres://USER@HOST/DB", errDatabase, schemeOf(rawURL))
 	}
-	db, err := sql.Open(driver, dsn)
+	db, err = sql.Open(driver, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("%w %s: %v", errDatabase, name, err)
+		return nil, "", "", fmt.Errorf("%w %s: %v", errDatabase, name, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("%w %s: %v; check that the database is running and reachable and the URL is right", errDatabase, name, redactErr(err, rawURL))
+		return nil, "", "", fmt.Errorf("%w %s: %v; check that the database is running and reachable and the URL is right", errDatabase, name, redactErr(err, rawURL))
+	}
+	return db, driver, name, nil
+}
+
+// openDatabaseWith is openDatabase with options for the store. The log
+// files of the datasets decl binds to files are opened too (read-only or
+// not as mode says), so that one store serves the whole declaration.
+func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer, opts dbOptions) (*database, error) {
+	// The log directories are checked first, so that a wrong one is
+	// reported before anything is created in the database.
+	if err := checkLogDirs(decl, opts.logDirs); err != nil {
+		return nil, err
+	}
+	db, driver, name, err := connect(ctx, rawURL, mode)
+	if err != nil {
+		return nil, err
 	}
 	var st store.Driver
 	var migrated store.Migration
