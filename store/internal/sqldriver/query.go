@@ -150,14 +150,17 @@ func (q *selection) where(b *builder) string {
 	conds := []string{}
 	for i, bd := range q.sel.Bounds {
 		tc := t.times[bd.Column]
+		// Behind a position (After), which holds a valid time, the range
+		// needs no lower end of its own (timedomain.go).
+		lower := i != 0 || q.after == nil
 		if i == 0 && q.last != nil {
 			// The batch's last record holds a valid time within the
 			// cutoff, and so does every valid one before it: the range up
-			// to it needs only its lower end (timedomain.go).
-			conds = append(conds, b.validFrom(tc))
+			// to it needs no upper end of its own.
+			conds = append(conds, b.validFrom(tc, lower))
 			continue
 		}
-		conds = append(conds, b.rangeOf(tc, tc.cutoff(b.d, bd.Cutoff)))
+		conds = append(conds, b.rangeOf(tc, tc.cutoff(b.d, bd.Cutoff), lower))
 	}
 	if q.last != nil {
 		conds = append(conds, q.compare(b, "<=", q.last))

@@ -41,7 +41,7 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
-		tc.col, q.t.name, q.where(bd), bd.rangeOf(tc, nil), tc.col, bd.typed(tc.cutoff(s.d, after), tc.typ), tc.col)
+		tc.col, q.t.name, q.where(bd), bd.rangeOf(tc, nil, true), tc.col, bd.typed(tc.cutoff(s.d, after), tc.typ), tc.col)
 	var v any
 	err = s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -98,8 +98,12 @@ func wallCutoff(t time.Time, loc *time.Location) time.Time {
 }
 
 // rangeOf writes "tc holds a valid time at or before cutoff", or, with a
-// nil cutoff, "tc holds a valid time".
-func (b *builder) rangeOf(tc *timeCol, cutoff any) string {
+// nil cutoff, "tc holds a valid time". Without lower the least valid
+// value is left out: the selection starts behind a position that holds a
+// valid time (Selection.After), and a second lower end would make SQLite
+// choose between the two, and start every batch of a sweep at the
+// beginning of the range instead of behind the last one.
+func (b *builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
 	col := "t." + tc.col
 	if tc.dom == nil {
 		if cutoff == nil {
@@ -111,25 +115,35 @@ func (b *builder) rangeOf(tc *timeCol, cutoff any) string {
 	if cutoff != nil {
 		hi = cutoff
 	}
-	cond := fmt.Sprintf("%s >= %s AND %s <= %s", col, b.typed(tc.dom.Lower, tc.typ), col, b.typed(hi, tc.typ))
-	if tc.dom.Valid != "" {
-		cond += " AND " + fmt.Sprintf(tc.dom.Valid, col)
+	var conds []string
+	if lower {
+		conds = append(conds, fmt.Sprintf("%s >= %s", col, b.typed(tc.dom.Lower, tc.typ)))
 	}
-	return cond
+	conds = append(conds, fmt.Sprintf("%s <= %s", col, b.typed(hi, tc.typ)))
+	if tc.dom.Valid != "" {
+		conds = append(conds, fmt.Sprintf(tc.dom.Valid, col))
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // validFrom writes "tc holds a valid time", without an upper end: the
-// lower end of a range whose upper end another condition sets (a range
-// batch's last record, which is valid and within the cutoff).
-func (b *builder) validFrom(tc *timeCol) string {
+// range of a batch whose upper end is its last record, which is valid and
+// within the cutoff. lower is as for rangeOf.
+func (b *builder) validFrom(tc *timeCol, lower bool) string {
 	if tc.dom == nil {
 		return "t." + tc.col + " IS NOT NULL"
 	}
-	cond := fmt.Sprintf("t.%s >= %s", tc.col, b.typed(tc.dom.Lower, tc.typ))
-	if tc.dom.Valid != "" {
-		cond += " AND " + fmt.Sprintf(tc.dom.Valid, "t."+tc.col)
+	var conds []string
+	if lower {
+		conds = append(conds, fmt.Sprintf("t.%s >= %s", tc.col, b.typed(tc.dom.Lower, tc.typ)))
 	}
-	return cond
+	if tc.dom.Valid != "" {
+		conds = append(conds, fmt.Sprintf(tc.dom.Valid, "t."+tc.col))
+	}
+	if len(conds) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // unreadable writes the i-th of the conditions "tc holds a value that is
