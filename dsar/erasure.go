@@ -3,6 +3,7 @@ package dsar
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,6 +27,9 @@ type Receipt struct {
 	// under the subject's keyed pseudonym: the proof that consent was given
 	// and withdrawn is kept without the person (Art. 7(1), 17(3)(b)).
 	ConsentEvents int `json:"consent_events"`
+	// Recipients lists the recipients of the erased datasets and whether
+	// each was told of the erasure (Art. 19).
+	Recipients []RecipientNotice `json:"recipients"`
 }
 
 // ErasedDataset is what the erasure did in one dataset.
@@ -55,7 +59,10 @@ type KeptRecord struct {
 // (consent.Ledger.EraseSubject). The receipt lists what was erased and
 // what was kept with the norm; the audit log records it under the
 // subject's pseudonym. The request must be an erasure request whose
-// requester is verified; on success it is completed.
+// requester is verified; on success it is completed, and every recipient
+// of an erased dataset is told (Art. 19, see Notifier): the receipt says
+// which. When a recipient cannot be told, Erase returns the receipt and an
+// error wrapping ErrNotNotified.
 func (s *Service) Erase(ctx context.Context, id uuid.UUID) (*Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,7 +97,17 @@ func (s *Service) Erase(ctx context.Context, id uuid.UUID) (*Receipt, error) {
 	if err := s.finish(ctx, r, note); err != nil {
 		return nil, err
 	}
-	return rc, nil
+	var affected []string
+	for _, d := range rc.Datasets {
+		if d.Erased > 0 && !slices.Contains(affected, d.Dataset) {
+			affected = append(affected, d.Dataset)
+		}
+	}
+	rc.Recipients, err = s.notify(ctx, r, affected, nil, now)
+	if rc.Recipients == nil {
+		rc.Recipients = []RecipientNotice{}
+	}
+	return rc, err
 }
 
 func erasedCount(rc *Receipt) int {

@@ -16,12 +16,13 @@ import (
 // Change is one correction a rectification makes: the new value of a
 // declared field of one of the subject's records.
 type Change struct {
-	Dataset string
-	Key     string
-	Field   string
+	Dataset string `json:"dataset"`
+	Key     string `json:"key"`
+	Field   string `json:"field"`
 	// Value is the corrected value: nil, string, int64, float64, bool,
-	// []byte or time.Time. It never appears in errors or the audit log.
-	Value any
+	// []byte or time.Time. It never appears in errors or the audit log;
+	// a recipient is told it (Art. 19).
+	Value any `json:"value"`
 }
 
 // Rectify carries out the rectification request with id (Art. 16): it
@@ -33,7 +34,9 @@ type Change struct {
 // ErrRectification before anything changes. The audit entry names the
 // dataset, the fields and the subject's pseudonym, never the values. The
 // request must be a rectification request whose requester is verified; on
-// success it is completed.
+// success it is completed, and every recipient of a changed dataset is
+// told the corrected values (Art. 19, see Notifier); when one cannot be,
+// the error wraps ErrNotNotified.
 func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (*Request, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -105,6 +108,15 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 	}
 	if err := s.finish(ctx, r, fmt.Sprintf("%d records rectified", len(order))); err != nil {
 		return nil, err
+	}
+	var affected []string
+	for _, ref := range order {
+		if !slices.Contains(affected, ref.dataset) {
+			affected = append(affected, ref.dataset)
+		}
+	}
+	if _, err := s.notify(ctx, r, affected, changes, now); err != nil {
+		return r, err
 	}
 	return r, nil
 }

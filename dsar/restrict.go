@@ -18,7 +18,10 @@ import (
 // anonymizes them, and Allowed answers false for every purpose. note says
 // in words, without personal data, which case of Art. 18(1) applies. The
 // request must be a restriction request whose requester is verified; on
-// success it is completed. It returns the hold; LiftRestriction releases it.
+// success it is completed, and every recipient of a dataset holding the
+// subject's records is told (Art. 19, see Notifier; when one cannot be,
+// the error wraps ErrNotNotified). It returns the hold; LiftRestriction
+// releases it.
 func (s *Service) Restrict(ctx context.Context, id uuid.UUID, note string) (store.Hold, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -32,6 +35,23 @@ func (s *Service) Restrict(ctx context.Context, id uuid.UUID, note string) (stor
 		return store.Hold{}, fmt.Errorf("dsar: restricting for %s: %w", r, err)
 	}
 	if err := s.finish(ctx, r, "hold "+h.ID); err != nil {
+		return h, err
+	}
+	var affected []string
+	for i := range s.decl.Datasets {
+		ds := &s.decl.Datasets[i]
+		if ds.Subject == "" {
+			continue
+		}
+		recs, err := s.st.Records(ctx, ds.ID, r.subject, []string{})
+		if err != nil {
+			return h, fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
+		}
+		if len(recs) > 0 {
+			affected = append(affected, ds.ID)
+		}
+	}
+	if _, err := s.notify(ctx, r, affected, nil, h.PlacedAt); err != nil {
 		return h, err
 	}
 	return h, nil

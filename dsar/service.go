@@ -57,6 +57,11 @@ type ServiceOptions struct {
 	// Within is how long before its deadline an open request counts as at
 	// risk in Service.Overdue. Default: seven days.
 	Within time.Duration
+	// Notifier tells the recipients of a dataset of an erasure,
+	// rectification or restriction (Art. 19). Nil: every such recipient is
+	// recorded, in the receipt and the audit log, as one the controller
+	// must tell by other means.
+	Notifier Notifier
 }
 
 // Service runs data-subject requests (Art. 15–21 GDPR) end to end against
@@ -79,6 +84,7 @@ type Service struct {
 	auditKey *anonymize.KeyRing
 	within   time.Duration
 	policy   string
+	notifier Notifier
 	// mu serialises load-change-save of one request in this process; the
 	// store's version check catches writers in other processes.
 	mu sync.Mutex
@@ -131,7 +137,7 @@ func NewService(decl *policy.Declaration, st store.Driver, eng *retention.Engine
 		decl: decl, st: st, rq: rq, ob: ob, eng: eng, ledger: ledger,
 		now: opts.Now, identity: opts.Identity, auditKey: opts.AuditKey,
 		opts:   &Options{Location: decl.Location(), Calendar: cal},
-		within: opts.Within, policy: decl.Hash(),
+		within: opts.Within, policy: decl.Hash(), notifier: opts.Notifier,
 	}
 	if s.now == nil {
 		s.now = eng.Now

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -393,5 +394,19 @@ func writeReceipt(w io.Writer, rc *dsar.Receipt, lang notice.Language, loc *time
 	}
 	if rc.ConsentEvents > 0 {
 		fmt.Fprintf(w, "\nConsent ledger: %d event(s) kept under the subject's keyed pseudonym, as proof of consent and its withdrawal (Art. 7(1), 17(3)(b) GDPR).\n", rc.ConsentEvents)
+	}
+	if len(rc.Recipients) > 0 {
+		fmt.Fprintln(w, "\nRecipients of the erased data (Art. 19 GDPR):")
+		for _, r := range rc.Recipients {
+			name := r.Name.In(string(lang))
+			if name == "" {
+				name = r.Recipient
+			}
+			if r.Notified {
+				fmt.Fprintf(w, "  %s (%s): told\n", name, strings.Join(r.Datasets, ", "))
+			} else {
+				fmt.Fprintf(w, "  %s (%s): NOT told: %s\n", name, strings.Join(r.Datasets, ", "), r.Error)
+			}
+		}
 	}
 }

@@ -292,6 +292,8 @@ func TestDsarEraseDeletesTheSubjectsRecordsAndExplainsWhatIsKept(t *testing.T) {
 	assert.Contains(t, out, "carried out at")
 	assert.Contains(t, out, "1 record(s) erased, 0 kept")
 	assert.Contains(t, out, "Kept: nothing; no record of the subject remains.")
+	// "Auftragsverarbeiter ist die Firma maixit GmbH." (jobcenter.yaml)
+	assert.Contains(t, out, "Recipients of the erased data (Art. 19 GDPR):\n  maixit GmbH (appointment): NOT told: frist has no notifier for it: tell the recipient yourself (Art. 19)")
 	assert.Contains(t, out, "access_log: The data is not attributed to persons")
 	assert.NotContains(t, out, "citizen-2", "the receipt names records by key only")
 	assert.Equal(t, 0, countRows(t, path, "appointments", "id = 2"))
