@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -73,7 +76,10 @@ type DatasetInfo struct {
 	Recipients  []RecipientInfo `json:"recipients"`     // (c)
 	Storage     policy.Text     `json:"storage_period"` // (d), one sentence per line
 	Source      policy.Text     `json:"source"`         // (g)
-	Records     []RecordInfo    `json:"records"`        // 15(3)
+	// Labels name the fields and time columns in words, by the names
+	// Records use, so that a copy shows "Geburtsdatum", not "birth_date".
+	Labels  map[string]policy.Text `json:"labels"`
+	Records []RecordInfo           `json:"records"` // 15(3)
 }
 
 // PurposeInfo is a purpose with its legal bases.
@@ -103,9 +109,13 @@ type RecipientInfo struct {
 // RecordInfo is one record of the subject: its key, its declared fields,
 // and when each retention rule will act on it.
 type RecordInfo struct {
-	Key       string         `json:"key"`
-	Fields    map[string]any `json:"fields"`
-	Deadlines []DeadlineInfo `json:"deadlines"`
+	Key    string         `json:"key"`
+	Fields map[string]any `json:"fields"`
+	// Times are the record's time columns by TimeColumn.Name, in UTC: they
+	// are personal data of the subject as well (when the appointment is,
+	// when it was booked), so the copy of Art. 15(3) includes them.
+	Times     map[string]time.Time `json:"times"`
+	Deadlines []DeadlineInfo       `json:"deadlines"`
 }
 
 // DeadlineInfo is when one rule deletes or anonymizes a record: at Due for
@@ -123,8 +133,10 @@ type DeadlineInfo struct {
 
 // NotSearched is a dataset that was not searched for the subject, and why.
 type NotSearched struct {
-	Dataset string      `json:"dataset"`
-	Reason  policy.Text `json:"reason"`
+	Dataset string `json:"dataset"`
+	// Description names the dataset in words.
+	Description policy.Text `json:"description"`
+	Reason      policy.Text `json:"reason"`
 }
 
 // ConsentInfo is one event of the consent ledger about the subject.
@@ -212,7 +224,7 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 	for i := range d.Datasets {
 		ds := &d.Datasets[i]
 		if ds.Subject == "" {
-			rep.NotSearched = append(rep.NotSearched, NotSearched{Dataset: ds.ID, Reason: policy.Text{
+			rep.NotSearched = append(rep.NotSearched, NotSearched{Dataset: ds.ID, Description: ds.Description, Reason: policy.Text{
 				DE: "Die Daten sind keiner Person zugeordnet und können Ihnen ohne zusätzliche Informationen nicht zugeordnet werden (Art. 11 Abs. 2 DSGVO).",
 				EN: "The data is not attributed to persons and cannot be attributed to you without additional information (Art. 11(2) GDPR).",
 			}})
@@ -238,7 +250,11 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 			if err != nil {
 				return nil, fmt.Errorf("dsar: deadlines of dataset %s: %w", ds.ID, err)
 			}
-			ri := RecordInfo{Key: rec.Key, Fields: rec.Fields, Deadlines: make([]DeadlineInfo, 0, len(dls))}
+			times := make(map[string]time.Time, len(rec.Times))
+			for k, v := range rec.Times {
+				times[k] = v.UTC()
+			}
+			ri := RecordInfo{Key: rec.Key, Fields: rec.Fields, Times: times, Deadlines: make([]DeadlineInfo, 0, len(dls))}
 			for _, dl := range dls {
 				ri.Deadlines = append(ri.Deadlines, deadlineInfo(dl))
 			}
@@ -329,9 +345,21 @@ func (s *Service) subjectHolds(ctx context.Context, subject string, at time.Time
 // datasetInfo states Art. 15(1)(a)–(d) and (g) for ds.
 func datasetInfo(d *policy.Declaration, ds *policy.Dataset) DatasetInfo {
 	info := DatasetInfo{ID: ds.ID, Description: ds.Description, Source: ds.Source,
-		Purposes: []PurposeInfo{}, Categories: []CategoryInfo{}, Recipients: []RecipientInfo{}}
+		Purposes: []PurposeInfo{}, Categories: []CategoryInfo{}, Recipients: []RecipientInfo{}, Labels: map[string]policy.Text{}}
+	for _, f := range ds.Fields {
+		if !f.Description.IsZero() {
+			info.Labels[f.Name] = f.Description
+		}
+	}
+	for _, tc := range ds.Time {
+		if !tc.Description.IsZero() {
+			// "dem Termin" reads after "nach"; the label is the moment
+			// itself: "Termin".
+			info.Labels[tc.Name] = policy.Text{DE: moment(tc.Description.DE), EN: moment(tc.Description.EN)}
+		}
+	}
 	if info.Source.IsZero() {
-		info.Source = policy.Text{DE: "bei Ihnen erhoben", EN: "collected from you"}
+		info.Source = policy.Text{DE: "Bei Ihnen erhoben.", EN: "Collected from you."}
 	}
 	recipients := slices.Clone(ds.Recipients)
 	for _, pid := range ds.Purposes {
@@ -469,4 +497,21 @@ func rightText(r policy.Right) policy.Text {
 		return policy.Text{DE: "Recht auf Beschwerde bei einer Aufsichtsbehörde", EN: "Right to lodge a complaint with a supervisory authority"}
 	}
 	return policy.Text{DE: string(r), EN: string(r)}
+}
+
+// moment turns a time column's description, which reads after "nach" /
+// "after" ("dem Termin", "the appointment"), into a label ("Termin",
+// "Appointment").
+func moment(s string) string {
+	for _, article := range []string{"dem ", "der ", "den ", "des ", "the "} {
+		if rest, ok := strings.CutPrefix(s, article); ok {
+			s = rest
+			break
+		}
+	}
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
