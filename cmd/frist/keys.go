@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/policy"
@@ -21,9 +18,10 @@ const keysHelp = `Keys are read from the file named by --keys (default: $FRIST_K
 key a line, "RING ID SECRET", SECRET being at least 32 random bytes in
 base64. The ring "audit" pseudonymizes subjects in audit entries; other
 rings are those the declaration's operators name (pseudonym(key=RING)).
-Several lines of one ring rotate it: the last is current. Create one with
-  printf 'audit k1 %s\n' "$(head -c 32 /dev/urandom | base64)" > frist.keys
-  chmod 600 frist.keys
+Several lines of one ring rotate it: the last is current. Create one
+(mode 0600, never overwriting) with
+  frist keys new frist.keys
+The booking example's key file (booking.db.keys) is in the same format.
 `
 
 // keys are the key rings the engine needs.
@@ -39,7 +37,19 @@ func ringsNeeded(decl *policy.Declaration) []string {
 	}
 	var names []string
 	seen := map[string]bool{}
+	add := func(name string) {
+		if name != "" && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
 	for _, ds := range decl.Datasets {
+		if ds.SubjectKey != nil {
+			add(ds.SubjectKey.Pseudonym)
+		}
+		for _, id := range ds.Identifiers {
+			add(id.Pseudonym)
+		}
 		for _, r := range ds.Rules {
 			for _, fo := range r.Anonymize {
 				spec, err := anonymize.Parse(fo.Op)
@@ -66,32 +76,12 @@ func readKeys(path string, decl *policy.Declaration, warn func(string)) (*keys, 
 	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		warn(fmt.Sprintf("the key file %s is readable by others (mode %v); restrict it with chmod 600", path, fi.Mode().Perm()))
 	}
-	byRing := map[string][]anonymize.Key{}
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		parts := strings.Fields(text)
-		if len(parts) != 3 {
-			return nil, fmt.Errorf("%s:%d: expected \"RING ID SECRET\", got %d words", path, line, len(parts))
-		}
-		secret, err := decodeSecret(parts[2])
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: the secret of key %s is not base64", path, line, parts[1])
-		}
-		byRing[parts[0]] = append(byRing[parts[0]], anonymize.Key{ID: parts[1], Secret: secret})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading %s: %v", path, err)
+	rings, err := anonymize.ParseKeyFile(f, path)
+	if err != nil {
+		return nil, err
 	}
 	k := &keys{rings: map[string]*anonymize.KeyRing{}}
-	for ring, ks := range byRing {
-		r, err := anonymize.NewKeyRing(ks...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: ring %q: %v", path, ring, err)
-		}
+	for ring, r := range rings {
 		if ring == auditRing {
 			k.audit = r
 		} else {
@@ -107,16 +97,6 @@ func readKeys(path string, decl *policy.Declaration, warn func(string)) (*keys, 
 		}
 	}
 	return k, nil
-}
-
-// decodeSecret decodes standard or URL base64, padded or not.
-func decodeSecret(s string) ([]byte, error) {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	return nil, fmt.Errorf("not base64")
 }
 
 // throwawayKeys returns random key rings for a dry run, which computes no

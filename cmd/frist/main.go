@@ -14,6 +14,7 @@
 //	frist dsar open|list|show|verify|export|erase FILE --db URL [flags] [ID]
 //	                                                    data-subject requests (Art. 15–21, 12(3))
 //	frist schema                                        the JSON Schema of the declaration format
+//	frist keys new FILE [RING...] [--policy FILE]       create a key file (mode 0600)
 //
 // Databases are named by URL: sqlite:PATH for an SQLite file (opened with
 // the DSN that package sqlitestore recommends: WAL, busy_timeout,
@@ -81,6 +82,7 @@ func commands() []command {
 		{"replay", "erase again, after a restore, what the erasure ledger recorded", runReplay},
 		{"dsar", "data-subject requests: open, list, show, verify, export, erase", runDsar},
 		{"schema", "print the JSON Schema of the declaration format", runSchema},
+		{"keys", "create a key file (keys new), the format every command and the library read", runKeys},
 	}
 }
 

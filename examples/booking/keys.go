@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/frist-go/frist/anonymize"
 )
@@ -38,45 +38,72 @@ var keyNames = []string{"audit", "links", "subjects", "tokens"}
 // ErrKeyFile is returned for a key file that cannot be used.
 var ErrKeyFile = errors.New("booking: unusable key file")
 
-// LoadOrCreateKeys reads the key file at path, a JSON object with one
-// base64 secret of 32 bytes per ring, or creates it with fresh random
-// secrets (mode 0600) when it does not exist. The secrets are additional
-// information that must be "kept separately" from the pseudonymised data
-// (Art. 4(5)): keep the file out of the database's backups.
+// LoadOrCreateKeys reads the key file at path, in the format of frist's
+// command line and library ("RING ID SECRET" lines, anonymize.ReadKeyFile),
+// or creates it with fresh random keys (mode 0600) when it does not exist;
+// "frist keys new FILE audit links subjects tokens" creates the same. A key
+// file in the JSON form of earlier versions is converted in place, keeping
+// its keys and their IDs, so that pseudonyms made with them still verify.
+// The secrets are additional information that must be "kept separately"
+// from the pseudonymised data (Art. 4(5)): keep the file out of the
+// database's backups.
 func LoadOrCreateKeys(path string) (*Keys, error) {
 	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		secrets := make(map[string]string, len(keyNames))
-		for _, n := range keyNames {
-			b := make([]byte, 32)
-			if _, err := rand.Read(b); err != nil {
-				return nil, fmt.Errorf("booking: creating keys: %w", err)
-			}
-			secrets[n] = base64.StdEncoding.EncodeToString(b)
-		}
-		raw, err = json.MarshalIndent(secrets, "", "  ")
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		lines, err := anonymize.NewKeyLines(keyNames...)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(path, raw, 0o600); err != nil {
+		if err := anonymize.WriteKeyFile(path, lines); err != nil {
 			return nil, fmt.Errorf("booking: creating key file: %w", err)
 		}
-	} else if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("booking: reading key file: %w", err)
+	case strings.HasPrefix(strings.TrimSpace(string(raw)), "{"):
+		if err := convertJSONKeys(path, raw); err != nil {
+			return nil, err
+		}
 	}
+	rings, err := anonymize.ReadKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKeyFile, err)
+	}
+	k := &Keys{Audit: rings["audit"], Links: rings["links"], Subjects: rings["subjects"], Tokens: rings["tokens"]}
+	for _, n := range keyNames {
+		if rings[n] == nil {
+			return nil, fmt.Errorf("%w %s: no key of the ring %q; the service needs the rings %s (frist keys new FILE %s)",
+				ErrKeyFile, path, n, strings.Join(keyNames, ", "), strings.Join(keyNames, " "))
+		}
+	}
+	return k, nil
+}
+
+// convertJSONKeys rewrites a key file of the JSON form of earlier versions
+// (one base64 secret per ring) as "RING ID SECRET" lines, with the key IDs
+// those versions used.
+func convertJSONKeys(path string, raw []byte) error {
 	var secrets map[string]string
 	if err := json.Unmarshal(raw, &secrets); err != nil {
-		return nil, fmt.Errorf("%w %s: %v", ErrKeyFile, path, err)
+		return fmt.Errorf("%w %s: %v", ErrKeyFile, path, err)
 	}
-	bs := make(map[string][]byte, len(keyNames))
+	var lines []anonymize.KeyLine
 	for _, n := range keyNames {
 		b, err := base64.StdEncoding.DecodeString(secrets[n])
-		if err != nil {
-			return nil, fmt.Errorf("%w %s: key %q is not base64", ErrKeyFile, path, n)
+		if err != nil || len(b) < anonymize.MinKeySize {
+			return fmt.Errorf("%w %s: key %q is not %d bytes of base64", ErrKeyFile, path, n, anonymize.MinKeySize)
 		}
-		bs[n] = b
+		lines = append(lines, anonymize.KeyLine{Ring: n, Key: anonymize.Key{ID: n + "1", Secret: b}})
 	}
-	return newKeys(bs, path)
+	tmp := path + ".converting"
+	_ = os.Remove(tmp)
+	if err := anonymize.WriteKeyFile(tmp, lines); err != nil {
+		return fmt.Errorf("booking: converting the key file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("booking: converting the key file: %w", err)
+	}
+	return nil
 }
 
 // DeriveKeys derives every ring from seed. The simulation and tests use it
