@@ -158,4 +158,3 @@ func WriteKeyFile(path string, lines []KeyLine) error {
 	}
 	return nil
 }
-
