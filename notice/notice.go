@@ -3,11 +3,46 @@
 // English, as Markdown, standalone HTML and (for the record) CSV.
 //
 // Everything the notice says comes from the declaration that the retention
-// engine enforces: storage periods are written from the retention rules,
-// withdrawal channels from the consent specs, recipients and transfers from
-// the recipients. The published notice therefore cannot drift from what is
-// enforced. The only fixed texts are the explanations of the law itself
-// (what each right means).
+// engine enforces: storage periods are written from the retention rules
+// (in a rule's own words where it has a description), withdrawal channels
+// from the consent specs, recipients and transfers from the recipients. The
+// only fixed texts are the explanations of the law itself (what each right
+// means, Art. 12(3) and Art. 21).
+//
+// # What is published
+//
+// Build refuses a declaration with error-level lint findings
+// (*UnpublishableError); BuildDraft renders it under the banner "Entwurf —
+// nicht veröffentlichen" with the findings listed, for review. A notice never
+// speaks about the declaration: where the declaration lacks what an item of
+// Art. 13 needs, the linter reports it and the notice says nothing in its
+// place. Values marked as assumptions (policy.Declaration.Assumptions: what
+// frist needs but the published source does not state) are never stated;
+// values marked as additions are the controller's own promise and are.
+//
+// # Readings that protect the data subject
+//
+// Where the law leaves a choice, the notice takes the reading that protects
+// the data subject:
+//
+//   - The right to object (Art. 21) is stated, set apart from the rest
+//     (Art. 21(4)), for every purpose resting on Art. 6(1)(e) or (f), also
+//     when the declaration's list of rights omits it; it is never stated for
+//     processing on other bases, and a national limit (e.g. § 14 DSG NRW) is
+//     stated only where the declaration names it. An objection needs no form.
+//   - An opt-out cookie is described with its consequence: deleting it
+//     switches the processing back on. Deleting a cookie is never presented
+//     as a withdrawal or an objection.
+//   - Art. 12(3) is worded as the law says it: one month from receipt; the
+//     period may be extended by two further months where necessary, and the
+//     subject is told within the first month. The notice never says that it
+//     is extended.
+//   - "No transfer outside the EEA" is said only when every recipient's
+//     country is declared and in the EEA; "no processing rests on legitimate
+//     interests" only when every purpose's basis can be stated.
+//   - The Art. 8 sentence on children appears only for a purpose declared as
+//     offered directly to children; elsewhere no age is promised or checked.
+//   - The right to complain to a supervisory authority is always stated.
 package notice
 
 import (
