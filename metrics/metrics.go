@@ -149,7 +149,7 @@ func (o *Observer) SweepDone(s retention.SweepStats) {
 // statutory minimum (keep_at_least) must have ended a lead ago, so the
 // count can differ from the true number by the records whose hold began or
 // ended, or whose minimum ended, within the last lead (two sweep intervals
-// by default).
+// by default, never more than the rule's early window: retention.Engine.Lead).
 func (o *Observer) UpdateOverdue(ctx context.Context, eng *retention.Engine) error {
 	now := eng.Now()
 	leads := map[string]time.Duration{} // dataset/rule -> lead
@@ -159,9 +159,9 @@ func (o *Observer) UpdateOverdue(ctx context.Context, eng *retention.Engine) err
 			if r.On != "" {
 				continue
 			}
-			lead := r.Lead
-			if lead == 0 {
-				lead = 2 * eng.Interval()
+			lead, ok := eng.Lead(ds.ID, r.ID)
+			if !ok {
+				continue
 			}
 			leads[ds.ID+"/"+r.ID] = lead
 			byLead[lead] = true

@@ -31,6 +31,8 @@ var baseChecks = []check{
 		"an unkeyed hash is applied to personal data"}, checkUnkeyedHash},
 	{LintCheck{"FR008", SeverityError, "Art. 5(1)(e), Art. 25(1) DSGVO",
 		"an anonymization operator spec does not parse, so the rule cannot run"}, checkBadOperator},
+	{LintCheck{"FR009", SeverityError, "Art. 5(1)(a), Art. 13(2)(a) DSGVO",
+		"a rule's lead lets it act more than a tenth of its period before the deadline the notice states"}, checkLargeLead},
 	{LintCheck{"FR010", SeverityError, "Art. 6(1) subpara. 2 DSGVO",
 		"a public authority relies on Art. 6(1)(f) for processing"}, checkPublicLegitimateInterest},
 	{LintCheck{"FR011", SeverityWarning, "Art. 13(1)(d) DSGVO",
@@ -245,6 +247,35 @@ func checkDeleteBeforeMinimum(l *linter) {
 					"delete no earlier than the statutory minimum (after: "+m.Period.String()+"), or correct the keep_at_least")
 				break
 			}
+		}
+	}
+}
+
+// checkLargeLead flags a lead the retention engine refuses at any sweep
+// interval (Period.MaxLead): acting that early shortens the period the
+// notice promises, and with a lead as long as the period it deletes an
+// appointment before it has taken place.
+func checkLargeLead(l *linter) {
+	for i := range l.d.Datasets {
+		ds := &l.d.Datasets[i]
+		for k := range ds.Rules {
+			r := &ds.Rules[k]
+			if r.After.IsZero() || r.On != "" || r.Lead <= 0 {
+				continue
+			}
+			// No interval is long enough to allow more than a tenth.
+			most := r.After.MaxLead(r.After.Shortest())
+			if r.Lead <= most {
+				continue
+			}
+			what := "more than a tenth of it"
+			if r.Lead >= r.After.Shortest() {
+				what = "before the time the period counts from (" + r.From + ") has even come"
+			}
+			l.report(rulePath(i, k)+".lead",
+				fmt.Sprintf("rule %s of dataset %s may act %s before its deadline of %s after %s, %s; the retention engine refuses a lead over %s for this period",
+					ruleName(r, k), ds.ID, r.Lead, r.After, r.From, what, most),
+				fmt.Sprintf("leave lead out, so that the engine acts at most two sweep intervals early and within its bound, or declare at most %s (1%% of the period); to keep data for a shorter time, shorten after: instead", r.After.MaxLead(0)))
 		}
 	}
 }

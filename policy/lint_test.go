@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -207,6 +208,20 @@ func TestLintRules(t *testing.T) {
 			bad:  func(d *Declaration) { d.Datasets[0].Rules[0].Anonymize[0].Op = "ip_mask(v4=9)" },
 			good: func(d *Declaration) { d.Datasets[0].Rules[0].Anonymize[0].Op = "ip_mask(v4=1)" },
 			path: "datasets[0].rules[0].anonymize[0].op",
+		},
+		{
+			// The lead that once passed frist check and deleted every
+			// appointment before it took place.
+			id: "FR009", name: "a lead of 9000 hours on a 14-day rule",
+			bad:  func(d *Declaration) { d.Datasets[1].Rules[0].Lead = 9000 * time.Hour },
+			good: func(d *Declaration) { d.Datasets[1].Rules[0].Lead = 3 * time.Hour },
+			path: "datasets[1].rules[0].lead",
+		},
+		{
+			id: "FR009", name: "a lead just over a tenth of a 14-day rule",
+			bad:  func(d *Declaration) { d.Datasets[1].Rules[0].Lead = 33*time.Hour + 31*time.Minute },
+			good: func(d *Declaration) { d.Datasets[1].Rules[0].Lead = 33*time.Hour + 30*time.Minute },
+			path: "datasets[1].rules[0].lead",
 		},
 		{
 			id: "FR010", name: "a public authority relying on Art. 6(1)(f)",

@@ -322,3 +322,73 @@ func floorDiv(a, b int) int {
 	}
 	return q
 }
+
+// Shortest returns the shortest time p can span, whatever it starts with:
+// N hours for hours; for calendar units the fewest days they can hold (a
+// month of 28 days, twelve months of 365), less the hour a day loses when
+// daylight saving begins. Counted from the year end, a period only grows,
+// so Shortest is that of its count. It returns 0 for the zero Period.
+func (p Period) Shortest() time.Duration {
+	const day = 24 * time.Hour
+	if p.N <= 0 {
+		return 0
+	}
+	var days int
+	switch p.Unit {
+	case Hours:
+		return time.Duration(min(p.N, maxPeriodN)) * time.Hour
+	case Days:
+		days = p.N
+	case Weeks:
+		days = 7 * p.N
+	case Months:
+		days = shortestMonths(p.N)
+	case Years:
+		days = shortestMonths(12 * p.N)
+	default:
+		return 0
+	}
+	// A time.Duration ends after 292 years; a period longer than MaxYears
+	// is refused where it is declared, and saturates here.
+	days = min(days, 250*365)
+	return time.Duration(days)*day - time.Hour
+}
+
+// shortestMonths returns the fewest days n consecutive calendar months can
+// hold: 365 for every twelve, and for the rest the shortest run of that
+// many months in a common year, counting across the year end.
+func shortestMonths(n int) int {
+	days := n / 12 * 365
+	rest := n % 12
+	if rest == 0 {
+		return days
+	}
+	short := -1
+	for start := range 12 {
+		sum := 0
+		for i := range rest {
+			sum += daysIn(2023, time.Month((start+i)%12+1))
+		}
+		if short < 0 || sum < short {
+			short = sum
+		}
+	}
+	return days + short
+}
+
+// MaxLead returns the longest lead a rule with period p may have when the
+// sweeps that enforce it are at most interval apart: the larger of 1% of
+// p's shortest length (Shortest) and one interval, but never more than a
+// tenth of that length. This is the bound of "Never early"
+// (docs/DESIGN.md): the retention engine never acts on a record more than
+// MaxLead before its deadline, so that a record is kept for at least 99%
+// of its declared period, or 90% where a rule is so short that sweeps one
+// interval apart are more than 1% of it, and never at or before the time
+// its period counts from (an appointment is never deleted before it takes
+// place, Art. 5(1)(a) and 13(2)(a) GDPR). A lead of one interval is what
+// a sweeper needs to meet every deadline, so a rule whose MaxLead is
+// shorter than interval needs more frequent sweeps.
+func (p Period) MaxLead(interval time.Duration) time.Duration {
+	s := p.Shortest()
+	return max(s/100, min(interval, s/10))
+}

@@ -78,7 +78,8 @@ func (d Deadline) Latest() time.Time {
 // and is left out, as is a rule whose keep_at_least counts from a missing
 // column: the engine cannot tell when the minimum ends and never touches
 // such a record. The lead comes from the rule or, when it has none, from
-// opts (two intervals).
+// opts (two intervals, never more than the rule's early window,
+// policy.Period.MaxLead).
 func Deadlines(decl *policy.Declaration, dataset string, times map[string]time.Time, opts *Options) ([]Deadline, error) {
 	if !decl.Validated() {
 		return nil, ErrNotValidated
@@ -156,9 +157,6 @@ func newTiming(decl *policy.Declaration, ds *policy.Dataset, r *policy.Rule, opt
 		return timing{}, &RuleError{Dataset: ds.ID, Rule: r.ID, Reason: fmt.Sprintf(format, args...)}
 	}
 	tm := timing{after: r.After, from: r.From, lead: r.Lead, loc: decl.Location()}
-	if tm.lead == 0 {
-		tm.lead = opts.defaultLead()
-	}
 	if tm.lead < 0 {
 		return bad("lead %v is negative", r.Lead)
 	}
@@ -171,6 +169,27 @@ func newTiming(decl *policy.Declaration, ds *policy.Dataset, r *policy.Rule, opt
 		return bad("from: %q is not a time column of the dataset", r.From)
 	case r.On == "" && r.After.IsZero():
 		return bad("after: is missing")
+	}
+	if r.On == "" {
+		// The early window (docs/DESIGN.md, "Never early"): a time rule
+		// acts at most MaxLead before a deadline, and a sweeper one
+		// interval apart needs a lead of one interval to be on time.
+		interval, bound := opts.interval(), r.After.MaxLead(opts.interval())
+		why := fmt.Sprintf("the larger of 1%% of its %s period and one sweep interval, at most a tenth of the period", r.After)
+		switch {
+		case r.Lead > bound:
+			return bad("lead %v is %v more than the %v before a deadline it may act (%s)", r.Lead, r.Lead-bound, bound, why)
+		case interval > bound:
+			return timing{}, &RuleError{Dataset: ds.ID, Rule: r.ID, sparse: true, Reason: fmt.Sprintf(
+				"sweeps %v apart (Options.Interval) need a lead of one interval to meet its deadlines, %v more than the %v it may act early (%s); sweep at least every %v",
+				interval, interval-bound, bound, why, bound)}
+		case r.Lead > 0 && r.Lead < interval:
+			return timing{}, &RuleError{Dataset: ds.ID, Rule: r.ID, sparse: true, Reason: fmt.Sprintf(
+				"lead %v is %v shorter than the sweeps are apart (Options.Interval %v): its records could be processed that much after their deadlines; declare a lead of at least one interval",
+				r.Lead, interval-r.Lead, interval)}
+		case tm.lead == 0:
+			tm.lead = min(opts.defaultLead(), bound)
+		}
 	}
 	if k := r.KeepAtLeast; k != nil {
 		tm.keep = k.Period

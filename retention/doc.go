@@ -10,9 +10,9 @@
 // time value plus the rule's period, computed with calendar semantics in
 // the controller's time zone (policy.Period: "2w" is 14 calendar days, "1mo"
 // a calendar month). The engine may process the record from D − lead on,
-// where lead defaults to two sweep intervals, so that with a running
-// sweeper nothing is late; a statutory minimum (keep_at_least) is a hard
-// lower bound. A rule triggered by an event (on: cancelled,
+// where lead defaults to two sweep intervals within the early window below,
+// so that with a running sweeper nothing is late; a statutory minimum
+// (keep_at_least) is a hard lower bound. A rule triggered by an event (on: cancelled,
 // consent_withdrawn, ...) has D = the time of the event. Deadlines computes
 // all of this for one record without a store, answering "when will this
 // appointment be deleted?".
@@ -22,6 +22,36 @@
 // daylight saving ends) the deadline moves later, never earlier, so that a
 // sweep can select every due record by comparing the indexed time column
 // with one constant cutoff (DESIGN principle 3).
+//
+// # The early window
+//
+// The engine never acts on a record of a time rule more than the rule's
+// bound B before its deadline (docs/DESIGN.md, "Never early"):
+//
+//	B = policy.Period.MaxLead(Options.Interval)
+//	  = max(1% of the period, min(one sweep interval, a tenth of the period))
+//
+// where the period counts with its shortest length (a day of 23 hours, a
+// month of 28 days, a year of 365 days). A record is so kept for at least
+// 99% of its declared period, or 90% where the period is so short that
+// sweeps one interval apart are more than 1% of it, and it is never
+// processed at or before the time its period counts from: an appointment
+// is never deleted before it has taken place.
+//
+// A rule's lead is its declared lead, or else two intervals capped at B.
+// To meet every deadline, a sweeper one interval apart needs a lead of at
+// least one interval. New therefore refuses, naming the rule and by how
+// much, a declared lead above B, a declared lead shorter than the interval,
+// and an Options.Interval above B (ErrIntervalTooLong). NewScheduler
+// refuses a cron spec whose longest gap between sweeps exceeds
+// Options.Interval; the gap is measured in elapsed time in the spec's zone
+// over the coming year, daylight-saving changes included (ScheduleGap).
+//
+// At the default interval of one minute every rule of 200 minutes or more
+// gets a lead of two minutes, and a rule of one hour a lead of one minute.
+// Sparser schedules suit longer rules only: "@daily" in Europe/Berlin, with
+// one 25-hour gap a year, suits rules of at least 11 days (14 days, not
+// 7), and "0 3 * * 1" (169 hours) rules of at least 71 days.
 //
 // # The Engine
 //

@@ -17,6 +17,12 @@ var (
 	// ErrInvalidRule is wrapped by a *RuleError for a rule the engine cannot
 	// enforce.
 	ErrInvalidRule = errors.New("retention: rule cannot be enforced")
+	// ErrIntervalTooLong is matched, with ErrInvalidRule, by the *RuleError
+	// New returns for a time rule whose early window (policy.Period.MaxLead)
+	// is shorter than Options.Interval: sweeps that far apart would leave
+	// its records past their deadlines, and a lead of two intervals would
+	// process them too early (docs/DESIGN.md, "Never early").
+	ErrIntervalTooLong = errors.New("retention: sweeps too far apart for a rule")
 	// ErrUnknownDataset is returned for a dataset the declaration does not
 	// declare.
 	ErrUnknownDataset = errors.New("retention: unknown dataset")
@@ -56,6 +62,8 @@ type RuleError struct {
 	Err error
 	// processing is set when the rule is valid but processing it failed.
 	processing bool
+	// sparse is set when the rule cannot run at Options.Interval.
+	sparse bool
 }
 
 // Error returns "retention: dataset D rule R: reason: err".
@@ -71,8 +79,11 @@ func (e *RuleError) Error() string {
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Is makes a RuleError match ErrInvalidRule when it describes a rule that
-// cannot be enforced, as opposed to a failure while processing a valid one.
-func (e *RuleError) Is(target error) bool { return target == ErrInvalidRule && !e.processing }
+// cannot be enforced, as opposed to a failure while processing a valid one,
+// and ErrIntervalTooLong when the rule cannot run at Options.Interval.
+func (e *RuleError) Is(target error) bool {
+	return (target == ErrInvalidRule && !e.processing) || (target == ErrIntervalTooLong && e.sparse)
+}
 
 // OperatorError reports that an anonymization operator failed on a value.
 // Its message names the dataset, rule, field and operator but not the value

@@ -48,9 +48,12 @@ type Options struct {
 	// DefaultBatchBudget; a negative budget keeps every batch at
 	// BatchSize.
 	BatchBudget time.Duration
-	// Interval is the time between two sweeps of the scheduler. A rule
-	// without its own Lead may process a record two intervals before its
-	// deadline, so that a running sweeper is never late. Default
+	// Interval is the longest time between two sweeps of the scheduler. A
+	// rule without its own Lead may process a record two intervals before
+	// its deadline, but never more than its early window allows
+	// (policy.Period.MaxLead), so that a running sweeper is never late
+	// and never early beyond that bound. New refuses an interval longer
+	// than a rule's early window (ErrIntervalTooLong). Default
 	// DefaultInterval.
 	Interval time.Duration
 	// Logger receives the engine's log records: rule IDs, counts and
@@ -77,8 +80,9 @@ func (o *Options) interval() time.Duration {
 }
 
 // defaultLead is how long before its deadline a rule without its own Lead
-// may process a record: two sweep intervals, so that the first sweep inside
-// the window is at least one interval before the deadline.
+// may process a record, before the cap of its early window: two sweep
+// intervals, so that the first sweep inside the window is at least one
+// interval before the deadline.
 func (o *Options) defaultLead() time.Duration { return 2 * o.interval() }
 
 // keys returns the operator key rings, nil when there are none.

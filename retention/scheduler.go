@@ -13,7 +13,8 @@ import (
 
 // DefaultSchedule is the cron spec a Scheduler uses when none is given:
 // every minute, so that with the engine's default lead of two intervals
-// every record is processed before its deadline.
+// (or one, for rules shorter than 200 minutes) every record is processed
+// before its deadline.
 const DefaultSchedule = "* * * * *"
 
 // DefaultSweepTimeout bounds one sweep when SchedulerOptions.Timeout is
@@ -42,11 +43,15 @@ type SchedulerOptions struct {
 	// or a descriptor ("@every 1m", "@hourly"). Default DefaultSchedule.
 	// NewScheduler refuses a spec that leaves more time between two sweeps
 	// than the engine's Options.Interval, because the engine opens a
-	// record's window only two intervals before its deadline.
+	// record's window at most that far before its deadline (see "The early
+	// window" in the package doc). The gap is measured in elapsed time in
+	// the spec's zone, daylight-saving changes included (ScheduleGap):
+	// "@daily" in Europe/Berlin needs an Interval of 25 hours.
 	//
-	// A "CRON_TZ=Zone" prefix overrides Location for this spec. Prefer a
-	// fixed interval or UTC: robfig/cron skips activations that fall into
-	// the hour a daylight-saving change skips (see Scheduler).
+	// A "CRON_TZ=Zone" prefix overrides Location for this spec.
+	// robfig/cron skips activations that fall into the hour a
+	// daylight-saving change skips (see Scheduler); ScheduleGap counts
+	// the longer gap this leaves.
 	Spec string
 	// Location is the time zone the spec is interpreted in. Default: the
 	// declaration's zone (policy.Declaration.Location), which is UTC unless
@@ -92,11 +97,12 @@ type SchedulerOptions struct {
 //     jumps from 02:00 to 03:00 and runs it twice on the day the clock goes
 //     back. The default spec runs every minute and is unaffected (a minute
 //     of the skipped hour does not exist, and the repeated hour is swept
-//     twice, harmlessly). A sparser spec should be interpreted in UTC
-//     (Location: time.UTC) or avoid the hours 02:00–03:00; either way a
-//     skipped sweep is caught up by the next one and a repeated sweep finds
-//     nothing left to do. frist's own default zone is the declaration's,
-//     because the default spec does not depend on it.
+//     twice, harmlessly). For a sparser spec NewScheduler measures the
+//     gaps as cron will leave them, in elapsed time, the skipped
+//     activation and the 23- and 25-hour days included (ScheduleGap), and
+//     refuses the spec if they exceed Options.Interval; a skipped sweep is
+//     caught up by the next one and a repeated sweep finds nothing left
+//     to do. frist's own default zone is the declaration's.
 //   - Time. cron reads time.Now and its own timers and offers no clock to
 //     inject. The Scheduler therefore only decides when to sweep; what is
 //     due is decided by the engine's injected clock. Tests drive both with
@@ -151,17 +157,30 @@ func NewScheduler(eng *Engine, opts *SchedulerOptions) (*Scheduler, error) {
 		return nil, err
 	}
 	if gap := s.maxGap(eng.Now()); gap > eng.interval {
-		return nil, fmt.Errorf("%w %q: it leaves up to %v between sweeps, but the engine assumes %v (Options.Interval) and processes records only two intervals before their deadlines; set Options.Interval to at least %v or records will be processed late",
-			ErrInvalidSchedule, s.spec, gap, eng.interval, gap)
+		return nil, fmt.Errorf("%w %q: it leaves up to %v between sweeps in %s, but the engine assumes %v (Options.Interval) and processes records at most that far before their deadlines, so they would be up to %v late; set Options.Interval to at least %v, if every rule's early window allows it, or sweep more often",
+			ErrInvalidSchedule, s.spec, gap, s.loc, eng.interval, gap-eng.interval, gap)
 	}
 	return s, nil
 }
 
 // Interval returns the time between two sweeps that the engine assumes
 // (Options.Interval): a rule without its own lead may process a record two
-// intervals before its deadline. NewScheduler refuses a schedule with
-// longer gaps.
+// intervals before its deadline, within its early window (Lead).
+// NewScheduler refuses a schedule with longer gaps.
 func (e *Engine) Interval() time.Duration { return e.interval }
+
+// Lead returns how long before a deadline the time rule of dataset with
+// the given ID may act: its declared lead, or two intervals but never more
+// than its bound (policy.Period.MaxLead; docs/DESIGN.md, "Never early").
+// It returns false for an event rule or a rule the engine does not run.
+func (e *Engine) Lead(dataset, rule string) (time.Duration, bool) {
+	for _, ru := range e.rules {
+		if ru.ds.ID == dataset && ru.id == rule && ru.on == "" {
+			return ru.timing.lead, true
+		}
+	}
+	return 0, false
+}
 
 // newScheduler builds a Scheduler around a sweep function; now is the
 // reference time for validating the spec and loc the default zone.
@@ -193,7 +212,7 @@ func newScheduler(sweep func(context.Context) (*Report, error), now time.Time, l
 		return nil, err
 	}
 	if next := sched.Next(now.In(o.Location)); next.IsZero() {
-		return nil, fmt.Errorf("%w %q: it never fires", ErrInvalidSchedule, o.Spec)
+		return nil, errNeverFires(o.Spec)
 	}
 	return &Scheduler{
 		sweep:    sweep,
@@ -204,6 +223,11 @@ func newScheduler(sweep func(context.Context) (*Report, error), now time.Time, l
 		log:      o.Logger,
 		onSweep:  o.OnSweep,
 	}, nil
+}
+
+// errNeverFires is the error for a spec without activations.
+func errNeverFires(spec string) error {
+	return fmt.Errorf("%w %q: it never fires", ErrInvalidSchedule, spec)
 }
 
 // parseSchedule parses a standard cron spec or descriptor. robfig/cron
@@ -223,20 +247,10 @@ func parseSchedule(spec string) (s cron.Schedule, err error) {
 }
 
 // maxGap returns the longest time between two activations of the
-// schedule among the next few hundred after now: enough to see every gap
-// of a daily or weekly pattern, and exact for "@every".
+// schedule in the coming year, daylight-saving changes included
+// (ScheduleGap).
 func (s *Scheduler) maxGap(now time.Time) time.Duration {
-	var gap time.Duration
-	prev := s.schedule.Next(now.In(s.loc))
-	for range 400 {
-		next := s.schedule.Next(prev)
-		if next.IsZero() {
-			break
-		}
-		gap = max(gap, next.Sub(prev))
-		prev = next
-	}
-	return gap
+	return scheduleGap(s.schedule, s.loc, now)
 }
 
 // Spec returns the cron spec the scheduler runs on.

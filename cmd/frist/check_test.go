@@ -215,3 +215,20 @@ func TestCheckJSONCleanHasEmptyFindingsList(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"findings": []`)
 }
+
+// TestCheckFailsOnALeadThatActsBeforeThePeriodBegins pins that the lead
+// which once passed frist check, 9000 hours on a 7-day rule, is an error
+// (FR009) with its line, and that an ordinary lead is not.
+func TestCheckFailsOnALeadThatActsBeforeThePeriodBegins(t *testing.T) {
+	bad := writeFile(t, "lead.yaml", strings.Replace(cleanYAML, "delete: true}", "delete: true, lead: 9000h}", 1))
+	code, out, _ := runCLI("check", bad)
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "FR009")
+	assert.Contains(t, out, "lead.yaml:20:")
+	assert.Contains(t, out, "may act 9000h0m0s before its deadline of 7d after requested_at, before the time the period counts from (requested_at) has even come")
+
+	ok := writeFile(t, "lead.yaml", strings.Replace(cleanYAML, "delete: true}", "delete: true, lead: 1h}", 1))
+	code, out, _ = runCLI("check", ok)
+	assert.Equal(t, 0, code, out)
+	assert.NotContains(t, out, "FR009")
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/robfig/cron/v3"
 
 	"github.com/frist-go/frist/metrics"
 	"github.com/frist-go/frist/retention"
@@ -43,6 +43,13 @@ those files together with the database's tables, through one engine; the
 files are read from files.dir, or from DIR with --logs DATASET=DIR. A
 directory that cannot be read stops the command before anything is
 written.
+
+A record is processed at most its rule's early window before its deadline:
+the larger of 1%% of the period and one sweep interval, at most a tenth of
+the period. The interval is --interval, or else the longest gap of SPEC in
+the declaration's time zone, daylight-saving changes included (@daily in
+Europe/Berlin: 25 hours); with --once it is one minute. frist refuses an
+interval or schedule too sparse for a rule, naming the rule.
 
 --metrics ADDR serves Prometheus metrics at http://ADDR/metrics:
 frist_records_processed_total, frist_sweep_duration_seconds,
@@ -112,16 +119,20 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	case *interval < 0 || *stopTimeout <= 0:
 		return c.fail("--interval must not be negative and --stop-timeout must be positive")
 	}
-	if *interval == 0 && !*once {
-		gap, err := scheduleGap(*spec)
-		if err != nil {
-			return c.fail("--schedule %q is not a cron schedule (%v); write five fields such as \"*/5 * * * *\" or @every 5m", *spec, err)
-		}
-		*interval = max(gap, retention.DefaultInterval)
-	}
 	decl, code, ok := c.load(file)
 	if !ok {
 		return code
+	}
+	if !*once {
+		// The longest gap of the schedule in the declaration's zone, where
+		// the scheduler reads it: 25 hours for @daily in Europe/Berlin.
+		gap, err := retention.ScheduleGap(*spec, decl.Location(), time.Now())
+		if err != nil {
+			return c.fail("--schedule %q is not a cron schedule (%v); write five fields such as \"*/5 * * * *\" or @every 5m", *spec, strings.TrimPrefix(err.Error(), fmt.Sprintf("%v %q: ", retention.ErrInvalidSchedule, *spec)))
+		}
+		if *interval == 0 {
+			*interval = max(gap, retention.DefaultInterval)
+		}
 	}
 	k, err := readKeys(*keyFile, decl, func(msg string) { fmt.Fprintf(stderr, "frist run: warning: %s\n", msg) })
 	if err != nil {
@@ -159,7 +170,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		AuditKey: k.audit, Keys: k.rings, Interval: *interval, Logger: logger, Observer: obs,
 	})
 	if err != nil {
-		return c.errorf("the declaration's rules cannot run: %v", err)
+		return c.errorf("the declaration's rules cannot run: %v%s", err, intervalHint(err, *once))
 	}
 	if *once {
 		rep, err := eng.Sweep(ctx)
@@ -177,6 +188,17 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	return c.serve(ctx, eng, *spec, *metricsAddr, reg, mo, logger, *stopTimeout)
+}
+
+// intervalHint says which flag sets the interval New refused, or "".
+func intervalHint(err error, once bool) string {
+	if !errors.Is(err, retention.ErrIntervalTooLong) {
+		return ""
+	}
+	if once {
+		return "\n(the interval is --interval: the time until the next sweep; leave it at its default of one minute)"
+	}
+	return "\n(the interval is --interval, or the longest gap of --schedule: choose a schedule that sweeps more often)"
 }
 
 // serve runs the scheduler (and the metrics server) until ctx ends.
@@ -230,29 +252,6 @@ func (c *cli) serve(ctx context.Context, eng *retention.Engine, spec, addr strin
 		}
 	}
 	return code
-}
-
-// scheduleGap returns the longest time between two activations of spec
-// over the next year (at most 10,000 activations).
-func scheduleGap(spec string) (time.Duration, error) {
-	s, err := cron.ParseStandard(spec)
-	if err != nil {
-		return 0, err
-	}
-	t := time.Now()
-	end := t.AddDate(1, 0, 0)
-	var gap time.Duration
-	for i := 0; i < 10000 && t.Before(end); i++ {
-		n := s.Next(t)
-		if n.IsZero() {
-			return 0, fmt.Errorf("it never fires")
-		}
-		if i > 0 {
-			gap = max(gap, n.Sub(t))
-		}
-		t = n
-	}
-	return gap, nil
 }
 
 // reportJSON is the JSON form of a sweep report.

@@ -178,25 +178,114 @@ func TestRunRefusesAMetricsAddressInUse(t *testing.T) {
 	assert.Contains(t, errs, "cannot serve metrics on "+ln.Addr().String())
 }
 
-func TestScheduleGapIsTheLongestTimeBetweenSweeps(t *testing.T) {
+// TestRunRefusesSweepsThatWouldActTooEarly pins the early window from the
+// side of an operator who widens it (docs/DESIGN.md, "Never early"). Each
+// of these once deleted tomorrow's appointments or today's access log with
+// exit 0; they are now refused before the database is touched, naming the
+// rule and by how much. Checked by making newTiming skip both bound checks:
+// every case ran, deleted the recent rows and exited 0.
+func TestRunRefusesSweepsThatWouldActTooEarly(t *testing.T) {
+	keys := keyFile(t)
+	src, err := os.ReadFile(jobcenterFile)
+	require.NoError(t, err)
+	hugeLead := writeFile(t, "lead.yaml", strings.Replace(string(src),
+		"{after: 14d, from: appointment_at, delete: true}", "{after: 14d, from: appointment_at, delete: true, lead: 9000h}", 1))
 	tests := []struct {
-		spec string
-		want time.Duration
+		name string
+		args []string
+		want []string
+		not  string // a rule the refusal must not name
 	}{
-		{"* * * * *", time.Minute},
-		{"*/5 * * * *", 5 * time.Minute},
-		{"@every 90s", 90 * time.Second},
-		{"0 3 * * *", 24 * time.Hour},
+		{"an interval of 5000 hours", []string{jobcenterFile, "--once", "--interval", "5000h"}, []string{
+			"dataset access_log rule delete_after_7d_requested_at: sweeps 5000h0m0s apart (Options.Interval) need a lead of one interval to meet its deadlines, 4983h18m0s more than the 16h42m0s it may act early",
+			"dataset appointment rule delete_after_14d_appointment_at: sweeps 5000h0m0s apart",
+			"(the interval is --interval",
+		}, ""},
+		{"a weekly schedule", []string{jobcenterFile, "--schedule", "@every 168h"}, []string{
+			"dataset access_log rule anonymize_after_7d_requested_at: sweeps 168h0m0s apart (Options.Interval) need a lead of one interval to meet its deadlines, 151h18m0s more than the 16h42m0s it may act early (the larger of 1% of its 7d period and one sweep interval, at most a tenth of the period); sweep at least every 16h42m0s",
+			"(the interval is --interval, or the longest gap of --schedule",
+		}, ""},
+		{"a daily schedule, 25 hours apart when the clocks go back in Berlin", []string{jobcenterFile, "--schedule", "@daily"}, []string{
+			"dataset access_log rule delete_after_7d_requested_at: sweeps 25h0m0s apart (Options.Interval)",
+		}, "delete_after_14d_appointment_at"},
+		{"a lead of 9000 hours on a 14-day rule", []string{hugeLead, "--once"}, []string{
+			"dataset appointment rule delete_after_14d_appointment_at: lead 9000h0m0s is 8996h39m0s more than the 3h21m0s before a deadline it may act (the larger of 1% of its 14d period and one sweep interval, at most a tenth of the period)",
+		}, "access_log"},
 	}
 	for _, tt := range tests {
-		got, err := scheduleGap(tt.spec)
-		require.NoError(t, err, tt.spec)
-		// A daily spec in a zone with daylight saving has one 25-hour gap.
-		assert.GreaterOrEqual(t, got, tt.want, tt.spec)
-		assert.LessOrEqual(t, got, tt.want+time.Hour, tt.spec)
+		t.Run(tt.name, func(t *testing.T) {
+			url, path := newJobcenterDB(t, seed{oldRequests: 2, recentRequests: 2, pastAppts: 1, futureAppts: 1})
+			var outBuf, errBuf syncBuffer
+			done := make(chan int, 1)
+			go func() {
+				done <- run(append([]string{"run", "--db", url, "--keys", keys}, tt.args...), &outBuf, &errBuf)
+			}()
+			var code int
+			select {
+			case code = <-done:
+			case <-time.After(10 * time.Second):
+				// It is serving: stop it, and fail.
+				require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
+				<-done
+				t.Fatalf("frist run accepted the combination and swept; stderr:\n%s", errBuf.String())
+			}
+			out, errs := outBuf.String(), errBuf.String()
+			assert.Equal(t, exitInvalid, code, errs)
+			assert.Empty(t, out)
+			assert.Contains(t, errs, "the declaration's rules cannot run")
+			for _, w := range tt.want {
+				assert.Contains(t, errs, w)
+			}
+			if tt.not != "" {
+				assert.NotContains(t, errs, tt.not)
+			}
+			assert.Equal(t, 4, countRows(t, path, "access_log", "1=1"), "nothing is touched, not even what is due")
+			assert.Equal(t, 2, countRows(t, path, "appointments", "1=1"))
+		})
 	}
-	_, err := scheduleGap("61 * * * *")
-	assert.Error(t, err)
+}
+
+// TestRunAcceptsCronSchedulesInBerlinThatKeepTheBound pins that a daily or
+// weekly spec runs in the controller's zone when every rule is long enough
+// for it: these were always refused, because the gap was measured in the
+// machine's zone (24 hours) and checked in Europe/Berlin (25 hours).
+func TestRunAcceptsCronSchedulesInBerlinThatKeepTheBound(t *testing.T) {
+	src, err := os.ReadFile(jobcenterFile)
+	require.NoError(t, err)
+	tests := []struct {
+		spec, period string
+	}{
+		{"@daily", "14d"},
+		{"0 3 * * 1", "3mo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			long := strings.ReplaceAll(string(src), "after: 7d,", "after: "+tt.period+",")
+			long = strings.ReplaceAll(long, "after: 14d,", "after: "+tt.period+",")
+			decl := writeFile(t, "long.yaml", long)
+			url, _ := newJobcenterDB(t, seed{})
+			var out, errs syncBuffer
+			done := make(chan int, 1)
+			go func() {
+				done <- run([]string{"run", decl, "--db", url, "--keys", keyFile(t), "--schedule", tt.spec}, &out, &errs)
+			}()
+			require.Eventually(t, func() bool {
+				select {
+				case code := <-done:
+					require.FailNow(t, "run stopped", "exit %d; stderr:\n%s", code, errs.String())
+				default:
+				}
+				return strings.Contains(errs.String(), "retention: scheduler started")
+			}, 10*time.Second, 20*time.Millisecond, "the scheduler never started; stderr:\n%s", errs.String())
+			require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGTERM))
+			select {
+			case code := <-done:
+				assert.Equal(t, exitOK, code, errs.String())
+			case <-time.After(10 * time.Second):
+				t.Fatal("run did not stop after SIGTERM")
+			}
+		})
+	}
 }
 
 func TestProgressShowsOnlyOnATerminal(t *testing.T) {
