@@ -88,7 +88,6 @@ func TestScheduleGapIsTheLongestTimeBetweenSweepsIncludingDaylightSaving(t *test
 		{"0 9 1,15 * *", lordHowe, 0},
 		{"*/30 2 * * *", lordHowe, 0},
 		{"0 0 29 2 *", berlinLoc, 0},
-		{"*/10 * * * *", berlinLoc, 10 * time.Minute},
 		{"@hourly", berlinLoc, time.Hour},
 	}
 	for _, tt := range tests {
@@ -105,9 +104,10 @@ func TestScheduleGapIsTheLongestTimeBetweenSweepsIncludingDaylightSaving(t *test
 	}
 	// Dense specs, whose walk would take a second: known answers.
 	for spec, want := range map[string]time.Duration{
-		"* * * * *":  time.Minute,
-		"@every 90s": 90 * time.Second,
-		"* * * 1 *":  334*24*time.Hour + time.Minute, // every minute of January, then nothing until next January
+		"* * * * *":    time.Minute,
+		"*/10 * * * *": 10 * time.Minute,
+		"@every 90s":   90 * time.Second,
+		"* * * 1 *":    334*24*time.Hour + time.Minute, // every minute of January, then nothing until next January
 	} {
 		got, err := retention.ScheduleGap(spec, berlinLoc, from)
 		require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestDeadlinesNeverOpenBeforeTheEarlyWindow(t *testing.T) {
 	periods := []string{"1h", "6h", "48h", "1d", "7d", "2w", "1mo", "3mo", "1y", "6y from year end", "30y"}
 	intervals := []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute, time.Hour, 2 * time.Hour, 25 * time.Hour, 169 * time.Hour}
 	accepted := 0
-	for range 400 {
+	for range 150 {
 		period := periods[rng.IntN(len(periods))]
 		interval := intervals[rng.IntN(len(intervals))]
 		lead := ""
@@ -213,7 +213,7 @@ func TestDeadlinesNeverOpenBeforeTheEarlyWindow(t *testing.T) {
 			}
 		}
 	}
-	assert.Greater(t, accepted, 100, "most combinations are accepted")
+	assert.Greater(t, accepted, 40, "many combinations are accepted")
 }
 
 // TestDailySweepsInBerlinMeetEveryDeadlineWithinTheBound runs the daily
