@@ -57,11 +57,15 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 		return nil, ErrorList{{File: filename, Line: 1, Column: 1,
 			Reason: fmt.Sprintf("declaration is larger than %d bytes", MaxDeclarationSize)}}
 	}
-	l := &loader{file: filename, pos: map[string]Position{}}
+	l := &loader{file: filename}
 	root, perr := l.parse(b)
 	if perr != nil {
 		return nil, ErrorList{perr}
 	}
+	// Every value gets a position: sized up front, the map is not
+	// rehashed as it grows, which for a large declaration costs as much as
+	// filling it.
+	l.pos = make(map[string]Position, countNodes(root))
 	d := &Declaration{}
 	l.declaration(root, d)
 	d.src = &source{file: filename, pos: l.pos}
@@ -93,7 +97,10 @@ type loader struct {
 	pos  map[string]Position
 	// bad holds the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
-	bad []string
+	// badWithin holds those paths and every path enclosing one of them.
+	// Both are sets, so that a declaration with many problems is checked
+	// in time proportional to its size.
+	bad, badWithin map[string]bool
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -134,6 +141,15 @@ func (l *loader) parse(b []byte) (*yaml.Node, *Error) {
 			Reason: "declaration is empty"}
 	}
 	return root, nil
+}
+
+// countNodes returns the number of nodes in the tree under n.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, k := range n.Content {
+		c += countNodes(k)
+	}
+	return c
 }
 
 // checkText rejects bytes YAML does not allow, with their position; the
@@ -242,28 +258,36 @@ func (l *loader) consequence(e *Error) bool {
 	if parent == "" || !strings.HasPrefix(e.Reason, "missing") {
 		return false
 	}
-	for _, b := range l.bad {
-		if within(b, parent) {
-			return true
-		}
-	}
-	return false
-}
-
-// within reports whether path is p or lies inside it.
-func within(path, p string) bool {
-	return path == p || len(path) > len(p) && path[:len(p)] == p && (path[len(p)] == '.' || path[len(p)] == '[')
+	return l.badWithin[parent]
 }
 
 // covered reports whether a decoding error was already reported at path or
 // at a value enclosing it.
 func (l *loader) covered(path string) bool {
-	for _, b := range l.bad {
-		if b == "" || within(path, b) {
-			return true
+	if l.bad[""] {
+		return true
+	}
+	covered := false
+	enclosing(path, func(p string) bool {
+		covered = l.bad[p]
+		return !covered
+	})
+	return covered
+}
+
+// enclosing calls fn with path and with every path enclosing it, innermost
+// first, until fn returns false: for "datasets[0].fields.ip" those are
+// "datasets[0].fields", "datasets[0]" and "datasets". A path encloses
+// another that continues it with "." or "[".
+func enclosing(path string, fn func(p string) bool) {
+	if !fn(path) {
+		return
+	}
+	for i := len(path) - 1; i > 0; i-- {
+		if (path[i] == '.' || path[i] == '[') && !fn(path[:i]) {
+			return
 		}
 	}
-	return false
 }
 
 func (l *loader) at(n *yaml.Node) Position {
@@ -275,7 +299,17 @@ func (l *loader) at(n *yaml.Node) Position {
 // repeated.
 func (l *loader) fail(n *yaml.Node, path, format string, args ...any) {
 	l.problem(n, path, format, args...)
-	l.bad = append(l.bad, path)
+	if l.bad == nil {
+		l.bad, l.badWithin = map[string]bool{}, map[string]bool{}
+	}
+	l.bad[path] = true
+	enclosing(path, func(p string) bool {
+		if l.badWithin[p] {
+			return false // and so is every path enclosing it
+		}
+		l.badWithin[p] = true
+		return true
+	})
 }
 
 // problem records a decoding problem at node n that leaves the value at

@@ -1,0 +1,131 @@
+package policy
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// benchDeclaration returns a declaration of about n small entries: datasets
+// of 20 fields, two time columns and a rule each, and one purpose for every
+// ten datasets. With broken, every field names an unknown key instead of
+// its category, so that the loader reports a problem at each of them and
+// Validate a missing category it must recognise as a consequence: the path
+// that once made loading quadratic (40,000 entries in 74 s).
+func benchDeclaration(n int, broken bool) []byte {
+	var b bytes.Buffer
+	b.WriteString("controller: {name: Stadt Beispiel, address: Rathausplatz 1}\ndpo: {address: Rathausplatz 1}\nauthority: {name: LDI NRW}\npurposes:\n")
+	datasets := max(1, n/20)
+	for i := range (datasets + 9) / 10 {
+		fmt.Fprintf(&b, "  - {id: p%d, description: {de: Zweck %d}, legal_basis: [6.1.e]}\n", i, i)
+	}
+	key := "category"
+	if broken {
+		key = "categ"
+	}
+	b.WriteString("datasets:\n")
+	for d := range datasets {
+		fmt.Fprintf(&b, "  - id: d%d\n    table: t%d\n    key: id\n    time: {at: at, seen: seen_at}\n    purposes: [p%d]\n    rules:\n      - {after: 7d, from: at, delete: true}\n    fields:\n", d, d, d/10)
+		for f := range 20 {
+			fmt.Fprintf(&b, "      f%d: {%s: usage}\n", f, key)
+		}
+	}
+	return b.Bytes()
+}
+
+// loadTime returns the CPU time one Load of src takes (cpuTime), the best
+// of reps runs.
+func loadTime(b *testing.B, src []byte, reps int, wantErr bool) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range reps {
+		runtime.GC()
+		start := cpuTime()
+		_, err := Load(bytes.NewReader(src), "bench.yaml")
+		best = min(best, cpuTime()-start)
+		if (err != nil) != wantErr {
+			b.Fatalf("Load: error %v, want an error: %v", err, wantErr)
+		}
+	}
+	return best
+}
+
+// parseTime is the hand-written baseline: how long yaml.v3 alone takes to
+// parse src into a node tree, the least any loader of YAML can cost.
+func parseTime(b *testing.B, src []byte, reps int) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range reps {
+		runtime.GC()
+		start := cpuTime()
+		var n yaml.Node
+		if err := yaml.Unmarshal(src, &n); err != nil {
+			b.Fatal(err)
+		}
+		best = min(best, cpuTime()-start)
+	}
+	return best
+}
+
+// BenchmarkLoadIsLinear loads declarations of 4,000 and 40,000 entries,
+// valid and with a problem in every entry, and reports how many times
+// longer the large one takes ("40k/4k", linear is 10, the target at most
+// 12) and how Load compares with parsing the same YAML alone
+// ("load/parse"), both in CPU time:
+//
+//	go test -run '^$' -bench LoadIsLinear -benchtime 3x ./policy/
+func BenchmarkLoadIsLinear(b *testing.B) {
+	for _, broken := range []bool{false, true} {
+		name := "valid"
+		if broken {
+			name = "a problem in every entry"
+		}
+		b.Run(name, func(b *testing.B) {
+			small, large := benchDeclaration(4000, broken), benchDeclaration(40000, broken)
+			var ratio, overParse float64
+			runs := 0
+			for b.Loop() {
+				ts := loadTime(b, small, 5, broken)
+				tl := loadTime(b, large, 2, broken)
+				tp := parseTime(b, large, 2)
+				ratio += float64(tl) / float64(ts)
+				overParse += float64(tl) / float64(tp)
+				runs++
+			}
+			b.ReportMetric(ratio/float64(runs), "40k/4k")
+			b.ReportMetric(overParse/float64(runs), "load/parse")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkLoad4MB loads a declaration just under MaxDeclarationSize and
+// reports the CPU time of one Load in milliseconds and against parsing the
+// same YAML alone:
+//
+//	go test -run '^$' -bench Load4MB -benchtime 3x ./policy/
+func BenchmarkLoad4MB(b *testing.B) {
+	n := 40000
+	src := benchDeclaration(n, false)
+	for len(src) < MaxDeclarationSize*95/100 {
+		n = n * MaxDeclarationSize * 97 / 100 / len(src)
+		src = benchDeclaration(n, false)
+	}
+	for len(src) > MaxDeclarationSize {
+		n -= n / 50
+		src = benchDeclaration(n, false)
+	}
+	var load, parse time.Duration
+	runs := 0
+	for b.Loop() {
+		load += loadTime(b, src, 1, false)
+		parse += parseTime(b, src, 1)
+		runs++
+	}
+	b.ReportMetric(float64(len(src))/(1<<20), "MiB")
+	b.ReportMetric(float64(load.Microseconds())/1000/float64(runs), "ms/load")
+	b.ReportMetric(float64(load)/float64(parse), "load/parse")
+	b.ReportMetric(0, "ns/op")
+}
