@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -220,11 +221,13 @@ func TestCheckJSONCleanHasEmptyFindingsList(t *testing.T) {
 // which once passed frist check, 9000 hours on a 7-day rule, is an error
 // (FR009) with its line, and that an ordinary lead is not.
 func TestCheckFailsOnALeadThatActsBeforeThePeriodBegins(t *testing.T) {
-	bad := writeFile(t, "lead.yaml", strings.Replace(cleanYAML, "delete: true}", "delete: true, lead: 9000h}", 1))
+	src := strings.Replace(cleanYAML, "delete: true}", "delete: true, lead: 9000h}", 1)
+	bad := writeFile(t, "lead.yaml", src)
+	line := 1 + strings.Count(src[:strings.Index(src, "lead: 9000h")], "\n")
 	code, out, _ := runCLI("check", bad)
 	assert.Equal(t, 1, code, out)
-	assert.Contains(t, out, "FR009")
-	assert.Contains(t, out, "lead.yaml:20:")
+	assert.Contains(t, out, fmt.Sprintf("lead.yaml:%d:", line))
+	assert.Contains(t, out, ": FR009 error: ")
 	assert.Contains(t, out, "may act 9000h0m0s before its deadline of 7d after requested_at, before the time the period counts from (requested_at) has even come")
 
 	ok := writeFile(t, "lead.yaml", strings.Replace(cleanYAML, "delete: true}", "delete: true, lead: 1h}", 1))
