@@ -96,9 +96,8 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "verify" {
 		c := newCLI("audit", auditUsage, stdout, stderr)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
-			c.fs.String("db", "", "")
-			_, code, _ := c.parse([]string{"--help"})
-			return code
+			// The help of audit is that of its main subcommand, verify.
+			return runAudit([]string{"verify", "--help"}, stdout, stderr)
 		}
 		return c.fail("expected the subcommand verify, anchor or keys, e.g. frist audit verify policy.yaml --db sqlite:booking.db")
 	}
@@ -250,10 +249,10 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	} else if out.OK {
-		fmt.Fprintf(stdout, "audit log of %s verifies: %d entries, head %s\n", db.name, n, headOrEmpty(out.Head))
+		fmt.Fprintf(stdout, "audit log of %s verifies: %s, head %s\n", db.name, plural(int(n), "entry"), headOrEmpty(out.Head))
 		fmt.Fprintln(stdout, "Record the head outside the database and pass it with --head next time to detect truncation.")
 	} else if ve == nil {
-		fmt.Fprintf(stdout, "audit log of %s verifies (%d entries), but the log files' chain does not match it: %s\n", db.name, n, out.Broken.Reason)
+		fmt.Fprintf(stdout, "audit log of %s verifies (%s), but the log files' chain does not match it: %s\n", db.name, plural(int(n), "entry"), out.Broken.Reason)
 	} else {
 		fmt.Fprintf(stdout, "audit log of %s is BROKEN at entry %d", db.name, ve.Seq)
 		if ve.ID != "" {

@@ -357,8 +357,8 @@ func writeReceipt(w io.Writer, rc *dsar.Receipt, lang notice.Language, loc *time
 	for _, d := range rc.Datasets {
 		erased += d.Erased
 	}
-	fmt.Fprintf(w, "Erasure request %s carried out at %s (Art. 17 GDPR): %d record(s) erased, %d kept.\n\n",
-		rc.Request.ID, dateIn(rc.At, loc), erased, len(rc.Kept))
+	fmt.Fprintf(w, "Erasure request %s carried out at %s (Art. 17 GDPR): %s erased, %d kept.\n\n",
+		rc.Request.ID, dateIn(rc.At, loc), plural(erased, "record"), len(rc.Kept))
 	if len(rc.Datasets) == 0 {
 		fmt.Fprintln(w, "Erased: nothing; no dataset held records of the subject.")
 	} else {

@@ -290,7 +290,7 @@ func TestDsarEraseDeletesTheSubjectsRecordsAndExplainsWhatIsKept(t *testing.T) {
 	code, out, errs = runCLI("dsar", "erase", jobcenterFile, "--db", url, "--keys", keys, id2, "--lang", "en")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "carried out at")
-	assert.Contains(t, out, "1 record(s) erased, 0 kept")
+	assert.Contains(t, out, "1 record erased, 0 kept")
 	assert.Contains(t, out, "Kept: nothing; no record of the subject remains.")
 	// "Auftragsverarbeiter ist die Firma maixit GmbH." (jobcenter.yaml)
 	assert.Contains(t, out, "Recipients of the erased data (Art. 19 GDPR):\n  maixit GmbH (appointment): NOT told: frist has no notifier for it: tell the recipient yourself (Art. 19)")

@@ -37,9 +37,9 @@ Examples:
 func runKeys(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "new" {
 		c := newCLI("keys", keysUsage, stdout, stderr)
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-			_, code, _ := c.parse([]string{"--help"})
-			return code
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
+			// The help of keys is that of its one subcommand, with its flags.
+			return runKeys([]string{"new", "--help"}, stdout, stderr)
 		}
 		return c.fail("expected the subcommand new, e.g. frist keys new frist.keys")
 	}

@@ -15,6 +15,8 @@
 //	                                                    data-subject requests (Art. 15–21, 12(3))
 //	frist schema                                        the JSON Schema of the declaration format
 //	frist keys new FILE [RING...] [--policy FILE]       create a key file (mode 0600)
+//	frist version                                       frist's version and build information
+//	frist help COMMAND                                  a command's flags and examples
 //
 // Databases are named by URL: sqlite:PATH for an SQLite file (opened with
 // the DSN that package sqlitestore recommends: WAL, busy_timeout,
@@ -47,6 +49,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	// Time zone data is embedded so that a declaration's zone (such as
 	// Europe/Berlin) resolves on minimal systems without /usr/share/zoneinfo.
@@ -83,6 +86,7 @@ func commands() []command {
 		{"dsar", "data-subject requests: open, list, show, verify, export, erase", runDsar},
 		{"schema", "print the JSON Schema of the declaration format", runSchema},
 		{"keys", "create a key file (keys new), the format every command and the library read", runKeys},
+		{"version", "print frist's version and how it was built", runVersion},
 	}
 }
 
@@ -104,7 +108,8 @@ Exit status:
   2  it could not run: bad usage, an unreadable file, an invalid
      declaration, an unreachable database, missing keys
 
-Run "frist <command> --help" for a command's flags and an example.
+Run "frist help <command>" or "frist <command> --help" for a command's flags
+and an example.
 `
 
 // run executes the command line args (without the program name) and
@@ -116,9 +121,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 1 {
+			// frist help CMD [SUBCMD] is frist CMD [SUBCMD] --help.
+			for _, c := range commands() {
+				if c.name == args[1] {
+					return c.run(append(slices.Clone(args[2:]), "--help"), stdout, stderr)
+				}
+			}
+			fmt.Fprintf(stderr, "frist help: unknown command %q; run \"frist help\" for the list of commands\n", args[1])
+			return exitInvalid
+		}
 		fmt.Fprintf(stdout, mainUsage, commandList())
 		return exitOK
+	case "-h", "-help", "--help":
+		fmt.Fprintf(stdout, mainUsage, commandList())
+		return exitOK
+	case "-version", "--version":
+		return runVersion(nil, stdout, stderr)
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {

@@ -50,7 +50,7 @@ func (p *progress) Processed(dataset, rule string, _ retention.Action, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.total += n
-	fmt.Fprintf(p.w, "\r\033[Ksweeping: %d records processed (now %s/%s)", p.total, dataset, rule)
+	fmt.Fprintf(p.w, "\r\033[Ksweeping: %s processed (now %s/%s)", plural(p.total, "record"), dataset, rule)
 }
 
 func (p *progress) SweepDone(retention.SweepStats) {

@@ -294,7 +294,7 @@ func writeUnreadable(w io.Writer, rules []unreadableRule) {
 	fmt.Fprintln(w, "Unreadable time values (these records are never processed until the value is corrected):")
 	for _, r := range rules {
 		for _, u := range r.Unreadable {
-			fmt.Fprintf(w, "  %s/%s: %d records whose %s is not %s\n", r.Dataset, r.Rule, u.Count, u.Column, u.Want)
+			fmt.Fprintf(w, "  %s/%s: %s whose %s is not %s\n", r.Dataset, r.Rule, plural(u.Count, "record"), u.Column, u.Want)
 		}
 	}
 }

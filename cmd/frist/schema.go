@@ -18,7 +18,7 @@ declaration with a first line such as
 Exit status: 0 when the schema was written, 2 when the command line is
 wrong.
 
-Flags:
+Flags: none besides --help.
 %s
 Examples:
   frist schema > declaration.schema.json

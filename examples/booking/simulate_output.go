@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -78,10 +79,10 @@ func (s *sim) dayLine(day int, at time.Time) error {
 	}
 	fmt.Fprintf(&b, " %9d %9d %5d  %s", s.day.cancelled, s.day.withdrawn, held, strings.Join(next, " | "))
 	if s.day.placed > 0 {
-		fmt.Fprintf(&b, "  (%d holds placed)", s.day.placed)
+		fmt.Fprintf(&b, "  (%s placed)", plural(s.day.placed, "hold"))
 	}
 	if s.day.released > 0 {
-		fmt.Fprintf(&b, "  (%d holds ended)", s.day.released)
+		fmt.Fprintf(&b, "  (%s ended)", plural(s.day.released, "hold"))
 	}
 	fmt.Fprintln(s.out, b.String())
 	s.day = dayStats{}
@@ -101,8 +102,8 @@ func (s *sim) verdict() {
 			fmt.Fprintf(s.out, "  T%d %-12s %-36s none due yet\n", i+1, tr.dataset, tr.rule)
 			continue
 		}
-		fmt.Fprintf(s.out, "  T%d %-12s %-36s %6d of %6d on time, none early (taken %v to %v before the deadline)\n",
-			i+1, tr.dataset, tr.rule, tr.onTime, tr.checked, tr.minSlack, tr.maxSlack)
+		fmt.Fprintf(s.out, "  T%d %-12s %-36s %6d of %6d on time, none early (taken %v to %v before the deadline; the engine may act up to %v before it, the rule's lead, so that a record falling due between two sweeps is gone by its deadline)\n",
+			i+1, tr.dataset, tr.rule, tr.onTime, tr.checked, tr.minSlack, tr.maxSlack, tr.window)
 		for _, f := range tr.failures {
 			fmt.Fprintf(s.out, "     FAIL %s\n", f)
 		}
@@ -115,11 +116,22 @@ func (s *sim) verdict() {
 	if r.AuditErr != nil {
 		fmt.Fprintf(s.out, "  FAIL audit log: %v\n", r.AuditErr)
 	} else {
-		fmt.Fprintf(s.out, "  audit log: %d entries, hash chain verified (audit.Verify)\n", r.AuditEntries)
+		fmt.Fprintf(s.out, "  audit log: %s, hash chain verified (audit.Verify)\n", plural(r.AuditEntries, "entry"))
 	}
 	if r.OK() {
 		fmt.Fprintln(s.out, "OK: every deadline met, none early, audit log verified")
 	} else {
 		fmt.Fprintln(s.out, "FAILED: see the lines marked FAIL")
 	}
+}
+
+// plural returns "1 word" or "n words" ("n entries").
+func plural(n int, word string) string {
+	switch {
+	case n == 1:
+		return "1 " + word
+	case strings.HasSuffix(word, "y"):
+		return strconv.Itoa(n) + " " + word[:len(word)-1] + "ies"
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

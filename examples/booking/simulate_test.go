@@ -24,6 +24,10 @@ func TestSimulationMeetsEveryDeadline(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.OK(), out.String())
 	assert.Contains(t, out.String(), "OK: every deadline met, none early, audit log verified")
+	// The verdict says in its line why an action before the deadline is
+	// not early: the engine may act up to the rule's lead (two intervals)
+	// before it.
+	assert.Contains(t, out.String(), "before the deadline; the engine may act up to 20m0s before it, the rule's lead, so that a record falling due between two sweeps is gone by its deadline)")
 	require.Len(t, res.Tracks, 3)
 	for _, tr := range res.Tracks {
 		assert.Positive(t, tr.checked, "%s %s acted and was checked", tr.dataset, tr.rule)

@@ -47,12 +47,18 @@ type ruleTrack struct {
 	// before its deadline, minSlack the shortest.
 	checked, onTime    int
 	minSlack, maxSlack time.Duration
-	failures           []string
+	// window is the longest time before its deadline that the engine
+	// may take an action (deadline - retention.Deadline.Earliest).
+	window   time.Duration
+	failures []string
 	// day counts actions taken on the current day.
 	day int
 }
 
-func (t *ruleTrack) add(d due) { heap.Push(&t.pending, d) }
+func (t *ruleTrack) add(d due) {
+	t.window = max(t.window, d.deadline.Sub(d.earliest))
+	heap.Push(&t.pending, d)
+}
 
 // takeDue removes and returns the pending actions the engine may take at
 // now, skipping records that events removed (gone reports that).
