@@ -35,18 +35,10 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// A citizen books in a real browser, follows the withdrawal link on the
-// confirmation page, confirms, and the appointment is gone from the office
-// view and from the database. A screenshot of the office view is written
-// to the test's temp dir.
-func TestBrowserBookAndWithdraw(t *testing.T) {
-	bin := chromiumPath(t)
-	srv := httptest.NewUnstartedServer(nil)
-	a := newTestAppAt(t, nil, "http://"+srv.Listener.Addr().String())
-	srv.Config.Handler = a.Handler()
-	srv.Start()
-	defer srv.Close()
-
+// browser starts headless Chromium and returns a context for chromedp
+// that ends with the test, at most 90 seconds later.
+func browser(t *testing.T, bin string) context.Context {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:0:0],
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),
@@ -63,11 +55,28 @@ func TestBrowserBookAndWithdraw(t *testing.T) {
 		chromedp.WindowSize(1200, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
+	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
+	t.Cleanup(cancelTimeout)
+
+	return ctx
+}
+
+// A citizen books in a real browser, follows the withdrawal link on the
+// confirmation page, confirms, and the appointment is gone from the office
+// view and from the database. A screenshot of the office view is written
+// to the test's temp dir.
+func TestBrowserBookAndWithdraw(t *testing.T) {
+	bin := chromiumPath(t)
+	srv := httptest.NewUnstartedServer(nil)
+	a := newTestAppAt(t, nil, "http://"+srv.Listener.Addr().String())
+	srv.Config.Handler = a.Handler()
+	srv.Start()
+	defer srv.Close()
+
+	ctx := browser(t, bin)
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	text := func(sel string) string {
