@@ -196,6 +196,7 @@ Example:
 func runAuditAnchor(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("audit anchor", auditAnchorUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	out := c.fs.String("out", "", "write the anchor to this new file instead of stdout")
 	rest, code, done := c.parse(args)
@@ -225,7 +226,7 @@ func runAuditAnchor(args []string, stdout, stderr io.Writer) int {
 		return c.errorf("%v", err)
 	}
 	ctx := context.Background()
-	db, err := openDatabase(ctx, *dbURL, decl, readOnly, nil)
+	db, err := openDatabaseWith(ctx, *dbURL, decl, readOnly, nil, dbOptions{logDirs: logDirs})
 	if err != nil {
 		return c.errorf("%v", err)
 	}

@@ -74,15 +74,6 @@ func (d *database) Close() error {
 	return errors.Join(d.store.Close(), d.db.Close())
 }
 
-// openDatabase opens the database named by rawURL (sqlite:PATH or
-// postgres://...), checks that it answers, and opens frist's store for decl
-// on it, read-only or not as mode says. A readWrite open that creates or
-// upgrades frist's own tables reports what it did to created (which may be
-// nil). Errors say what to check.
-func openDatabase(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer) (*database, error) {
-	return openDatabaseWith(ctx, rawURL, decl, mode, created, dbOptions{})
-}
-
 // dbOptions configure the store openDatabaseWith opens.
 type dbOptions struct {
 	// vacuum is what a PostgreSQL store's Purge does (pgstore.Options).
@@ -149,9 +140,13 @@ func connect(ctx context.Context, rawURL string, mode access) (db *sql.DB, drive
 	return db, driver, name, nil
 }
 
-// openDatabaseWith is openDatabase with options for the store. The log
-// files of the datasets decl binds to files are opened too (read-only or
-// not as mode says), so that one store serves the whole declaration.
+// openDatabaseWith opens the database named by rawURL (sqlite:PATH or
+// postgres://...), checks that it answers, and opens frist's store for decl
+// on it, read-only or not as mode says. A readWrite open that creates or
+// upgrades frist's own tables reports what it did to created (which may be
+// nil). The log files of the datasets decl binds to files are opened too
+// (read-only or not as mode says), so that one store serves the whole
+// declaration. Errors say what to check.
 func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declaration, mode access, created io.Writer, opts dbOptions) (*database, error) {
 	// The log directories are checked first, so that a wrong one is
 	// reported before anything is created in the database.

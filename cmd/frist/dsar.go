@@ -105,6 +105,8 @@ type dsarSetup struct {
 	// keyFile names the key file; "" means the subcommand writes nothing
 	// that names a subject (list, show) and runs on throwaway keys.
 	keyFile string
+	// logDirs overrides files.dir of datasets bound to files (--logs).
+	logDirs map[string]string
 	// access is readOnly for the subcommands that only read (list, show);
 	// the others record what they do.
 	access access
@@ -134,7 +136,7 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 	if err != nil {
 		return nil, c.errorf("%v", err), false
 	}
-	db, err := openDatabase(ctx, s.dbURL, decl, s.access, c.stderr)
+	db, err := openDatabaseWith(ctx, s.dbURL, decl, s.access, c.stderr, dbOptions{logDirs: s.logDirs})
 	if err != nil {
 		return nil, c.errorf("%v", err), false
 	}

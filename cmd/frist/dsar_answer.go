@@ -105,6 +105,7 @@ var exportFormats = map[dsar.Kind][]string{
 func runDsarExport(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar export", dsarExportUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	format := c.fs.String("format", "", "json, md or html for an access request; json or csv for a portability request (required)")
 	langFlag := c.fs.String("lang", "de", "language of md and html: de or en")
@@ -135,7 +136,7 @@ func runDsarExport(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}
@@ -305,6 +306,7 @@ func encodeJSON(w io.Writer, v any) error {
 func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar erase", dsarEraseUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	ledgerFile := c.fs.String("ledger", "", ledgerFlagHelp)
 	langFlag := c.fs.String("lang", "de", "language of the reasons in the receipt: de or en")
@@ -331,7 +333,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite, ledger: *ledgerFile})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite, ledger: *ledgerFile})
 	if !ok {
 		return code
 	}

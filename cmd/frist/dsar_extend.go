@@ -53,6 +53,7 @@ Examples:
 func runDsarExtend(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar extend", dsarExtendUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	months := c.fs.Int("months", 0, "further months: 1 or 2 (required)")
 	reason := c.fs.String("reason", "", "the reasons for the delay, as the data subject was told them (required)")
@@ -95,7 +96,7 @@ func runDsarExtend(args []string, stdout, stderr io.Writer) int {
 		return c.fail("--told %q is not a time; write RFC 3339 (2027-02-20T09:30:00+01:00), a date (2027-02-20) or a date and time (\"2027-02-20 09:30\") in the controller's time zone", *told)
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}

@@ -150,6 +150,7 @@ func requestToJSON(r *dsar.Request, history bool) requestJSON {
 func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar open", dsarOpenUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	kindFlag := c.fs.String("kind", "", "the right exercised: access, rectification, erasure, restriction, portability or objection (required)")
 	subject := c.fs.String("subject", "", "the value of the datasets' subject columns (or use --identifier)")
@@ -193,7 +194,7 @@ func runDsarOpen(args []string, stdout, stderr io.Writer) int {
 		form, value = policy.IdentifierForm(strings.TrimSpace(f)), v
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite})
 	if !ok {
 		return code
 	}
@@ -304,6 +305,7 @@ func skippedText(d dsar.Deadline) string {
 func runDsarList(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar list", dsarListUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	stateFlag := c.fs.String("state", "", "list only requests in this state")
 	subject := c.fs.String("subject", "", "list only the requests of this data subject (the application's identifier)")
 	overdue := c.fs.Bool("overdue", false, "list only open requests past or within seven days of their deadline")
@@ -332,7 +334,7 @@ func runDsarList(args []string, stdout, stderr io.Writer) int {
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, access: readOnly})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, access: readOnly})
 	if !ok {
 		return code
 	}
@@ -430,6 +432,7 @@ func writeRequestList(w io.Writer, reqs []requestJSON, overdue bool, loc *time.L
 func runDsarShow(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar show", dsarShowUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
 	if done {
@@ -446,7 +449,7 @@ func runDsarShow(args []string, stdout, stderr io.Writer) int {
 		return c.fail("no database given; name it with --db sqlite:PATH or --db postgres://USER@HOST/DB")
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, access: readOnly})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, access: readOnly})
 	if !ok {
 		return code
 	}

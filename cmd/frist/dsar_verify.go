@@ -135,6 +135,7 @@ type dsarVerifyJSON struct {
 func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("dsar verify", dsarVerifyUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	methodFlag := c.fs.String("method", "", "how the identity was established: id_card_checked, eid, postal_ident, link_possession or verified_email (required)")
 	note := c.fs.String("note", "", "more on how, naming no person (kept in the request's history, never in the audit log)")
@@ -168,7 +169,7 @@ func runDsarVerify(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, keyFile: *keyFile, access: readWrite,
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite,
 		identity: func(env *dsarEnv) dsar.Identity { return operatorAttestation{env: env, method: method, note: *note} }})
 	if !ok {
 		return code

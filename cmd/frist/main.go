@@ -4,6 +4,7 @@
 // recorded and what is enforced cannot drift apart.
 //
 //	frist check  [--format text|json] FILE...          validate and lint declarations
+//	frist check  FILE --db URL [--sample N]             and compare one with the live schema
 //	frist notice FILE [--lang de|en] [--format md|html] the Art. 13 privacy notice
 //	frist ropa   FILE [--lang de|en] [--format md|csv]  the Art. 30 record of processing
 //	frist plan   FILE --db URL [--at TIME] [--format text|json]
@@ -22,7 +23,12 @@
 // the DSN that package sqlitestore recommends: WAL, busy_timeout,
 // immediate transactions) and postgres://... for PostgreSQL (through
 // github.com/jackc/pgx/v5/stdlib). The application's tables must exist;
-// frist creates only its own frist_ tables.
+// frist creates only its own frist_ tables, and only in the commands that
+// write (run, dsar open/verify/export/erase/extend, replay), which say what
+// they created. plan, audit verify, dsar list/show and check --db only read:
+// SQLite is opened with mode=ro and PostgreSQL in a read-only session.
+// Datasets bound to log files are opened beside the database, from
+// files.dir or from --logs DATASET=DIR.
 //
 // # Exit status
 //

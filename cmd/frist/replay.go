@@ -82,6 +82,7 @@ type replayedJSON struct {
 func runReplay(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("replay", replayUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", dbFlagHelp)
+	logDirs := c.logsFlag()
 	ledgerFile := c.fs.String("ledger", "", ledgerFlagHelp+" (required)")
 	keyFile := c.keysFlag()
 	format := c.fs.String("format", "text", "output format: text or json")
@@ -121,7 +122,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	db, err := openDatabase(ctx, *dbURL, decl, readWrite, stderr)
+	db, err := openDatabaseWith(ctx, *dbURL, decl, readWrite, stderr, dbOptions{logDirs: logDirs})
 	if err != nil {
 		return c.errorf("%v", err)
 	}

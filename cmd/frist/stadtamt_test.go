@@ -178,6 +178,10 @@ func TestStadtAmtIsEnforcedOnTablesAndLogFilesTogether(t *testing.T) {
 	assert.Contains(t, out, "access_log")
 	assert.Equal(t, before, dirHashes(t, logs), "plan wrote to the log directory")
 
+	// Data-subject requests open the same store, with the same flag.
+	code, _, errs = runCLI("dsar", "list", stadtAmtFile, "--db", dbURL, "--logs", "access_log="+logs)
+	assert.Equal(t, exitOK, code, errs)
+
 	code, out, errs = runCLI("audit", "verify", stadtAmtFile, "--db", dbURL, "--logs", "access_log="+logs, "--format", "json")
 	require.Equal(t, exitOK, code, errs)
 	var v verifyJSON
