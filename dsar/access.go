@@ -103,7 +103,7 @@ type RecipientInfo struct {
 	Name      policy.Text          `json:"name"`
 	Role      policy.RecipientRole `json:"role"`
 	Country   string               `json:"country,omitempty"`
-	Safeguard string               `json:"safeguard,omitempty"`
+	Safeguard policy.Text          `json:"safeguard"`
 }
 
 // RecordInfo is one record of the subject: its key, its declared fields,

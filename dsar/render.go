@@ -226,7 +226,7 @@ func (rep *AccessReport) Document(lang notice.Language, loc *time.Location) *not
 	if len(rep.Transfers) > 0 {
 		var names []string
 		for _, t := range rep.Transfers {
-			names = append(names, tx(t.Name)+" ("+t.Country+", "+t.Safeguard+")")
+			names = append(names, tx(t.Name)+" ("+t.Country+", "+tx(t.Safeguard)+")")
 		}
 		transfers = strings.Join(names, "; ")
 	}

@@ -451,8 +451,8 @@ func (b *builder) transfers() Section {
 			unknown = true // FR086: nothing can be said for it
 		case !InEEA(r.Country):
 			t := b.l.text(r.Name) + " (" + r.Country + ")"
-			if r.Safeguard != "" {
-				t += ": " + norm(b.l, r.Safeguard)
+			if g := b.l.text(r.Safeguard); g != "" {
+				t += ": " + norm(b.l, g)
 			}
 			third = append(third, t)
 		}

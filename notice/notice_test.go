@@ -224,7 +224,7 @@ func TestWithdrawalSectionNamesChannelsAndEffects(t *testing.T) {
 func TestTransfersNameSafeguardsAndUnknownCountries(t *testing.T) {
 	d := jobcenter(t)
 	d.Recipients = append(d.Recipients,
-		policy.Recipient{ID: "us", Name: policy.Text{DE: "Example Inc."}, Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
+		policy.Recipient{ID: "us", Name: policy.Text{DE: "Example Inc."}, Role: policy.RoleProcessor, Country: "US", Safeguard: policy.Text{DE: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"}},
 		policy.Recipient{ID: "x", Name: policy.Text{DE: "Unbekannt GmbH"}, Role: policy.RoleProcessor})
 	_, err := Build(d, German)
 	require.ErrorAs(t, err, new(*UnpublishableError), "a recipient without a country blocks publication (FR086)")

@@ -119,7 +119,7 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 				recipients = append(recipients, lang.text(r.Name)+" ("+b.roleName(r.Role)+")")
 			}
 			if r.Country != "" && !InEEA(r.Country) {
-				g := r.Safeguard
+				g := lang.text(r.Safeguard)
 				if g == "" {
 					g = lang.pick("keine Garantie angegeben", "no safeguard stated")
 				}

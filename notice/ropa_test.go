@@ -24,7 +24,7 @@ func ropaDeclaration(t *testing.T) *policy.Declaration {
 		Recipients: []policy.Recipient{
 			{ID: "kreis", Name: policy.Text{DE: "Kreis Beispiel"}, Address: "Kreishaus, 12340 Beispiel", Role: policy.RoleJointController, Country: "DE"},
 			{ID: "host", Name: policy.Text{DE: "Hosting GmbH"}, Role: policy.RoleProcessor, Country: "DE"},
-			{ID: "us", Name: policy.Text{DE: "Mail Inc."}, Role: policy.RoleProcessor, Country: "US", Safeguard: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"},
+			{ID: "us", Name: policy.Text{DE: "Mail Inc."}, Role: policy.RoleProcessor, Country: "US", Safeguard: policy.Text{DE: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)"}},
 		},
 		Purposes: []policy.Purpose{
 			{ID: "booking", Description: policy.Text{DE: "Terminbuchung", EN: "Booking"},

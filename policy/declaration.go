@@ -161,9 +161,9 @@ type Recipient struct {
 	// safeguard is required (Chapter V, Art. 13(1)(f)).
 	Country string `yaml:"country,omitempty" json:"country,omitempty"`
 	// Safeguard names the transfer mechanism for third countries, e.g.
-	// "adequacy decision (Art. 45)" or "standard contractual clauses
-	// (Art. 46(2)(c))".
-	Safeguard string `yaml:"safeguard,omitempty" json:"safeguard,omitempty"`
+	// {de: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)", en:
+	// "standard contractual clauses (Art. 46(2)(c) GDPR)"}.
+	Safeguard Text `yaml:"safeguard,omitempty" json:"safeguard,omitempty"`
 }
 
 // Text is a text in German and English. At least the German text is

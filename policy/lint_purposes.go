@@ -238,7 +238,7 @@ var eea = map[string]bool{
 
 func checkThirdCountry(l *linter) {
 	for i, r := range l.d.Recipients {
-		if r.Country == "" || eea[strings.ToUpper(r.Country)] || r.Safeguard != "" {
+		if r.Country == "" || eea[strings.ToUpper(r.Country)] || !r.Safeguard.IsZero() {
 			continue
 		}
 		l.report(index("recipients", i)+".safeguard", fmt.Sprintf("recipient %s is in %s, outside the EEA, and no transfer safeguard is declared", r.ID, r.Country),

@@ -337,7 +337,7 @@ func TestLintRules(t *testing.T) {
 			bad: func(d *Declaration) { d.Recipients[0].Country = "US" },
 			good: func(d *Declaration) {
 				d.Recipients[0].Country = "US"
-				d.Recipients[0].Safeguard = "SCC (Art. 46(2)(c))"
+				d.Recipients[0].Safeguard = Text{DE: "SCC (Art. 46(2)(c))"}
 			},
 			path: "recipients[0].safeguard",
 		},

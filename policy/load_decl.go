@@ -91,7 +91,7 @@ func (l *loader) recipients(n *yaml.Node, p string, dst *[]Recipient) {
 			"address":     l.setStr(&r.Address),
 			"role":        l.setStr(&role),
 			"country":     l.setStr(&r.Country),
-			"safeguard":   l.setStr(&r.Safeguard),
+			"safeguard":   l.setText(&r.Safeguard),
 		})
 		r.Role = RecipientRole(role)
 		*dst = append(*dst, r)

@@ -109,10 +109,19 @@ func guessNumber(lang, desc string) Number {
 	}
 	h := strings.ToLower(head)
 	if lang == "en" {
-		if h == "data" || h == "" || !strings.HasSuffix(h, "s") || strings.HasSuffix(h, "ss") {
-			return Singular
+		// The head comes first and participles follow it ("appointments
+		// booked online", "entries published by users"): the first plural
+		// noun before an attribute decides.
+		for _, w := range strings.Fields(desc) {
+			w = strings.ToLower(w)
+			if headStops[w] {
+				break
+			}
+			if englishPlural(w) {
+				return Plural
+			}
 		}
-		return Plural
+		return Singular
 	}
 	for _, suf := range []string{"en", "e", "er", "s"} {
 		if strings.HasSuffix(h, suf) {
@@ -120,6 +129,20 @@ func guessNumber(lang, desc string) Number {
 		}
 	}
 	return Singular
+}
+
+// englishPlural reports whether an English word looks like a plural noun:
+// ending in -s, but not in -ss, -us or -is, and not "data".
+func englishPlural(w string) bool {
+	if w == "data" || !strings.HasSuffix(w, "s") {
+		return false
+	}
+	for _, suf := range []string{"ss", "us", "is"} {
+		if strings.HasSuffix(w, suf) {
+			return false
+		}
+	}
+	return true
 }
 
 // ProvisionKind says why a subject provides data (Art. 13(2)(e)).

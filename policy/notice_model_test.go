@@ -117,6 +117,10 @@ func TestDescriptionNumberFollowsTheHeadNoun(t *testing.T) {
 		{"en", "Data the browser sends when the service is visited", Singular},
 		{"en", "Booked appointments", Plural},
 		{"en", "Customer database (sign-up data and user accounts)", Singular},
+		{"en", "Counselling appointments booked online", Plural},
+		{"en", "Requests sent with the contact form", Plural},
+		{"en", "Entries published by users (event calendar, register of associations)", Plural},
+		{"en", "Error log for a trouble-free network and website", Singular},
 	}
 	for _, tt := range tests {
 		ds := &Dataset{Description: Text{DE: tt.desc, EN: tt.desc}}
