@@ -143,7 +143,13 @@ type line struct {
 	js  jsonLine
 	// dirty is set when the line was changed and must be encoded again.
 	dirty bool
+	// rest is set for an overlong line (MaxLineLength): raw is its head,
+	// and the rest can be copied from rest until the next line is read.
+	rest *lineReader
 }
+
+// overlong reports whether only the head of l is in memory.
+func (l *line) overlong() bool { return l.rest != nil }
 
 // timeOf returns the value of time column name of l.
 func (d *dataset) timeOf(l *line, name string) (time.Time, bool) {

@@ -77,6 +77,17 @@
 // it. A malformed line is never kept with an address in it once its rule
 // ran. Malformed lines are reported to Options.Logger by file and count.
 //
+// A line longer than MaxLineLength (1 MiB) is overlong: only its head is
+// read into memory, and the rest is streamed. It is malformed, but its
+// time is the request time at its start in a common or combined log (else
+// the time of the line before it), and because its rest cannot be searched
+// for addresses in bounded memory,
+// every rule that is due on it deletes it, an anonymizing rule too, and
+// reports it to Options.Logger ("overlong lines deleted", by file and
+// count): it is never kept with an address in it past its rule's period,
+// and never dropped without a report. A line that is not due is kept byte
+// for byte.
+//
 // A rule whose operators keep a value (ip_mask) needs the dataset's
 // marker: in JSON lines it is a member set to the batch's time; in common
 // and combined logs, which have no room for it, it is a watermark in the
@@ -104,6 +115,8 @@
 // entry is rebuilt when the file's size, modification time or inode
 // changes. Files are streamed line by line through fixed buffers; no file
 // is held in memory, and a line is read, rewritten, counted and forgotten.
+// A line is held whole only up to MaxLineLength, so a sweep's memory does
+// not follow line length either (BenchmarkOverlongLinePeakHeap).
 // On a dataset without a subject member (every common or combined log) the
 // batch result reports only the number of lines (store.BatchResult.Count),
 // so a batch's memory does not grow with the size of the files. A

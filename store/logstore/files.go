@@ -84,12 +84,31 @@ func parseLineKey(key string) (file string, n int) {
 	return key[:i], n
 }
 
+// MaxLineLength is the longest line a Store reads whole: 1 MiB, far
+// beyond what a web server writes (nginx refuses request headers over 8 KiB
+// by default). Of a longer line only the first MaxLineLength bytes (and
+// at most one read buffer more) are held in memory; the line is overlong,
+// and the rest of it is streamed, never read into memory, so that memory
+// does not follow line length. An overlong line is treated as malformed
+// (its time is the request time at its start in a common or combined log,
+// else the time of the line before it), and since it cannot be
+// searched for addresses in bounded memory, every rule that is due on it
+// deletes it, an anonymizing one too: it is never kept with an address in
+// it past its rule's period. A line that is not due is kept byte for byte.
+// Overlong lines are reported to Options.Logger by file and count.
+const MaxLineLength = 1 << 20
+
+// readBuffer is the size of the buffers lines are read through.
+const readBuffer = 256 << 10
+
 // lineReader streams the lines of a plain or gzip-compressed file.
 type lineReader struct {
 	f   *os.File
 	gz  *gzip.Reader
 	r   *bufio.Reader
 	buf []byte
+	// rest is set while the rest of an overlong line is unread.
+	rest bool
 }
 
 func openLines(path string, gz bool) (*lineReader, error) {
@@ -100,37 +119,81 @@ func openLines(path string, gz bool) (*lineReader, error) {
 	lr := &lineReader{f: f}
 	var src io.Reader = f
 	if gz {
-		lr.gz, err = gzip.NewReader(bufio.NewReaderSize(f, 256<<10))
+		lr.gz, err = gzip.NewReader(bufio.NewReaderSize(f, readBuffer))
 		if err != nil {
 			_ = f.Close()
 			return nil, fmt.Errorf("not a gzip file: %w", err)
 		}
 		src = lr.gz
 	}
-	lr.r = bufio.NewReaderSize(src, 256<<10)
+	lr.r = bufio.NewReaderSize(src, readBuffer)
 	return lr, nil
 }
 
 // next returns the next line without its line end; the slice is valid
-// until the next call. It returns io.EOF after the last line.
-func (lr *lineReader) next() ([]byte, error) {
-	b, err := lr.r.ReadSlice('\n')
+// until the next call. It returns io.EOF after the last line. For an
+// overlong line (MaxLineLength) it returns the line's head, at most
+// MaxLineLength plus one read buffer, and long set: the rest of the line
+// is left unread for copyRest, and skipped by the next call to next.
+func (lr *lineReader) next() (b []byte, long bool, err error) {
+	if err := lr.skipRest(); err != nil {
+		return nil, false, err
+	}
+	b, err = lr.r.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		lr.buf = append(lr.buf[:0], b...)
-		for errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) && len(lr.buf) < MaxLineLength {
 			b, err = lr.r.ReadSlice('\n')
 			lr.buf = append(lr.buf, b...)
 		}
 		b = lr.buf
+		if errors.Is(err, bufio.ErrBufferFull) {
+			lr.rest = true
+			return b, true, nil
+		}
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+		return nil, false, err
 	}
 	if len(b) == 0 && err != nil {
-		return nil, io.EOF
+		return nil, false, io.EOF
 	}
-	b = trimEOL(b)
-	return b, nil
+	return trimEOL(b), false, nil
+}
+
+// copyRest writes the unread rest of the overlong line next returned to
+// w, without its line end, through the read buffer only.
+func (lr *lineReader) copyRest(w io.Writer) error {
+	for lr.rest {
+		b, err := lr.r.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+		case err == nil || errors.Is(err, io.EOF):
+			lr.rest = false
+			b = trimEOL(b)
+		default:
+			return err
+		}
+		if _, werr := w.Write(b); werr != nil {
+			return werr
+		}
+	}
+	return nil
+}
+
+// skipRest reads past the unread rest of an overlong line.
+func (lr *lineReader) skipRest() error {
+	for lr.rest {
+		_, err := lr.r.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+		case err == nil || errors.Is(err, io.EOF):
+			lr.rest = false
+		default:
+			return err
+		}
+	}
+	return nil
 }
 
 func trimEOL(b []byte) []byte {
@@ -168,7 +231,7 @@ func (d *dataset) scan(f logFile, fallback time.Time, fn func(l *line) error) er
 	prev := fallback
 	l := &line{}
 	for n := 1; ; n++ {
-		b, err := lr.next()
+		b, long, err := lr.next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -176,7 +239,18 @@ func (d *dataset) scan(f logFile, fallback time.Time, fn func(l *line) error) er
 			return fmt.Errorf("logstore: dataset %q: reading %s line %d: %w", d.decl.ID, f.name, n, err)
 		}
 		*l = line{n: n, raw: b}
-		if d.format == formatJSONL {
+		if long {
+			// Only the head is in memory: the line is not parsed, and
+			// its rest is streamed (copyRest) or skipped. Its time is
+			// the request time at its start, which a common or combined
+			// line shows, else the time of the line before it.
+			l.bad, l.t, l.rest = true, prev, lr
+			if d.format != formatJSONL {
+				if c, _ := parseCLF(string(b[:min(len(b), 4096)]), want, &tc); !c.t.IsZero() {
+					l.t = c.t
+				}
+			}
+		} else if d.format == formatJSONL {
 			l.js, l.bad = parseJSON(b)
 			l.bad = !l.bad
 		} else {
@@ -185,7 +259,9 @@ func (d *dataset) scan(f logFile, fallback time.Time, fn func(l *line) error) er
 			l.bad = !ok
 			l.t = l.clf.t
 		}
-		if l.bad {
+		if l.rest != nil {
+			// Overlong: its time was set above.
+		} else if l.bad {
 			l.t = prev
 		} else if t := d.firstTime(l); !t.IsZero() {
 			prev = t
@@ -230,6 +306,22 @@ func newRewriter(dir, target string, gz bool) (*rewriter, error) {
 func (rw *rewriter) writeLine(b []byte) error {
 	rw.lines++
 	if _, err := rw.w.Write(b); err != nil {
+		return err
+	}
+	return rw.w.WriteByte('\n')
+}
+
+// copyLine writes line l unchanged: its bytes and, for an overlong line,
+// the rest streamed from the file it is read from.
+func (rw *rewriter) copyLine(l *line) error {
+	if l.rest == nil {
+		return rw.writeLine(l.raw)
+	}
+	rw.lines++
+	if _, err := rw.w.Write(l.raw); err != nil {
+		return err
+	}
+	if err := l.rest.copyRest(rw.w); err != nil {
 		return err
 	}
 	return rw.w.WriteByte('\n')

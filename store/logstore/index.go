@@ -25,7 +25,8 @@ type fileState struct {
 	Lines     int `json:"lines"`
 	Malformed int `json:"malformed"`
 	// MalformedIP counts the malformed lines in which an IP address can
-	// be: an anonymizing rule has work left on them.
+	// be, every overlong line among them: an anonymizing rule has work
+	// left on them.
 	MalformedIP int `json:"malformed_ip"`
 	// Min and Max are the oldest and newest value of each time column
 	// (by TimeColumn.Name); a column no line sets is absent.
@@ -97,7 +98,7 @@ func (s stats) add(d *dataset, l *line) {
 	s.st.Lines++
 	if l.bad {
 		s.st.Malformed++
-		if hasIP(l.raw) {
+		if l.overlong() || hasIP(l.raw) {
 			s.st.MalformedIP++
 		}
 	}

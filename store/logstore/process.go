@@ -101,8 +101,9 @@ func (q *query) match(f logFile, e *fileState, l *line) bool {
 	}
 	if l.bad && (len(q.sel.Pending) > 0 || q.sel.Marker != "") {
 		// An anonymizing rule has work left on a malformed line while an
-		// address can be in it.
-		return d.drop || hasIP(l.raw)
+		// address can be in it; the rest of an overlong line is not in
+		// memory to look at, so it may hold one.
+		return d.drop || l.overlong() || hasIP(l.raw)
 	}
 	if len(q.sel.Pending) > 0 {
 		pending := false
@@ -431,7 +432,7 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 	count := 0
 	next := newStats(fileID{})
 	var buf []byte
-	malformed := 0
+	malformed, overlong := 0, 0
 	err = d.scan(f, time.Unix(0, f.id.ModNs).UTC(), func(l *line) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -446,7 +447,9 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 			}
 			rec := store.Record{Key: key, Subject: d.subject(l)}
 			switch {
-			case b.Delete, l.bad && anonymizing && d.drop:
+			case b.Delete, l.bad && anonymizing && (d.drop || l.overlong()):
+				// An overlong line cannot be masked in bounded memory;
+				// it is deleted rather than kept with an address in it.
 				drop = true
 			case l.bad:
 				d.maskStrayIPs(l, nil)
@@ -458,7 +461,9 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 					return err
 				}
 			}
-			if l.bad {
+			if l.overlong() {
+				overlong++
+			} else if l.bad {
 				malformed++
 			}
 			count++
@@ -474,6 +479,9 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 			return nil
 		}
 		next.add(d, l)
+		if l.overlong() {
+			return rw.copyLine(l)
+		}
 		buf = d.encode(l, buf[:0])
 		return rw.writeLine(buf)
 	})
@@ -483,6 +491,9 @@ func (s *Store) stream(ctx context.Context, q *query, b store.Batch, f logFile, 
 	}
 	if malformed > 0 {
 		s.log.Warn("logstore: malformed lines processed", "dataset", d.decl.ID, "file", f.name, "count", malformed)
+	}
+	if overlong > 0 {
+		s.log.Warn("logstore: overlong lines deleted", "dataset", d.decl.ID, "file", f.name, "count", overlong, "max_line_length", MaxLineLength)
 	}
 	// Marks survive the rewrite; a watermark moves to the cutoff the
 	// batch processed up to.
