@@ -103,6 +103,12 @@
 //     files and the old ones removed; no byte of the old rows is left in
 //     the table's files.
 //
+// No VACUUM removes a row version that a transaction still open in the
+// database might see: a transaction that began before the batch committed
+// (on any connection, also of another application on the same database)
+// keeps it, and VACUUM FULL copies it into the new files. Such rows go at
+// the first purge after that transaction ends; keep transactions short.
+//
 // Outside every VACUUM's reach are the write-ahead log (its segments hold
 // the pages, often as full-page images, until they are recycled after a
 // checkpoint, and archived segments and base backups for as long as they

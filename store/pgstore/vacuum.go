@@ -3,9 +3,11 @@ package pgstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Vacuum says what Store.Purge does with a table on which a batch deleted
@@ -82,11 +84,41 @@ func (s *Store) Purge(ctx context.Context, datasets []string) error {
 			continue
 		}
 		seen[name] = true
-		if _, err := s.db.ExecContext(ctx, stmt+name); err != nil {
+		if err := s.vacuumTable(ctx, stmt+name); err != nil {
 			errs = append(errs, fmt.Errorf("pgstore: vacuum of dataset %s: %w", ds, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// VacuumLockTimeout is how long Purge waits for the lock a VACUUM needs.
+// VACUUM FULL needs the table to itself: while it waits, every query of
+// the application on the table waits behind it, so it gives up soon and
+// the next sweep tries again.
+const VacuumLockTimeout = 2 * time.Second
+
+// vacuumTable runs stmt on a connection of its own with lock_timeout set,
+// and resets it before the connection goes back to the pool.
+func (s *Store) vacuumTable(ctx context.Context, stmt string) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("SET lock_timeout = %d", VacuumLockTimeout.Milliseconds())); err != nil {
+		return err
+	}
+	_, verr := conn.ExecContext(ctx, stmt)
+	_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "RESET lock_timeout")
+	if rerr != nil {
+		// The connection keeps a setting the application did not choose:
+		// let database/sql discard it.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	if verr != nil && strings.Contains(verr.Error(), "lock timeout") {
+		return fmt.Errorf("another transaction holds the table (the lock was not granted within %v); retried at the next sweep: %w", VacuumLockTimeout, verr)
+	}
+	return verr
 }
 
 // DeadTuples returns, for each dataset bound to a table, how many dead
