@@ -272,8 +272,12 @@ type ConsentSpec struct {
 	// RenewAfterWithdrawal says that using the service again after a
 	// withdrawal requires a new grant.
 	RenewAfterWithdrawal bool `yaml:"renew_after_withdrawal,omitempty" json:"renew_after_withdrawal,omitempty"`
-	// Cookie names the opt-in cookie that records the consent, if any;
-	// deleting it withdraws the consent.
+	// Cookie names the opt-in cookie that records the consent, if any. An
+	// application that sees the cookie gone may record a withdrawal
+	// (consent.Ledger.WithdrawCookie), but the controller cannot see a
+	// deletion on its own, so a notice never offers deleting the cookie as
+	// the way to withdraw (Art. 7(3)); that needs a channel the controller
+	// receives.
 	Cookie string `yaml:"cookie,omitempty" json:"cookie,omitempty"`
 }
 
