@@ -231,12 +231,22 @@ func (bk *backend) count(b *testing.B, stmt string, args ...any) int {
 // or mask the IP address, seven days after created_at.
 func declaration(b *testing.B, name string, mask bool) *policy.Declaration {
 	b.Helper()
+	decl, err := policy.Load(strings.NewReader(declarationYAML(name, mask, "")), name+".yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return decl
+}
+
+// declarationYAML is declaration's text, with purposes (YAML list items)
+// added to its own.
+func declarationYAML(name string, mask bool, purposes string) string {
 	marker, rule := "", "{ id: delete_log, after: 7d, from: created_at, delete: true }"
 	if mask {
 		marker = "marker: masked_at"
 		rule = `{ id: mask_ip, after: 7d, from: created_at, anonymize: { ip: "ip_mask(v4=1, v6=80)" } }`
 	}
-	y := fmt.Sprintf(`
+	return fmt.Sprintf(`
 controller: { name: Stadt Beispiel, address: "Markt 1, 12345 Beispiel", time_zone: Europe/Berlin, public_authority: true }
 dpo: { address: "Markt 1, 12345 Beispiel" }
 authority: { name: LDI NRW, address: "Kavalleriestr. 2-4, 40213 Düsseldorf" }
@@ -244,6 +254,7 @@ purposes:
   - id: website
     description: { de: "Aufruf der Webseite", en: "Delivering the website" }
     legal_basis: [6.1.e]
+%s
 datasets:
   - id: access_log
     table: %s
@@ -256,12 +267,7 @@ datasets:
       ip: { category: online_identifier }
     rules:
       - %s
-`, name, marker, rule)
-	decl, err := policy.Load(strings.NewReader(y), name+".yaml")
-	if err != nil {
-		b.Fatal(err)
-	}
-	return decl
+`, purposes, name, marker, rule)
 }
 
 // engine returns an engine enforcing decl on bk at sweepAt. Options are

@@ -43,8 +43,10 @@ type Options struct {
 	// (at least twice, at most eight times as large); batches shrink in
 	// proportion, never below BatchSize, when one takes longer. So a sweep
 	// of many records approaches the speed of a single statement while
-	// the application's writers wait at most about one budget (or one
-	// batch of BatchSize, if that takes longer). Default
+	// no batch holds the store's write lock for much longer than one
+	// budget (or one batch of BatchSize, if that takes longer); on SQLite
+	// frist's own writes (holds, consent) wait at most for the batch in
+	// progress (see package sqlitestore). Default
 	// DefaultBatchBudget; a negative budget keeps every batch at
 	// BatchSize.
 	BatchBudget time.Duration

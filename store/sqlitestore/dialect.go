@@ -116,7 +116,9 @@ WHERE il.partial = 0 AND ii.name = ? COLLATE NOCASE`, table, s, s, column).Scan(
 // Begin opens a write transaction with BEGIN IMMEDIATE on a connection of
 // its own, whatever _txlock the application's DSN sets: the write lock is
 // taken before the first read, so the transaction can never fail with
-// SQLITE_BUSY_SNAPSHOT, and waiting for it is governed by busy_timeout.
+// SQLITE_BUSY_SNAPSHOT. While another connection holds the lock, Begin
+// asks for it as beginImmediate describes, for as long as the
+// connection's busy_timeout.
 //
 // The transaction runs with PRAGMA secure_delete on, so that the bytes of
 // every record it deletes or overwrites are overwritten with zeros in the
@@ -140,7 +142,7 @@ func (dialect) Begin(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
 			return nil, fmt.Errorf("turn on secure_delete: %w", err)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	if err := beginImmediate(ctx, conn); err != nil {
 		restoreSecureDelete(conn, prev)
 		conn.Close()
 		return nil, err
@@ -175,6 +177,9 @@ type immediateTx struct {
 	// secureDelete is the connection's secure_delete setting before the
 	// transaction, restored when it ends.
 	secureDelete int
+	// ended, when set, is called once the transaction has ended, to tell
+	// the store's writeLock.
+	ended func()
 }
 
 func (tx *immediateTx) Commit() error {
@@ -185,8 +190,16 @@ func (tx *immediateTx) Commit() error {
 		return errors.Join(err, tx.Rollback())
 	}
 	tx.done = true
+	tx.end()
 	restoreSecureDelete(tx.Conn, tx.secureDelete)
 	return tx.Conn.Close()
+}
+
+// end reports the end of the transaction to ended.
+func (tx *immediateTx) end() {
+	if tx.ended != nil {
+		tx.ended()
+	}
 }
 
 func (tx *immediateTx) Rollback() error {
@@ -198,6 +211,7 @@ func (tx *immediateTx) Rollback() error {
 	if err != nil && strings.Contains(err.Error(), "no transaction is active") {
 		err = nil // SQLite rolled back by itself (e.g. after an interrupt)
 	}
+	tx.end()
 	if err != nil {
 		// The connection's state is unknown: let database/sql discard it.
 		_ = tx.Raw(func(any) error { return driver.ErrBadConn })

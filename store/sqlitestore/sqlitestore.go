@@ -98,9 +98,33 @@
 // statements. The same lock serialises a batch with PlaceHold: a hold is
 // stored either before a batch begins, and the batch sees it, or after it
 // has committed (store.Holds). A sweep never holds the write lock for
-// longer than one batch, so the application's writers wait at most one batch, and batches
-// grow only while each stays within the engine's lock-time budget
-// (retention.Options.BatchBudget).
+// longer than one batch, and batches grow only while each stays within the
+// engine's lock-time budget (retention.Options.BatchBudget).
+//
+// SQLite hands the write lock to no waiter in particular, and a connection
+// waiting in its busy handler retries only every 100 ms once it has waited
+// a quarter second; a sweep whose next batch began microseconds after the
+// last one committed would take the lock again every time, and a writer
+// would wait out its busy_timeout and fail with SQLITE_BUSY. So frist's
+// transactions share the lock:
+//
+//   - frist's own writes (holds, consent events, requests, audit entries,
+//     leases) ask for the lock every 100 µs instead of leaving the wait to
+//     the busy handler, for as long as the connection's busy_timeout;
+//   - a batch begins only after the writes of the same Store that were
+//     waiting when it asked have committed (and a follow-up, such as a
+//     hold's audit entry), and after a pause of a twentieth of the last
+//     batch (0.25–2 ms), in which frist's writes from another *sql.DB or
+//     process take the lock.
+//
+// A hold, a consent grant or a withdrawal stored during a sweep therefore
+// waits at most for the batch in progress: bench/BENCHMARKS.md reports the
+// worst wait during a sweep of 300k records as about one batch (a hold,
+// which is two writes, at most two). The application's own writes still
+// wait in SQLite's busy handler and find the lock free only if they happen
+// to ask in a pause; during a long sweep they may wait several batches
+// (up to 1.8 s in the same benchmark). Keep their busy_timeout at several
+// seconds, and give a large backlog a sweep outside busy hours.
 //
 // Index each rule's time column together with the key, CREATE INDEX ON
 // access_log (created_at, id) (an index on the time column alone ends in
@@ -181,7 +205,7 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	s, err := sqldriver.New(ctx, dialect{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766, ReadOnly: opts.ReadOnly})
+	s, err := sqldriver.New(ctx, &writeLock{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766, ReadOnly: opts.ReadOnly})
 	if err != nil {
 		return nil, err
 	}

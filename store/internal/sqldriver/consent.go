@@ -39,7 +39,7 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 		bd.arg(ev.Version), bd.arg(ev.TextSHA256), bd.arg(ev.Method), bd.arg(ev.Actor),
 		bd.arg(ev.GuardianRelation), bd.arg(ev.GuardianVerification), bd.arg(ev.Evidence), bd.arg(ev.Reason),
 		bd.arg(ev.Reference), bd.arg(ev.Erased))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("append consent event %s: %w", ev.ID, err)
 	}
@@ -184,7 +184,7 @@ func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym stri
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET subject = %s, erased = %s, evidence = '', guardian_relation = '', guardian_verification = '' WHERE subject = %s",
 		s.own("frist_consent_events"), bd.arg(pseudonym), bd.arg(true), bd.arg(subject))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return 0, s.errorf("erase consent subject: %w", err)
 	}

@@ -36,10 +36,11 @@ type HoldFence interface {
 }
 
 // beginBatch opens a batch's transaction: inside the hold fence where the
-// dialect has one.
+// dialect has one, after waiting writers where it lets them go first
+// (WritersFirst).
 func (s *Store) beginBatch(ctx context.Context) (Tx, error) {
-	if f, ok := s.d.(HoldFence); ok {
-		return f.BeginBatch(ctx, s.db)
+	if b, ok := s.d.(BatchBeginner); ok {
+		return b.BeginBatch(ctx, s.db)
 	}
 	return s.d.Begin(ctx, s.db)
 }
@@ -76,7 +77,7 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	if f, ok := s.d.(HoldFence); ok {
 		res, err = s.fenced(ctx, f, stmt, bd.args)
 	} else {
-		res, err = s.db.ExecContext(ctx, stmt, bd.args...)
+		res, err = s.exec(ctx, stmt, bd.args...)
 	}
 	if err != nil {
 		return s.errorf("place hold %s: %w", h.ID, err)
@@ -124,7 +125,7 @@ func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error 
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET released_at = COALESCE(released_at, %s) WHERE id = %s", s.own("frist_holds"), bd.arg(s.d.TimeArg(at)), bd.arg(id))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("release hold %s: %w", id, err)
 	}

@@ -49,7 +49,7 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.T
 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 WHERE l.owner = excluded.owner OR l.expires_at <= %s`,
 		lt, bd.arg(name), bd.arg(owner), bd.arg(s.d.TimeArg(now.Add(ttl))), bd.arg(s.d.TimeArg(now)))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return false, s.errorf("acquire lease %q: %w", name, err)
 	}
@@ -67,7 +67,7 @@ func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("DELETE FROM %s WHERE name = %s AND owner = %s", s.own("frist_leases"), bd.arg(name), bd.arg(owner))
-	if _, err := s.db.ExecContext(ctx, stmt, bd.args...); err != nil {
+	if _, err := s.exec(ctx, stmt, bd.args...); err != nil {
 		return s.errorf("release lease %q: %w", name, err)
 	}
 	return nil

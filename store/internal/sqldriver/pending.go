@@ -52,7 +52,7 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 		s.own("frist_pending_events"), pendingColumns,
 		bd.arg(p.ID), bd.arg(p.Dataset), bd.arg(p.Rule), bd.arg(p.Event), bd.arg(string(enc)),
 		bd.arg(p.Subject), bd.arg(p.Purpose), bd.arg(s.d.TimeArg(p.At)), bd.arg(remembered))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("add pending event %s: %w", p.ID, err)
 	}
@@ -130,7 +130,7 @@ func (s *Store) RemovePending(ctx context.Context, id string) error {
 	}
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("DELETE FROM %s WHERE id = %s", s.own("frist_pending_events"), bd.arg(id))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("remove pending event %s: %w", id, err)
 	}

@@ -56,7 +56,7 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 		s.own("frist_requests"), requestColumns,
 		bd.arg(r.ID), bd.arg(r.Subject), bd.arg(r.Kind), bd.arg(r.State), bd.arg(r.Final),
 		bd.arg(s.d.TimeArg(r.ReceivedAt)), bd.arg(s.d.TimeArg(r.Due)), bd.arg(r.Body))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("create request %s: %w", r.ID, err)
 	}
@@ -84,7 +84,7 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 	stmt := fmt.Sprintf("UPDATE %s SET state = %s, is_final = %s, due_at = %s, body = %s, version = version + 1 WHERE id = %s AND version = %s AND subject = %s AND kind = %s AND received_at = %s",
 		s.own("frist_requests"), bd.arg(r.State), bd.arg(r.Final), bd.arg(s.d.TimeArg(r.Due)), bd.arg(r.Body),
 		bd.arg(r.ID), bd.arg(r.Version), bd.arg(r.Subject), bd.arg(r.Kind), bd.arg(received))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return 0, s.errorf("update request %s: %w", r.ID, err)
 	}

@@ -30,7 +30,7 @@ func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (id, subject, purpose, at, request, lifted_at, lift_reason) VALUES (%s, %s, %s, %s, %s, NULL, '') ON CONFLICT (id) DO NOTHING",
 		s.own("frist_objections"), bd.arg(o.ID), bd.arg(o.Subject), bd.arg(o.Purpose), bd.arg(s.d.TimeArg(o.At)), bd.arg(o.Request))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("add objection %s: %w", o.ID, err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reas
 	bd := &builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET lifted_at = COALESCE(lifted_at, %s), lift_reason = CASE WHEN lifted_at IS NULL THEN %s ELSE lift_reason END WHERE id = %s",
 		s.own("frist_objections"), bd.arg(s.d.TimeArg(at)), bd.arg(reason), bd.arg(id))
-	res, err := s.db.ExecContext(ctx, stmt, bd.args...)
+	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("lift objection %s: %w", id, err)
 	}
