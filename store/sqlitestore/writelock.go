@@ -188,4 +188,3 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
-
