@@ -19,8 +19,8 @@ import (
 // for the lock often enough to take it between two batches. A write then
 // waits at most for the batch in progress.
 type WritersFirst interface {
-	// BeginBatch opens a batch's write transaction, as Begin does, once
-	// the writers waiting for the lock have had it.
+	// BatchBeginner's BeginBatch opens a batch's write transaction, as
+	// Begin does, once the writers waiting for the lock have had it.
 	BatchBeginner
 	// Exec runs one write statement in a write transaction of its own,
 	// begun as Begin begins it.
@@ -39,5 +39,6 @@ func (s *Store) exec(ctx context.Context, stmt string, args ...any) (sql.Result,
 // BatchBeginner is a Dialect that opens a batch's write transaction in a
 // way of its own (HoldFence, WritersFirst).
 type BatchBeginner interface {
+	// BeginBatch opens the write transaction of a batch of Process.
 	BeginBatch(ctx context.Context, db *sql.DB) (Tx, error)
 }
