@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/pgstore"
 )
 
 const planUsage = `Usage: frist plan FILE --db URL [--at TIME] [--format text|json]
@@ -51,6 +53,10 @@ type planJSON struct {
 	At        time.Time       `json:"at"`
 	Rules     []rulePlanJSON  `json:"rules"`
 	Unindexed []unindexedJSON `json:"unindexed"`
+	// DeadTuples counts, on PostgreSQL, the row versions of each dataset's
+	// table that were deleted or updated but are still in its files until
+	// VACUUM (pgstore.Store.DeadTuples).
+	DeadTuples map[string]int64 `json:"dead_tuples,omitempty"`
 }
 
 type rulePlanJSON struct {
@@ -143,6 +149,17 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		return c.errorf("checking indexes on %s: %v", db.name, err)
 	}
 	out := planToJSON(plan, unindexed)
+	if pg, ok := db.sql.(*pgstore.Store); ok {
+		var tables []string
+		for _, ds := range decl.Datasets {
+			if ds.Table != "" {
+				tables = append(tables, ds.ID)
+			}
+		}
+		if out.DeadTuples, err = pg.DeadTuples(ctx, tables); err != nil {
+			return c.errorf("counting dead row versions on %s: %v", db.name, err)
+		}
+	}
 	if *format == "json" {
 		return c.writeJSON(out)
 	}
@@ -295,6 +312,22 @@ func writePlanText(w io.Writer, file string, p planJSON, loc *time.Location) {
 		}
 	}
 	fmt.Fprintln(w)
+	if len(p.DeadTuples) > 0 {
+		ids := make([]string, 0, len(p.DeadTuples))
+		for id, n := range p.DeadTuples {
+			if n > 0 {
+				ids = append(ids, id)
+			}
+		}
+		sort.Strings(ids)
+		if len(ids) > 0 {
+			fmt.Fprintln(w, "Dead row versions (deleted or overwritten data still in the table's files until VACUUM; frist run --vacuum):")
+			for _, id := range ids {
+				fmt.Fprintf(w, "  %s: %d\n", id, p.DeadTuples[id])
+			}
+			fmt.Fprintln(w)
+		}
+	}
 	if len(p.Unindexed) == 0 {
 		fmt.Fprintln(w, "Indexes: every time column a rule counts from leads an index.")
 		return
