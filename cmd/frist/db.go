@@ -79,7 +79,7 @@ type dbOptions struct {
 	// vacuum is what a PostgreSQL store's Purge does (pgstore.Options).
 	vacuum pgstore.Vacuum
 	// logDirs overrides files.dir of the datasets it names (--logs).
-	logDirs map[string]string
+	logDirs logstore.Dirs
 }
 
 // connect opens and pings the database named by rawURL, read-only when
@@ -266,33 +266,9 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// logDirsFlag is --logs DATASET=DIR, repeatable: where the log files of a
-// dataset bound to files are, instead of its files.dir.
-type logDirsFlag map[string]string
-
-func (f logDirsFlag) String() string {
-	parts := make([]string, 0, len(f))
-	for id, dir := range f {
-		parts = append(parts, id+"="+dir)
-	}
-	return strings.Join(parts, ",")
-}
-
-func (f logDirsFlag) Set(v string) error {
-	id, dir, ok := strings.Cut(v, "=")
-	if !ok || id == "" || dir == "" {
-		return fmt.Errorf("%q is not DATASET=DIR (e.g. --logs access_log=/var/log/nginx)", v)
-	}
-	if _, dup := f[id]; dup {
-		return fmt.Errorf("--logs names dataset %q twice", id)
-	}
-	f[id] = dir
-	return nil
-}
-
 // logsFlag defines --logs on the command.
-func (c *cli) logsFlag() logDirsFlag {
-	f := logDirsFlag{}
+func (c *cli) logsFlag() logstore.Dirs {
+	f := logstore.Dirs{}
 	c.fs.Var(f, "logs", "`DATASET=DIR`: read the log files of a dataset bound to files from DIR instead of its files.dir (repeatable)")
 	return f
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/logstore"
 )
 
 const dsarUsage = `Usage: frist dsar <subcommand> FILE --db URL [flags] [ID]
@@ -106,7 +107,7 @@ type dsarSetup struct {
 	// that names a subject (list, show) and runs on throwaway keys.
 	keyFile string
 	// logDirs overrides files.dir of datasets bound to files (--logs).
-	logDirs map[string]string
+	logDirs logstore.Dirs
 	// access is readOnly for the subcommands that only read (list, show);
 	// the others record what they do.
 	access access

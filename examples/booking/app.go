@@ -82,7 +82,7 @@ type Options struct {
 	Logger *slog.Logger
 	// LogDirs overrides files.dir of the declaration's datasets bound to
 	// files (dataset ID -> directory); see logstore.Options.Dirs.
-	LogDirs map[string]string
+	LogDirs logstore.Dirs
 }
 
 // App is the booking service: its handlers and the frist components that

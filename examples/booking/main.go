@@ -24,6 +24,7 @@ import (
 
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store/logstore"
 )
 
 func main() {
@@ -50,7 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or prefixes of the reverse proxies whose X-Forwarded-For names the client (the Amt's HTTPS proxy)")
 	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
 	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
-	logDirs := logDirsFlag{}
+	logDirs := logstore.Dirs{}
 	fs.Var(logDirs, "logs", "`DATASET=DIR`: read the log files of a dataset the declaration binds to files from DIR instead of its files.dir (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,27 +108,7 @@ type serveConfig struct {
 	addr, baseURL, dbPath, keyPath string
 	mailer                         Mailer
 	proxies                        []netip.Prefix
-	logDirs                        map[string]string
-}
-
-// logDirsFlag is -logs DATASET=DIR, repeatable.
-type logDirsFlag map[string]string
-
-func (f logDirsFlag) String() string {
-	parts := make([]string, 0, len(f))
-	for id, dir := range f {
-		parts = append(parts, id+"="+dir)
-	}
-	return strings.Join(parts, ",")
-}
-
-func (f logDirsFlag) Set(v string) error {
-	id, dir, ok := strings.Cut(v, "=")
-	if !ok || id == "" || dir == "" {
-		return fmt.Errorf("%q is not DATASET=DIR (e.g. -logs access_log=/var/log/nginx)", v)
-	}
-	f[id] = dir
-	return nil
+	logDirs                        logstore.Dirs
 }
 
 // officePassword returns $BOOKING_OFFICE_PASSWORD, or the password in the

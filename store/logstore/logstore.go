@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/frist-go/frist/policy"
@@ -39,7 +41,7 @@ type Options struct {
 	// directory), for a deployment whose logs live elsewhere than the
 	// declaration says; relative directories are resolved against Root.
 	// Naming a dataset that is not bound to files is an error.
-	Dirs map[string]string
+	Dirs Dirs
 	// StateDir holds the audit log (.frist-audit.jsonl), the holds
 	// (.frist-holds.json), the journal of the batch in progress and the
 	// lock. Default: the directory of the first files dataset.
@@ -53,6 +55,38 @@ type Options struct {
 	// journal), and reads leave the directory's index unsaved. Methods
 	// that write return ErrReadOnly.
 	ReadOnly bool
+}
+
+// Dirs maps dataset IDs to directories (Options.Dirs). It is a
+// flag.Value: each Set takes one DATASET=DIR, so a command line can
+// repeat a flag such as --logs access_log=/var/log/nginx.
+type Dirs map[string]string
+
+// String returns the entries as DATASET=DIR, comma-separated, in
+// dataset order.
+func (d Dirs) String() string {
+	ids := make([]string, 0, len(d))
+	for id := range d {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for i, id := range ids {
+		ids[i] = id + "=" + d[id]
+	}
+	return strings.Join(ids, ",")
+}
+
+// Set adds one DATASET=DIR; a dataset given twice is an error.
+func (d Dirs) Set(v string) error {
+	id, dir, ok := strings.Cut(v, "=")
+	if !ok || id == "" || dir == "" {
+		return fmt.Errorf("%q is not DATASET=DIR (e.g. access_log=/var/log/nginx)", v)
+	}
+	if _, dup := d[id]; dup {
+		return fmt.Errorf("dataset %q is given twice", id)
+	}
+	d[id] = dir
+	return nil
 }
 
 // Store is a store.Driver over directories of web-server access logs.

@@ -61,3 +61,15 @@ func TestNewNamesAMissingLogDirectory(t *testing.T) {
 	require.ErrorIs(t, err, logstore.ErrBinding)
 	assert.Contains(t, err.Error(), `Options.Dirs names "contact"`)
 }
+
+// Dirs reads repeated DATASET=DIR flags and refuses anything else.
+// Broken by accepting a value without "=": "x" then passes.
+func TestDirsParsesDatasetEqualsDir(t *testing.T) {
+	d := logstore.Dirs{}
+	require.NoError(t, d.Set("access_log=/var/log/nginx"))
+	require.NoError(t, d.Set("errors=/var/log/err"))
+	assert.Equal(t, "access_log=/var/log/nginx,errors=/var/log/err", d.String())
+	for _, bad := range []string{"x", "=dir", "id=", "access_log=/other"} {
+		assert.Error(t, d.Set(bad), bad)
+	}
+}
