@@ -80,6 +80,11 @@ type Options struct {
 	// Logger receives operational messages; it never receives personal
 	// data. Default: discard.
 	Logger *slog.Logger
+	// ErasureLedger, when set, records every cancellation, withdrawal and
+	// erasure before it is carried out, outside the database
+	// (retention.Options.Ledger), so that the engine's Replay erases them
+	// again after the database is restored from a backup.
+	ErasureLedger retention.Ledger
 	// LogDirs overrides files.dir of the declaration's datasets bound to
 	// files (dataset ID -> directory); see logstore.Options.Dirs.
 	LogDirs logstore.Dirs
@@ -190,6 +195,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		AuditKey: o.Keys.Audit,
 		Interval: o.Interval,
 		Logger:   a.log,
+		Ledger:   o.ErasureLedger,
 	})
 	if err != nil {
 		return nil, err

@@ -82,6 +82,13 @@ func newTestApp(t testing.TB, decl *policy.Declaration) *testApp {
 // newTestAppAt is newTestApp with base as the configured base URL.
 func newTestAppAt(t testing.TB, decl *policy.Declaration, base string) *testApp {
 	t.Helper()
+	return newTestAppWith(t, decl, base, nil)
+}
+
+// newTestAppWith is newTestAppAt whose options edit changes before the
+// app is created.
+func newTestAppWith(t testing.TB, decl *policy.Declaration, base string, edit func(*Options)) *testApp {
+	t.Helper()
 	if decl == nil {
 		decl = loadJobcenter(t, nil)
 	}
@@ -93,8 +100,12 @@ func newTestAppAt(t testing.TB, decl *policy.Declaration, base string) *testApp 
 	clock := retentiontest.NewClock(testStart)
 	smtp := newSMTPServer(t)
 	logs := &syncBuffer{}
-	app, err := New(context.Background(), Options{DB: db, Declaration: decl, Keys: keys, Now: clock.Now, OfficePassword: testOfficePassword,
-		BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil)), Mailer: SMTPMailer{Addr: smtp.Addr(), From: "termine@jobcenter.example"}})
+	opts := Options{DB: db, Declaration: decl, Keys: keys, Now: clock.Now, OfficePassword: testOfficePassword,
+		BaseURL: base, Logger: slog.New(slog.NewTextHandler(logs, nil)), Mailer: SMTPMailer{Addr: smtp.Addr(), From: "termine@jobcenter.example"}}
+	if edit != nil {
+		edit(&opts)
+	}
+	app, err := New(context.Background(), opts)
 	require.NoError(t, err)
 	return &testApp{App: app, clock: clock, db: db, smtp: smtp, logs: logs}
 }
