@@ -17,7 +17,7 @@ func TestContractNamesAreUniqueAndGrouped(t *testing.T) {
 	assert.True(t, slices.IsSorted(names))
 	assert.Len(t, slices.Compact(slices.Clone(names)), len(names), "an Unsupported backend names contracts, so names must be unique")
 	for _, n := range names {
-		assert.Regexp(t, `^(Process|Count|Earliest|Records|Times|Queries|Holds|AuditLog|Leases|Close)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
+		assert.Regexp(t, `^(Process|Count|Earliest|Records|Times|Queries|SubjectsByField|Holds|AuditLog|Leases|Close)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
 	}
 }
 
