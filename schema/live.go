@@ -141,11 +141,15 @@ func (l *Live) table(schema, name string) *Table {
 // statement: CONSTRAINT name FOREIGN KEY (cols).
 var sqliteConstraint = regexp.MustCompile(`(?is)CONSTRAINT\s+["\x60\[]?(\w+)["\x60\]]?\s+FOREIGN\s+KEY\s*\(([^)]*)\)`)
 
+// inspectSQLite reads SQLite's catalog. Columns come from
+// pragma_table_xinfo, which unlike pragma_table_info lists generated
+// columns too (they may derive personal data); only the hidden columns of
+// virtual tables are left out.
 func inspectSQLite(ctx context.Context, q Querier) (*Live, error) {
 	l := &Live{Dialect: SQLite, Default: "main", Tables: map[string]*Table{}}
 	const own = `m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'`
 	var tname, cname, ctype string
-	err := each(ctx, q, l, `SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE `+own+` ORDER BY m.name, p.cid`, nil,
+	err := each(ctx, q, l, `SELECT m.name, p.name, p.type FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p WHERE `+own+` AND p.hidden <> 1 ORDER BY m.name, p.cid`, nil,
 		func() []any { return []any{&tname, &cname, &ctype} },
 		func() error {
 			t := l.table("main", tname)
