@@ -219,7 +219,8 @@ func generateCrashRows(ctx context.Context, b *Backend, f Flavor, due int) error
 //
 //	FRIST_CRASH_SEED=$RANDOM FRIST_CRASH_KILLS=25 go test -count=1 -timeout 60m -run SIGKILL ./store/sqlitestore/ ./store/pgstore/
 //
-// places 75 kills per backend; it logs its seed, which reproduces it.
+// places 75 kills per backend (about three minutes each on a 2-core
+// machine); it logs its seed, which reproduces it.
 func crashSettings(t *testing.T) (seed uint64, kills int) {
 	seed, kills = 1, 2
 	if v := os.Getenv("FRIST_CRASH_SEED"); v != "" {
