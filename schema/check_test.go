@@ -217,3 +217,50 @@ func TestCheckSamplesUndeclaredTablesWithoutPrintingValues(t *testing.T) {
 		})
 	}
 }
+
+// On PostgreSQL, Check reads every schema the declaration's tables name,
+// besides the current one: a column added to a table in another schema
+// and an undeclared personal table there are reported, and a foreign key
+// from the current schema into it is followed. Broken by reading only the
+// current schema: the declared table is then reported missing (DB002).
+func TestCheckReadsEverySchemaTheDeclarationNames(t *testing.T) {
+	db := postgresDB(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	other := "frist_other_" + hex.EncodeToString(b[:])
+	_, err := db.Exec("CREATE SCHEMA " + other)
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = db.Exec("DROP SCHEMA " + other + " CASCADE") })
+	for _, s := range []string{
+		`CREATE TABLE ` + other + `.bookings (id INTEGER PRIMARY KEY, booked_at TIMESTAMP, email TEXT, phone TEXT)`,
+		`CREATE INDEX ON ` + other + `.bookings (booked_at, id)`,
+		`CREATE TABLE ` + other + `.callers (id INTEGER PRIMARY KEY, telefon TEXT)`,
+		`CREATE TABLE notes (id INTEGER PRIMARY KEY, booking_id INTEGER CONSTRAINT notes_booking_fk REFERENCES ` + other + `.bookings (id), body TEXT)`,
+	} {
+		_, err := db.Exec(s)
+		require.NoError(t, err, s)
+	}
+	decl, err := policy.Load(strings.NewReader(`controller: { name: Stadt Beispiel, address: "Markt 1, 12345 Beispiel", time_zone: Europe/Berlin, public_authority: true }
+purposes: [{ id: booking, legal_basis: 6.1.e }]
+datasets:
+  - id: booking
+    table: `+other+`.bookings
+    key: id
+    time: { booked_at: booked_at }
+    purposes: [booking]
+    fields: { email: { category: contact } }
+    rules: [{ after: 14d, from: booked_at, delete: true }]
+`), "other.yaml")
+	require.NoError(t, err)
+	rep, err := schema.Check(context.Background(), db, schema.Postgres, decl, nil)
+	require.NoError(t, err)
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.ID)
+		assert.NotContains(t, f.Message, "does not exist")
+	}
+	assert.ElementsMatch(t, []string{"DB001", "DB003", "DB004"}, got, findings(rep))
+	assert.Contains(t, strings.Join(findings(rep), "\n"), "column phone of table "+other+".bookings")
+	assert.Contains(t, strings.Join(findings(rep), "\n"), "table "+other+".callers is not in the declaration")
+	assert.Contains(t, strings.Join(findings(rep), "\n"), "foreign key notes_booking_fk of ")
+}
