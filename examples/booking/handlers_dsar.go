@@ -144,6 +144,11 @@ func (a *App) answerAccess(w http.ResponseWriter, r *http.Request, req *dsar.Req
 		a.internalError(w, r, err)
 		return
 	}
+	a.writeReport(w, r, rep)
+}
+
+// writeReport writes rep as a page of its own in German.
+func (a *App) writeReport(w http.ResponseWriter, r *http.Request, rep *dsar.AccessReport) {
 	var buf bytes.Buffer
 	if err := rep.WriteHTML(&buf, notice.German, a.loc); err != nil {
 		a.internalError(w, r, err)

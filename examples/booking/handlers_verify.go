@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 
 	"github.com/frist-go/frist/dsar"
-	"github.com/frist-go/frist/notice"
 )
 
 // verifyPage is the data of templates/verify.html.
@@ -123,13 +121,7 @@ func (a *App) handleVerifyRun(w http.ResponseWriter, r *http.Request) {
 			a.internalError(w, r, err)
 			return
 		}
-		var buf bytes.Buffer
-		if err := rep.WriteHTML(&buf, notice.German, a.loc); err != nil {
-			a.internalError(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = buf.WriteTo(w)
+		a.writeReport(w, r, rep)
 	case verifyErasure:
 		rcs, err := a.verifiedErasure(ctx, subjects)
 		if err != nil {
