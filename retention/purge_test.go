@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -74,17 +75,25 @@ func TestSweepPurgesWhatItsBatchesLeftBehind(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pr.takeCalls(), "a cancellation does not wait for a checkpoint inside the citizen's request")
 	pr.mu.Lock()
-	pr.failNext = errors.New("checkpoint busy")
+	pr.failNext = errors.New("disk error")
 	pr.mu.Unlock()
 	rep, err = eng.Sweep(ctx)
 	require.Error(t, err, "a failed purge fails the sweep's report")
-	require.ErrorContains(t, rep.PurgeErr, "checkpoint busy")
+	require.ErrorContains(t, rep.PurgeErr, "disk error")
 	assert.Equal(t, [][]string{{"appointment"}}, pr.takeCalls(), "the next sweep purges what the cancellation deleted")
+
+	pr.mu.Lock()
+	pr.failNext = fmt.Errorf("checkpoint busy: %w", store.ErrPurgeDeferred)
+	pr.mu.Unlock()
+	rep, err = eng.Sweep(ctx)
+	require.NoError(t, err, "a purge deferred because the storage was busy is reported, not a failure")
+	require.ErrorIs(t, rep.PurgeErr, store.ErrPurgeDeferred)
+	assert.Equal(t, [][]string{{"appointment"}}, pr.takeCalls(), "a failed purge is retried at the next sweep")
 
 	rep, err = eng.Sweep(ctx)
 	require.NoError(t, err)
 	assert.NoError(t, rep.PurgeErr)
-	assert.Equal(t, [][]string{{"appointment"}}, pr.takeCalls(), "a failed purge is retried at the next sweep")
+	assert.Equal(t, [][]string{{"appointment"}}, pr.takeCalls(), "a deferred purge is retried at the next sweep")
 }
 
 var _ store.Purger = (*purgingRecorder)(nil)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
 )
 
 // Report says what a Sweep or Trigger did, rule by rule. It holds IDs and
@@ -28,7 +29,8 @@ type Report struct {
 	// PurgeErr says why the store could not remove from its files what
 	// this or an earlier batch deleted or overwrote (store.Purger): the
 	// bytes may still be on disk, and the next sweep tries again. Err
-	// includes it.
+	// includes it, unless it wraps store.ErrPurgeDeferred: the storage was
+	// only busy, which a busy application makes common.
 	PurgeErr error
 }
 
@@ -130,7 +132,7 @@ func (r *Report) Err() error {
 	if r.PendingErr != nil {
 		errs = append(errs, r.PendingErr)
 	}
-	if r.PurgeErr != nil {
+	if r.PurgeErr != nil && !errors.Is(r.PurgeErr, store.ErrPurgeDeferred) {
 		errs = append(errs, r.PurgeErr)
 	}
 	for _, rr := range r.Rules {

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,7 +59,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 		// What this replica's triggers left behind is purged all the same.
 		rep.PurgeErr = e.purge(ctx)
 		e.obs.SweepDone(stats())
-		return rep, rep.PurgeErr
+		return rep, rep.Err()
 	}
 	lease := &sweepLease{renewed: start}
 	defer func() {
@@ -92,7 +93,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 	}
 	rep.PurgeErr = e.purge(ctx)
 	s := stats()
-	s.OK = s.Failed == 0 && rep.PurgeErr == nil
+	s.OK = s.Failed == 0 && (rep.PurgeErr == nil || errors.Is(rep.PurgeErr, store.ErrPurgeDeferred))
 	e.obs.SweepDone(s)
 	e.log.InfoContext(ctx, "retention: sweep done",
 		"processed", s.Processed, "held", rep.Held(), "overdue", s.Overdue, "failed_rules", s.Failed, "duration", s.Duration)

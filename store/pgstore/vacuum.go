@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/frist-go/frist/store"
 )
 
 // Vacuum says what Store.Purge does with a table on which a batch deleted
@@ -116,7 +118,7 @@ func (s *Store) vacuumTable(ctx context.Context, stmt string) error {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	if verr != nil && strings.Contains(verr.Error(), "lock timeout") {
-		return fmt.Errorf("another transaction holds the table (the lock was not granted within %v); retried at the next sweep: %w", VacuumLockTimeout, verr)
+		return fmt.Errorf("another transaction holds the table (the lock was not granted within %v); retried at the next sweep: %w: %w", VacuumLockTimeout, store.ErrPurgeDeferred, verr)
 	}
 	return verr
 }

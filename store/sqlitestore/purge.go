@@ -2,15 +2,16 @@ package sqlitestore
 
 import (
 	"context"
-	"errors"
 	"fmt"
+
+	"github.com/frist-go/frist/store"
 )
 
 // ErrCheckpointBusy is returned by Purge when the write-ahead log could not
 // be emptied because a reader was still using an older snapshot or another
 // connection was writing when busy_timeout ran out. What the log held is
 // still there; the retention engine calls Purge again at its next sweep.
-var ErrCheckpointBusy = errors.New("sqlitestore: the write-ahead log could not be truncated: another connection was reading or writing")
+var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not be truncated: another connection was reading or writing: %w", store.ErrPurgeDeferred)
 
 // Purge implements store.Purger. frist's batches delete and overwrite with
 // secure_delete on, so the database file keeps no bytes of a processed
