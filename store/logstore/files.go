@@ -182,19 +182,7 @@ func (lr *lineReader) copyRest(w io.Writer) error {
 }
 
 // skipRest reads past the unread rest of an overlong line.
-func (lr *lineReader) skipRest() error {
-	for lr.rest {
-		_, err := lr.r.ReadSlice('\n')
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-		case err == nil || errors.Is(err, io.EOF):
-			lr.rest = false
-		default:
-			return err
-		}
-	}
-	return nil
-}
+func (lr *lineReader) skipRest() error { return lr.copyRest(io.Discard) }
 
 func trimEOL(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {
