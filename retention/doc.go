@@ -38,6 +38,11 @@
 // processed at or before the time its period counts from: an appointment
 // is never deleted before it has taken place.
 //
+// Deadlines are read on the sweeping replica's clock (Options.Now): a
+// replica whose clock runs d ahead acts up to d earlier still, and one
+// whose clock runs behind acts later. d is not part of B; keep the
+// replicas' clocks synchronised (NTP keeps them within milliseconds).
+//
 // A rule's lead is its declared lead, or else two intervals capped at B.
 // To meet every deadline, a sweeper one interval apart needs a lead of at
 // least one interval. New therefore refuses, naming the rule and by how
