@@ -38,19 +38,19 @@ func (dialect) TimeDomain(format policy.TimeFormat, typ string, zone *time.Locat
 		if zone != nil {
 			return sqldriver.Domain{}, fmt.Errorf("a timestamp with time zone holds instants; remove zone %s", zone)
 		}
-		return sqldriver.Domain{Lower: "0001-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59.999999Z", Kind: "a timestamptz other than ±infinity"}, nil
+		return sqldriver.Domain{Lower: "0001-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59.999999Z", Kind: "a timestamptz other than ±infinity", LowerFilter: true}, nil
 	case (t == "timestamp without time zone" || t == "date") && format == policy.TimeNative:
 		if zone == nil {
 			return sqldriver.Domain{}, fmt.Errorf("its values carry no zone, so frist cannot tell when they are due (the application may have written them under any session TimeZone); declare the zone they are in (zone: UTC, zone: Europe/Berlin) or make the column timestamptz")
 		}
-		return sqldriver.Domain{Lower: "0001-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59.999999Z", Kind: "a " + t + " other than ±infinity, in " + zone.String()}, nil
+		return sqldriver.Domain{Lower: "0001-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59.999999Z", Kind: "a " + t + " other than ±infinity, in " + zone.String(), LowerFilter: true}, nil
 	case (t == "text" || t == "character varying" || t == "character") && format == policy.TimeRFC3339:
 		return sqldriver.Domain{Lower: "0000-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59Z", Valid: pgRFC3339,
-			Kind: `RFC 3339 text in UTC ("2006-01-02T15:04:05Z")`}, nil
+			Kind: `RFC 3339 text in UTC ("2006-01-02T15:04:05Z")`, LowerFilter: true}, nil
 	case (t == "bigint" || t == "integer" || t == "numeric" || t == "double precision") && format == policy.TimeUnix:
-		return sqldriver.Domain{Lower: "0", Upper: fmt.Sprint(maxUnix), Kind: "a number of seconds since 1970"}, nil
+		return sqldriver.Domain{Lower: "0", Upper: fmt.Sprint(maxUnix), Kind: "a number of seconds since 1970", LowerFilter: true}, nil
 	case (t == "bigint" || t == "numeric" || t == "double precision") && format == policy.TimeUnixMs:
-		return sqldriver.Domain{Lower: "0", Upper: fmt.Sprint(maxUnix*1000 + 999), Kind: "a number of milliseconds since 1970"}, nil
+		return sqldriver.Domain{Lower: "0", Upper: fmt.Sprint(maxUnix*1000 + 999), Kind: "a number of milliseconds since 1970", LowerFilter: true}, nil
 	}
 	want := map[policy.TimeFormat]string{
 		policy.TimeNative:  "timestamptz (or timestamp with a declared zone)",

@@ -33,6 +33,22 @@ type Domain struct {
 	// Kind says in words what a valid value is, for reports and errors
 	// ("SQLite text in UTC").
 	Kind string
+	// LowerFilter makes "column >= Lower" a filter the planner cannot turn
+	// into an index bound. PostgreSQL estimates a bound below its
+	// histogram by reading the actual lowest index entry, walking the
+	// entries earlier batches' deletes left behind, for every statement;
+	// its index range starts at the lowest entry anyway, and the only
+	// values below Lower there are unreadable ones.
+	LowerFilter bool
+}
+
+// lowerEnd writes "col >= Lower" as tc's domain wants it.
+func (b *builder) lowerEnd(tc *timeCol, col string) string {
+	cond := fmt.Sprintf("%s >= %s", col, b.typed(tc.dom.Lower, tc.typ))
+	if tc.dom.LowerFilter {
+		return "(" + cond + ") IS TRUE"
+	}
+	return cond
 }
 
 // TimeDomains is the part of a Dialect that tells valid time values from
@@ -117,7 +133,7 @@ func (b *builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
 	}
 	var conds []string
 	if lower {
-		conds = append(conds, fmt.Sprintf("%s >= %s", col, b.typed(tc.dom.Lower, tc.typ)))
+		conds = append(conds, b.lowerEnd(tc, col))
 	}
 	conds = append(conds, fmt.Sprintf("%s <= %s", col, b.typed(hi, tc.typ)))
 	if tc.dom.Valid != "" {
@@ -135,7 +151,7 @@ func (b *builder) validFrom(tc *timeCol, lower bool) string {
 	}
 	var conds []string
 	if lower {
-		conds = append(conds, fmt.Sprintf("t.%s >= %s", tc.col, b.typed(tc.dom.Lower, tc.typ)))
+		conds = append(conds, b.lowerEnd(tc, "t."+tc.col))
 	}
 	if tc.dom.Valid != "" {
 		conds = append(conds, fmt.Sprintf(tc.dom.Valid, "t."+tc.col))
