@@ -44,6 +44,11 @@ func (a *App) handleVerifySend(w http.ResponseWriter, r *http.Request) {
 		a.message(w, http.StatusBadRequest, "Nachweis", "fail", "Bitte wählen Sie, was Sie beantragen: Auskunft, Löschung oder Widerruf.")
 		return
 	}
+	if a.mailer == nil {
+		a.message(w, http.StatusServiceUnavailable, act.title(), "fail", "Der Nachweis per E-Mail ist hier nicht eingerichtet. Bitte richten Sie Ihren Antrag schriftlich an "+
+			a.decl.Controller.Name+", "+a.decl.Controller.Address+"; für einen einzelnen Termin genügt der Link auf seiner Terminbestätigung.")
+		return
+	}
 	email, ok := normalizeEmail(r.PostFormValue("email"))
 	if !ok {
 		a.render(w, http.StatusBadRequest, "verify", verifyPage{page: a.page(act.title()), Step: "ask", Action: act,

@@ -169,3 +169,15 @@ func TestVerificationMailFailureIsReported(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	assert.Contains(t, body, "nicht versandt")
 }
+
+// Without a mail server the page says where to send the request instead,
+// and nothing is sent or changed.
+func TestVerificationWithoutMailerSaysWhereToWrite(t *testing.T) {
+	a := newTestApp(t, nil)
+	c := newClient(t, a)
+	a.mailer = nil
+	res, body := c.do(http.MethodPost, "/nachweis", url.Values{"art": {"auskunft"}, "email": {"erika@example.org"}}, false)
+	assert.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+	assert.Contains(t, body, "Kisdorfer Weg 7a, 24568 Kaltenkirchen")
+	assert.Empty(t, a.smtp.all())
+}
