@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/frist-go/frist/anonymize"
@@ -30,10 +31,18 @@ type Keys struct {
 	// Tokens signs the appointment links of confirmation and cancellation
 	// pages.
 	Tokens *anonymize.KeyRing
+	// Ledger encrypts the erasure ledger (package ledger), with the key
+	// ring "ledger" that frist replay reads from the same file. Key files
+	// written before it existed have none; -ledger then asks for one.
+	Ledger *anonymize.KeyRing
 }
 
-// keyNames are the rings of Keys in the order of the key file.
+// keyNames are the rings of Keys in the order of the key file, each
+// required.
 var keyNames = []string{"audit", "links", "subjects", "tokens"}
+
+// optionalKeyNames are rings a new key file gets and an older one may lack.
+var optionalKeyNames = []string{"ledger"}
 
 // ErrKeyFile is returned for a key file that cannot be used.
 var ErrKeyFile = errors.New("booking: unusable key file")
@@ -41,7 +50,7 @@ var ErrKeyFile = errors.New("booking: unusable key file")
 // LoadOrCreateKeys reads the key file at path, in the format of frist's
 // command line and library ("RING ID SECRET" lines, anonymize.ReadKeyFile),
 // or creates it with fresh random keys (mode 0600) when it does not exist;
-// "frist keys new FILE audit links subjects tokens" creates the same. A key
+// "frist keys new FILE audit links subjects tokens ledger" creates the same. A key
 // file in the JSON form of earlier versions is converted in place, keeping
 // its keys and their IDs, so that pseudonyms made with them still verify.
 // The secrets are additional information that must be "kept separately"
@@ -51,7 +60,7 @@ func LoadOrCreateKeys(path string) (*Keys, error) {
 	raw, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		lines, err := anonymize.NewKeyLines(keyNames...)
+		lines, err := anonymize.NewKeyLines(append(slices.Clone(keyNames), optionalKeyNames...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -69,7 +78,7 @@ func LoadOrCreateKeys(path string) (*Keys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKeyFile, err)
 	}
-	k := &Keys{Audit: rings["audit"], Links: rings["links"], Subjects: rings["subjects"], Tokens: rings["tokens"]}
+	k := &Keys{Audit: rings["audit"], Links: rings["links"], Subjects: rings["subjects"], Tokens: rings["tokens"], Ledger: rings["ledger"]}
 	for _, n := range keyNames {
 		if rings[n] == nil {
 			return nil, fmt.Errorf("%w %s: no key of the ring %q; the service needs the rings %s (frist keys new FILE %s)",

@@ -22,6 +22,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/frist-go/frist/ledger"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store/logstore"
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpAddr := fs.String("smtp", os.Getenv("BOOKING_SMTP"), "SMTP server (host:port) that sends the e-mail verification links (default $BOOKING_SMTP)")
 	mailFrom := fs.String("mail-from", os.Getenv("BOOKING_MAIL_FROM"), "sender address of those mails (default $BOOKING_MAIL_FROM)")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or prefixes of the reverse proxies whose X-Forwarded-For names the client (the Amt's HTTPS proxy)")
+	ledgerPath := fs.String("ledger", "", "erasure ledger file, kept apart from the database's backups: every cancellation, withdrawal and erasure is recorded there first, so that \"frist replay\" erases them again after a restore (needs the key ring \"ledger\" in the key file)")
 	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
 	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
 	logDirs := logstore.Dirs{}
@@ -100,15 +102,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer, logDirs: logDirs}, stderr)
+	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer, logDirs: logDirs, ledgerPath: *ledgerPath}, stderr)
 }
 
 // serveConfig is what serve needs from the flags.
 type serveConfig struct {
 	addr, baseURL, dbPath, keyPath string
-	mailer                         Mailer
-	proxies                        []netip.Prefix
-	logDirs                        logstore.Dirs
+	// ledgerPath is the erasure ledger file, "" for none.
+	ledgerPath string
+	mailer     Mailer
+	proxies    []netip.Prefix
+	logDirs    logstore.Dirs
 }
 
 // officePassword returns $BOOKING_OFFICE_PASSWORD, or the password in the
@@ -188,6 +192,17 @@ func serve(ctx context.Context, decl *policy.Declaration, cfg serveConfig, stder
 	if err != nil {
 		return err
 	}
+	var erasures retention.Ledger
+	if cfg.ledgerPath != "" {
+		if keys.Ledger == nil {
+			return fmt.Errorf("booking: -ledger: the key file %s has no key of the ring \"ledger\", which encrypts the erasure ledger; add one with a line \"ledger k1 SECRET\" (32 random bytes in base64)", keyPath)
+		}
+		l, err := ledger.Open(cfg.ledgerPath, decl, keys.Ledger)
+		if err != nil {
+			return fmt.Errorf("booking: -ledger: %w", err)
+		}
+		erasures = l
+	}
 	db, err := sql.Open("sqlite", SQLiteDSN(dbPath))
 	if err != nil {
 		return err
@@ -200,7 +215,7 @@ func serve(ctx context.Context, decl *policy.Declaration, cfg serveConfig, stder
 	if cfg.mailer == nil {
 		log.Warn("booking: no SMTP server configured (-smtp, -mail-from): requests for all appointments of an e-mail address cannot be verified")
 	}
-	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log, LogDirs: cfg.logDirs})
+	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log, LogDirs: cfg.logDirs, ErasureLedger: erasures})
 	if err != nil {
 		return err
 	}
