@@ -231,9 +231,10 @@ func (d *advDriver) Process(ctx context.Context, b store.Batch) (store.BatchResu
 // unreadable values (every sweep reported 0 of up to 15).
 //
 // It runs with a fixed seed in CI; FRIST_ADVERSARIAL_SEED=n picks another
-// and FRIST_ADVERSARIAL_STEPS=n runs longer. The longer run:
+// and FRIST_ADVERSARIAL_STEPS=n runs longer. The longer run, which passed
+// for seeds 1 to 6 (about 900 records and 300 holds each, 45 to 150 s):
 //
-//	for s in $(seq 1 20); do FRIST_ADVERSARIAL_SEED=$s FRIST_ADVERSARIAL_STEPS=4000 \
+//	for s in $(seq 1 6); do FRIST_ADVERSARIAL_SEED=$s FRIST_ADVERSARIAL_STEPS=3000 \
 //	  go test -count=1 -run TestAdversarial ./store/sqlitestore/ || break; done
 func TestAdversarialReplicasNeverActEarlyOnHeldOrUnreadableRecordsAndNeverLate(t *testing.T) {
 	seed, steps := uint64(15), adversarialSteps
