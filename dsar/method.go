@@ -1,6 +1,7 @@
 package dsar
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -163,5 +164,5 @@ func isMonth(w string) bool {
 // method, and the note after it, as the reason of the request's move to
 // Verified in the request's history (never in the audit log).
 type Attested interface {
-	Attestation(req *Request) (Method, string)
+	Attestation(ctx context.Context, req *Request) (Method, string)
 }

@@ -275,7 +275,7 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Request, error) {
 	}
 	reason := ""
 	if at, ok := s.identity.(Attested); ok {
-		m, note := at.Attestation(r)
+		m, note := at.Attestation(ctx, r)
 		reason = string(m)
 		if note != "" {
 			reason += ": " + note

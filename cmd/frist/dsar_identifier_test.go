@@ -149,3 +149,23 @@ func TestDsarOpenRefusesANoDataAnswerUnlessConfirmed(t *testing.T) {
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "keine personenbezogenen Daten")
 }
+
+// The audit log, kept for good, holds only the method's term; the note
+// goes to the request's history.
+func TestDsarVerifyKeepsTheNoteOutOfTheAuditLog(t *testing.T) {
+	url, path, keys := dsarDB(t)
+	id := openRequest(t, url, keys, "access", "citizen-1")
+	code, _, errs := runCLI("dsar", "verify", jobcenterFile, "--db", url, "--keys", keys, id, "--method", "postal_ident", "--note", "Antwort auf den Brief liegt vor")
+	require.Equal(t, exitOK, code, errs)
+	var reasons []string
+	for _, tr := range showRequest(t, url, id).History {
+		reasons = append(reasons, tr.Reason)
+	}
+	assert.Contains(t, reasons, "postal_ident: Antwort auf den Brief liegt vor")
+	attested := false
+	for _, b := range auditBodies(t, path) {
+		assert.NotContains(t, b, "Antwort auf den Brief")
+		attested = attested || strings.Contains(b, "the operator attests the requester's identity: postal_ident")
+	}
+	assert.True(t, attested)
+}

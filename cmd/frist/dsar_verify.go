@@ -71,9 +71,11 @@ type operatorAttestation struct {
 
 // Attestation implements dsar.Attested: the method and note go to the
 // request's history.
-func (a operatorAttestation) Attestation(*dsar.Request) (dsar.Method, string) {
+func (a operatorAttestation) Attestation(context.Context, *dsar.Request) (dsar.Method, string) {
 	return a.method, a.note
 }
+
+var _ dsar.Attested = operatorAttestation{}
 
 // Verify implements dsar.Identity: it records the operator's attestation
 // and returns true, or returns an error, recording nothing, when the note

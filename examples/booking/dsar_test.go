@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,6 +89,9 @@ func TestAccessByLinkShowsExactlyThatAppointment(t *testing.T) {
 	assert.Equal(t, dsar.Access, rs[0].Kind())
 	assert.Equal(t, dsar.Completed, rs[0].State())
 	assert.Equal(t, first.Citizen, rs[0].Subject())
+	assert.True(t, slices.ContainsFunc(rs[0].History(), func(tr dsar.Transition) bool {
+		return tr.To == dsar.Verified && tr.Reason == string(dsar.MethodLinkPossession)
+	}), "the history says how the requester was verified: %v", rs[0].History())
 }
 
 // The appointment link's erasure deletes that appointment only; another

@@ -59,6 +59,17 @@ func (id appIdentity) Verify(ctx context.Context, req *dsar.Request) (bool, erro
 	return subtle.ConstantTimeCompare([]byte(ap.Citizen), []byte(req.Subject())) == 1, nil
 }
 
+var _ dsar.Attested = appIdentity{}
+
+// Attestation implements dsar.Attested: the request's history records
+// how the requester was verified, in dsar's vocabulary.
+func (id appIdentity) Attestation(ctx context.Context, _ *dsar.Request) (dsar.Method, string) {
+	if _, ok := ctx.Value(verifiedSubjects{}).([]string); ok {
+		return dsar.MethodVerifiedEmail, ""
+	}
+	return dsar.MethodLinkPossession, ""
+}
+
 // rightsRequest is what /auskunft and /loeschung differ in.
 type rightsRequest struct {
 	Kind  dsar.Kind

@@ -5,12 +5,15 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/dsar"
 )
 
 var mailedLink = regexp.MustCompile(`https://termine\.example/bestaetigen\?t=\S+`)
@@ -61,7 +64,13 @@ func TestVerifiedAccessShowsEveryAppointmentOfTheAddress(t *testing.T) {
 	for _, notWant := range []string{"Umzug nach Bad Segeberg", "max@example.org", other.Citizen} {
 		assert.NotContains(t, body, notWant)
 	}
-	assert.Len(t, a.requests(t), 2, "one answered request per booking")
+	rs := a.requests(t)
+	assert.Len(t, rs, 2, "one answered request per booking")
+	for _, r := range rs {
+		assert.True(t, slices.ContainsFunc(r.History(), func(tr dsar.Transition) bool {
+			return tr.To == dsar.Verified && tr.Reason == string(dsar.MethodVerifiedEmail)
+		}), "the history says the address was verified: %v", r.History())
+	}
 }
 
 // The page after asking for a link says the same for an address nobody
