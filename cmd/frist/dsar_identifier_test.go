@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,4 +169,27 @@ func TestDsarVerifyKeepsTheNoteOutOfTheAuditLog(t *testing.T) {
 		attested = attested || strings.Contains(b, "the operator attests the requester's identity: postal_ident")
 	}
 	assert.True(t, attested)
+}
+
+// The hints of an erasure request run as printed too: open, verify, erase.
+func TestDsarErasureHintsRunAsPrinted(t *testing.T) {
+	url, path, keys := dsarDB(t)
+	code, out, errs := runCLI("dsar", "open", jobcenterFile, "--db", url, "--keys", keys, "--kind", "erasure", "--identifier", "exact=123D456789")
+	require.Equal(t, exitOK, code, errs)
+	verifies := nextCommands(t, out)
+	require.NotEmpty(t, verifies, out)
+	for _, v := range verifies {
+		code, out, errs = runCLI(v...)
+		require.Equal(t, exitOK, code, "%v\n%s", v, errs)
+		erases := nextCommands(t, out)
+		require.Len(t, erases, 1, out)
+		code, _, errs = runCLI(erases[0]...)
+		require.Equal(t, exitOK, code, "the erase hint runs as printed: %v\n%s", erases[0], errs)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+sqliteDSNOptions)
+	require.NoError(t, err)
+	defer db.Close()
+	var n int
+	require.NoError(t, db.QueryRow(`SELECT COUNT(*) FROM appointments WHERE customer_number = '123D456789'`).Scan(&n))
+	assert.Zero(t, n, "the appointments with the customer number are erased")
 }
