@@ -16,7 +16,7 @@ const (
 
 // BenchmarkSweepMaskIP masks the IP addresses of 100k due rows out of 1M
 // with the Go operator ip_mask(v4=1, v6=80) ("IP-Adressen werden nach 7
-// Tagen anonymisiert", seed 003) through a sweep, and in the same
+// Tagen anonymisiert", examples/policies/jobcenter.yaml) through a sweep, and in the same
 // iteration on the same table with a hand-written loop: select 1000 due
 // rows, mask them with the same operator, update each by key, commit. The
 // timer measures the sweep; x-vs-raw is the ratio to the loop. adaptive

@@ -19,8 +19,8 @@ const (
 // BenchmarkSweepScale deletes the same 10k due rows from a 100k-row table
 // and from a 1M-row table in each iteration. The timer measures the large
 // table; x-vs-small is its ratio to the small one, which is about 1 when a
-// sweep costs O(records due) and about 10 when it costs O(table) (DESIGN
-// principle 3). loop-x-vs-small is the same ratio for the hand-written
+// sweep costs O(records due) and about 10 when it costs O(table) (docs/DESIGN.md,
+// "Sweeps cost what is due"). loop-x-vs-small is the same ratio for the hand-written
 // 1000-row DELETE loop on the same tables in the same iteration: what the
 // database itself charges for the larger table, which no sweep can avoid.
 func BenchmarkSweepScale(b *testing.B) {

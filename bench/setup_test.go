@@ -2,7 +2,7 @@
 // same database in the same run: set-based deletes against one DELETE and
 // against a batched DELETE loop, Go operators (ip_mask) against a
 // select-transform-update loop, how the cost of a sweep depends on the
-// table's size rather than on the records due (DESIGN principle 3), and
+// table's size rather than on the records due (docs/DESIGN.md, "Sweeps cost what is due"), and
 // the peak heap of a large sweep. BENCHMARKS.md has the commands and the
 // numbers.
 //

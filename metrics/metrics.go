@@ -5,7 +5,7 @@
 // interface, and this package implements that interface.
 //
 // The metrics hold dataset and rule IDs and counts, never keys, subjects or
-// field values (DESIGN principle 8). The one an operator alerts on is
+// field values (docs/DESIGN.md, "Pseudonyms only"). The one an operator alerts on is
 // frist_records_overdue: records past their deadline, which a healthy
 // system keeps at zero (Art. 5(1)(e), storage limitation).
 package metrics

@@ -40,7 +40,7 @@ type promise struct {
 // retention and consent promises.
 func TestGeneratedNoticeStatesEverySeedPromise(t *testing.T) {
 	promises := map[string][]promise{
-		"jobcenter": { // seed 003
+		"jobcenter": {
 			{"Hierfür muss die IP-Adresse des Nutzenden für die Dauer von sieben Tagen gespeichert bleiben und wird danach anonymisiert.",
 				[]string{"IP-Adresse wird sieben Tage nach dem Seitenaufruf anonymisiert."}},
 			{"Die personalisierten Daten werden sieben Tage gespeichert und danach gelöscht.",
@@ -56,7 +56,7 @@ func TestGeneratedNoticeStatesEverySeedPromise(t *testing.T) {
 			{"Im Rahmen der Online-Terminbuchung können Sie Ihre Einwilligung zur Verarbeitung Ihrer personenbezogenen Daten jederzeit für die Zukunft widerrufen. Den Link zum Widerruf finden Sie hier.",
 				[]string{"Sie können Ihre Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen."}},
 		},
-		"recklinghausen": { // seed 001
+		"recklinghausen": {
 			{"Eine Anonymisierung dieser Daten erfolgt bereits nach 48 Stunden.",
 				[]string{"Name, E-Mail-Adresse und Rufnummer werden 48 Stunden nach dem Termin anonymisiert.",
 					"IP-Adresse, Browser und Betriebssystem, verweisende Webseite und aufgerufene Seite werden 48 Stunden nach dem Aufruf anonymisiert."}},
@@ -65,13 +65,13 @@ func TestGeneratedNoticeStatesEverySeedPromise(t *testing.T) {
 			{"Einen Widerruf können Sie jederzeit, formlos an folgende E- Mail- Adresse: buengerbuero@recklinghausen.de oder stadtverwaltung@recklinghausen.de senden.",
 				[]string{"per E-Mail an buengerbuero@recklinghausen.de", "per E-Mail an stadtverwaltung@recklinghausen.de"}},
 		},
-		"waltrop": { // seed 002
+		"waltrop": {
 			{"Eine Speicherung erfolgt, bis Ihre Angelegenheit erledigt ist oder eine Rechtsvorschrift der sofortigen Löschung nicht entgegensteht.",
 				[]string{"Anfragen über das Kontaktformular werden gelöscht, sobald Ihr Anliegen erledigt ist."}},
 			{"Soweit von Ihnen eine ausdrückliche Erklärung zur Erhebung bestimmter Daten für einen bestimmten Zweck abgegeben wurde, können Sie diese jederzeit widerrufen.",
 				[]string{"Sie können Ihre Einwilligung jederzeit mit Wirkung für die Zukunft widerrufen."}},
 		},
-		"stadt-amt": { // seed 004
+		"stadt-amt": {
 			{"Nach 7 Tagen werden die Protokolle des Webservers gelöscht.",
 				[]string{"Protokolldatei des Webservers wird sieben Tage nach dem Abruf gelöscht."}},
 			{"In einem Kontaktformular eingegebene Daten werden dem zuständigen Sachbearbeiter/der zuständigen Sachbearbeiterin per E-Mail übermittelt, ausgedruckt und anschließend gelöscht.",
@@ -79,7 +79,7 @@ func TestGeneratedNoticeStatesEverySeedPromise(t *testing.T) {
 			{"Wenn Nutzer dieser Analyse über die bei ihrem ersten Besuch erscheinende Abfrage widersprechen, wird ebenfalls ein Cookie gesetzt - dieses verhindert die Analyse des jeweiligen Nutzerverhaltens.",
 				[]string{"über das Bedienelement auf der Seite „Abfrage, die bei Ihrem ersten Besuch erscheint“: es setzt das Cookie „piwik_ignore“, das die Verarbeitung verhindert"}},
 		},
-		"versmold": { // seed 000
+		"versmold": {
 			{"Wir löschen Ihre Daten sobald diese nicht mehr benötigt werden und auf jeden Fall nach Ablauf der gesetzlich vorgeschriebenen maximalen Aufbewahrungsfrist.",
 				[]string{"Terminbuchungen werden gelöscht, sobald die Daten nicht mehr benötigt werden."}},
 			{"Session-ID ... Zum Ende der Sitzung.",

@@ -71,7 +71,7 @@ func (e *Error) Position() Position {
 
 // ErrorList is every problem found in a declaration. Load and Validate
 // return a non-empty ErrorList, never a partial result; a declaration with
-// any problem is rejected whole (principle 9 of the design).
+// any problem is rejected whole (docs/DESIGN.md, "Rejected whole").
 type ErrorList []*Error
 
 // Error prints one problem per line.

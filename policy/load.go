@@ -37,7 +37,7 @@ func LoadFile(path string) (*Declaration, error) {
 // everything Validate checks. Each problem is an *Error with file, line,
 // column, field path and reason, collected in an ErrorList that matches
 // ErrInvalid. A declaration with any problem is rejected whole: Load then
-// returns a nil Declaration (principle 9 of the design). An error reading
+// returns a nil Declaration (docs/DESIGN.md, "Rejected whole"). An error reading
 // r is returned as it is, wrapped with the "policy:" prefix.
 //
 // The returned declaration is validated and remembers the position of every

@@ -35,8 +35,9 @@ func TestLoadedAndGoBuiltDeclarationsAreTheSameValue(t *testing.T) {
 }
 
 func TestLoadOfTheDesignExampleAsksOnlyForTheMarkerColumn(t *testing.T) {
-	// DESIGN.md masks IPs in place without a marker column; principle 3
-	// needs one so that a sweep costs O(records due).
+	// testdata/design_example.yaml masks IPs in place without a marker
+	// column; docs/DESIGN.md, "Sweeps cost what is due", needs one so
+	// that a sweep costs O(records due).
 	_, err := LoadFile("testdata/design_example.yaml")
 	require.Error(t, err)
 	assert.Equal(t, `testdata/design_example.yaml:29:59: datasets[0].rules[0].anonymize[0].op: `+

@@ -270,7 +270,7 @@ func (v *validator) rule(p string, ds *Dataset, r *Rule, ids map[string]int, j i
 // anonymize checks the field operations of a rule: each names a declared
 // field once and a valid operator. An operator that does not null the field
 // needs the dataset's marker column, because otherwise the engine cannot
-// tell processed records from due ones (principle 3 of the design).
+// tell processed records from due ones (docs/DESIGN.md, "Sweeps cost what is due").
 func (v *validator) anonymize(p string, ds *Dataset, ops []FieldOp) {
 	seen := map[string]bool{}
 	for k, fo := range ops {

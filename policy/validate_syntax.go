@@ -14,7 +14,7 @@ const MaxIdentifierLength = 63
 // digits and underscores, not starting with a digit, at most 63 bytes. With
 // schema, one "schema." prefix is allowed. Backends still quote every
 // identifier; this check makes sure no declaration can smuggle SQL into a
-// statement in the first place (principle 9 of the design).
+// statement in the first place (docs/DESIGN.md, "Rejected whole").
 func checkSQLIdent(s string, schema bool) string {
 	if schema {
 		if a, b, ok := strings.Cut(s, "."); ok {

@@ -14,7 +14,7 @@ import (
 
 // jobcenter is the declaration of DESIGN.md for the Jobcenter Kreis
 // Segeberg, built in Go; testdata/jobcenter.yaml is the same declaration in
-// YAML (with the marker column principle 3 requires for IP masking).
+// YAML (with the marker column that docs/DESIGN.md, "Sweeps cost what is due", requires for IP masking).
 func jobcenter() *Declaration {
 	return &Declaration{
 		Controller: Controller{
@@ -494,7 +494,7 @@ func TestValidateKeepsTheOperatorErrorReachable(t *testing.T) {
 	d.Datasets[0].Rules[0].Anonymize[0].Op = "sha256"
 	err := d.Validate()
 	requireProblem(t, err, "datasets[0].rules[0].anonymize[0].op", "unkeyed hashing is refused")
-	assert.ErrorIs(t, err, anonymize.ErrUnkeyedHash, "an unkeyed hash of personal data is refused (principle 9)")
+	assert.ErrorIs(t, err, anonymize.ErrUnkeyedHash, "an unkeyed hash of personal data is refused (docs/DESIGN.md, Rejected whole)")
 	var se *anonymize.SpecError
 	assert.ErrorAs(t, err, &se)
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Defaults of adaptive batch sizing (DESIGN principle 3).
+// Defaults of adaptive batch sizing (docs/DESIGN.md, "Sweeps cost what is due").
 const (
 	// DefaultBatchBudget is how long one batch may hold the store's write
 	// lock. Batches grow while they take under half of it and shrink when
@@ -61,7 +61,7 @@ func newSizing(opts *Options) (sizing, error) {
 
 // monotonic measures elapsed time on the process's monotonic clock. It is
 // used only to size batches, never for a deadline, which always comes
-// from Options.Now (DESIGN principle 7).
+// from Options.Now (docs/DESIGN.md, "Injected time").
 func monotonic() func() time.Duration {
 	t := time.Now()
 	return func() time.Duration { return time.Since(t) }

@@ -244,7 +244,7 @@ func (tm timing) earliest(times map[string]time.Time, event time.Time) (time.Tim
 // bounds returns the store bounds that select exactly the records whose
 // earliest processing time is at most now: for each column c the largest
 // time value t with the condition met, so that a backend compares the
-// column with a constant (DESIGN principle 3). With withLead false the
+// column with a constant (docs/DESIGN.md, "Sweeps cost what is due"). With withLead false the
 // bounds select the records whose deadline has passed instead.
 func (tm timing) bounds(now time.Time, withLead bool) []store.Bound {
 	var out []store.Bound

@@ -21,7 +21,7 @@
 // monotone (a month clamped to its last day, the hour repeated when
 // daylight saving ends) the deadline moves later, never earlier, so that a
 // sweep can select every due record by comparing the indexed time column
-// with one constant cutoff (DESIGN principle 3).
+// with one constant cutoff (docs/DESIGN.md, "Sweeps cost what is due").
 //
 // # The early window
 //
@@ -105,5 +105,5 @@
 //
 // Time is read only through Options.Now. Logs, errors, reports and audit
 // entries carry dataset and rule IDs, counts and keyed pseudonyms, never
-// keys, subjects or field values (DESIGN principle 8).
+// keys, subjects or field values (docs/DESIGN.md, "Pseudonyms only").
 package retention

@@ -77,7 +77,7 @@ func TestNewAcceptsTheJobcenterDeclaration(t *testing.T) {
 	assert.Equal(t, h.clock.Now(), h.eng.Now(), "the engine reads time only from Options.Now")
 }
 
-// TestSweepDeletesAnAppointmentInsideItsWindow pins seed 003: "Nach dem
+// TestSweepDeletesAnAppointmentInsideItsWindow pins examples/policies/jobcenter.yaml: "Nach dem
 // erfolgten Termin werden die personenbezogenen Daten innerhalb von zwei
 // Wochen gelöscht." The appointment is deleted no earlier than two sweep
 // intervals before the deadline and, with a sweep every interval, no later
@@ -162,7 +162,7 @@ func TestKeepAtLeastIsAHardLowerBound(t *testing.T) {
 	assert.False(t, h.exists(t, "contact", "k1"), "deleted as soon as the minimum ends, which is after the 7d deadline")
 }
 
-// TestNullingRuleStopsSelectingWhatItNulled pins DESIGN principle 3: a rule
+// TestNullingRuleStopsSelectingWhatItNulled pins docs/DESIGN.md, "Sweeps cost what is due": a rule
 // that nulls its fields has work left exactly where one is set.
 func TestNullingRuleStopsSelectingWhatItNulled(t *testing.T) {
 	loc := berlin(t)
@@ -183,7 +183,7 @@ func TestNullingRuleStopsSelectingWhatItNulled(t *testing.T) {
 	assert.Len(t, h.verifyAudit(t), 1, "one batch, one audit entry")
 }
 
-// TestMarkerRuleAnonymizesOnce pins seed 003: "Hierfür muss die IP-Adresse
+// TestMarkerRuleAnonymizesOnce pins examples/policies/jobcenter.yaml: "Hierfür muss die IP-Adresse
 // des Nutzenden für die Dauer von sieben Tagen gespeichert bleiben und wird
 // danach anonymisiert."
 func TestMarkerRuleAnonymizesOnce(t *testing.T) {

@@ -118,7 +118,7 @@ func mustRing(id string) *anonymize.KeyRing {
 	return k
 }
 
-// jobcenter loads the test declaration of seed 003.
+// jobcenter loads the test declaration of the notice quoted in examples/policies/jobcenter.yaml.
 func jobcenter(t testing.TB) *policy.Declaration {
 	t.Helper()
 	d, err := policy.LoadFile("testdata/jobcenter.yaml")

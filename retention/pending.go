@@ -15,7 +15,7 @@ import (
 // Remembered events.
 //
 // "Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten
-// personenbezogenen Daten sofort gelöscht." (seed 003). When an event
+// personenbezogenen Daten sofort gelöscht." (examples/policies/jobcenter.yaml). When an event
 // finds records that may not be touched yet, because a legal hold or
 // restriction covers them (Art. 17(3), Art. 18) or their statutory minimum
 // (keep_at_least) has not ended, Trigger stores a store.PendingEvent for

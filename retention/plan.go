@@ -44,7 +44,7 @@ type RulePlan struct {
 	// Unindexed names the time columns (TimeColumn.Name) a time rule
 	// selects by that lead no index of the application's table, so every
 	// sweep reads the whole table instead of only the records that are
-	// due (DESIGN principle 3). It is empty when every such column is
+	// due (docs/DESIGN.md, "Sweeps cost what is due"). It is empty when every such column is
 	// indexed, for event rules, and when the store cannot tell (it does
 	// not implement store.IndexChecker).
 	Unindexed []string

@@ -50,7 +50,7 @@ func jobcenterEngine(t *testing.T) (*policy.Declaration, *memstore.Store, *reten
 	return decl, st, eng
 }
 
-// TestSchedulerCatchesUpDowntimeAtRestart pins DESIGN principle 4: cron
+// TestSchedulerCatchesUpDowntimeAtRestart pins docs/DESIGN.md, "Atomic batches": cron
 // does not catch up missed runs, but the first sweep after a restart
 // processes everything that fell due while the application was down.
 func TestSchedulerCatchesUpDowntimeAtRestart(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 )
 
 // Event is something that happened to a record or a subject and that rules
-// with on: react to immediately (DESIGN principle 5).
+// with on: react to immediately (docs/DESIGN.md, "Events act at once").
 //
 // An event names either one record, by Dataset and Key (an appointment was
 // cancelled), or a subject's records, by Subject and optionally Dataset and

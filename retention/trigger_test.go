@@ -30,7 +30,7 @@ func TestTriggerActsImmediately(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
-		// quote is the sentence of seed 003 the behaviour comes from.
+		// quote is the sentence of the notice quoted in examples/policies/jobcenter.yaml the behaviour comes from.
 		quote   string
 		hold    *retention.HoldRequest
 		event   retention.Event
@@ -157,7 +157,7 @@ func TestTriggerRefusesEventsItCannotPlace(t *testing.T) {
 
 // TestAuditLogHoldsNoPersonalData seeds names, e-mail addresses, subjects
 // and IPs, runs every kind of action, and searches the whole log for them
-// (DESIGN principle 8, Art. 5(1)(c)).
+// (docs/DESIGN.md, "Pseudonyms only"; Art. 5(1)(c)).
 func TestAuditLogHoldsNoPersonalData(t *testing.T) {
 	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
 	ctx := context.Background()

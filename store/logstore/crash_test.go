@@ -71,7 +71,7 @@ func runChild(t *testing.T, dir string) (*exec.Cmd, *bufio.Scanner) {
 	return nil, nil
 }
 
-// DESIGN.md principle 4: "A crash leaves each record either processed and
+// docs/DESIGN.md, "Atomic batches": "A crash leaves each record either processed and
 // audited or untouched and still due; the next sweep finishes the work."
 func TestCrashMidRewriteLeavesWholeFilesAndTheNextSweepFinishes(t *testing.T) {
 	t.Parallel()

@@ -262,7 +262,7 @@ func (d *dataset) encode(l *line, buf []byte) []byte {
 // maskStrayIPs replaces every IP address found in the parts of l that are
 // not the client address with the placeholder [IP]: an address in a URL
 // query, a referrer or a forwarded-for header identifies a person as well
-// as the client address does (seed 004: "so dass es nicht möglich ist,
+// as the client address does (examples/policies/stadt-amt.yaml: "so dass es nicht möglich ist,
 // einen Bezug auf einzelne Nutzer herzustellen"). Fields the action names
 // are left to the action.
 func (d *dataset) maskStrayIPs(l *line, named map[string]bool) {

@@ -13,7 +13,7 @@ import (
 
 // journalName is the journal of the batch being committed, in the state
 // directory. It makes a file rewrite and its audit entry one atomic step
-// (principle 4 of the design): the journal is written (and fsynced) after
+// (docs/DESIGN.md, "Atomic batches"): the journal is written (and fsynced) after
 // the new version of the file is complete on disk and the entry is sealed,
 // and before anything visible changes; it is removed after both the rename
 // and the audit append are durable. Whoever finds a journal (New, after a

@@ -35,9 +35,9 @@ var citizens = []citizen{
 // dates, customer numbers, free text and IP addresses, runs every kind of
 // batch the Jobcenter declaration implies with Audit callbacks that
 // pseudonymize subjects with an anonymize.KeyRing, and then searches every
-// field of every audit entry, JSON-encoded, for the raw values (DESIGN
-// principle 8; Art. 5(1)(c) and Art. 25(1)). The declaration implements
-// seed 003: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
+// field of every audit entry, JSON-encoded, for the raw values (docs/DESIGN.md,
+// "Pseudonyms only"; Art. 5(1)(c) and Art. 25(1)). The declaration implements
+// examples/policies/jobcenter.yaml: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
 // sieben Tagen gespeichert bleiben und wird danach anonymisiert." and "Nach
 // dem erfolgten Termin werden die personenbezogenen Daten innerhalb von
 // zwei Wochen gelöscht. Bei einer Terminstornierung oder einem Widerruf

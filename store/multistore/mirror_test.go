@@ -74,7 +74,7 @@ func deleteVisits(cutoff time.Time) store.Batch {
 	}
 }
 
-// DESIGN principle 4, across two backends: the batch is atomic with its
+// docs/DESIGN.md, "Atomic batches", across two backends: the batch is atomic with its
 // entry in the routed chain, and the home log receives a copy that names
 // it; a copy lost to a failure is appended before the next batch.
 func TestRoutedBatchIsCopiedToTheHomeLogAndALostCopyIsRepaired(t *testing.T) {
