@@ -31,7 +31,7 @@ Flags:
 %s
 Examples:
   frist keys new frist.keys --policy examples/policies/jobcenter.yaml
-  frist keys new booking.db.keys audit links subjects tokens
+  frist keys new booking.db.keys audit links subjects tokens ledger
 `
 
 func runKeys(args []string, stdout, stderr io.Writer) int {
