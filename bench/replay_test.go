@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -112,27 +111,7 @@ func BenchmarkReplay(b *testing.B) {
 // deleted when cancelled.
 func cancelDeclaration(b *testing.B, name string) *policy.Declaration {
 	b.Helper()
-	y := fmt.Sprintf(`
-controller: { name: Stadt Beispiel, address: "Markt 1, 12345 Beispiel", time_zone: Europe/Berlin, public_authority: true }
-dpo: { address: "Markt 1, 12345 Beispiel" }
-authority: { name: LDI NRW, address: "Kavalleriestr. 2-4, 40213 Düsseldorf" }
-purposes:
-  - id: website
-    description: { de: "Aufruf der Webseite", en: "Delivering the website" }
-    legal_basis: [6.1.e]
-datasets:
-  - id: access_log
-    table: %s
-    key: id
-    time:
-      created_at: { column: created_at, format: unix }
-    purposes: [website]
-    fields:
-      ip: { category: online_identifier }
-    rules:
-      - { on: cancelled, delete: true }
-`, name)
-	decl, err := policy.Load(strings.NewReader(y), name+".yaml")
+	decl, err := policy.Load(strings.NewReader(accessLogYAML(name, "", "{ on: cancelled, delete: true }", "")), name+".yaml")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -246,6 +246,13 @@ func declarationYAML(name string, mask bool, purposes string) string {
 		marker = "marker: masked_at"
 		rule = `{ id: mask_ip, after: 7d, from: created_at, anonymize: { ip: "ip_mask(v4=1, v6=80)" } }`
 	}
+	return accessLogYAML(name, marker, rule, purposes)
+}
+
+// accessLogYAML binds table name as an access log with the one rule given
+// (a YAML flow mapping), the marker line given ("" for none) and purposes
+// (YAML list items) added to its own.
+func accessLogYAML(name, marker, rule, purposes string) string {
 	return fmt.Sprintf(`
 controller: { name: Stadt Beispiel, address: "Markt 1, 12345 Beispiel", time_zone: Europe/Berlin, public_authority: true }
 dpo: { address: "Markt 1, 12345 Beispiel" }
