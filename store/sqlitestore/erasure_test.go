@@ -7,46 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/frist-go/frist/anonymize"
-	"github.com/frist-go/frist/policy"
-	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
-
-// erasureYAML anonymizes two fields of past appointments in place (a Go
-// operator and a redaction) and deletes appointments booked long ago.
-const erasureYAML = `
-controller: { name: Stadt Beispiel, address: "Markt 1, 12345 Beispiel", public_authority: true }
-dpo: { address: "Markt 1, 12345 Beispiel" }
-authority: { name: LDI NRW, address: "Kavalleriestr. 2-4, 40213 Düsseldorf" }
-purposes:
-  - id: booking
-    description: { de: "Buchung eines Termins", en: "Booking an appointment" }
-    legal_basis: [6.1.e]
-datasets:
-  - id: appointment
-    table: appointments
-    key: id
-    subject: citizen
-    marker: anonymized_at
-    time:
-      starts_at: starts_at
-      created_unix: { column: created_unix, format: unix }
-    purposes: [booking]
-    fields:
-      email: { category: contact }
-      ip: { category: online_identifier }
-    rules:
-      - { after: 7d, from: starts_at, anonymize: { ip: "ip_mask(v4=1, v6=80)", email: redact } }
-      - { after: 30d, from: created_unix, delete: true }
-`
 
 // TestErasedRecordsLeaveNoBytesInTheDatabaseFiles seeds recognisable
 // values, sweeps, and searches the database file and its write-ahead log
@@ -61,14 +30,13 @@ datasets:
 // write-ahead log still held page images with the values.
 func TestErasedRecordsLeaveNoBytesInTheDatabaseFiles(t *testing.T) {
 	ctx := context.Background()
-	decl, err := policy.Load(strings.NewReader(erasureYAML), "erasure.yaml")
+	decl, err := sqltest.ErasureDeclaration()
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "app.db")
 	db, err := sql.Open("sqlite", "file:"+path+recommendedDSN)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	_, err = db.Exec(`CREATE TABLE appointments (id INTEGER PRIMARY KEY, citizen TEXT, starts_at DATETIME,
- created_unix INTEGER, email TEXT, ip TEXT, anonymized_at DATETIME)`)
+	_, err = db.Exec(sqltest.ErasureTable(sqltest.SQLite))
 	require.NoError(t, err)
 	_, err = db.Exec(`CREATE INDEX appointments_starts ON appointments (starts_at, id)`)
 	require.NoError(t, err)
@@ -110,9 +78,7 @@ func TestErasedRecordsLeaveNoBytesInTheDatabaseFiles(t *testing.T) {
 
 	st, err := sqlitestore.New(db, decl, nil)
 	require.NoError(t, err)
-	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
-	require.NoError(t, err)
-	eng, err := retention.New(decl, st, &retention.Options{Now: func() time.Time { return now }, AuditKey: ring, BatchSize: 16})
+	eng, err := sqltest.ErasureEngine(decl, st, now, 16)
 	require.NoError(t, err)
 	rep, err := eng.Sweep(ctx)
 	require.NoError(t, err)
@@ -155,14 +121,13 @@ func foundIn(t *testing.T, path, s string) bool {
 // Commit the application's connection reads secure_delete = 1 afterwards.
 func TestFristsBatchesEraseSecurelyOnAnyConnection(t *testing.T) {
 	ctx := context.Background()
-	decl, err := policy.Load(strings.NewReader(erasureYAML), "erasure.yaml")
+	decl, err := sqltest.ErasureDeclaration()
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "app.db")
 	writer, err := sql.Open("sqlite", "file:"+path+recommendedDSN)
 	require.NoError(t, err)
 	t.Cleanup(func() { writer.Close() })
-	_, err = writer.Exec(`CREATE TABLE appointments (id INTEGER PRIMARY KEY, citizen TEXT, starts_at DATETIME,
- created_unix INTEGER, email TEXT, ip TEXT, anonymized_at DATETIME)`)
+	_, err = writer.Exec(sqltest.ErasureTable(sqltest.SQLite))
 	require.NoError(t, err)
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	future := now.Add(5 * 24 * time.Hour).Format("2006-01-02 15:04:05")
@@ -188,9 +153,7 @@ func TestFristsBatchesEraseSecurelyOnAnyConnection(t *testing.T) {
 	app.SetMaxOpenConns(1) // the connection frist borrows is the application's
 	st, err := sqlitestore.New(app, decl, &sqlitestore.Options{SkipPragmaCheck: true})
 	require.NoError(t, err)
-	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "k1", Secret: []byte("0123456789abcdef0123456789abcdef")})
-	require.NoError(t, err)
-	eng, err := retention.New(decl, st, &retention.Options{Now: func() time.Time { return now }, AuditKey: ring, BatchSize: 8})
+	eng, err := sqltest.ErasureEngine(decl, st, now, 8)
 	require.NoError(t, err)
 	rep, err := eng.Sweep(ctx)
 	require.NoError(t, err)
