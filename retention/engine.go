@@ -44,8 +44,8 @@ type Engine struct {
 }
 
 // New returns an Engine for decl on st. It refuses a declaration that has
-// not been validated (ErrNotValidated) and options without an AuditKey
-// (ErrNoAuditKey), and it compiles every rule up front: a rule whose
+// not been validated (ErrNotValidated), and nil opts or opts without an
+// AuditKey (ErrNoAuditKey, naming which), and it compiles every rule up front: a rule whose
 // operator cannot be built with opts.Keys, or that the engine could not
 // enforce exactly once, is reported as a *RuleError and the engine does
 // not start (docs/DESIGN.md, "Rejected whole"). A store that says it
@@ -59,8 +59,11 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 	if st == nil {
 		return nil, errors.New("retention: the store is nil")
 	}
-	if opts == nil || opts.AuditKey == nil {
-		return nil, ErrNoAuditKey
+	switch {
+	case opts == nil:
+		return nil, fmt.Errorf("%w: New was given nil *Options", ErrNoAuditKey)
+	case opts.AuditKey == nil || len(opts.AuditKey.IDs()) == 0:
+		return nil, fmt.Errorf("%w: Options.AuditKey is not set", ErrNoAuditKey)
 	}
 	sz, err := newSizing(opts)
 	if err != nil {

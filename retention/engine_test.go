@@ -42,8 +42,13 @@ func TestNewRefusesWhatItCannotEnforce(t *testing.T) {
 		says string
 	}{
 		{"a declaration that was never validated", &policy.Declaration{}, &retention.Options{AuditKey: auditKey}, retention.ErrNotValidated, "not validated"},
-		{"no options: no key for the audit log's pseudonyms", valid, nil, retention.ErrNoAuditKey, "AuditKey"},
-		{"options without an audit key", valid, &retention.Options{Keys: testKeys}, retention.ErrNoAuditKey, "AuditKey"},
+		// Options are not optional for New: nil is refused by name, not
+		// read as defaults (there is no default audit key).
+		{"no options: no key for the audit log's pseudonyms", valid, nil, retention.ErrNoAuditKey, "New was given nil *Options"},
+		{"options without an audit key", valid, &retention.Options{Keys: testKeys}, retention.ErrNoAuditKey, "Options.AuditKey is not set"},
+		// A zero KeyRing has no current key; New panicked on it (index out
+		// of range in KeyRing.CurrentID) before it checked for an empty ring.
+		{"an empty audit key ring", valid, &retention.Options{AuditKey: &anonymize.KeyRing{}}, retention.ErrNoAuditKey, "Options.AuditKey is not set"},
 		{
 			"an operator whose key ring is missing",
 			variant(t, `op: "ip_mask(v4=1, v6=80)"`, `op: "pseudonym(key=logs)"`),

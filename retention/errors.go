@@ -11,8 +11,11 @@ var (
 	// policy.Declaration.Validate has not succeeded: the engine never runs
 	// on a half-valid policy.
 	ErrNotValidated = errors.New("retention: declaration is not validated")
-	// ErrNoAuditKey is returned by New without Options.AuditKey: audit
-	// entries name subjects only by keyed pseudonyms (Art. 5(1)(c)).
+	// ErrNoAuditKey is wrapped by the error New returns for nil Options
+	// or Options without an AuditKey (a nil or empty key ring), and
+	// returned by AuditSigner for such a ring: audit entries name subjects
+	// only by keyed pseudonyms (Art. 5(1)(c)) and are signed with a key
+	// derived from it, so the engine has no default.
 	ErrNoAuditKey = errors.New("retention: Options.AuditKey is required to pseudonymise subjects in the audit log")
 	// ErrInvalidRule is wrapped by a *RuleError for a rule the engine cannot
 	// enforce.

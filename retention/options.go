@@ -16,8 +16,10 @@ const (
 	DefaultInterval = time.Minute
 )
 
-// Options configure an Engine and Deadlines. A nil *Options, or a zero
-// field, means the default.
+// Options configure an Engine and Deadlines. New needs Options with an
+// AuditKey and refuses nil (ErrNoAuditKey); Deadlines, which writes no
+// audit entries, takes nil for the defaults. Every field but AuditKey may
+// be left zero for its default.
 type Options struct {
 	// Now returns the current time. The engine never reads the clock any
 	// other way. Default: time.Now.
@@ -26,8 +28,9 @@ type Options struct {
 	// ("pseudonym(key=bookings)").
 	Keys map[string]*anonymize.KeyRing
 	// AuditKey computes the keyed pseudonyms by which audit entries name
-	// the subjects they touch (Art. 5(1)(c), Art. 32(1)(a)). Required by
-	// New.
+	// the subjects they touch (Art. 5(1)(c), Art. 32(1)(a)), and its
+	// current key signs them (AuditSigner). Required: it has no default,
+	// and New returns an error wrapping ErrNoAuditKey without it.
 	AuditKey *anonymize.KeyRing
 	// BatchSize is the number of records the first batch of a rule
 	// processes, and the smallest batch adaptive sizing shrinks to.

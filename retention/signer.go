@@ -14,7 +14,8 @@ import (
 // and the request service sign with the engine's (Engine.AuditSigner), so
 // that one public key verifies the whole log (frist audit keys prints it).
 func AuditSigner(ring *anonymize.KeyRing) (*audit.Signer, error) {
-	if ring == nil {
+	if ring == nil || len(ring.IDs()) == 0 {
+		// A zero KeyRing has no current key to derive from.
 		return nil, ErrNoAuditKey
 	}
 	id := ring.CurrentID()
