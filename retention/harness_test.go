@@ -59,7 +59,8 @@ type recorder struct {
 
 func (r *recorder) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	// The rule is known through the audit entry the batch would write.
-	rule := b.Audit(nil, 0).Rule
+	e, _ := b.Audit(nil, 0)
+	rule := e.Rule
 	r.mu.Lock()
 	err := r.fail[rule]
 	r.mu.Unlock()

@@ -135,8 +135,8 @@ func (ru *rule) apply(rec store.Record) (map[string]any, error) {
 // auditor returns the Audit callback of a batch: an entry naming the rule,
 // the count and the keyed pseudonyms of the subjects touched, and the hash
 // of the declaration in force (Art. 5(2), Art. 30).
-func (e *Engine) auditor(ru *rule, now time.Time, note string) func([]store.Record, int) audit.Entry {
-	return func(recs []store.Record, count int) audit.Entry {
+func (e *Engine) auditor(ru *rule, now time.Time, note string) func([]store.Record, int) (audit.Entry, error) {
+	return func(recs []store.Record, count int) (audit.Entry, error) {
 		subjects := make([]string, 0, len(recs))
 		for _, r := range recs {
 			if r.Subject != "" {
@@ -153,6 +153,6 @@ func (e *Engine) auditor(ru *rule, now time.Time, note string) func([]store.Reco
 			Subjects: slices.Compact(subjects),
 			Policy:   e.policyHash,
 			Note:     note,
-		}.SignedBy(e.signer)
+		}.SignedBy(e.signer), nil
 	}
 }

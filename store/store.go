@@ -168,10 +168,8 @@ type Batch struct {
 	// backend calls it inside the transaction, after acting and before
 	// committing, seals the entry to the log's head (audit.Seal) and
 	// stores it. When nothing was selected, Audit is not called and
-	// nothing is stored. A panic in Audit, or an entry that fails
-	// audit.Entry.Validate (an error wrapping audit.ErrInvalid), fails the
-	// whole batch.
-	Audit func(processed []Record, count int) audit.Entry
+	// nothing is stored. An error fails the whole batch.
+	Audit func(processed []Record, count int) (audit.Entry, error)
 }
 
 // BatchResult reports what a batch did.

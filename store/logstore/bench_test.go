@@ -139,8 +139,8 @@ func BenchmarkMaskIPv4VersusSed(b *testing.B) {
 				v, err := mask.Apply(r.Fields["ip"])
 				return map[string]any{"ip": v}, err
 			}},
-			Audit: func(rs []store.Record, n int) audit.Entry {
-				return audit.Entry{Time: now, Action: "anonymize", Dataset: "access_log", Rule: "bench", Count: n}
+			Audit: func(rs []store.Record, n int) (audit.Entry, error) {
+				return audit.Entry{Time: now, Action: "anonymize", Dataset: "access_log", Rule: "bench", Count: n}, nil
 			},
 		})
 		ourTime += time.Since(t1)

@@ -39,9 +39,9 @@ func TestBatchOnLinesWithoutSubjectReportsTheCountOnly(t *testing.T) {
 	res, err := st.Process(context.Background(), store.Batch{
 		Selection: sel,
 		Action:    store.Action{Delete: true},
-		Audit: func(rs []store.Record, n int) audit.Entry {
+		Audit: func(rs []store.Record, n int) (audit.Entry, error) {
 			calls = append(calls, call{rs, n})
-			return audit.Entry{Time: now, Action: "delete", Dataset: "access_log", Rule: "test", Count: n}
+			return audit.Entry{Time: now, Action: "delete", Dataset: "access_log", Rule: "test", Count: n}, nil
 		},
 	})
 	require.NoError(t, err)

@@ -155,8 +155,8 @@ func BenchmarkOverlongLinePeakHeap(b *testing.B) {
 				res, err := st.Process(context.Background(), store.Batch{
 					Selection: store.Selection{Dataset: "access_log", Bounds: []store.Bound{{Column: "requested_at", Cutoff: now.AddDate(0, 0, -7)}}, Now: now},
 					Action:    store.Action{Delete: true},
-					Audit: func(rs []store.Record, n int) audit.Entry {
-						return audit.Entry{Time: now, Action: "delete", Dataset: "access_log", Rule: "bench", Count: n}
+					Audit: func(rs []store.Record, n int) (audit.Entry, error) {
+						return audit.Entry{Time: now, Action: "delete", Dataset: "access_log", Rule: "bench", Count: n}, nil
 					},
 				})
 				b.StopTimer()

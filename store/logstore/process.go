@@ -598,7 +598,7 @@ func callApply(apply func(store.Record) (map[string]any, error), rec store.Recor
 
 // callAudit calls Audit, turning a panic into an error, and validates the
 // entry.
-func callAudit(fn func([]store.Record, int) audit.Entry, recs []store.Record, count int) (e audit.Entry, err error) {
+func callAudit(fn func([]store.Record, int) (audit.Entry, error), recs []store.Record, count int) (e audit.Entry, err error) {
 	if fn == nil {
 		return e, errors.New("logstore: Batch.Audit is nil")
 	}
@@ -607,7 +607,9 @@ func callAudit(fn func([]store.Record, int) audit.Entry, recs []store.Record, co
 			err = errors.New("logstore: Batch.Audit panicked")
 		}
 	}()
-	e = fn(recs, count)
+	if e, err = fn(recs, count); err != nil {
+		return e, err
+	}
 	if err := e.Validate(); err != nil {
 		return e, fmt.Errorf("logstore: the batch's audit entry is refused: %w", err)
 	}

@@ -72,12 +72,12 @@ func Example() {
 			Limit:   1000,
 		},
 		Action: store.Action{Delete: true},
-		Audit: func(rs []store.Record, n int) audit.Entry {
+		Audit: func(rs []store.Record, n int) (audit.Entry, error) {
 			e := audit.Entry{Time: now, Action: "delete", Dataset: "appointment", Rule: "delete_after_14d_appointment_at", Count: n}
 			for _, r := range rs {
 				e.Subjects = append(e.Subjects, ring.Pseudonym(r.Subject))
 			}
-			return e
+			return e, nil
 		},
 	})
 	if err != nil {

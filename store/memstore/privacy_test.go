@@ -79,15 +79,15 @@ func TestAuditLogHoldsNoRawPersonalData(t *testing.T) {
 
 	// The Audit callback the engine would pass: subjects as keyed
 	// pseudonyms, the rule and the declaration's hash.
-	auditFor := func(dataset, rule, action string) func([]store.Record, int) audit.Entry {
-		return func(rs []store.Record, n int) audit.Entry {
+	auditFor := func(dataset, rule, action string) func([]store.Record, int) (audit.Entry, error) {
+		return func(rs []store.Record, n int) (audit.Entry, error) {
 			var subs []string
 			for _, r := range rs {
 				if r.Subject != "" {
 					subs = append(subs, ring.Pseudonym(r.Subject))
 				}
 			}
-			return audit.Entry{Time: now, Action: action, Dataset: dataset, Rule: rule, Count: n, Subjects: subs, Policy: decl.Hash()}
+			return audit.Entry{Time: now, Action: action, Dataset: dataset, Rule: rule, Count: n, Subjects: subs, Policy: decl.Hash()}, nil
 		}
 	}
 	sevenDays := now.Add(-7 * 24 * time.Hour)
@@ -145,8 +145,8 @@ func TestAuditLogHoldsNoRawPersonalData(t *testing.T) {
 	_, err = st.Process(ctx, store.Batch{
 		Selection: store.Selection{Dataset: "appointment", Subject: citizens[2].email, Now: now},
 		Action:    store.Action{Delete: true},
-		Audit: func(rs []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: now, Action: "delete", Count: n, Subjects: []string{rs[0].Subject}}
+		Audit: func(rs []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: now, Action: "delete", Count: n, Subjects: []string{rs[0].Subject}}, nil
 		},
 	})
 	require.ErrorIs(t, err, audit.ErrInvalid)

@@ -325,13 +325,13 @@ func callApply(apply func(store.Record) (map[string]any, error), r store.Record)
 }
 
 // callAudit calls Audit and turns a panic into an error.
-func callAudit(f func([]store.Record, int) audit.Entry, processed []store.Record, count int) (e audit.Entry, err error) {
+func callAudit(f func([]store.Record, int) (audit.Entry, error), processed []store.Record, count int) (e audit.Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("the Audit callback panicked: %v", p)
 		}
 	}()
-	return f(processed, count), nil
+	return f(processed, count)
 }
 
 // Count implements store.Driver.

@@ -39,8 +39,8 @@ func TestSweepOfHundredsOfThousandsOfRecords(t *testing.T) {
 	}
 	inserted := time.Since(start)
 
-	aud := func(rs []store.Record, n int) audit.Entry {
-		return audit.Entry{Time: t0, Action: "anonymize", Dataset: storetest.Bookings, Count: n}
+	aud := func(rs []store.Record, n int) (audit.Entry, error) {
+		return audit.Entry{Time: t0, Action: "anonymize", Dataset: storetest.Bookings, Count: n}, nil
 	}
 	sweep := func(b store.Batch) (batches, total int) {
 		var last time.Time

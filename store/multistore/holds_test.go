@@ -146,8 +146,8 @@ func TestARouteToHomeIsNoRoute(t *testing.T) {
 	res, err := st.Process(ctx, store.Batch{
 		Selection: store.Selection{Dataset: storetest.Bookings, Now: storetest.T0},
 		Action:    store.Action{Delete: true},
-		Audit: func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: storetest.T0, Action: "delete", Count: n}
+		Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: storetest.T0, Action: "delete", Count: n}, nil
 		},
 	})
 	require.NoError(t, err)

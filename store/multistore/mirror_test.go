@@ -68,8 +68,8 @@ func deleteVisits(cutoff time.Time) store.Batch {
 	return store.Batch{
 		Selection: store.Selection{Dataset: storetest.Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: cutoff}}, Now: storetest.T0, Limit: 1},
 		Action:    store.Action{Delete: true},
-		Audit: func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: storetest.T0, Action: "delete", Dataset: storetest.Visits, Rule: "test", Count: n, Note: "Art. 5(1)(e)"}
+		Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: storetest.T0, Action: "delete", Dataset: storetest.Visits, Rule: "test", Count: n, Note: "Art. 5(1)(e)"}, nil
 		},
 	}
 }
@@ -216,7 +216,10 @@ func TestTheHomeCopyOfASignedEntryIsSignedToo(t *testing.T) {
 	require.NoError(t, err)
 	b := deleteVisits(storetest.T0)
 	entry := b.Audit
-	b.Audit = func(p []store.Record, n int) audit.Entry { return entry(p, n).SignedBy(signer) }
+	b.Audit = func(p []store.Record, n int) (audit.Entry, error) {
+		e, err := entry(p, n)
+		return e.SignedBy(signer), err
+	}
 	res, err := m.st.Process(ctx, b)
 	require.NoError(t, err)
 	keys := audit.Keys{"k1": signer.PublicKey().Key}

@@ -52,10 +52,10 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	// sealing detaches from it.
 	var signer *audit.Signer
 	if entryOf := b.Audit; entryOf != nil {
-		b.Audit = func(processed []store.Record, count int) audit.Entry {
-			e := entryOf(processed, count)
+		b.Audit = func(processed []store.Record, count int) (audit.Entry, error) {
+			e, err := entryOf(processed, count)
 			signer = e.Signer()
-			return e
+			return e, err
 		}
 	}
 	res, err := drv.Process(ctx, b)

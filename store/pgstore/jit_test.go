@@ -60,9 +60,9 @@ $$ BEGIN INSERT INTO jit_seen VALUES (TG_OP, current_setting('jit')); RETURN NUL
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	now := seen.Add(30 * 24 * time.Hour)
-	entry := func(dataset string) func([]store.Record, int) audit.Entry {
-		return func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: now, Action: "anonymize", Dataset: dataset, Rule: "r", Count: n}
+	entry := func(dataset string) func([]store.Record, int) (audit.Entry, error) {
+		return func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: now, Action: "anonymize", Dataset: dataset, Rule: "r", Count: n}, nil
 		}
 	}
 	// A dataset without a subject: the pipelined batch.

@@ -65,8 +65,8 @@ func TestAPartitionedTableIsClaimedByKey(t *testing.T) {
 	b := store.Batch{
 		Selection: store.Selection{Dataset: storetest.Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: now}}, Now: now, Limit: 1},
 		Action:    store.Action{Delete: true},
-		Audit: func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: now, Action: "delete", Dataset: storetest.Visits, Rule: "r", Count: n}
+		Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: now, Action: "delete", Dataset: storetest.Visits, Rule: "r", Count: n}, nil
 		},
 	}
 	for i, want := range []string{"a-1", "b-1", "a-2", "b-2"} {
@@ -101,8 +101,8 @@ func TestAPartitionedTableIsWrittenBackByKey(t *testing.T) {
 		Action: store.Action{Transform: []string{"ip"}, Apply: func(r store.Record) (map[string]any, error) {
 			return map[string]any{"ip": "masked " + r.Key}, nil
 		}},
-		Audit: func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: now, Action: "anonymize", Dataset: storetest.Visits, Rule: "r", Count: n}
+		Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: now, Action: "anonymize", Dataset: storetest.Visits, Rule: "r", Count: n}, nil
 		},
 	})
 	require.NoError(t, err)

@@ -65,8 +65,8 @@ func TestATimestampWithoutZoneIsRefusedUnlessTheZoneIsDeclared(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, storetest.T0.Add(time.Second), next, "Earliest reads the wall-clock value in the declared zone")
 	res, err := st.Process(ctx, store.Batch{Selection: sel, Action: store.Action{Delete: true},
-		Audit: func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: storetest.T0, Action: "delete", Dataset: storetest.Bookings, Count: n}
+		Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: storetest.T0, Action: "delete", Dataset: storetest.Bookings, Count: n}, nil
 		}})
 	require.NoError(t, err)
 	var left []int

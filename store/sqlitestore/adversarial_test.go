@@ -170,7 +170,8 @@ func (d *advDriver) Process(ctx context.Context, b store.Batch) (store.BatchResu
 	if err != nil {
 		return res, err
 	}
-	rule := b.Audit(nil, 0).Rule
+	e, _ := b.Audit(nil, 0)
+	rule := e.Rule
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	at, offset := w.t, w.offset[d.r]

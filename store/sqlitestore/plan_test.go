@@ -93,9 +93,9 @@ func TestSweepStatementsReadOnlyTheTimeIndexRange(t *testing.T) {
 	recording.mu.Lock()
 	recording.stmts = nil
 	recording.mu.Unlock()
-	auditAs := func(ds string) func([]store.Record, int) audit.Entry {
-		return func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: storetest.T0, Action: "delete", Dataset: ds, Count: n}
+	auditAs := func(ds string) func([]store.Record, int) (audit.Entry, error) {
+		return func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: storetest.T0, Action: "delete", Dataset: ds, Count: n}, nil
 		}
 	}
 	for _, c := range []struct{ dataset, column string }{{storetest.Bookings, "booked_at"}, {storetest.Bookings, "starts_at"}, {storetest.Visits, "seen_at"}} {

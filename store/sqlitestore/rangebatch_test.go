@@ -50,8 +50,8 @@ func TestRangeBatchesEndExactlyAtTheirLastRecord(t *testing.T) {
 	b := store.Batch{
 		Selection: store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: now}}, Now: now, Limit: 2},
 		Action:    store.Action{Delete: true},
-		Audit: func(_ []store.Record, n int) audit.Entry {
-			return audit.Entry{Time: now, Action: "delete", Dataset: storetest.Bookings, Rule: "r", Count: n}
+		Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: now, Action: "delete", Dataset: storetest.Bookings, Rule: "r", Count: n}, nil
 		},
 	}
 	for i, want := range [][]string{{"1", "2"}, {"3", "4"}, {"5", "6"}, {"7"}, nil} {

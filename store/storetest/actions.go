@@ -202,11 +202,11 @@ func rollbackContracts() []contract {
 			}
 		}, nil},
 		{"Process/AuditPanicRollsBackEverything", "Audit panics", func(b *store.Batch) {
-			b.Audit = func([]store.Record, int) audit.Entry { panic("audit bug") }
+			b.Audit = func([]store.Record, int) (audit.Entry, error) { panic("audit bug") }
 		}, nil},
 		{"Process/InvalidAuditEntryRollsBackEverything", "Audit returns an entry with a raw subject", func(b *store.Batch) {
-			b.Audit = func(rs []store.Record, n int) audit.Entry {
-				return audit.Entry{Time: T0, Action: "anonymize", Count: n, Subjects: []string{"1001"}}
+			b.Audit = func(rs []store.Record, n int) (audit.Entry, error) {
+				return audit.Entry{Time: T0, Action: "anonymize", Count: n, Subjects: []string{"1001"}}, nil
 			}
 		}, audit.ErrInvalid},
 	}

@@ -197,8 +197,8 @@ type auditCall struct {
 
 // auditAs returns an Audit callback that records its calls in *calls and
 // builds a valid entry with pseudonymized subjects.
-func auditAs(action string, calls *[]auditCall) func([]store.Record, int) audit.Entry {
-	return func(rs []store.Record, n int) audit.Entry {
+func auditAs(action string, calls *[]auditCall) func([]store.Record, int) (audit.Entry, error) {
+	return func(rs []store.Record, n int) (audit.Entry, error) {
 		if calls != nil {
 			*calls = append(*calls, auditCall{records: slices.Clone(rs), count: n})
 		}
@@ -208,7 +208,7 @@ func auditAs(action string, calls *[]auditCall) func([]store.Record, int) audit.
 				subs = append(subs, pseudonym(r.Subject))
 			}
 		}
-		return audit.Entry{Time: T0, Action: action, Dataset: Bookings, Rule: "storetest", Count: n, Subjects: subs}
+		return audit.Entry{Time: T0, Action: action, Dataset: Bookings, Rule: "storetest", Count: n, Subjects: subs}, nil
 	}
 }
 

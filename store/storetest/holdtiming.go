@@ -175,7 +175,7 @@ func holdRaceContracts() []contract {
 			started := false
 			b := r.batch
 			build := b.Audit
-			b.Audit = func(rs []store.Record, n int) audit.Entry {
+			b.Audit = func(rs []store.Record, n int) (audit.Entry, error) {
 				if !started {
 					started = true
 					go func() {

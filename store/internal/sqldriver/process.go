@@ -420,13 +420,15 @@ func callApply(apply func(store.Record) (map[string]any, error), r store.Record)
 
 // callAudit calls build and validates the entry; a panic or an invalid
 // entry fails the batch.
-func callAudit(build func([]store.Record, int) audit.Entry, processed []store.Record, count int) (e audit.Entry, err error) {
+func callAudit(build func([]store.Record, int) (audit.Entry, error), processed []store.Record, count int) (e audit.Entry, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("audit entry builder panicked: %v", p)
 		}
 	}()
-	e = build(processed, count)
+	if e, err = build(processed, count); err != nil {
+		return audit.Entry{}, err
+	}
 	if err := e.Validate(); err != nil {
 		return audit.Entry{}, err
 	}

@@ -23,9 +23,9 @@ type Opener func(t *testing.T, decl *policy.Declaration) *Backend
 var base = time.Date(2025, 3, 30, 0, 30, 0, 0, time.UTC)
 
 // entry builds a valid audit entry for a batch.
-func entry(action string) func([]store.Record, int) audit.Entry {
-	return func(rs []store.Record, n int) audit.Entry {
-		return audit.Entry{Time: base, Action: action, Dataset: "appointment", Count: n}
+func entry(action string) func([]store.Record, int) (audit.Entry, error) {
+	return func(rs []store.Record, n int) (audit.Entry, error) {
+		return audit.Entry{Time: base, Action: action, Dataset: "appointment", Count: n}, nil
 	}
 }
 
