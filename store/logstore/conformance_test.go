@@ -159,3 +159,13 @@ func TestConformanceOnJSONLines(t *testing.T) {
 		return jsonlBackend{Store: st, dir: dir}
 	})
 }
+
+func TestPendingConformanceOnJSONLines(t *testing.T) {
+	storetest.RunPending(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
+		dir := t.TempDir()
+		st, err := logstore.New(filesDeclaration(decl, dir), nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = st.Close() })
+		return jsonlBackend{Store: st, dir: dir}
+	})
+}

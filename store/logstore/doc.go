@@ -134,7 +134,7 @@
 // until the file changes (its size, modification time or inode), when it
 // is read again.
 //
-// # Audit log, journal, holds and leases
+// # Audit log, journal, holds, remembered events and leases
 //
 // The state directory (Options.StateDir, by default the first files
 // dataset's directory) holds .frist-audit.jsonl, the hash-chained audit
@@ -160,9 +160,29 @@
 // for logs anyway: a file kept as evidence of an attack (Art. 17(3)(e)).
 // Subject holds apply only to JSON-lines datasets with a subject member.
 //
+// Remembered events (store.PendingEvents: a cancellation or withdrawal
+// whose lines are under a hold or still in the live file, which the
+// retention engine retries at every sweep and when a hold is released)
+// live in the directory .frist-remembered, one JSON file per event named
+// by the SHA-256 of its ID. Remembering an event writes its file as a
+// batch writes a log file (a temporary file, fsynced, renamed into place,
+// the directory fsynced), so a crash leaves the whole event or none, and
+// New removes the temporary file of a write it interrupted; forgetting it
+// removes the file. One file per event keeps both steps at one small
+// write, however many events are remembered, and a forgotten event leaves
+// nothing behind: the subject's identifier it names, personal data, is in
+// the state directory only while the event is remembered (Art. 5(1)(e)).
+// What the file system does with the freed blocks of a removed file is
+// outside the Store's reach, as it is for a database's freed pages. New
+// reads every event once, and a file that does not decode fails New,
+// naming it, rather than an event being forgotten silently. A Store opened
+// read-only lists the events as New found them and writes nothing.
+//
 // One process at a time opens a state directory (an flock on
 // .frist-lock); leases therefore live in memory and order the sweepers of
-// that process. Rotation while a batch runs is detected (the file's
+// that process, and the holds and remembered events a Store keeps in
+// memory are those on disk: no other writer changes them. Of two callers
+// forgetting the same event, exactly one succeeds. Rotation while a batch runs is detected (the file's
 // identity is checked before the rename) and fails the batch with
 // store.ErrConflict, to be retried at the next sweep; there is a short
 // window between that check and the rename, so schedule sweeps away from

@@ -43,8 +43,8 @@ type Options struct {
 	// Naming a dataset that is not bound to files is an error.
 	Dirs Dirs
 	// StateDir holds the audit log (.frist-audit.jsonl), the holds
-	// (.frist-holds.json), the journal of the batch in progress and the
-	// lock. Default: the directory of the first files dataset.
+	// (.frist-holds.json), the remembered events (.frist-remembered), the
+	// journal of the batch in progress and the lock. Default: the directory of the first files dataset.
 	StateDir string
 	// Logger receives reports of malformed lines (file name, line numbers
 	// and counts, never their content). Default: discard.
@@ -101,9 +101,10 @@ type Store struct {
 	lock     *os.File
 	log      *slog.Logger
 
-	audit  *auditFile
-	holds  *holdFile
-	leases map[string]lease
+	audit      *auditFile
+	holds      *holdFile
+	remembered *rememberedDir
+	leases     map[string]lease
 }
 
 var (
@@ -188,14 +189,17 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 	if s.holds, err = openHolds(s.state); err != nil {
 		return fail(err)
 	}
+	if s.remembered, err = openRemembered(s.state, false); err != nil {
+		return fail(err)
+	}
 	if err := s.recover(); err != nil {
 		return fail(err)
 	}
 	return s, nil
 }
 
-// openReadOnly finishes New for Options.ReadOnly: it reads the audit log
-// and the holds and refuses a state directory with an interrupted batch,
+// openReadOnly finishes New for Options.ReadOnly: it reads the audit log,
+// the holds and the remembered events, and refuses a state directory with an interrupted batch,
 // which only a writer may finish.
 func (s *Store) openReadOnly() (*Store, error) {
 	if _, err := os.Stat(filepath.Join(s.state, journalName)); err == nil {
@@ -207,6 +211,9 @@ func (s *Store) openReadOnly() (*Store, error) {
 		return nil, err
 	}
 	if s.holds, err = openHolds(s.state); err != nil {
+		return nil, err
+	}
+	if s.remembered, err = openRemembered(s.state, true); err != nil {
 		return nil, err
 	}
 	return s, nil
