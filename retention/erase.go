@@ -71,7 +71,7 @@ func (e *Engine) eraseSubject(ctx context.Context, ev Event) (*Report, error) {
 			}
 		}
 		for _, tg := range targets {
-			rr, err := e.triggerRule(ctx, ev, tg, now)
+			rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), nil)
 			rep.Rules = append(rep.Rules, rr)
 			if err != nil {
 				rep.Duration = e.now().Sub(now)
@@ -97,24 +97,11 @@ func (e *Engine) eraseSubject(ctx context.Context, ev Event) (*Report, error) {
 // erasure rule, sparing held records and those under a statutory minimum
 // of any of the dataset's rules.
 func (e *Engine) eraseDataset(ctx context.Context, ds *policy.Dataset, ev Event, now time.Time) (RuleReport, error) {
-	ru := &rule{ds: ds, id: ErasureRule, on: policy.EventErasureRequested, action: ActionDelete}
-	rr := RuleReport{Dataset: ds.ID, Rule: ru.id, Action: ru.action, Event: ru.on}
-	sel := store.Selection{Dataset: ds.ID, Subject: ev.Subject, Now: now}
-	all, _, err := e.st.Count(ctx, sel)
-	if err != nil {
-		return e.failed(ctx, rr, 0, "counting the subject's records", err)
+	tg := target{
+		ru:  &rule{ds: ds, id: ErasureRule, on: policy.EventErasureRequested, action: ActionDelete},
+		sel: store.Selection{Dataset: ds.ID, Subject: ev.Subject, Now: now},
 	}
-	sel.Bounds = keepBounds(e.rulesOf(ds.ID), now)
-	free, held, err := e.st.Count(ctx, sel)
-	if err != nil {
-		return e.failed(ctx, rr, 0, "counting the subject's records", err)
-	}
-	rr.Held = held
-	rr.Kept = max(all-free, 0)
-	if free == 0 {
-		return rr, ctx.Err()
-	}
-	return e.process(ctx, ru, rr, sel, free, ev.note(), nil)
+	return e.act(ctx, ev, tg, keepBounds(e.rulesOf(ds.ID), now), nil)
 }
 
 // keepBounds returns the bounds that select only records whose statutory

@@ -41,43 +41,21 @@ const pendingPage = 100
 // but acting on remembered events failed; the next sweep retries them.
 var ErrPendingFailed = errors.New("retention: acting on remembered events failed")
 
-// triggerEvent runs one target of an event, as Trigger does: it counts the
-// records the rule may process now and those it must leave alone, remembers
-// the event for the latter before processing (so that a crash in between
-// loses nothing), and processes the former. A batch that fails leaves its
-// records to the remembered event too.
+// triggerEvent runs one target of an event, as Trigger does (act), and
+// remembers the event for the records it leaves alone: those held or kept,
+// before anything is processed, or else those of a batch that failed, so
+// that the next sweep retries them. It remembers at most once.
 func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
-	ru := tg.ru
-	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}
-	allFree, allHeld, err := e.st.Count(ctx, tg.sel)
-	if err != nil {
-		return e.failed(ctx, rr, 0, "counting the event's records", err)
-	}
-	sel := tg.sel
-	sel.Bounds = ru.timing.bounds(now, true) // only keep_at_least: an event rule has no period
-	free, held, err := e.st.Count(ctx, sel)
-	if err != nil {
-		return e.failed(ctx, rr, 0, "counting the event's records", err)
-	}
-	rr.Held = held
-	rr.Kept = max(allFree-free, 0)
 	var rememberErr error
-	if left := allFree + allHeld - free; left > 0 {
-		rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
-	}
-	if free > 0 {
-		rr, err = e.process(ctx, ru, rr, sel, free, ev.note(), nil)
-		if err != nil {
-			return rr, err
+	remember := func(rr RuleReport, left int) RuleReport {
+		if rr.Pending == "" && rememberErr == nil {
+			rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
 		}
-		if rr.Err != nil && rr.Pending == "" && rememberErr == nil {
-			// The batch failed: remember its records so that the next
-			// sweep retries them.
-			rr, rememberErr = e.remember(ctx, ev, tg, rr, now, rr.Failed)
-		}
+		return rr
 	}
+	rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), remember) // only keep_at_least: an event rule has no period
 	rr.Err = joinErr(rr.Err, rememberErr)
-	return rr, ctx.Err()
+	return rr, err
 }
 
 // remember stores the event of tg for the left records it did not

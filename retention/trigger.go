@@ -98,7 +98,7 @@ func (e *Engine) Trigger(ctx context.Context, ev Event) (*Report, error) {
 	}
 	rep := &Report{Start: now}
 	for _, tg := range targets {
-		rr, err := e.triggerEvent(ctx, ev, tg, now) // pending.go: remembers what it leaves alone
+		rr, err := e.triggerEvent(ctx, ev, tg, now) // pending.go: act, remembering what it leaves alone
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			rep.Duration = e.now().Sub(now)
@@ -187,27 +187,45 @@ func (e *Engine) targets(ev Event, now time.Time) ([]target, error) {
 	return out, nil
 }
 
-// triggerRule processes the records of one target, leaving held records
-// and records whose statutory minimum has not ended alone. Unlike
-// triggerEvent (pending.go), which Trigger uses, it does not remember what
-// it leaves alone; EraseSubject uses it.
-func (e *Engine) triggerRule(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
+// act runs the rule of tg on the records tg selects, at once, as every
+// event does (Trigger, EraseSubject; docs/DESIGN.md, "Events act at
+// once"): it counts the records tg selects and those among them that
+// bounds let it process now, reports the records a hold covers in
+// RuleReport.Held and those a statutory minimum keeps (bounds excludes
+// them) in RuleReport.Kept, leaves both alone, and processes the rest in
+// audited batches.
+//
+// leftAlone, when not nil, learns of the records act does not process, so
+// that the event can be remembered for them (pending.go): first, before any
+// batch, of the held and kept ones, so that a crash in between loses
+// nothing; then, after a batch failed, of the records it left (Failed).
+func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bound, leftAlone func(rr RuleReport, left int) RuleReport) (RuleReport, error) {
 	ru := tg.ru
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}
-	all, _, err := e.st.Count(ctx, tg.sel)
+	allFree, allHeld, err := e.st.Count(ctx, tg.sel)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting the event's records", err)
 	}
 	sel := tg.sel
-	sel.Bounds = ru.timing.bounds(now, true) // only keep_at_least: an event rule has no period
+	sel.Bounds = bounds
 	free, held, err := e.st.Count(ctx, sel)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting the event's records", err)
 	}
 	rr.Held = held
-	rr.Kept = max(all-free, 0)
+	rr.Kept = max(allFree-free, 0)
+	if left := allFree + allHeld - free; left > 0 && leftAlone != nil {
+		rr = leftAlone(rr, left)
+	}
 	if free == 0 {
 		return rr, ctx.Err()
 	}
-	return e.process(ctx, ru, rr, sel, free, ev.note(), nil)
+	rr, err = e.process(ctx, ru, rr, sel, free, ev.note(), nil)
+	if err != nil {
+		return rr, err
+	}
+	if rr.Err != nil && leftAlone != nil {
+		rr = leftAlone(rr, rr.Failed)
+	}
+	return rr, ctx.Err()
 }
