@@ -106,6 +106,11 @@ func openRemembered(state string, readOnly bool) (*rememberedDir, error) {
 			return nil, fmt.Errorf("logstore: %s is not a remembered event (remove it if it is not frist's)", path)
 		}
 		b, err := os.ReadFile(filepath.Join(r.dir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			// Forgotten since ReadDir, by the writer a read-only Store
+			// runs beside.
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("logstore: reading the remembered event %s: %w", path, err)
 		}
