@@ -22,16 +22,8 @@ import (
 // line deleted when its booking is cancelled.
 func bookingLogDecl(t testing.TB, dir string) *policy.Declaration {
 	t.Helper()
-	d := &policy.Declaration{
-		Controller: policy.Controller{
-			Name: "Stadt / Amt", Address: "Rathausplatz 1, 12345 Musterstadt",
-			Contact: policy.Contact{Email: "datenschutz@stadt.example"}, TimeZone: "Europe/Berlin", PublicAuthority: true,
-		},
-		DPO:       policy.DPO{Address: "Rathausplatz 1, 12345 Musterstadt", Contact: policy.Contact{Email: "dsb@stadt.example"}},
-		Authority: policy.Authority{Name: "LDI NRW", Address: "Kavalleriestr. 2-4, 40213 Düsseldorf"},
-		Purposes: []policy.Purpose{{ID: "booking", Description: policy.Text{DE: "Terminbuchung", EN: "Booking"},
-			LegalBasis: []policy.LegalBasis{{Basis: policy.PublicTask}}}},
-		Datasets: []policy.Dataset{{
+	return stadtAmtDecl(t, policy.Purpose{ID: "booking", Description: policy.Text{DE: "Terminbuchung", EN: "Booking"}},
+		policy.Dataset{
 			ID:       "booking_log",
 			Files:    &policy.FileBinding{Dir: dir, Pattern: "booking.jsonl*", Format: "jsonl"},
 			Key:      "booking_id",
@@ -40,10 +32,7 @@ func bookingLogDecl(t testing.TB, dir string) *policy.Declaration {
 			Purposes: []string{"booking"},
 			Fields:   []policy.Field{{Name: "ip", Column: "client_ip", Category: policy.CatOnlineIdentifier}},
 			Rules:    []policy.Rule{{On: policy.EventCancelled, Delete: true}},
-		}},
-	}
-	require.NoError(t, d.Validate())
-	return d
+		})
 }
 
 // writeBookingLines writes one line per booking ID to dir/name.

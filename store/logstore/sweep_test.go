@@ -22,16 +22,8 @@ var now = time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC)
 // given rules.
 func accessLogDecl(t testing.TB, dir string, malformed string, rules ...policy.Rule) *policy.Declaration {
 	t.Helper()
-	d := &policy.Declaration{
-		Controller: policy.Controller{
-			Name: "Stadt / Amt", Address: "Rathausplatz 1, 12345 Musterstadt",
-			Contact: policy.Contact{Email: "datenschutz@stadt.example"}, TimeZone: "Europe/Berlin", PublicAuthority: true,
-		},
-		DPO:       policy.DPO{Address: "Rathausplatz 1, 12345 Musterstadt", Contact: policy.Contact{Email: "dsb@stadt.example"}},
-		Authority: policy.Authority{Name: "LDI NRW", Address: "Kavalleriestr. 2-4, 40213 Düsseldorf"},
-		Purposes: []policy.Purpose{{ID: "website", Description: policy.Text{DE: "Protokollierung", EN: "Logging"},
-			LegalBasis: []policy.LegalBasis{{Basis: policy.PublicTask}}}},
-		Datasets: []policy.Dataset{{
+	return stadtAmtDecl(t, policy.Purpose{ID: "website", Description: policy.Text{DE: "Protokollierung", EN: "Logging"}},
+		policy.Dataset{
 			ID:       "access_log",
 			Files:    &policy.FileBinding{Dir: dir, Pattern: "access.log*", Format: "combined", Malformed: malformed},
 			Time:     []policy.TimeColumn{{Name: "requested_at", Column: "time_local"}},
@@ -43,7 +35,23 @@ func accessLogDecl(t testing.TB, dir string, malformed string, rules ...policy.R
 				{Name: "referer", Column: "http_referer", Category: policy.CatUsage},
 			},
 			Rules: rules,
-		}},
+		})
+}
+
+// stadtAmtDecl declares ds for purpose, a public task of the Stadt / Amt,
+// validated.
+func stadtAmtDecl(t testing.TB, purpose policy.Purpose, ds policy.Dataset) *policy.Declaration {
+	t.Helper()
+	purpose.LegalBasis = []policy.LegalBasis{{Basis: policy.PublicTask}}
+	d := &policy.Declaration{
+		Controller: policy.Controller{
+			Name: "Stadt / Amt", Address: "Rathausplatz 1, 12345 Musterstadt",
+			Contact: policy.Contact{Email: "datenschutz@stadt.example"}, TimeZone: "Europe/Berlin", PublicAuthority: true,
+		},
+		DPO:       policy.DPO{Address: "Rathausplatz 1, 12345 Musterstadt", Contact: policy.Contact{Email: "dsb@stadt.example"}},
+		Authority: policy.Authority{Name: "LDI NRW", Address: "Kavalleriestr. 2-4, 40213 Düsseldorf"},
+		Purposes:  []policy.Purpose{purpose},
+		Datasets:  []policy.Dataset{ds},
 	}
 	require.NoError(t, d.Validate())
 	return d
