@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/frist-go/frist/policy"
@@ -24,29 +23,16 @@ type dialect struct {
 
 func (dialect) Name() string                      { return "pgstore" }
 func (dialect) Placeholder(n int) string          { return "$" + strconv.Itoa(n) }
-func (dialect) ClaimSuffix() string               { return " FOR UPDATE SKIP LOCKED" }
 func (dialect) LockSuffix() string                { return " FOR UPDATE" }
 func (dialect) ReturningCTE() bool                { return true }
 func (dialect) Migrations() []sqldriver.Migration { return migrations }
 func (dialect) WriteValue(v any) any              { return v }
+func (dialect) Raw(col string) string             { return col }
 
-// KeysIn implements sqldriver.KeyLister: the claimed keys are looked up as
-// an array, so a large batch is never planned as a hash join over the
-// whole table.
-func (dialect) KeysIn(key, sub string) string { return key + " = ANY(ARRAY(" + sub + "))" }
-
-// AddressArray implements sqldriver.ArrayUpdater: ctids bound as text.
-func (dialect) AddressArray(p string) string { return "CAST(CAST(" + p + " AS text[]) AS tid[])" }
-
-// ValueArray implements sqldriver.ArrayUpdater: the values are bound as an
-// array of the column's type, which pgx encodes element by element as it
-// would a single value for "column = $n". An array column has no such form
-// (PostgreSQL's arrays of arrays are one type with more dimensions).
-func (dialect) ValueArray(p, typ string) (string, bool) {
-	if typ == "" || strings.HasSuffix(typ, "]") {
-		return "", false
-	}
-	return "CAST(" + p + " AS " + typ + "[])", true
+// Exec runs a write statement of frist's own on its own: PostgreSQL's
+// writers wait for each other's rows, not for one lock.
+func (dialect) Exec(ctx context.Context, db *sql.DB, stmt string, args ...any) (sql.Result, error) {
+	return db.ExecContext(ctx, stmt, args...)
 }
 
 // TimeArg binds frist's own times as timestamptz (microseconds).
@@ -150,24 +136,6 @@ WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`, nam
 		return nil, fmt.Errorf("table %s does not exist on the search path (names match exactly; unquoted DDL names are lower case)", name)
 	}
 	return cols, nil
-}
-
-// RowAddress implements sqldriver.RowAddresses: ctid on an ordinary
-// table; "" on a partitioned table, whose partitions repeat ctids, and on
-// anything else.
-func (dialect) RowAddress(ctx context.Context, db *sql.DB, schema, table string) (string, error) {
-	name := sqldriver.Quote(table)
-	if schema != "" {
-		name = sqldriver.Quote(schema) + "." + name
-	}
-	var kind string
-	if err := db.QueryRowContext(ctx, `SELECT relkind FROM pg_class WHERE oid = to_regclass($1)`, name).Scan(&kind); err != nil {
-		return "", fmt.Errorf("read the kind of %s: %w", name, err)
-	}
-	if kind == "r" {
-		return "ctid", nil
-	}
-	return "", nil
 }
 
 // LeadingIndex looks in pg_index for a valid, complete index whose first

@@ -11,7 +11,7 @@ import (
 
 // holdFence returns the key of the transaction-scoped advisory lock that
 // serialises placing a hold with the batches in flight on frist's tables
-// in schema (sqldriver.HoldFence). Advisory locks are per database; the
+// in schema. Advisory locks are per database; the
 // schema in the key keeps two stores in one database from waiting for
 // each other.
 func holdFence(schema string) int64 {
@@ -28,10 +28,19 @@ func (d dialect) batchSetup() string {
 	return fmt.Sprintf("SELECT set_config('jit', 'off', true), pg_advisory_xact_lock_shared(%d)", d.fence)
 }
 
-// BeginBatch implements sqldriver.HoldFence: an ordinary READ COMMITTED
+// The hold fence serialises placing a hold with the batches in flight.
+// Under READ COMMITTED a batch statement sees the holds committed before
+// its snapshot was taken; a hold committed after that, while the batch is
+// still open, is not seen, and the batch would commit after PlaceHold
+// returned, processing records the hold covers. With the fence, every
+// batch holds it shared from before its first statement until it ends
+// (BeginBatch, Pipeline), and PlaceHold takes it exclusively before it
+// stores the hold (BeginHold): PlaceHold waits for the batches in flight
+// to commit, and every batch that starts later takes each snapshot after
+// the hold was committed. Batches never wait for each other on it.
+
+// BeginBatch opens a batch's transaction: an ordinary READ COMMITTED
 // transaction, as Begin, that holds the hold fence shared until it ends.
-// Batches do not wait for each other on it; only PlaceHold takes it
-// exclusively.
 func (d dialect) BeginBatch(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -44,14 +53,18 @@ func (d dialect) BeginBatch(ctx context.Context, db *sql.DB) (sqldriver.Tx, erro
 	return tx, nil
 }
 
-// FenceHolds implements sqldriver.HoldFence: the hold fence taken
-// exclusively, which waits until every batch in flight has ended and
-// keeps new ones from starting until tx ends.
-func (d dialect) FenceHolds(ctx context.Context, tx sqldriver.Tx) error {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", d.fence); err != nil {
-		return fmt.Errorf("taking the hold fence: %w", err)
+// BeginHold opens the transaction that stores a hold, as Begin, with the
+// hold fence taken exclusively, which waits until every batch in flight
+// has ended and keeps new ones from starting until the transaction ends.
+func (d dialect) BeginHold(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
+	tx, err := d.Begin(ctx, db)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", d.fence); err != nil {
+		return nil, sqldriver.Rollback(tx, fmt.Errorf("taking the hold fence: %w", err))
+	}
+	return tx, nil
 }
 
-var _ sqldriver.HoldFence = dialect{}
+var _ sqldriver.Dialect = dialect{}

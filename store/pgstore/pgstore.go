@@ -193,9 +193,24 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 		}
 		schema = cur.String
 	}
-	s, err := sqldriver.New(ctx, dialect{fence: holdFence(schema)}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535, ReadOnly: opts.ReadOnly})
+	d := dialect{fence: holdFence(schema)}
+	bs := &batches{d: d, addrs: map[string]string{}}
+	s, err := sqldriver.New(ctx, d, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 65535, ReadOnly: opts.ReadOnly, Batch: bs.run})
 	if err != nil {
 		return nil, err
+	}
+	for i := range decl.Datasets {
+		ds := &decl.Datasets[i]
+		if !s.Serves(ds.ID) {
+			continue
+		}
+		name, err := s.TableName(ds.ID)
+		if err == nil {
+			bs.addrs[ds.ID], err = rowAddress(ctx, db, name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("pgstore: New: dataset %q: %w", ds.ID, err)
+		}
 	}
 	return &Store{Store: s, db: db, vacuum: opts.Vacuum}, nil
 }

@@ -14,17 +14,28 @@ import (
 	"github.com/frist-go/frist/store/internal/sqldriver"
 )
 
-// Pipeline implements sqldriver.Pipeliner on connections of pgx's stdlib
-// driver: BEGIN, the batch's setup (JIT off and the hold fence shared, as
-// in BeginBatch) and the first statement go to the server as one pgx
-// batch, the second's statements and COMMIT as another. A connection of
-// another driver is left alone (false).
+// row is the one result row of a statement.
+type row interface {
+	Scan(dest ...any) error
+}
+
+// Pipeline runs a batch's transaction in two round trips to the server
+// instead of four (BEGIN, the batch statement, the audit entry, COMMIT),
+// on connections of pgx's stdlib driver, whose batches send several
+// statements at once: BEGIN, the batch's setup (JIT off and the hold fence
+// shared, as in BeginBatch) and first go to the server as one pgx batch,
+// and first's one row is handed to scan. Pipeline then calls second and
+// sends the statements it returns and COMMIT as another. When second
+// returns no statements or an error, or anything fails, the transaction
+// is rolled back and nothing is stored. A connection of another driver is
+// left alone: Pipeline returns false, having done nothing, and the caller
+// runs the batch the ordinary way.
 //
 // A connection whose transaction could not be rolled back is handed back
 // to database/sql as broken (driver.ErrBadConn), so that it is closed
 // rather than reused inside an open transaction; the server rolls back a
 // closed connection's transaction.
-func (d dialect) Pipeline(ctx context.Context, db *sql.DB, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) (bool, error) {
+func (d dialect) Pipeline(ctx context.Context, db *sql.DB, first sqldriver.Stmt, scan func(row) error, second func() ([]sqldriver.Stmt, error)) (bool, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return true, err
@@ -62,7 +73,7 @@ var errNothingToCommit = errors.New("pgstore: nothing to commit")
 
 // pipeline runs the two round trips of Pipeline on pc. Any error leaves
 // the transaction to be rolled back by the caller.
-func pipeline(ctx context.Context, pc *pgx.Conn, setup string, first sqldriver.Stmt, scan func(sqldriver.Row) error, second func() ([]sqldriver.Stmt, error)) error {
+func pipeline(ctx context.Context, pc *pgx.Conn, setup string, first sqldriver.Stmt, scan func(row) error, second func() ([]sqldriver.Stmt, error)) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
 	b.Queue(setup)

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,22 +17,20 @@ import (
 // dialect is SQLite's part of the shared implementation.
 type dialect struct{}
 
-func (dialect) Name() string           { return "sqlitestore" }
-func (dialect) Placeholder(int) string { return "?" }
-func (dialect) ClaimSuffix() string    { return "" }
-func (dialect) LockSuffix() string     { return "" }
-func (dialect) ReturningCTE() bool     { return false }
+func (dialect) Name() string            { return "sqlitestore" }
+func (dialect) LockSuffix() string      { return "" }
+func (dialect) ReturningCTE() bool      { return false }
+func (dialect) Cast(p, _ string) string { return p }
 
-// Raw implements sqldriver.RawValues: a unary plus returns the stored
-// value without the column's declared type, so the driver does not turn
-// the text of a DATETIME column into a time.Time.
+// Placeholder numbers the parameter (?NNN), so that it binds the n-th
+// argument wherever the statement has it.
+func (dialect) Placeholder(n int) string { return "?" + strconv.Itoa(n) }
+
+// Raw returns the stored value without the column's declared type: a
+// unary plus, so the driver does not turn the text of a DATETIME column
+// into a time.Time.
 func (dialect) Raw(col string) string { return "+" + col }
 
-// RangeBatches implements sqldriver.RangeBatcher: BEGIN IMMEDIATE excludes
-// every other writer, so a batch may find its last record and then act on
-// the range up to it.
-func (dialect) RangeBatches() bool                { return true }
-func (dialect) Cast(p, _ string) string           { return p }
 func (dialect) TimeArg(t time.Time) any           { return t.UnixMicro() }
 func (dialect) Migrations() []sqldriver.Migration { return migrations }
 

@@ -206,7 +206,8 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	s, err := sqldriver.New(ctx, &writeLock{}, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766, ReadOnly: opts.ReadOnly})
+	w := &writeLock{}
+	s, err := sqldriver.New(ctx, w, db, decl, sqldriver.Config{Schema: opts.Schema, MaxArgs: 32766, ReadOnly: opts.ReadOnly, Batch: w.runBatch})
 	if err != nil {
 		return nil, err
 	}

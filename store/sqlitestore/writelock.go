@@ -14,8 +14,8 @@ import (
 	"github.com/frist-go/frist/store/internal/sqldriver"
 )
 
-// How frist's transactions share SQLite's one write lock (see
-// sqldriver.WritersFirst and the package documentation).
+// How frist's transactions share SQLite's one write lock (see writeLock
+// and the package documentation).
 const (
 	// lockPoll is how often a transaction of frist's asks for the write
 	// lock while another connection holds it: often enough to find it free
@@ -35,6 +35,18 @@ const (
 // store's transactions share the write lock: how many of frist's writers
 // of this store have asked for it and how many of them are done, and when
 // the last batch ended and how long it held the lock.
+//
+// SQLite has one write lock that it hands to no waiter in particular.
+// Without writeLock, a sweep that begins its next batch microseconds after
+// committing the last one takes the lock again before a writer waiting in
+// SQLite's busy handler, which retries only every 100 ms once it has
+// waited a quarter second, ever looks: the writer waits out its
+// busy_timeout and fails with SQLITE_BUSY, however short each batch is.
+// With it, batches give way: a batch's transaction begins only after
+// frist's other writers that wait for the lock have had it (BeginBatch),
+// and Begin and Exec, which every other write of frist's uses, ask for the
+// lock often enough to take it between two batches. A write then waits at
+// most for the batch in progress.
 type writeLock struct {
 	dialect
 	started, finished atomic.Int64
@@ -43,7 +55,15 @@ type writeLock struct {
 	took              time.Duration // how long it held the lock
 }
 
-var _ sqldriver.WritersFirst = (*writeLock)(nil)
+var _ sqldriver.Dialect = (*writeLock)(nil)
+
+// BeginHold opens the transaction that stores a hold as Begin does: BEGIN
+// IMMEDIATE excludes every batch, which holds the same lock from before its
+// first read until it ends, so a batch either committed before the hold
+// or sees it.
+func (w *writeLock) BeginHold(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
+	return w.Begin(ctx, db)
+}
 
 // Begin opens a write transaction of one of frist's writers as the
 // dialect's Begin does. A batch that asks for the lock meanwhile waits

@@ -94,9 +94,9 @@ func holdTimingContracts() []contract {
 // hold is placed or 300 ms have passed.
 //
 // Broken on purpose to see them fail: pgstore without the hold fence
-// (sqldriver.HoldFence; its dialect's BeginBatch as plain Begin, its
-// pipeline without the shared lock, and PlaceHold without the exclusive
-// one): on PostgreSQL's READ COMMITTED the hold committed at once while the
+// (its batch strategy's transaction begun as plain Begin, its pipeline
+// without the shared lock, and its dialect's BeginHold without the
+// exclusive one): on PostgreSQL's READ COMMITTED the hold committed at once while the
 // batch was open, the batch committed afterwards, and keys present when
 // PlaceHold returned (1 and 3; v-1; 1 and 3) were processed. memstore,
 // logstore (one lock for batches and holds) and SQLite (BEGIN IMMEDIATE)

@@ -10,6 +10,12 @@ import (
 	"github.com/frist-go/frist/audit"
 )
 
+// Stmt is one statement with its bind parameters.
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
 // AppendAudit implements store.AuditLog.AppendAudit.
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
 	if err := s.usable(); err != nil {
@@ -24,7 +30,7 @@ func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, er
 	}
 	sealed, err := s.appendAudit(ctx, tx, e)
 	if err != nil {
-		return audit.Entry{}, rollback(tx, err)
+		return audit.Entry{}, Rollback(tx, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return audit.Entry{}, s.errorf("append audit entry: commit: %w", err)
@@ -75,17 +81,17 @@ func (s *Store) auditStmts(sealed audit.Entry) ([]Stmt, error) {
 	if err != nil {
 		return nil, s.errorf("encode audit entry: %w", err)
 	}
-	bd := &builder{d: s.d}
-	advance := Stmt{SQL: fmt.Sprintf("UPDATE %s SET seq = %s, hash = %s WHERE id = 1", s.own("frist_audit_head"), bd.arg(int64(sealed.Seq)), bd.arg(sealed.Hash))}
+	bd := &Builder{d: s.d}
+	advance := Stmt{SQL: fmt.Sprintf("UPDATE %s SET seq = %s, hash = %s WHERE id = 1", s.own("frist_audit_head"), bd.Arg(int64(sealed.Seq)), bd.Arg(sealed.Hash))}
 	var out []Stmt
 	if !s.d.ReturningCTE() {
 		advance.Args = bd.args
 		out = append(out, advance)
-		bd = &builder{d: s.d}
+		bd = &Builder{d: s.d}
 	}
 	insert := Stmt{SQL: fmt.Sprintf("INSERT INTO %s (seq, id, at, action, dataset, rule, count, prev, hash, body) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-		s.own("frist_audit"), bd.arg(int64(sealed.Seq)), bd.arg(sealed.ID), bd.arg(s.d.TimeArg(sealed.Time)), bd.arg(sealed.Action),
-		bd.arg(sealed.Dataset), bd.arg(sealed.Rule), bd.arg(int64(sealed.Count)), bd.arg(sealed.Prev), bd.arg(sealed.Hash), bd.arg(string(body)))}
+		s.own("frist_audit"), bd.Arg(int64(sealed.Seq)), bd.Arg(sealed.ID), bd.Arg(s.d.TimeArg(sealed.Time)), bd.Arg(sealed.Action),
+		bd.Arg(sealed.Dataset), bd.Arg(sealed.Rule), bd.Arg(int64(sealed.Count)), bd.Arg(sealed.Prev), bd.Arg(sealed.Hash), bd.Arg(string(body)))}
 	if s.d.ReturningCTE() {
 		insert.SQL = "WITH head AS (" + advance.SQL + ") " + insert.SQL
 	}
@@ -107,9 +113,9 @@ func (s *Store) ReadAudit(ctx context.Context, after uint64, limit int) ([]audit
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT seq, id, at, action, dataset, rule, count, prev, hash, body FROM %s WHERE seq > %s ORDER BY seq",
-		s.own("frist_audit"), bd.arg(int64(after)))
+		s.own("frist_audit"), bd.Arg(int64(after)))
 	if limit > 0 {
 		stmt += fmt.Sprintf(" LIMIT %d", limit)
 	}

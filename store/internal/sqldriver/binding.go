@@ -49,9 +49,6 @@ type table struct {
 	fields  map[string]string // Field.Name -> quoted column
 	ftypes  map[string]string // Field.Name -> catalog type
 	order   []string          // Field.Name in declaration order
-	// addr is the column that addresses a row directly (RowAddresses),
-	// "" when batches claim rows by key.
-	addr string
 }
 
 // bind resolves every dataset of decl that is bound to a table, checking
@@ -86,12 +83,6 @@ func bind(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration) 
 		if err != nil {
 			bad(path+".table", "%v", err)
 			continue
-		}
-		if ra, ok := d.(RowAddresses); ok {
-			if t.addr, err = ra.RowAddress(ctx, db, schema, name); err != nil {
-				bad(path+".table", "%v", err)
-				continue
-			}
 		}
 		column := func(p, c string) (Column, bool) {
 			if !ValidIdent(c) {

@@ -32,13 +32,13 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	if ev.At.IsZero() {
 		return s.errorf("append consent event %s: the event has no time", ev.ID)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
 		s.own("frist_consent_events"), consentColumns,
-		bd.arg(ev.ID), bd.arg(ev.Subject), bd.arg(ev.Purpose), bd.arg(string(ev.Kind)), bd.arg(s.d.TimeArg(ev.At)),
-		bd.arg(ev.Version), bd.arg(ev.TextSHA256), bd.arg(ev.Method), bd.arg(ev.Actor),
-		bd.arg(ev.GuardianRelation), bd.arg(ev.GuardianVerification), bd.arg(ev.Evidence), bd.arg(ev.Reason),
-		bd.arg(ev.Reference), bd.arg(ev.Erased))
+		bd.Arg(ev.ID), bd.Arg(ev.Subject), bd.Arg(ev.Purpose), bd.Arg(string(ev.Kind)), bd.Arg(s.d.TimeArg(ev.At)),
+		bd.Arg(ev.Version), bd.Arg(ev.TextSHA256), bd.Arg(ev.Method), bd.Arg(ev.Actor),
+		bd.Arg(ev.GuardianRelation), bd.Arg(ev.GuardianVerification), bd.Arg(ev.Evidence), bd.Arg(ev.Reason),
+		bd.Arg(ev.Reference), bd.Arg(ev.Erased))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("append consent event %s: %w", ev.ID, err)
@@ -90,9 +90,9 @@ func (s *Store) statusStmt(ctx context.Context) (*sql.Stmt, error) {
 	if c.status != nil {
 		return c.status, nil
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE subject = %s AND purpose = %s AND at <= %s ORDER BY at DESC, id DESC",
-		consentColumns, s.own("frist_consent_events"), bd.arg(nil), bd.arg(nil), bd.arg(nil))
+		consentColumns, s.own("frist_consent_events"), bd.Arg(nil), bd.Arg(nil), bd.Arg(nil))
 	st, err := s.db.PrepareContext(ctx, stmt)
 	if err != nil {
 		return nil, s.errorf("prepare consent status read: %w", err)
@@ -118,14 +118,14 @@ func (s *Store) scanConsents(ctx context.Context, subject, purpose string, until
 		}
 		return s.readConsents(rows, fn)
 	}
-	bd := &builder{d: s.d}
-	where := "subject = " + bd.arg(subject)
+	bd := &Builder{d: s.d}
+	where := "subject = " + bd.Arg(subject)
 	if purpose != "" {
-		where += " AND purpose = " + bd.arg(purpose)
+		where += " AND purpose = " + bd.Arg(purpose)
 	}
 	order := "at, id"
 	if !until.IsZero() {
-		where += " AND at <= " + bd.arg(s.d.TimeArg(until))
+		where += " AND at <= " + bd.Arg(s.d.TimeArg(until))
 		order = "at DESC, id DESC"
 	}
 	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY %s", consentColumns, s.own("frist_consent_events"), where, order)
@@ -181,9 +181,9 @@ func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym stri
 	if subject == "" || pseudonym == "" {
 		return 0, s.errorf("erase consent subject: a subject and a pseudonym are required")
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET subject = %s, erased = %s, evidence = '', guardian_relation = '', guardian_verification = '' WHERE subject = %s",
-		s.own("frist_consent_events"), bd.arg(pseudonym), bd.arg(true), bd.arg(subject))
+		s.own("frist_consent_events"), bd.Arg(pseudonym), bd.Arg(true), bd.Arg(subject))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return 0, s.errorf("erase consent subject: %w", err)

@@ -2,8 +2,10 @@
 // database/sql that store/sqlitestore and store/pgstore share. The SQL that
 // differs between SQLite and PostgreSQL (placeholders, row locking, frist's
 // own table definitions, catalog look-ups, how a time is bound) lives behind
-// the small Dialect interface; everything else (selections, batches, the
-// audit chain, holds and leases) is written once here.
+// the Dialect interface, and how a batch of Process runs is each backend's
+// batch strategy (BatchFunc), composed of the building blocks of Batch;
+// everything else (selections, the audit chain, holds and leases) is
+// written once here.
 package sqldriver
 
 import (
@@ -51,20 +53,26 @@ type Migration struct {
 type Dialect interface {
 	// Name is the package name used as the prefix of error messages.
 	Name() string
-	// Placeholder returns the n-th (1-based) bind parameter.
+	// Placeholder returns the n-th (1-based) bind parameter, numbered so
+	// that it binds the n-th argument wherever it stands ($n, ?n).
 	Placeholder(n int) string
 	// Begin opens a write transaction that is serialised with other
 	// writers as the database requires (SQLite: BEGIN IMMEDIATE).
 	Begin(ctx context.Context, db *sql.DB) (Tx, error)
-	// ClaimSuffix is appended to the sub-select that claims a batch, so
-	// concurrent sweepers never claim the same row ("FOR UPDATE SKIP
-	// LOCKED"); "" where a write transaction already excludes other writers.
-	ClaimSuffix() string
+	// Exec runs one write statement of frist's own outside a batch (a
+	// consent event, a lease, a request...), as the database's writers
+	// share its lock (SQLite: in a transaction begun as Begin begins it,
+	// so that it gets the lock between two batches of a sweep).
+	Exec(ctx context.Context, db *sql.DB, stmt string, args ...any) (sql.Result, error)
+	// BeginHold opens the transaction that stores a hold (store.Holds),
+	// serialised with the batches in flight so that no batch that started
+	// before the hold commits after it without having seen it
+	// (PostgreSQL: the hold fence taken exclusively; SQLite: a batch's
+	// BEGIN IMMEDIATE already excludes every other writer).
+	BeginHold(ctx context.Context, db *sql.DB) (Tx, error)
 	// ReturningCTE reports whether data-modifying statements may stand in
-	// a WITH clause (PostgreSQL): a DELETE or UPDATE ... RETURNING is then
-	// ordered by the database, so processed records come back in the key
-	// column's own order, and a batch reads or advances the audit head in
-	// the statement it runs anyway.
+	// a WITH clause (PostgreSQL): an audit entry and the advance of the
+	// head are then one statement.
 	ReturningCTE() bool
 	// LockSuffix is appended to the read of the audit head so the chain is
 	// serialised ("FOR UPDATE"); "" where the write transaction already
@@ -93,4 +101,16 @@ type Dialect interface {
 	// LeadingIndex reports whether table has a complete (not partial)
 	// index whose first column is column.
 	LeadingIndex(ctx context.Context, db *sql.DB, schema, table, column string) (bool, error)
+	// Raw returns an expression that reads col's stored value unchanged,
+	// where the driver would otherwise convert it (SQLite's turns the text
+	// of a DATETIME column into a time.Time, which binds back as other
+	// text), so that a position binds back as exactly the stored values.
+	Raw(col string) string
+	// TimeDomain returns the domain of a time column in format with
+	// catalog type typ whose values without an offset are wall-clock times
+	// in zone (nil: none declared) (timedomain.go). It returns an error
+	// saying what the column holds and what to declare when frist cannot
+	// tell which values are due (a PostgreSQL timestamp without time zone
+	// and no declared zone, a format the column's type cannot hold).
+	TimeDomain(format policy.TimeFormat, typ string, zone *time.Location) (Domain, error)
 }

@@ -19,9 +19,9 @@ func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value strin
 	if !ok {
 		return nil, s.errorf("dataset %q: field %q is not declared", t.id, field)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT DISTINCT CAST(t.%s AS TEXT) AS s FROM %s t WHERE CAST(t.%s AS TEXT) = %s AND t.%s IS NOT NULL ORDER BY s",
-		t.subject, t.name, col, bd.arg(value), t.subject)
+		t.subject, t.name, col, bd.Arg(value), t.subject)
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return nil, s.errorf("dataset %q: subjects by field %s: %w", t.id, field, err)

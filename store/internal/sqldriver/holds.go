@@ -9,46 +9,10 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// HoldFence is an optional part of a Dialect: a lock that serialises
-// placing a hold with the batches in flight, where the database's write
-// transactions do not (store.Holds).
-//
-// PostgreSQL needs it. Under READ COMMITTED a batch statement sees the
-// holds committed before its snapshot was taken; a hold committed after
-// that, while the batch is still open, is not seen, and the batch would
-// commit after PlaceHold returned, processing records the hold covers.
-// With the fence, every batch holds it shared from before its first
-// statement until it ends, and PlaceHold takes it exclusively before it
-// stores the hold: PlaceHold waits for the batches in flight to commit,
-// and every batch that starts later takes each snapshot after the hold
-// was committed. Batches never wait for each other on it.
-//
-// SQLite needs none: a batch is one BEGIN IMMEDIATE transaction, which
-// excludes every other writer, PlaceHold's insert included, from before
-// its first read until it ends.
-type HoldFence interface {
-	// BeginBatch opens a batch's write transaction, as Begin does,
-	// holding the fence shared until it ends.
-	BeginBatch(ctx context.Context, db *sql.DB) (Tx, error)
-	// FenceHolds takes the fence exclusively inside tx, which waits until
-	// every batch in flight has ended; it is released when tx ends.
-	FenceHolds(ctx context.Context, tx Tx) error
-}
-
-// beginBatch opens a batch's transaction: inside the hold fence where the
-// dialect has one, after waiting writers where it lets them go first
-// (WritersFirst).
-func (s *Store) beginBatch(ctx context.Context) (Tx, error) {
-	if b, ok := s.d.(BatchBeginner); ok {
-		return b.BeginBatch(ctx, s.db)
-	}
-	return s.d.Begin(ctx, s.db)
-}
-
-// PlaceHold implements store.Holds.PlaceHold. Where the dialect has a
-// HoldFence, the hold is stored under it, so PlaceHold returns only when
-// every batch that started before it has committed, and every later batch
-// sees the hold.
+// PlaceHold implements store.Holds.PlaceHold. The hold is stored in the
+// dialect's hold transaction (Dialect.BeginHold), so PlaceHold returns only
+// when every batch that started before it has committed, and every later
+// batch sees the hold.
 func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -68,17 +32,11 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 			return s.errorf("place hold %s: dataset %q: %w", h.ID, h.Dataset, store.ErrUnknownDataset)
 		}
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (id, dataset, record_key, subject, reason, note, placed_at, until_at, released_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-		s.own("frist_holds"), bd.arg(h.ID), bd.arg(h.Dataset), bd.arg(h.Key), bd.arg(h.Subject), bd.arg(string(h.Reason)), bd.arg(h.Note),
-		bd.arg(s.d.TimeArg(h.PlacedAt)), bd.arg(s.optTime(h.Until)), bd.arg(s.optTime(h.ReleasedAt)))
-	var res sql.Result
-	var err error
-	if f, ok := s.d.(HoldFence); ok {
-		res, err = s.fenced(ctx, f, stmt, bd.args)
-	} else {
-		res, err = s.exec(ctx, stmt, bd.args...)
-	}
+		s.own("frist_holds"), bd.Arg(h.ID), bd.Arg(h.Dataset), bd.Arg(h.Key), bd.Arg(h.Subject), bd.Arg(string(h.Reason)), bd.Arg(h.Note),
+		bd.Arg(s.d.TimeArg(h.PlacedAt)), bd.Arg(s.optTime(h.Until)), bd.Arg(s.optTime(h.ReleasedAt)))
+	res, err := s.storeHold(ctx, stmt, bd.args)
 	if err != nil {
 		return s.errorf("place hold %s: %w", h.ID, err)
 	}
@@ -90,19 +48,15 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	return nil
 }
 
-// fenced runs stmt in a transaction of its own that holds the hold fence
-// exclusively.
-func (s *Store) fenced(ctx context.Context, f HoldFence, stmt string, args []any) (sql.Result, error) {
-	tx, err := s.d.Begin(ctx, s.db)
+// storeHold runs stmt in the dialect's hold transaction.
+func (s *Store) storeHold(ctx context.Context, stmt string, args []any) (sql.Result, error) {
+	tx, err := s.d.BeginHold(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.FenceHolds(ctx, tx); err != nil {
-		return nil, rollback(tx, err)
-	}
 	res, err := tx.ExecContext(ctx, stmt, args...)
 	if err != nil {
-		return nil, rollback(tx, err)
+		return nil, Rollback(tx, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
@@ -123,8 +77,8 @@ func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error 
 	if err := s.usable(); err != nil {
 		return err
 	}
-	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("UPDATE %s SET released_at = COALESCE(released_at, %s) WHERE id = %s", s.own("frist_holds"), bd.arg(s.d.TimeArg(at)), bd.arg(id))
+	bd := &Builder{d: s.d}
+	stmt := fmt.Sprintf("UPDATE %s SET released_at = COALESCE(released_at, %s) WHERE id = %s", s.own("frist_holds"), bd.Arg(s.d.TimeArg(at)), bd.Arg(id))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("release hold %s: %w", id, err)
@@ -142,7 +96,7 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT id, dataset, record_key, subject, reason, note, placed_at, until_at, released_at FROM %s h WHERE %s ORDER BY id",
 		s.own("frist_holds"), bd.active(at))
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)

@@ -34,21 +34,21 @@ func (s *Store) AcquireLease(ctx context.Context, name, owner string, now time.T
 		return false, s.errorf("acquire lease %q: ttl %v is not positive", name, ttl)
 	}
 	lt := s.own("frist_leases")
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	var taken int
 	err := s.db.QueryRowContext(ctx, fmt.Sprintf("SELECT COUNT(*) FROM %s WHERE name = %s AND owner <> %s AND expires_at > %s",
-		lt, bd.arg(name), bd.arg(owner), bd.arg(s.d.TimeArg(now))), bd.args...).Scan(&taken)
+		lt, bd.Arg(name), bd.Arg(owner), bd.Arg(s.d.TimeArg(now))), bd.args...).Scan(&taken)
 	if err != nil {
 		return false, s.errorf("acquire lease %q: %w", name, err)
 	}
 	if taken > 0 {
 		return false, nil
 	}
-	bd = &builder{d: s.d}
+	bd = &Builder{d: s.d}
 	stmt := fmt.Sprintf(`INSERT INTO %s AS l (name, owner, expires_at) VALUES (%s, %s, %s)
 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 WHERE l.owner = excluded.owner OR l.expires_at <= %s`,
-		lt, bd.arg(name), bd.arg(owner), bd.arg(s.d.TimeArg(now.Add(ttl))), bd.arg(s.d.TimeArg(now)))
+		lt, bd.Arg(name), bd.Arg(owner), bd.Arg(s.d.TimeArg(now.Add(ttl))), bd.Arg(s.d.TimeArg(now)))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return false, s.errorf("acquire lease %q: %w", name, err)
@@ -65,8 +65,8 @@ func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("DELETE FROM %s WHERE name = %s AND owner = %s", s.own("frist_leases"), bd.arg(name), bd.arg(owner))
+	bd := &Builder{d: s.d}
+	stmt := fmt.Sprintf("DELETE FROM %s WHERE name = %s AND owner = %s", s.own("frist_leases"), bd.Arg(name), bd.Arg(owner))
 	if _, err := s.exec(ctx, stmt, bd.args...); err != nil {
 		return s.errorf("release lease %q: %w", name, err)
 	}

@@ -27,7 +27,7 @@ func migrate(ctx context.Context, d Dialect, db *sql.DB, schema, prefix string) 
 	}
 	m, err := applyMigrations(ctx, d, tx, prefix, existed)
 	if err != nil {
-		return store.Migration{}, rollback(tx, fmt.Errorf("%s: migrate: %w", d.Name(), err))
+		return store.Migration{}, Rollback(tx, fmt.Errorf("%s: migrate: %w", d.Name(), err))
 	}
 	if err := tx.Commit(); err != nil {
 		return store.Migration{}, fmt.Errorf("%s: migrate: commit: %w", d.Name(), err)
@@ -71,8 +71,8 @@ func applyMigrations(ctx context.Context, d Dialect, tx Tx, prefix string, exist
 			}
 		}
 		mg.To = m.Version
-		bd := &builder{d: d}
-		stmt := fmt.Sprintf("INSERT INTO %sfrist_schema_version (version, description) VALUES (%s, %s)", prefix, bd.arg(m.Version), bd.arg(m.Description))
+		bd := &Builder{d: d}
+		stmt := fmt.Sprintf("INSERT INTO %sfrist_schema_version (version, description) VALUES (%s, %s)", prefix, bd.Arg(m.Version), bd.Arg(m.Description))
 		if _, err := tx.ExecContext(ctx, stmt, bd.args...); err != nil {
 			return mg, err
 		}

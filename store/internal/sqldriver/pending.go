@@ -47,11 +47,11 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	if !p.RememberedAt.IsZero() {
 		remembered = s.d.TimeArg(p.RememberedAt)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
 		s.own("frist_pending_events"), pendingColumns,
-		bd.arg(p.ID), bd.arg(p.Dataset), bd.arg(p.Rule), bd.arg(p.Event), bd.arg(string(enc)),
-		bd.arg(p.Subject), bd.arg(p.Purpose), bd.arg(s.d.TimeArg(p.At)), bd.arg(remembered))
+		bd.Arg(p.ID), bd.Arg(p.Dataset), bd.Arg(p.Rule), bd.Arg(p.Event), bd.Arg(string(enc)),
+		bd.Arg(p.Subject), bd.Arg(p.Purpose), bd.Arg(s.d.TimeArg(p.At)), bd.Arg(remembered))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("add pending event %s: %w", p.ID, err)
@@ -70,10 +70,10 @@ func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]sto
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id > %s ORDER BY id", pendingColumns, s.own("frist_pending_events"), bd.arg(after))
+	bd := &Builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id > %s ORDER BY id", pendingColumns, s.own("frist_pending_events"), bd.Arg(after))
 	if limit > 0 {
-		stmt += " LIMIT " + bd.arg(limit)
+		stmt += " LIMIT " + bd.Arg(limit)
 	}
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
@@ -128,8 +128,8 @@ func (s *Store) RemovePending(ctx context.Context, id string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("DELETE FROM %s WHERE id = %s", s.own("frist_pending_events"), bd.arg(id))
+	bd := &Builder{d: s.d}
+	stmt := fmt.Sprintf("DELETE FROM %s WHERE id = %s", s.own("frist_pending_events"), bd.Arg(id))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("remove pending event %s: %w", id, err)

@@ -40,31 +40,23 @@ func (q *selection) readAfter(after any) error {
 	return nil
 }
 
-// RawValues is an optional part of a Dialect: how a statement reads a
-// column's stored value, unchanged, where the driver would otherwise
-// convert it. SQLite's driver turns the text of a DATETIME column into a
-// time.Time, which binds back as other text; a unary plus returns the
-// stored value without the column's declared type.
-type RawValues interface {
-	Raw(col string) string
-}
-
-// raw reads col as stored.
-func (s *Store) raw(col string) string {
-	if rv, ok := s.d.(RawValues); ok {
-		return rv.Raw(col)
+// orderCols returns the columns that order a selection: the first bound's
+// time column and the key, or the key alone.
+func (q *selection) orderCols() []string {
+	if q.order != nil {
+		return []string{"t." + q.order.col, "t." + q.t.key}
 	}
-	return col
+	return []string{"t." + q.t.key}
 }
 
 // compare is the row-value comparison "the record's position op vals" in
 // the selection's order, which an index on (time column, key) serves as
 // one end of its range. Values are bound as read, not cast: each compares
 // with the column it was read from.
-func (q *selection) compare(bd *builder, op string, vals []any) string {
+func (q *selection) compare(bd *Builder, op string, vals []any) string {
 	ps := make([]string, len(vals))
 	for i, v := range vals {
-		ps[i] = bd.arg(v)
+		ps[i] = bd.Arg(v)
 	}
 	cols := q.orderCols()
 	if len(cols) == 1 {

@@ -8,20 +8,29 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// builder collects bind parameters while a statement is written.
-type builder struct {
+// Builder collects bind parameters while a statement is written. Each
+// placeholder is numbered by its parameter ($n, ?n), so a parameter binds
+// where its placeholder stands, in whatever order the clauses are
+// written or joined.
+type Builder struct {
 	d    Dialect
 	args []any
 }
 
-// arg binds v and returns its placeholder.
-func (b *builder) arg(v any) string {
+// NewBuilder returns an empty builder for a statement of d.
+func NewBuilder(d Dialect) *Builder { return &Builder{d: d} }
+
+// Args returns the parameters bound so far, for the statement.
+func (b *Builder) Args() []any { return b.args }
+
+// Arg binds v and returns its placeholder.
+func (b *Builder) Arg(v any) string {
 	b.args = append(b.args, v)
 	return b.d.Placeholder(len(b.args))
 }
 
-// typed binds v cast to a column type.
-func (b *builder) typed(v any, typ string) string { return b.d.Cast(b.arg(v), typ) }
+// Typed binds v cast to a column type.
+func (b *Builder) Typed(v any, typ string) string { return b.d.Cast(b.Arg(v), typ) }
 
 // selection is a checked Selection bound to its table.
 type selection struct {
@@ -32,18 +41,9 @@ type selection struct {
 	// none is set when the selection's subject cannot equal any stored
 	// value of the subject column (see Store.matchable): it selects nothing.
 	none bool
-	// ranged marks a range batch (rangebatch.go): the statement acts on
-	// every selected record up to last in the selection's order, or on
-	// every selected record when last is nil.
-	ranged bool
-	last   []any
 	// after is the position of Selection.After: the selection starts
 	// behind it.
 	after []any
-	// holdFree is set when the batch's transaction has found that no
-	// hold applies to the dataset (RangeBatcher): its statements need not
-	// probe holds record by record.
-	holdFree bool
 }
 
 // check validates sel against the table.
@@ -104,10 +104,10 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 // neither ended nor released at now. placed_at plays no part, so a hold
 // stored after a sweep started, or by a replica whose clock is ahead,
 // counts as soon as the statement can see it.
-func (b *builder) active(now time.Time) string {
+func (b *Builder) active(now time.Time) string {
 	n := b.d.TimeArg(now)
 	return fmt.Sprintf("(h.until_at IS NULL OR h.until_at > %s) AND (h.released_at IS NULL OR h.released_at > %s)",
-		b.arg(n), b.arg(n))
+		b.Arg(n), b.Arg(n))
 }
 
 // held is the condition "record t is under a hold active at now": a hold
@@ -121,31 +121,24 @@ func (b *builder) active(now time.Time) string {
 // for the per-record probes. The guard is part of the same statement, so
 // it sees the same snapshot as the probes and a hold committed before the
 // statement is never missed.
-func (s *Store) held(b *builder, t *table, now time.Time) string {
+func (s *Store) held(b *Builder, t *table, now time.Time) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "(EXISTS (SELECT 1 FROM %s h WHERE (h.dataset = %s OR h.dataset = '') AND %s) AND (",
-		s.own("frist_holds"), b.arg(t.id), b.active(now))
+		s.own("frist_holds"), b.Arg(t.id), b.active(now))
 	fmt.Fprintf(&sb, "EXISTS (SELECT 1 FROM %s h WHERE h.dataset = %s AND h.record_key = CAST(t.%s AS TEXT) AND %s)",
-		s.own("frist_holds"), b.arg(t.id), t.key, b.active(now))
+		s.own("frist_holds"), b.Arg(t.id), t.key, b.active(now))
 	if t.subject != "" {
 		fmt.Fprintf(&sb, " OR EXISTS (SELECT 1 FROM %s h WHERE h.subject = CAST(t.%s AS TEXT) AND (h.dataset = %s OR h.dataset = '') AND %s)",
-			s.own("frist_holds"), t.subject, b.arg(t.id), b.active(now))
+			s.own("frist_holds"), t.subject, b.Arg(t.id), b.active(now))
 	}
 	sb.WriteString("))")
 	return sb.String()
 }
 
-// notHeld is the condition "the record is not under a hold active at the
-// selection's time".
-func (s *Store) notHeld(b *builder, q *selection) string {
-	if q.holdFree {
-		return "1 = 1"
-	}
-	return "NOT " + s.held(b, q.t, q.sel.Now)
-}
-
 // where writes the conditions of q except holds, with the table aliased t.
-func (q *selection) where(b *builder) string {
+// With upTo, the position of a batch's last record (Scope.UpTo), it
+// selects the records up to it.
+func (q *selection) where(b *Builder, upTo []any) string {
 	t := q.t
 	conds := []string{}
 	for i, bd := range q.sel.Bounds {
@@ -153,7 +146,7 @@ func (q *selection) where(b *builder) string {
 		// Behind a position (After), which holds a valid time, the range
 		// needs no lower end of its own (timedomain.go).
 		lower := i != 0 || q.after == nil
-		if i == 0 && q.last != nil {
+		if i == 0 && upTo != nil {
 			// The batch's last record holds a valid time within the
 			// cutoff, and so does every valid one before it: the range up
 			// to it needs no upper end of its own.
@@ -162,8 +155,8 @@ func (q *selection) where(b *builder) string {
 		}
 		conds = append(conds, b.rangeOf(tc, tc.cutoff(b.d, bd.Cutoff), lower))
 	}
-	if q.last != nil {
-		conds = append(conds, q.compare(b, "<=", q.last))
+	if upTo != nil {
+		conds = append(conds, q.compare(b, "<=", upTo))
 	}
 	if q.after != nil {
 		conds = append(conds, q.compare(b, ">", q.after))
@@ -174,7 +167,7 @@ func (q *selection) where(b *builder) string {
 		} else {
 			ps := make([]string, len(q.sel.Keys))
 			for i, k := range q.sel.Keys {
-				ps[i] = b.typed(k, t.keyType)
+				ps[i] = b.Typed(k, t.keyType)
 			}
 			conds = append(conds, fmt.Sprintf("t.%s IN (%s)", t.key, strings.Join(ps, ", ")))
 		}
@@ -183,7 +176,7 @@ func (q *selection) where(b *builder) string {
 	case q.none:
 		conds = append(conds, "1 = 0")
 	case q.sel.Subject != "":
-		conds = append(conds, fmt.Sprintf("t.%s = %s", t.subject, b.typed(q.sel.Subject, t.subjTyp)))
+		conds = append(conds, fmt.Sprintf("t.%s = %s", t.subject, b.Typed(q.sel.Subject, t.subjTyp)))
 	}
 	if len(q.sel.Pending) > 0 {
 		ps := make([]string, len(q.sel.Pending))

@@ -18,9 +18,9 @@ func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int,
 	if err != nil {
 		return 0, 0, err
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT COUNT(*), COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) FROM %s t WHERE %s",
-		s.held(bd, q.t, sel.Now), q.t.name, q.where(bd))
+		s.held(bd, q.t, sel.Now), q.t.name, q.where(bd, nil))
 	var total, h int64
 	if err := s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&total, &h); err != nil {
 		return 0, 0, s.errorf("dataset %q: count: %w", q.t.id, err)
@@ -39,9 +39,9 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if !ok {
 		return time.Time{}, false, s.errorf("dataset %q: unknown time column %q", q.t.id, column)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
-		tc.col, q.t.name, q.where(bd), bd.rangeOf(tc, nil, true), tc.col, bd.typed(tc.cutoff(s.d, after), tc.typ), tc.col)
+		tc.col, q.t.name, q.where(bd, nil), bd.rangeOf(tc, nil, true), tc.col, bd.Typed(tc.cutoff(s.d, after), tc.typ), tc.col)
 	var v any
 	err = s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -80,9 +80,9 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	if !s.matchable(subject, t.subjTyp) {
 		return nil, nil // no stored subject can equal it
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
-		t.subject, bd.typed(subject, t.subjTyp), t.key)
+		t.subject, bd.Typed(subject, t.subjTyp), t.key)
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return nil, s.errorf("dataset %q: records: %w", t.id, err)
@@ -127,8 +127,8 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 	if !s.matchable(key, t.keyType) {
 		return nil, s.errorf("dataset %q: record: %w", t.id, store.ErrNotFound)
 	}
-	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s", strings.Join(cols, ", "), t.name, t.key, bd.typed(key, t.keyType))
+	bd := &Builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s", strings.Join(cols, ", "), t.name, t.key, bd.Typed(key, t.keyType))
 	vals := make([]any, len(cols))
 	dst := make([]any, len(cols))
 	for i := range vals {

@@ -51,11 +51,11 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	if err := s.checkRequest("create request", r); err != nil {
 		return err
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s) ON CONFLICT (id) DO NOTHING",
 		s.own("frist_requests"), requestColumns,
-		bd.arg(r.ID), bd.arg(r.Subject), bd.arg(r.Kind), bd.arg(r.State), bd.arg(r.Final),
-		bd.arg(s.d.TimeArg(r.ReceivedAt)), bd.arg(s.d.TimeArg(r.Due)), bd.arg(r.Body))
+		bd.Arg(r.ID), bd.Arg(r.Subject), bd.Arg(r.Kind), bd.Arg(r.State), bd.Arg(r.Final),
+		bd.Arg(s.d.TimeArg(r.ReceivedAt)), bd.Arg(s.d.TimeArg(r.Due)), bd.Arg(r.Body))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("create request %s: %w", r.ID, err)
@@ -80,10 +80,10 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 		return 0, err
 	}
 	received := s.d.TimeArg(r.ReceivedAt)
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET state = %s, is_final = %s, due_at = %s, body = %s, version = version + 1 WHERE id = %s AND version = %s AND subject = %s AND kind = %s AND received_at = %s",
-		s.own("frist_requests"), bd.arg(r.State), bd.arg(r.Final), bd.arg(s.d.TimeArg(r.Due)), bd.arg(r.Body),
-		bd.arg(r.ID), bd.arg(r.Version), bd.arg(r.Subject), bd.arg(r.Kind), bd.arg(received))
+		s.own("frist_requests"), bd.Arg(r.State), bd.Arg(r.Final), bd.Arg(s.d.TimeArg(r.Due)), bd.Arg(r.Body),
+		bd.Arg(r.ID), bd.Arg(r.Version), bd.Arg(r.Subject), bd.Arg(r.Kind), bd.Arg(received))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return 0, s.errorf("update request %s: %w", r.ID, err)
@@ -113,8 +113,8 @@ func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	if err := s.usable(); err != nil {
 		return store.Request{}, err
 	}
-	bd := &builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id = %s", requestColumns, s.own("frist_requests"), bd.arg(id))
+	bd := &Builder{d: s.d}
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id = %s", requestColumns, s.own("frist_requests"), bd.Arg(id))
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return store.Request{}, s.errorf("read request %s: %w", id, err)
@@ -142,23 +142,23 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]stor
 	if len(f.States) > s.maxArgs-8 {
 		return nil, s.errorf("list requests: the filter names %d states, more than one statement can bind", len(f.States))
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	var conds []string
 	if f.Subject != "" {
-		conds = append(conds, "subject = "+bd.arg(f.Subject))
+		conds = append(conds, "subject = "+bd.Arg(f.Subject))
 	}
 	if len(f.States) > 0 {
 		ps := make([]string, len(f.States))
 		for i, st := range f.States {
-			ps[i] = bd.arg(st)
+			ps[i] = bd.Arg(st)
 		}
 		conds = append(conds, "state IN ("+strings.Join(ps, ", ")+")")
 	}
 	if f.OpenOnly {
-		conds = append(conds, "is_final = "+bd.arg(false))
+		conds = append(conds, "is_final = "+bd.Arg(false))
 	}
 	if !f.DueBefore.IsZero() {
-		conds = append(conds, "due_at <= "+bd.arg(s.d.TimeArg(f.DueBefore)))
+		conds = append(conds, "due_at <= "+bd.Arg(s.d.TimeArg(f.DueBefore)))
 	}
 	stmt := fmt.Sprintf("SELECT %s FROM %s", requestColumns, s.own("frist_requests"))
 	if len(conds) > 0 {

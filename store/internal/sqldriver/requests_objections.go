@@ -27,9 +27,9 @@ func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	case !o.LiftedAt.IsZero():
 		return s.errorf("add objection %s: an objection is added in force; lift it with LiftObjection", o.ID)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (id, subject, purpose, at, request, lifted_at, lift_reason) VALUES (%s, %s, %s, %s, %s, NULL, '') ON CONFLICT (id) DO NOTHING",
-		s.own("frist_objections"), bd.arg(o.ID), bd.arg(o.Subject), bd.arg(o.Purpose), bd.arg(s.d.TimeArg(o.At)), bd.arg(o.Request))
+		s.own("frist_objections"), bd.Arg(o.ID), bd.Arg(o.Subject), bd.Arg(o.Purpose), bd.Arg(s.d.TimeArg(o.At)), bd.Arg(o.Request))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("add objection %s: %w", o.ID, err)
@@ -52,9 +52,9 @@ func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reas
 	if at.IsZero() {
 		return s.errorf("lift objection %s: no time of lifting", id)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET lifted_at = COALESCE(lifted_at, %s), lift_reason = CASE WHEN lifted_at IS NULL THEN %s ELSE lift_reason END WHERE id = %s",
-		s.own("frist_objections"), bd.arg(s.d.TimeArg(at)), bd.arg(reason), bd.arg(id))
+		s.own("frist_objections"), bd.Arg(s.d.TimeArg(at)), bd.Arg(reason), bd.Arg(id))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("lift objection %s: %w", id, err)
@@ -73,9 +73,9 @@ func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Obj
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT id, subject, purpose, at, request, lifted_at, lift_reason FROM %s WHERE subject = %s ORDER BY at, id",
-		s.own("frist_objections"), bd.arg(subject))
+		s.own("frist_objections"), bd.Arg(subject))
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return nil, s.errorf("list objections: %w", err)

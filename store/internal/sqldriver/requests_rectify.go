@@ -34,7 +34,7 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 	if len(values) == 0 {
 		return audit.Entry{}, s.errorf("update fields of dataset %q: no field to update", t.id)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	names := slices.Sorted(maps.Keys(values))
 	sets := make([]string, 0, len(names))
 	for _, name := range names {
@@ -49,7 +49,7 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 		if err != nil {
 			return audit.Entry{}, s.errorf("update fields of dataset %q: field %q: %w", t.id, name, err)
 		}
-		sets = append(sets, col+" = "+bd.arg(s.d.WriteValue(v)))
+		sets = append(sets, col+" = "+bd.Arg(s.d.WriteValue(v)))
 	}
 	if err := entry.Validate(); err != nil {
 		return audit.Entry{}, s.errorf("update fields of dataset %q: audit entry refused: %w", t.id, err)
@@ -58,18 +58,18 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 		return audit.Entry{}, s.errorf("update fields of dataset %q: no record with that key of that subject: %w", t.id, store.ErrNotFound)
 	}
 	stmt := fmt.Sprintf("UPDATE %s SET %s WHERE %s = %s AND %s = %s", t.name, strings.Join(sets, ", "),
-		t.key, bd.typed(key, t.keyType), t.subject, bd.typed(subject, t.subjTyp))
+		t.key, bd.Typed(key, t.keyType), t.subject, bd.Typed(subject, t.subjTyp))
 	tx, err := s.d.Begin(ctx, s.db)
 	if err != nil {
 		return audit.Entry{}, s.errorf("update fields of dataset %q: begin: %w", t.id, err)
 	}
 	res, err := tx.ExecContext(ctx, stmt, bd.args...)
 	if err != nil {
-		return audit.Entry{}, rollback(tx, s.errorf("update fields of dataset %q: %w", t.id, err))
+		return audit.Entry{}, Rollback(tx, s.errorf("update fields of dataset %q: %w", t.id, err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return audit.Entry{}, rollback(tx, s.errorf("update fields of dataset %q: %w", t.id, err))
+		return audit.Entry{}, Rollback(tx, s.errorf("update fields of dataset %q: %w", t.id, err))
 	}
 	if n != 1 {
 		// n > 1 cannot happen on a key column; refuse rather than audit a
@@ -78,11 +78,11 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 		if n > 1 {
 			err = s.errorf("update fields of dataset %q: the key matched %d records; the key column is not unique", t.id, n)
 		}
-		return audit.Entry{}, rollback(tx, err)
+		return audit.Entry{}, Rollback(tx, err)
 	}
 	sealed, err := s.appendAudit(ctx, tx, entry)
 	if err != nil {
-		return audit.Entry{}, rollback(tx, err)
+		return audit.Entry{}, Rollback(tx, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return audit.Entry{}, s.errorf("update fields of dataset %q: commit: %w", t.id, err)

@@ -19,6 +19,7 @@ type Store struct {
 	prefix  string // quoted schema prefix of frist's tables
 	closed  atomic.Bool
 	maxArgs int
+	batch   BatchFunc
 
 	consents consentStatements // consent.go
 
@@ -34,6 +35,9 @@ type Config struct {
 	// ReadOnly makes New check frist's own tables instead of creating or
 	// upgrading them.
 	ReadOnly bool
+	// Batch is the backend's batch strategy, which runs every batch of
+	// Process.
+	Batch BatchFunc
 }
 
 // New binds decl to db through d, migrates frist's own tables (or, with
@@ -46,7 +50,10 @@ func New(ctx context.Context, d Dialect, db *sql.DB, decl *policy.Declaration, c
 	if decl == nil || !decl.Validated() {
 		return nil, fmt.Errorf("%s: New: the declaration is nil or not validated (call policy.Load or Declaration.Validate first)", d.Name())
 	}
-	s := &Store{d: d, db: db, maxArgs: cfg.MaxArgs}
+	if cfg.Batch == nil {
+		return nil, fmt.Errorf("%s: New: no batch strategy", d.Name())
+	}
+	s := &Store{d: d, db: db, maxArgs: cfg.MaxArgs, batch: cfg.Batch}
 	if cfg.Schema != "" {
 		if !ValidIdent(cfg.Schema) {
 			return nil, fmt.Errorf("%s: Options.Schema %q is not a valid schema name", d.Name(), cfg.Schema)
@@ -128,8 +135,13 @@ func (s *Store) usable() error {
 // table returns frist's own table name, qualified by the configured schema.
 func (s *Store) own(name string) string { return s.prefix + name }
 
-// rollback ends tx after a failure, keeping the first error.
-func rollback(tx Tx, err error) error {
+// exec runs a write statement of frist's own outside a batch.
+func (s *Store) exec(ctx context.Context, stmt string, args ...any) (sql.Result, error) {
+	return s.d.Exec(ctx, s.db, stmt, args...)
+}
+
+// Rollback ends tx after a failure, keeping the first error.
+func Rollback(tx Tx, err error) error {
 	if rerr := tx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 		return errors.Join(err, rerr)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
 
@@ -43,33 +42,17 @@ type Domain struct {
 }
 
 // lowerEnd writes "col >= Lower" as tc's domain wants it.
-func (b *builder) lowerEnd(tc *timeCol, col string) string {
-	cond := fmt.Sprintf("%s >= %s", col, b.typed(tc.dom.Lower, tc.typ))
+func (b *Builder) lowerEnd(tc *timeCol, col string) string {
+	cond := fmt.Sprintf("%s >= %s", col, b.Typed(tc.dom.Lower, tc.typ))
 	if tc.dom.LowerFilter {
 		return "(" + cond + ") IS TRUE"
 	}
 	return cond
 }
 
-// TimeDomains is the part of a Dialect that tells valid time values from
-// the rest.
-type TimeDomains interface {
-	// TimeDomain returns the domain of a time column in format with
-	// catalog type typ whose values without an offset are wall-clock times
-	// in zone (nil: none declared). It returns an error saying what the
-	// column holds and what to declare when frist cannot tell which
-	// values are due (a PostgreSQL timestamp without time zone and no
-	// declared zone, a format the column's type cannot hold).
-	TimeDomain(format policy.TimeFormat, typ string, zone *time.Location) (Domain, error)
-}
-
 // domainOf resolves the domain of tc at New.
 func domainOf(d Dialect, tc *timeCol) error {
-	td, ok := d.(TimeDomains)
-	if !ok {
-		return nil
-	}
-	dom, err := td.TimeDomain(tc.format, tc.typ, tc.zone)
+	dom, err := d.TimeDomain(tc.format, tc.typ, tc.zone)
 	if err != nil {
 		return err
 	}
@@ -119,13 +102,13 @@ func wallCutoff(t time.Time, loc *time.Location) time.Time {
 // valid time (Selection.After), and a second lower end would make SQLite
 // choose between the two, and start every batch of a sweep at the
 // beginning of the range instead of behind the last one.
-func (b *builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
+func (b *Builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
 	col := "t." + tc.col
 	if tc.dom == nil {
 		if cutoff == nil {
 			return col + " IS NOT NULL"
 		}
-		return fmt.Sprintf("%s <= %s", col, b.typed(cutoff, tc.typ))
+		return fmt.Sprintf("%s <= %s", col, b.Typed(cutoff, tc.typ))
 	}
 	hi := tc.dom.Upper
 	if cutoff != nil {
@@ -135,7 +118,7 @@ func (b *builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
 	if lower {
 		conds = append(conds, b.lowerEnd(tc, col))
 	}
-	conds = append(conds, fmt.Sprintf("%s <= %s", col, b.typed(hi, tc.typ)))
+	conds = append(conds, fmt.Sprintf("%s <= %s", col, b.Typed(hi, tc.typ)))
 	if tc.dom.Valid != "" {
 		conds = append(conds, fmt.Sprintf(tc.dom.Valid, col))
 	}
@@ -145,7 +128,7 @@ func (b *builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
 // validFrom writes "tc holds a valid time", without an upper end: the
 // range of a batch whose upper end is its last record, which is valid and
 // within the cutoff. lower is as for rangeOf.
-func (b *builder) validFrom(tc *timeCol, lower bool) string {
+func (b *Builder) validFrom(tc *timeCol, lower bool) string {
 	if tc.dom == nil {
 		return "t." + tc.col + " IS NOT NULL"
 	}
@@ -169,16 +152,16 @@ func (b *builder) validFrom(tc *timeCol, lower bool) string {
 // Each is one range of the column's index, one end or the due part, so
 // counting them one by one costs what the due records and the unreadable
 // ones cost; joined by OR, SQLite reads the whole index instead.
-func (b *builder) unreadable(tc *timeCol, cutoff any, i int) string {
+func (b *Builder) unreadable(tc *timeCol, cutoff any, i int) string {
 	col := "t." + tc.col
 	switch i {
 	case 0:
-		return fmt.Sprintf("%s < %s", col, b.typed(tc.dom.Lower, tc.typ))
+		return fmt.Sprintf("%s < %s", col, b.Typed(tc.dom.Lower, tc.typ))
 	case 1:
-		return fmt.Sprintf("%s > %s", col, b.typed(tc.dom.Upper, tc.typ))
+		return fmt.Sprintf("%s > %s", col, b.Typed(tc.dom.Upper, tc.typ))
 	}
 	return fmt.Sprintf("%s >= %s AND %s <= %s AND NOT COALESCE(%s, FALSE)",
-		col, b.typed(tc.dom.Lower, tc.typ), col, b.typed(cutoff, tc.typ), fmt.Sprintf(tc.dom.Valid, col))
+		col, b.Typed(tc.dom.Lower, tc.typ), col, b.Typed(cutoff, tc.typ), fmt.Sprintf(tc.dom.Valid, col))
 }
 
 // unreadableParts is the number of conditions unreadable writes for tc.
@@ -212,13 +195,13 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 	if tc.dom == nil {
 		return 0, "", nil
 	}
-	bd := &builder{d: s.d}
-	// One sub-select per range, each with its own conditions written in
-	// order, so that positional placeholders bind in the order they appear.
+	bd := &Builder{d: s.d}
+	// One sub-select per range; they share the selection's conditions and
+	// their parameters, which bind by number wherever they stand.
 	cutoff := tc.cutoff(s.d, first.Cutoff)
+	where := q.where(bd, nil)
 	parts := make([]string, unreadableParts(tc))
 	for i := range parts {
-		where := q.where(bd)
 		parts[i] = fmt.Sprintf("(SELECT COUNT(*) FROM %s t WHERE %s AND %s)", q.t.name, where, bd.unreadable(tc, cutoff, i))
 	}
 	stmt := "SELECT " + strings.Join(parts, " + ")

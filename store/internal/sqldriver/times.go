@@ -44,9 +44,9 @@ func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, f
 		tcs = append(tcs, tc)
 		cols = append(cols, "t."+tc.col)
 	}
-	bd := &builder{d: s.d}
+	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
-		t.subject, bd.typed(subject, t.subjTyp), t.key)
+		t.subject, bd.Typed(subject, t.subjTyp), t.key)
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
 		return nil, s.errorf("dataset %q: records: %w", t.id, err)
