@@ -13,6 +13,9 @@
 //	retentiontest.RequireDeletedBy(ctx, t, clock, eng, st, "appointment", "42",
 //		time.Date(2025, 6, 30, 9, 0, 0, 0, time.UTC))
 //
+// st is the engine's store: *memstore.Store, *sqlitestore.Store and
+// *pgstore.Store are Stores as they are.
+//
 // The helpers move the clock and sweep the engine themselves, so a test
 // reads as the declaration does: "two weeks after the appointment, the
 // booking is gone".

@@ -14,8 +14,10 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// Store reads the application's records. *memstore.Store implements it, as
-// does every backend harness of store/storetest.
+// Store reads the application's records. *memstore.Store,
+// *sqlitestore.Store and *pgstore.Store implement it, so a test passes the
+// store its engine runs on; so does every backend harness of
+// store/storetest.
 type Store interface {
 	// Get returns the row with key, keyed by SQL column, and whether it
 	// exists.

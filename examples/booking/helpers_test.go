@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -133,46 +132,6 @@ func (a *testApp) request(slot Slot, email string) Request {
 		CustomerNumber: "123-456789", Concern: "Antrag auf Weiterbewilligung", Consent: true,
 		TextSHA256: a.consentHash, IP: "203.0.113.77",
 	}
-}
-
-// rows lets retentiontest read the service's tables: Get returns a row by
-// key with its columns, Times comes from frist's store.
-type rows struct{ a *testApp }
-
-func (r rows) Get(ctx context.Context, dataset, key string) (map[string]any, bool, error) {
-	ds := r.a.decl.Dataset(dataset)
-	if ds == nil {
-		return nil, false, fmt.Errorf("no dataset %q", dataset)
-	}
-	rs, err := r.a.db.QueryContext(ctx, "SELECT * FROM "+ds.Table+" WHERE "+ds.Key+" = ?", key)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rs.Close()
-	if !rs.Next() {
-		return nil, false, rs.Err()
-	}
-	cols, err := rs.Columns()
-	if err != nil {
-		return nil, false, err
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	if err := rs.Scan(ptrs...); err != nil {
-		return nil, false, err
-	}
-	row := make(map[string]any, len(cols))
-	for i, c := range cols {
-		row[c] = vals[i]
-	}
-	return row, true, rs.Err()
-}
-
-func (r rows) Times(ctx context.Context, dataset, key string) (map[string]time.Time, error) {
-	return r.a.Store().Times(ctx, dataset, key)
 }
 
 // count counts the rows of table matching where.

@@ -20,7 +20,7 @@ import (
 func TestAppointmentIsDeletedTwoWeeksAfterItTookPlace(t *testing.T) {
 	a := newTestApp(t, nil)
 	ap := a.book(t, "erika@example.org")
-	retentiontest.RequireDeletedBy(context.Background(), t, a.clock, a.Engine(), rows{a}, "appointment",
+	retentiontest.RequireDeletedBy(context.Background(), t, a.clock, a.Engine(), a.Store(), "appointment",
 		strconv.FormatInt(ap.ID, 10), ap.Start.AddDate(0, 0, 14))
 }
 
@@ -30,7 +30,7 @@ func TestAppointmentIsDeletedTwoWeeksAfterItTookPlace(t *testing.T) {
 func TestAccessLogRowIsDeletedSevenDaysAfterTheRequest(t *testing.T) {
 	a := newTestApp(t, nil)
 	require.NoError(t, a.logRequest(context.Background(), a.clock.Now(), "203.0.113.77", "Firefox", "/"))
-	retentiontest.RequireDeletedBy(context.Background(), t, a.clock, a.Engine(), rows{a}, "access_log", "1",
+	retentiontest.RequireDeletedBy(context.Background(), t, a.clock, a.Engine(), a.Store(), "access_log", "1",
 		testStart.AddDate(0, 0, 7))
 }
 
@@ -48,9 +48,9 @@ func TestAccessLogIPIsMaskedSevenDaysAfterTheRequest(t *testing.T) {
 	})
 	a := newTestApp(t, decl)
 	require.NoError(t, a.logRequest(context.Background(), a.clock.Now(), "203.0.113.77", "Firefox", "/datenschutz"))
-	retentiontest.RequireAnonymizedBy(context.Background(), t, a.clock, a.Engine(), rows{a}, "access_log", "1",
+	retentiontest.RequireAnonymizedBy(context.Background(), t, a.clock, a.Engine(), a.Store(), "access_log", "1",
 		testStart.AddDate(0, 0, 7))
-	row, ok, err := rows{a}.Get(context.Background(), "access_log", "1")
+	row, ok, err := a.Store().Get(context.Background(), "access_log", "1")
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "203.0.113.0", row["ip"], "ip_mask(v4=1) keeps the network, not the host")

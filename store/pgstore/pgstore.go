@@ -153,11 +153,13 @@ type Options struct {
 	Vacuum Vacuum
 }
 
-// Store is a store.Driver on a PostgreSQL database. It also implements
-// store.IndexChecker and store.Purger. It is safe for concurrent use, also
-// by several replicas on one database.
+// Store is a store.Driver on a PostgreSQL database. It also keeps the
+// consent ledger, data-subject requests and objections, and remembered
+// events in frist's own tables, implements store.IndexChecker, and reads
+// the application's rows for retentiontest (Get). It is safe for
+// concurrent use, also by several replicas on one database.
 type Store struct {
-	*sqldriver.Store
+	shared *sqldriver.Store
 	db     *sql.DB
 	vacuum Vacuum
 }
@@ -212,5 +214,5 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 			return nil, fmt.Errorf("pgstore: New: dataset %q: %w", ds.ID, err)
 		}
 	}
-	return &Store{Store: s, db: db, vacuum: opts.Vacuum}, nil
+	return &Store{shared: s, db: db, vacuum: opts.Vacuum}, nil
 }

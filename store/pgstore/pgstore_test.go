@@ -16,10 +16,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retentiontest"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/pgstore"
 )
+
+// Store is what retentiontest's assertions read, without an adapter.
+var _ retentiontest.Store = (*pgstore.Store)(nil)
 
 // openSchema connects to the server named by FRIST_TEST_POSTGRES and
 // returns a *sql.DB whose search_path is a fresh schema of its own, so

@@ -77,7 +77,7 @@ func (s *Store) Purge(ctx context.Context, datasets []string) error {
 	var errs []error
 	seen := map[string]bool{}
 	for _, ds := range datasets {
-		name, err := s.TableName(ds)
+		name, err := s.shared.TableName(ds)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -132,7 +132,7 @@ func (s *Store) vacuumTable(ctx context.Context, stmt string) error {
 func (s *Store) DeadTuples(ctx context.Context, datasets []string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for _, ds := range datasets {
-		name, err := s.TableName(ds)
+		name, err := s.shared.TableName(ds)
 		if err != nil {
 			return nil, err
 		}

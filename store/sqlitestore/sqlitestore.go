@@ -175,12 +175,14 @@ type Options struct {
 	ReadOnly bool
 }
 
-// Store is a store.Driver on an SQLite database. It also implements
-// store.IndexChecker. It is safe for concurrent use, also by several
-// processes on one database file.
+// Store is a store.Driver on an SQLite database. It also keeps the consent
+// ledger, data-subject requests and objections, and remembered events in
+// frist's own tables, implements store.IndexChecker, and reads the
+// application's rows for retentiontest (Get). It is safe for concurrent
+// use, also by several processes on one database file.
 type Store struct {
-	*sqldriver.Store
-	db *sql.DB
+	shared *sqldriver.Store
+	db     *sql.DB
 }
 
 var (
@@ -211,7 +213,7 @@ func New(db *sql.DB, decl *policy.Declaration, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Store: s, db: db}, nil
+	return &Store{shared: s, db: db}, nil
 }
 
 // checkPragmas checks one connection for WAL mode, a busy_timeout and

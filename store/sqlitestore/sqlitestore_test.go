@@ -11,10 +11,14 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retentiontest"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
+
+// Store is what retentiontest's assertions read, without an adapter.
+var _ retentiontest.Store = (*sqlitestore.Store)(nil)
 
 // recommendedDSN is the DSN the package documentation recommends.
 const recommendedDSN = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"

@@ -113,6 +113,7 @@ type Store interface {
 	store.Driver
 	store.UnreadableTimes
 	store.SubjectFinder
+	Get(ctx context.Context, dataset, key string) (map[string]any, bool, error)
 	DB() *sql.DB
 	Dialect() sqldriver.Dialect
 }
@@ -188,54 +189,6 @@ func (b *Backend) insert(ctx context.Context, q sqldriver.Querier, dataset strin
 		return fmt.Errorf("sqltest: insert into %s: %w", ds.Table, err)
 	}
 	return nil
-}
-
-// Get returns the row of dataset with key by SQL column, native time
-// columns and the marker as time.Time in UTC when they hold a time (other
-// values and time columns as stored), and false when there is none.
-func (b *Backend) Get(ctx context.Context, dataset, key string) (map[string]any, bool, error) {
-	ds, times, err := b.columns(dataset)
-	if err != nil {
-		return nil, false, err
-	}
-	d := b.Dialect()
-	st := fmt.Sprintf("SELECT * FROM %s WHERE CAST(%s AS TEXT) = %s", tableName(ds.Table), sqldriver.Quote(ds.Key), d.Placeholder(1))
-	rows, err := b.DB().QueryContext(ctx, st, key)
-	if err != nil {
-		return nil, false, fmt.Errorf("sqltest: get from %s: %w", ds.Table, err)
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		return nil, false, rows.Err()
-	}
-	names, err := rows.Columns()
-	if err != nil {
-		return nil, false, err
-	}
-	vals := make([]any, len(names))
-	dst := make([]any, len(names))
-	for i := range vals {
-		dst[i] = &vals[i]
-	}
-	if err := rows.Scan(dst...); err != nil {
-		return nil, false, err
-	}
-	row := make(map[string]any, len(names))
-	for i, n := range names {
-		v := vals[i]
-		if b, ok := v.([]byte); ok {
-			v = string(b)
-		}
-		if f, ok := times[n]; ok && f == policy.TimeNative && v != nil {
-			// A value that is not a time (the suite stores some on
-			// purpose) is returned as stored.
-			if t, err := sqldriver.ParseTime(f, v); err == nil {
-				v = t
-			}
-		}
-		row[n] = v
-	}
-	return row, true, rows.Err()
 }
 
 // ColumnType maps the conformance suite's column types to a flavour's.
