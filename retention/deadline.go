@@ -71,15 +71,18 @@ func (d Deadline) Latest() time.Time {
 
 // Deadlines lists every action the rules of dataset will take on a record
 // whose time columns hold times (by policy.TimeColumn.Name): "when will
-// this appointment be deleted?". It reads no store and no clock. Time rules
-// come first, ordered by Due, then event rules in declaration order.
+// this appointment be deleted?". It reads no store, and the clock
+// (Options.Now) only to measure the gaps of an Options.Schedule, as New
+// does. Time rules come first, ordered by Due, then event rules in
+// declaration order.
 //
 // A rule whose time column is missing from times never selects the record
 // and is left out, as is a rule whose keep_at_least counts from a missing
 // column: the engine cannot tell when the minimum ends and never touches
 // such a record. The lead comes from the rule or, when it has none, from
 // opts (two intervals, never more than the rule's early window,
-// policy.Period.MaxLead).
+// policy.Period.MaxLead); pass the options the engine was built with, or
+// Options{Interval: Engine.Interval()}.
 func Deadlines(decl *policy.Declaration, dataset string, times map[string]time.Time, opts *Options) ([]Deadline, error) {
 	if !decl.Validated() {
 		return nil, ErrNotValidated
@@ -87,6 +90,10 @@ func Deadlines(decl *policy.Declaration, dataset string, times map[string]time.T
 	ds := decl.Dataset(dataset)
 	if ds == nil {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownDataset, dataset)
+	}
+	opts, _, err := opts.withSweeps(decl.Location(), opts.clock())
+	if err != nil {
+		return nil, err
 	}
 	var out []Deadline
 	for i := range ds.Rules {
@@ -181,12 +188,12 @@ func newTiming(decl *policy.Declaration, ds *policy.Dataset, r *policy.Rule, opt
 			return bad("lead %v is %v more than the %v before a deadline it may act (%s)", r.Lead, r.Lead-bound, bound, why)
 		case interval > bound:
 			return timing{}, &RuleError{Dataset: ds.ID, Rule: r.ID, sparse: true, Reason: fmt.Sprintf(
-				"sweeps %v apart (Options.Interval) need a lead of one interval to meet its deadlines, %v more than the %v it may act early (%s); sweep at least every %v",
-				interval, interval-bound, bound, why, bound)}
+				"sweeps %v apart (%s) need a lead of one interval to meet its deadlines, %v more than the %v it may act early (%s); sweep at least every %v",
+				interval, opts.intervalSource(), interval-bound, bound, why, bound)}
 		case r.Lead > 0 && r.Lead < interval:
 			return timing{}, &RuleError{Dataset: ds.ID, Rule: r.ID, sparse: true, Reason: fmt.Sprintf(
-				"lead %v is %v shorter than the sweeps are apart (Options.Interval %v): its records could be processed that much after their deadlines; declare a lead of at least one interval",
-				r.Lead, interval-r.Lead, interval)}
+				"lead %v is %v shorter than the sweeps are apart (%s): its records could be processed that much after their deadlines; declare a lead of at least one interval",
+				r.Lead, interval-r.Lead, opts.intervalSetting())}
 		case tm.lead == 0:
 			tm.lead = min(opts.defaultLead(), bound)
 		}

@@ -47,10 +47,13 @@
 // To meet every deadline, a sweeper one interval apart needs a lead of at
 // least one interval. New therefore refuses, naming the rule and by how
 // much, a declared lead above B, a declared lead shorter than the interval,
-// and an Options.Interval above B (ErrIntervalTooLong). NewScheduler
-// refuses a cron spec whose longest gap between sweeps exceeds
-// Options.Interval; the gap is measured in elapsed time in the spec's zone
-// over the coming year, daylight-saving changes included (ScheduleGap).
+// and an interval above B (ErrIntervalTooLong). The interval is set in
+// one place, the engine's Options, and the Scheduler takes its schedule
+// from the engine, so the sweeps cannot be further apart than the deadlines
+// assume: it sweeps every Options.Interval, or on the cron spec
+// Options.Schedule, whose interval is then its longest gap, measured in
+// elapsed time in the spec's zone over the coming year, daylight-saving
+// changes included (ScheduleGap).
 //
 // At the default interval of one minute every rule of 200 minutes or more
 // gets a lead of two minutes, and a rule of one hour a lead of one minute.
@@ -67,7 +70,8 @@
 // immediately: cancelling an appointment deletes it, withdrawing consent
 // deletes all of the subject's bookings for that purpose. Engine.PlaceHold
 // and Engine.ReleaseHold manage legal holds and restrictions, which every
-// operation honours (see Holds). A Scheduler runs Sweep on a cron schedule.
+// operation honours (see Holds). A Scheduler runs Sweep on the engine's
+// schedule.
 //
 // # Holds
 //

@@ -32,7 +32,7 @@ type Engine struct {
 	now        func() time.Time
 	auditKey   *anonymize.KeyRing
 	sizing     sizing // batchsize.go
-	interval   time.Duration
+	sweeps     sweeps // options.go: the one interval of deadlines and Scheduler
 	log        *slog.Logger
 	obs        Observer
 	owner      string
@@ -73,22 +73,24 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 	if err != nil {
 		return nil, err
 	}
+	now := opts.clock()
+	opts, sw, err := opts.withSweeps(decl.Location(), now)
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{
 		decl:       decl,
 		st:         st,
-		now:        opts.Now,
+		now:        now,
 		auditKey:   opts.AuditKey,
 		sizing:     sz,
-		interval:   opts.interval(),
+		sweeps:     sw,
 		log:        opts.Logger,
 		obs:        opts.Observer,
 		owner:      opts.Owner,
 		ledger:     opts.Ledger,
 		signer:     signer,
 		policyHash: decl.Hash(),
-	}
-	if e.now == nil {
-		e.now = time.Now
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -170,7 +172,7 @@ func (e *Engine) Declaration() *policy.Declaration { return e.decl }
 // leaseTTL is how long a sweep holds the lease without renewing it: a few
 // intervals, renewed before every batch.
 func (e *Engine) leaseTTL() time.Duration {
-	ttl := 3 * e.interval
+	ttl := 3 * e.sweeps.interval
 	if ttl < time.Minute {
 		ttl = time.Minute
 	}

@@ -1,8 +1,11 @@
 package retention
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/frist-go/frist/anonymize"
 )
@@ -12,7 +15,9 @@ const (
 	// DefaultBatchSize bounds the records one batch processes, so that a
 	// transaction stays short however much work a sweep finds.
 	DefaultBatchSize = 1000
-	// DefaultInterval is the assumed time between two sweeps.
+	// DefaultInterval is the time between two sweeps when neither
+	// Options.Interval nor Options.Schedule is set: the Scheduler sweeps
+	// every minute.
 	DefaultInterval = time.Minute
 )
 
@@ -53,14 +58,28 @@ type Options struct {
 	// DefaultBatchBudget; a negative budget keeps every batch at
 	// BatchSize.
 	BatchBudget time.Duration
-	// Interval is the longest time between two sweeps of the scheduler. A
-	// rule without its own Lead may process a record two intervals before
-	// its deadline, but never more than its early window allows
-	// (policy.Period.MaxLead), so that a running sweeper is never late
-	// and never early beyond that bound. New refuses an interval longer
-	// than a rule's early window (ErrIntervalTooLong). Default
+	// Interval is the longest time between two sweeps, and the Scheduler
+	// sweeps at it ("@every Interval"). A rule without its own Lead may
+	// process a record two intervals before its deadline, but never more
+	// than its early window allows (policy.Period.MaxLead), so that a
+	// running sweeper is never late and never early beyond that bound. New
+	// refuses an interval longer than a rule's early window
+	// (ErrIntervalTooLong), and one that is negative or shorter than a
+	// second (cron sweeps at most once a second); it rounds an interval
+	// down to a whole second. Leave it zero when Schedule is set. Default
 	// DefaultInterval.
 	Interval time.Duration
+	// Schedule, when set, is a cron spec on which the Scheduler sweeps
+	// instead: the standard five fields ("30 2 * * *") or a descriptor
+	// ("@hourly", "@every 5m"), read in the declaration's zone
+	// (policy.Declaration.Location) unless it begins with "CRON_TZ=Zone".
+	// The interval is then the longest gap the spec leaves between two
+	// sweeps in the coming year, in elapsed time, daylight-saving changes
+	// included (ScheduleGap; "@daily" in Europe/Berlin: 25 hours), so the
+	// engine's early window and the sweeps cannot disagree. New returns an
+	// error wrapping ErrInvalidSchedule for a spec that does not parse or
+	// never fires, or that is set together with Interval.
+	Schedule string
 	// Logger receives the engine's log records: rule IDs, counts and
 	// durations, never keys, subjects or field values. Default: discard.
 	Logger *slog.Logger
@@ -76,7 +95,8 @@ type Options struct {
 	Ledger Ledger
 }
 
-// interval returns the sweep interval, defaulted.
+// interval returns the sweep interval, defaulted. In options New or
+// Deadlines has resolved (withSweeps) it is the sweeps' interval.
 func (o *Options) interval() time.Duration {
 	if o == nil || o.Interval <= 0 {
 		return DefaultInterval
@@ -84,11 +104,85 @@ func (o *Options) interval() time.Duration {
 	return o.Interval
 }
 
+// sweeps is when an engine sweeps: the cron schedule its Scheduler runs,
+// and the longest time between two of its activations, which is the
+// interval every deadline is computed with.
+type sweeps struct {
+	spec     string
+	schedule cron.Schedule
+	loc      *time.Location // the zone the schedule is read in
+	interval time.Duration
+}
+
+// withSweeps resolves Interval and Schedule, the one place the sweeps are
+// set, into the sweeps in loc, and returns a copy of o whose Interval is
+// theirs (and whose Schedule says where it came from). It reads now only
+// to measure a Schedule's gaps from then on.
+func (o *Options) withSweeps(loc *time.Location, now func() time.Time) (*Options, sweeps, error) {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	sw := sweeps{spec: r.Schedule, loc: loc}
+	switch {
+	case r.Schedule != "" && r.Interval != 0:
+		return nil, sweeps{}, fmt.Errorf("%w: Options.Interval %v and Options.Schedule %q are both set; the interval of a schedule is its longest gap, so set one of them",
+			ErrInvalidSchedule, r.Interval, r.Schedule)
+	case r.Schedule != "":
+		s, err := parseSchedule(r.Schedule)
+		if err != nil {
+			return nil, sweeps{}, fmt.Errorf("%w (Options.Schedule)", err)
+		}
+		from := now()
+		if s.Next(from.In(loc)).IsZero() {
+			return nil, sweeps{}, fmt.Errorf("%w (Options.Schedule)", errNeverFires(r.Schedule))
+		}
+		sw.schedule, sw.interval = s, scheduleGap(s, loc, from)
+	case r.Interval < 0:
+		return nil, sweeps{}, fmt.Errorf("retention: Options.Interval %v is negative", r.Interval)
+	case r.Interval > 0 && r.Interval < time.Second:
+		return nil, sweeps{}, fmt.Errorf("retention: Options.Interval %v is shorter than a second, the shortest time a cron schedule keeps between two sweeps", r.Interval)
+	default:
+		// cron.Every rounds down to a whole second: the interval is what
+		// the Scheduler keeps.
+		every := cron.Every(r.interval())
+		sw.spec, sw.schedule, sw.interval = "@every "+every.Delay.String(), every, every.Delay
+	}
+	r.Interval = sw.interval
+	return &r, sw, nil
+}
+
+// intervalSource names where the interval of resolved options comes from,
+// for errors.
+func (o *Options) intervalSource() string {
+	if o != nil && o.Schedule != "" {
+		return fmt.Sprintf("the longest gap of Options.Schedule %q", o.Schedule)
+	}
+	return "Options.Interval"
+}
+
+// intervalSetting says what the interval of resolved options is and where
+// it comes from, for errors.
+func (o *Options) intervalSetting() string {
+	if o != nil && o.Schedule != "" {
+		return fmt.Sprintf("Options.Schedule %q, up to %v apart", o.Schedule, o.interval())
+	}
+	return fmt.Sprintf("Options.Interval %v", o.interval())
+}
+
 // defaultLead is how long before its deadline a rule without its own Lead
 // may process a record, before the cap of its early window: two sweep
 // intervals, so that the first sweep inside the window is at least one
 // interval before the deadline.
 func (o *Options) defaultLead() time.Duration { return 2 * o.interval() }
+
+// clock returns Now, defaulted to time.Now.
+func (o *Options) clock() func() time.Time {
+	if o == nil || o.Now == nil {
+		return time.Now
+	}
+	return o.Now
+}
 
 // keys returns the operator key rings, nil when there are none.
 func (o *Options) keys() map[string]*anonymize.KeyRing {

@@ -15,10 +15,10 @@ const gapWindow = 400 * 24 * time.Hour
 // UTC; a "CRON_TZ=" prefix overrides it), measured in elapsed time from
 // from on: 25 hours for "@daily" in Europe/Berlin (the day the clocks go
 // back), 169 hours for "0 3 * * 1", 48 hours for "30 2 * * *" (robfig/cron
-// skips the activation in the hour the clocks skip). This is the interval a
-// Scheduler on spec keeps (Options.Interval, SchedulerOptions.Spec). It
-// returns an error wrapping ErrInvalidSchedule when spec does not parse or
-// never fires.
+// skips the activation in the hour the clocks skip). This is the interval
+// New takes for Options.Schedule, in the declaration's zone. It returns an
+// error wrapping ErrInvalidSchedule when spec does not parse or never
+// fires.
 func ScheduleGap(spec string, loc *time.Location, from time.Time) (time.Duration, error) {
 	if loc == nil {
 		loc = time.UTC

@@ -11,12 +11,6 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-// DefaultSchedule is the cron spec a Scheduler uses when none is given:
-// every minute, so that with the engine's default lead of two intervals
-// (or one, for rules shorter than 200 minutes) every record is processed
-// before its deadline.
-const DefaultSchedule = "* * * * *"
-
 // DefaultSweepTimeout bounds one sweep when SchedulerOptions.Timeout is
 // zero. A sweep that runs longer is cancelled; the records it did not reach
 // stay due and the next sweep takes them.
@@ -24,8 +18,9 @@ const DefaultSweepTimeout = 10 * time.Minute
 
 // Scheduler errors, for errors.Is.
 var (
-	// ErrInvalidSchedule is returned by NewScheduler for a cron spec that
-	// does not parse or never fires.
+	// ErrInvalidSchedule is wrapped by the error New and Deadlines return
+	// for an Options.Schedule that does not parse or never fires, or that
+	// is set together with Options.Interval, and by ScheduleGap's.
 	ErrInvalidSchedule = errors.New("retention: invalid schedule")
 	// ErrSchedulerRunning is returned by Start when the scheduler is
 	// already started, or when sweeps of an earlier run are still
@@ -37,26 +32,10 @@ var (
 )
 
 // SchedulerOptions configure a Scheduler. A nil *SchedulerOptions and zero
-// fields mean the defaults.
+// fields mean the defaults. When to sweep is not among them: the engine's
+// Options.Interval or Options.Schedule sets it, in one place, so that the
+// sweeps and the early window of every rule cannot disagree.
 type SchedulerOptions struct {
-	// Spec is a cron spec in the standard five-field form ("*/5 * * * *")
-	// or a descriptor ("@every 1m", "@hourly"). Default DefaultSchedule.
-	// NewScheduler refuses a spec that leaves more time between two sweeps
-	// than the engine's Options.Interval, because the engine opens a
-	// record's window at most that far before its deadline (see "The early
-	// window" in the package doc). The gap is measured in elapsed time in
-	// the spec's zone, daylight-saving changes included (ScheduleGap):
-	// "@daily" in Europe/Berlin needs an Interval of 25 hours.
-	//
-	// A "CRON_TZ=Zone" prefix overrides Location for this spec.
-	// robfig/cron skips activations that fall into the hour a
-	// daylight-saving change skips (see Scheduler); ScheduleGap counts
-	// the longer gap this leaves.
-	Spec string
-	// Location is the time zone the spec is interpreted in. Default: the
-	// declaration's zone (policy.Declaration.Location), which is UTC unless
-	// the controller names one.
-	Location *time.Location
 	// Timeout bounds each sweep. Default DefaultSweepTimeout; it must not
 	// be negative.
 	Timeout time.Duration
@@ -70,9 +49,11 @@ type SchedulerOptions struct {
 	OnSweep func(*Report, error)
 }
 
-// A Scheduler runs Engine.Sweep on a cron schedule (github.com/robfig/cron/v3)
-// so that every record is processed within its window, as Art. 5(1)(e)
-// (storage limitation) and the declared periods demand.
+// A Scheduler runs Engine.Sweep on the engine's schedule with
+// github.com/robfig/cron/v3: every Options.Interval, or at the activations
+// of Options.Schedule, whose longest gap is the engine's interval. So every
+// record is processed within its window, as Art. 5(1)(e) (storage
+// limitation) and the declared periods demand.
 //
 // A Scheduler is configured defensively against cron's known pitfalls:
 //
@@ -97,12 +78,12 @@ type SchedulerOptions struct {
 //     jumps from 02:00 to 03:00 and runs it twice on the day the clock goes
 //     back. The default spec runs every minute and is unaffected (a minute
 //     of the skipped hour does not exist, and the repeated hour is swept
-//     twice, harmlessly). For a sparser spec NewScheduler measures the
-//     gaps as cron will leave them, in elapsed time, the skipped
-//     activation and the 23- and 25-hour days included (ScheduleGap), and
-//     refuses the spec if they exceed Options.Interval; a skipped sweep is
-//     caught up by the next one and a repeated sweep finds nothing left
-//     to do. frist's own default zone is the declaration's.
+//     twice, harmlessly). For a sparser spec New measures the gaps as
+//     cron will leave them, in elapsed time, the skipped activation and
+//     the 23- and 25-hour days included (ScheduleGap), and takes the
+//     longest as the engine's interval; a skipped sweep is caught up by
+//     the next one and a repeated sweep finds nothing left to do. The
+//     zone is the declaration's unless the spec names one.
 //   - Time. cron reads time.Now and its own timers and offers no clock to
 //     inject. The Scheduler therefore only decides when to sweep; what is
 //     due is decided by the engine's injected clock. Tests drive both with
@@ -144,30 +125,21 @@ type schedulerRun struct {
 	stopOnce sync.Once
 }
 
-// NewScheduler returns a Scheduler that sweeps eng on the schedule in opts.
-// It validates the spec and returns an error wrapping ErrInvalidSchedule
-// that names the spec when it does not parse or never fires. The scheduler
-// does nothing until Start.
+// NewScheduler returns a Scheduler that sweeps eng on the engine's
+// schedule (Options.Interval or Options.Schedule). The scheduler does
+// nothing until Start.
 func NewScheduler(eng *Engine, opts *SchedulerOptions) (*Scheduler, error) {
 	if eng == nil {
 		return nil, errors.New("retention: NewScheduler: engine is nil")
 	}
-	s, err := newScheduler(eng.Sweep, eng.Now(), eng.Declaration().Location(), opts)
-	if err != nil {
-		return nil, err
-	}
-	if gap := s.maxGap(eng.Now()); gap > eng.interval {
-		return nil, fmt.Errorf("%w %q: it leaves up to %v between sweeps in %s, but the engine assumes %v (Options.Interval) and processes records at most that far before their deadlines, so they would be up to %v late; set Options.Interval to at least %v, if every rule's early window allows it, or sweep more often",
-			ErrInvalidSchedule, s.spec, gap, s.loc, eng.interval, gap-eng.interval, gap)
-	}
-	return s, nil
+	return newScheduler(eng.Sweep, eng.sweeps, opts)
 }
 
-// Interval returns the time between two sweeps that the engine assumes
-// (Options.Interval): a rule without its own lead may process a record two
+// Interval returns the longest time between two sweeps, which every
+// deadline is computed with: Options.Interval, or the longest gap of
+// Options.Schedule. A rule without its own lead may process a record two
 // intervals before its deadline, within its early window (Lead).
-// NewScheduler refuses a schedule with longer gaps.
-func (e *Engine) Interval() time.Duration { return e.interval }
+func (e *Engine) Interval() time.Duration { return e.sweeps.interval }
 
 // Lead returns how long before a deadline the time rule of dataset with
 // the given ID may act: its declared lead, or two intervals but never more
@@ -182,21 +154,16 @@ func (e *Engine) Lead(dataset, rule string) (time.Duration, bool) {
 	return 0, false
 }
 
-// newScheduler builds a Scheduler around a sweep function; now is the
-// reference time for validating the spec and loc the default zone.
-func newScheduler(sweep func(context.Context) (*Report, error), now time.Time, loc *time.Location, opts *SchedulerOptions) (*Scheduler, error) {
+// newScheduler builds a Scheduler around a sweep function that runs on
+// sw.
+func newScheduler(sweep func(context.Context) (*Report, error), sw sweeps, opts *SchedulerOptions) (*Scheduler, error) {
 	var o SchedulerOptions
 	if opts != nil {
 		o = *opts
 	}
-	if o.Spec == "" {
-		o.Spec = DefaultSchedule
-	}
-	if o.Location == nil {
-		o.Location = loc
-	}
-	if o.Location == nil {
-		o.Location = time.UTC
+	loc := sw.loc
+	if loc == nil {
+		loc = time.UTC
 	}
 	switch {
 	case o.Timeout < 0:
@@ -207,18 +174,11 @@ func newScheduler(sweep func(context.Context) (*Report, error), now time.Time, l
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	sched, err := parseSchedule(o.Spec)
-	if err != nil {
-		return nil, err
-	}
-	if next := sched.Next(now.In(o.Location)); next.IsZero() {
-		return nil, errNeverFires(o.Spec)
-	}
 	return &Scheduler{
 		sweep:    sweep,
-		schedule: sched,
-		spec:     o.Spec,
-		loc:      o.Location,
+		schedule: sw.schedule,
+		spec:     sw.spec,
+		loc:      loc,
 		timeout:  o.Timeout,
 		log:      o.Logger,
 		onSweep:  o.OnSweep,
@@ -246,14 +206,8 @@ func parseSchedule(spec string) (s cron.Schedule, err error) {
 	return s, nil
 }
 
-// maxGap returns the longest time between two activations of the
-// schedule in the coming year, daylight-saving changes included
-// (ScheduleGap).
-func (s *Scheduler) maxGap(now time.Time) time.Duration {
-	return scheduleGap(s.schedule, s.loc, now)
-}
-
-// Spec returns the cron spec the scheduler runs on.
+// Spec returns the cron spec the scheduler runs on: Options.Schedule, or
+// "@every" the engine's interval.
 func (s *Scheduler) Spec() string { return s.spec }
 
 // Location returns the time zone the spec is interpreted in.

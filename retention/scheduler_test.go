@@ -55,8 +55,20 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
+// sweepsOf resolves o as New does, in loc, from now.
+func sweepsOf(t testing.TB, o *Options, loc *time.Location, now time.Time) sweeps {
+	t.Helper()
+	_, sw, err := o.withSweeps(loc, func() time.Time { return now })
+	require.NoError(t, err)
+	return sw
+}
+
+// everyMinute is the default sweeps, in UTC, measured from the clock (in a
+// synctest bubble its fake one).
+func everyMinute(t testing.TB) sweeps { return sweepsOf(t, nil, time.UTC, time.Now()) }
+
 // synctest's clock starts at 2000-01-01 00:00:00 UTC, a whole minute, so
-// cron's "* * * * *" fires at start+1m, start+2m, ...
+// the default "@every 1m0s" fires at start+1m, start+2m, ...
 func TestSchedulerSweepsAtStartThenEveryMinute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var log sweepLog
@@ -64,7 +76,7 @@ func TestSchedulerSweepsAtStartThenEveryMinute(t *testing.T) {
 		s, err := newScheduler(func(ctx context.Context) (*Report, error) {
 			log.start()
 			return &Report{}, nil
-		}, start, time.UTC, &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
+		}, everyMinute(t), &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
 		require.NoError(t, err)
 		require.NoError(t, s.Start(t.Context()))
 		synctest.Wait()
@@ -108,7 +120,7 @@ func TestSchedulerSkipsTicksWhileASweepIsRunning(t *testing.T) {
 			running--
 			mu.Unlock()
 			return &Report{}, nil
-		}, time.Now(), time.UTC, &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(&logs)})
+		}, everyMinute(t), &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(&logs)})
 		require.NoError(t, err)
 		start := time.Now()
 		require.NoError(t, s.Start(t.Context()))
@@ -142,7 +154,7 @@ func TestSchedulerRecoversAPanickingSweepAndSweepsAtTheNextTick(t *testing.T) {
 				panic("index out of range")
 			}
 			return &Report{}, nil
-		}, time.Now(), time.UTC, &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(&logs)})
+		}, everyMinute(t), &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(&logs)})
 		require.NoError(t, err)
 		require.NoError(t, s.Start(t.Context()))
 		time.Sleep(3*time.Minute + time.Second)
@@ -173,7 +185,7 @@ func TestSchedulerStopCancelsTheRunningSweepAndWaitsForIt(t *testing.T) {
 			time.Sleep(5 * time.Second) // cleaning up takes a while
 			returned = time.Now()
 			return nil, ctx.Err()
-		}, time.Now(), time.UTC, &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
+		}, everyMinute(t), &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
 		require.NoError(t, err)
 		require.NoError(t, s.Start(t.Context()))
 		time.Sleep(30 * time.Second)
@@ -198,7 +210,7 @@ func TestSchedulerStopGivesUpWhenItsContextEnds(t *testing.T) {
 		s, err := newScheduler(func(ctx context.Context) (*Report, error) {
 			<-release // ignores cancellation
 			return &Report{}, nil
-		}, time.Now(), time.UTC, &SchedulerOptions{Logger: quietLogger(new(bytes.Buffer))})
+		}, everyMinute(t), &SchedulerOptions{Logger: quietLogger(new(bytes.Buffer))})
 		require.NoError(t, err)
 		require.NoError(t, s.Start(t.Context()))
 		synctest.Wait()
@@ -223,7 +235,7 @@ func TestSchedulerSweepTimeoutCancelsALongSweep(t *testing.T) {
 		s, err := newScheduler(func(ctx context.Context) (*Report, error) {
 			<-ctx.Done()
 			return nil, ctx.Err()
-		}, time.Now(), time.UTC, &SchedulerOptions{Timeout: 20 * time.Second, OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
+		}, everyMinute(t), &SchedulerOptions{Timeout: 20 * time.Second, OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
 		require.NoError(t, err)
 		require.NoError(t, s.Start(t.Context()))
 		time.Sleep(time.Minute + 30*time.Second)
@@ -242,7 +254,7 @@ func TestSchedulerStopsSweepingWhenTheStartContextEnds(t *testing.T) {
 		s, err := newScheduler(func(ctx context.Context) (*Report, error) {
 			log.start()
 			return &Report{}, ctx.Err()
-		}, time.Now(), time.UTC, &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
+		}, everyMinute(t), &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(new(bytes.Buffer))})
 		require.NoError(t, err)
 		ctx, cancel := context.WithCancel(t.Context())
 		require.NoError(t, s.Start(ctx))
@@ -258,7 +270,7 @@ func TestSchedulerStopsSweepingWhenTheStartContextEnds(t *testing.T) {
 func TestSchedulerStartTwiceFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s, err := newScheduler(func(ctx context.Context) (*Report, error) { return &Report{}, nil },
-			time.Now(), time.UTC, &SchedulerOptions{Logger: quietLogger(new(bytes.Buffer))})
+			everyMinute(t), &SchedulerOptions{Logger: quietLogger(new(bytes.Buffer))})
 		require.NoError(t, err)
 		require.NoError(t, s.Stop(t.Context()), "stopping a scheduler that never started does nothing")
 		require.NoError(t, s.Start(t.Context()))
@@ -268,27 +280,36 @@ func TestSchedulerStartTwiceFails(t *testing.T) {
 	})
 }
 
-func TestSchedulerRejectsBadOptions(t *testing.T) {
+func TestSchedulerRejectsANegativeTimeout(t *testing.T) {
 	noop := func(ctx context.Context) (*Report, error) { return &Report{}, nil }
+	_, err := newScheduler(noop, everyMinute(t), &SchedulerOptions{Timeout: -time.Second})
+	assert.ErrorContains(t, err, "timeout -1s is negative")
+}
+
+// TestOptionsRejectBadSchedules pins the errors New and Deadlines return
+// for an Options.Schedule or Options.Interval the Scheduler could not keep.
+func TestOptionsRejectBadSchedules(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
-		opts SchedulerOptions
+		opts Options
 		want string
 		is   error
 	}{
-		{"garbage spec", SchedulerOptions{Spec: "every minute"}, `"every minute"`, ErrInvalidSchedule},
-		{"six fields", SchedulerOptions{Spec: "0 * * * * *"}, `"0 * * * * *"`, ErrInvalidSchedule},
-		{"minute out of range", SchedulerOptions{Spec: "61 * * * *"}, "61", ErrInvalidSchedule},
-		{"bad descriptor", SchedulerOptions{Spec: "@every banana"}, "@every banana", ErrInvalidSchedule},
-		{"time zone without schedule", SchedulerOptions{Spec: "CRON_TZ=Europe/Berlin"}, "CRON_TZ=Europe/Berlin", ErrInvalidSchedule},
-		{"unknown time zone", SchedulerOptions{Spec: "CRON_TZ=Mars/Olympus * * * * *"}, "Mars/Olympus", ErrInvalidSchedule},
-		{"never fires", SchedulerOptions{Spec: "0 0 30 2 *"}, "never fires", ErrInvalidSchedule},
-		{"negative timeout", SchedulerOptions{Timeout: -time.Second}, "timeout -1s is negative", nil},
+		{"garbage spec", Options{Schedule: "every minute"}, `"every minute"`, ErrInvalidSchedule},
+		{"six fields", Options{Schedule: "0 * * * * *"}, `"0 * * * * *"`, ErrInvalidSchedule},
+		{"minute out of range", Options{Schedule: "61 * * * *"}, "61", ErrInvalidSchedule},
+		{"bad descriptor", Options{Schedule: "@every banana"}, "@every banana", ErrInvalidSchedule},
+		{"time zone without schedule", Options{Schedule: "CRON_TZ=Europe/Berlin"}, "CRON_TZ=Europe/Berlin", ErrInvalidSchedule},
+		{"unknown time zone", Options{Schedule: "CRON_TZ=Mars/Olympus * * * * *"}, "Mars/Olympus", ErrInvalidSchedule},
+		{"never fires", Options{Schedule: "0 0 30 2 *"}, "never fires", ErrInvalidSchedule},
+		{"schedule and interval both set", Options{Schedule: "@hourly", Interval: time.Hour}, `Options.Interval 1h0m0s and Options.Schedule "@hourly" are both set`, ErrInvalidSchedule},
+		{"negative interval", Options{Interval: -time.Minute}, "Options.Interval -1m0s is negative", nil},
+		{"interval under a second", Options{Interval: 500 * time.Millisecond}, "Options.Interval 500ms is shorter than a second", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newScheduler(noop, now, time.UTC, &tt.opts)
+			_, _, err := tt.opts.withSweeps(time.UTC, func() time.Time { return now })
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			if tt.is != nil {
@@ -304,13 +325,13 @@ func TestSchedulerDefaults(t *testing.T) {
 	noop := func(ctx context.Context) (*Report, error) { return &Report{}, nil }
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
-	s, err := newScheduler(noop, now, berlin, nil)
+	s, err := newScheduler(noop, sweepsOf(t, nil, berlin, now), nil)
 	require.NoError(t, err)
-	assert.Equal(t, DefaultSchedule, s.Spec())
+	assert.Equal(t, "@every 1m0s", s.Spec(), "the default interval, one minute")
 	assert.Equal(t, berlin, s.Location(), "the declaration's zone is the default")
 	assert.Equal(t, DefaultSweepTimeout, s.timeout)
 
-	s, err = newScheduler(noop, now, nil, &SchedulerOptions{Spec: "@every 5m", Location: time.UTC})
+	s, err = newScheduler(noop, sweepsOf(t, &Options{Schedule: "@every 5m"}, time.UTC, now), nil)
 	require.NoError(t, err)
 	assert.Equal(t, "@every 5m", s.Spec())
 	assert.Equal(t, time.UTC, s.Location())
@@ -341,7 +362,7 @@ func TestSchedulerDailySpecAcrossDaylightSavingInBerlin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := newScheduler(noop, tt.from, nil, &SchedulerOptions{Spec: "30 2 * * *", Location: tt.loc})
+			s, err := newScheduler(noop, sweepsOf(t, &Options{Schedule: "30 2 * * *"}, tt.loc, tt.from), nil)
 			require.NoError(t, err)
 			runs := 0
 			for at := s.schedule.Next(tt.from.In(tt.loc)); at.Before(tt.from.AddDate(0, 0, 3)); at = s.schedule.Next(at) {
@@ -358,7 +379,7 @@ func TestSchedulerOnSweepSeesSweepErrors(t *testing.T) {
 		var log sweepLog
 		var logs bytes.Buffer
 		s, err := newScheduler(func(ctx context.Context) (*Report, error) { return nil, boom },
-			time.Now(), time.UTC, &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(&logs)})
+			everyMinute(t), &SchedulerOptions{OnSweep: log.onSweep, Logger: quietLogger(&logs)})
 		require.NoError(t, err)
 		require.NoError(t, s.Start(t.Context()))
 		synctest.Wait()

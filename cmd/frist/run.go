@@ -24,16 +24,16 @@ import (
 	"github.com/frist-go/frist/store/pgstore"
 )
 
-var runUsage = `Usage: frist run FILE --db URL [--once] [--schedule SPEC] [--metrics ADDR] [--vacuum off|plain|full] [--keys FILE]
+var runUsage = `Usage: frist run FILE --db URL [--once] [--interval D | --schedule SPEC] [--metrics ADDR] [--vacuum off|plain|full] [--keys FILE]
 
 Enforces the declaration's retention rules on the application's database:
 every record due is deleted or anonymized, in batches, each atomic with its
 entry in the audit log (Art. 5(1)(e), Art. 17). Held records are left
 alone (Art. 17(3), Art. 18).
 
-Without --once, frist sweeps at once (catching up any downtime) and then on
-the cron schedule SPEC (default "* * * * *", every minute) until it
-receives SIGINT or SIGTERM; it then lets the running sweep stop cleanly,
+Without --once, frist sweeps at once (catching up any downtime) and then
+every --interval (default one minute), or on the cron schedule SPEC, until
+it receives SIGINT or SIGTERM; it then lets the running sweep stop cleanly,
 waiting at most --stop-timeout. Several replicas may run on one database:
 one sweeps at a time. With --once, frist sweeps once and prints the report.
 On a terminal a long sweep shows its progress on stderr.
@@ -46,10 +46,11 @@ written.
 
 A record is processed at most its rule's early window before its deadline:
 the larger of 1%% of the period and one sweep interval, at most a tenth of
-the period. The interval is --interval, or else the longest gap of SPEC in
-the declaration's time zone, daylight-saving changes included (@daily in
-Europe/Berlin: 25 hours); with --once it is one minute. frist refuses an
-interval or schedule too sparse for a rule, naming the rule.
+the period. The interval is --interval, or the longest gap of SPEC in the
+declaration's time zone, daylight-saving changes included (@daily in
+Europe/Berlin: 25 hours); give one of them, not both. With --once they
+say how often the command is run. frist refuses an interval or schedule
+too sparse for a rule, naming the rule.
 
 --metrics ADDR serves Prometheus metrics at http://ADDR/metrics:
 frist_records_processed_total, frist_sweep_duration_seconds,
@@ -87,8 +88,8 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	c := newCLI("run", runUsage, stdout, stderr)
 	dbURL := c.fs.String("db", "", "database URL: sqlite:PATH or postgres://USER@HOST/DB (required)")
 	once := c.fs.Bool("once", false, "sweep once, print the report and exit")
-	spec := c.fs.String("schedule", retention.DefaultSchedule, "cron schedule of the sweeps (5 fields or @every 5m)")
-	interval := c.fs.Duration("interval", 0, "time between sweeps the engine assumes, which sets how early records are processed (default: the schedule's longest gap)")
+	spec := c.fs.String("schedule", "", "cron schedule of the sweeps (5 fields or @every 5m), instead of --interval")
+	interval := c.fs.Duration("interval", 0, "time between sweeps, which sets how early records are processed (default: one minute, or the longest gap of --schedule)")
 	metricsAddr := c.fs.String("metrics", "", "serve Prometheus metrics on this address, e.g. :9464")
 	vacuum := c.fs.String("vacuum", "off", "PostgreSQL: after a sweep that deleted or anonymized records, run VACUUM on their tables (plain) or VACUUM FULL (full: no byte of erased rows left in the table's files, but the table is locked while it is rewritten); off leaves it to autovacuum")
 	keyFile := c.keysFlag()
@@ -118,20 +119,18 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		return c.fail("--metrics serves a running scheduler; with --once, read the printed report instead")
 	case *interval < 0 || *stopTimeout <= 0:
 		return c.fail("--interval must not be negative and --stop-timeout must be positive")
+	case *interval > 0 && *spec != "":
+		return c.fail("give --interval or --schedule, not both: the interval of a schedule is its longest gap")
 	}
 	decl, code, ok := c.load(file)
 	if !ok {
 		return code
 	}
-	if !*once {
-		// The longest gap of the schedule in the declaration's zone, where
-		// the scheduler reads it: 25 hours for @daily in Europe/Berlin.
-		gap, err := retention.ScheduleGap(*spec, decl.Location(), time.Now())
-		if err != nil {
+	if *spec != "" {
+		// Checked before the database is opened; the engine takes the
+		// schedule's longest gap as its interval.
+		if _, err := retention.ScheduleGap(*spec, decl.Location(), time.Now()); err != nil {
 			return c.fail("--schedule %q is not a cron schedule (%v); write five fields such as \"*/5 * * * *\" or @every 5m", *spec, strings.TrimPrefix(err.Error(), fmt.Sprintf("%v %q: ", retention.ErrInvalidSchedule, *spec)))
-		}
-		if *interval == 0 {
-			*interval = max(gap, retention.DefaultInterval)
 		}
 	}
 	k, err := readKeys(*keyFile, decl, func(msg string) { fmt.Fprintf(stderr, "frist run: warning: %s\n", msg) })
@@ -167,7 +166,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		obs = append(obs, mo)
 	}
 	eng, err := retention.New(decl, db.store, &retention.Options{
-		AuditKey: k.audit, Keys: k.rings, Interval: *interval, Logger: logger, Observer: obs,
+		AuditKey: k.audit, Keys: k.rings, Interval: *interval, Schedule: *spec, Logger: logger, Observer: obs,
 	})
 	if err != nil {
 		return c.errorf("the declaration's rules cannot run: %v%s", err, intervalHint(err, *once))
@@ -187,7 +186,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	return c.serve(ctx, eng, *spec, *metricsAddr, reg, mo, logger, *stopTimeout)
+	return c.serve(ctx, eng, *metricsAddr, reg, mo, logger, *stopTimeout)
 }
 
 // intervalHint says which flag sets the interval New refused, or "".
@@ -196,13 +195,13 @@ func intervalHint(err error, once bool) string {
 		return ""
 	}
 	if once {
-		return "\n(the interval is --interval: the time until the next sweep; leave it at its default of one minute)"
+		return "\n(the interval is --interval, or the longest gap of --schedule: the time until the next run; leave it at its default of one minute)"
 	}
 	return "\n(the interval is --interval, or the longest gap of --schedule: choose a schedule that sweeps more often)"
 }
 
 // serve runs the scheduler (and the metrics server) until ctx ends.
-func (c *cli) serve(ctx context.Context, eng *retention.Engine, spec, addr string, reg *prometheus.Registry, mo *metrics.Observer, logger *slog.Logger, stopTimeout time.Duration) int {
+func (c *cli) serve(ctx context.Context, eng *retention.Engine, addr string, reg *prometheus.Registry, mo *metrics.Observer, logger *slog.Logger, stopTimeout time.Duration) int {
 	updateOverdue := func() {
 		if mo == nil {
 			return
@@ -212,12 +211,11 @@ func (c *cli) serve(ctx context.Context, eng *retention.Engine, spec, addr strin
 		}
 	}
 	sched, err := retention.NewScheduler(eng, &retention.SchedulerOptions{
-		Spec:    spec,
 		Logger:  logger,
 		OnSweep: func(*retention.Report, error) { updateOverdue() },
 	})
 	if err != nil {
-		return c.fail("%v; pass --interval with at least the schedule's longest gap", err)
+		return c.errorf("%v", err)
 	}
 	var srv *http.Server
 	if addr != "" {

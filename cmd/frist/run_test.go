@@ -70,6 +70,7 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"no database", []string{jobcenterFile, "--keys", keys, "--once"}, "no database given"},
 		{"metrics with once", []string{jobcenterFile, "--db", url, "--keys", keys, "--once", "--metrics", ":0"}, "--metrics serves a running scheduler"},
 		{"bad schedule", []string{jobcenterFile, "--db", url, "--keys", keys, "--schedule", "every tuesday"}, `--schedule "every tuesday" is not a cron schedule`},
+		{"interval and schedule", []string{jobcenterFile, "--db", url, "--keys", keys, "--interval", "1m", "--schedule", "@daily"}, "give --interval or --schedule, not both"},
 		{"unreachable postgres", []string{jobcenterFile, "--db", "postgres://127.0.0.1:1/x?connect_timeout=2", "--keys", keys, "--once"}, "check that the database is running"},
 		{"sqlite in a missing directory", []string{jobcenterFile, "--db", "sqlite:" + filepath.Join(dir, "no", "app.db"), "--keys", keys, "--once"}, "does not exist"},
 		{"invalid declaration", []string{writeFile(t, "bad.yaml", "purposes: 1\n"), "--db", url, "--keys", keys, "--once"}, "is not a valid declaration"},
@@ -202,11 +203,11 @@ func TestRunRefusesSweepsThatWouldActTooEarly(t *testing.T) {
 			"(the interval is --interval",
 		}, ""},
 		{"a weekly schedule", []string{jobcenterFile, "--schedule", "@every 168h"}, []string{
-			"dataset access_log rule anonymize_after_7d_requested_at: sweeps 168h0m0s apart (Options.Interval) need a lead of one interval to meet its deadlines, 151h18m0s more than the 16h42m0s it may act early (the larger of 1% of its 7d period and one sweep interval, at most a tenth of the period); sweep at least every 16h42m0s",
+			"dataset access_log rule anonymize_after_7d_requested_at: sweeps 168h0m0s apart (the longest gap of Options.Schedule \"@every 168h\") need a lead of one interval to meet its deadlines, 151h18m0s more than the 16h42m0s it may act early (the larger of 1% of its 7d period and one sweep interval, at most a tenth of the period); sweep at least every 16h42m0s",
 			"(the interval is --interval, or the longest gap of --schedule",
 		}, ""},
 		{"a daily schedule, 25 hours apart when the clocks go back in Berlin", []string{jobcenterFile, "--schedule", "@daily"}, []string{
-			"dataset access_log rule delete_after_7d_requested_at: sweeps 25h0m0s apart (Options.Interval)",
+			"dataset access_log rule delete_after_7d_requested_at: sweeps 25h0m0s apart (the longest gap of Options.Schedule \"@daily\")",
 		}, "delete_after_14d_appointment_at"},
 		{"a lead of 9000 hours on a 14-day rule", []string{hugeLead, "--once"}, []string{
 			"dataset appointment rule delete_after_14d_appointment_at: lead 9000h0m0s is 8996h39m0s more than the 3h21m0s before a deadline it may act (the larger of 1% of its 14d period and one sweep interval, at most a tenth of the period)",

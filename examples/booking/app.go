@@ -73,9 +73,8 @@ type Options struct {
 	Capacity int
 	// Horizon is how many working days ahead slots are offered. Default 10.
 	Horizon int
-	// Interval is the time between two sweeps (retention.Options.Interval);
-	// the scheduler's spec must sweep at least this often. Default one
-	// minute.
+	// Interval is the time between two sweeps (retention.Options.Interval),
+	// on which the engine's Scheduler sweeps. Default one minute.
 	Interval time.Duration
 	// Logger receives operational messages; it never receives personal
 	// data. Default: discard.

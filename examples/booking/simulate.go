@@ -32,9 +32,9 @@ import (
 // with robfig/cron, which waits on real timers (time.Timer) and reads
 // time.Now; it accepts no clock. Only testing/synctest can make those
 // timers follow a fake clock, and synctest exists only in tests. The
-// simulation therefore builds the real Scheduler (NewScheduler validates
-// its spec against the engine's interval), parses the same spec with the
-// same cron library in the Scheduler's location, and at every activation
+// simulation therefore builds the real Scheduler (which takes its spec
+// from the engine's interval), parses the same spec with the same cron
+// library in the Scheduler's location, and at every activation
 // the spec yields it sets the clock to that instant and calls
 // Engine.Sweep, which is what the Scheduler's job does at each tick (the
 // Scheduler also sweeps once when it starts; so does the simulation). The
@@ -53,9 +53,9 @@ type SimConfig struct {
 	Seed uint64
 	// Citizens is the number of people who book; default 3000.
 	Citizens int
-	// Every is the time between two sweeps; zero means one minute, the
-	// Scheduler's DefaultSchedule. Otherwise the spec "@every <Every>" is
-	// used and the engine's Interval set to match.
+	// Every is the time between two sweeps, the engine's Interval, on
+	// which the Scheduler sweeps ("@every <Every>"); zero means one
+	// minute (retention.DefaultInterval).
 	Every time.Duration
 	// Start is the virtual start time; default Monday 17 March 2025, 06:00
 	// in the controller's zone, so that three weeks cross the change to
@@ -125,11 +125,7 @@ func Simulate(ctx context.Context, cfg SimConfig, out io.Writer) (*SimResult, er
 	if err != nil {
 		return nil, err
 	}
-	var sopts *retention.SchedulerOptions
-	if cfg.Every > 0 {
-		sopts = &retention.SchedulerOptions{Spec: "@every " + cfg.Every.String()}
-	}
-	sched, err := retention.NewScheduler(app.Engine(), sopts)
+	sched, err := retention.NewScheduler(app.Engine(), nil)
 	if err != nil {
 		return nil, err
 	}
