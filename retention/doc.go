@@ -28,7 +28,7 @@
 // The engine never acts on a record of a time rule more than the rule's
 // bound B before its deadline (docs/DESIGN.md, "Never early"):
 //
-//	B = policy.Period.MaxLead(Options.Interval)
+//	B = policy.Period.MaxLead(Engine.Interval())
 //	  = max(1% of the period, min(one sweep interval, a tenth of the period))
 //
 // where the period counts with its shortest length (a day of 23 hours, a

@@ -22,9 +22,10 @@ var (
 	ErrInvalidRule = errors.New("retention: rule cannot be enforced")
 	// ErrIntervalTooLong is matched, with ErrInvalidRule, by the *RuleError
 	// New returns for a time rule whose early window (policy.Period.MaxLead)
-	// is shorter than Options.Interval: sweeps that far apart would leave
-	// its records past their deadlines, and a lead of two intervals would
-	// process them too early (docs/DESIGN.md, "Never early").
+	// is shorter than the interval (Options.Interval, or the longest gap
+	// of Options.Schedule): sweeps that far apart would leave its records
+	// past their deadlines, and a lead of two intervals would process them
+	// too early (docs/DESIGN.md, "Never early").
 	ErrIntervalTooLong = errors.New("retention: sweeps too far apart for a rule")
 	// ErrUnknownDataset is returned for a dataset the declaration does not
 	// declare.
@@ -65,7 +66,7 @@ type RuleError struct {
 	Err error
 	// processing is set when the rule is valid but processing it failed.
 	processing bool
-	// sparse is set when the rule cannot run at Options.Interval.
+	// sparse is set when the rule cannot run at the engine's interval.
 	sparse bool
 }
 
@@ -83,7 +84,7 @@ func (e *RuleError) Unwrap() error { return e.Err }
 
 // Is makes a RuleError match ErrInvalidRule when it describes a rule that
 // cannot be enforced, as opposed to a failure while processing a valid one,
-// and ErrIntervalTooLong when the rule cannot run at Options.Interval.
+// and ErrIntervalTooLong when the rule cannot run at the engine's interval.
 func (e *RuleError) Is(target error) bool {
 	return (target == ErrInvalidRule && !e.processing) || (target == ErrIntervalTooLong && e.sparse)
 }
