@@ -61,7 +61,7 @@ func TestBrowserAttackerLinksReachNothingOfTheVictim(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(first), chromedp.WaitVisible(css("#access-link")),
 		chromedp.Click(css("#access-link")), chromedp.WaitVisible(css("#confirm-access")),
-		chromedp.Click(css("#confirm-access")), chromedp.WaitVisible(css("h1")),
+		chromedp.Click(css("#confirm-access")), chromedp.WaitNotPresent(css("#confirm-access")), chromedp.WaitVisible(css("h1")),
 	))
 	report := text("body")
 	assert.Contains(t, report, "Auskunft nach Art. 15")
