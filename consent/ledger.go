@@ -11,6 +11,7 @@ import (
 
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -207,7 +208,7 @@ func auditAction(k store.ConsentKind) string {
 
 // audit appends an audit entry naming subject by its pseudonym.
 func (l *Ledger) audit(ctx context.Context, at time.Time, action, subject, note string) error {
-	_, err := l.st.AppendAudit(ctx, audit.Entry{
+	_, err := storecheck.AppendAudit(ctx, l.st, audit.Entry{
 		Time: at, Action: action, Count: 1, Subjects: []string{l.keys.Pseudonym(subject)},
 		Policy: l.policyHash, Note: note,
 	}.SignedBy(l.eng.AuditSigner()))

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/store"
 )
 
@@ -55,12 +57,11 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 		switch {
 		case ds == nil:
 			return nil, fmt.Errorf("%w: changes[%d]: dataset %q is not declared", ErrRectification, i, c.Dataset)
-		case ds.Subject == "":
-			return nil, fmt.Errorf("%w: changes[%d]: dataset %s has no subject column, its records are not attributed to persons", ErrRectification, i, ds.ID)
-		case ds.Field(c.Field) == nil:
-			return nil, fmt.Errorf("%w: changes[%d]: %q is not a declared field of dataset %s", ErrRectification, i, c.Field, ds.ID)
 		case c.Key == "":
 			return nil, fmt.Errorf("%w: changes[%d]: the record key is empty", ErrRectification, i)
+		}
+		if err := storecheck.Update(ds, map[string]any{c.Field: c.Value}); err != nil {
+			return nil, fmt.Errorf("%w: changes[%d]: %w", ErrRectification, i, err)
 		}
 		ref := recordRef{c.Dataset, c.Key}
 		if byRecord[ref] == nil {
@@ -86,20 +87,21 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 			return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)
 		}
 	}
+	// Every entry must pass too before the first record changes: the
+	// backend is promised valid ones (store.Rectifier).
 	now := s.clock()
-	for _, ref := range order {
-		vals := byRecord[ref]
-		fields := slices.Sorted(func(yield func(string) bool) {
-			for f := range vals {
-				if !yield(f) {
-					return
-				}
-			}
-		})
-		entry := audit.Entry{Time: now, Action: "dsar.rectify", Dataset: ref.dataset, Count: 1,
+	entries := make([]audit.Entry, len(order))
+	for i, ref := range order {
+		fields := slices.Sorted(maps.Keys(byRecord[ref]))
+		entries[i] = audit.Entry{Time: now, Action: "dsar.rectify", Dataset: ref.dataset, Count: 1,
 			Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy,
 			Note: "request " + r.id.String() + " (rectification): fields " + strings.Join(fields, ", ")}.SignedBy(s.eng.AuditSigner())
-		if _, err := rc.UpdateFields(ctx, ref.dataset, ref.key, r.subject, vals, entry); err != nil {
+		if err := entries[i].Validate(); err != nil {
+			return nil, fmt.Errorf("dsar: the audit entry of the rectification of dataset %s is refused: %w", ref.dataset, err)
+		}
+	}
+	for i, ref := range order {
+		if _, err := rc.UpdateFields(ctx, ref.dataset, ref.key, r.subject, byRecord[ref], entries[i]); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)
 			}

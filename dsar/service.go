@@ -14,6 +14,7 @@ import (
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/consent"
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -404,7 +405,7 @@ func (s *Service) audit(ctx context.Context, at time.Time, action string, r *Req
 	if note != "" {
 		n += ": " + note
 	}
-	_, err := s.st.AppendAudit(ctx, audit.Entry{
+	_, err := storecheck.AppendAudit(ctx, s.st, audit.Entry{
 		Time: at, Action: action, Dataset: dataset, Count: count,
 		Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy, Note: n,
 	}.SignedBy(s.eng.AuditSigner()))

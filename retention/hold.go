@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/store"
 )
 
@@ -158,7 +159,7 @@ func (e *Engine) auditHold(ctx context.Context, action string, h store.Hold, now
 	if !h.Until.IsZero() {
 		entry.Note += " until " + h.Until.UTC().Format(time.RFC3339)
 	}
-	if _, err := e.st.AppendAudit(ctx, entry.SignedBy(e.signer)); err != nil {
+	if _, err := storecheck.AppendAudit(ctx, e.st, entry.SignedBy(e.signer)); err != nil {
 		return fmt.Errorf("retention: audit entry for %s: %w", action, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -213,8 +214,14 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 			lease.renewed = now
 		}
 		batch.Limit = size
+		// The backend is promised a well-formed batch whose callbacks
+		// neither panic nor return what was not asked (store.Batch).
+		checked, err := storecheck.Batch(ru.ds, batch)
 		took := e.sizing.stopwatch()
-		res, err := e.st.Process(ctx, batch)
+		var res store.BatchResult
+		if err == nil {
+			res, err = e.st.Process(ctx, checked)
+		}
 		if err != nil {
 			left := free - done
 			if free == unknownLeft {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/dsar"
+	"github.com/frist-go/frist/internal/storecheck"
 )
 
 var dsarVerifyUsage = `Usage: frist dsar verify FILE --db URL --keys FILE ID --method METHOD [--note TEXT] [--format text|json]
@@ -87,7 +88,7 @@ func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (boo
 	if err := dsar.CheckNote(a.note, req.Subject()); err != nil {
 		return false, err
 	}
-	_, err := a.env.db.store.AppendAudit(ctx, audit.Entry{
+	_, err := storecheck.AppendAudit(ctx, a.env.db.store, audit.Entry{
 		Time:     a.env.eng.Now().Truncate(time.Microsecond),
 		Action:   attestAction,
 		Subjects: []string{a.env.keys.audit.Pseudonym(req.Subject())},

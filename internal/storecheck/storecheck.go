@@ -1,0 +1,239 @@
+// Package storecheck checks what retention, consent and dsar hand to a
+// store backend, in one place. Backends are promised well-formed input
+// (package store): a batch names only what the dataset declares, its
+// callbacks neither panic nor return a field they were not asked for, and
+// every audit entry passes audit.Entry.Validate. The callers keep that
+// promise by calling this package before every backend call whose input
+// they build, so that no backend repeats the checks, and a mistake is an
+// error naming the dataset and what is wrong, with nothing changed
+// (docs/DESIGN.md, "Rejected whole").
+//
+// Errors never repeat a value, a record key or a subject: only declared
+// names, positions and counts (docs/DESIGN.md, "Pseudonyms only").
+package storecheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// ErrMalformed is wrapped by every error of Batch, Selection and Update:
+// the caller built input its dataset's declaration does not allow.
+var ErrMalformed = errors.New("storecheck: input does not fit the declaration")
+
+// malformed returns an error wrapping ErrMalformed that names the dataset.
+func malformed(ds *policy.Dataset, format string, args ...any) error {
+	return fmt.Errorf("%w: dataset %s: %s", ErrMalformed, ds.ID, fmt.Sprintf(format, args...))
+}
+
+// Selection checks that sel fits ds, the dataset it names: every bound is
+// on a declared time column, a subject is asked for only where ds has a
+// subject column, the Pending fields are declared, Marker is ds's declared
+// marker, and Limit is not negative.
+func Selection(ds *policy.Dataset, sel store.Selection) error {
+	if sel.Dataset != ds.ID {
+		return malformed(ds, "the selection names dataset %q", sel.Dataset)
+	}
+	for i, b := range sel.Bounds {
+		if ds.TimeColumn(b.Column) == nil {
+			return malformed(ds, "Bounds[%d] names time column %q, which the dataset does not declare", i, b.Column)
+		}
+	}
+	if sel.Subject != "" && ds.Subject == "" {
+		return malformed(ds, "the selection asks for a subject, but the dataset has no subject column")
+	}
+	if err := fields(ds, "Pending", sel.Pending); err != nil {
+		return err
+	}
+	if err := marker(ds, "Marker", sel.Marker); err != nil {
+		return err
+	}
+	if sel.Limit < 0 {
+		return malformed(ds, "Limit %d is negative", sel.Limit)
+	}
+	return nil
+}
+
+// Batch checks b against ds, the declaration of b.Dataset, and returns it
+// with its callbacks guarded, ready for store.Driver.Process.
+//
+// Besides the selection (Selection), the action must either delete or
+// change records, not both and not neither; Null and Transform name
+// declared fields, none twice and none stored in the key column; Apply is
+// set exactly when Transform is; SetMarker is ds's declared marker; and
+// Audit is set.
+//
+// The guarded Apply turns a panic, or a value for a field not in
+// Transform, into an error; the guarded Audit turns a panic, or an entry
+// that fails audit.Entry.Validate (an error wrapping audit.ErrInvalid),
+// into an error. Either error fails the batch, and the backend changes
+// nothing (store.Driver.Process). A panic's value is named only when it
+// is a runtime error: any other value may hold the personal data the
+// callback was working on.
+func Batch(ds *policy.Dataset, b store.Batch) (store.Batch, error) {
+	if err := Selection(ds, b.Selection); err != nil {
+		return b, err
+	}
+	a := b.Action
+	changes := len(a.Null) > 0 || len(a.Transform) > 0 || a.SetMarker != ""
+	switch {
+	case a.Delete && changes:
+		return b, malformed(ds, "the action both deletes and changes records")
+	case !a.Delete && !changes:
+		return b, malformed(ds, "the action neither deletes nor changes records")
+	case len(a.Transform) > 0 && a.Apply == nil:
+		return b, malformed(ds, "the action transforms fields but has no Apply")
+	case len(a.Transform) == 0 && a.Apply != nil:
+		return b, malformed(ds, "the action has an Apply but transforms no field")
+	case b.Audit == nil:
+		return b, malformed(ds, "the batch has no Audit; every batch is audited")
+	}
+	if err := fields(ds, "Null", a.Null); err != nil {
+		return b, err
+	}
+	if err := fields(ds, "Transform", a.Transform); err != nil {
+		return b, err
+	}
+	for _, f := range a.Transform {
+		if slices.Contains(a.Null, f) {
+			return b, malformed(ds, "field %q is both nulled and transformed", f)
+		}
+	}
+	if err := marker(ds, "SetMarker", a.SetMarker); err != nil {
+		return b, err
+	}
+	if a.Apply != nil {
+		b.Apply = guardApply(ds, a.Apply, a.Transform)
+	}
+	b.Audit = guardAudit(ds, b.Audit)
+	return b, nil
+}
+
+// Update checks the values store.Rectifier.UpdateFields is given for a
+// record of ds: ds has a subject column, and values names at least one
+// field, every one declared and none stored in the key column. The entry
+// that goes with them passes audit.Entry.Validate.
+func Update(ds *policy.Dataset, values map[string]any) error {
+	if ds.Subject == "" {
+		return malformed(ds, "the dataset has no subject column, so no record can be matched to a subject")
+	}
+	if len(values) == 0 {
+		return malformed(ds, "the update names no field")
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		if err := field(ds, "the update", name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendAudit checks e with audit.Entry.Validate and appends it to log
+// (store.AuditLog.AppendAudit): the one way retention, consent, dsar and
+// the command line append an entry of their own, so that no backend is
+// handed an entry that names a person instead of a keyed pseudonym
+// (docs/DESIGN.md, "Pseudonyms only"). A refused entry is an error
+// wrapping audit.ErrInvalid, and nothing is stored.
+func AppendAudit(ctx context.Context, log store.AuditLog, e audit.Entry) (audit.Entry, error) {
+	if err := e.Validate(); err != nil {
+		return audit.Entry{}, fmt.Errorf("storecheck: the audit entry %s is refused: %w", e.Action, err)
+	}
+	return log.AppendAudit(ctx, e)
+}
+
+// fields checks that every name in names (the list what of an action or
+// selection) is a declared field of ds outside the key column, named once.
+func fields(ds *policy.Dataset, what string, names []string) error {
+	for i, name := range names {
+		if slices.Index(names, name) < i {
+			return malformed(ds, "%s names field %q twice", what, name)
+		}
+		if err := field(ds, what, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// field checks that name, found in what, is a declared field of ds that is
+// not stored in the key column, which no action or update changes.
+func field(ds *policy.Dataset, what, name string) error {
+	f := ds.Field(name)
+	switch {
+	case f == nil:
+		return malformed(ds, "%s names field %q, which the dataset does not declare", what, name)
+	case f.ColumnName() == ds.Key:
+		return malformed(ds, "%s names field %q, which is stored in the key column", what, name)
+	}
+	return nil
+}
+
+// marker checks that name, when set, is ds's declared marker column: the
+// only column besides the fields that a batch reads or writes.
+func marker(ds *policy.Dataset, what, name string) error {
+	if name != "" && name != ds.Marker {
+		if ds.Marker == "" {
+			return malformed(ds, "%s is %q, but the dataset declares no marker column", what, name)
+		}
+		return malformed(ds, "%s is %q, not the dataset's declared marker column", what, name)
+	}
+	return nil
+}
+
+// guardApply wraps apply so that a panic, or a value for a field not in
+// transform, is an error.
+func guardApply(ds *policy.Dataset, apply func(store.Record) (map[string]any, error), transform []string) func(store.Record) (map[string]any, error) {
+	return func(r store.Record) (vals map[string]any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				vals, err = nil, fmt.Errorf("storecheck: dataset %s: Apply panicked: %s", ds.ID, panicText(p))
+			}
+		}()
+		vals, err = apply(r)
+		if err != nil {
+			return nil, err
+		}
+		for f := range vals {
+			if !slices.Contains(transform, f) {
+				return nil, fmt.Errorf("storecheck: dataset %s: Apply returned a value for field %q, which the action does not transform", ds.ID, f)
+			}
+		}
+		return vals, nil
+	}
+}
+
+// guardAudit wraps build so that a panic, or an entry that fails
+// audit.Entry.Validate, is an error.
+func guardAudit(ds *policy.Dataset, build func([]store.Record, int) (audit.Entry, error)) func([]store.Record, int) (audit.Entry, error) {
+	return func(processed []store.Record, count int) (e audit.Entry, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				e, err = audit.Entry{}, fmt.Errorf("storecheck: dataset %s: Audit panicked: %s", ds.ID, panicText(p))
+			}
+		}()
+		if e, err = build(processed, count); err != nil {
+			return audit.Entry{}, err
+		}
+		if err := e.Validate(); err != nil {
+			return audit.Entry{}, fmt.Errorf("storecheck: dataset %s: the batch's audit entry is refused: %w", ds.ID, err)
+		}
+		return e, nil
+	}
+}
+
+// panicText describes a recovered panic value: a runtime error by its
+// message, which holds no data, anything else by its type only.
+func panicText(p any) string {
+	if re, ok := p.(runtime.Error); ok {
+		return re.Error()
+	}
+	return fmt.Sprintf("a %T, not shown since it may hold personal data", p)
+}

@@ -1,0 +1,141 @@
+package retention
+
+import (
+	"bytes"
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/memstore"
+	"github.com/frist-go/frist/store/storetest"
+)
+
+// countingStore counts the batches that reach the backend.
+type countingStore struct {
+	store.Driver
+	batches atomic.Int64
+}
+
+func (c *countingStore) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
+	c.batches.Add(1)
+	return c.Driver.Process(ctx, b)
+}
+
+// checkedEngine returns an engine on memstore with the store suite's
+// declaration, its clock at now, and three bookings and visits due for
+// every time rule.
+func checkedEngine(t *testing.T, now time.Time) (*Engine, *memstore.Store, *countingStore) {
+	t.Helper()
+	ctx := context.Background()
+	decl := storetest.Declaration()
+	mem, err := memstore.New(decl)
+	require.NoError(t, err)
+	for i := range 3 {
+		require.NoError(t, mem.Insert(ctx, storetest.Bookings, map[string]any{
+			"id": i + 1, "citizen_id": 1001, "booked_at": now.Add(-8 * 24 * time.Hour),
+			"starts_unix": now.Add(24 * time.Hour), "client_ip": "198.51.100.7", "email": "erika@example.org"}))
+		require.NoError(t, mem.Insert(ctx, storetest.Visits, map[string]any{
+			"id": string(rune('a' + i)), "seen_at": now.Add(-8 * 24 * time.Hour), "ip": "198.51.100.7", "user_agent": "Mozilla/5.0"}))
+	}
+	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "audit-1", Secret: bytes.Repeat([]byte{7}, 32)})
+	require.NoError(t, err)
+	cs := &countingStore{Driver: mem}
+	eng, err := New(decl, cs, &Options{Now: func() time.Time { return now }, AuditKey: ring})
+	require.NoError(t, err)
+	return eng, mem, cs
+}
+
+// ruleOf returns the report of the rule on dataset whose action is a.
+func ruleOf(t *testing.T, rep *Report, dataset string, a Action) RuleReport {
+	t.Helper()
+	for _, rr := range rep.Rules {
+		if rr.Dataset == dataset && rr.Action == a {
+			return rr
+		}
+	}
+	t.Fatalf("the report has no %s rule on %s: %+v", a, dataset, rep.Rules)
+	return RuleReport{}
+}
+
+// TestSweepTurnsAPanickingOperatorIntoAFailedRule: an operator that panics
+// on the second record of a batch fails the rule, which is retried at the
+// next sweep, and changes nothing: the backend is never handed a callback
+// that panics (package store, "Well-formed input"). This was the contract
+// test Process/ApplyPanicRollsBackEverything every backend ran.
+//
+// Seen to fail: with Process given the batch instead of the one
+// storecheck.Batch returns (sweep.go), the panic escaped Sweep and the
+// test binary died.
+func TestSweepTurnsAPanickingOperatorIntoAFailedRule(t *testing.T) {
+	now := time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)
+	eng, mem, _ := checkedEngine(t, now)
+	var calls atomic.Int64
+	for _, ru := range eng.rulesOf(storetest.Bookings) {
+		for i := range ru.transform {
+			ru.transform[i].op = anonymize.OperatorFunc(func(v any) (any, error) {
+				if calls.Add(1) == 2 {
+					panic("cannot mask " + v.(string))
+				}
+				return "192.0.2.0", nil
+			})
+		}
+	}
+	rep, err := eng.Sweep(context.Background())
+	rr := ruleOf(t, rep, storetest.Bookings, ActionAnonymize)
+	require.Error(t, rr.Err)
+	require.ErrorIs(t, err, rr.Err, "the sweep reports the failed rule")
+	assert.ErrorContains(t, rr.Err, "Apply failed on record 2 of the batch: storecheck: dataset bookings: Apply panicked")
+	assert.NotContains(t, rr.Err.Error(), "198.51.100.7", "the panic's value is not repeated")
+	assert.Equal(t, 3, rr.Failed, "every record of the rule is left for the next sweep")
+	for _, k := range []string{"1", "2", "3"} {
+		row, ok, err := mem.Get(context.Background(), storetest.Bookings, k)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "198.51.100.7", row["client_ip"], "booking %s is unchanged", k)
+		assert.Nil(t, row["anonymized_at"], "booking %s is not marked", k)
+	}
+	log, err := mem.ReadAudit(context.Background(), 0, 0)
+	require.NoError(t, err)
+	for _, e := range log {
+		assert.NotEqual(t, storetest.Bookings, e.Dataset, "no audit entry for the failed batch")
+	}
+}
+
+// TestSweepRefusesAMalformedBatchBeforeTheBackend: a rule whose batch
+// names a field the dataset does not declare is refused before the
+// backend is called, with an error naming the dataset and the field, and
+// the other rules go on. This was the contract test
+// Process/UndeclaredNamesAreErrors every backend ran.
+//
+// Seen to fail: with Process given the batch instead of the one
+// storecheck.Batch returns (sweep.go), the batch reached the backend.
+func TestSweepRefusesAMalformedBatchBeforeTheBackend(t *testing.T) {
+	now := time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)
+	eng, mem, cs := checkedEngine(t, now)
+	for _, ru := range eng.rulesOf(storetest.Visits) {
+		ru.null = append(ru.null, "service")
+	}
+	rep, err := eng.Sweep(context.Background())
+	rr := ruleOf(t, rep, storetest.Visits, ActionAnonymize)
+	require.ErrorIs(t, rr.Err, storecheck.ErrMalformed)
+	require.ErrorIs(t, err, rr.Err, "the sweep reports the refused rule")
+	assert.ErrorContains(t, rr.Err, `dataset visits: Null names field "service", which the dataset does not declare`)
+	for _, k := range []string{"a", "b", "c"} {
+		row, ok, err := mem.Get(context.Background(), storetest.Visits, k)
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "198.51.100.7", row["ip"], "visit %s is unchanged", k)
+		assert.NotContains(t, row, "", "no column without a name was written")
+	}
+	booking := ruleOf(t, rep, storetest.Bookings, ActionAnonymize)
+	require.NoError(t, booking.Err)
+	assert.Equal(t, 3, booking.Processed, "the other rules go on")
+	assert.Equal(t, int64(1), cs.batches.Load(), "only the bookings' batch reached the backend")
+}
