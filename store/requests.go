@@ -137,10 +137,10 @@ type Rectifier interface {
 	// subject column holds subject; otherwise, or when no record has key,
 	// it returns ErrNotFound and changes nothing, so that one subject's
 	// request never touches another's record. It returns ErrUnknownDataset
-	// for an unknown dataset, an error for a dataset without a subject
-	// column, an undeclared field, a value the column cannot hold, or an
-	// empty values, and an error wrapping audit.ErrInvalid for an entry that
-	// fails audit.Entry.Validate; in every such case nothing changes. It
-	// returns the sealed entry.
+	// for an unknown dataset and an error for a value the column cannot
+	// hold; in either case nothing changes. The dataset has a subject
+	// column, values names at least one declared field outside the key
+	// column, and entry passes audit.Entry.Validate: the caller checks
+	// them (see the package documentation). It returns the sealed entry.
 	UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error)
 }

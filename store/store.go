@@ -3,6 +3,21 @@
 // retention.New, consent.New and dsar.New, which do argument checking,
 // locking and error wrapping once, so that each backend stays small.
 //
+// # Well-formed input
+//
+// A backend is promised well-formed input and checks none of it: every
+// name in a Batch or Selection is one the dataset declares (time columns,
+// fields, the declared Marker), a batch either deletes or changes records,
+// Apply is set exactly when Transform is, Apply and Audit never panic and
+// Apply returns only Transform fields, and every audit entry passes
+// audit.Entry.Validate. retention, consent and dsar keep the promise by
+// checking in one place before they call a backend. What a backend still
+// answers with an error is what only it can know: a dataset it was not
+// configured with (ErrUnknownDataset), a record or hold that does not
+// exist, a value its column cannot hold, and what it cannot do. A SQL
+// backend writes identifiers only from the declaration it was bound to,
+// so no name a caller passes becomes an identifier in a statement.
+//
 // Every method's contract is written in its doc comment, and package
 // store/storetest turns each sentence into a subtest. A backend's own test is
 // a small harness that calls storetest.Run.
@@ -91,16 +106,14 @@ type Selection struct {
 	// Keys, when non-nil, restricts the selection to these record keys.
 	Keys []string
 	// Subject, when non-empty, restricts the selection to records of this
-	// subject. It requires a dataset with a subject column; on a dataset
-	// without one the backend returns an error.
+	// subject. It is set only on a dataset with a subject column.
 	Subject string
 	// Pending, when non-empty, names fields (Field.Name) of which at least
 	// one must be non-NULL: a nulling rule has work left exactly there.
 	Pending []string
 	// Marker, when non-empty, names a column that must be NULL: a rule that
-	// sets it has not yet processed the record. It must be the dataset's
-	// declared Marker column (policy.Dataset.Marker); any other name is an
-	// error, so no undeclared identifier reaches SQL.
+	// sets it has not yet processed the record. It is the dataset's
+	// declared Marker column (policy.Dataset.Marker).
 	Marker string
 	// Now is the current time: for a sweep, the time it started. A hold
 	// excludes a record when it is stored and neither released nor ended
@@ -147,9 +160,10 @@ type Action struct {
 	Transform []string
 	// Apply computes the new values of the Transform fields of one record,
 	// whose Fields hold the current values of the Transform fields. It
-	// returns a map from field name to new value; fields it omits keep
-	// their value. An error, a panic, or a value for a field not listed in
-	// Transform fails the whole batch.
+	// returns a map from field name to new value, naming only Transform
+	// fields; fields it omits keep their value. It is set exactly when
+	// Transform is, and it does not panic: the caller guards it. An error
+	// fails the whole batch.
 	Apply func(Record) (map[string]any, error)
 	// SetMarker, when non-empty, is a column set to Selection.Now on every
 	// processed record. Like Selection.Marker, it must be the dataset's
@@ -168,7 +182,9 @@ type Batch struct {
 	// backend calls it inside the transaction, after acting and before
 	// committing, seals the entry to the log's head (audit.Seal) and
 	// stores it. When nothing was selected, Audit is not called and
-	// nothing is stored. An error fails the whole batch.
+	// nothing is stored. Audit is always set, does not panic and returns
+	// only entries that pass audit.Entry.Validate: the caller guards it.
+	// An error fails the whole batch.
 	Audit func(processed []Record, count int) (audit.Entry, error)
 }
 
@@ -212,12 +228,13 @@ type Driver interface {
 	// matches (deleted, nulled, marked) is not selected again. Process
 	// never modifies columns other than those the action names.
 	//
-	// When Apply or Audit fails (see Action.Apply, Batch.Audit), Process
-	// returns an error and changes nothing: no record is modified and no
-	// audit entry is stored. Apply and Audit run while the batch is open
-	// and must not call the backend. A Selection that names an unknown
-	// dataset yields ErrUnknownDataset; one that names an undeclared time
-	// column, field or marker yields an error.
+	// When Apply or Audit returns an error (see Action.Apply,
+	// Batch.Audit), Process returns an error and changes nothing: no
+	// record is modified and no audit entry is stored. Apply and Audit run
+	// while the batch is open and must not call the backend. A Selection
+	// that names a dataset the backend was not configured with yields
+	// ErrUnknownDataset; b is otherwise well-formed (see the package
+	// documentation).
 	Process(ctx context.Context, b Batch) (BatchResult, error)
 
 	// Count returns how many records match sel (ignoring Limit), split
@@ -335,9 +352,8 @@ type Holds interface {
 type AuditLog interface {
 	// AppendAudit seals e to the head of the log (audit.Seal) and stores
 	// it atomically; concurrent appends are serialised so the chain never
-	// forks. It returns the sealed entry. An entry that fails
-	// audit.Entry.Validate is refused with an error wrapping
-	// audit.ErrInvalid and nothing is stored.
+	// forks. It returns the sealed entry. e passes audit.Entry.Validate:
+	// the caller checks it.
 	AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error)
 	// ReadAudit returns up to limit entries (all when limit <= 0) with Seq
 	// greater than after, in ascending Seq order, exactly as sealed: they

@@ -265,7 +265,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	if err := s.checkAction(q, b.Action); err != nil {
+	if err := s.supports(q, b.Action); err != nil {
 		return store.BatchResult{}, err
 	}
 	files, idx, err := s.candidates(q, nil)
@@ -319,9 +319,9 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		out = recs.records()
 	}
 	recs = nil
-	entry, err := callAudit(b.Audit, out, count)
+	entry, err := b.Audit(out, count)
 	if err != nil {
-		return store.BatchResult{}, err
+		return store.BatchResult{}, fmt.Errorf("logstore: batch on %s not processed: %w", q.d.decl.ID, err)
 	}
 	entry.Note = fileNote(entry.Note, pending)
 	j := journal{Entry: audit.Seal(s.audit.head, entry)}
@@ -382,26 +382,13 @@ func fileNote(note string, pending []*pendingFile) string {
 	return b.String()
 }
 
-// checkAction validates the action against the dataset.
-func (s *Store) checkAction(q *query, a store.Action) error {
+// supports refuses the one well-formed action log files cannot carry out:
+// setting the marker of a batch restricted to keys on lines whose marker
+// is a watermark by time.
+func (s *Store) supports(q *query, a store.Action) error {
 	d := q.d
-	for _, list := range [][]string{a.Null, a.Transform} {
-		for _, f := range list {
-			if d.decl.Field(f) == nil {
-				return fmt.Errorf("logstore: dataset %q has no field %q", d.decl.ID, f)
-			}
-		}
-	}
-	if len(a.Transform) > 0 && a.Apply == nil {
-		return errors.New("logstore: Action.Transform without Apply")
-	}
-	if a.SetMarker != "" {
-		if a.SetMarker != d.marker {
-			return fmt.Errorf("logstore: %q is not the marker of dataset %q", a.SetMarker, d.decl.ID)
-		}
-		if d.format != formatJSONL && q.keys != nil {
-			return fmt.Errorf("%w: dataset %q: a batch restricted to keys cannot set the marker of %s lines, which is a watermark by time", ErrUnsupported, d.decl.ID, d.format)
-		}
+	if a.SetMarker != "" && d.format != formatJSONL && q.keys != nil {
+		return fmt.Errorf("%w: dataset %q: a batch restricted to keys cannot set the marker of %s lines, which is a watermark by time", ErrUnsupported, d.decl.ID, d.format)
 	}
 	return nil
 }
@@ -540,14 +527,11 @@ func (s *Store) act(d *dataset, b store.Batch, l *line, rec store.Record, named 
 		for _, fl := range b.Transform {
 			rec.Fields[fl] = d.field(l, fl)
 		}
-		vals, err := callApply(b.Apply, rec)
+		vals, err := b.Apply(rec)
 		if err != nil {
-			return err
+			return fmt.Errorf("logstore: batch on %s not processed: Apply failed: %w", d.decl.ID, err)
 		}
 		for fl, v := range vals {
-			if !slices.Contains(b.Transform, fl) {
-				return fmt.Errorf("logstore: Apply returned a value for %q, which is not a Transform field", fl)
-			}
 			if err := d.setField(l, fl, v); err != nil {
 				return err
 			}
@@ -580,38 +564,4 @@ func less(a, b processed) bool {
 		return a.n < b.n
 	}
 	return a.key < b.key
-}
-
-// callApply calls Apply, turning a panic into an error.
-func callApply(apply func(store.Record) (map[string]any, error), rec store.Record) (out map[string]any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("logstore: Apply panicked on record %s", rec.Key)
-		}
-	}()
-	out, err = apply(rec)
-	if err != nil {
-		return nil, fmt.Errorf("logstore: Apply failed on record %s: %w", rec.Key, err)
-	}
-	return out, nil
-}
-
-// callAudit calls Audit, turning a panic into an error, and validates the
-// entry.
-func callAudit(fn func([]store.Record, int) (audit.Entry, error), recs []store.Record, count int) (e audit.Entry, err error) {
-	if fn == nil {
-		return e, errors.New("logstore: Batch.Audit is nil")
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New("logstore: Batch.Audit panicked")
-		}
-	}()
-	if e, err = fn(recs, count); err != nil {
-		return e, err
-	}
-	if err := e.Validate(); err != nil {
-		return e, fmt.Errorf("logstore: the batch's audit entry is refused: %w", err)
-	}
-	return e, nil
 }

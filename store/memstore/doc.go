@@ -8,8 +8,7 @@
 // recorded together with its audit entry) and means overlapping selections
 // can never process a record twice. Process computes every change and the
 // audit entry first and commits only when all of them succeeded, so an
-// Apply error, an Apply or Audit panic, or an invalid audit entry leaves
-// the store exactly as it was.
+// error of Apply or Audit leaves the store exactly as it was.
 //
 // Rows are map[string]any keyed by SQL column name as the declaration binds
 // them: the key column, the subject column, the time columns, the field

@@ -14,6 +14,7 @@ import (
 
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/memstore"
@@ -140,15 +141,18 @@ func TestAuditLogHoldsNoRawPersonalData(t *testing.T) {
 		Subjects: []string{ring.Pseudonym(citizens[1].email)}, Note: "booking", Policy: decl.Hash()})
 	require.NoError(t, err)
 
-	// A callback that forgets to pseudonymize is refused, and the refusal
-	// does not repeat the value either.
-	_, err = st.Process(ctx, store.Batch{
+	// A callback that forgets to pseudonymize is refused by the guard
+	// every caller puts around it, and the refusal does not repeat the
+	// value either.
+	guarded, err := storecheck.Batch(decl.Dataset("appointment"), store.Batch{
 		Selection: store.Selection{Dataset: "appointment", Subject: citizens[2].email, Now: now},
 		Action:    store.Action{Delete: true},
 		Audit: func(rs []store.Record, n int) (audit.Entry, error) {
 			return audit.Entry{Time: now, Action: "delete", Count: n, Subjects: []string{rs[0].Subject}}, nil
 		},
 	})
+	require.NoError(t, err)
+	_, err = st.Process(ctx, guarded)
 	require.ErrorIs(t, err, audit.ErrInvalid)
 	assert.NotContains(t, err.Error(), citizens[2].email)
 

@@ -200,9 +200,6 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	if err := ds.checkAction(b); err != nil {
-		return store.BatchResult{}, err
-	}
 
 	var picked []*record
 	ds.each(q, func(r *record) bool {
@@ -229,12 +226,9 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		}
 		processed[i] = rec
 	}
-	entry, err := callAudit(b.Audit, slices.Clone(processed), len(processed))
+	entry, err := b.Audit(slices.Clone(processed), len(processed))
 	if err != nil {
 		return store.BatchResult{}, fmt.Errorf("memstore: batch on %s not processed: %w", b.Dataset, err)
-	}
-	if err := entry.Validate(); err != nil {
-		return store.BatchResult{}, fmt.Errorf("memstore: batch on %s not processed: the audit entry is refused: %w", b.Dataset, err)
 	}
 
 	// Commit: nothing below can fail.
@@ -248,30 +242,6 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	}
 	s.log = append(s.log, sealed)
 	return store.BatchResult{Processed: processed, Count: len(processed), Entry: cloneEntry(sealed)}, nil
-}
-
-// checkAction validates the names an action uses.
-func (ds *dataset) checkAction(b store.Batch) error {
-	for i, f := range b.Null {
-		if _, ok := ds.fieldCol[f]; !ok {
-			return fmt.Errorf("memstore: dataset %s: Null[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
-		}
-	}
-	for i, f := range b.Transform {
-		if _, ok := ds.fieldCol[f]; !ok {
-			return fmt.Errorf("memstore: dataset %s: Transform[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
-		}
-	}
-	if len(b.Transform) > 0 && b.Apply == nil {
-		return fmt.Errorf("memstore: dataset %s: Transform is set but Apply is nil", ds.decl.ID)
-	}
-	if b.SetMarker != "" && b.SetMarker != ds.decl.Marker {
-		return fmt.Errorf("memstore: dataset %s: SetMarker %q is not the dataset's declared marker column", ds.decl.ID, b.SetMarker)
-	}
-	if b.Audit == nil {
-		return fmt.Errorf("memstore: dataset %s: Batch.Audit is nil; every batch is audited", ds.decl.ID)
-	}
-	return nil
 }
 
 // changes computes the column updates of one record (the i-th of the
@@ -288,14 +258,11 @@ func (ds *dataset) changes(r *record, b store.Batch, i int) (map[string]any, map
 			fields[f] = r.row[ds.fieldCol[f]]
 		}
 		in := store.Record{Key: r.key, Subject: r.subject, Fields: copyRow(fields)}
-		out, err := callApply(b.Apply, in)
+		out, err := b.Apply(in)
 		if err != nil {
 			return nil, nil, fmt.Errorf("memstore: batch on %s not processed: Apply failed on record %d of the batch: %w", ds.decl.ID, i+1, err)
 		}
 		for f, v := range out {
-			if !slices.Contains(b.Transform, f) {
-				return nil, nil, fmt.Errorf("memstore: batch on %s not processed: Apply returned field %q, which is not in Transform", ds.decl.ID, f)
-			}
 			nv, err := ds.checkWrite(ds.fieldCol[f], v)
 			if err != nil {
 				return nil, nil, fmt.Errorf("memstore: batch on %s not processed: Apply returned a bad value for field %q: %w", ds.decl.ID, f, err)
@@ -306,32 +273,7 @@ func (ds *dataset) changes(r *record, b store.Batch, i int) (map[string]any, map
 	if b.SetMarker != "" {
 		upd[b.SetMarker] = b.Now
 	}
-	for col := range upd {
-		if col == ds.keyCol {
-			return nil, nil, fmt.Errorf("memstore: batch on %s not processed: the action would change the key column %s", ds.decl.ID, col)
-		}
-	}
 	return upd, fields, nil
-}
-
-// callApply calls Apply and turns a panic into an error.
-func callApply(apply func(store.Record) (map[string]any, error), r store.Record) (out map[string]any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the Apply callback panicked: %v", p)
-		}
-	}()
-	return apply(r)
-}
-
-// callAudit calls Audit and turns a panic into an error.
-func callAudit(f func([]store.Record, int) (audit.Entry, error), processed []store.Record, count int) (e audit.Entry, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the Audit callback panicked: %v", p)
-		}
-	}()
-	return f(processed, count)
 }
 
 // Count implements store.Driver.

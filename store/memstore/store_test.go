@@ -159,15 +159,6 @@ func TestCancelledContextIsReturnedBeforeAnyWork(t *testing.T) {
 	assert.Equal(t, 0, st.Len(storetest.Bookings))
 }
 
-func TestProcessRefusesBatchWithoutAuditOrApply(t *testing.T) {
-	st := newStore(t)
-	ctx := context.Background()
-	_, err := st.Process(ctx, store.Batch{Selection: store.Selection{Dataset: storetest.Bookings}, Action: store.Action{Delete: true}})
-	require.ErrorContains(t, err, "Batch.Audit is nil")
-	_, err = st.Process(ctx, store.Batch{Selection: store.Selection{Dataset: storetest.Bookings}, Action: store.Action{Transform: []string{"ip"}}})
-	require.ErrorContains(t, err, "Apply is nil")
-}
-
 func TestPlaceHoldRefusesHoldWithoutTarget(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()

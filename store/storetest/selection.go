@@ -221,39 +221,6 @@ func selectionContracts() []contract {
 				}
 			}
 		}},
-		contract{"Process/SubjectOnDatasetWithoutSubjectIsAnError", func(h *harness) {
-			h.insertVisit("v-1", T0.Add(-time.Hour))
-			_, err := h.b.Process(h.ctx, store.Batch{
-				Selection: store.Selection{Dataset: Visits, Subject: "1001", Now: T0},
-				Action:    store.Action{Delete: true}, Audit: auditAs("delete", nil),
-			})
-			if err == nil {
-				h.t.Errorf("Process must return an error for a Selection.Subject on a dataset without a subject column, but it returned none")
-			}
-			if !h.exists(Visits, "v-1") {
-				h.t.Errorf("Process must not act when it returns an error, but it deleted visit v-1")
-			}
-		}},
-		contract{"Process/UndeclaredNamesAreErrors", func(h *harness) {
-			h.insert(newBooking(1, 0, T0.Add(-time.Hour)))
-			bad := map[string]func(*store.Batch){
-				"a bound on an undeclared time column": func(b *store.Batch) { b.Bounds[0].Column = "nope" },
-				"an undeclared Pending field":          func(b *store.Batch) { b.Pending = []string{"nope"} },
-				"a Marker other than the declared one": func(b *store.Batch) { b.Marker = "name" },
-				"an undeclared Null field":             func(b *store.Batch) { b.Delete, b.Null = false, []string{"service"} },
-				"a SetMarker other than the declared":  func(b *store.Batch) { b.Delete, b.SetMarker = false, "note" },
-			}
-			for what, mutate := range bad {
-				b := deleteBatch(T0)
-				mutate(&b)
-				if _, err := h.b.Process(h.ctx, b); err == nil {
-					h.t.Errorf("Process must return an error for %s, so that no undeclared identifier reaches the database, but it returned none", what)
-				}
-			}
-			if !h.exists(Bookings, "1") {
-				h.t.Errorf("Process must not act when it returns an error, but it deleted booking 1")
-			}
-		}},
 		contract{"Process/UnknownDatasetIsErrUnknownDataset", func(h *harness) {
 			b := deleteBatch(T0)
 			b.Dataset = "nope"

@@ -299,10 +299,10 @@ func (b *Batch) Commit(ctx context.Context, tx Tx, d Done) (store.BatchResult, e
 	return b.Result(d, entry), nil
 }
 
-// Entry builds the batch's audit entry with the action's Audit and
-// validates it; a panic or an invalid entry is an error.
+// Entry builds the batch's audit entry with the action's Audit, which
+// the caller has guarded (store.Batch.Audit).
 func (b *Batch) Entry(processed []store.Record, count int) (audit.Entry, error) {
-	e, err := callAudit(b.act.Audit, processed, count)
+	e, err := b.act.Audit(processed, count)
 	if err != nil {
 		return audit.Entry{}, b.Errorf("%w", err)
 	}

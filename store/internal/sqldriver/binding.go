@@ -34,7 +34,13 @@ type timeCol struct {
 	dom *Domain
 }
 
-// table is a dataset bound to the application's table.
+// table is a dataset bound to the application's table. Every identifier
+// a statement holds comes from it, quoted when the declaration was bound
+// and checked against the catalog; names in a batch or selection are only
+// looked up here, never written into SQL. A name the declaration lacks
+// therefore never becomes an identifier, whatever a caller passes (the
+// callers check their input, and backends are promised it is well-formed:
+// package store).
 type table struct {
 	id      string
 	name    string // quoted, possibly schema-qualified

@@ -3,53 +3,23 @@ package sqldriver
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"time"
 
-	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
-// Process implements store.Driver.Process. It checks the selection and
-// the action and runs the batch with the backend's batch strategy
-// (BatchFunc), which processes the batch and its audit entry in one
-// transaction. The result's Next is the batch's last position
+// Process implements store.Driver.Process. It resolves the selection and
+// runs the batch with the backend's batch strategy (BatchFunc), which
+// processes the batch and its audit entry in one transaction. The result's Next is the batch's last position
 // (position.go).
 func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	q, err := s.check(b.Selection)
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	if err := s.checkAction(q.t, b); err != nil {
-		return store.BatchResult{}, err
-	}
 	return s.batch(ctx, &Batch{s: s, q: q, act: b})
-}
-
-// checkAction validates the action of b against the table.
-func (s *Store) checkAction(t *table, b store.Batch) error {
-	if b.Audit == nil {
-		return s.errorf("dataset %q: batch has no Audit function", t.id)
-	}
-	modifies := len(b.Null) > 0 || len(b.Transform) > 0 || b.SetMarker != ""
-	switch {
-	case b.Delete && modifies:
-		return s.errorf("dataset %q: a batch either deletes or modifies records, not both", t.id)
-	case !b.Delete && !modifies:
-		return s.errorf("dataset %q: batch has no action (delete, null, transform or marker)", t.id)
-	case len(b.Transform) > 0 && b.Apply == nil:
-		return s.errorf("dataset %q: batch transforms fields but has no Apply function", t.id)
-	case b.SetMarker != "" && b.SetMarker != t.marker:
-		return s.errorf("dataset %q: marker %q is not the dataset's marker column %q", t.id, b.SetMarker, t.marker)
-	}
-	for _, f := range slices.Concat(b.Null, b.Transform) {
-		if _, ok := t.fields[f]; !ok {
-			return s.errorf("dataset %q: action names undeclared field %q", t.id, f)
-		}
-	}
-	return nil
 }
 
 // pointers returns pointers to the elements of vals, for Scan.
@@ -162,32 +132,4 @@ func normalize(v any) any {
 		return x
 	}
 	return v
-}
-
-// callApply calls apply, turning a panic into an error so that the batch
-// fails and changes nothing.
-func callApply(apply func(store.Record) (map[string]any, error), r store.Record) (vals map[string]any, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("transform panicked: %v", p)
-		}
-	}()
-	return apply(r)
-}
-
-// callAudit calls build and validates the entry; a panic or an invalid
-// entry fails the batch.
-func callAudit(build func([]store.Record, int) (audit.Entry, error), processed []store.Record, count int) (e audit.Entry, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("audit entry builder panicked: %v", p)
-		}
-	}()
-	if e, err = build(processed, count); err != nil {
-		return audit.Entry{}, err
-	}
-	if err := e.Validate(); err != nil {
-		return audit.Entry{}, err
-	}
-	return e, nil
 }
