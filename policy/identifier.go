@@ -149,7 +149,7 @@ func (v *validator) identifiers(p string, ds *Dataset) {
 	}
 	for j, id := range ds.Identifiers {
 		q := idx(p+".identifiers", j)
-		if ds.Field(id.Field) == nil {
+		if !v.fieldNames.has(id.Field) {
 			v.add(q+".field", "%q is not a field of dataset %q", id.Field, ds.ID)
 		}
 		if !contains(identifierForms, string(id.Form)) {

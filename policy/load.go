@@ -65,7 +65,7 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 	// Every value gets a position: sized up front, the map is not
 	// rehashed as it grows, which for a large declaration costs as much as
 	// filling it.
-	l.pos = make(map[string]Position, countNodes(root))
+	l.pos = make(map[string]Position, 1+countValues(root))
 	d := &Declaration{}
 	l.declaration(root, d)
 	d.src = &source{file: filename, pos: l.pos}
@@ -143,11 +143,22 @@ func (l *loader) parse(b []byte) (*yaml.Node, *Error) {
 	return root, nil
 }
 
-// countNodes returns the number of nodes in the tree under n.
-func countNodes(n *yaml.Node) int {
-	c := 1
-	for _, k := range n.Content {
-		c += countNodes(k)
+// countValues returns the number of values in the tree under n: the
+// values of its mappings and the entries of its lists, about as many as
+// the loader records positions for. Keys are not counted; a mapping from
+// names to entries records one position for each key, as many as the
+// values it counts.
+func countValues(n *yaml.Node) int {
+	c := 0
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 1; i < len(n.Content); i += 2 {
+			c += 1 + countValues(n.Content[i])
+		}
+	case yaml.SequenceNode:
+		for _, v := range n.Content {
+			c += 1 + countValues(v)
+		}
 	}
 	return c
 }

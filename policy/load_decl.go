@@ -18,155 +18,191 @@ func (l *loader) declaration(n *yaml.Node, d *Declaration) {
 		return
 	}
 	l.mark(n, "")
-	l.object(n, "", "the declaration", handlers{
-		"controller": func(v *yaml.Node, p string) { l.controller(v, p, &d.Controller) },
-		"dpo":        func(v *yaml.Node, p string) { l.dpo(v, p, &d.DPO) },
-		"authority":  func(v *yaml.Node, p string) { l.authority(v, p, &d.Authority) },
-		"recipients": func(v *yaml.Node, p string) { l.recipients(v, p, &d.Recipients) },
-		"purposes":   func(v *yaml.Node, p string) { l.purposes(v, p, &d.Purposes) },
-		"datasets":   func(v *yaml.Node, p string) { l.datasets(v, p, &d.Datasets) },
-		"cookies":    func(v *yaml.Node, p string) { l.cookies(v, p, &d.Cookies) },
-		"rights":     func(v *yaml.Node, p string) { l.rights(v, p, &d.Rights) },
-		"measures":   l.setText(&d.Measures),
-		"automated_decisions": func(v *yaml.Node, p string) {
-			d.AutomatedDecisions = &AutomatedDecisions{}
-			l.object(v, p, "automated decisions", handlers{
-				"logic":        l.setText(&d.AutomatedDecisions.Logic),
-				"consequences": l.setText(&d.AutomatedDecisions.Consequences),
-			})
-		},
-		"acknowledged": func(v *yaml.Node, p string) { l.acknowledged(v, p, &d.Acknowledged) },
-		"version":      l.setStr(&d.Version),
-		"date":         l.setStr(&d.Date),
-		"assumptions":  func(v *yaml.Node, p string) { l.annotations(v, p, &d.Assumptions) },
-		"additions":    func(v *yaml.Node, p string) { l.annotations(v, p, &d.Additions) },
-	})
+	object(l, n, "", "the declaration", declarationKeys, d)
 }
 
-func (l *loader) controller(n *yaml.Node, p string, c *Controller) {
-	l.object(n, p, "the controller", handlers{
-		"name":             l.setStr(&c.Name),
-		"representative":   l.setText(&c.Representative),
-		"gender":           func(v *yaml.Node, q string) { l.str(v, q, (*string)(&c.Gender)) },
-		"address":          l.setStr(&c.Address),
-		"contact":          func(v *yaml.Node, q string) { l.contact(v, q, &c.Contact) },
-		"time_zone":        l.setStr(&c.TimeZone),
-		"holidays":         l.setStr(&c.Holidays),
-		"public_authority": l.setBool(&c.PublicAuthority),
-	})
+// The keys of each kind of mapping, with the decoding of their values. A
+// key's function is called at most once per mapping, with a value that is
+// neither null nor an alias.
+
+var declarationKeys = keys[Declaration]{
+	{"controller", func(l *loader, v *yaml.Node, p string, d *Declaration) {
+		object(l, v, p, "the controller", controllerKeys, &d.Controller)
+	}},
+	{"dpo", func(l *loader, v *yaml.Node, p string, d *Declaration) {
+		object(l, v, p, "the data-protection officer", dpoKeys, &d.DPO)
+	}},
+	{"authority", func(l *loader, v *yaml.Node, p string, d *Declaration) {
+		object(l, v, p, "the supervisory authority", authorityKeys, &d.Authority)
+	}},
+	{"recipients", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.recipients(v, p, &d.Recipients) }},
+	{"purposes", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.purposes(v, p, &d.Purposes) }},
+	{"datasets", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.datasets(v, p, &d.Datasets) }},
+	{"cookies", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.cookies(v, p, &d.Cookies) }},
+	{"rights", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.rights(v, p, &d.Rights) }},
+	{"measures", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.text(v, p, &d.Measures) }},
+	{"automated_decisions", func(l *loader, v *yaml.Node, p string, d *Declaration) {
+		d.AutomatedDecisions = &AutomatedDecisions{}
+		object(l, v, p, "automated decisions", automatedDecisionKeys, d.AutomatedDecisions)
+	}},
+	{"acknowledged", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.acknowledged(v, p, &d.Acknowledged) }},
+	{"version", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.str(v, p, &d.Version) }},
+	{"date", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.str(v, p, &d.Date) }},
+	{"assumptions", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.annotations(v, p, &d.Assumptions) }},
+	{"additions", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.annotations(v, p, &d.Additions) }},
+}
+
+var automatedDecisionKeys = keys[AutomatedDecisions]{
+	{"logic", func(l *loader, v *yaml.Node, p string, a *AutomatedDecisions) { l.text(v, p, &a.Logic) }},
+	{"consequences", func(l *loader, v *yaml.Node, p string, a *AutomatedDecisions) { l.text(v, p, &a.Consequences) }},
+}
+
+var controllerKeys = keys[Controller]{
+	{"name", func(l *loader, v *yaml.Node, p string, c *Controller) { l.str(v, p, &c.Name) }},
+	{"representative", func(l *loader, v *yaml.Node, p string, c *Controller) { l.text(v, p, &c.Representative) }},
+	{"gender", func(l *loader, v *yaml.Node, p string, c *Controller) { l.str(v, p, (*string)(&c.Gender)) }},
+	{"address", func(l *loader, v *yaml.Node, p string, c *Controller) { l.str(v, p, &c.Address) }},
+	{"contact", func(l *loader, v *yaml.Node, p string, c *Controller) { l.contact(v, p, &c.Contact) }},
+	{"time_zone", func(l *loader, v *yaml.Node, p string, c *Controller) { l.str(v, p, &c.TimeZone) }},
+	{"holidays", func(l *loader, v *yaml.Node, p string, c *Controller) { l.str(v, p, &c.Holidays) }},
+	{"public_authority", func(l *loader, v *yaml.Node, p string, c *Controller) { l.boolean(v, p, &c.PublicAuthority) }},
+}
+
+var contactKeys = keys[Contact]{
+	{"email", func(l *loader, v *yaml.Node, p string, c *Contact) { l.str(v, p, &c.Email) }},
+	{"phone", func(l *loader, v *yaml.Node, p string, c *Contact) { l.str(v, p, &c.Phone) }},
+	{"web", func(l *loader, v *yaml.Node, p string, c *Contact) { l.str(v, p, &c.Web) }},
 }
 
 func (l *loader) contact(n *yaml.Node, p string, c *Contact) {
-	l.object(n, p, "a contact", handlers{
-		"email": l.setStr(&c.Email),
-		"phone": l.setStr(&c.Phone),
-		"web":   l.setStr(&c.Web),
-	})
+	object(l, n, p, "a contact", contactKeys, c)
 }
 
-func (l *loader) dpo(n *yaml.Node, p string, d *DPO) {
-	l.object(n, p, "the data-protection officer", handlers{
-		"name":    l.setStr(&d.Name),
-		"address": l.setStr(&d.Address),
-		"contact": func(v *yaml.Node, q string) { l.contact(v, q, &d.Contact) },
-	})
+var dpoKeys = keys[DPO]{
+	{"name", func(l *loader, v *yaml.Node, p string, d *DPO) { l.str(v, p, &d.Name) }},
+	{"address", func(l *loader, v *yaml.Node, p string, d *DPO) { l.str(v, p, &d.Address) }},
+	{"contact", func(l *loader, v *yaml.Node, p string, d *DPO) { l.contact(v, p, &d.Contact) }},
 }
 
-func (l *loader) authority(n *yaml.Node, p string, a *Authority) {
-	l.object(n, p, "the supervisory authority", handlers{
-		"name":    l.setStr(&a.Name),
-		"address": l.setStr(&a.Address),
-		"contact": func(v *yaml.Node, q string) { l.contact(v, q, &a.Contact) },
-	})
+var authorityKeys = keys[Authority]{
+	{"name", func(l *loader, v *yaml.Node, p string, a *Authority) { l.str(v, p, &a.Name) }},
+	{"address", func(l *loader, v *yaml.Node, p string, a *Authority) { l.str(v, p, &a.Address) }},
+	{"contact", func(l *loader, v *yaml.Node, p string, a *Authority) { l.contact(v, p, &a.Contact) }},
+}
+
+var recipientKeys = keys[Recipient]{
+	{"id", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.str(v, p, &r.ID) }},
+	{"name", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.text(v, p, &r.Name) }},
+	{"description", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.text(v, p, &r.Description) }},
+	{"address", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.str(v, p, &r.Address) }},
+	{"role", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.str(v, p, (*string)(&r.Role)) }},
+	{"country", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.str(v, p, &r.Country) }},
+	{"safeguard", func(l *loader, v *yaml.Node, p string, r *Recipient) { l.text(v, p, &r.Safeguard) }},
 }
 
 func (l *loader) recipients(n *yaml.Node, p string, dst *[]Recipient) {
 	l.list(n, p, "recipients", false, func(_ int, v *yaml.Node, q string) {
-		var r Recipient
-		var role string
-		l.object(v, q, "a recipient", handlers{
-			"id":          l.setStr(&r.ID),
-			"name":        l.setText(&r.Name),
-			"description": l.setText(&r.Description),
-			"address":     l.setStr(&r.Address),
-			"role":        l.setStr(&role),
-			"country":     l.setStr(&r.Country),
-			"safeguard":   l.setText(&r.Safeguard),
-		})
-		r.Role = RecipientRole(role)
-		*dst = append(*dst, r)
+		object(l, v, q, "a recipient", recipientKeys, grow(dst))
 	})
+}
+
+// grow appends a zero value to *dst and returns a pointer to it, so that
+// an entry is decoded in place. The pointer is used only until the next
+// append to *dst.
+func grow[T any](dst *[]T) *T {
+	var zero T
+	*dst = append(*dst, zero)
+	return &(*dst)[len(*dst)-1]
+}
+
+var purposeKeys = keys[Purpose]{
+	{"id", func(l *loader, v *yaml.Node, p string, pu *Purpose) { l.str(v, p, &pu.ID) }},
+	{"description", func(l *loader, v *yaml.Node, p string, pu *Purpose) { l.text(v, p, &pu.Description) }},
+	{"legal_basis", func(l *loader, v *yaml.Node, p string, pu *Purpose) { l.legalBasis(v, p, &pu.LegalBasis) }},
+	{"legitimate_interest", func(l *loader, v *yaml.Node, p string, pu *Purpose) { l.text(v, p, &pu.LegitimateInterest) }},
+	{"special_categories", func(l *loader, v *yaml.Node, p string, pu *Purpose) {
+		l.str(v, p, (*string)(&pu.SpecialCategories))
+	}},
+	{"consent", func(l *loader, v *yaml.Node, p string, pu *Purpose) {
+		pu.Consent = &ConsentSpec{}
+		object(l, v, p, "a consent", consentKeys, pu.Consent)
+	}},
+	{"recipients", func(l *loader, v *yaml.Node, p string, pu *Purpose) {
+		l.strs(v, p, "recipient IDs", &pu.Recipients)
+	}},
+	{"provision", func(l *loader, v *yaml.Node, p string, pu *Purpose) {
+		pu.Provision = &Provision{}
+		l.provision(v, p, pu.Provision)
+	}},
+	{"offered_to_children", func(l *loader, v *yaml.Node, p string, pu *Purpose) { l.boolean(v, p, &pu.OfferedToChildren) }},
+	{"objection", func(l *loader, v *yaml.Node, p string, pu *Purpose) {
+		pu.Objection = &ObjectionSpec{}
+		object(l, v, p, "an objection", objectionKeys, pu.Objection)
+	}},
+}
+
+var objectionKeys = keys[ObjectionSpec]{
+	{"channels", func(l *loader, v *yaml.Node, p string, o *ObjectionSpec) { l.channels(v, p, &o.Channels) }},
+	{"limit", func(l *loader, v *yaml.Node, p string, o *ObjectionSpec) {
+		o.Limit = &ObjectionLimit{}
+		object(l, v, p, "a limit of the right to object", objectionLimitKeys, o.Limit)
+	}},
+}
+
+var objectionLimitKeys = keys[ObjectionLimit]{
+	{"norm", func(l *loader, v *yaml.Node, p string, o *ObjectionLimit) { l.str(v, p, &o.Norm) }},
+	{"text", func(l *loader, v *yaml.Node, p string, o *ObjectionLimit) { l.text(v, p, &o.Text) }},
 }
 
 func (l *loader) purposes(n *yaml.Node, p string, dst *[]Purpose) {
 	l.list(n, p, "purposes", false, func(_ int, v *yaml.Node, q string) {
-		var pu Purpose
-		var special string
-		l.object(v, q, "a purpose", handlers{
-			"id":                  l.setStr(&pu.ID),
-			"description":         l.setText(&pu.Description),
-			"legal_basis":         func(w *yaml.Node, r string) { l.legalBasis(w, r, &pu.LegalBasis) },
-			"legitimate_interest": l.setText(&pu.LegitimateInterest),
-			"special_categories":  l.setStr(&special),
-			"consent": func(w *yaml.Node, r string) {
-				pu.Consent = &ConsentSpec{}
-				l.consent(w, r, pu.Consent)
-			},
-			"recipients": l.setStrings(&pu.Recipients, "recipient IDs"),
-			"provision": func(w *yaml.Node, r string) {
-				pu.Provision = &Provision{}
-				l.provision(w, r, pu.Provision)
-			},
-			"offered_to_children": l.setBool(&pu.OfferedToChildren),
-			"objection": func(w *yaml.Node, r string) {
-				pu.Objection = &ObjectionSpec{}
-				l.object(w, r, "an objection", handlers{
-					"channels": func(x *yaml.Node, s string) { l.channels(x, s, &pu.Objection.Channels) },
-					"limit": func(x *yaml.Node, s string) {
-						pu.Objection.Limit = &ObjectionLimit{}
-						l.object(x, s, "a limit of the right to object", handlers{
-							"norm": l.setStr(&pu.Objection.Limit.Norm),
-							"text": l.setText(&pu.Objection.Limit.Text),
-						})
-					},
-				})
-			},
-		})
-		pu.SpecialCategories = SpecialCondition(special)
-		*dst = append(*dst, pu)
+		object(l, v, q, "a purpose", purposeKeys, grow(dst))
 	})
+}
+
+var legalBasisKeys = keys[LegalBasis]{
+	{"basis", func(l *loader, v *yaml.Node, p string, lb *LegalBasis) { l.str(v, p, (*string)(&lb.Basis)) }},
+	{"national", func(l *loader, v *yaml.Node, p string, lb *LegalBasis) {
+		l.strs(v, p, "national provisions", &lb.National)
+	}},
 }
 
 // legalBasis accepts "6.1.a", [6.1.e, 6.1.f] and lists of
 // {basis: 6.1.a, national: ["§ 35 DSG NRW"]}.
 func (l *loader) legalBasis(n *yaml.Node, p string, dst *[]LegalBasis) {
 	l.list(n, p, "legal bases", true, func(_ int, v *yaml.Node, q string) {
-		var lb LegalBasis
-		var basis string
+		lb := grow(dst)
 		if v.Kind == yaml.ScalarNode {
 			l.mark(v, q+".basis")
-			l.str(v, q+".basis", &basis)
+			l.str(v, q+".basis", (*string)(&lb.Basis))
 		} else {
-			l.object(v, q, "a legal basis", handlers{
-				"basis":    l.setStr(&basis),
-				"national": l.setStrings(&lb.National, "national provisions"),
-			})
+			object(l, v, q, "a legal basis", legalBasisKeys, lb)
 		}
-		lb.Basis = Basis(basis)
-		*dst = append(*dst, lb)
 	})
 }
 
-func (l *loader) consent(n *yaml.Node, p string, c *ConsentSpec) {
-	l.object(n, p, "a consent", handlers{
-		"version":                l.setStr(&c.Version),
-		"text":                   l.setText(&c.Text),
-		"text_sha256":            l.setStr(&c.TextSHA256),
-		"withdraw":               func(v *yaml.Node, q string) { l.channels(v, q, &c.Withdraw) },
-		"min_age":                l.setInt(&c.MinAge),
-		"renew_after_withdrawal": l.setBool(&c.RenewAfterWithdrawal),
-		"cookie":                 l.setStr(&c.Cookie),
-	})
+var consentKeys = keys[ConsentSpec]{
+	{"version", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) { l.str(v, p, &c.Version) }},
+	{"text", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) { l.text(v, p, &c.Text) }},
+	{"text_sha256", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) { l.str(v, p, &c.TextSHA256) }},
+	{"withdraw", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) { l.channels(v, p, &c.Withdraw) }},
+	{"min_age", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) { l.integer(v, p, &c.MinAge) }},
+	{"renew_after_withdrawal", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) {
+		l.boolean(v, p, &c.RenewAfterWithdrawal)
+	}},
+	{"cookie", func(l *loader, v *yaml.Node, p string, c *ConsentSpec) { l.str(v, p, &c.Cookie) }},
+}
+
+var channelKeys = keys[Channel]{
+	{"kind", func(l *loader, v *yaml.Node, p string, c *Channel) { l.str(v, p, (*string)(&c.Kind)) }},
+	{"address", func(l *loader, v *yaml.Node, p string, c *Channel) { l.str(v, p, &c.Address) }},
+	{"where", func(l *loader, v *yaml.Node, p string, c *Channel) { l.text(v, p, &c.Where) }},
+}
+
+// channelWhereKeys are the keys that may follow the kind in a channel's
+// short form.
+var channelWhereKeys = keys[Channel]{
+	{"where", func(l *loader, v *yaml.Node, p string, c *Channel) { l.text(v, p, &c.Where) }},
 }
 
 // channels accepts [link, email], lists of {kind: email, address: ...} and
@@ -175,87 +211,84 @@ func (l *loader) consent(n *yaml.Node, p string, c *ConsentSpec) {
 // ({opt_out_cookie: piwik_ignore, where: ...}).
 func (l *loader) channels(n *yaml.Node, p string, dst *[]Channel) {
 	l.list(n, p, "channels", true, func(_ int, v *yaml.Node, q string) {
-		var c Channel
-		var k string
+		c := grow(dst)
 		switch {
 		case v.Kind == yaml.ScalarNode:
 			l.mark(v, q+".kind")
-			l.str(v, q+".kind", &k)
-		case v.Kind == yaml.MappingNode && len(v.Content) >= 2 && !channelKey[v.Content[0].Value]:
+			l.str(v, q+".kind", (*string)(&c.Kind))
+		case v.Kind == yaml.MappingNode && len(v.Content) >= 2 && channelKeys.find(v.Content[0].Value) == nil:
 			// {email: x@example.org}: the key is the kind.
-			k = v.Content[0].Value
+			c.Kind = ChannelKind(v.Content[0].Value)
 			l.mark(v.Content[0], q+".kind")
 			if a := l.deref(v.Content[1], q+".address"); a != nil && !isNull(a) {
 				l.mark(a, q+".address")
 				l.str(a, q+".address", &c.Address)
 			}
 			rest := &yaml.Node{Kind: yaml.MappingNode, Content: v.Content[2:], Line: v.Line, Column: v.Column}
-			l.object(rest, q, "a channel", handlers{"where": l.setText(&c.Where)})
+			object(l, rest, q, "a channel", channelWhereKeys, c)
 		default:
-			l.object(v, q, "a channel", handlers{
-				"kind":    l.setStr(&k),
-				"address": l.setStr(&c.Address),
-				"where":   l.setText(&c.Where),
-			})
+			object(l, v, q, "a channel", channelKeys, c)
 		}
-		c.Kind = ChannelKind(k)
-		*dst = append(*dst, c)
 	})
+}
+
+var datasetKeys = keys[Dataset]{
+	{"id", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.str(v, p, &ds.ID) }},
+	{"description", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.text(v, p, &ds.Description) }},
+	{"number", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.nounNumber(v, p, &ds.Number) }},
+	{"table", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.str(v, p, &ds.Table) }},
+	{"files", func(l *loader, v *yaml.Node, p string, ds *Dataset) {
+		ds.Files = &FileBinding{}
+		object(l, v, p, "a file binding", fileBindingKeys, ds.Files)
+	}},
+	{"key", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.str(v, p, &ds.Key) }},
+	{"subject", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.str(v, p, &ds.Subject) }},
+	{"subject_key", func(l *loader, v *yaml.Node, p string, ds *Dataset) {
+		ds.SubjectKey = &SubjectKey{}
+		object(l, v, p, "a subject key", subjectKeyKeys, ds.SubjectKey)
+	}},
+	{"identifiers", func(l *loader, v *yaml.Node, p string, ds *Dataset) {
+		l.list(v, p, "identifiers", false, func(_ int, w *yaml.Node, q string) {
+			object(l, w, q, "an identifier", identifierKeys, grow(&ds.Identifiers))
+		})
+	}},
+	{"time", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.timeColumns(v, p, &ds.Time) }},
+	{"marker", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.str(v, p, &ds.Marker) }},
+	{"purposes", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.strs(v, p, "purpose IDs", &ds.Purposes) }},
+	{"recipients", func(l *loader, v *yaml.Node, p string, ds *Dataset) {
+		l.strs(v, p, "recipient IDs", &ds.Recipients)
+	}},
+	{"subjects", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.text(v, p, &ds.Subjects) }},
+	{"source", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.text(v, p, &ds.Source) }},
+	{"fields", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.fields(v, p, &ds.Fields) }},
+	{"not_personal", func(l *loader, v *yaml.Node, p string, ds *Dataset) {
+		l.strs(v, p, "column names", &ds.NotPersonal)
+	}},
+	{"rules", func(l *loader, v *yaml.Node, p string, ds *Dataset) { l.rules(v, p, &ds.Rules) }},
+}
+
+var fileBindingKeys = keys[FileBinding]{
+	{"dir", func(l *loader, v *yaml.Node, p string, f *FileBinding) { l.str(v, p, &f.Dir) }},
+	{"pattern", func(l *loader, v *yaml.Node, p string, f *FileBinding) { l.str(v, p, &f.Pattern) }},
+	{"format", func(l *loader, v *yaml.Node, p string, f *FileBinding) { l.str(v, p, &f.Format) }},
+	{"live", func(l *loader, v *yaml.Node, p string, f *FileBinding) { l.str(v, p, &f.Live) }},
+	{"malformed", func(l *loader, v *yaml.Node, p string, f *FileBinding) { l.str(v, p, &f.Malformed) }},
+}
+
+var subjectKeyKeys = keys[SubjectKey]{
+	{"from", func(l *loader, v *yaml.Node, p string, s *SubjectKey) { l.str(v, p, (*string)(&s.From)) }},
+	{"pseudonym", func(l *loader, v *yaml.Node, p string, s *SubjectKey) { l.str(v, p, &s.Pseudonym) }},
+}
+
+var identifierKeys = keys[Identifier]{
+	{"field", func(l *loader, v *yaml.Node, p string, id *Identifier) { l.str(v, p, &id.Field) }},
+	{"form", func(l *loader, v *yaml.Node, p string, id *Identifier) { l.str(v, p, (*string)(&id.Form)) }},
+	{"pseudonym", func(l *loader, v *yaml.Node, p string, id *Identifier) { l.str(v, p, &id.Pseudonym) }},
 }
 
 func (l *loader) datasets(n *yaml.Node, p string, dst *[]Dataset) {
 	l.list(n, p, "datasets", false, func(_ int, v *yaml.Node, q string) {
-		var ds Dataset
-		l.object(v, q, "a dataset", handlers{
-			"id":          l.setStr(&ds.ID),
-			"description": l.setText(&ds.Description),
-			"number":      func(w *yaml.Node, r string) { l.nounNumber(w, r, &ds.Number) },
-			"table":       l.setStr(&ds.Table),
-			"files": func(w *yaml.Node, r string) {
-				ds.Files = &FileBinding{}
-				l.object(w, r, "a file binding", handlers{
-					"dir":       l.setStr(&ds.Files.Dir),
-					"pattern":   l.setStr(&ds.Files.Pattern),
-					"format":    l.setStr(&ds.Files.Format),
-					"live":      l.setStr(&ds.Files.Live),
-					"malformed": l.setStr(&ds.Files.Malformed),
-				})
-			},
-			"key":     l.setStr(&ds.Key),
-			"subject": l.setStr(&ds.Subject),
-			"subject_key": func(w *yaml.Node, r string) {
-				ds.SubjectKey = &SubjectKey{}
-				var from string
-				l.object(w, r, "a subject key", handlers{
-					"from":      l.setStr(&from),
-					"pseudonym": l.setStr(&ds.SubjectKey.Pseudonym),
-				})
-				ds.SubjectKey.From = IdentifierForm(from)
-			},
-			"identifiers": func(w *yaml.Node, r string) {
-				l.list(w, r, "identifiers", false, func(_ int, v *yaml.Node, q string) {
-					var id Identifier
-					var form string
-					l.object(v, q, "an identifier", handlers{
-						"field":     l.setStr(&id.Field),
-						"form":      l.setStr(&form),
-						"pseudonym": l.setStr(&id.Pseudonym),
-					})
-					id.Form = IdentifierForm(form)
-					ds.Identifiers = append(ds.Identifiers, id)
-				})
-			},
-			"time":         func(w *yaml.Node, r string) { l.timeColumns(w, r, &ds.Time) },
-			"marker":       l.setStr(&ds.Marker),
-			"purposes":     l.setStrings(&ds.Purposes, "purpose IDs"),
-			"recipients":   l.setStrings(&ds.Recipients, "recipient IDs"),
-			"subjects":     l.setText(&ds.Subjects),
-			"source":       l.setText(&ds.Source),
-			"fields":       func(w *yaml.Node, r string) { l.fields(w, r, &ds.Fields) },
-			"not_personal": l.setStrings(&ds.NotPersonal, "column names"),
-			"rules":        func(w *yaml.Node, r string) { l.rules(w, r, &ds.Rules) },
-		})
-		*dst = append(*dst, ds)
+		object(l, v, q, "a dataset", datasetKeys, grow(dst))
 	})
 }
 
@@ -276,8 +309,9 @@ func (l *loader) named(n *yaml.Node, p, what string, name func(k *yaml.Node, q s
 	l.pairs(n, p, func(_ string, k, v *yaml.Node) {
 		q := p + "[" + strconv.Itoa(i) + "]"
 		i++
+		// The name is where the entry is: its position is the entry's,
+		// which Position finds for q+".name" as the enclosing value.
 		l.mark(k, q)
-		l.mark(k, q+".name")
 		name(k, q)
 		if v = l.deref(v, q); v != nil {
 			entry(v, q)
@@ -285,116 +319,121 @@ func (l *loader) named(n *yaml.Node, p, what string, name func(k *yaml.Node, q s
 	})
 }
 
+// timeColumnKeys are the keys of a time column in the list form;
+// timeColumnValueKeys those of the mapping form's values, which are
+// named by their key.
+var (
+	timeColumnKeys = keys[TimeColumn]{
+		{"name", func(l *loader, v *yaml.Node, p string, c *TimeColumn) { l.str(v, p, &c.Name) }},
+		{"column", func(l *loader, v *yaml.Node, p string, c *TimeColumn) { l.str(v, p, &c.Column) }},
+		{"format", func(l *loader, v *yaml.Node, p string, c *TimeColumn) { l.str(v, p, (*string)(&c.Format)) }},
+		{"zone", func(l *loader, v *yaml.Node, p string, c *TimeColumn) { l.str(v, p, &c.Zone) }},
+		{"description", func(l *loader, v *yaml.Node, p string, c *TimeColumn) { l.text(v, p, &c.Description) }},
+	}
+	timeColumnValueKeys = timeColumnKeys.without("name")
+)
+
 // timeColumns accepts {appointment_at: starts_at},
 // {appointment_at: {column: starts_at, format: unix}} and lists of
 // {name, column, format}.
 func (l *loader) timeColumns(n *yaml.Node, p string, dst *[]TimeColumn) {
-	var cur *TimeColumn
-	var format string
-	h := func(c *TimeColumn) handlers {
-		return handlers{
-			"name":        l.setStr(&c.Name),
-			"column":      l.setStr(&c.Column),
-			"format":      l.setStr(&format),
-			"zone":        l.setStr(&c.Zone),
-			"description": l.setText(&c.Description),
-		}
+	if n.Kind == yaml.SequenceNode {
+		l.list(n, p, "time columns", false, func(_ int, v *yaml.Node, q string) {
+			object(l, v, q, "a time column", timeColumnKeys, grow(dst))
+		})
+		return
 	}
-	listForm := n.Kind == yaml.SequenceNode
+	var cur *TimeColumn
 	l.named(n, p, "time columns",
 		func(k *yaml.Node, _ string) {
-			*dst = append(*dst, TimeColumn{Name: k.Value})
-			cur = &(*dst)[len(*dst)-1]
+			cur = grow(dst)
+			cur.Name = k.Value
 		},
 		func(v *yaml.Node, q string) {
-			format = ""
-			if listForm {
-				*dst = append(*dst, TimeColumn{})
-				cur = &(*dst)[len(*dst)-1]
-				l.object(v, q, "a time column", h(cur))
-			} else if v.Kind == yaml.ScalarNode {
+			if v.Kind == yaml.ScalarNode {
 				l.mark(v, q+".column")
 				l.str(v, q+".column", &cur.Column)
 			} else {
-				hh := h(cur)
-				delete(hh, "name")
-				l.object(v, q, "a time column", hh)
+				object(l, v, q, "a time column", timeColumnValueKeys, cur)
 			}
-			cur.Format = TimeFormat(format)
 		})
 }
+
+// fieldKeys are the keys of a field in the list form; fieldValueKeys
+// those of the mapping form's values, which are named by their key.
+var (
+	fieldKeys = keys[Field]{
+		{"name", func(l *loader, v *yaml.Node, p string, f *Field) { l.str(v, p, &f.Name) }},
+		{"column", func(l *loader, v *yaml.Node, p string, f *Field) { l.str(v, p, &f.Column) }},
+		{"category", func(l *loader, v *yaml.Node, p string, f *Field) { l.str(v, p, (*string)(&f.Category)) }},
+		{"description", func(l *loader, v *yaml.Node, p string, f *Field) { l.text(v, p, &f.Description) }},
+		{"required", func(l *loader, v *yaml.Node, p string, f *Field) { l.boolean(v, p, &f.Required) }},
+		{"special", func(l *loader, v *yaml.Node, p string, f *Field) { l.boolean(v, p, &f.Special) }},
+		{"provided", func(l *loader, v *yaml.Node, p string, f *Field) {
+			// Given, even if not as true or false: the value is read
+			// as false and its problem reported.
+			f.Provided = new(bool)
+			l.boolean(v, p, f.Provided)
+		}},
+	}
+	fieldValueKeys = fieldKeys.without("name")
+)
 
 // fields accepts {name: {category: identity, required: true}} and lists of
 // {name, category, ...}.
 func (l *loader) fields(n *yaml.Node, p string, dst *[]Field) {
-	var cur *Field
-	listForm := n.Kind == yaml.SequenceNode
-	l.named(n, p, "fields",
-		func(k *yaml.Node, _ string) { *dst = append(*dst, Field{Name: k.Value}); cur = &(*dst)[len(*dst)-1] },
-		func(v *yaml.Node, q string) {
-			if listForm {
-				*dst = append(*dst, Field{})
-				cur = &(*dst)[len(*dst)-1]
-			}
-			f := cur
-			var category string
-			var provided bool
-			h := handlers{
-				"column":      l.setStr(&f.Column),
-				"category":    l.setStr(&category),
-				"description": l.setText(&f.Description),
-				"required":    l.setBool(&f.Required),
-				"special":     l.setBool(&f.Special),
-				"provided": func(w *yaml.Node, r string) {
-					l.setBool(&provided)(w, r)
-					f.Provided = &provided
-				},
-			}
-			if listForm {
-				h["name"] = l.setStr(&f.Name)
-			}
-			l.object(v, q, "a field", h)
-			f.Category = Category(category)
+	if n.Kind == yaml.SequenceNode {
+		l.list(n, p, "fields", false, func(_ int, v *yaml.Node, q string) {
+			object(l, v, q, "a field", fieldKeys, grow(dst))
 		})
+		return
+	}
+	var cur *Field
+	l.named(n, p, "fields",
+		func(k *yaml.Node, _ string) {
+			cur = grow(dst)
+			cur.Name = k.Value
+		},
+		func(v *yaml.Node, q string) { object(l, v, q, "a field", fieldValueKeys, cur) })
+}
+
+var ruleKeys = keys[Rule]{
+	{"id", func(l *loader, v *yaml.Node, p string, r *Rule) { l.str(v, p, &r.ID) }},
+	{"after", func(l *loader, v *yaml.Node, p string, r *Rule) { l.period(v, p, &r.After) }},
+	{"from", func(l *loader, v *yaml.Node, p string, r *Rule) { l.str(v, p, &r.From) }},
+	{"on", func(l *loader, v *yaml.Node, p string, r *Rule) { l.str(v, p, (*string)(&r.On)) }},
+	{"delete", func(l *loader, v *yaml.Node, p string, r *Rule) { l.boolean(v, p, &r.Delete) }},
+	{"anonymize", func(l *loader, v *yaml.Node, p string, r *Rule) { l.fieldOps(v, p, &r.Anonymize) }},
+	{"keep_at_least", func(l *loader, v *yaml.Node, p string, r *Rule) {
+		r.KeepAtLeast = &Minimum{}
+		object(l, v, p, "a statutory minimum", minimumKeys, r.KeepAtLeast)
+	}},
+	{"lead", func(l *loader, v *yaml.Node, p string, r *Rule) { l.duration(v, p, &r.Lead) }},
+	{"description", func(l *loader, v *yaml.Node, p string, r *Rule) { l.text(v, p, &r.Description) }},
+}
+
+var minimumKeys = keys[Minimum]{
+	{"period", func(l *loader, v *yaml.Node, p string, m *Minimum) { l.period(v, p, &m.Period) }},
+	{"from", func(l *loader, v *yaml.Node, p string, m *Minimum) { l.str(v, p, &m.From) }},
+	{"norm", func(l *loader, v *yaml.Node, p string, m *Minimum) { l.str(v, p, &m.Norm) }},
 }
 
 func (l *loader) rules(n *yaml.Node, p string, dst *[]Rule) {
 	l.list(n, p, "rules", false, func(_ int, v *yaml.Node, q string) {
-		var r Rule
-		var on string
-		l.object(v, q, "a rule", handlers{
-			"id":        l.setStr(&r.ID),
-			"after":     l.setPeriod(&r.After),
-			"from":      l.setStr(&r.From),
-			"on":        l.setStr(&on),
-			"delete":    l.setBool(&r.Delete),
-			"anonymize": func(w *yaml.Node, s string) { l.fieldOps(w, s, &r.Anonymize) },
-			"keep_at_least": func(w *yaml.Node, s string) {
-				r.KeepAtLeast = &Minimum{}
-				l.object(w, s, "a statutory minimum", handlers{
-					"period": l.setPeriod(&r.KeepAtLeast.Period),
-					"from":   l.setStr(&r.KeepAtLeast.From),
-					"norm":   l.setStr(&r.KeepAtLeast.Norm),
-				})
-			},
-			"lead":        l.setDuration(&r.Lead),
-			"description": l.setText(&r.Description),
-		})
-		r.On = Event(on)
-		*dst = append(*dst, r)
+		object(l, v, q, "a rule", ruleKeys, grow(dst))
 	})
+}
+
+var fieldOpKeys = keys[FieldOp]{
+	{"field", func(l *loader, v *yaml.Node, p string, fo *FieldOp) { l.str(v, p, &fo.Field) }},
+	{"op", func(l *loader, v *yaml.Node, p string, fo *FieldOp) { l.str(v, p, &fo.Op) }},
 }
 
 // fieldOps accepts {ip: "ip_mask(v4=1)"} and lists of {field, op}.
 func (l *loader) fieldOps(n *yaml.Node, p string, dst *[]FieldOp) {
 	if n.Kind == yaml.SequenceNode {
 		l.list(n, p, "field operations", false, func(_ int, v *yaml.Node, q string) {
-			var fo FieldOp
-			l.object(v, q, "a field operation", handlers{
-				"field": l.setStr(&fo.Field),
-				"op":    l.setStr(&fo.Op),
-			})
-			*dst = append(*dst, fo)
+			object(l, v, q, "a field operation", fieldOpKeys, grow(dst))
 		})
 		return
 	}
@@ -406,60 +445,65 @@ func (l *loader) fieldOps(n *yaml.Node, p string, dst *[]FieldOp) {
 	l.pairs(n, p, func(key string, k, v *yaml.Node) {
 		q := p + "[" + strconv.Itoa(i) + "]"
 		i++
-		fo := FieldOp{Field: key}
+		fo := grow(dst)
+		fo.Field = key
+		// The field is where the operation is: Position finds the
+		// operation's position for q+".field".
 		l.mark(k, q)
-		l.mark(k, q+".field")
 		if v = l.deref(v, q+".op"); v != nil {
 			l.mark(v, q+".op")
 			l.str(v, q+".op", &fo.Op)
 		}
-		*dst = append(*dst, fo)
 	})
+}
+
+var cookieKeys = keys[Cookie]{
+	{"name", func(l *loader, v *yaml.Node, p string, c *Cookie) { l.str(v, p, &c.Name) }},
+	{"purpose", func(l *loader, v *yaml.Node, p string, c *Cookie) { l.str(v, p, &c.Purpose) }},
+	{"description", func(l *loader, v *yaml.Node, p string, c *Cookie) { l.text(v, p, &c.Description) }},
+	{"provider", func(l *loader, v *yaml.Node, p string, c *Cookie) { l.str(v, p, &c.Provider) }},
+	{"session", func(l *loader, v *yaml.Node, p string, c *Cookie) { l.boolean(v, p, &c.Session) }},
+	{"lifetime", func(l *loader, v *yaml.Node, p string, c *Cookie) {
+		if v.Kind == yaml.ScalarNode && v.Value == "session" {
+			c.Session = true
+			return
+		}
+		l.period(v, p, &c.Lifetime)
+	}},
+	{"basis", func(l *loader, v *yaml.Node, p string, c *Cookie) { l.str(v, p, (*string)(&c.Basis)) }},
 }
 
 func (l *loader) cookies(n *yaml.Node, p string, dst *[]Cookie) {
 	l.list(n, p, "cookies", false, func(_ int, v *yaml.Node, q string) {
-		var c Cookie
-		var basis string
-		l.object(v, q, "a cookie", handlers{
-			"name":        l.setStr(&c.Name),
-			"purpose":     l.setStr(&c.Purpose),
-			"description": l.setText(&c.Description),
-			"provider":    l.setStr(&c.Provider),
-			"session":     l.setBool(&c.Session),
-			"lifetime": func(w *yaml.Node, r string) {
-				if w.Kind == yaml.ScalarNode && w.Value == "session" {
-					c.Session = true
-					return
-				}
-				l.setPeriod(&c.Lifetime)(w, r)
-			},
-			"basis": l.setStr(&basis),
-		})
-		c.Basis = CookieNecessity(basis)
-		*dst = append(*dst, c)
+		object(l, v, q, "a cookie", cookieKeys, grow(dst))
 	})
 }
 
 func (l *loader) rights(n *yaml.Node, p string, dst *[]Right) {
 	var s []string
-	l.setStrings(&s, "rights")(n, p)
+	l.strs(n, p, "rights", &s)
 	for _, r := range s {
 		*dst = append(*dst, Right(r))
 	}
 }
 
+var acknowledgementKeys = keys[Acknowledgement]{
+	{"finding", func(l *loader, v *yaml.Node, p string, a *Acknowledgement) { l.str(v, p, &a.Finding) }},
+	{"path", func(l *loader, v *yaml.Node, p string, a *Acknowledgement) { l.str(v, p, &a.Path) }},
+	{"reason", func(l *loader, v *yaml.Node, p string, a *Acknowledgement) { l.str(v, p, &a.Reason) }},
+	{"by", func(l *loader, v *yaml.Node, p string, a *Acknowledgement) { l.str(v, p, &a.By) }},
+}
+
 func (l *loader) acknowledged(n *yaml.Node, p string, dst *[]Acknowledgement) {
 	l.list(n, p, "acknowledgements", false, func(_ int, v *yaml.Node, q string) {
-		var a Acknowledgement
-		l.object(v, q, "an acknowledgement", handlers{
-			"finding": l.setStr(&a.Finding),
-			"path":    l.setStr(&a.Path),
-			"reason":  l.setStr(&a.Reason),
-			"by":      l.setStr(&a.By),
-		})
-		*dst = append(*dst, a)
+		object(l, v, q, "an acknowledgement", acknowledgementKeys, grow(dst))
 	})
+}
+
+var provisionKeys = keys[Provision]{
+	{"kind", func(l *loader, v *yaml.Node, p string, pr *Provision) { l.str(v, p, (*string)(&pr.Kind)) }},
+	{"norm", func(l *loader, v *yaml.Node, p string, pr *Provision) { l.str(v, p, &pr.Norm) }},
+	{"consequence", func(l *loader, v *yaml.Node, p string, pr *Provision) { l.text(v, p, &pr.Consequence) }},
 }
 
 // provision accepts {kind: service, consequence: ...} and the kind alone
@@ -470,11 +514,12 @@ func (l *loader) provision(n *yaml.Node, p string, dst *Provision) {
 		l.str(n, p+".kind", (*string)(&dst.Kind))
 		return
 	}
-	l.object(n, p, "an Art. 13(2)(e) provision", handlers{
-		"kind":        func(v *yaml.Node, q string) { l.str(v, q, (*string)(&dst.Kind)) },
-		"norm":        l.setStr(&dst.Norm),
-		"consequence": l.setText(&dst.Consequence),
-	})
+	object(l, n, p, "an Art. 13(2)(e) provision", provisionKeys, dst)
+}
+
+var nounNumberKeys = keys[NounNumber]{
+	{"de", func(l *loader, v *yaml.Node, p string, nn *NounNumber) { l.str(v, p, (*string)(&nn.DE)) }},
+	{"en", func(l *loader, v *yaml.Node, p string, nn *NounNumber) { l.str(v, p, (*string)(&nn.EN)) }},
 }
 
 // nounNumber accepts "plural" for both languages and {de: singular, en:
@@ -486,22 +531,16 @@ func (l *loader) nounNumber(n *yaml.Node, p string, dst *NounNumber) {
 		dst.DE, dst.EN = Number(s), Number(s)
 		return
 	}
-	l.object(n, p, "a grammatical number in de and en", handlers{
-		"de": func(v *yaml.Node, q string) { l.str(v, q, (*string)(&dst.DE)) },
-		"en": func(v *yaml.Node, q string) { l.str(v, q, (*string)(&dst.EN)) },
-	})
+	object(l, n, p, "a grammatical number in de and en", nounNumberKeys, dst)
+}
+
+var annotationKeys = keys[Annotation]{
+	{"path", func(l *loader, v *yaml.Node, p string, a *Annotation) { l.str(v, p, &a.Path) }},
+	{"note", func(l *loader, v *yaml.Node, p string, a *Annotation) { l.str(v, p, &a.Note) }},
 }
 
 func (l *loader) annotations(n *yaml.Node, p string, dst *[]Annotation) {
 	l.list(n, p, "annotations", false, func(_ int, v *yaml.Node, q string) {
-		var a Annotation
-		l.object(v, q, "an annotation", handlers{
-			"path": l.setStr(&a.Path),
-			"note": l.setStr(&a.Note),
-		})
-		*dst = append(*dst, a)
+		object(l, v, q, "an annotation", annotationKeys, grow(dst))
 	})
 }
-
-// channelKey lists the keys of a channel's long form.
-var channelKey = map[string]bool{"kind": true, "address": true, "where": true}

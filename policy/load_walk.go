@@ -9,14 +9,55 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// handlers maps the keys a mapping may hold to the functions that decode
-// their values; p is the field path of the value.
-type handlers map[string]func(v *yaml.Node, p string)
+// key is one key a kind of mapping may hold, with the function that
+// decodes its value into the Go value *T; p is the field path of the value.
+type key[T any] struct {
+	name   string
+	decode func(l *loader, v *yaml.Node, p string, dst *T)
+}
 
-// object decodes a mapping with a fixed set of keys. Unknown keys,
+// keys lists the keys of one kind of mapping. Each kind's list is a
+// package variable, built once: decoding a mapping allocates nothing to
+// find its keys, which a declaration of many small entries would otherwise
+// pay for at every entry.
+type keys[T any] []key[T]
+
+// find returns the key called name, or nil. A linear search: a kind has a
+// few dozen keys at most.
+func (ks keys[T]) find(name string) *key[T] {
+	for i := range ks {
+		if ks[i].name == name {
+			return &ks[i]
+		}
+	}
+	return nil
+}
+
+// names returns the names of the keys, sorted.
+func (ks keys[T]) names() []string {
+	out := make([]string, len(ks))
+	for i := range ks {
+		out[i] = ks[i].name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// without returns the keys except the one called name.
+func (ks keys[T]) without(name string) keys[T] {
+	out := make(keys[T], 0, len(ks))
+	for _, k := range ks {
+		if k.name != name {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// object decodes a mapping with the keys ks into dst. Unknown keys,
 // duplicate keys, merge keys and non-string keys are reported; a null value
 // counts as absent. It returns false when n is not a mapping.
-func (l *loader) object(n *yaml.Node, path, what string, h handlers) bool {
+func object[T any](l *loader, n *yaml.Node, path, what string, ks keys[T], dst *T) bool {
 	if n = l.deref(n, path); n == nil || isNull(n) {
 		return n != nil
 	}
@@ -24,11 +65,11 @@ func (l *loader) object(n *yaml.Node, path, what string, h handlers) bool {
 		l.fail(n, path, "expected %s (a mapping), got %s", what, kind(n))
 		return false
 	}
-	l.pairs(n, path, func(key string, k, v *yaml.Node) {
-		p := join(path, key)
-		fn, ok := h[key]
-		if !ok {
-			l.fail(k, p, "unknown field %q in %s%s", key, what, suggest(key, h))
+	l.pairs(n, path, func(name string, k, v *yaml.Node) {
+		p := join(path, name)
+		h := ks.find(name)
+		if h == nil {
+			l.fail(k, p, "unknown field %q in %s%s", name, what, suggest(name, ks.names()))
 			return
 		}
 		if v = l.deref(v, p); v == nil {
@@ -39,7 +80,7 @@ func (l *loader) object(n *yaml.Node, path, what string, h handlers) bool {
 			return
 		}
 		l.mark(v, p)
-		fn(v, p)
+		h.decode(l, v, p, dst)
 	})
 	return true
 }
@@ -47,7 +88,13 @@ func (l *loader) object(n *yaml.Node, path, what string, h handlers) bool {
 // pairs calls fn for each key of mapping n, reporting keys that are not
 // plain strings, merge keys and duplicates.
 func (l *loader) pairs(n *yaml.Node, path string, fn func(key string, k, v *yaml.Node)) {
-	seen := map[string]int{}
+	// Most mappings hold a handful of keys, searched for duplicates in
+	// place; a set is made only for a long one (a dataset's fields), so
+	// that neither costs more than linear time.
+	var seen map[string]int
+	if len(n.Content) > 2*shortMapping {
+		seen = make(map[string]int, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
@@ -58,13 +105,36 @@ func (l *loader) pairs(n *yaml.Node, path string, fn func(key string, k, v *yaml
 			l.problem(k, path, "merge keys (<<) are not supported in a declaration; write the values out")
 			continue
 		}
-		if line, dup := seen[k.Value]; dup {
+		line, dup := 0, false
+		if seen != nil {
+			line, dup = seen[k.Value]
+			if !dup {
+				seen[k.Value] = k.Line
+			}
+		} else {
+			line, dup = firstKey(n.Content[:i], k.Value)
+		}
+		if dup {
 			l.problem(k, join(path, k.Value), "key %q given twice (first at line %d)", k.Value, line)
 			continue
 		}
-		seen[k.Value] = k.Line
 		fn(k.Value, k, v)
 	}
+}
+
+// shortMapping is the number of keys up to which pairs looks for a
+// duplicate key by going through the keys before it.
+const shortMapping = 16
+
+// firstKey returns the line of the first key called name among the
+// key-value pairs in content that pairs accepts as keys, if there is one.
+func firstKey(content []*yaml.Node, name string) (int, bool) {
+	for j := 0; j+1 < len(content); j += 2 {
+		if k := content[j]; k.Kind == yaml.ScalarNode && k.Tag != "!!merge" && k.Value == name {
+			return k.Line, true
+		}
+	}
+	return 0, false
 }
 
 // list decodes a sequence, calling fn with each element and its path. A
@@ -103,94 +173,79 @@ func (l *loader) str(n *yaml.Node, p string, dst *string) {
 	}
 }
 
-// setStr returns a handler storing a string.
-func (l *loader) setStr(dst *string) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) { l.str(n, p, dst) }
+// boolean decodes true or false.
+func (l *loader) boolean(n *yaml.Node, p string, dst *bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		l.fail(n, p, "expected true or false, got %s", kind(n))
+		return
+	}
+	*dst = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
 }
 
-// setBool returns a handler storing true or false.
-func (l *loader) setBool(dst *bool) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) {
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			l.fail(n, p, "expected true or false, got %s", kind(n))
+// integer decodes a whole number.
+func (l *loader) integer(n *yaml.Node, p string, dst *int) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		if v, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
+			*dst = int(v)
 			return
 		}
-		*dst = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
 	}
+	l.fail(n, p, "expected a whole number, got %s", kind(n))
 }
 
-// setInt returns a handler storing an integer.
-func (l *loader) setInt(dst *int) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) {
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
-			if v, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
-				*dst = int(v)
-				return
-			}
-		}
-		l.fail(n, p, "expected a whole number, got %s", kind(n))
-	}
+// strs decodes a list of strings; a single string is accepted as a list
+// of one.
+func (l *loader) strs(n *yaml.Node, p, what string, dst *[]string) {
+	*dst = nil
+	l.list(n, p, what, true, func(_ int, v *yaml.Node, q string) {
+		var s string
+		l.str(v, q, &s)
+		*dst = append(*dst, s)
+	})
 }
 
-// setStrings returns a handler storing a list of strings; a single string
-// is accepted as a list of one.
-func (l *loader) setStrings(dst *[]string, what string) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) {
-		*dst = nil
-		l.list(n, p, what, true, func(_ int, v *yaml.Node, q string) {
-			var s string
-			l.str(v, q, &s)
-			*dst = append(*dst, s)
-		})
-	}
+// textKeys are the keys of a Text written as a mapping.
+var textKeys = keys[Text]{
+	{"de", func(l *loader, v *yaml.Node, p string, t *Text) { l.str(v, p, &t.DE) }},
+	{"en", func(l *loader, v *yaml.Node, p string, t *Text) { l.str(v, p, &t.EN) }},
 }
 
-// setText returns a handler storing a Text: a mapping with de and en, or a
-// plain string, which is German.
-func (l *loader) setText(dst *Text) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) {
-		if n.Kind == yaml.ScalarNode {
-			l.str(n, p, &dst.DE)
-			return
-		}
-		l.object(n, p, "a text in de and en", handlers{
-			"de": l.setStr(&dst.DE),
-			"en": l.setStr(&dst.EN),
-		})
+// text decodes a Text: a mapping with de and en, or a plain string, which
+// is German.
+func (l *loader) text(n *yaml.Node, p string, dst *Text) {
+	if n.Kind == yaml.ScalarNode {
+		l.str(n, p, &dst.DE)
+		return
 	}
+	object(l, n, p, "a text in de and en", textKeys, dst)
 }
 
-// setPeriod returns a handler storing a Period.
-func (l *loader) setPeriod(dst *Period) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) {
-		if n.Kind != yaml.ScalarNode {
-			l.fail(n, p, "expected a period such as 7d, got %s", kind(n))
-			return
-		}
-		v, err := ParsePeriod(n.Value)
-		if err != nil {
-			l.fail(n, p, "%s", err.Error())
-			return
-		}
-		*dst = v
+// period decodes a Period.
+func (l *loader) period(n *yaml.Node, p string, dst *Period) {
+	if n.Kind != yaml.ScalarNode {
+		l.fail(n, p, "expected a period such as 7d, got %s", kind(n))
+		return
 	}
+	v, err := ParsePeriod(n.Value)
+	if err != nil {
+		l.fail(n, p, "%s", err.Error())
+		return
+	}
+	*dst = v
 }
 
-// setDuration returns a handler storing an elapsed time.Duration ("2m",
-// "1h30m").
-func (l *loader) setDuration(dst *time.Duration) func(*yaml.Node, string) {
-	return func(n *yaml.Node, p string) {
-		if n.Kind != yaml.ScalarNode {
-			l.fail(n, p, "expected a duration such as 30m, got %s", kind(n))
-			return
-		}
-		v, err := time.ParseDuration(n.Value)
-		if err != nil {
-			l.fail(n, p, "%q is not a duration (elapsed time in h, m or s, such as 2h or 30m)", n.Value)
-			return
-		}
-		*dst = v
+// duration decodes an elapsed time.Duration ("2m", "1h30m").
+func (l *loader) duration(n *yaml.Node, p string, dst *time.Duration) {
+	if n.Kind != yaml.ScalarNode {
+		l.fail(n, p, "expected a duration such as 30m, got %s", kind(n))
+		return
 	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		l.fail(n, p, "%q is not a duration (elapsed time in h, m or s, such as 2h or 30m)", n.Value)
+		return
+	}
+	*dst = v
 }
 
 // join appends a key to a field path.
@@ -202,13 +257,8 @@ func join(path, key string) string {
 }
 
 // suggest returns ` (did you mean "x"?)` for the known key closest to key,
-// or "" when none is close, followed by the list of known keys when short.
-func suggest(key string, h handlers) string {
-	keys := make([]string, 0, len(h))
-	for k := range h {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// or the list of known keys when none is close; keys are sorted.
+func suggest(key string, keys []string) string {
 	best, bestD := "", 1<<30
 	for _, k := range keys {
 		if d := distance(strings.ToLower(key), k); d < bestD {

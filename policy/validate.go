@@ -32,7 +32,11 @@ func (d *Declaration) Validate() error {
 	if d == nil {
 		return ErrorList{{Reason: "declaration is nil"}}
 	}
-	v := &validator{d: d, c: errorsAt{d: d}}
+	v := &validator{d: d, c: errorsAt{d: d},
+		purposeIDs:   newIndex(d.Purposes, purposeID),
+		recipientIDs: newIndex(d.Recipients, recipientID),
+		cookieNames:  newIndex(d.Cookies, cookieName),
+	}
 	v.run()
 	if len(v.c.list) > 0 {
 		d.validated = false
@@ -54,6 +58,14 @@ type validator struct {
 	loc *time.Location
 	// ruleIDs[i][j] is the ID rule j of dataset i gets.
 	ruleIDs [][]string
+	// The names that references may use: of the declaration's purposes,
+	// recipients and cookies, and of the fields and time columns of the
+	// dataset being checked.
+	purposeIDs   nameIndex[Purpose]
+	recipientIDs nameIndex[Recipient]
+	cookieNames  nameIndex[Cookie]
+	fieldNames   nameIndex[Field]
+	timeNames    nameIndex[TimeColumn]
 }
 
 func (v *validator) add(path, format string, args ...any) {
@@ -178,8 +190,8 @@ func (v *validator) refs(path string, ids []string, what string, exists func(str
 	}
 }
 
-func (v *validator) recipientExists(id string) bool { return v.d.Recipient(id) != nil }
-func (v *validator) purposeExists(id string) bool   { return v.d.Purpose(id) != nil }
+func (v *validator) recipientExists(id string) bool { return v.recipientIDs.has(id) }
+func (v *validator) purposeExists(id string) bool   { return v.purposeIDs.has(id) }
 
 func (v *validator) purposes() {
 	if len(v.d.Purposes) == 0 {
@@ -236,14 +248,7 @@ func (v *validator) consent(p string, c *ConsentSpec) {
 	}
 }
 
-func (v *validator) cookieExists(name string) bool {
-	for i := range v.d.Cookies {
-		if v.d.Cookies[i].Name == name {
-			return true
-		}
-	}
-	return false
-}
+func (v *validator) cookieExists(name string) bool { return v.cookieNames.has(name) }
 
 func (v *validator) channels(p string, chs []Channel) {
 	for i, ch := range chs {

@@ -13,6 +13,7 @@ func (v *validator) datasets() {
 	for i := range v.d.Datasets {
 		ds := &v.d.Datasets[i]
 		p := idx("datasets", i)
+		v.fieldNames, v.timeNames = newIndex(ds.Fields, fieldName), newIndex(ds.Time, timeColumnName)
 		v.id(p+".id", ds.ID, "dataset", seen, i)
 		v.binding(p, ds)
 		if len(ds.Purposes) == 0 {
@@ -81,6 +82,9 @@ func (v *validator) binding(p string, ds *Dataset) {
 func (v *validator) notPersonal(p string, ds *Dataset) {
 	if len(ds.NotPersonal) > 0 && ds.Table == "" {
 		v.add(p+".not_personal", "only a dataset bound to a table lists columns; a log line's parts are fixed by its format")
+		return
+	}
+	if len(ds.NotPersonal) == 0 {
 		return
 	}
 	declared := map[string]string{}
@@ -159,7 +163,7 @@ func (v *validator) timeZone(q string, tc *TimeColumn) {
 }
 
 func (v *validator) fields(p string, ds *Dataset) {
-	seen := map[string]int{}
+	seen := make(map[string]int, len(ds.Fields))
 	for j := range ds.Fields {
 		f := &ds.Fields[j]
 		q := idx(p+".fields", j)
@@ -177,7 +181,7 @@ func (v *validator) fields(p string, ds *Dataset) {
 
 // timeRef checks that name is a time column of ds.
 func (v *validator) timeRef(path, name string, ds *Dataset) {
-	if ds.TimeColumn(name) == nil {
+	if !v.timeNames.has(name) {
 		names := make([]string, len(ds.Time))
 		for i := range ds.Time {
 			names[i] = ds.Time[i].Name
@@ -278,7 +282,7 @@ func (v *validator) anonymize(p string, ds *Dataset, ops []FieldOp) {
 		switch {
 		case fo.Field == "":
 			v.add(q+".field", "missing: the field to anonymize")
-		case ds.Field(fo.Field) == nil:
+		case !v.fieldNames.has(fo.Field):
 			v.add(q+".field", "%q is not a field of dataset %q; declare it under fields", fo.Field, ds.ID)
 		case seen[fo.Field]:
 			v.add(q+".field", "field %q is anonymized twice in this rule", fo.Field)

@@ -1,0 +1,71 @@
+package policy
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// longDataset returns a declaration of n purposes p0 … p(n-1) and one
+// dataset naming the purposes refs, with the rule rule and n fields
+// f0 … f(n-1) written as a mapping, one a line, followed by the line
+// extraField.
+func longDataset(n int, extraField, refs, rule string) string {
+	var b strings.Builder
+	b.WriteString(head + "purposes:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - { id: p%d, legal_basis: 6.1.e }\n", i)
+	}
+	fmt.Fprintf(&b, "datasets:\n  - id: log\n    table: log\n    key: id\n    time: { at: at }\n    purposes: [%s]\n    rules: [%s]\n    fields:\n", refs, rule)
+	for i := range n {
+		fmt.Fprintf(&b, "      f%d: { category: usage }\n", i)
+	}
+	b.WriteString(extraField)
+	return b.String()
+}
+
+// The loader looks for a repeated key by going through the keys before it
+// in a short mapping and through a set in a long one; both must find it.
+// Checked by leaving the long mapping's set empty (never recording a key):
+// the long case loaded without an error.
+func TestLoadReportsARepeatedKeyInShortAndLongMappings(t *testing.T) {
+	for _, n := range []int{3, shortMapping - 1, shortMapping + 1, 200} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			src := longDataset(n, "      f1: { category: contact }\n", "p0", "{ after: 7d, from: at, delete: true }")
+			_, err := Load(strings.NewReader(src), "x.yaml")
+			firstLine := 3 + n + 8 + 1 // head, purposes, dataset lines, f0
+			lastLine := firstLine + n
+			// The repeated key is reported once, at the repetition,
+			// naming the line of the first.
+			assert.Equal(t, fmt.Sprintf(`x.yaml:%d:7: datasets[0].fields.f1: key "f1" given twice (first at line %d)`, lastLine, firstLine+1), err.Error())
+		})
+	}
+}
+
+// References into a list are checked against a set once the list is long;
+// the answer must not depend on the list's length. Checked by making the
+// set miss every name (building it empty): every reference into a long
+// list was reported as undeclared.
+func TestValidateResolvesReferencesIntoShortAndLongLists(t *testing.T) {
+	for _, n := range []int{3, shortList, shortList + 1, 100} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			last := fmt.Sprint(n - 1)
+			ok := longDataset(n, "", "p0, p"+last, "{ on: cancelled, anonymize: { f0: \"null\", f"+last+": \"null\" } }")
+			d, err := Load(strings.NewReader(ok), "x.yaml")
+			require.NoError(t, err)
+			require.Len(t, d.Datasets[0].Fields, n)
+
+			bad := longDataset(n, "", "p0, p"+fmt.Sprint(n), "{ on: cancelled, anonymize: { f"+fmt.Sprint(n)+": \"null\" } }")
+			_, err = Load(bytes.NewReader([]byte(bad)), "x.yaml")
+			requireProblem(t, err, "datasets[0].purposes[1]", fmt.Sprintf(`purpose "p%d" is not declared`, n))
+			requireProblem(t, err, "datasets[0].rules[0].anonymize[0].field", fmt.Sprintf(`"f%d" is not a field of dataset "log"`, n))
+			var list ErrorList
+			require.ErrorAs(t, err, &list)
+			assert.Len(t, list, 2, "%v", err)
+		})
+	}
+}
