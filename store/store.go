@@ -5,18 +5,19 @@
 //
 // # Well-formed input
 //
-// A backend is promised well-formed input and checks none of it: every
-// name in a Batch or Selection is one the dataset declares (time columns,
-// fields, the declared Marker), a batch either deletes or changes records,
-// Apply is set exactly when Transform is, Apply and Audit never panic and
-// Apply returns only Transform fields, and every audit entry passes
-// audit.Entry.Validate. retention, consent and dsar keep the promise by
-// checking in one place before they call a backend. What a backend still
-// answers with an error is what only it can know: a dataset it was not
-// configured with (ErrUnknownDataset), a record or hold that does not
-// exist, a value its column cannot hold, and what it cannot do. A SQL
-// backend writes identifiers only from the declaration it was bound to,
-// so no name a caller passes becomes an identifier in a statement.
+// A backend is promised well-formed input and need check none of it:
+// every name in a Batch or Selection is one the dataset declares (time
+// columns, fields, the declared Marker), a batch either deletes or
+// changes records, Apply is set exactly when Transform is, Apply and
+// Audit never panic and Apply returns only Transform fields, and every
+// audit entry passes audit.Entry.Validate. retention, consent and dsar
+// keep the promise by checking in one place before they call a backend.
+// What a backend still answers with an error is what only it can know: a
+// dataset it was not configured with (ErrUnknownDataset), a record or
+// hold that does not exist, a value its column cannot hold, and what it
+// cannot do. A SQL backend writes identifiers only from the declaration
+// it was bound to, so no name a caller passes becomes an identifier in a
+// statement.
 //
 // Every method's contract is written in its doc comment, and package
 // store/storetest turns each sentence into a subtest. A backend's own test is
