@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/frist-go/frist/internal/storecheck"
 )
 
 // Erasure says what EraseSubject did.
@@ -70,6 +72,9 @@ func (l *Ledger) EraseSubject(ctx context.Context, subject string) (*Erasure, er
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := storecheck.ConsentErasure(subject, er.Pseudonym); err != nil {
+		return er, fmt.Errorf("consent: pseudonymising the ledger: %w", err)
+	}
 	n, err := l.cs.EraseConsentSubject(ctx, subject, er.Pseudonym)
 	if err != nil {
 		return er, fmt.Errorf("consent: pseudonymising the ledger: %w", err)

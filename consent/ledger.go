@@ -177,6 +177,9 @@ func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event,
 		ev.ID = id
 	}
 	ev.At = ev.At.Truncate(time.Microsecond).UTC()
+	if err := storecheck.ConsentEvent(ev); err != nil {
+		return Event{}, fmt.Errorf("consent: the %s event for purpose %s is refused: %w", ev.Kind, ev.Purpose, err)
+	}
 	if err := l.cs.AppendConsent(ctx, ev); err != nil {
 		return Event{}, fmt.Errorf("consent: recording the %s event for purpose %s: %w", ev.Kind, ev.Purpose, err)
 	}

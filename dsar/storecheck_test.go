@@ -38,7 +38,7 @@ func TestRectificationRefusesAFieldInTheKeyColumnBeforeAnythingChanges(t *testin
 	})
 	require.ErrorIs(t, err, dsar.ErrRectification)
 	require.ErrorIs(t, err, storecheck.ErrMalformed)
-	assert.ErrorContains(t, err, `changes[1]: storecheck: input does not fit the declaration: dataset customer: the update names field "customer_number", which is stored in the key column`)
+	assert.ErrorContains(t, err, `changes[1]: storecheck: malformed input: dataset customer: the update names field "customer_number", which is stored in the key column`)
 	got, err := f.svc.Get(f.ctx, r.ID())
 	require.NoError(t, err)
 	assert.Equal(t, dsar.Verified, got.State(), "the request did not move on")

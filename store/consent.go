@@ -68,8 +68,8 @@ type Consents interface {
 	// ErrConflict when an event with ev.ID exists, or when ev.Reference is
 	// not empty and an event with the same Reference exists (so a
 	// withdrawal link is used once, even by two replicas at the same
-	// moment), and an error, storing nothing, when ev has no ID, Subject,
-	// Purpose, Kind or At.
+	// moment). ev has an ID, Subject, Purpose, Kind and At: the caller
+	// checks it (see the package documentation).
 	AppendConsent(ctx context.Context, ev ConsentEvent) error
 	// ConsentEvents returns the events of subject for purpose (every
 	// purpose when purpose is ""), ordered by At, then ID, with every field
@@ -81,8 +81,9 @@ type Consents interface {
 	// EraseConsentSubject replaces subject by pseudonym in every event of
 	// subject and marks them Erased, clearing Evidence and the guardian
 	// fields and keeping every other field; it returns how many events it
-	// changed (0, not an error, for an unknown subject), and an error for
-	// an empty subject or pseudonym. Afterwards the
+	// changed (0, not an error, for an unknown subject). subject is not
+	// empty and pseudonym is a keyed pseudonym: the caller checks them.
+	// Afterwards the
 	// events are found under pseudonym and none under subject. It is the
 	// only operation that changes stored events.
 	EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error)

@@ -25,9 +25,9 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// ErrMalformed is wrapped by every error of Batch, Selection and Update:
-// the caller built input its dataset's declaration does not allow.
-var ErrMalformed = errors.New("storecheck: input does not fit the declaration")
+// ErrMalformed is wrapped by every refusal of this package: the caller
+// built input that the declaration or the store contract does not allow.
+var ErrMalformed = errors.New("storecheck: malformed input")
 
 // malformed returns an error wrapping ErrMalformed that names the dataset.
 func malformed(ds *policy.Dataset, format string, args ...any) error {
@@ -147,6 +147,44 @@ func AppendAudit(ctx context.Context, log store.AuditLog, e audit.Entry) (audit.
 		return audit.Entry{}, fmt.Errorf("storecheck: the audit entry %s is refused: %w", e.Action, err)
 	}
 	return log.AppendAudit(ctx, e)
+}
+
+// ConsentEvent checks an event for store.Consents.AppendConsent: it has
+// an ID, a subject, a purpose, one of the known kinds and a time, and its
+// Evidence, when set, is a keyed pseudonym, never the raw value (Art.
+// 7(1) asks for evidence of consent, not for the request's address).
+func ConsentEvent(ev store.ConsentEvent) error {
+	bad := func(what string) error {
+		return fmt.Errorf("%w: consent event %s: %s", ErrMalformed, ev.ID, what)
+	}
+	switch {
+	case ev.ID == "":
+		return bad("the event has no ID")
+	case ev.Subject == "":
+		return bad("the event has no subject")
+	case ev.Purpose == "":
+		return bad("the event has no purpose")
+	case ev.Kind != store.ConsentGranted && ev.Kind != store.ConsentWithdrawn && ev.Kind != store.ConsentRefused:
+		return bad(fmt.Sprintf("the event's kind %q is not granted, withdrawn or refused", ev.Kind))
+	case ev.At.IsZero():
+		return bad("the event has no time")
+	case ev.Evidence != "" && !audit.IsPseudonym(ev.Evidence):
+		return bad("the event's evidence is not a keyed pseudonym")
+	}
+	return nil
+}
+
+// ConsentErasure checks the arguments of
+// store.Consents.EraseConsentSubject: a subject, and a keyed pseudonym to
+// file its events under, so that the erased events name no one.
+func ConsentErasure(subject, pseudonym string) error {
+	switch {
+	case subject == "":
+		return fmt.Errorf("%w: erasing consent events needs a subject", ErrMalformed)
+	case !audit.IsPseudonym(pseudonym):
+		return fmt.Errorf("%w: consent events are erased under a keyed pseudonym, and the one given is not", ErrMalformed)
+	}
+	return nil
 }
 
 // fields checks that every name in names (the list what of an action or

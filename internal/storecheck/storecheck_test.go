@@ -313,3 +313,44 @@ func TestAppendAuditRefusesAnEntryNamingAPerson(t *testing.T) {
 	require.Len(t, log, 1, "a valid entry is appended")
 	assert.Equal(t, sealed.Hash, log[0].Hash)
 }
+
+// TestConsentEventAndErasureRefuseWhatTheLedgerMustNotStore: an event
+// without ID, subject, purpose, known kind or time, or with raw evidence,
+// and an erasure without subject or under anything but a keyed
+// pseudonym, are refused. memstore and the SQL backends checked only that
+// the five fields and the two arguments were not empty.
+//
+// Seen to fail: with the evidence case removed the raw address passed;
+// with ConsentErasure checking only for an empty pseudonym, the erasure
+// under an e-mail address passed.
+func TestConsentEventAndErasureRefuseWhatTheLedgerMustNotStore(t *testing.T) {
+	good := store.ConsentEvent{ID: "0190f6d2-0000-7000-8000-000000000001", Subject: "1001", Purpose: "booking",
+		Kind: store.ConsentGranted, At: storetest.T0, Evidence: pseudonym}
+	require.NoError(t, storecheck.ConsentEvent(good))
+	for name, change := range map[string]func(*store.ConsentEvent){
+		"no ID":         func(e *store.ConsentEvent) { e.ID = "" },
+		"no subject":    func(e *store.ConsentEvent) { e.Subject = "" },
+		"no purpose":    func(e *store.ConsentEvent) { e.Purpose = "" },
+		"no kind":       func(e *store.ConsentEvent) { e.Kind = "" },
+		"unknown kind":  func(e *store.ConsentEvent) { e.Kind = "revoked" },
+		"no time":       func(e *store.ConsentEvent) { e.At = time.Time{} },
+		"raw evidence":  func(e *store.ConsentEvent) { e.Evidence = "198.51.100.7" },
+		"half evidence": func(e *store.ConsentEvent) { e.Evidence = "k1:" },
+	} {
+		ev := good
+		change(&ev)
+		err := storecheck.ConsentEvent(ev)
+		require.ErrorIs(t, err, storecheck.ErrMalformed, name)
+		assert.NotContains(t, err.Error(), "198.51.100.7", name)
+	}
+	require.NoError(t, storecheck.ConsentErasure("1001", pseudonym))
+	for name, args := range map[string][2]string{
+		"no subject":          {"", pseudonym},
+		"no pseudonym":        {"1001", ""},
+		"a raw value instead": {"1001", "erika@example.org"},
+	} {
+		err := storecheck.ConsentErasure(args[0], args[1])
+		require.ErrorIs(t, err, storecheck.ErrMalformed, name)
+		assert.NotContains(t, err.Error(), "erika", name)
+	}
+}

@@ -3,7 +3,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -39,18 +38,6 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 		return err
 	}
 	defer s.mu.Unlock()
-	switch {
-	case ev.ID == "":
-		return errors.New("memstore: consent event has no ID")
-	case ev.Subject == "":
-		return errors.New("memstore: consent event has no subject")
-	case ev.Purpose == "":
-		return errors.New("memstore: consent event has no purpose")
-	case ev.Kind == "":
-		return errors.New("memstore: consent event has no kind")
-	case ev.At.IsZero():
-		return errors.New("memstore: consent event has no time")
-	}
 	l := &s.consents
 	if l.bySubject == nil {
 		l.bySubject = make(map[string][]store.ConsentEvent)
@@ -131,9 +118,6 @@ func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym stri
 		return 0, err
 	}
 	defer s.mu.Unlock()
-	if subject == "" || pseudonym == "" {
-		return 0, errors.New("memstore: erasing consent events needs a subject and a pseudonym")
-	}
 	l := &s.consents
 	evs := l.bySubject[subject]
 	if len(evs) == 0 {

@@ -24,14 +24,6 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	if err := s.usable(); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"ID", ev.ID}, {"subject", ev.Subject}, {"purpose", ev.Purpose}, {"kind", string(ev.Kind)}} {
-		if f.v == "" {
-			return s.errorf("append consent event: the event has no %s", f.name)
-		}
-	}
-	if ev.At.IsZero() {
-		return s.errorf("append consent event %s: the event has no time", ev.ID)
-	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
 		s.own("frist_consent_events"), consentColumns,
@@ -177,9 +169,6 @@ func (s *Store) scanConsent(rows *sql.Rows) (store.ConsentEvent, error) {
 func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error) {
 	if err := s.usable(); err != nil {
 		return 0, err
-	}
-	if subject == "" || pseudonym == "" {
-		return 0, s.errorf("erase consent subject: a subject and a pseudonym are required")
 	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("UPDATE %s SET subject = %s, erased = %s, evidence = '', guardian_relation = '', guardian_verification = '' WHERE subject = %s",
