@@ -331,7 +331,9 @@ func (h Hold) Active(t time.Time) bool {
 
 // Holds stores legal holds and restrictions.
 type Holds interface {
-	// PlaceHold stores h. It returns ErrConflict if a hold with h.ID exists.
+	// PlaceHold stores h. It returns ErrConflict if a hold with h.ID
+	// exists. h has an ID and a reason, and names a record (Dataset and
+	// Key) or a subject: retention.Engine.PlaceHold checks it.
 	//
 	// From the moment PlaceHold returns, no batch (Driver.Process) of this
 	// or any other replica processes a record h covers until h is released

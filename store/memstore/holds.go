@@ -3,7 +3,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -19,14 +18,6 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	switch {
-	case h.ID == "":
-		return errors.New("memstore: hold has no ID")
-	case h.Key == "" && h.Subject == "":
-		return errors.New("memstore: hold names neither a record (Dataset and Key) nor a Subject")
-	case h.Key != "" && h.Dataset == "":
-		return errors.New("memstore: hold names a Key but no Dataset")
-	}
 	if h.Dataset != "" {
 		if _, err := s.dataset(h.Dataset); err != nil {
 			return err

@@ -33,9 +33,6 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 		return err
 	}
 	defer s.mu.RUnlock()
-	if h.ID == "" {
-		return errors.New("multistore: hold has no ID")
-	}
 	placed := false
 	for _, drv := range s.targets(h) {
 		err := drv.PlaceHold(ctx, h)

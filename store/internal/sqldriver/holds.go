@@ -17,16 +17,6 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	switch {
-	case h.ID == "":
-		return s.errorf("place hold: the hold has no ID")
-	case h.Key != "" && h.Dataset == "":
-		return s.errorf("place hold %s: a hold on a record key needs its dataset", h.ID)
-	case h.Key == "" && h.Subject == "":
-		return s.errorf("place hold %s: a hold needs a record key or a subject", h.ID)
-	case h.PlacedAt.IsZero():
-		return s.errorf("place hold %s: the hold has no placement time", h.ID)
-	}
 	if h.Dataset != "" {
 		if _, ok := s.tables[h.Dataset]; !ok {
 			return s.errorf("place hold %s: dataset %q: %w", h.ID, h.Dataset, store.ErrUnknownDataset)
