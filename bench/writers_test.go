@@ -151,7 +151,7 @@ func (r *writerRun) measure(b *testing.B, decl *policy.Declaration, st, wst stor
 			b.Fatal(err)
 		}
 	}
-	cons := wst.(store.Consents)
+	cons := wst.(store.ConsentStore)
 	commits.add(time.Now())
 	var sweeping atomic.Bool
 	sweeping.Store(true)

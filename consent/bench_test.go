@@ -46,7 +46,7 @@ func fillLedger(tb testing.TB, n int, add func(evs []store.ConsentEvent)) {
 // benchValid measures Valid for one subject in a full ledger, against the
 // store's read of the same events alone (the baseline: what any ledger
 // must read).
-func benchValid(b *testing.B, f *fixture, cs store.Consents) {
+func benchValid(b *testing.B, f *fixture, cs store.ConsentStore) {
 	subject := fmt.Sprintf("s%07d", benchEvents/8) // in the middle
 	at := t0.Add(time.Duration(benchEvents/2) * time.Second)
 	b.Run("Valid", func(b *testing.B) {

@@ -2,7 +2,7 @@
 // and withdrawals of consent per subject and purpose, answers whether
 // processing was lawful at any moment, and makes withdrawal act at once.
 //
-// The ledger is append-only (store.Consents): a grant records the notice
+// The ledger is append-only (store.ConsentStore): a grant records the notice
 // version, the SHA-256 of the text shown, the method, who acted (the
 // subject or a holder of parental responsibility) and a keyed pseudonym of
 // technical evidence such as the request's IP address, so that the
@@ -34,7 +34,7 @@
 // (order by a sequence of the store's own, or treat a withdrawal dated
 // before its grant as one at the grant's time) the ledger takes the
 // second, made general: it needs nothing of a backend beyond ordering by
-// At to the microsecond (store.Consents), keeps Valid answering for any
+// At to the microsecond (store.ConsentStore), keeps Valid answering for any
 // time from At alone, and dates the withdrawal at the earliest time
 // consistent with the grant it ends, which ends consent as early as the
 // ledger can show it (Art. 7(3)).

@@ -6,9 +6,6 @@ import "errors"
 // messages that wrap them never contain a subject or evidence, only
 // purpose IDs, versions and norms.
 var (
-	// ErrNoConsentStore is returned by New for a store that does not
-	// implement store.Consents.
-	ErrNoConsentStore = errors.New("consent: the store does not implement store.Consents and cannot hold a consent ledger")
 	// ErrNoKeys is returned by New without Options.Keys: subjects in audit
 	// entries, evidence and erased events are kept only as keyed
 	// pseudonyms (Art. 4(5), Art. 5(1)(c)).

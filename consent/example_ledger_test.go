@@ -61,7 +61,7 @@ func exampleLedger() (*consent.Ledger, *memstore.Store, func() time.Time) {
 	if err != nil {
 		panic(err)
 	}
-	ledger, err := consent.New(decl, st, eng, &consent.Options{Keys: keys, LinkKeys: linkKeys})
+	ledger, err := consent.New(eng, st, &consent.Options{Keys: keys, LinkKeys: linkKeys})
 	if err != nil {
 		panic(err)
 	}

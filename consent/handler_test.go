@@ -264,7 +264,7 @@ func TestWithdrawalLinksNeedKeysAndAFutureExpiry(t *testing.T) {
 		require.ErrorIs(t, err, consent.ErrLinkInvalid, "token %q", tok)
 	}
 
-	noLinks, err := consent.New(f.decl, f.st, f.eng, &consent.Options{Keys: f.keys})
+	noLinks, err := consent.New(f.eng, f.st, &consent.Options{Keys: f.keys})
 	require.NoError(t, err)
 	_, err = noLinks.WithdrawalToken(f.ctx, "1001", "booking", t0.Add(time.Hour))
 	require.ErrorIs(t, err, consent.ErrNoLinkKeys)
@@ -272,7 +272,7 @@ func TestWithdrawalLinksNeedKeysAndAFutureExpiry(t *testing.T) {
 	// A link signed under a key another ring holds is not accepted.
 	tok, err := f.ledger.WithdrawalToken(f.ctx, "1001", "booking", t0.Add(time.Hour))
 	require.NoError(t, err)
-	other, err := consent.New(f.decl, f.st, f.eng, &consent.Options{Keys: f.keys, LinkKeys: keyRing(t, "other")})
+	other, err := consent.New(f.eng, f.st, &consent.Options{Keys: f.keys, LinkKeys: keyRing(t, "other")})
 	require.NoError(t, err)
 	_, err = other.ParseWithdrawalToken(tok)
 	require.ErrorIs(t, err, consent.ErrLinkInvalid)
@@ -320,7 +320,7 @@ func TestALinkUsedConcurrentlyByAnotherReplicaIsRefusedByTheStore(t *testing.T) 
 	lf := newLinkFixture(t)
 	_, err := lf.ledger.WithdrawByToken(lf.ctx, lf.token)
 	require.NoError(t, err)
-	other, err := consent.New(lf.decl, staleReads{lf.st}, lf.eng, &consent.Options{Keys: lf.keys, LinkKeys: keyRing(t, "link"), Now: lf.clock.Now})
+	other, err := consent.New(lf.eng, staleReads{lf.st}, &consent.Options{Keys: lf.keys, LinkKeys: keyRing(t, "link"), Now: lf.clock.Now})
 	require.NoError(t, err)
 	_, err = other.WithdrawByToken(lf.ctx, lf.token)
 	require.ErrorIs(t, err, consent.ErrLinkUsed)

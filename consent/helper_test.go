@@ -69,15 +69,21 @@ func newFixture(t testing.TB, path string) *fixture {
 	return newFixtureOn(t, decl, st, st)
 }
 
+// ledgerStore is a store that holds both the records and the ledger.
+type ledgerStore interface {
+	store.Driver
+	store.ConsentStore
+}
+
 // newFixtureOn builds a ledger for decl on drv; ms, when not nil, is the
 // same store as a memstore for inserting rows.
-func newFixtureOn(t testing.TB, decl *policy.Declaration, drv store.Driver, ms *memstore.Store) *fixture {
+func newFixtureOn(t testing.TB, decl *policy.Declaration, drv ledgerStore, ms *memstore.Store) *fixture {
 	t.Helper()
 	c := &clock{t: t0}
 	keys := keyRing(t, "audit")
 	eng, err := retention.New(decl, drv, &retention.Options{Now: c.Now, AuditKey: keys})
 	require.NoError(t, err)
-	l, err := consent.New(decl, drv, eng, &consent.Options{Keys: keys, LinkKeys: keyRing(t, "link")})
+	l, err := consent.New(eng, drv, &consent.Options{Keys: keys, LinkKeys: keyRing(t, "link")})
 	require.NoError(t, err)
 	return &fixture{decl: decl, st: ms, eng: eng, ledger: l, clock: c, keys: keys, ctx: context.Background()}
 }

@@ -13,14 +13,13 @@ import (
 
 	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/policy"
-	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/memstore"
 )
 
 // app is a backend as the application sees it: the driver frist gets, and
 // the application's own writes and reads of its tables.
 type app struct {
-	drv    store.Driver
+	drv    ledgerStore
 	insert func(t testing.TB, dataset string, row map[string]any)
 	exists func(t testing.TB, dataset, key string) bool
 }

@@ -47,7 +47,7 @@ type Options struct {
 type Ledger struct {
 	decl       *policy.Declaration
 	st         store.Driver
-	cs         store.Consents
+	cs         store.ConsentStore
 	eng        *retention.Engine
 	now        func() time.Time
 	keys       *anonymize.KeyRing
@@ -60,31 +60,26 @@ type Ledger struct {
 	mu sync.Mutex
 }
 
-// New returns the Ledger of decl on st, whose withdrawals trigger eng. st
-// must implement store.Consents (ErrNoConsentStore otherwise) and be the
-// store eng works on; decl must be validated and be eng's declaration;
-// opts.Keys is required (ErrNoKeys).
-func New(decl *policy.Declaration, st store.Driver, eng *retention.Engine, opts *Options) (*Ledger, error) {
+// New returns the Ledger of the declaration eng enforces, keeping its
+// events in cs, whose withdrawals trigger eng. Its audit entries go to the
+// audit log of eng's store (retention.Engine.Store), and the records a
+// withdrawal concerns are read there. cs is usually that same store; a
+// backend that cannot hold the ledger does not compile as a
+// store.ConsentStore. opts.Keys is required (ErrNoKeys).
+func New(eng *retention.Engine, cs store.ConsentStore, opts *Options) (*Ledger, error) {
 	switch {
-	case decl == nil || !decl.Validated():
-		return nil, fmt.Errorf("%w: the declaration is nil or not validated (call policy.Load or Declaration.Validate first)", ErrInvalid)
-	case st == nil:
-		return nil, fmt.Errorf("%w: the store is nil", ErrInvalid)
 	case eng == nil:
 		return nil, fmt.Errorf("%w: the retention engine is nil; a withdrawal must be able to trigger its rules (Art. 7(3))", ErrInvalid)
-	case eng.Declaration() != decl:
-		return nil, fmt.Errorf("%w: the retention engine enforces another declaration", ErrInvalid)
+	case cs == nil:
+		return nil, fmt.Errorf("%w: the consent store is nil", ErrInvalid)
 	case opts == nil || opts.Keys == nil:
 		return nil, ErrNoKeys
 	case opts.LinkKeys != nil && opts.LinkKeys == opts.Keys:
 		return nil, fmt.Errorf("%w: Options.LinkKeys must be a key ring of its own, not Options.Keys", ErrInvalid)
 	}
-	cs, ok := st.(store.Consents)
-	if !ok {
-		return nil, fmt.Errorf("%w (%T)", ErrNoConsentStore, st)
-	}
+	decl := eng.Declaration()
 	l := &Ledger{
-		decl: decl, st: st, cs: cs, eng: eng,
+		decl: decl, st: eng.Store(), cs: cs, eng: eng,
 		now: opts.Now, keys: opts.Keys, linkKeys: opts.LinkKeys, log: opts.Logger,
 		policyHash: decl.Hash(),
 	}
@@ -128,18 +123,11 @@ func stamp(now time.Time, id string, last *Event) time.Time {
 }
 
 // latest returns the latest event of subject for purpose in the ledger's
-// order, nil when there is none: one row with a store.ConsentScanner.
+// order, nil when there is none: one row (store.ConsentStore.ScanConsents).
 func (l *Ledger) latest(ctx context.Context, subject, purpose string) (*Event, error) {
-	if sc, ok := l.cs.(store.ConsentScanner); ok {
-		var last *Event
-		err := sc.ScanConsents(ctx, subject, purpose, endOfTime, func(ev Event) bool { last = &ev; return false })
-		return last, err
-	}
-	evs, err := l.cs.ConsentEvents(ctx, subject, purpose)
-	if err != nil || len(evs) == 0 {
-		return nil, err
-	}
-	return &evs[len(evs)-1], nil
+	var last *Event
+	err := l.cs.ScanConsents(ctx, subject, purpose, endOfTime, func(ev Event) bool { last = &ev; return false })
+	return last, err
 }
 
 // consentPurpose returns the purpose with id, which must rest on consent.

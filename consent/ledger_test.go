@@ -16,10 +16,6 @@ import (
 	"github.com/frist-go/frist/store/memstore"
 )
 
-// driverOnly hides every optional ability of a store, store.Consents
-// among them.
-type driverOnly struct{ store.Driver }
-
 func TestNewRefusesWhatCannotKeepALedger(t *testing.T) {
 	decl, err := policy.LoadFile("testdata/ledger.yaml")
 	require.NoError(t, err)
@@ -28,43 +24,31 @@ func TestNewRefusesWhatCannotKeepALedger(t *testing.T) {
 	keys, links := keyRing(t, "audit"), keyRing(t, "link")
 	eng, err := retention.New(decl, st, &retention.Options{AuditKey: keys})
 	require.NoError(t, err)
-	other, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
-	require.NoError(t, err)
-	otherSt, err := memstore.New(other)
-	require.NoError(t, err)
-	otherEng, err := retention.New(other, otherSt, &retention.Options{AuditKey: keys})
-	require.NoError(t, err)
-	unvalidated := &policy.Declaration{}
 
 	tests := []struct {
 		name string
-		decl *policy.Declaration
-		st   store.Driver
 		eng  *retention.Engine
+		cs   store.ConsentStore
 		opts *consent.Options
 		want error
 		msg  string
 	}{
-		{"nil declaration", nil, st, eng, &consent.Options{Keys: keys}, consent.ErrInvalid, "declaration"},
-		{"unvalidated declaration", unvalidated, st, eng, &consent.Options{Keys: keys}, consent.ErrInvalid, "not validated"},
-		{"nil store", decl, nil, eng, &consent.Options{Keys: keys}, consent.ErrInvalid, "store is nil"},
-		{"store without a consent ledger", decl, driverOnly{st}, eng, &consent.Options{Keys: keys}, consent.ErrNoConsentStore, "store.Consents"},
-		{"nil engine", decl, st, nil, &consent.Options{Keys: keys}, consent.ErrInvalid, "engine is nil"},
-		{"engine of another declaration", decl, st, otherEng, &consent.Options{Keys: keys}, consent.ErrInvalid, "another declaration"},
-		{"nil options", decl, st, eng, nil, consent.ErrNoKeys, "Options.Keys"},
-		{"no keys", decl, st, eng, &consent.Options{LinkKeys: links}, consent.ErrNoKeys, "Options.Keys"},
-		{"link keys are the pseudonym keys", decl, st, eng, &consent.Options{Keys: keys, LinkKeys: keys}, consent.ErrInvalid, "LinkKeys"},
+		{"nil engine", nil, st, &consent.Options{Keys: keys}, consent.ErrInvalid, "engine is nil"},
+		{"nil consent store", eng, nil, &consent.Options{Keys: keys}, consent.ErrInvalid, "consent store is nil"},
+		{"nil options", eng, st, nil, consent.ErrNoKeys, "Options.Keys"},
+		{"no keys", eng, st, &consent.Options{LinkKeys: links}, consent.ErrNoKeys, "Options.Keys"},
+		{"link keys are the pseudonym keys", eng, st, &consent.Options{Keys: keys, LinkKeys: keys}, consent.ErrInvalid, "LinkKeys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := consent.New(tt.decl, tt.st, tt.eng, tt.opts)
+			l, err := consent.New(tt.eng, tt.cs, tt.opts)
 			require.ErrorIs(t, err, tt.want)
 			assert.Contains(t, err.Error(), tt.msg)
 			assert.Nil(t, l)
 		})
 	}
-	l, err := consent.New(decl, st, eng, &consent.Options{Keys: keys})
-	require.NoError(t, err, "a validated declaration, a store with a ledger, its engine and keys make a Ledger")
+	l, err := consent.New(eng, st, &consent.Options{Keys: keys})
+	require.NoError(t, err, "an engine, a store with a ledger and keys make a Ledger")
 	assert.NotNil(t, l)
 }
 

@@ -25,7 +25,7 @@ func newSkewReplica(t *testing.T, decl *policy.Declaration, a app, at time.Time)
 	keys := keyRing(t, "audit")
 	eng, err := retention.New(decl, a.drv, &retention.Options{Now: c.Now, AuditKey: keys})
 	require.NoError(t, err)
-	l, err := consent.New(decl, a.drv, eng, &consent.Options{Keys: keys, LinkKeys: keyRing(t, "link")})
+	l, err := consent.New(eng, a.drv, &consent.Options{Keys: keys, LinkKeys: keyRing(t, "link")})
 	require.NoError(t, err)
 	return skewReplica{ledger: l, clock: c}
 }

@@ -137,21 +137,13 @@ func fold(p *policy.Purpose, evs []Event, at time.Time) Status {
 	return f.status()
 }
 
-// status reads subject's status for p at at from the store. With a
-// store.ConsentScanner it reads backwards from at and stops at the last
-// grant, which decides the status: a withdrawal between it and at ends
-// it, and the earliest such withdrawal is the one that did.
+// status reads subject's status for p at at from the store. It reads
+// backwards from at (store.ConsentStore.ScanConsents) and stops at the
+// last grant, which decides the status: a withdrawal between it and at
+// ends it, and the earliest such withdrawal is the one that did.
 func (l *Ledger) status(ctx context.Context, subject string, p *policy.Purpose, at time.Time) (Status, error) {
-	sc, ok := l.cs.(store.ConsentScanner)
-	if !ok {
-		evs, err := l.cs.ConsentEvents(ctx, subject, p.ID)
-		if err != nil {
-			return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
-		}
-		return fold(p, evs, at), nil
-	}
 	var b backscan
-	if err := sc.ScanConsents(ctx, subject, p.ID, at, b.visit); err != nil {
+	if err := l.cs.ScanConsents(ctx, subject, p.ID, at, b.visit); err != nil {
 		return Status{}, fmt.Errorf("consent: reading the ledger for purpose %s: %w", p.ID, err)
 	}
 	f := newFolder(p, at)

@@ -16,7 +16,7 @@ import (
 // countingConsents counts the events that reach the backend and stores
 // none.
 type countingConsents struct {
-	store.Consents
+	store.ConsentStore
 	appended int
 }
 

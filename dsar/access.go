@@ -230,9 +230,11 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 			}})
 			continue
 		}
-		recs, err := s.recordsWithTimes(ctx, ds.ID, r.subject)
+		// Each record with its time columns, from which its deadline under
+		// Art. 15(1)(d) is computed: one read per dataset.
+		recs, err := s.st.Records(ctx, ds.ID, r.subject, nil)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
 		}
 		if len(recs) == 0 {
 			continue
@@ -265,7 +267,7 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 	if err := s.reportConsents(ctx, r.subject, rep); err != nil {
 		return nil, err
 	}
-	obs, err := s.ob.ListObjections(ctx, r.subject)
+	obs, err := s.rs.ListObjections(ctx, r.subject)
 	if err != nil {
 		return nil, fmt.Errorf("dsar: reading objections: %w", err)
 	}

@@ -158,7 +158,7 @@ func BenchmarkAccessReport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		svc, err := dsar.NewService(decl, st, eng, nil, &dsar.ServiceOptions{Now: now, AuditKey: ring,
+		svc, err := dsar.NewService(eng, st, nil, &dsar.ServiceOptions{Now: now, AuditKey: ring,
 			Identity: dsar.IdentityFunc(func(context.Context, *dsar.Request) (bool, error) { return true, nil })})
 		if err != nil {
 			b.Fatal(err)

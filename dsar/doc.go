@@ -26,7 +26,7 @@
 //
 // Request, the deadline functions and Overdue are pure: no storage, no
 // clock. Service runs requests end to end on the application's store
-// (store.Requests, store.Objections, store.Rectifier): NewService, Open,
+// (store.RequestStore, store.RequestStore, store.Driver.UpdateFields): NewService, Open,
 // Verify through the application's Identity, Extend, Complete, Refuse, and
 // per kind Access (the Art. 15 report as JSON described by
 // schema/access-report.schema.json, and as Markdown or HTML in German or

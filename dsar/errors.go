@@ -37,9 +37,6 @@ var (
 	// ErrWrongKind: the operation does not serve the request's kind (an
 	// erasure carried out for an access request).
 	ErrWrongKind = errors.New("dsar: operation does not match the request's kind")
-	// ErrNoStore: the store lacks an ability the service needs
-	// (store.Requests, store.Objections or store.Rectifier).
-	ErrNoStore = errors.New("dsar: the store cannot keep requests")
 	// ErrNotObjectable: an objection names a purpose that does not rest on
 	// Art. 6(1)(e) or (f), to which Art. 21(1) gives no right to object.
 	ErrNotObjectable = errors.New("dsar: no right to object to this purpose")

@@ -104,10 +104,6 @@ func (s *Service) Find(ctx context.Context, form policy.IdentifierForm, value st
 			if id.Form != form {
 				continue
 			}
-			sf, ok := s.st.(store.SubjectFinder)
-			if !ok {
-				return nil, fmt.Errorf("%w: %T cannot search dataset %s by field %s (store.SubjectFinder)", ErrNoStore, s.st, ds.ID, id.Field)
-			}
 			v := norm
 			where := ds.ID + "." + id.Field
 			if id.Pseudonym != "" {
@@ -118,7 +114,7 @@ func (s *Service) Find(ctx context.Context, form policy.IdentifierForm, value st
 				v = r.Pseudonym(norm)
 				where += " (keyed pseudonym)"
 			}
-			subs, err := sf.SubjectsByField(ctx, ds.ID, id.Field, v)
+			subs, err := s.st.SubjectsByField(ctx, ds.ID, id.Field, v)
 			if err != nil {
 				return nil, fmt.Errorf("dsar: searching dataset %s field %s: %w", ds.ID, id.Field, err)
 			}
@@ -150,8 +146,8 @@ func (s *Service) Holdings(ctx context.Context, subject string) (int, error) {
 		}
 		n += free + held
 	}
-	if cs, ok := s.st.(store.Consents); ok {
-		evs, err := cs.ConsentEvents(ctx, subject, "")
+	if s.ledger != nil {
+		evs, err := s.ledger.History(ctx, subject, "")
 		if err != nil {
 			return 0, fmt.Errorf("dsar: reading the consent ledger: %w", err)
 		}

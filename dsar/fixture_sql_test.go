@@ -185,7 +185,7 @@ type sqlFixture struct {
 	flavor flavor
 	db     *sql.DB
 	decl   *policy.Declaration
-	st     store.Driver
+	st     fullStore
 	eng    *retention.Engine
 	ledger *consent.Ledger
 	svc    *dsar.Service
@@ -226,12 +226,12 @@ func newSQLFixture(t *testing.T, f flavor, name string, intSubject bool, now tim
 	require.NoError(t, err)
 	for i := range decl.Purposes {
 		if decl.Purposes[i].HasBasis(policy.Consent) {
-			x.ledger, err = consent.New(decl, x.st, x.eng, &consent.Options{Keys: x.ring})
+			x.ledger, err = consent.New(x.eng, x.st, &consent.Options{Keys: x.ring})
 			require.NoError(t, err)
 			break
 		}
 	}
-	x.svc, err = dsar.NewService(decl, x.st, x.eng, x.ledger, &dsar.ServiceOptions{
+	x.svc, err = dsar.NewService(x.eng, x.st, x.ledger, &dsar.ServiceOptions{
 		Now: x.clock, AuditKey: x.ring,
 		Identity: dsar.IdentityFunc(func(_ context.Context, r *dsar.Request) (bool, error) {
 			x.mu.Lock()
@@ -343,4 +343,12 @@ func (x *sqlFixture) auditText() string {
 	b, err := json.Marshal(log)
 	require.NoError(x.t, err)
 	return string(b)
+}
+
+// fullStore is a store with both features, as sqlitestore's and pgstore's
+// are.
+type fullStore interface {
+	store.Driver
+	store.ConsentStore
+	store.RequestStore
 }

@@ -74,12 +74,12 @@ func newFixtureDecl(t *testing.T, decl *policy.Declaration, now time.Time) *fixt
 	require.NoError(t, err)
 	for i := range decl.Purposes {
 		if decl.Purposes[i].HasBasis(policy.Consent) {
-			f.ledger, err = consent.New(decl, f.st, f.eng, &consent.Options{Keys: f.ring})
+			f.ledger, err = consent.New(f.eng, f.st, &consent.Options{Keys: f.ring})
 			require.NoError(t, err)
 			break
 		}
 	}
-	f.svc, err = dsar.NewService(decl, f.st, f.eng, f.ledger, &dsar.ServiceOptions{
+	f.svc, err = dsar.NewService(f.eng, f.st, f.ledger, &dsar.ServiceOptions{
 		Now: f.clock, AuditKey: f.ring,
 		Identity: dsar.IdentityFunc(func(_ context.Context, r *dsar.Request) (bool, error) {
 			f.mu.Lock()

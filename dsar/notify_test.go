@@ -46,7 +46,7 @@ var webhookSecret = []byte("maixit webhook secret, thirty-two+")
 // service whose notifier posts to maixit's endpoint at url.
 func notifyingService(t *testing.T, f *fixture, url string) *dsar.Service {
 	t.Helper()
-	svc, err := dsar.NewService(f.decl, f.st, f.eng, f.ledger, &dsar.ServiceOptions{
+	svc, err := dsar.NewService(f.eng, f.st, f.ledger, &dsar.ServiceOptions{
 		Now: f.clock, AuditKey: f.ring,
 		Identity: dsar.IdentityFunc(func(_ context.Context, r *dsar.Request) (bool, error) { return true, nil }),
 		Notifier: dsar.Webhooks{"maixit": {URL: url, Secret: webhookSecret, Backoff: time.Millisecond}},

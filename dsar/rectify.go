@@ -29,8 +29,10 @@ type Change struct {
 
 // Rectify carries out the rectification request with id (Art. 16): it
 // sets each field to its corrected value, record by record, each record's
-// change atomic with its audit entry (store.Rectifier). Only declared
-// fields of the subject's own records can be changed: a change naming an
+// change atomic with its audit entry (store.Driver.UpdateFields; a backend
+// that cannot change a record in place, such as store/logstore, fails with
+// an error wrapping errors.ErrUnsupported and changes nothing). Only
+// declared fields of the subject's own records can be changed: a change naming an
 // undeclared dataset or field, a dataset without a subject column, a key
 // column, or a record that is not the subject's is refused with
 // ErrRectification before anything changes. The audit entry names the
@@ -42,10 +44,6 @@ type Change struct {
 func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (*Request, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rc, ok := s.st.(store.Rectifier)
-	if !ok {
-		return nil, fmt.Errorf("%w: %T does not implement store.Rectifier", ErrNoStore, s.st)
-	}
 	if len(changes) == 0 {
 		return nil, fmt.Errorf("%w: no change given", ErrRectification)
 	}
@@ -88,7 +86,7 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 		}
 	}
 	// Every entry must pass too before the first record changes: the
-	// backend is promised valid ones (store.Rectifier).
+	// backend is promised valid ones (store.Driver.UpdateFields).
 	now := s.clock()
 	entries := make([]audit.Entry, len(order))
 	for i, ref := range order {
@@ -101,7 +99,7 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 		}
 	}
 	for i, ref := range order {
-		if _, err := rc.UpdateFields(ctx, ref.dataset, ref.key, r.subject, byRecord[ref], entries[i]); err != nil {
+		if _, err := s.st.UpdateFields(ctx, ref.dataset, ref.key, r.subject, byRecord[ref], entries[i]); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)
 			}

@@ -79,7 +79,7 @@ func (s *Service) LiftRestriction(ctx context.Context, subject string) (int, err
 
 // Object carries out the objection request with id (Art. 21(1)) to
 // processing for purpose: a purpose that rests on Art. 6(1)(e) or (f) is
-// marked as objected for the subject (store.Objections), and Allowed
+// marked as objected for the subject (store.RequestStore), and Allowed
 // answers false for it from then on. An objection to a purpose on any other
 // basis is refused: the request moves to Refused with the reason, and the
 // error wraps ErrNotObjectable. The request must be an objection request
@@ -108,7 +108,7 @@ func (s *Service) Object(ctx context.Context, id uuid.UUID, purpose string) (sto
 		return store.Objection{}, fmt.Errorf("dsar: objection ID: %w", err)
 	}
 	o := store.Objection{ID: oid.String(), Subject: r.subject, Purpose: p.ID, At: s.clock(), Request: r.id.String()}
-	if err := s.ob.AddObjection(ctx, o); err != nil {
+	if err := s.rs.AddObjection(ctx, o); err != nil {
 		return store.Objection{}, fmt.Errorf("dsar: storing the objection of %s: %w", r, err)
 	}
 	if err := s.audit(ctx, o.At, "dsar.object", r, "", 0, "purpose "+p.ID); err != nil {
@@ -130,7 +130,7 @@ func (s *Service) Allowed(ctx context.Context, subject, purpose string) (bool, e
 		return false, fmt.Errorf("%w: purpose %q is not declared", ErrInvalid, purpose)
 	}
 	now := s.clock()
-	obs, err := s.ob.ListObjections(ctx, subject)
+	obs, err := s.rs.ListObjections(ctx, subject)
 	if err != nil {
 		return false, fmt.Errorf("dsar: reading objections: %w", err)
 	}

@@ -67,7 +67,7 @@ type ServiceOptions struct {
 
 // Service runs data-subject requests (Art. 15–21 GDPR) end to end against
 // the datasets of one declaration on one store: it keeps the requests in
-// the store (store.Requests), verifies requesters through Identity, and
+// the store (store.RequestStore), verifies requesters through Identity, and
 // answers each kind of request: Access, Portability, Erase, Rectify,
 // Restrict and Object. Nothing is disclosed or changed for a request whose
 // requester is not verified (Art. 12(6)). Create it with NewService; it is
@@ -75,8 +75,7 @@ type ServiceOptions struct {
 type Service struct {
 	decl     *policy.Declaration
 	st       store.Driver
-	rq       store.Requests
-	ob       store.Objections
+	rs       store.RequestStore
 	eng      *retention.Engine
 	ledger   *consent.Ledger
 	now      func() time.Time
@@ -91,41 +90,32 @@ type Service struct {
 	mu sync.Mutex
 }
 
-// NewService returns the Service of decl on st. st must implement
-// store.Requests and store.Objections (ErrNoStore otherwise) and be the
-// store eng works on; eng must enforce decl. ledger may be nil when the
-// declaration has no purpose resting on consent; the access report then
-// says that no consent ledger is kept. opts.Identity and opts.AuditKey are
-// required.
-func NewService(decl *policy.Declaration, st store.Driver, eng *retention.Engine, ledger *consent.Ledger, opts *ServiceOptions) (*Service, error) {
+// NewService returns the Service of the declaration eng enforces, on the
+// records of eng's store (retention.Engine.Store), keeping requests and
+// objections in rs; rs is usually that same store, and a backend that
+// cannot keep them does not compile as a store.RequestStore. ledger may be
+// nil when the declaration has no purpose resting on consent; the access
+// report then says that no consent ledger is kept, and the subject's
+// consent events are read through it otherwise. opts.Identity and
+// opts.AuditKey are required.
+func NewService(eng *retention.Engine, rs store.RequestStore, ledger *consent.Ledger, opts *ServiceOptions) (*Service, error) {
 	switch {
-	case decl == nil || !decl.Validated():
-		return nil, fmt.Errorf("%w: the declaration is nil or not validated", ErrInvalid)
-	case st == nil:
-		return nil, fmt.Errorf("%w: the store is nil", ErrInvalid)
 	case eng == nil:
 		return nil, fmt.Errorf("%w: the retention engine is nil; erasure and restriction act through it", ErrInvalid)
-	case eng.Declaration() != decl:
-		return nil, fmt.Errorf("%w: the retention engine enforces another declaration", ErrInvalid)
+	case rs == nil:
+		return nil, fmt.Errorf("%w: the request store is nil", ErrInvalid)
 	case opts == nil || opts.Identity == nil:
 		return nil, fmt.Errorf("%w: ServiceOptions.Identity is required; nothing may be disclosed to an unverified requester (Art. 12(6))", ErrInvalid)
 	case opts.AuditKey == nil:
 		return nil, fmt.Errorf("%w: ServiceOptions.AuditKey is required to pseudonymise subjects in the audit log", ErrInvalid)
 	}
+	decl := eng.Declaration()
 	if ledger == nil {
 		for i := range decl.Purposes {
 			if decl.Purposes[i].HasBasis(policy.Consent) {
 				return nil, fmt.Errorf("%w: purpose %s rests on consent, so the access report needs the consent ledger (Art. 7(1), 15(1))", ErrInvalid, decl.Purposes[i].ID)
 			}
 		}
-	}
-	rq, ok := st.(store.Requests)
-	if !ok {
-		return nil, fmt.Errorf("%w: %T does not implement store.Requests", ErrNoStore, st)
-	}
-	ob, ok := st.(store.Objections)
-	if !ok {
-		return nil, fmt.Errorf("%w: %T does not implement store.Objections", ErrNoStore, st)
 	}
 	cal := opts.Calendar
 	if cal == nil {
@@ -135,7 +125,7 @@ func NewService(decl *policy.Declaration, st store.Driver, eng *retention.Engine
 		}
 	}
 	s := &Service{
-		decl: decl, st: st, rq: rq, ob: ob, eng: eng, ledger: ledger,
+		decl: decl, st: eng.Store(), rs: rs, eng: eng, ledger: ledger,
 		now: opts.Now, identity: opts.Identity, auditKey: opts.AuditKey,
 		opts:   &Options{Location: decl.Location(), Calendar: cal},
 		within: opts.Within, policy: decl.Hash(), notifier: opts.Notifier,
@@ -173,7 +163,7 @@ func (s *Service) Open(ctx context.Context, kind Kind, subject string, receivedA
 	if err != nil {
 		return nil, err
 	}
-	if err := s.rq.CreateRequest(ctx, sr); err != nil {
+	if err := s.rs.CreateRequest(ctx, sr); err != nil {
 		return nil, fmt.Errorf("dsar: storing %s: %w", r, err)
 	}
 	r.version = 1
@@ -185,7 +175,7 @@ func (s *Service) Open(ctx context.Context, kind Kind, subject string, receivedA
 
 // Get returns the request with id, or an error wrapping ErrNotFound.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Request, error) {
-	sr, err := s.rq.Request(ctx, id.String())
+	sr, err := s.rs.Request(ctx, id.String())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
@@ -212,7 +202,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
 	for _, st := range f.States {
 		sf.States = append(sf.States, st.String())
 	}
-	srs, err := s.rq.ListRequests(ctx, sf)
+	srs, err := s.rs.ListRequests(ctx, sf)
 	if err != nil {
 		return nil, fmt.Errorf("dsar: listing requests: %w", err)
 	}
@@ -231,7 +221,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
 // within ServiceOptions.Within of it (see the function Overdue), earliest
 // deadline first, so that none misses Art. 12(3).
 func (s *Service) Overdue(ctx context.Context, at time.Time) ([]Risk, error) {
-	srs, err := s.rq.ListRequests(ctx, store.RequestFilter{OpenOnly: true, DueBefore: at.Add(s.within)})
+	srs, err := s.rs.ListRequests(ctx, store.RequestFilter{OpenOnly: true, DueBefore: at.Add(s.within)})
 	if err != nil {
 		return nil, fmt.Errorf("dsar: listing open requests: %w", err)
 	}
@@ -360,7 +350,7 @@ func (s *Service) save(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.rq.UpdateRequest(ctx, sr)
+	v, err := s.rs.UpdateRequest(ctx, sr)
 	if err != nil {
 		return fmt.Errorf("dsar: saving %s: %w", r, err)
 	}

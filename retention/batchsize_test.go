@@ -107,6 +107,11 @@ func (d *batchDriver) AcquireLease(_ context.Context, _, _ string, now time.Time
 	return true, nil
 }
 func (d *batchDriver) ReleaseLease(context.Context, string, string) error { return nil }
+func (d *batchDriver) Serves(string) bool                                 { return true }
+func (d *batchDriver) Purge(context.Context, []string) error              { return nil }
+func (d *batchDriver) Unreadable(context.Context, store.Selection) (int, string, error) {
+	return 0, "", nil
+}
 func (d *batchDriver) ListHolds(context.Context, time.Time) ([]store.Hold, error) {
 	return nil, nil
 }

@@ -49,7 +49,7 @@ type Engine struct {
 // operator cannot be built with opts.Keys, or that the engine could not
 // enforce exactly once, is reported as a *RuleError and the engine does
 // not start (docs/DESIGN.md, "Rejected whole"). A store that says it
-// cannot serve a dataset with rules (store.Datasets) is refused with
+// cannot serve a dataset with rules (store.Driver.Serves) is refused with
 // ErrUnservedDataset, naming every such dataset. All problems of the rules
 // are returned at once.
 func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, error) {
@@ -135,18 +135,13 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 }
 
 // checkServed fails with ErrUnservedDataset, naming every dataset with
-// rules that st says it cannot serve (store.Datasets) and where each is
-// bound. A store that does not implement store.Datasets cannot tell and is
-// trusted.
+// rules that st says it cannot serve (store.Driver.Serves) and where each is
+// bound.
 func checkServed(decl *policy.Declaration, st store.Driver) error {
-	sv, ok := st.(store.Datasets)
-	if !ok {
-		return nil
-	}
 	var missing []string
 	for i := range decl.Datasets {
 		ds := &decl.Datasets[i]
-		if len(ds.Rules) == 0 || sv.Serves(ds.ID) {
+		if len(ds.Rules) == 0 || st.Serves(ds.ID) {
 			continue
 		}
 		where := "table " + ds.Table
@@ -168,6 +163,11 @@ func (e *Engine) Now() time.Time { return e.now() }
 // Declaration returns the declaration the engine enforces. It must not be
 // modified.
 func (e *Engine) Declaration() *policy.Declaration { return e.decl }
+
+// Store returns the store the engine works on, the one given to New.
+// consent.New and dsar.NewService read and change records through it, so
+// that they act on the records the engine enforces the declaration on.
+func (e *Engine) Store() store.Driver { return e.st }
 
 // leaseTTL is how long a sweep holds the lease without renewing it: a few
 // intervals, renewed before every batch.

@@ -50,7 +50,7 @@ var (
 	// continues.
 	ErrLeaseLost = errors.New("retention: sweep lease lost to another replica")
 	// ErrUnservedDataset is returned by New when the store cannot serve a
-	// dataset that has rules (store.Datasets): those rules would fail at
+	// dataset that has rules (store.Driver.Serves): those rules would fail at
 	// every sweep and the data be kept beyond its period (Art. 5(1)(e)).
 	ErrUnservedDataset = errors.New("retention: the store does not serve datasets that have rules")
 )

@@ -178,8 +178,7 @@ func TestAFailingRuleDoesNotBlockTheOthers(t *testing.T) {
 	h.verifyAudit(t)
 }
 
-// countingStore is a memstore (which implements store.HoldsOnly) that
-// counts the calls of Count.
+// countingStore is a memstore that counts the calls of Count.
 type countingStore struct {
 	*memstore.Store
 	counts int
@@ -190,9 +189,9 @@ func (c *countingStore) Count(ctx context.Context, sel store.Selection) (int, in
 	return c.Store.Count(ctx, sel)
 }
 
-// TestSweepCountsHeldRecordsOnlyWhereAHoldApplies pins that on a backend
-// implementing store.HoldsOnly a sweep counts held records only for
-// datasets a stored hold applies to, and still reports them there.
+// TestSweepCountsHeldRecordsOnlyWhereAHoldApplies pins that a sweep whose
+// batches processed records counts held records only for datasets a hold
+// it lists applies to, and still reports them there.
 func TestSweepCountsHeldRecordsOnlyWhereAHoldApplies(t *testing.T) {
 	ctx := context.Background()
 	loc := berlin(t)

@@ -23,13 +23,6 @@ type betweenBatches struct {
 	hook func()
 }
 
-// HeldOnlyByHolds passes store.HoldsOnly through, so that the engine
-// counts held records as it does on the store itself.
-func (b *betweenBatches) HeldOnlyByHolds(dataset string) bool {
-	ho, ok := b.Driver.(store.HoldsOnly)
-	return ok && ho.HeldOnlyByHolds(dataset)
-}
-
 func (b *betweenBatches) Process(ctx context.Context, batch store.Batch) (store.BatchResult, error) {
 	res, err := b.Driver.Process(ctx, batch)
 	if err == nil && res.Count > 0 {

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-
-	"github.com/frist-go/frist/store"
 )
 
 // purges remembers the datasets on which a batch deleted or overwrote
-// records since the store last purged them (store.Purger). A Trigger or an
+// records since the store last purged them (store.Driver.Purge). A Trigger or an
 // erasure between two sweeps marks its dataset too, so the next sweep
 // purges what it left behind: the bytes of a cancelled appointment stay in
 // the database's files at most until the sweep after the cancellation.
@@ -42,19 +40,15 @@ func (p *purges) take() []string {
 	return ds
 }
 
-// purge asks a store that implements store.Purger to remove what the
-// batches since the last purge left behind in its files. On failure the
-// datasets stay marked, and the next sweep tries again.
+// purge asks the store to remove what the batches since the last purge
+// left behind in its files (store.Driver.Purge). On failure the datasets
+// stay marked, and the next sweep tries again.
 func (e *Engine) purge(ctx context.Context) error {
-	pg, ok := e.st.(store.Purger)
-	if !ok {
-		return nil
-	}
 	ds := e.purges.take()
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := pg.Purge(ctx, ds); err != nil {
+	if err := e.st.Purge(ctx, ds); err != nil {
 		for _, d := range ds {
 			e.purges.touched(d)
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// purgingRecorder is a recorder whose store implements store.Purger: it
+// purgingRecorder is a recorder whose store implements store.Driver: it
 // remembers each call and fails while failNext is set.
 type purgingRecorder struct {
 	*recorder
@@ -43,7 +43,7 @@ func (p *purgingRecorder) takeCalls() [][]string {
 }
 
 // TestSweepPurgesWhatItsBatchesLeftBehind pins that erased records do not
-// linger in the store's files (store.Purger): a sweep that processed
+// linger in the store's files (store.Driver.Purge): a sweep that processed
 // records asks the store to purge their datasets, one that processed none
 // does not, a cancellation between two sweeps is purged by the next one,
 // and a purge that fails is reported in the sweep's report and retried.
@@ -96,4 +96,3 @@ func TestSweepPurgesWhatItsBatchesLeftBehind(t *testing.T) {
 	assert.Equal(t, [][]string{{"appointment"}}, pr.takeCalls(), "a deferred purge is retried at the next sweep")
 }
 
-var _ store.Purger = (*purgingRecorder)(nil)

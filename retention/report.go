@@ -27,7 +27,7 @@ type Report struct {
 	// are retried by the next sweep. Err includes it.
 	PendingErr error
 	// PurgeErr says why the store could not remove from its files what
-	// this or an earlier batch deleted or overwrote (store.Purger): the
+	// this or an earlier batch deleted or overwrote (store.Driver.Purge): the
 	// bytes may still be on disk, and the next sweep tries again. Err
 	// includes it, unless it wraps store.ErrPurgeDeferred: the storage was
 	// only busy, which a busy application makes common.
@@ -45,7 +45,12 @@ type RuleReport struct {
 	// once and each with an audit entry.
 	Processed int
 	// Held counts the records that were due but are under a legal hold or
-	// restriction (Art. 17(3), Art. 18) and were left alone.
+	// restriction (Art. 17(3), Art. 18) and were left alone, and those a
+	// backend cannot process yet for a reason of its own (store/logstore:
+	// the lines of the file the server is still writing), which its Count
+	// reports as held. A sweep counts them when a hold it lists may cover
+	// the dataset, or when the rule's batches processed nothing although a
+	// due record was found; see Engine.Sweep.
 	Held int
 	// Kept counts the records an event named whose statutory minimum
 	// (keep_at_least) has not ended; they were left alone.

@@ -28,6 +28,16 @@ import (
 // fell due meanwhile. Only one replica sweeps at a time; when another holds
 // the store lease, the report says Skipped and nothing is done.
 //
+// A due record under a hold is reported in its rule's RuleReport.Held. So
+// is one the store leaves alone for a reason of its own, as
+// store/logstore leaves the lines of the file the server is still writing
+// until it is rotated: it is counted by the first sweep whose batches for
+// the rule process nothing although a record is due, at the latest the
+// sweep after the one that processed every record due before it, and from
+// then on at every sweep, with RuleReport.Lateness telling how long the
+// oldest of them is overdue. Counting it in the sweep that processed
+// records too would walk what that sweep's deletes left in the indexes.
+//
 // A failing batch is reported on its rule (RuleReport.Err, Failed) and the
 // sweep goes on with the other rules; the next sweep retries it. Sweep then
 // returns the report together with Report.Err(). It returns an error
@@ -111,10 +121,13 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 // which on PostgreSQL costs more than the delete until VACUUM has run. The
 // oldest due record (one index probe) tells whether there is anything to
 // do and how late the rule is. Held records are counted only when a hold
-// applies to the dataset (on a backend that implements store.HoldsOnly;
-// on any other always), read after the rule's batches so that a hold
-// placed while they ran is counted too, and overdue ones only after a
-// failure or when records are held: a rule
+// the store lists applies to the dataset, read after the rule's batches so
+// that a hold placed while they ran is counted too, or when the batches
+// processed nothing although the probe found a due record: then no delete
+// left index entries behind, and the count says why the record stayed,
+// also when the backend left it alone for a reason of its own (logstore's
+// live file, which Count reports as held). Overdue ones are counted only
+// after a failure or when records are held: a rule
 // whose batches ran until one came back short has no free record left past
 // its deadline, but for one that arrived or was locked by the application
 // meanwhile, which the next sweep takes.
@@ -136,7 +149,7 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	if err != nil {
 		return rr, err
 	}
-	if e.mayBeHeld(ctx, ru.ds, now) {
+	if rr.Processed == 0 || e.mayBeHeld(ctx, ru.ds, now) {
 		if _, rr.Held, err = e.st.Count(ctx, sel); err != nil {
 			e.log.WarnContext(ctx, "retention: counting held records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
 		}
@@ -152,17 +165,13 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	return rr, nil
 }
 
-// mayBeHeld reports whether records of ds may be held at now: st does not
-// promise that only stored holds hold a record (store.HoldsOnly), or a
-// hold active at now names ds, or names a subject in every dataset and ds
-// has a subject column, or the holds cannot be read. Holds are read when
+// mayBeHeld reports whether records of ds may be held at now: a hold
+// active at now names ds, or names a subject in every dataset and ds has
+// a subject column, or the holds cannot be read. Holds are read when
 // asked, after the rule's batches, not once per sweep: a hold placed
 // while a sweep runs excludes its records at once (store.Holds), and the
 // report counts them.
 func (e *Engine) mayBeHeld(ctx context.Context, ds *policy.Dataset, now time.Time) bool {
-	if ho, ok := e.st.(store.HoldsOnly); !ok || !ho.HeldOnlyByHolds(ds.ID) {
-		return true
-	}
 	hs, err := e.st.ListHolds(ctx, now)
 	if err != nil {
 		e.log.WarnContext(ctx, "retention: reading holds failed; held records are counted", "dataset", ds.ID, "error", err)

@@ -9,7 +9,7 @@ import (
 // Unreadable counts the records a time rule can never process because the
 // value of a time column it selects by is not a valid time in the column's
 // representation: an empty string or garbage text, a number in a text column, text in
-// another zone or form, PostgreSQL's -infinity (store.UnreadableTimes).
+// another zone or form, PostgreSQL's -infinity (store.Driver.Unreadable).
 // Such a record is not processed early on a guess, and does not stop the
 // rule: every other due record is processed on time. It stays until the
 // value is corrected, and is reported at every sweep and plan until then
@@ -26,19 +26,15 @@ type Unreadable struct {
 }
 
 // unreadable counts, for each time column sel is bounded by, the records of
-// sel's dataset whose value there cannot be read, on a store that can
-// tell (store.UnreadableTimes). Only the dataset and the bound go to the
+// sel's dataset whose value there cannot be read (store.Driver.Unreadable).
+// Only the dataset and the bound go to the
 // store: the count then reads the column's index and nothing else on
 // SQLite and PostgreSQL, and a record whose time cannot be read has not
 // been processed by any rule of it.
 func (e *Engine) unreadable(ctx context.Context, sel store.Selection) ([]Unreadable, error) {
-	ur, ok := e.st.(store.UnreadableTimes)
-	if !ok {
-		return nil, nil
-	}
 	var out []Unreadable
 	for _, b := range sel.Bounds {
-		n, want, err := ur.Unreadable(ctx, store.Selection{Dataset: sel.Dataset, Bounds: []store.Bound{b}, Now: sel.Now})
+		n, want, err := e.st.Unreadable(ctx, store.Selection{Dataset: sel.Dataset, Bounds: []store.Bound{b}, Now: sel.Now})
 		if err != nil {
 			return out, err
 		}

@@ -56,14 +56,15 @@ type ConsentEvent struct {
 	Erased bool
 }
 
-// Consents is the optional ability to store the consent ledger, found by
-// type assertion on a Driver. Backends that implement it can back
-// consent.Ledger.
+// ConsentStore stores the consent ledger (tier 2 of the package
+// documentation). consent.New takes it, so a backend without it cannot
+// back a consent.Ledger: that is a compile error, not a failure at run
+// time.
 //
 // Times are kept to the microsecond, the precision SQL timestamps keep
 // (the ledger truncates At before appending), and returned in UTC. After
 // Close every method returns ErrClosed.
-type Consents interface {
+type ConsentStore interface {
 	// AppendConsent stores ev. Events are never updated. It returns
 	// ErrConflict when an event with ev.ID exists, or when ev.Reference is
 	// not empty and an event with the same Reference exists (so a
@@ -75,30 +76,25 @@ type Consents interface {
 	// purpose when purpose is ""), ordered by At, then ID, with every field
 	// as appended. Events a microsecond apart are ordered by At whatever
 	// their IDs say: the ledger records each event after the latest one of
-	// its subject and purpose, and IDs come from replicas' clocks. It returns no events, not an error, for an unknown
-	// subject. The events are copies: changing them changes nothing stored.
+	// its subject and purpose, and IDs come from replicas' clocks. It
+	// returns no events, not an error, for an unknown subject. The events
+	// are copies: changing them changes nothing stored.
 	ConsentEvents(ctx context.Context, subject, purpose string) ([]ConsentEvent, error)
+	// ScanConsents calls fn with each event of subject for purpose (every
+	// purpose when purpose is "") whose At is not after until, newest
+	// first: in the reverse of the order ConsentEvents returns them, until
+	// fn returns false. A status question so reads a subject's events
+	// backwards from the time asked about and stops at the grant in force:
+	// asking costs a few rows, not a copy of the subject's history, however
+	// large the ledger is. fn receives copies and must not call the
+	// backend.
+	ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(ConsentEvent) bool) error
 	// EraseConsentSubject replaces subject by pseudonym in every event of
 	// subject and marks them Erased, clearing Evidence and the guardian
 	// fields and keeping every other field; it returns how many events it
 	// changed (0, not an error, for an unknown subject). subject is not
 	// empty and pseudonym is a keyed pseudonym: the caller checks them.
-	// Afterwards the
-	// events are found under pseudonym and none under subject. It is the
-	// only operation that changes stored events.
+	// Afterwards the events are found under pseudonym and none under
+	// subject. It is the only operation that changes stored events.
 	EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error)
-}
-
-// ConsentScanner is an optional fast path of Consents, found by type
-// assertion: a status question reads a subject's events backwards from the
-// time asked about and stops at the grant in force, so that asking costs
-// a few rows, not a copy of the subject's history, however large the
-// ledger is.
-type ConsentScanner interface {
-	// ScanConsents calls fn with each event of subject for purpose (every
-	// purpose when purpose is "") whose At is not after until, newest
-	// first: in the reverse of the order ConsentEvents returns them, until
-	// fn returns false. fn receives copies and must not call the backend.
-	// After Close it returns ErrClosed.
-	ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(ConsentEvent) bool) error
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"time"
-
-	"github.com/frist-go/frist/audit"
 )
 
 // Request is a data-subject request (Art. 15–21 GDPR) as a backend stores
@@ -52,34 +50,6 @@ type RequestFilter struct {
 	Limit int
 }
 
-// Requests is the optional ability to store data-subject requests, found by
-// type assertion on a Driver. Backends that implement it can back
-// dsar.Service.
-//
-// Times are kept to the microsecond, the precision SQL timestamps keep,
-// and returned in UTC. Returned requests are copies: changing them changes
-// nothing stored. After Close every method returns ErrClosed.
-type Requests interface {
-	// CreateRequest stores r with Version 1 (whatever r.Version says). It
-	// returns ErrConflict when a request with r.ID exists, and an error,
-	// storing nothing, when r has no ID, Subject, Kind, State, ReceivedAt,
-	// Due or Body.
-	CreateRequest(ctx context.Context, r Request) error
-	// UpdateRequest replaces the stored request with r.ID by r, provided
-	// the stored Version equals r.Version; the stored Version becomes
-	// r.Version+1, which it returns. It returns ErrNotFound for an unknown
-	// ID and ErrConflict, changing nothing, when the stored Version differs
-	// (another writer saved the request in between). Subject, Kind and
-	// ReceivedAt never change: an update that changes them is refused
-	// with an error and changes nothing.
-	UpdateRequest(ctx context.Context, r Request) (int, error)
-	// Request returns the request with id, or ErrNotFound.
-	Request(ctx context.Context, id string) (Request, error)
-	// ListRequests returns the requests that match f, ordered by Due, then
-	// ID. It returns no requests, not an error, when none match.
-	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
-}
-
 // Objection records that a data subject objected to processing for a
 // purpose (Art. 21 GDPR).
 type Objection struct {
@@ -110,10 +80,35 @@ func (o Objection) Active(t time.Time) bool {
 	return o.LiftedAt.IsZero() || t.Before(o.LiftedAt)
 }
 
-// Objections is the optional ability to store Art. 21 objections, found by
-// type assertion on a Driver. Times are kept to the microsecond and
-// returned in UTC; after Close every method returns ErrClosed.
-type Objections interface {
+// RequestStore stores data-subject requests (Art. 15–21 GDPR) and Art. 21
+// objections (tier 2 of the package documentation). dsar.NewService takes
+// it, so a backend without it cannot back a dsar.Service: that is a
+// compile error, not a failure at run time.
+//
+// Times are kept to the microsecond, the precision SQL timestamps keep,
+// and returned in UTC. Returned requests and objections are copies:
+// changing them changes nothing stored. After Close every method returns
+// ErrClosed.
+type RequestStore interface {
+	// CreateRequest stores r with Version 1 (whatever r.Version says). It
+	// returns ErrConflict when a request with r.ID exists, and an error,
+	// storing nothing, when r has no ID, Subject, Kind, State, ReceivedAt,
+	// Due or Body.
+	CreateRequest(ctx context.Context, r Request) error
+	// UpdateRequest replaces the stored request with r.ID by r, provided
+	// the stored Version equals r.Version; the stored Version becomes
+	// r.Version+1, which it returns. It returns ErrNotFound for an unknown
+	// ID and ErrConflict, changing nothing, when the stored Version differs
+	// (another writer saved the request in between). Subject, Kind and
+	// ReceivedAt never change: an update that changes them is refused
+	// with an error and changes nothing.
+	UpdateRequest(ctx context.Context, r Request) (int, error)
+	// Request returns the request with id, or ErrNotFound.
+	Request(ctx context.Context, id string) (Request, error)
+	// ListRequests returns the requests that match f, ordered by Due, then
+	// ID. It returns no requests, not an error, when none match.
+	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
+
 	// AddObjection stores o. It returns ErrConflict when an objection with
 	// o.ID exists, and an error, storing nothing, when o has no ID,
 	// Subject, Purpose or At, or has a LiftedAt.
@@ -125,22 +120,4 @@ type Objections interface {
 	// ListObjections returns the objections of subject (lifted or not),
 	// ordered by At, then ID; none, not an error, for an unknown subject.
 	ListObjections(ctx context.Context, subject string) ([]Objection, error)
-}
-
-// Rectifier is the optional ability to change fields of one record of a
-// subject, found by type assertion on a Driver. dsar.Service uses it for
-// rectification (Art. 16 GDPR).
-type Rectifier interface {
-	// UpdateFields sets the fields (by Field.Name) of the record with key
-	// in dataset to values and appends entry to the audit log, atomically:
-	// either both happen or neither. It changes the record only if its
-	// subject column holds subject; otherwise, or when no record has key,
-	// it returns ErrNotFound and changes nothing, so that one subject's
-	// request never touches another's record. It returns ErrUnknownDataset
-	// for an unknown dataset and an error for a value the column cannot
-	// hold; in either case nothing changes. The dataset has a subject
-	// column, values names at least one declared field outside the key
-	// column, and entry passes audit.Entry.Validate: the caller checks
-	// them (see the package documentation). It returns the sealed entry.
-	UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error)
 }

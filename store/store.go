@@ -1,7 +1,33 @@
 // Package store defines the interfaces that frist's storage backends
 // implement. Application code does not call them: it hands a backend to
-// retention.New, consent.New and dsar.New, which do argument checking,
-// locking and error wrapping once, so that each backend stays small.
+// retention.New, consent.New and dsar.NewService, which check their
+// arguments, lock and wrap errors once, so that each backend stays small.
+//
+// # Three tiers
+//
+// The contract has three tiers, and a backend knows from the types alone
+// what it must implement:
+//
+//  1. The required core, [Driver]: records (Process, Count, Earliest,
+//     Unreadable, Records, Times, SubjectsByField, UpdateFields, Serves,
+//     Purge), [Holds], [AuditLog] and [Leases]. Every backend implements
+//     all of it; the engine never finds a part of it by type assertion, so
+//     a wrapper that embeds a Driver hides nothing. An operation a backend truly cannot do
+//     (store/logstore cannot change a line in place) is still a method: it
+//     returns an error wrapping errors.ErrUnsupported, and a method with
+//     nothing to do (Purge on a backend that leaves nothing behind,
+//     Unreadable on one that holds only valid times) returns nil or 0.
+//  2. Two features, each an interface of its own that the package needing
+//     it takes as an argument, so that a backend without it is a compile
+//     error, not a failure at run time: [ConsentStore], the consent ledger
+//     taken by consent.New, and [RequestStore], data-subject requests and
+//     objections taken by dsar.NewService. store/memstore,
+//     store/sqlitestore and store/pgstore implement both, and
+//     store/multistore does by delegating to its home backend, whose type
+//     says it must.
+//  3. One optional diagnostic, [IndexChecker], found by type assertion and
+//     used only by retention's Plan to warn about a time column without an
+//     index.
 //
 // # Well-formed input
 //
@@ -20,8 +46,9 @@
 // statement.
 //
 // Every method's contract is written in its doc comment, and package
-// store/storetest turns each sentence into a subtest. A backend's own test is
-// a small harness that calls storetest.Run.
+// store/storetest turns each sentence into a subtest. A backend's own test
+// is a small harness that calls storetest.Run, which runs the groups of
+// every tier the backend's type implements.
 //
 // Keys and subjects cross this interface in their text form, as
 // CAST(column AS TEXT) would give them; backends convert them back to the
@@ -89,7 +116,7 @@ func (m Migration) Changed() bool { return m.To != m.From || len(m.Created) > 0 
 // time in the column's representation that is not later than Cutoff. The
 // engine converts rule periods into cutoffs, so a backend compares a
 // column with a constant and can use an index. A value that is not a valid
-// time (see UnreadableTimes) is never selected, whatever the cutoff.
+// time (see Driver.Unreadable) is never selected, whatever the cutoff.
 type Bound struct {
 	// Column is the TimeColumn.Name of the dataset (not the SQL column).
 	Column string
@@ -148,6 +175,10 @@ type Record struct {
 	// a read asked for. Values are nil, string, int64, float64, bool,
 	// []byte or time.Time.
 	Fields map[string]any
+	// Times holds the record's time column values by TimeColumn.Name, in
+	// UTC, as Driver.Times returns them: a NULL column is absent. Only
+	// Driver.Records sets it; it is nil in every other result.
+	Times map[string]time.Time
 }
 
 // Action is what happens to a selected batch.
@@ -213,7 +244,13 @@ type BatchResult struct {
 	Next any
 }
 
-// Driver is the interface every backend implements.
+// Driver is the required core every backend implements (tier 1 of the
+// package documentation): records, holds, the audit log and leases. The
+// retention engine cannot keep its promises without
+// any of them, so none is optional; an operation a backend truly cannot do
+// is still a method, returning an error that wraps errors.ErrUnsupported.
+// Remembered events ([PendingEvents]) are still found by type assertion
+// until every backend stores them.
 type Driver interface {
 	// Process selects up to b.Limit records matching b.Selection that are
 	// not under a hold active at b.Now (Hold.Active), applies b.Action to
@@ -221,13 +258,14 @@ type Driver interface {
 	// atomically: after a crash either all of it happened or none of it.
 	// Process and PlaceHold are serialised: a batch either commits before
 	// a hold is stored, or it sees the hold and leaves the records the
-	// hold covers alone, whatever the hold's PlacedAt says against b.Now. Records are selected
-	// in ascending order of the first bound's column, then of the key (in
-	// the key column's own order: numeric for integer keys); by key alone
-	// when there are no bounds. Concurrent calls with overlapping
-	// selections never process a record twice. A record that no longer
-	// matches (deleted, nulled, marked) is not selected again. Process
-	// never modifies columns other than those the action names.
+	// hold covers alone, whatever the hold's PlacedAt says against b.Now.
+	// Records are selected in ascending order of the first bound's
+	// column, then of the key (in the key column's own order: numeric for
+	// integer keys); by key alone when there are no bounds. Concurrent
+	// calls with overlapping selections never process a record twice. A
+	// record that no longer matches (deleted, nulled, marked) is not
+	// selected again. Process never modifies columns other than those the
+	// action names.
 	//
 	// When Apply or Audit returns an error (see Action.Apply,
 	// Batch.Audit), Process returns an error and changes nothing: no
@@ -240,28 +278,108 @@ type Driver interface {
 
 	// Count returns how many records match sel (ignoring Limit), split
 	// into those free to process and those under a hold active at sel.Now
-	// (Hold.Active).
+	// (Hold.Active). A backend that leaves records alone for a reason of
+	// its own (store/logstore: the lines of the file the server is still
+	// writing) counts them as held too.
 	Count(ctx context.Context, sel Selection) (free, held int, err error)
 
 	// Earliest returns the smallest value of the time column (a
 	// TimeColumn.Name) among the records matching sel whose value is a
 	// valid time later than after, and false when there is none; a value
-	// that is not a valid time is passed over, never an error. Holds and Limit do not
-	// matter: a held record has a deadline too. It lets the engine tell the
-	// next deadline of a rule.
+	// that is not a valid time is passed over, never an error. Holds and
+	// Limit do not matter: a held record has a deadline too. It lets the
+	// engine tell the next deadline of a rule.
 	Earliest(ctx context.Context, sel Selection, column string, after time.Time) (time.Time, bool, error)
+
+	// Unreadable counts the records that match sel without its Bounds
+	// and whose value in the column of sel.Bounds[0] is not NULL and not
+	// a valid time in the column's representation: text in an unknown
+	// form or another zone, a number in a text column, an empty string,
+	// PostgreSQL's -infinity. Such a value is never selected by a Bound,
+	// whatever its cutoff, so the record is never processed by a time
+	// rule; the engine reports the count at every sweep instead of leaving
+	// the records silently (Art. 5(1)(e) GDPR: a record kept past its
+	// period must at least be known).
+	//
+	// It counts every such record whose value sorts below or above every
+	// valid value in the column's own order, or at or before the bound's
+	// cutoff; one sorting among valid values later than the cutoff is
+	// counted once the cutoff passes it, so that counting reads no more
+	// than the due part of the column's index. Holds and Limit do not
+	// matter. A selection without bounds is an error. want says in words
+	// what a valid value of the column is ("SQLite text in UTC"), so that
+	// a report can say what the records lack. A backend whose time
+	// columns hold only valid times returns 0.
+	Unreadable(ctx context.Context, sel Selection) (n int, want string, err error)
 
 	// Records returns the records of subject in dataset with the given
 	// fields (all declared fields when fields is nil), ordered by key (in
-	// the key column's own order). It returns no records, not an error,
-	// for an unknown subject, and an error for a dataset without a subject
-	// column or an undeclared field.
+	// the key column's own order), each with its time column values in
+	// Record.Times, read together with the fields: an access report,
+	// which states the storage period and the concrete deadline of every
+	// record (Art. 15(1)(d) GDPR), costs one read per dataset. A NULL time
+	// column is absent from Times, and so is a value that is not a valid
+	// time (one Unreadable counts), never an error: no rule selects the
+	// record by that column either. It returns no records, not an error,
+	// for an unknown subject, ErrUnknownDataset for a dataset the backend
+	// was not configured with, and an error for a dataset without a
+	// subject column or an undeclared field.
 	Records(ctx context.Context, dataset, subject string, fields []string) ([]Record, error)
 
 	// Times returns the time column values of the record with key, by
 	// TimeColumn.Name; a NULL column is absent from the map. It returns
 	// ErrNotFound when no such record exists.
 	Times(ctx context.Context, dataset, key string) (map[string]time.Time, error)
+
+	// SubjectsByField returns the distinct subjects (the subject column as
+	// text, as Record.Subject gives it) of the records of dataset whose
+	// field (Field.Name) holds exactly value, in ascending order; none is
+	// no error. package dsar uses it to answer a request by an identifier
+	// the person knows (policy.Identifier, Art. 12(2), 15(1)). It returns
+	// ErrUnknownDataset for a dataset the backend was not configured with
+	// and an error for a dataset without a subject column or a field the
+	// dataset does not declare. A backend that cannot search its records
+	// by field returns an error wrapping errors.ErrUnsupported.
+	SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error)
+
+	// UpdateFields sets the fields (by Field.Name) of the record with key
+	// in dataset to values and appends entry to the audit log, atomically:
+	// either both happen or neither. package dsar uses it for
+	// rectification (Art. 16 GDPR). It changes the record only if its
+	// subject column holds subject; otherwise, or when no record has key,
+	// it returns ErrNotFound and changes nothing, so that one subject's
+	// request never touches another's record. It returns ErrUnknownDataset
+	// for an unknown dataset and an error for a value the column cannot
+	// hold; in either case nothing changes. The dataset has a subject
+	// column, values names at least one declared field outside the key
+	// column, and entry passes audit.Entry.Validate: the caller checks
+	// them (see the package documentation). It returns the sealed entry. A
+	// backend that cannot change a record in place returns an error
+	// wrapping errors.ErrUnsupported and changes nothing.
+	UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error)
+
+	// Serves reports whether the backend holds the records of dataset:
+	// whether its methods that name the dataset can succeed. retention.New
+	// refuses a declaration whose rules name a dataset the backend does
+	// not serve (a dataset bound to files given to a SQL backend alone),
+	// which would otherwise fail with ErrUnknownDataset at every sweep and
+	// never be enforced (Art. 5(1)(e)).
+	Serves(dataset string) bool
+
+	// Purge removes from the backend's files what earlier batches on the
+	// given datasets left behind physically, as far as the backend's
+	// documentation says it can: a deleted or overwritten record can
+	// survive in an SQLite write-ahead log or in the dead tuples of a
+	// PostgreSQL table after its transaction committed, and erasure means
+	// the data is gone (Art. 17(1), Art. 5(1)(e)). The engine calls it
+	// once per sweep after work that deleted or anonymized records. It
+	// runs outside any batch's transaction and may wait for the
+	// application's readers or writers for as long as the backend
+	// documents. An error means that something may be left; the engine
+	// calls Purge again at its next sweep. An error wrapping
+	// ErrPurgeDeferred says the storage was busy and nothing is wrong. A
+	// backend whose batches leave nothing behind returns nil.
+	Purge(ctx context.Context, datasets []string) error
 
 	Holds
 	AuditLog

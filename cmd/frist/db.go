@@ -61,10 +61,10 @@ var errDatabase = errors.New("cannot open the database")
 // database is an opened database and the frist store on it.
 type database struct {
 	db    *sql.DB
-	store store.Driver
+	store multistore.Home
 	// sql is the SQL store alone; store is it, or a multistore over it
 	// and the declaration's log files.
-	sql store.Driver
+	sql multistore.Home
 	// name is the URL with any password removed, for messages.
 	name string
 }
@@ -157,7 +157,7 @@ func openDatabaseWith(ctx context.Context, rawURL string, decl *policy.Declarati
 	if err != nil {
 		return nil, err
 	}
-	var st store.Driver
+	var st multistore.Home
 	var migrated store.Migration
 	if driver == "sqlite" {
 		if opts.vacuum != pgstore.VacuumOff {

@@ -14,7 +14,6 @@ import (
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
-	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/logstore"
 )
 
@@ -146,9 +145,6 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 		db.Close()
 		return nil, code, false
 	}
-	if _, ok := db.store.(store.Requests); !ok {
-		return fail(c.errorf("the store on %s cannot keep data-subject requests (%T does not implement store.Requests); this build of frist has no request storage for this database", db.name, db.store))
-	}
 	opts := &retention.Options{AuditKey: k.audit, Keys: k.rings}
 	if s.ledger != "" {
 		if opts.Ledger, err = openLedger(s.ledger, decl, k); err != nil {
@@ -162,7 +158,7 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 	var ledger *consent.Ledger
 	for i := range decl.Purposes {
 		if decl.Purposes[i].HasBasis(policy.Consent) {
-			if ledger, err = consent.New(decl, db.store, env.eng, &consent.Options{Keys: k.audit}); err != nil {
+			if ledger, err = consent.New(env.eng, db.store, &consent.Options{Keys: k.audit}); err != nil {
 				return fail(c.errorf("the consent ledger on %s cannot be opened: %v", db.name, err))
 			}
 			break
@@ -172,7 +168,7 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 	if s.identity != nil {
 		id = s.identity(env)
 	}
-	env.svc, err = dsar.NewService(decl, db.store, env.eng, ledger, &dsar.ServiceOptions{Identity: id, AuditKey: k.audit})
+	env.svc, err = dsar.NewService(env.eng, db.store, ledger, &dsar.ServiceOptions{Identity: id, AuditKey: k.audit})
 	if err != nil {
 		return fail(c.errorf("data-subject requests cannot run on %s: %v", db.name, err))
 	}

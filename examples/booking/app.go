@@ -199,7 +199,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.ledger, err = consent.New(decl, full, a.engine, &consent.Options{
+	a.ledger, err = consent.New(a.engine, full, &consent.Options{
 		Now:      a.now,
 		Keys:     o.Keys.Audit,
 		LinkKeys: o.Keys.Links,
@@ -208,7 +208,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.dsar, err = dsar.NewService(decl, full, a.engine, a.ledger, &dsar.ServiceOptions{
+	a.dsar, err = dsar.NewService(a.engine, full, a.ledger, &dsar.ServiceOptions{
 		Now:      a.now,
 		Identity: appIdentity{a},
 		AuditKey: o.Keys.Audit,

@@ -32,6 +32,8 @@ func (jsonlBackend) UnsupportedContracts() map[string]string {
 	const whole = "a batch rewrites one log file and acts on every line of it that the selection matches, whatever Selection.Limit says: " +
 		"a rewrite costs the whole file, so honouring a limit of n lines would rewrite a file of N due lines N/n times"
 	return map[string]string{
+		"SubjectsByField/FindsExactlyTheSubjectsWhoseFieldHoldsTheValue": "log lines are searched by subject, never by a field's value, which would read every file " +
+			"once per request; SubjectsByField returns an error wrapping errors.ErrUnsupported (TestWhatALogCannotDoIsUnsupported)",
 		"Process/RespectsLimit":                                      whole,
 		"Process/SelectsInAscendingOrderOfFirstBoundThenKey":         whole + " (the contract checks the order through a limit of 3)",
 		"Process/LimitCountsOnlyFreeRecords":                         whole,

@@ -129,7 +129,7 @@
 // corrupt gzip stream, a read error) is left alone by every rule: it is
 // neither rewritten nor removed, so none of its lines is deleted silently,
 // and the dataset's other files are processed as usual. Unreadable
-// (store.UnreadableTimes) counts such files, and the retention engine
+// (store.Driver.Unreadable) counts such files, and the retention engine
 // reports them under the rule and its time column at every sweep and plan
 // until the file changes (its size, modification time or inode), when it
 // is read again.

@@ -23,10 +23,13 @@ var (
 	// ErrLocked is returned by New when another process works on the
 	// state directory.
 	ErrLocked = errors.New("logstore: state directory in use")
-	// ErrUnsupported is wrapped by errors for selections a log file cannot
-	// answer (a subject on lines without one, a keyed batch that sets a
-	// watermark marker).
-	ErrUnsupported = errors.New("logstore: not supported on log files")
+	// ErrUnsupported is wrapped by errors for what a log file cannot do:
+	// a selection it cannot answer (a subject on lines without one, a
+	// keyed batch that sets a watermark marker), changing a line in place
+	// (UpdateFields) or searching lines by field (SubjectsByField). It
+	// wraps errors.ErrUnsupported, as the store contract asks of an
+	// operation a backend cannot do.
+	ErrUnsupported = fmt.Errorf("logstore: not supported on log files: %w", errors.ErrUnsupported)
 	// ErrReadOnly is returned by the methods that write on a Store opened
 	// with Options.ReadOnly.
 	ErrReadOnly = errors.New("logstore: opened read-only")
@@ -108,8 +111,7 @@ type Store struct {
 }
 
 var (
-	_ store.Driver   = (*Store)(nil)
-	_ store.Datasets = (*Store)(nil)
+	_ store.Driver = (*Store)(nil)
 )
 
 // New opens a Store for the datasets of decl that are bound to files
@@ -250,9 +252,22 @@ func (s *Store) dataset(id string) (*dataset, error) {
 	return d, nil
 }
 
-// Serves implements store.Datasets: a Store serves the datasets of its
+// Serves implements store.Driver: a Store serves the datasets of its
 // declaration that are bound to files.
 func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
+
+// Purge implements store.Driver. A batch writes a file's new version to a
+// temporary file and renames it over the old one, so no later read of the
+// directory finds what the batch removed: there is nothing to purge. The
+// blocks of the old file are the file system's, as they are for any
+// deleted file. After Close it returns store.ErrClosed.
+func (s *Store) Purge(ctx context.Context, _ []string) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	s.mu.Unlock()
+	return nil
+}
 
 // Close releases the state directory's lock. Calls after Close return
 // store.ErrClosed.

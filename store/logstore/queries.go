@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -60,8 +61,9 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 	return nil, fmt.Errorf("%w: dataset %q has no record with that key", store.ErrNotFound, dataset)
 }
 
-// Records implements store.Driver. Only JSON-lines datasets that name a
-// subject member have subjects; for the others it returns an error.
+// Records implements store.Driver, each record with the times Times
+// gives it. Only JSON-lines datasets that name a subject member have
+// subjects; for the others it returns an error wrapping ErrUnsupported.
 func (s *Store) Records(ctx context.Context, dataset, subject string, fields []string) ([]store.Record, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -94,9 +96,14 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 			if l.bad || d.subject(l) != subject {
 				return nil
 			}
-			r := store.Record{Key: d.key(f.name, l), Subject: subject, Fields: map[string]any{}}
+			r := store.Record{Key: d.key(f.name, l), Subject: subject, Fields: map[string]any{}, Times: map[string]time.Time{}}
 			for _, fl := range fields {
 				r.Fields[fl] = d.field(l, fl)
+			}
+			for name := range d.timeCol {
+				if t, ok := d.timeOf(l, name); ok {
+					r.Times[name] = t
+				}
 			}
 			recs = append(recs, processed{key: r.Key, n: l.n, rec: r})
 			return ctx.Err()
@@ -119,4 +126,38 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 		out[i] = p.rec
 	}
 	return out, nil
+}
+
+// SubjectsByField implements store.Driver. Finding a subject by a field's
+// value would read every line of every file, once per request; log lines
+// are searched by subject (Records) instead. It returns store.ErrClosed
+// after Close, store.ErrUnknownDataset for a dataset not bound to files,
+// and otherwise an error wrapping ErrUnsupported, and so
+// errors.ErrUnsupported.
+func (s *Store) SubjectsByField(ctx context.Context, dataset, field, _ string) ([]string, error) {
+	if err := s.begin(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	if _, err := s.dataset(dataset); err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%w: dataset %q: searching lines by field %q", ErrUnsupported, dataset, field)
+}
+
+// UpdateFields implements store.Driver. A log line is never changed in
+// place: a rectified line would have to be rewritten with its whole file,
+// which only a rule's batch does. It changes nothing and appends no audit
+// entry; it returns store.ErrClosed after Close, store.ErrUnknownDataset
+// for a dataset not bound to files, and otherwise an error wrapping
+// ErrUnsupported, and so errors.ErrUnsupported.
+func (s *Store) UpdateFields(ctx context.Context, dataset, _, _ string, _ map[string]any, _ audit.Entry) (audit.Entry, error) {
+	if err := s.begin(ctx); err != nil {
+		return audit.Entry{}, err
+	}
+	defer s.mu.Unlock()
+	if _, err := s.dataset(dataset); err != nil {
+		return audit.Entry{}, err
+	}
+	return audit.Entry{}, fmt.Errorf("%w: dataset %q: changing a line in place", ErrUnsupported, dataset)
 }

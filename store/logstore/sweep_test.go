@@ -176,6 +176,11 @@ func TestSweepDeletesLinesAfterSevenDaysAndWholeFilesWhenEveryLineIsDue(t *testi
 		policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
 	before := readAll(t, dir)
 	rep := sweep(t, decl, now)
+	// The due lines of the live file are reported by the first sweep whose
+	// batches for the rule process nothing (retention.Engine.Sweep): the
+	// next one, at the same time. Seen to fail with the engine counting
+	// held records only when a listed hold names the dataset.
+	again := sweep(t, decl, now)
 
 	after := readAll(t, dir)
 	for _, gone := range []string{"access.log.8.gz", "access.log.9.gz", "access.log.10.gz"} {
@@ -195,8 +200,11 @@ func TestSweepDeletesLinesAfterSevenDaysAndWholeFilesWhenEveryLineIsDue(t *testi
 	del := rep.Rule("access_log", "delete_after_7d_requested_at")
 	require.NotNil(t, del)
 	assert.Positive(t, del.Processed)
-	anon := rep.Rule("access_log", "anonymize_after_1h_requested_at")
-	require.NotNil(t, anon)
-	assert.Positive(t, anon.Held, "due lines of the live file are reported held until it is rotated")
 	assert.Zero(t, rep.Overdue(), "a sweep must leave nothing overdue but what it reports held")
+	anon := again.Rule("access_log", "anonymize_after_1h_requested_at")
+	require.NotNil(t, anon)
+	assert.Zero(t, anon.Processed)
+	assert.Positive(t, anon.Held, "due lines of the live file are reported held until it is rotated")
+	assert.Positive(t, anon.Lateness, "and the rule says how late they are")
+	assert.Zero(t, again.Overdue(), "a sweep must leave nothing overdue but what it reports held")
 }

@@ -7,9 +7,7 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.UnreadableTimes = (*Store)(nil)
-
-// Unreadable implements store.UnreadableTimes for log files: it counts the
+// Unreadable implements store.Driver for log files: it counts the
 // files of the dataset that cannot be read to their end (an empty or
 // truncated gzip file, a read error), each as one record, since the lines
 // such a file holds and their times are unknown. No rule reads, rewrites

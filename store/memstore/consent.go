@@ -10,11 +10,6 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var (
-	_ store.Consents       = (*Store)(nil)
-	_ store.ConsentScanner = (*Store)(nil)
-)
-
 // consentLedger holds the consent events, indexed by subject so that a
 // status question reads one subject's events, never the whole ledger.
 // Its zero value is empty and ready to use.
@@ -32,7 +27,7 @@ func compareConsent(a, b store.ConsentEvent) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// AppendConsent implements store.Consents.
+// AppendConsent implements store.ConsentStore.
 func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -65,7 +60,7 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	return nil
 }
 
-// ConsentEvents implements store.Consents in O(events of the subject).
+// ConsentEvents implements store.ConsentStore in O(events of the subject).
 func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -90,7 +85,7 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]s
 	return out, nil
 }
 
-// ScanConsents implements store.ConsentScanner without allocating: it
+// ScanConsents implements store.ConsentStore without allocating: it
 // finds until by binary search and walks back from there.
 func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
 	if err := s.begin(ctx); err != nil {
@@ -112,7 +107,7 @@ func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until
 	return nil
 }
 
-// EraseConsentSubject implements store.Consents.
+// EraseConsentSubject implements store.ConsentStore.
 func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error) {
 	if err := s.begin(ctx); err != nil {
 		return 0, err

@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// SubjectsByField implements store.SubjectFinder: O(n) for the dataset's
+// SubjectsByField implements store.Driver: O(n) for the dataset's
 // n records. Values are compared in their text form.
 func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error) {
 	if err := s.begin(ctx); err != nil {

@@ -69,9 +69,3 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	slices.SortFunc(out, func(a, b store.Hold) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
-
-var _ store.HoldsOnly = (*Store)(nil)
-
-// HeldOnlyByHolds implements store.HoldsOnly: a record is held only by a
-// hold placed with PlaceHold.
-func (s *Store) HeldOnlyByHolds(string) bool { return true }

@@ -10,7 +10,9 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// Records implements store.Driver: O(m log m) for the subject's m records.
+// Records implements store.Driver: O(m log m) for the subject's m records,
+// each with its times (in UTC), read under one lock so that a record and
+// its times are of the same moment.
 func (s *Store) Records(ctx context.Context, dataset, subject string, fields []string) ([]store.Record, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -22,9 +24,32 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	}
 	out := make([]store.Record, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, r.fields(ds, fields))
+		rec := r.fields(ds, fields)
+		rec.Times = r.timesOf(ds)
+		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// Unreadable implements store.Driver. A Store refuses a time value it
+// cannot read when it is inserted or updated, so it counts none; it checks
+// the selection as Process does.
+func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, "", err
+	}
+	defer s.mu.Unlock()
+	ds, err := s.dataset(sel.Dataset)
+	if err != nil {
+		return 0, "", err
+	}
+	if len(sel.Bounds) == 0 {
+		return 0, "", fmt.Errorf("memstore: dataset %s: Unreadable needs a selection with a bound", sel.Dataset)
+	}
+	if _, err := ds.compile(sel); err != nil {
+		return 0, "", err
+	}
+	return 0, "a time.Time or a value of the column's declared format (memstore refuses any other)", nil
 }
 
 // subjectRecords checks a read by subject and returns the dataset, the

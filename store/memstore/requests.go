@@ -14,12 +14,6 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var (
-	_ store.Requests   = (*Store)(nil)
-	_ store.Objections = (*Store)(nil)
-	_ store.Rectifier  = (*Store)(nil)
-)
-
 // requestBook holds data-subject requests and objections; the zero value
 // is empty and ready. It is guarded by Store.mu.
 type requestBook struct {
@@ -28,7 +22,7 @@ type requestBook struct {
 }
 
 // micro truncates t to the microsecond and converts it to UTC, as the
-// contract of store.Requests and store.Objections says.
+// contract of store.RequestStore says.
 func micro(t time.Time) time.Time {
 	if t.IsZero() {
 		return t
@@ -41,7 +35,7 @@ func cloneRequest(r store.Request) store.Request {
 	return r
 }
 
-// CreateRequest implements store.Requests.
+// CreateRequest implements store.RequestStore.
 func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	if err := checkRequest(r); err != nil {
 		return err
@@ -86,7 +80,7 @@ func checkRequest(r store.Request) error {
 	return fmt.Errorf("memstore: request %s has no %s", r.ID, missing)
 }
 
-// UpdateRequest implements store.Requests.
+// UpdateRequest implements store.RequestStore.
 func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error) {
 	if err := checkRequest(r); err != nil {
 		return 0, err
@@ -111,7 +105,7 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 	return r.Version, nil
 }
 
-// Request implements store.Requests.
+// Request implements store.RequestStore.
 func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	if err := s.begin(ctx); err != nil {
 		return store.Request{}, err
@@ -124,7 +118,7 @@ func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	return cloneRequest(*r), nil
 }
 
-// ListRequests implements store.Requests: O(n log n) for n requests.
+// ListRequests implements store.RequestStore: O(n log n) for n requests.
 func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]store.Request, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -153,7 +147,7 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]stor
 	return out, nil
 }
 
-// AddObjection implements store.Objections.
+// AddObjection implements store.RequestStore.
 func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	switch {
 	case o.ID == "", o.Subject == "", o.Purpose == "", o.At.IsZero():
@@ -176,7 +170,7 @@ func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	return nil
 }
 
-// LiftObjection implements store.Objections.
+// LiftObjection implements store.RequestStore.
 func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reason string) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -192,7 +186,7 @@ func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reas
 	return nil
 }
 
-// ListObjections implements store.Objections.
+// ListObjections implements store.RequestStore.
 func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Objection, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -213,8 +207,8 @@ func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Obj
 	return out, nil
 }
 
-// UpdateFields implements store.Rectifier: the values are converted
-// before anything changes, so a refusal changes nothing.
+// UpdateFields implements store.Driver: the values are converted before
+// anything changes, so a refusal changes nothing.
 func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error) {
 	if err := s.begin(ctx); err != nil {
 		return audit.Entry{}, err

@@ -34,8 +34,9 @@ type Store struct {
 }
 
 var (
-	_ store.Driver   = (*Store)(nil)
-	_ store.Datasets = (*Store)(nil)
+	_ store.Driver       = (*Store)(nil)
+	_ store.ConsentStore = (*Store)(nil)
+	_ store.RequestStore = (*Store)(nil)
 )
 
 // recordRef names one record of one dataset.
@@ -150,9 +151,20 @@ func (s *Store) dataset(id string) (*dataset, error) {
 	return ds, nil
 }
 
-// Serves implements store.Datasets: a Store serves every dataset of its
+// Serves implements store.Driver: a Store serves every dataset of its
 // declaration, bound to a table or not.
 func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
+
+// Purge implements store.Driver: a deleted or overwritten record leaves
+// nothing behind in memory that a later read could find, so there is
+// nothing to purge. After Close it returns store.ErrClosed.
+func (s *Store) Purge(ctx context.Context, _ []string) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	s.mu.Unlock()
+	return nil
+}
 
 // Close discards nothing but makes every later call return
 // store.ErrClosed, as a SQL backend does.

@@ -9,16 +9,16 @@
 //
 //	st, err := multistore.New(
 //		map[string]store.Driver{"access_log": logs}, // dataset ID -> backend
-//		sql, // home: every other dataset, holds, audit log, leases, consent, requests
+//		sql, // home (a multistore.Home): every other dataset, holds, audit log, leases, consent, requests
 //	)
 //
 // # Routing
 //
-// Every method that names a dataset (Process, Count, Earliest, Records,
-// Times, UpdateFields, Unindexed, Unreadable) goes to the backend routed for it, and
-// datasets without a route go to the home backend. Holds, the audit log,
-// leases, consent events, requests and objections live in the home
-// backend.
+// Every method that names a dataset (Process, Count, Earliest, Unreadable,
+// Records, Times, SubjectsByField, UpdateFields, Serves, Purge, Unindexed)
+// goes to the backend routed for it, and datasets without a route go to
+// the home backend. Holds, the audit log, leases, consent events, requests
+// and objections live in the home backend.
 //
 // # One audit chain, and what is atomic
 //
@@ -65,10 +65,10 @@
 // safe side); placing the same hold again finishes it, and a different
 // hold under an existing ID is refused with store.ErrConflict.
 //
-// The optional interfaces store.Consents, store.ConsentScanner,
-// store.PendingEvents,
-// store.Requests and store.Objections are served by the home backend; when
-// it lacks one, its methods return an error wrapping errors.ErrUnsupported.
-// store.Rectifier goes to the dataset's backend and is audited like a
-// batch.
+// The consent ledger (store.ConsentStore) and data-subject requests
+// (store.RequestStore) are served by the home backend, whose type (Home)
+// says it has them. Remembered events (store.PendingEvents) live there too;
+// a home backend without them makes those methods return an error
+// wrapping errors.ErrUnsupported. UpdateFields goes to the dataset's
+// backend and is audited like a batch.
 package multistore

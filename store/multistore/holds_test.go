@@ -2,7 +2,6 @@ package multistore_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -116,7 +115,7 @@ func TestNewRefusesRoutesItCannotServe(t *testing.T) {
 	tests := []struct {
 		name   string
 		routes map[string]store.Driver
-		home   store.Driver
+		home   multistore.Home
 		want   string
 	}{
 		{"no home", nil, nil, "the home backend is nil"},
@@ -161,8 +160,7 @@ func TestARouteToHomeIsNoRoute(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrClosed, "Close closes the backends given")
 }
 
-// The home store serves consent and requests; a home without them says
-// so with errors.ErrUnsupported.
+// The home store serves consent and requests.
 func TestConsentAndRequestsLiveInTheHomeStore(t *testing.T) {
 	ctx := context.Background()
 	decl := storetest.Declaration()
@@ -182,14 +180,10 @@ func TestConsentAndRequestsLiveInTheHomeStore(t *testing.T) {
 	}))
 	assert.Equal(t, []string{ev.ID}, seen)
 
-	bare, err := multistore.New(nil, onlyDriver{mem})
+	r := store.Request{ID: "0190f6d2-0000-7000-9000-0000000000a1", Subject: "1001", Kind: "access", State: "received",
+		ReceivedAt: storetest.T0, Due: storetest.T0.Add(30 * 24 * time.Hour), Body: []byte("{}")}
+	require.NoError(t, st.CreateRequest(ctx, r))
+	stored, err := mem.Request(ctx, r.ID)
 	require.NoError(t, err)
-	err = bare.AppendConsent(ctx, ev)
-	require.ErrorIs(t, err, errors.ErrUnsupported)
-	assert.Contains(t, err.Error(), "store.Consents")
-	_, err = bare.ListRequests(ctx, store.RequestFilter{})
-	require.ErrorIs(t, err, errors.ErrUnsupported)
+	assert.Equal(t, 1, stored.Version, "the request is in the home store")
 }
-
-// onlyDriver hides every optional interface of its backend.
-type onlyDriver struct{ store.Driver }

@@ -2,39 +2,39 @@ package multistore
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/frist-go/frist/store"
 )
 
-var (
-	_ store.Consents       = (*Store)(nil)
-	_ store.ConsentScanner = (*Store)(nil)
-	_ store.Requests       = (*Store)(nil)
-	_ store.Objections     = (*Store)(nil)
-)
-
-// homeAs returns the home backend as T, or an error wrapping
-// errors.ErrUnsupported naming what it lacks. The caller calls
-// s.mu.RUnlock when the error is nil.
-func homeAs[T any](ctx context.Context, s *Store, what string) (T, error) {
-	var zero T
-	if err := s.open(ctx); err != nil {
-		return zero, err
-	}
-	t, ok := s.home.(T)
-	if !ok {
-		s.mu.RUnlock()
-		return zero, fmt.Errorf("multistore: the home backend does not implement %s: %w", what, errors.ErrUnsupported)
-	}
-	return t, nil
+// Home is what the home backend must be: the required core, where the
+// holds, the audit log, the leases and the datasets without a route live,
+// and the two features a Store offers by delegating to it, the consent
+// ledger and data-subject requests. Its type, not a check at run time,
+// says so: store/memstore, store/sqlitestore and store/pgstore are homes.
+type Home interface {
+	store.Driver
+	store.ConsentStore
+	store.RequestStore
 }
 
-// AppendConsent implements store.Consents in the home backend.
+var (
+	_ Home               = (*Store)(nil)
+	_ store.IndexChecker = (*Store)(nil)
+)
+
+// homeOpen returns the home backend, or the error that ctx has ended or the
+// Store is closed. The caller calls s.mu.RUnlock when the error is nil.
+func (s *Store) homeOpen(ctx context.Context) (Home, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, err
+	}
+	return s.home, nil
+}
+
+// AppendConsent implements store.ConsentStore in the home backend.
 func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
-	h, err := homeAs[store.Consents](ctx, s, "store.Consents")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return err
 	}
@@ -42,9 +42,9 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	return h.AppendConsent(ctx, ev)
 }
 
-// ConsentEvents implements store.Consents in the home backend.
+// ConsentEvents implements store.ConsentStore in the home backend.
 func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
-	h, err := homeAs[store.Consents](ctx, s, "store.Consents")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -52,9 +52,9 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]s
 	return h.ConsentEvents(ctx, subject, purpose)
 }
 
-// EraseConsentSubject implements store.Consents in the home backend.
+// EraseConsentSubject implements store.ConsentStore in the home backend.
 func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error) {
-	h, err := homeAs[store.Consents](ctx, s, "store.Consents")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -62,36 +62,19 @@ func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym stri
 	return h.EraseConsentSubject(ctx, subject, pseudonym)
 }
 
-// ScanConsents implements store.ConsentScanner in the home backend; when
-// the home backend has Consents but not the fast path, it reads
-// ConsentEvents and walks them backwards, which gives the same answer.
+// ScanConsents implements store.ConsentStore in the home backend.
 func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
-	h, err := homeAs[store.Consents](ctx, s, "store.Consents")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.mu.RUnlock()
-	if sc, ok := h.(store.ConsentScanner); ok {
-		return sc.ScanConsents(ctx, subject, purpose, until, fn)
-	}
-	evs, err := h.ConsentEvents(ctx, subject, purpose)
-	if err != nil {
-		return err
-	}
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].At.After(until) {
-			continue
-		}
-		if !fn(evs[i]) {
-			return nil
-		}
-	}
-	return nil
+	return h.ScanConsents(ctx, subject, purpose, until, fn)
 }
 
-// CreateRequest implements store.Requests in the home backend.
+// CreateRequest implements store.RequestStore in the home backend.
 func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
-	h, err := homeAs[store.Requests](ctx, s, "store.Requests")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return err
 	}
@@ -99,9 +82,9 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	return h.CreateRequest(ctx, r)
 }
 
-// UpdateRequest implements store.Requests in the home backend.
+// UpdateRequest implements store.RequestStore in the home backend.
 func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error) {
-	h, err := homeAs[store.Requests](ctx, s, "store.Requests")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -109,9 +92,9 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 	return h.UpdateRequest(ctx, r)
 }
 
-// Request implements store.Requests in the home backend.
+// Request implements store.RequestStore in the home backend.
 func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
-	h, err := homeAs[store.Requests](ctx, s, "store.Requests")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return store.Request{}, err
 	}
@@ -119,9 +102,9 @@ func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	return h.Request(ctx, id)
 }
 
-// ListRequests implements store.Requests in the home backend.
+// ListRequests implements store.RequestStore in the home backend.
 func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]store.Request, error) {
-	h, err := homeAs[store.Requests](ctx, s, "store.Requests")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -129,9 +112,9 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]stor
 	return h.ListRequests(ctx, f)
 }
 
-// AddObjection implements store.Objections in the home backend.
+// AddObjection implements store.RequestStore in the home backend.
 func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
-	h, err := homeAs[store.Objections](ctx, s, "store.Objections")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return err
 	}
@@ -139,9 +122,9 @@ func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	return h.AddObjection(ctx, o)
 }
 
-// LiftObjection implements store.Objections in the home backend.
+// LiftObjection implements store.RequestStore in the home backend.
 func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reason string) error {
-	h, err := homeAs[store.Objections](ctx, s, "store.Objections")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return err
 	}
@@ -149,9 +132,9 @@ func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reas
 	return h.LiftObjection(ctx, id, at, reason)
 }
 
-// ListObjections implements store.Objections in the home backend.
+// ListObjections implements store.RequestStore in the home backend.
 func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Objection, error) {
-	h, err := homeAs[store.Objections](ctx, s, "store.Objections")
+	h, err := s.homeOpen(ctx)
 	if err != nil {
 		return nil, err
 	}

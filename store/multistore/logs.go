@@ -20,7 +20,7 @@ import (
 // examples/policies/stadt-amt.yaml, whose contact form is a table and
 // whose web-server log is files ("Nach 7 Tagen werden die Protokolle des
 // Webservers gelöscht."), through one retention engine.
-func WithLogs(decl *policy.Declaration, home store.Driver, opts *logstore.Options) (store.Driver, error) {
+func WithLogs(decl *policy.Declaration, home Home, opts *logstore.Options) (Home, error) {
 	if decl == nil || !decl.Validated() {
 		return nil, fmt.Errorf("multistore: WithLogs: the declaration is nil or not validated")
 	}

@@ -41,7 +41,7 @@ type chain struct {
 // holds, the audit log and leases in a home backend. Create it with New;
 // it is safe for concurrent use when its backends are.
 type Store struct {
-	home   store.Driver
+	home   Home
 	route  map[string]*chain // dataset ID -> routed backend; absent: home
 	chains []*chain          // distinct routed backends, in order of their first dataset
 
@@ -49,22 +49,14 @@ type Store struct {
 	closed bool
 }
 
-var (
-	_ store.Driver       = (*Store)(nil)
-	_ store.Rectifier    = (*Store)(nil)
-	_ store.IndexChecker = (*Store)(nil)
-	_ store.HoldsOnly    = (*Store)(nil)
-	_ store.Datasets     = (*Store)(nil)
-)
-
 // New returns a Store that sends every call about a dataset in routes to
 // its backend and everything else to home. A route to home itself is the
 // same as no route. New does no I/O: before the first batch on a routed
 // backend (or in Repair), the copies of its audit entries missing from the
 // home log are appended (after a crash between a routed batch and its
 // copy; see the package documentation). Close closes every backend given.
-func New(routes map[string]store.Driver, home store.Driver) (*Store, error) {
-	if isNil(home) {
+func New(routes map[string]store.Driver, home Home) (*Store, error) {
+	if home == nil || isNil(home) {
 		return nil, errors.New("multistore: the home backend is nil")
 	}
 	s := &Store{home: home, route: map[string]*chain{}}
@@ -203,37 +195,21 @@ func (s *Store) Unindexed(ctx context.Context, dataset, column string) (bool, er
 	return ic.Unindexed(ctx, dataset, column)
 }
 
-// Serves implements store.Datasets with the answer of the dataset's
-// backend: true when that backend does not implement it, for it cannot
-// tell.
+// Serves implements store.Driver with the answer of the dataset's
+// backend.
 func (s *Store) Serves(dataset string) bool {
 	drv, _ := s.backend(dataset)
-	ds, ok := drv.(store.Datasets)
-	return !ok || ds.Serves(dataset)
+	return drv.Serves(dataset)
 }
 
-// HeldOnlyByHolds implements store.HoldsOnly with the answer of the
-// dataset's backend: false when that backend does not implement it.
-func (s *Store) HeldOnlyByHolds(dataset string) bool {
-	drv, _ := s.backend(dataset)
-	ho, ok := drv.(store.HoldsOnly)
-	return ok && ho.HeldOnlyByHolds(dataset)
-}
-
-// SubjectsByField implements store.SubjectFinder on the dataset's
-// backend; a backend that does not implement it cannot be searched, which
-// is an error naming the dataset.
+// SubjectsByField implements store.Driver on the dataset's backend.
 func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error) {
 	if err := s.open(ctx); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
 	drv, _ := s.backend(dataset)
-	sf, ok := drv.(store.SubjectFinder)
-	if !ok {
-		return nil, fmt.Errorf("multistore: the backend of dataset %s (%T) cannot search by field", dataset, drv)
-	}
-	return sf.SubjectsByField(ctx, dataset, field, value)
+	return drv.SubjectsByField(ctx, dataset, field, value)
 }
 
 // AcquireLease implements store.Leases in the home backend.
@@ -272,20 +248,12 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-var _ store.UnreadableTimes = (*Store)(nil)
-
-// Unreadable implements store.UnreadableTimes on the dataset's backend. A
-// backend that does not implement it holds only valid times and counts
-// none.
+// Unreadable implements store.Driver on the dataset's backend.
 func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
 	if err := s.open(ctx); err != nil {
 		return 0, "", err
 	}
 	defer s.mu.RUnlock()
 	drv, _ := s.backend(sel.Dataset)
-	ur, ok := drv.(store.UnreadableTimes)
-	if !ok {
-		return 0, "", nil
-	}
-	return ur.Unreadable(ctx, sel)
+	return drv.Unreadable(ctx, sel)
 }

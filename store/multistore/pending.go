@@ -2,11 +2,29 @@ package multistore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/frist-go/frist/store"
 )
 
 var _ store.PendingEvents = (*Store)(nil)
+
+// homeAs returns the home backend as T, or an error wrapping
+// errors.ErrUnsupported naming what it lacks. The caller calls
+// s.mu.RUnlock when the error is nil.
+func homeAs[T any](ctx context.Context, s *Store, what string) (T, error) {
+	var zero T
+	if err := s.open(ctx); err != nil {
+		return zero, err
+	}
+	t, ok := s.home.(T)
+	if !ok {
+		s.mu.RUnlock()
+		return zero, fmt.Errorf("multistore: the home backend does not implement %s: %w", what, errors.ErrUnsupported)
+	}
+	return t, nil
+}
 
 // AddPending implements store.PendingEvents in the home backend: remembered
 // events belong with the holds that caused them, whichever backend holds

@@ -2,8 +2,6 @@ package multistore
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
@@ -71,8 +69,8 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	return res, nil
 }
 
-// UpdateFields implements store.Rectifier on the dataset's backend, which
-// must implement it; a routed backend's entry is copied to the home log
+// UpdateFields implements store.Driver on the dataset's backend; a routed
+// backend's entry is copied to the home log
 // like a batch's, and the sealed copy returned.
 func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error) {
 	if err := s.open(ctx); err != nil {
@@ -80,19 +78,15 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 	}
 	defer s.mu.RUnlock()
 	drv, c := s.backend(dataset)
-	r, ok := drv.(store.Rectifier)
-	if !ok {
-		return audit.Entry{}, fmt.Errorf("multistore: the backend of dataset %q cannot rectify records: %w", dataset, errors.ErrUnsupported)
-	}
 	if c == nil {
-		return r.UpdateFields(ctx, dataset, key, subject, values, entry)
+		return drv.UpdateFields(ctx, dataset, key, subject, values, entry)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := s.prepare(ctx, c); err != nil {
 		return audit.Entry{}, err
 	}
-	sealed, err := r.UpdateFields(ctx, dataset, key, subject, values, entry)
+	sealed, err := drv.UpdateFields(ctx, dataset, key, subject, values, entry)
 	if err != nil {
 		return audit.Entry{}, err
 	}

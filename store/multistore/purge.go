@@ -7,12 +7,10 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.Purger = (*Store)(nil)
-
-// Purge implements store.Purger: each backend that implements it is asked
-// to purge the datasets routed to it (home: the datasets without a route),
-// and the errors of all of them are returned together, so one backend's
-// failure does not keep another from purging.
+// Purge implements store.Driver: each backend is asked to purge the
+// datasets routed to it (home: the datasets without a route), and the
+// errors of all of them are returned together, so one backend's failure
+// does not keep another from purging.
 func (s *Store) Purge(ctx context.Context, datasets []string) error {
 	if err := s.open(ctx); err != nil {
 		return err
@@ -39,9 +37,7 @@ func (s *Store) Purge(ctx context.Context, datasets []string) error {
 	}
 	var errs []error
 	for _, g := range groups {
-		if pg, ok := g.drv.(store.Purger); ok {
-			errs = append(errs, pg.Purge(ctx, g.datasets))
-		}
+		errs = append(errs, g.drv.Purge(ctx, g.datasets))
 	}
 	return errors.Join(errs...)
 }

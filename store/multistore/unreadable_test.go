@@ -21,10 +21,9 @@ func (unreadableStore) Unreadable(context.Context, store.Selection) (int, string
 }
 
 // TestUnreadableIsAskedOfTheDatasetsBackend pins that a routed dataset's
-// unreadable times reach the engine; before multistore implemented
-// store.UnreadableTimes the engine found no such interface and reported
-// nothing (checked: a Store without the method fails the type assertion
-// below).
+// unreadable times reach the engine: Unreadable goes to the backend the
+// dataset is routed to. Seen to fail with multistore's Unreadable asking
+// the home backend for every dataset.
 func TestUnreadableIsAskedOfTheDatasetsBackend(t *testing.T) {
 	decl := storetest.Declaration()
 	open := func() *memstore.Store {
@@ -33,11 +32,8 @@ func TestUnreadableIsAskedOfTheDatasetsBackend(t *testing.T) {
 		return st
 	}
 	home := open()
-	st, err := multistore.New(map[string]store.Driver{storetest.Visits: unreadableStore{open()}}, home)
+	ur, err := multistore.New(map[string]store.Driver{storetest.Visits: unreadableStore{open()}}, home)
 	require.NoError(t, err)
-	var drv store.Driver = st
-	ur, ok := drv.(store.UnreadableTimes)
-	require.True(t, ok, "multistore.Store implements store.UnreadableTimes")
 	sel := store.Selection{Dataset: storetest.Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: storetest.T0}}, Now: storetest.T0}
 	n, want, err := ur.Unreadable(context.Background(), sel)
 	require.NoError(t, err)

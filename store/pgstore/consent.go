@@ -1,8 +1,15 @@
 package pgstore
 
-import "github.com/frist-go/frist/store/internal/sqldriver"
+import (
+	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/internal/sqldriver"
+)
 
-// consentMigration creates the consent ledger (store.Consents): one row
+// Store keeps the consent ledger in frist's own tables (consentMigration),
+// so it can back consent.Ledger.
+var _ store.ConsentStore = (*Store)(nil)
+
+// consentMigration creates the consent ledger (store.ConsentStore): one row
 // per event, never updated except by erasure, read by subject and purpose
 // in time order through frist_consent_events_subject. A reference (the ID
 // of a withdrawal link) is unique, so a link withdraws once. IDs compare in the

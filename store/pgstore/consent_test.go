@@ -9,20 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/policy"
-	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqldriver"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/pgstore"
 	"github.com/frist-go/frist/store/storetest"
 )
-
-// consentBackend adds the store's consent ledger to the suite's backend,
-// whose embedded Store interface hides it.
-type consentBackend struct {
-	*sqltest.Backend
-	store.Consents
-	store.ConsentScanner
-}
 
 func TestConsentConformance(t *testing.T) {
 	storetest.RunConsents(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
@@ -37,6 +28,6 @@ func TestConsentConformance(t *testing.T) {
 		}
 		s, err := pgstore.New(db, decl, nil)
 		require.NoError(t, err)
-		return consentBackend{Backend: &sqltest.Backend{Store: s, Decl: decl}, Consents: s, ConsentScanner: s}
+		return &sqltest.Backend{Store: s, Decl: decl}
 	})
 }

@@ -34,7 +34,7 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	return s.shared.Earliest(ctx, sel, column, after)
 }
 
-// Unreadable implements store.UnreadableTimes: it counts the records
+// Unreadable implements store.Driver.Unreadable: it counts the records
 // whose value in the first bound's column is not a valid time in the
 // column's representation (see the package documentation, "Time
 // columns"), which no time rule ever selects.
@@ -43,15 +43,10 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (n int, wan
 }
 
 // Records implements store.Driver.Records: the records of subject in
-// dataset with the given fields, ordered by key.
+// dataset with the given fields, ordered by key, each with its time
+// columns read in the same statement.
 func (s *Store) Records(ctx context.Context, dataset, subject string, fields []string) ([]store.Record, error) {
 	return s.shared.Records(ctx, dataset, subject, fields)
-}
-
-// RecordsWithTimes implements store.RecordTimes: Records with each
-// record's time columns, read in the same statement.
-func (s *Store) RecordsWithTimes(ctx context.Context, dataset, subject string, fields []string) ([]store.TimedRecord, error) {
-	return s.shared.RecordsWithTimes(ctx, dataset, subject, fields)
 }
 
 // Times implements store.Driver.Times: the time column values of the
@@ -69,26 +64,22 @@ func (s *Store) Get(ctx context.Context, dataset, key string) (map[string]any, b
 	return s.shared.Get(ctx, dataset, key)
 }
 
-// SubjectsByField implements store.SubjectFinder: the distinct subjects
+// SubjectsByField implements store.Driver.SubjectsByField: the distinct subjects
 // of the records of dataset whose field holds exactly value.
 func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error) {
 	return s.shared.SubjectsByField(ctx, dataset, field, value)
 }
 
-// UpdateFields implements store.Rectifier: it sets fields of the record
+// UpdateFields implements store.Driver.UpdateFields: it sets fields of the record
 // with key, if it belongs to subject, and appends entry to the audit log in
 // one transaction (Art. 16 GDPR).
 func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, values map[string]any, entry audit.Entry) (audit.Entry, error) {
 	return s.shared.UpdateFields(ctx, dataset, key, subject, values, entry)
 }
 
-// Serves implements store.Datasets: the store serves the datasets of its
+// Serves implements store.Driver.Serves: the store serves the datasets of its
 // declaration that are bound to a table.
 func (s *Store) Serves(dataset string) bool { return s.shared.Serves(dataset) }
-
-// HeldOnlyByHolds implements store.HoldsOnly: a record of any dataset is
-// held only by a hold in frist_holds.
-func (s *Store) HeldOnlyByHolds(dataset string) bool { return s.shared.HeldOnlyByHolds(dataset) }
 
 // Unindexed implements store.IndexChecker: it reports whether no complete
 // index of dataset's table begins with column, so that a sweep would scan
@@ -156,60 +147,60 @@ func (s *Store) RemovePending(ctx context.Context, id string) error {
 	return s.shared.RemovePending(ctx, id)
 }
 
-// AppendConsent implements store.Consents.AppendConsent.
+// AppendConsent implements store.ConsentStore.AppendConsent.
 func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
 	return s.shared.AppendConsent(ctx, ev)
 }
 
-// ConsentEvents implements store.Consents.ConsentEvents.
+// ConsentEvents implements store.ConsentStore.ConsentEvents.
 func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
 	return s.shared.ConsentEvents(ctx, subject, purpose)
 }
 
-// ScanConsents implements store.ConsentScanner: the events of subject
+// ScanConsents implements store.ConsentStore.ScanConsents: the events of subject
 // for purpose up to until, newest first, until fn returns false.
 func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
 	return s.shared.ScanConsents(ctx, subject, purpose, until, fn)
 }
 
-// EraseConsentSubject implements store.Consents.EraseConsentSubject: it
+// EraseConsentSubject implements store.ConsentStore.EraseConsentSubject: it
 // replaces subject by pseudonym in every event of subject (Art. 17 GDPR).
 func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error) {
 	return s.shared.EraseConsentSubject(ctx, subject, pseudonym)
 }
 
-// CreateRequest implements store.Requests.CreateRequest.
+// CreateRequest implements store.RequestStore.CreateRequest.
 func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	return s.shared.CreateRequest(ctx, r)
 }
 
-// UpdateRequest implements store.Requests.UpdateRequest: it replaces
+// UpdateRequest implements store.RequestStore.UpdateRequest: it replaces
 // the request if the stored version is r.Version.
 func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error) {
 	return s.shared.UpdateRequest(ctx, r)
 }
 
-// Request implements store.Requests.Request.
+// Request implements store.RequestStore.Request.
 func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	return s.shared.Request(ctx, id)
 }
 
-// ListRequests implements store.Requests.ListRequests.
+// ListRequests implements store.RequestStore.ListRequests.
 func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]store.Request, error) {
 	return s.shared.ListRequests(ctx, f)
 }
 
-// AddObjection implements store.Objections.AddObjection (Art. 21 GDPR).
+// AddObjection implements store.RequestStore.AddObjection (Art. 21 GDPR).
 func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	return s.shared.AddObjection(ctx, o)
 }
 
-// LiftObjection implements store.Objections.LiftObjection.
+// LiftObjection implements store.RequestStore.LiftObjection.
 func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reason string) error {
 	return s.shared.LiftObjection(ctx, id, at, reason)
 }
 
-// ListObjections implements store.Objections.ListObjections.
+// ListObjections implements store.RequestStore.ListObjections.
 func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Objection, error) {
 	return s.shared.ListObjections(ctx, subject)
 }

@@ -73,7 +73,7 @@
 // the index range from the least valid value to the cutoff plus, for
 // text, a pattern test of each value in the range, so a sweep still reads
 // only its due records; a value outside the valid ones is never selected
-// and is counted by Unreadable (store.UnreadableTimes), which the engine
+// and is counted by Unreadable (store.Driver.Unreadable), which the engine
 // reports at every sweep. Keys, subjects and cutoffs are bound as text
 // and cast to the column's type as the catalog reports it, so the
 // application's indexes are used.
@@ -147,7 +147,7 @@ type Options struct {
 	// they are missing or out of date. Methods that write fail with the
 	// database's own error.
 	ReadOnly bool
-	// Vacuum says how Purge (store.Purger) vacuums the tables on which a
+	// Vacuum says how Purge (store.Driver.Purge) vacuums the tables on which a
 	// sweep deleted or anonymized records. Default VacuumOff: autovacuum
 	// alone decides. See the package documentation, "Erased means gone".
 	Vacuum Vacuum
@@ -167,8 +167,6 @@ type Store struct {
 var (
 	_ store.Driver       = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
-	_ store.Purger       = (*Store)(nil)
-	_ store.Datasets     = (*Store)(nil)
 )
 
 // New returns a Store that enforces decl on db, the application's

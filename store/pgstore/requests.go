@@ -6,18 +6,11 @@ import (
 )
 
 // Store keeps data-subject requests and objections in frist's own tables
-// (requestMigration), changes a subject's record with its audit entry in
-// one transaction, and reads a subject's records with their times in one
-// statement, so it can back dsar.Service.
-var (
-	_ store.Requests    = (*Store)(nil)
-	_ store.Objections  = (*Store)(nil)
-	_ store.Rectifier   = (*Store)(nil)
-	_ store.RecordTimes = (*Store)(nil)
-)
+// (requestMigration), so it can back dsar.Service.
+var _ store.RequestStore = (*Store)(nil)
 
 // requestMigration creates the tables of data-subject requests
-// (store.Requests) and Art. 21 objections (store.Objections). Requests are
+// and Art. 21 objections (store.RequestStore). Requests are
 // found by subject, and open ones by deadline, through the two indexes;
 // objections by subject in time order. IDs compare in the "C" collation so
 // that requests due at the same time, and objections made at the same

@@ -12,9 +12,9 @@ import (
 
 // openRequests creates storetest's tables in a fresh schema and a store on
 // them; without FRIST_TEST_POSTGRES the test is skipped (see openSchema).
-func openRequests(t *testing.T, decl *policy.Declaration) sqltest.RequestBackend {
+func openRequests(t *testing.T, decl *policy.Declaration) *sqltest.Backend {
 	t.Helper()
-	return sqltest.OpenRequests(t, openSchema(t), sqltest.Postgres, decl, func(db *sql.DB, d *policy.Declaration) (sqltest.RequestStore, error) {
+	return sqltest.OpenRequests(t, openSchema(t), sqltest.Postgres, decl, func(db *sql.DB, d *policy.Declaration) (sqltest.Store, error) {
 		return pgstore.New(db, d, nil)
 	})
 }

@@ -62,11 +62,14 @@ func (v Vacuum) valid() error {
 	return nil
 }
 
-// Purge implements store.Purger: with Options.Vacuum set, it vacuums the
+// Purge implements store.Driver: with Options.Vacuum set, it vacuums the
 // table of each dataset, one statement each, outside any transaction (as
 // VACUUM must run). Every table is tried; the errors of those that fail
 // are returned together.
 func (s *Store) Purge(ctx context.Context, datasets []string) error {
+	if err := s.shared.Usable(); err != nil {
+		return err
+	}
 	if s.vacuum == VacuumOff {
 		return nil
 	}

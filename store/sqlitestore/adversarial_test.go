@@ -150,12 +150,6 @@ type advDriver struct {
 	r int
 }
 
-// Unreadable passes the count of unreadable time values on: a wrapper
-// hides the optional interfaces of the store it wraps.
-func (d *advDriver) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
-	return d.Driver.(store.UnreadableTimes).Unreadable(ctx, sel)
-}
-
 func (d *advDriver) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
 	w := d.w
 	w.mu.Lock()
@@ -358,7 +352,7 @@ func TestAdversarialReplicasNeverActEarlyOnHeldOrUnreadableRecordsAndNeverLate(t
 	// sweep sweeps on replica r and checks the count of unreadable
 	// records it reports: every one in the table, less those sorting
 	// among valid values after the cutoff, which are counted once the
-	// cutoff passes them (store.UnreadableTimes); all of them with all.
+	// cutoff passes them (store.Driver.Unreadable); all of them with all.
 	sweep := func(r int, all bool) {
 		rep, err := w.engines[r].Sweep(ctx)
 		require.NoError(t, err)

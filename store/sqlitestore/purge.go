@@ -13,7 +13,7 @@ import (
 // still there; the retention engine calls Purge again at its next sweep.
 var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not be truncated: another connection was reading or writing: %w", store.ErrPurgeDeferred)
 
-// Purge implements store.Purger. frist's batches delete and overwrite with
+// Purge implements store.Driver. frist's batches delete and overwrite with
 // secure_delete on, so the database file keeps no bytes of a processed
 // record once the change reaches it; until then the pages that held the
 // record, and every earlier version of them, are frames of the write-ahead
@@ -32,6 +32,9 @@ var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not b
 // backups and copies of the file hold, is outside what SQLite can reach.
 // The datasets argument is ignored: a checkpoint covers the whole file.
 func (s *Store) Purge(ctx context.Context, _ []string) error {
+	if err := s.shared.Usable(); err != nil {
+		return err
+	}
 	if s.db == nil {
 		return nil
 	}

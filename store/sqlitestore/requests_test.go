@@ -11,9 +11,9 @@ import (
 )
 
 // openRequests creates storetest's tables and a store on them.
-func openRequests(t *testing.T, decl *policy.Declaration) sqltest.RequestBackend {
+func openRequests(t *testing.T, decl *policy.Declaration) *sqltest.Backend {
 	t.Helper()
-	return sqltest.OpenRequests(t, openDB(t, recommendedDSN), sqltest.SQLite, decl, func(db *sql.DB, d *policy.Declaration) (sqltest.RequestStore, error) {
+	return sqltest.OpenRequests(t, openDB(t, recommendedDSN), sqltest.SQLite, decl, func(db *sql.DB, d *policy.Declaration) (sqltest.Store, error) {
 		return sqlitestore.New(db, d, nil)
 	})
 }

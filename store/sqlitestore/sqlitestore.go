@@ -69,7 +69,7 @@
 //   - rfc3339: text in the fixed-width UTC form "2006-01-02T15:04:05Z".
 //
 // Every other value is never selected, whatever the cutoff, and is counted
-// by Unreadable (store.UnreadableTimes), which the engine reports at every
+// by Unreadable (store.Driver.Unreadable), which the engine reports at every
 // sweep: an empty string, an integer or a real in a text column (they sort below every
 // text value), text in another zone such as '2025-02-24 09:00:00 -0500
 // EST' (modernc.org/sqlite's form for a time.Time in New York) or
@@ -188,8 +188,6 @@ type Store struct {
 var (
 	_ store.Driver       = (*Store)(nil)
 	_ store.IndexChecker = (*Store)(nil)
-	_ store.Datasets     = (*Store)(nil)
-	_ store.Purger       = (*Store)(nil)
 )
 
 // New returns a Store that enforces decl on db, the application's

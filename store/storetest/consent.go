@@ -15,7 +15,7 @@ import (
 type consentHarness struct {
 	t   *testing.T
 	b   Backend
-	c   store.Consents
+	c   store.ConsentStore
 	ctx context.Context
 }
 
@@ -34,35 +34,23 @@ func ConsentContracts() []string {
 	return names
 }
 
-// RunConsents runs the contracts of store.Consents (store/consent.go), one
-// subtest per sentence, against backends from open, each subtest with its
-// own Backend. The Backend must implement store.Consents; the suite fails
-// when it does not. The contracts of the optional store.ConsentScanner
-// are skipped, with a message, for a backend without it.
+// RunConsents runs the contracts of store.ConsentStore (store/consent.go),
+// one subtest per sentence, against backends from open, each subtest with
+// its own Backend. The Backend must implement store.ConsentStore; the
+// suite fails when it does not.
 func RunConsents(t *testing.T, open Opener) {
 	t.Helper()
 	for _, c := range consentContracts() {
 		t.Run(c.name, func(t *testing.T) {
 			b := open(t, Declaration())
 			t.Cleanup(func() { _ = b.Close() })
-			cs, ok := b.(store.Consents)
+			cs, ok := b.(store.ConsentStore)
 			if !ok {
-				t.Fatalf("storetest: RunConsents needs a backend that implements store.Consents, but %T does not", b)
+				t.Fatalf("storetest: RunConsents needs a backend that implements store.ConsentStore, but %T does not", b)
 			}
 			c.run(&consentHarness{t: t, b: b, c: cs, ctx: context.Background()})
 		})
 	}
-}
-
-// scanner returns the backend's optional ConsentScanner or skips the
-// contract, saying why.
-func (h *consentHarness) scanner() store.ConsentScanner {
-	h.t.Helper()
-	sc, ok := h.b.(store.ConsentScanner)
-	if !ok {
-		h.t.Skipf("the backend does not implement the optional store.ConsentScanner; the ledger reads through ConsentEvents")
-	}
-	return sc
 }
 
 // consentID returns the n-th event ID; IDs sort in the order of n.
@@ -199,10 +187,7 @@ func consentContracts() []consentContract {
 			if got := ids(h.events("1001", "booking")); !slices.Equal(got, want) {
 				h.t.Errorf("ConsentEvents must order events a microsecond apart by At, not by ID: got %v, want %v", got, want)
 			}
-			sc, ok := h.b.(store.ConsentScanner)
-			if !ok {
-				return
-			}
+			sc := h.c
 			for _, tc := range []struct {
 				until time.Time
 				want  []string
@@ -326,7 +311,7 @@ func consentContracts() []consentContract {
 			}
 		}},
 		{"ScanConsents/EventsUpToUntilNewestFirst", func(h *consentHarness) {
-			sc := h.scanner()
+			sc := h.c
 			h.appendOK(
 				grantEvent(3, "1001", "booking", at.Add(time.Hour)),
 				grantEvent(1, "1001", "booking", at),
@@ -363,7 +348,7 @@ func consentContracts() []consentContract {
 			}
 		}},
 		{"ScanConsents/StopsWhenFnReturnsFalse", func(h *consentHarness) {
-			sc := h.scanner()
+			sc := h.c
 			h.appendOK(grantEvent(1, "1001", "booking", at), grantEvent(2, "1001", "booking", at.Add(time.Hour)))
 			var got []string
 			if err := sc.ScanConsents(h.ctx, "1001", "", at.Add(time.Hour), func(ev store.ConsentEvent) bool { got = append(got, ev.ID); return false }); err != nil {
@@ -386,10 +371,8 @@ func consentContracts() []consentContract {
 			if _, err := h.c.EraseConsentSubject(h.ctx, "1001", pseudonym("1001")); !errors.Is(err, store.ErrClosed) {
 				h.t.Errorf("EraseConsentSubject after Close must return store.ErrClosed, but it returned %v", err)
 			}
-			if sc, ok := h.b.(store.ConsentScanner); ok {
-				if err := sc.ScanConsents(h.ctx, "1001", "", at, func(store.ConsentEvent) bool { return true }); !errors.Is(err, store.ErrClosed) {
-					h.t.Errorf("ScanConsents after Close must return store.ErrClosed, but it returned %v", err)
-				}
+			if err := h.c.ScanConsents(h.ctx, "1001", "", at, func(store.ConsentEvent) bool { return true }); !errors.Is(err, store.ErrClosed) {
+				h.t.Errorf("ScanConsents after Close must return store.ErrClosed, but it returned %v", err)
 			}
 		}},
 	}

@@ -83,8 +83,18 @@ func closeContracts() []contract {
 					_, _, err := h.b.Earliest(ctx, sel, "booked_at", T0)
 					return err
 				},
-				"Records":     func() error { _, err := h.b.Records(ctx, Bookings, "1001", nil); return err },
-				"Times":       func() error { _, err := h.b.Times(ctx, Bookings, "1"); return err },
+				"Records": func() error { _, err := h.b.Records(ctx, Bookings, "1001", nil); return err },
+				"Times":   func() error { _, err := h.b.Times(ctx, Bookings, "1"); return err },
+				"Unreadable": func() error {
+					_, _, err := h.b.Unreadable(ctx, store.Selection{Dataset: Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: T0}}, Now: T0})
+					return err
+				},
+				"SubjectsByField": func() error { _, err := h.b.SubjectsByField(ctx, Bookings, "email", "x"); return err },
+				"UpdateFields": func() error {
+					_, err := h.b.UpdateFields(ctx, Bookings, "1", "1001", map[string]any{"email": "x"}, audit.Entry{Time: T0, Action: "rectify"})
+					return err
+				},
+				"Purge":       func() error { return h.b.Purge(ctx, []string{Bookings}) },
 				"PlaceHold":   func() error { return h.b.PlaceHold(ctx, store.Hold{ID: "x", Subject: "1001", PlacedAt: T0}) },
 				"ReleaseHold": func() error { return h.b.ReleaseHold(ctx, "x", T0) },
 				"ListHolds":   func() error { _, err := h.b.ListHolds(ctx, T0); return err },

@@ -14,8 +14,7 @@ import (
 // requestHarness carries one request subtest's backend.
 type requestHarness struct {
 	*harness
-	rq store.Requests
-	ob store.Objections
+	rs store.RequestStore
 }
 
 // requestContract is one subtest of RunRequests.
@@ -33,39 +32,24 @@ func RequestContracts() []string {
 	return names
 }
 
-// RunRequests runs the contracts of store.Requests, store.Objections and
-// store.Rectifier (store/requests.go), one subtest per sentence, against
-// backends from open, each subtest with its own Backend. The Backend must
-// implement store.Requests and store.Objections; the suite fails when it
-// does not. The contracts of the optional store.Rectifier are skipped, with
-// a message, for a backend without it.
+// RunRequests runs the contracts of store.RequestStore and of
+// store.Driver.UpdateFields (store/requests.go, store/store.go), one
+// subtest per sentence, against backends from open, each subtest with its
+// own Backend. The Backend must implement store.RequestStore; the suite
+// fails when it does not.
 func RunRequests(t *testing.T, open Opener) {
 	t.Helper()
 	for _, c := range requestContracts() {
 		t.Run(c.name, func(t *testing.T) {
 			b := open(t, Declaration())
 			t.Cleanup(func() { _ = b.Close() })
-			rq, ok := b.(store.Requests)
+			rs, ok := b.(store.RequestStore)
 			if !ok {
-				t.Fatalf("storetest: RunRequests needs a backend that implements store.Requests, but %T does not", b)
+				t.Fatalf("storetest: RunRequests needs a backend that implements store.RequestStore, but %T does not", b)
 			}
-			ob, ok := b.(store.Objections)
-			if !ok {
-				t.Fatalf("storetest: RunRequests needs a backend that implements store.Objections, but %T does not", b)
-			}
-			c.run(&requestHarness{harness: &harness{t: t, b: b, ctx: context.Background()}, rq: rq, ob: ob})
+			c.run(&requestHarness{harness: &harness{t: t, b: b, ctx: context.Background()}, rs: rs})
 		})
 	}
-}
-
-// rectifier returns the backend's optional Rectifier or skips, saying why.
-func (h *requestHarness) rectifier() store.Rectifier {
-	h.t.Helper()
-	rc, ok := h.b.(store.Rectifier)
-	if !ok {
-		h.t.Skipf("the backend does not implement the optional store.Rectifier; rectification is unavailable on it")
-	}
-	return rc
 }
 
 // requestID returns the n-th request ID; IDs sort in the order of n.
@@ -85,7 +69,7 @@ func newRequest(n int, subject string, dueDays int) store.Request {
 func (h *requestHarness) create(rs ...store.Request) {
 	h.t.Helper()
 	for _, r := range rs {
-		if err := h.rq.CreateRequest(h.ctx, r); err != nil {
+		if err := h.rs.CreateRequest(h.ctx, r); err != nil {
 			h.t.Fatalf("storetest: setup: CreateRequest(%s): %v", r.ID, err)
 		}
 	}
@@ -93,7 +77,7 @@ func (h *requestHarness) create(rs ...store.Request) {
 
 func (h *requestHarness) list(f store.RequestFilter) []string {
 	h.t.Helper()
-	rs, err := h.rq.ListRequests(h.ctx, f)
+	rs, err := h.rs.ListRequests(h.ctx, f)
 	if err != nil {
 		h.t.Fatalf("ListRequests(%+v) must succeed, but it returned: %v", f, err)
 	}
@@ -112,7 +96,7 @@ func requestContracts() []requestContract {
 			r.Version = 9
 			r.Final = true
 			h.create(r)
-			got, err := h.rq.Request(h.ctx, r.ID)
+			got, err := h.rs.Request(h.ctx, r.ID)
 			if err != nil {
 				h.t.Fatalf("Request must return a created request, but it returned: %v", err)
 			}
@@ -127,7 +111,7 @@ func requestContracts() []requestContract {
 		}},
 		{"CreateRequest returns ErrConflict for an existing ID", func(h *requestHarness) {
 			h.create(newRequest(1, "42", 30))
-			err := h.rq.CreateRequest(h.ctx, newRequest(1, "43", 30))
+			err := h.rs.CreateRequest(h.ctx, newRequest(1, "43", 30))
 			if !errors.Is(err, store.ErrConflict) {
 				h.t.Fatalf("CreateRequest must return store.ErrConflict for an existing ID, but it returned: %v", err)
 			}
@@ -147,7 +131,7 @@ func requestContracts() []requestContract {
 			} {
 				r := newRequest(1, "42", 30)
 				tc.clear(&r)
-				if err := h.rq.CreateRequest(h.ctx, r); err == nil {
+				if err := h.rs.CreateRequest(h.ctx, r); err == nil {
 					h.t.Fatalf("CreateRequest must refuse a request without %s, but it returned nil", tc.field)
 				}
 			}
@@ -156,7 +140,7 @@ func requestContracts() []requestContract {
 			}
 		}},
 		{"Request returns ErrNotFound for an unknown ID", func(h *requestHarness) {
-			if _, err := h.rq.Request(h.ctx, requestID(7)); !errors.Is(err, store.ErrNotFound) {
+			if _, err := h.rs.Request(h.ctx, requestID(7)); !errors.Is(err, store.ErrNotFound) {
 				h.t.Fatalf("Request must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
 			}
 		}},
@@ -164,11 +148,11 @@ func requestContracts() []requestContract {
 			r := newRequest(1, "42", 30)
 			h.create(r)
 			r.Version, r.State, r.Final, r.Due, r.Body = 1, "completed", true, T0.Add(90*24*time.Hour), []byte(`{"n":2}`)
-			v, err := h.rq.UpdateRequest(h.ctx, r)
+			v, err := h.rs.UpdateRequest(h.ctx, r)
 			if err != nil || v != 2 {
 				h.t.Fatalf("UpdateRequest at the stored version must succeed and return version 2, but it returned %d, %v", v, err)
 			}
-			got, _ := h.rq.Request(h.ctx, r.ID)
+			got, _ := h.rs.Request(h.ctx, r.ID)
 			if got.State != "completed" || !got.Final || !got.Due.Equal(r.Due) || string(got.Body) != `{"n":2}` || got.Version != 2 {
 				h.t.Fatalf("after UpdateRequest, Request must return the new request at version 2, but it returned %+v", got)
 			}
@@ -177,21 +161,21 @@ func requestContracts() []requestContract {
 			r := newRequest(1, "42", 30)
 			h.create(r)
 			r.Version, r.State = 1, "verified"
-			if _, err := h.rq.UpdateRequest(h.ctx, r); err != nil {
+			if _, err := h.rs.UpdateRequest(h.ctx, r); err != nil {
 				h.t.Fatalf("storetest: setup: UpdateRequest: %v", err)
 			}
 			r.State = "refused" // still based on version 1
-			if _, err := h.rq.UpdateRequest(h.ctx, r); !errors.Is(err, store.ErrConflict) {
+			if _, err := h.rs.UpdateRequest(h.ctx, r); !errors.Is(err, store.ErrConflict) {
 				h.t.Fatalf("UpdateRequest based on a stale Version must return store.ErrConflict, but it returned: %v", err)
 			}
-			if got, _ := h.rq.Request(h.ctx, r.ID); got.State != "verified" || got.Version != 2 {
+			if got, _ := h.rs.Request(h.ctx, r.ID); got.State != "verified" || got.Version != 2 {
 				h.t.Fatalf("a refused UpdateRequest must change nothing, but the request is now %s at version %d", got.State, got.Version)
 			}
 		}},
 		{"UpdateRequest returns ErrNotFound for an unknown ID", func(h *requestHarness) {
 			r := newRequest(1, "42", 30)
 			r.Version = 1
-			if _, err := h.rq.UpdateRequest(h.ctx, r); !errors.Is(err, store.ErrNotFound) {
+			if _, err := h.rs.UpdateRequest(h.ctx, r); !errors.Is(err, store.ErrNotFound) {
 				h.t.Fatalf("UpdateRequest must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
 			}
 		}},
@@ -209,11 +193,11 @@ func requestContracts() []requestContract {
 				u := r
 				u.Version = 1
 				tc.change(&u)
-				if _, err := h.rq.UpdateRequest(h.ctx, u); err == nil {
+				if _, err := h.rs.UpdateRequest(h.ctx, u); err == nil {
 					h.t.Fatalf("UpdateRequest must refuse to change %s, but it returned nil", tc.field)
 				}
 			}
-			if got, _ := h.rq.Request(h.ctx, r.ID); got.Subject != "42" || got.Kind != "access" || got.Version != 1 {
+			if got, _ := h.rs.Request(h.ctx, r.ID); got.Subject != "42" || got.Kind != "access" || got.Version != 1 {
 				h.t.Fatalf("a refused UpdateRequest must change nothing, but the request is now %+v", got)
 			}
 		}},
@@ -245,9 +229,9 @@ func requestContracts() []requestContract {
 		}},
 		{"returned requests are copies", func(h *requestHarness) {
 			h.create(newRequest(1, "42", 30))
-			got, _ := h.rq.Request(h.ctx, requestID(1))
+			got, _ := h.rs.Request(h.ctx, requestID(1))
 			got.Body[0] = 'X'
-			again, _ := h.rq.Request(h.ctx, requestID(1))
+			again, _ := h.rs.Request(h.ctx, requestID(1))
 			if again.Body[0] == 'X' {
 				h.t.Fatalf("changing a returned request's Body must not change the stored request")
 			}
@@ -259,25 +243,25 @@ func requestContracts() []requestContract {
 				{ID: requestID(1), Subject: "7", Purpose: "analysis", At: T0},
 			}
 			for _, o := range obs {
-				if err := h.ob.AddObjection(h.ctx, o); err != nil {
+				if err := h.rs.AddObjection(h.ctx, o); err != nil {
 					h.t.Fatalf("AddObjection must store a complete objection, but it returned: %v", err)
 				}
 			}
-			got, err := h.ob.ListObjections(h.ctx, "42")
+			got, err := h.rs.ListObjections(h.ctx, "42")
 			if err != nil || len(got) != 2 || got[0].ID != requestID(2) || got[1].ID != requestID(3) || got[1].Request != requestID(9) || got[1].Purpose != "analysis" {
 				h.t.Fatalf("ListObjections must return exactly the subject's objections ordered by At, then ID, but it returned %+v, %v", got, err)
 			}
-			none, err := h.ob.ListObjections(h.ctx, "99")
+			none, err := h.rs.ListObjections(h.ctx, "99")
 			if err != nil || len(none) != 0 {
 				h.t.Fatalf("ListObjections must return none, not an error, for an unknown subject, but it returned %v, %v", none, err)
 			}
 		}},
 		{"AddObjection refuses an existing ID, a missing field or a lifted objection", func(h *requestHarness) {
 			o := store.Objection{ID: requestID(1), Subject: "42", Purpose: "analysis", At: T0}
-			if err := h.ob.AddObjection(h.ctx, o); err != nil {
+			if err := h.rs.AddObjection(h.ctx, o); err != nil {
 				h.t.Fatalf("storetest: setup: AddObjection: %v", err)
 			}
-			if err := h.ob.AddObjection(h.ctx, o); !errors.Is(err, store.ErrConflict) {
+			if err := h.rs.AddObjection(h.ctx, o); !errors.Is(err, store.ErrConflict) {
 				h.t.Fatalf("AddObjection must return store.ErrConflict for an existing ID, but it returned: %v", err)
 			}
 			bad := []store.Objection{
@@ -288,38 +272,38 @@ func requestContracts() []requestContract {
 				{ID: requestID(5), Subject: "42", Purpose: "analysis", At: T0, LiftedAt: T0},
 			}
 			for i, o := range bad {
-				if err := h.ob.AddObjection(h.ctx, o); err == nil {
+				if err := h.rs.AddObjection(h.ctx, o); err == nil {
 					h.t.Fatalf("AddObjection must refuse incomplete or lifted objection %d, but it returned nil", i)
 				}
 			}
-			if got, _ := h.ob.ListObjections(h.ctx, "42"); len(got) != 1 {
+			if got, _ := h.rs.ListObjections(h.ctx, "42"); len(got) != 1 {
 				h.t.Fatalf("refused objections must not be stored, but the subject has %d", len(got))
 			}
 		}},
 		{"LiftObjection keeps the first lift and returns ErrNotFound for an unknown ID", func(h *requestHarness) {
 			o := store.Objection{ID: requestID(1), Subject: "42", Purpose: "analysis", At: T0}
-			if err := h.ob.AddObjection(h.ctx, o); err != nil {
+			if err := h.rs.AddObjection(h.ctx, o); err != nil {
 				h.t.Fatalf("storetest: setup: AddObjection: %v", err)
 			}
-			if err := h.ob.LiftObjection(h.ctx, o.ID, T0.Add(time.Hour), "Art. 21(1) sentence 2"); err != nil {
+			if err := h.rs.LiftObjection(h.ctx, o.ID, T0.Add(time.Hour), "Art. 21(1) sentence 2"); err != nil {
 				h.t.Fatalf("LiftObjection must succeed, but it returned: %v", err)
 			}
-			if err := h.ob.LiftObjection(h.ctx, o.ID, T0.Add(2*time.Hour), "again"); err != nil {
+			if err := h.rs.LiftObjection(h.ctx, o.ID, T0.Add(2*time.Hour), "again"); err != nil {
 				h.t.Fatalf("lifting twice must succeed, but it returned: %v", err)
 			}
-			got, _ := h.ob.ListObjections(h.ctx, "42")
+			got, _ := h.rs.ListObjections(h.ctx, "42")
 			if len(got) != 1 || !got[0].LiftedAt.Equal(T0.Add(time.Hour)) || got[0].LiftReason != "Art. 21(1) sentence 2" {
 				h.t.Fatalf("LiftObjection must keep the first time and reason, but the objection is %+v", got)
 			}
 			if got[0].Active(T0.Add(time.Hour)) || !got[0].Active(T0) {
 				h.t.Fatalf("an objection lifted at T0+1h must be active at T0 and not at T0+1h")
 			}
-			if err := h.ob.LiftObjection(h.ctx, requestID(9), T0, "x"); !errors.Is(err, store.ErrNotFound) {
+			if err := h.rs.LiftObjection(h.ctx, requestID(9), T0, "x"); !errors.Is(err, store.ErrNotFound) {
 				h.t.Fatalf("LiftObjection must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
 			}
 		}},
 		{"UpdateFields changes the subject's record and appends the entry atomically", func(h *requestHarness) {
-			rc := h.rectifier()
+			rc := h.b
 			h.insert(newBooking(1, 42, T0), newBooking(2, 43, T0))
 			e, err := rc.UpdateFields(h.ctx, Bookings, "1", "42", map[string]any{"email": "new@example.org", "ip": nil},
 				audit.Entry{Time: T0, Action: "rectify", Dataset: Bookings, Count: 1, Subjects: []string{pseudonym("42")}})
@@ -339,7 +323,7 @@ func requestContracts() []requestContract {
 			}
 		}},
 		{"UpdateFields refuses another subject's record, an unknown key or dataset, and changes nothing", func(h *requestHarness) {
-			rc := h.rectifier()
+			rc := h.b
 			h.insert(newBooking(1, 42, T0), newBooking(2, 43, T0))
 			good := audit.Entry{Time: T0, Action: "rectify", Count: 1}
 			for _, tc := range []struct {
@@ -368,13 +352,13 @@ func requestContracts() []requestContract {
 		}},
 		{"every method returns ErrClosed after Close", func(h *requestHarness) {
 			_ = h.b.Close()
-			if err := h.rq.CreateRequest(h.ctx, newRequest(1, "42", 3)); !errors.Is(err, store.ErrClosed) {
+			if err := h.rs.CreateRequest(h.ctx, newRequest(1, "42", 3)); !errors.Is(err, store.ErrClosed) {
 				h.t.Fatalf("CreateRequest after Close must return store.ErrClosed, but it returned: %v", err)
 			}
-			if _, err := h.rq.ListRequests(h.ctx, store.RequestFilter{}); !errors.Is(err, store.ErrClosed) {
+			if _, err := h.rs.ListRequests(h.ctx, store.RequestFilter{}); !errors.Is(err, store.ErrClosed) {
 				h.t.Fatalf("ListRequests after Close must return store.ErrClosed, but it returned: %v", err)
 			}
-			if _, err := h.ob.ListObjections(h.ctx, "42"); !errors.Is(err, store.ErrClosed) {
+			if _, err := h.rs.ListObjections(h.ctx, "42"); !errors.Is(err, store.ErrClosed) {
 				h.t.Fatalf("ListObjections after Close must return store.ErrClosed, but it returned: %v", err)
 			}
 		}},

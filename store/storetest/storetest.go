@@ -71,7 +71,7 @@ func contracts() []contract {
 		selectionContracts(), holdExclusionContracts(), orderContracts(), actionContracts(),
 		rollbackContracts(), batchAuditContracts(), concurrencyContracts(), queryContracts(),
 		holdContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), leaseContracts(), closeContracts(), afterContracts(),
-		timeValueContracts(),
+		timeValueContracts(), recordTimesContracts(),
 	} {
 		all = append(all, group...)
 	}

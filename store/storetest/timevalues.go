@@ -14,7 +14,7 @@ type valueClass int
 const (
 	// due: a time at or before the cutoff under every reading of it. A
 	// backend processes it, or, when it cannot read it in the column's
-	// representation, reports it (store.UnreadableTimes).
+	// representation, reports it (store.Driver.Unreadable).
 	due valueClass = iota
 	// must: a value in the column's own representation at or before the
 	// cutoff, which every backend must process.
@@ -110,7 +110,7 @@ func valueCases(column string) []valueCase {
 
 // timeValueContracts turn "a time rule selects only records whose time
 // value is a valid time in the column's representation and at or before
-// the cutoff" (store.Bound, store.UnreadableTimes) into one contract per
+// the cutoff" (store.Bound, store.Driver.Unreadable) into one contract per
 // representation.
 //
 // Each fails on the backends before they told valid values from the rest:
@@ -169,12 +169,9 @@ func (h *harness) timeValues(column string) {
 	if err != nil {
 		h.t.Errorf("Earliest after the cutoff must not fail on values that are not times in %s, but it returned: %v", column, err)
 	}
-	ur, canReport := h.b.(store.UnreadableTimes)
-	unreadable := 0
-	if canReport {
-		if unreadable, _, err = ur.Unreadable(h.ctx, sel); err != nil {
-			h.t.Fatalf("Unreadable must count values that are not times in %s, but it returned: %v", column, err)
-		}
+	unreadable, _, err := h.b.Unreadable(h.ctx, sel)
+	if err != nil {
+		h.t.Fatalf("Unreadable must count values that are not times in %s, but it returned: %v", column, err)
 	}
 	batch := store.Batch{Selection: sel, Action: store.Action{Delete: true}, Audit: auditAs("delete", nil)}
 	batch.Limit = 2 // several batches, each starting behind the last
@@ -214,10 +211,7 @@ func (h *harness) timeValues(column string) {
 	if !foundNext || !next.Equal(T0.Add(time.Second)) {
 		h.t.Errorf("Earliest after the cutoff must return the smallest valid value after it (%s), passing over values that are not times: got %v, %v", T0.Add(time.Second).Format(time.RFC3339), next, foundNext)
 	}
-	switch {
-	case !canReport && len(mustReport) > 0:
-		h.t.Errorf("a backend that stores values it cannot read as times must report them (store.UnreadableTimes), but it neither processed nor can report: %s", strings.Join(mustReport, "; "))
-	case canReport && (unreadable < len(mustReport) || unreadable > len(mustReport)+len(mayReport)):
+	if unreadable < len(mustReport) || unreadable > len(mustReport)+len(mayReport) {
 		h.t.Errorf("Unreadable must count every stored value of %s that is not a valid time and sorts outside the valid values or at or before the cutoff: got %d; want %d (%s), plus at most %d of %s",
 			column, unreadable, len(mustReport), strings.Join(mustReport, "; "), len(mayReport), strings.Join(mayReport, "; "))
 	}

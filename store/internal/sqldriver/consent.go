@@ -11,15 +11,15 @@ import (
 )
 
 var (
-	_ store.Consents       = (*Store)(nil)
-	_ store.ConsentScanner = (*Store)(nil)
+	_ store.ConsentStore = (*Store)(nil)
+	_ store.ConsentStore = (*Store)(nil)
 )
 
 // consentColumns are the columns of frist_consent_events in the order
 // scanConsent reads them.
 const consentColumns = "id, subject, purpose, kind, at, version, text_sha256, method, actor, guardian_relation, guardian_verification, evidence, reason, reference, erased"
 
-// AppendConsent implements store.Consents.AppendConsent.
+// AppendConsent implements store.ConsentStore.AppendConsent.
 func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -43,7 +43,7 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	return nil
 }
 
-// ConsentEvents implements store.Consents.ConsentEvents. The index on
+// ConsentEvents implements store.ConsentStore.ConsentEvents. The index on
 // (subject, purpose, at, id) makes it read only the subject's events.
 func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]store.ConsentEvent, error) {
 	var out []store.ConsentEvent
@@ -54,7 +54,7 @@ func (s *Store) ConsentEvents(ctx context.Context, subject, purpose string) ([]s
 	return out, err
 }
 
-// ScanConsents implements store.ConsentScanner: the index on (subject,
+// ScanConsents implements store.ConsentStore: the index on (subject,
 // purpose, at, id) is read backwards from until, and rows are fetched
 // only as long as fn wants them.
 func (s *Store) ScanConsents(ctx context.Context, subject, purpose string, until time.Time, fn func(store.ConsentEvent) bool) error {
@@ -164,7 +164,7 @@ func (s *Store) scanConsent(rows *sql.Rows) (store.ConsentEvent, error) {
 	return ev, nil
 }
 
-// EraseConsentSubject implements store.Consents.EraseConsentSubject in
+// EraseConsentSubject implements store.ConsentStore.EraseConsentSubject in
 // one statement, so an erasure is never half done.
 func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error) {
 	if err := s.usable(); err != nil {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// SubjectsByField implements store.SubjectFinder with one query on the
+// SubjectsByField implements store.Driver with one query on the
 // declared column; the value is a bound parameter, compared as text.
 func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error) {
 	t, err := s.open(dataset)

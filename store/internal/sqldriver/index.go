@@ -3,8 +3,6 @@ package sqldriver
 import (
 	"context"
 	"strings"
-
-	"github.com/frist-go/frist/store"
 )
 
 // Unindexed implements store.IndexChecker: it reports whether the SQL
@@ -39,9 +37,3 @@ func splitQuoted(q string) (schema, name string) {
 
 // unquote reverses Quote for a validated identifier.
 func unquote(q string) string { return strings.Trim(q, `"`) }
-
-var _ store.HoldsOnly = (*Store)(nil)
-
-// HeldOnlyByHolds implements store.HoldsOnly: a record is held only by a
-// row of frist_holds.
-func (s *Store) HeldOnlyByHolds(string) bool { return true }

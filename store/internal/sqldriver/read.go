@@ -57,7 +57,10 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	return t, true, nil
 }
 
-// Records implements store.Driver.Records.
+// Records implements store.Driver.Records: the subject's rows are found
+// through the subject column and read once, fields and time columns
+// together. A time value that does not parse is left out of Record.Times,
+// as a Bound never selects it (Unreadable counts it).
 func (s *Store) Records(ctx context.Context, dataset, subject string, fields []string) ([]store.Record, error) {
 	t, err := s.open(dataset)
 	if err != nil {
@@ -69,16 +72,22 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	if fields == nil {
 		fields = t.order
 	}
-	cols := []string{"CAST(t." + t.key + " AS TEXT)", "CAST(t." + t.subject + " AS TEXT)"}
 	for _, f := range fields {
-		c, ok := t.fields[f]
-		if !ok {
+		if _, ok := t.fields[f]; !ok {
 			return nil, s.errorf("dataset %q: field %q is not declared", t.id, f)
 		}
-		cols = append(cols, "t."+c)
 	}
 	if !s.matchable(subject, t.subjTyp) {
-		return nil, nil // no stored subject can equal it
+		return nil, nil
+	}
+	cols := []string{"CAST(t." + t.key + " AS TEXT)", "CAST(t." + t.subject + " AS TEXT)"}
+	for _, f := range fields {
+		cols = append(cols, "t."+t.fields[f])
+	}
+	tcs := make([]*timeCol, 0, len(t.times))
+	for _, tc := range t.times {
+		tcs = append(tcs, tc)
+		cols = append(cols, "t."+tc.col)
 	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
@@ -89,20 +98,29 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	}
 	defer rows.Close()
 	var out []store.Record
+	var key string
+	var subj sql.NullString
+	vals := make([]any, len(fields)+len(tcs))
+	dst := []any{&key, &subj}
+	for i := range vals {
+		dst = append(dst, &vals[i])
+	}
 	for rows.Next() {
-		var key string
-		var subj sql.NullString
-		vals := make([]any, len(fields))
-		dst := []any{&key, &subj}
-		for i := range vals {
-			dst = append(dst, &vals[i])
-		}
 		if err := rows.Scan(dst...); err != nil {
 			return nil, s.errorf("dataset %q: records: %w", t.id, err)
 		}
-		r := store.Record{Key: key, Subject: subj.String, Fields: make(map[string]any, len(fields))}
+		r := store.Record{Key: key, Subject: subj.String, Fields: make(map[string]any, len(fields)), Times: make(map[string]time.Time, len(tcs))}
 		for i, f := range fields {
 			r.Fields[f] = normalize(vals[i])
+		}
+		for i, tc := range tcs {
+			v := vals[len(fields)+i]
+			if v == nil {
+				continue
+			}
+			if tm, err := tc.parse(v); err == nil {
+				r.Times[tc.name] = tm
+			}
 		}
 		out = append(out, r)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.Requests = (*Store)(nil)
+var _ store.RequestStore = (*Store)(nil)
 
 // requestColumns are the columns of frist_requests in the order
 // scanRequest reads them.
@@ -42,7 +42,7 @@ func (s *Store) checkRequest(op string, r store.Request) error {
 	return s.errorf("%s %s: the request has no %s", op, r.ID, missing)
 }
 
-// CreateRequest implements store.Requests.CreateRequest in one statement:
+// CreateRequest implements store.RequestStore.CreateRequest in one statement:
 // an existing ID is left as it is and reported as store.ErrConflict.
 func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	if err := s.usable(); err != nil {
@@ -68,7 +68,7 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	return nil
 }
 
-// UpdateRequest implements store.Requests.UpdateRequest. The version check
+// UpdateRequest implements store.RequestStore.UpdateRequest. The version check
 // and the immutable fields are conditions of the one UPDATE statement, so
 // a concurrent writer can never slip in between check and write; only when
 // it changes no row is the stored request read to say why.
@@ -108,7 +108,7 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 	return 0, s.errorf("update request %s: the subject, kind and time of receipt of a request never change", r.ID)
 }
 
-// Request implements store.Requests.Request.
+// Request implements store.RequestStore.Request.
 func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	if err := s.usable(); err != nil {
 		return store.Request{}, err
@@ -129,7 +129,7 @@ func (s *Store) Request(ctx context.Context, id string) (store.Request, error) {
 	return rs[0], nil
 }
 
-// ListRequests implements store.Requests.ListRequests. A filter by subject
+// ListRequests implements store.RequestStore.ListRequests. A filter by subject
 // reads the subject's index; one for open requests due before a time reads
 // the deadline index.
 func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]store.Request, error) {

@@ -8,9 +8,9 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.Objections = (*Store)(nil)
+var _ store.RequestStore = (*Store)(nil)
 
-// AddObjection implements store.Objections.AddObjection in one statement:
+// AddObjection implements store.RequestStore.AddObjection in one statement:
 // an existing ID is left as it is and reported as store.ErrConflict.
 func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	if err := s.usable(); err != nil {
@@ -42,7 +42,7 @@ func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	return nil
 }
 
-// LiftObjection implements store.Objections.LiftObjection. Both columns
+// LiftObjection implements store.RequestStore.LiftObjection. Both columns
 // are set from the row as it was before the statement, so a second lift
 // keeps the first time and reason.
 func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reason string) error {
@@ -67,7 +67,7 @@ func (s *Store) LiftObjection(ctx context.Context, id string, at time.Time, reas
 	return nil
 }
 
-// ListObjections implements store.Objections.ListObjections through the
+// ListObjections implements store.RequestStore.ListObjections through the
 // index on (subject, at, id).
 func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Objection, error) {
 	if err := s.usable(); err != nil {

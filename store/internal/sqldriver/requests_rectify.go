@@ -12,9 +12,7 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.Rectifier = (*Store)(nil)
-
-// UpdateFields implements store.Rectifier. The value types are checked
+// UpdateFields implements store.Driver. The value types are checked
 // first. Then one write transaction updates the record by key and
 // subject, so another subject's record is never matched, and seals the
 // entry to the audit head read under the same lock Process takes (the

@@ -97,7 +97,7 @@ func (s *Store) Close() error {
 // a read-only store and when the tables were current.
 func (s *Store) Migrated() store.Migration { return s.migrated }
 
-// Serves implements store.Datasets: the store serves the datasets of its
+// Serves implements store.Driver: the store serves the datasets of its
 // declaration that are bound to a table.
 func (s *Store) Serves(dataset string) bool { return s.tables[dataset] != nil }
 
@@ -131,6 +131,10 @@ func (s *Store) usable() error {
 	}
 	return nil
 }
+
+// Usable returns an error wrapping store.ErrClosed after Close and nil
+// before, for the methods the backends implement themselves (Purge).
+func (s *Store) Usable() error { return s.usable() }
 
 // table returns frist's own table name, qualified by the configured schema.
 func (s *Store) own(name string) string { return s.prefix + name }

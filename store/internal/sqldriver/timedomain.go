@@ -172,9 +172,7 @@ func unreadableParts(tc *timeCol) int {
 	return 3
 }
 
-var _ store.UnreadableTimes = (*Store)(nil)
-
-// Unreadable implements store.UnreadableTimes: the records matching sel's
+// Unreadable implements store.Driver: the records matching sel's
 // conditions other than its bounds whose value in the column of its first
 // bound is not a valid time (Domain), among those sorting below or above
 // every valid value or at or before the bound's cutoff.

@@ -176,10 +176,9 @@ func (w *sweepWatch) result() (spans, overlaps, most int) {
 	return w.spans, w.overlaps, w.most
 }
 
-// watchedStore is one replica's store as the watch sees it. It hides the
-// store's optional interfaces (store.HoldsOnly, store.PendingEvents), so
-// the engine counts held records after every rule and has no remembered
-// events to retry; neither matters to this test.
+// watchedStore is one replica's store as the watch sees it. It hides
+// remembered events (store.PendingEvents), so the engine has none to
+// retry; that does not matter to this test.
 type watchedStore struct {
 	store.Driver
 	w       *sweepWatch

@@ -19,29 +19,9 @@ import (
 	"github.com/frist-go/frist/store/storetest"
 )
 
-// RequestStore is a SQL store with the abilities package dsar needs.
-type RequestStore interface {
-	Store
-	store.Requests
-	store.Objections
-	store.Rectifier
-	store.RecordTimes
-}
-
-// RequestBackend adds the store's request book, rectification and the
-// records-with-times read to the suite's backend, whose embedded Store
-// interface hides them.
-type RequestBackend struct {
-	*Backend
-	store.Requests
-	store.Objections
-	store.Rectifier
-	store.RecordTimes
-}
-
 // OpenRequests creates storetest's tables on db with flavor f's column
 // types and returns a backend on the store newStore makes for them.
-func OpenRequests(t *testing.T, db *sql.DB, f Flavor, decl *policy.Declaration, newStore func(*sql.DB, *policy.Declaration) (RequestStore, error)) RequestBackend {
+func OpenRequests(t *testing.T, db *sql.DB, f Flavor, decl *policy.Declaration, newStore func(*sql.DB, *policy.Declaration) (Store, error)) *Backend {
 	t.Helper()
 	for _, tb := range storetest.Tables() {
 		var cols []string
@@ -53,14 +33,14 @@ func OpenRequests(t *testing.T, db *sql.DB, f Flavor, decl *policy.Declaration, 
 	}
 	s, err := newStore(db, decl)
 	require.NoError(t, err)
-	return RequestBackend{Backend: &Backend{Store: s, Decl: decl}, Requests: s, Objections: s, Rectifier: s, RecordTimes: s}
+	return &Backend{Store: s, Decl: decl}
 }
 
 // RunRequestExtras runs the tests of the request book and rectification
 // that are particular to SQL backends: concurrency against the audit head
 // and the version check, values no column can hold, and text an integer
 // column cannot hold.
-func RunRequestExtras(t *testing.T, open func(t *testing.T, decl *policy.Declaration) RequestBackend) {
+func RunRequestExtras(t *testing.T, open func(t *testing.T, decl *policy.Declaration) *Backend) {
 	// Rectifications racing with sweeps' audit entries never fork the chain:
 	// each UpdateFields seals its entry to the head under the write lock.
 	t.Run("UpdateFieldsConcurrentWithAuditAppendsKeepsTheChain", func(t *testing.T) {
@@ -170,7 +150,7 @@ func RunRequestExtras(t *testing.T, open func(t *testing.T, decl *policy.Declara
 		ctx := context.Background()
 		require.NoError(t, b.Insert(ctx, storetest.Bookings, map[string]any{"id": int64(1), "citizen_id": int64(42), "email": "old@example.org"}))
 		for _, subject := range []string{"c-42", "42x", "99999999999999999999"} {
-			recs, err := b.RecordsWithTimes(ctx, storetest.Bookings, subject, nil)
+			recs, err := b.Records(ctx, storetest.Bookings, subject, nil)
 			require.NoError(t, err, subject)
 			assert.Empty(t, recs, subject)
 		}

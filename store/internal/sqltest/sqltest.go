@@ -108,11 +108,14 @@ func CreateTables(ctx context.Context, db *sql.DB, f Flavor, decl *policy.Declar
 	return nil
 }
 
-// Store is what the backends' Store types share.
+// Store is what the backends' Store types share: the core, both features
+// and remembered events, so that a Backend embedding it hides none of
+// them from the suites.
 type Store interface {
 	store.Driver
-	store.UnreadableTimes
-	store.SubjectFinder
+	store.ConsentStore
+	store.RequestStore
+	store.PendingEvents
 	Get(ctx context.Context, dataset, key string) (map[string]any, bool, error)
 	DB() *sql.DB
 	Dialect() sqldriver.Dialect
