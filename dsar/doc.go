@@ -25,9 +25,9 @@
 // Overdue lists the open requests whose deadline has passed or is near.
 //
 // Request, the deadline functions and Overdue are pure: no storage, no
-// clock. Service runs requests end to end on the application's store
-// (store.RequestStore, store.RequestStore, store.Driver.UpdateFields): NewService, Open,
-// Verify through the application's Identity, Extend, Complete, Refuse, and
+// clock. Service runs requests end to end on the retention engine's store
+// (retention.Engine.Store), keeping them in a store.RequestStore:
+// NewService, Open, Verify through the application's Identity, Extend, Complete, Refuse, and
 // per kind Access (the Art. 15 report as JSON described by
 // schema/access-report.schema.json, and as Markdown or HTML in German or
 // English), Portability (Art. 20, JSON and CSV), Erase (Art. 17, through

@@ -59,16 +59,9 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 }
 
 // remember stores the event of tg for the left records it did not
-// process, or counts them as Forgotten when the store cannot remember. It
-// returns the error of storing, which is also recorded on rr.
+// process, or counts them as Forgotten when storing fails. It returns the
+// error of storing, which is also recorded on rr.
 func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleReport, now time.Time, left int) (RuleReport, error) {
-	pe, ok := e.st.(store.PendingEvents)
-	if !ok {
-		rr.Forgotten = left
-		e.log.WarnContext(ctx, "retention: event not remembered: the store cannot remember events (store.PendingEvents); records left alone are processed only if the event is triggered again or a time rule covers them",
-			"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "left", left)
-		return rr, nil
-	}
 	fail := func(what string, err error) (RuleReport, error) {
 		rr.Forgotten = left
 		rerr := &RuleError{Dataset: rr.Dataset, Rule: rr.Rule, Reason: what, Err: err, processing: true}
@@ -99,7 +92,7 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 		ID: id.String(), Dataset: rr.Dataset, Rule: rr.Rule, Event: string(ev.Kind),
 		Keys: keys, Subject: tg.sel.Subject, Purpose: ev.Purpose, At: ev.At, RememberedAt: now,
 	}
-	if err := pe.AddPending(ctx, p); err != nil {
+	if err := e.st.AddPending(ctx, p); err != nil {
 		return fail("remembering the event", err)
 	}
 	rr.Pending = p.ID
@@ -116,13 +109,9 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 // (ctx ended, sweep lease lost). With lease set it renews the sweep lease
 // before every batch.
 func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLease) (rules []RuleReport, listErr, stop error) {
-	pe, ok := e.st.(store.PendingEvents)
-	if !ok {
-		return nil, nil, nil
-	}
 	byRule := map[[2]string]int{}
 	for after := ""; ; {
-		page, err := pe.ListPending(ctx, after, pendingPage)
+		page, err := e.st.ListPending(ctx, after, pendingPage)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return rules, nil, ctxErr
@@ -131,7 +120,7 @@ func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLe
 			return rules, fmt.Errorf("retention: reading remembered events: %w", err), nil
 		}
 		for _, p := range page {
-			rr, err := e.retryOne(ctx, pe, p, now, lease)
+			rr, err := e.retryOne(ctx, p, now, lease)
 			k := [2]string{rr.Dataset, rr.Rule}
 			if i, ok := byRule[k]; ok {
 				rules[i] = mergeRule(rules[i], rr)
@@ -153,7 +142,7 @@ func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLe
 // retryOne acts on one remembered event. It returns an error only when the
 // caller must stop; a failure is recorded on the report and the entry is
 // kept for the next sweep.
-func (e *Engine) retryOne(ctx context.Context, pe store.PendingEvents, p store.PendingEvent, now time.Time, lease *sweepLease) (RuleReport, error) {
+func (e *Engine) retryOne(ctx context.Context, p store.PendingEvent, now time.Time, lease *sweepLease) (RuleReport, error) {
 	rr := RuleReport{Dataset: p.Dataset, Rule: p.Rule, Event: policy.Event(p.Event)}
 	ru := e.eventRule(p.Dataset, p.Rule, policy.Event(p.Event))
 	if ru == nil {
@@ -187,7 +176,7 @@ func (e *Engine) retryOne(ctx context.Context, pe store.PendingEvents, p store.P
 	if leftFree+leftHeld > 0 {
 		return rr, nil
 	}
-	if err := pe.RemovePending(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := e.st.RemovePending(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		// Another replica may have removed it first (ErrNotFound); any
 		// other failure leaves an entry with nothing left, which the next
 		// retry removes.

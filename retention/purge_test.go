@@ -95,4 +95,3 @@ func TestSweepPurgesWhatItsBatchesLeftBehind(t *testing.T) {
 	assert.NoError(t, rep.PurgeErr)
 	assert.Equal(t, [][]string{{"appointment"}}, pr.takeCalls(), "a deferred purge is retried at the next sweep")
 }
-

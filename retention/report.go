@@ -70,8 +70,8 @@ type RuleReport struct {
 	// was left alone or the event could not be remembered.
 	Pending string
 	// Forgotten counts, in a report of Trigger, the records left alone
-	// whose event could not be remembered: the store does not implement
-	// store.PendingEvents, or storing the event failed (Err says why).
+	// whose event could not be remembered: storing the event failed (Err
+	// says why).
 	// Such a record is processed only if the event is triggered again or
 	// a time rule covers it.
 	Forgotten int

@@ -584,21 +584,6 @@ func (r *recordingStore) Process(ctx context.Context, b store.Batch) (store.Batc
 	return res, err
 }
 
-// The remembered events pass through to the store (store.PendingEvents),
-// which the embedded Driver interface would hide.
-
-func (r *recordingStore) AddPending(ctx context.Context, p store.PendingEvent) error {
-	return r.Driver.(store.PendingEvents).AddPending(ctx, p)
-}
-
-func (r *recordingStore) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
-	return r.Driver.(store.PendingEvents).ListPending(ctx, after, limit)
-}
-
-func (r *recordingStore) RemovePending(ctx context.Context, id string) error {
-	return r.Driver.(store.PendingEvents).RemovePending(ctx, id)
-}
-
 func (r *recordingStore) processed() []processing {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -68,14 +68,14 @@ type target struct {
 // processed records are not processed twice.
 //
 // The event is not forgotten (pending.go): when a rule leaves records alone
-// (held, kept, or in a failed batch) and the store implements
-// store.PendingEvents, Trigger remembers the event for exactly those
-// records before it processes the others (RuleReport.Pending), and every
+// (held, kept, or in a failed batch), Trigger remembers the event in the
+// store (store.PendingEvents) for exactly those records before it
+// processes the others (RuleReport.Pending), and every
 // Sweep, and ReleaseHold at once, processes them as soon as they are free,
 // so the deletion is "sofort" from the moment the hold or the minimum
 // ends. A subject's event covers the subject's records at the time of the
-// event, not records created later. With a store that cannot remember, or
-// when remembering fails, the report counts the records in
+// event, not records created later. When remembering fails, the report
+// counts the records in
 // RuleReport.Forgotten (and the log warns): they are then processed only
 // if the event is triggered again or a time rule covers them.
 //

@@ -39,11 +39,10 @@ type PendingEvent struct {
 	RememberedAt time.Time
 }
 
-// PendingEvents is the optional ability to remember events that could not
-// yet be acted on in full, found by type assertion on a Driver. Without it
-// the retention engine acts on an event once, and records left alone then
-// are processed only by a later trigger of the same event or by a time
-// rule; its reports say so.
+// PendingEvents remembers events that could not yet be acted on in full;
+// it is part of the required core (Driver). The retention engine retries
+// them at every sweep and when a hold is released, so that an event's
+// records left alone then are processed the moment they are free.
 //
 // Times are kept to the microsecond, the precision SQL timestamps keep,
 // and returned in UTC. Returned entries are copies: changing them changes

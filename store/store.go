@@ -10,9 +10,10 @@
 //
 //  1. The required core, [Driver]: records (Process, Count, Earliest,
 //     Unreadable, Records, Times, SubjectsByField, UpdateFields, Serves,
-//     Purge), [Holds], [AuditLog] and [Leases]. Every backend implements
-//     all of it; the engine never finds a part of it by type assertion, so
-//     a wrapper that embeds a Driver hides nothing. An operation a backend truly cannot do
+//     Purge), [Holds], [AuditLog], [Leases] and remembered events
+//     ([PendingEvents]). Every backend implements all of it; the engine
+//     never finds a part of it by type assertion, so a wrapper that embeds
+//     a Driver hides nothing. An operation a backend truly cannot do
 //     (store/logstore cannot change a line in place) is still a method: it
 //     returns an error wrapping errors.ErrUnsupported, and a method with
 //     nothing to do (Purge on a backend that leaves nothing behind,
@@ -245,12 +246,10 @@ type BatchResult struct {
 }
 
 // Driver is the required core every backend implements (tier 1 of the
-// package documentation): records, holds, the audit log and leases. The
-// retention engine cannot keep its promises without
+// package documentation): records, holds, the audit log, leases and
+// remembered events. The retention engine cannot keep its promises without
 // any of them, so none is optional; an operation a backend truly cannot do
 // is still a method, returning an error that wraps errors.ErrUnsupported.
-// Remembered events ([PendingEvents]) are still found by type assertion
-// until every backend stores them.
 type Driver interface {
 	// Process selects up to b.Limit records matching b.Selection that are
 	// not under a hold active at b.Now (Hold.Active), applies b.Action to
@@ -384,6 +383,7 @@ type Driver interface {
 	Holds
 	AuditLog
 	Leases
+	PendingEvents
 
 	// Close releases the backend's resources (not the application's
 	// *sql.DB). Calls after Close return ErrClosed.

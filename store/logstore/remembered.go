@@ -26,8 +26,6 @@ const rememberedName = hiddenPrefix + "remembered"
 // rememberedExt ends the name of an event's file.
 const rememberedExt = ".json"
 
-var _ store.PendingEvents = (*Store)(nil)
-
 // rememberedEvent is an event's file: store.PendingEvent with its times in
 // UTC to the microsecond.
 type rememberedEvent struct {
@@ -178,7 +176,7 @@ func (r *rememberedDir) remove(id string) error {
 	return nil
 }
 
-// AddPending implements store.PendingEvents. The event is durable when
+// AddPending implements store.Driver. The event is durable when
 // AddPending returns: its file in .frist-remembered is written whole or
 // not at all.
 func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
@@ -212,7 +210,7 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	return s.remembered.add(normalPending(p))
 }
 
-// ListPending implements store.PendingEvents. It reads memory only: New
+// ListPending implements store.Driver. It reads memory only: New
 // read the directory, and only this Store writes it.
 func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
 	if err := s.begin(ctx); err != nil {
@@ -235,7 +233,7 @@ func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]sto
 	return out, nil
 }
 
-// RemovePending implements store.PendingEvents: it removes the event's
+// RemovePending implements store.Driver: it removes the event's
 // file, so that nothing of the event, its subject included, is left in
 // the state directory.
 func (s *Store) RemovePending(ctx context.Context, id string) error {

@@ -11,8 +11,6 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.PendingEvents = (*Store)(nil)
-
 // pendingBook holds the events the retention engine remembers, by ID. Its
 // zero value is empty and ready to use.
 type pendingBook struct {
@@ -34,7 +32,7 @@ func copyPending(p store.PendingEvent) store.PendingEvent {
 	return p
 }
 
-// AddPending implements store.PendingEvents.
+// AddPending implements store.Driver.
 func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	if err := s.begin(ctx); err != nil {
 		return err
@@ -68,7 +66,7 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	return nil
 }
 
-// ListPending implements store.PendingEvents. It sorts the IDs on every
+// ListPending implements store.Driver. It sorts the IDs on every
 // call: the engine keeps few events pending, and only while a hold or a
 // statutory minimum lasts.
 func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
@@ -89,7 +87,7 @@ func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]sto
 	return out, nil
 }
 
-// RemovePending implements store.PendingEvents.
+// RemovePending implements store.Driver.
 func (s *Store) RemovePending(ctx context.Context, id string) error {
 	if err := s.begin(ctx); err != nil {
 		return err

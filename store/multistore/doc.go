@@ -67,8 +67,7 @@
 //
 // The consent ledger (store.ConsentStore) and data-subject requests
 // (store.RequestStore) are served by the home backend, whose type (Home)
-// says it has them. Remembered events (store.PendingEvents) live there too;
-// a home backend without them makes those methods return an error
-// wrapping errors.ErrUnsupported. UpdateFields goes to the dataset's
-// backend and is audited like a batch.
+// says it has them. Remembered events live there too, beside the holds
+// that caused them. UpdateFields goes to the dataset's backend and is
+// audited like a batch.
 package multistore

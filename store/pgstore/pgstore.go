@@ -153,9 +153,10 @@ type Options struct {
 	Vacuum Vacuum
 }
 
-// Store is a store.Driver on a PostgreSQL database. It also keeps the
-// consent ledger, data-subject requests and objections, and remembered
-// events in frist's own tables, implements store.IndexChecker, and reads
+// Store is a store.Driver on a PostgreSQL database. It also implements
+// store.ConsentStore and store.RequestStore, keeping the consent ledger,
+// data-subject requests and objections in frist's own tables as it keeps
+// holds and remembered events, implements store.IndexChecker, and reads
 // the application's rows for retentiontest (Get). It is safe for
 // concurrent use, also by several replicas on one database.
 type Store struct {

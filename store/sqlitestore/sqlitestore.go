@@ -175,11 +175,12 @@ type Options struct {
 	ReadOnly bool
 }
 
-// Store is a store.Driver on an SQLite database. It also keeps the consent
-// ledger, data-subject requests and objections, and remembered events in
-// frist's own tables, implements store.IndexChecker, and reads the
-// application's rows for retentiontest (Get). It is safe for concurrent
-// use, also by several processes on one database file.
+// Store is a store.Driver on an SQLite database. It also implements
+// store.ConsentStore and store.RequestStore, keeping the consent ledger,
+// data-subject requests and objections in frist's own tables as it keeps
+// holds and remembered events, implements store.IndexChecker, and reads
+// the application's rows for retentiontest (Get). It is safe for
+// concurrent use, also by several processes on one database file.
 type Store struct {
 	shared *sqldriver.Store
 	db     *sql.DB

@@ -48,7 +48,7 @@ func RunPending(t *testing.T, open Opener) {
 			t.Cleanup(func() { _ = b.Close() })
 			pe, ok := b.(store.PendingEvents)
 			if !ok {
-				t.Fatalf("storetest: RunPending needs a backend that implements store.PendingEvents, but %T does not", b)
+				t.Fatalf("storetest: RunPending needs a backend that implements store.Driver, but %T does not", b)
 			}
 			c.run(&pendingHarness{t: t, b: b, p: pe, ctx: context.Background()})
 		})

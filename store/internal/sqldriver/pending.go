@@ -9,14 +9,12 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-var _ store.PendingEvents = (*Store)(nil)
-
 // pendingColumns are the columns of frist_pending_events in the order
 // scanPending reads them. record_keys holds the keys as a JSON array of
 // strings, so that any key survives unchanged on every database.
 const pendingColumns = "id, dataset, rule, event, record_keys, subject, purpose, at, remembered_at"
 
-// AddPending implements store.PendingEvents.AddPending in one INSERT.
+// AddPending implements store.Driver.AddPending in one INSERT.
 func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	if err := s.usable(); err != nil {
 		return err
@@ -64,7 +62,7 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	return nil
 }
 
-// ListPending implements store.PendingEvents.ListPending through the
+// ListPending implements store.Driver.ListPending through the
 // primary key, which orders IDs by their bytes on every database.
 func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
 	if err := s.usable(); err != nil {
@@ -121,7 +119,7 @@ func (s *Store) scanPending(rows *sql.Rows) (store.PendingEvent, error) {
 	return p, nil
 }
 
-// RemovePending implements store.PendingEvents.RemovePending in one
+// RemovePending implements store.Driver.RemovePending in one
 // DELETE: of concurrent removals, the database lets exactly one delete the
 // row.
 func (s *Store) RemovePending(ctx context.Context, id string) error {

@@ -176,9 +176,7 @@ func (w *sweepWatch) result() (spans, overlaps, most int) {
 	return w.spans, w.overlaps, w.most
 }
 
-// watchedStore is one replica's store as the watch sees it. It hides
-// remembered events (store.PendingEvents), so the engine has none to
-// retry; that does not matter to this test.
+// watchedStore is one replica's store as the watch sees it.
 type watchedStore struct {
 	store.Driver
 	w       *sweepWatch

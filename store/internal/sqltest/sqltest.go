@@ -108,14 +108,13 @@ func CreateTables(ctx context.Context, db *sql.DB, f Flavor, decl *policy.Declar
 	return nil
 }
 
-// Store is what the backends' Store types share: the core, both features
-// and remembered events, so that a Backend embedding it hides none of
-// them from the suites.
+// Store is what the backends' Store types share: the core and both
+// features, so that a Backend embedding it hides none of them from the
+// suites.
 type Store interface {
 	store.Driver
 	store.ConsentStore
 	store.RequestStore
-	store.PendingEvents
 	Get(ctx context.Context, dataset, key string) (map[string]any, bool, error)
 	DB() *sql.DB
 	Dialect() sqldriver.Dialect
