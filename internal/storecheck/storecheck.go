@@ -117,7 +117,7 @@ func Batch(ds *policy.Dataset, b store.Batch) (store.Batch, error) {
 	return b, nil
 }
 
-// Update checks the values store.Rectifier.UpdateFields is given for a
+// Update checks the values store.Driver.UpdateFields is given for a
 // record of ds: ds has a subject column, and values names at least one
 // field, every one declared and none stored in the key column. The entry
 // that goes with them passes audit.Entry.Validate.
@@ -149,7 +149,7 @@ func AppendAudit(ctx context.Context, log store.AuditLog, e audit.Entry) (audit.
 	return log.AppendAudit(ctx, e)
 }
 
-// ConsentEvent checks an event for store.Consents.AppendConsent: it has
+// ConsentEvent checks an event for store.ConsentStore.AppendConsent: it has
 // an ID, a subject, a purpose, one of the known kinds and a time, and its
 // Evidence, when set, is a keyed pseudonym, never the raw value (Art.
 // 7(1) asks for evidence of consent, not for the request's address).
@@ -175,7 +175,7 @@ func ConsentEvent(ev store.ConsentEvent) error {
 }
 
 // ConsentErasure checks the arguments of
-// store.Consents.EraseConsentSubject: a subject, and a keyed pseudonym to
+// store.ConsentStore.EraseConsentSubject: a subject, and a keyed pseudonym to
 // file its events under, so that the erased events name no one.
 func ConsentErasure(subject, pseudonym string) error {
 	switch {
