@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -101,6 +102,7 @@ var recipientKeys = keys[Recipient]{
 }
 
 func (l *loader) recipients(n *yaml.Node, p string, dst *[]Recipient) {
+	reserve(dst, n)
 	l.list(n, p, "recipients", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "a recipient", recipientKeys, grow(dst))
 	})
@@ -113,6 +115,18 @@ func grow[T any](dst *[]T) *T {
 	var zero T
 	*dst = append(*dst, zero)
 	return &(*dst)[len(*dst)-1]
+}
+
+// reserve makes room in *dst for the entries of n, a list or a mapping
+// from names to entries, so that decoding them appends without copying
+// what came before.
+func reserve[T any](dst *[]T, n *yaml.Node) {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		*dst = slices.Grow(*dst, len(n.Content))
+	case yaml.MappingNode:
+		*dst = slices.Grow(*dst, len(n.Content)/2)
+	}
 }
 
 var purposeKeys = keys[Purpose]{
@@ -155,6 +169,7 @@ var objectionLimitKeys = keys[ObjectionLimit]{
 }
 
 func (l *loader) purposes(n *yaml.Node, p string, dst *[]Purpose) {
+	reserve(dst, n)
 	l.list(n, p, "purposes", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "a purpose", purposeKeys, grow(dst))
 	})
@@ -170,6 +185,7 @@ var legalBasisKeys = keys[LegalBasis]{
 // legalBasis accepts "6.1.a", [6.1.e, 6.1.f] and lists of
 // {basis: 6.1.a, national: ["§ 35 DSG NRW"]}.
 func (l *loader) legalBasis(n *yaml.Node, p string, dst *[]LegalBasis) {
+	reserve(dst, n)
 	l.list(n, p, "legal bases", true, func(_ int, v *yaml.Node, q string) {
 		lb := grow(dst)
 		if v.Kind == yaml.ScalarNode {
@@ -210,6 +226,7 @@ var channelWhereKeys = keys[Channel]{
 // the kind and its value the address; a where may follow
 // ({opt_out_cookie: piwik_ignore, where: ...}).
 func (l *loader) channels(n *yaml.Node, p string, dst *[]Channel) {
+	reserve(dst, n)
 	l.list(n, p, "channels", true, func(_ int, v *yaml.Node, q string) {
 		c := grow(dst)
 		switch {
@@ -248,6 +265,7 @@ var datasetKeys = keys[Dataset]{
 		object(l, v, p, "a subject key", subjectKeyKeys, ds.SubjectKey)
 	}},
 	{"identifiers", func(l *loader, v *yaml.Node, p string, ds *Dataset) {
+		reserve(&ds.Identifiers, v)
 		l.list(v, p, "identifiers", false, func(_ int, w *yaml.Node, q string) {
 			object(l, w, q, "an identifier", identifierKeys, grow(&ds.Identifiers))
 		})
@@ -287,6 +305,7 @@ var identifierKeys = keys[Identifier]{
 }
 
 func (l *loader) datasets(n *yaml.Node, p string, dst *[]Dataset) {
+	reserve(dst, n)
 	l.list(n, p, "datasets", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "a dataset", datasetKeys, grow(dst))
 	})
@@ -337,6 +356,7 @@ var (
 // {appointment_at: {column: starts_at, format: unix}} and lists of
 // {name, column, format}.
 func (l *loader) timeColumns(n *yaml.Node, p string, dst *[]TimeColumn) {
+	reserve(dst, n)
 	if n.Kind == yaml.SequenceNode {
 		l.list(n, p, "time columns", false, func(_ int, v *yaml.Node, q string) {
 			object(l, v, q, "a time column", timeColumnKeys, grow(dst))
@@ -382,6 +402,7 @@ var (
 // fields accepts {name: {category: identity, required: true}} and lists of
 // {name, category, ...}.
 func (l *loader) fields(n *yaml.Node, p string, dst *[]Field) {
+	reserve(dst, n)
 	if n.Kind == yaml.SequenceNode {
 		l.list(n, p, "fields", false, func(_ int, v *yaml.Node, q string) {
 			object(l, v, q, "a field", fieldKeys, grow(dst))
@@ -419,6 +440,7 @@ var minimumKeys = keys[Minimum]{
 }
 
 func (l *loader) rules(n *yaml.Node, p string, dst *[]Rule) {
+	reserve(dst, n)
 	l.list(n, p, "rules", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "a rule", ruleKeys, grow(dst))
 	})
@@ -431,6 +453,7 @@ var fieldOpKeys = keys[FieldOp]{
 
 // fieldOps accepts {ip: "ip_mask(v4=1)"} and lists of {field, op}.
 func (l *loader) fieldOps(n *yaml.Node, p string, dst *[]FieldOp) {
+	reserve(dst, n)
 	if n.Kind == yaml.SequenceNode {
 		l.list(n, p, "field operations", false, func(_ int, v *yaml.Node, q string) {
 			object(l, v, q, "a field operation", fieldOpKeys, grow(dst))
@@ -474,6 +497,7 @@ var cookieKeys = keys[Cookie]{
 }
 
 func (l *loader) cookies(n *yaml.Node, p string, dst *[]Cookie) {
+	reserve(dst, n)
 	l.list(n, p, "cookies", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "a cookie", cookieKeys, grow(dst))
 	})
@@ -495,6 +519,7 @@ var acknowledgementKeys = keys[Acknowledgement]{
 }
 
 func (l *loader) acknowledged(n *yaml.Node, p string, dst *[]Acknowledgement) {
+	reserve(dst, n)
 	l.list(n, p, "acknowledgements", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "an acknowledgement", acknowledgementKeys, grow(dst))
 	})
@@ -540,6 +565,7 @@ var annotationKeys = keys[Annotation]{
 }
 
 func (l *loader) annotations(n *yaml.Node, p string, dst *[]Annotation) {
+	reserve(dst, n)
 	l.list(n, p, "annotations", false, func(_ int, v *yaml.Node, q string) {
 		object(l, v, q, "an annotation", annotationKeys, grow(dst))
 	})

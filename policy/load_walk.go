@@ -197,6 +197,7 @@ func (l *loader) integer(n *yaml.Node, p string, dst *int) {
 // of one.
 func (l *loader) strs(n *yaml.Node, p, what string, dst *[]string) {
 	*dst = nil
+	reserve(dst, n)
 	l.list(n, p, what, true, func(_ int, v *yaml.Node, q string) {
 		var s string
 		l.str(v, q, &s)
@@ -259,9 +260,10 @@ func join(path, key string) string {
 // suggest returns ` (did you mean "x"?)` for the known key closest to key,
 // or the list of known keys when none is close; keys are sorted.
 func suggest(key string, keys []string) string {
+	low := strings.ToLower(key)
 	best, bestD := "", 1<<30
 	for _, k := range keys {
-		if d := distance(strings.ToLower(key), k); d < bestD {
+		if d := distance(low, k); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -271,14 +273,18 @@ func suggest(key string, keys []string) string {
 	return " (known: " + strings.Join(keys, ", ") + ")"
 }
 
+// maxKey is the length of the longest key distance compares; longer ones
+// are as far from each other as they are long.
+const maxKey = 64
+
 // distance is the Levenshtein distance between a and b, counted in bytes
 // (keys are ASCII).
 func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 {
+	if len(a) > maxKey || len(b) > maxKey {
 		return max(len(a), len(b))
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var rows [2][maxKey + 1]int
+	prev, cur := rows[0][:len(b)+1], rows[1][:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
