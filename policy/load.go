@@ -168,6 +168,18 @@ func countValues(n *yaml.Node) int {
 func (l *loader) checkText(b []byte) *Error {
 	line, col := 1, 1
 	for i := 0; i < len(b); {
+		// Printable ASCII and LF, nearly all of a declaration, take the
+		// short way.
+		switch c := b[i]; {
+		case c >= 0x20 && c <= 0x7E:
+			col++
+			i++
+			continue
+		case c == '\n':
+			line, col = line+1, 1
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRune(b[i:])
 		var reason string
 		switch {

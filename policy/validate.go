@@ -145,7 +145,7 @@ func (v *validator) recipients() {
 	for i := range v.d.Recipients {
 		r := &v.d.Recipients[i]
 		p := idx("recipients", i)
-		v.id(p+".id", r.ID, "recipient", seen, i)
+		v.id(p, ".id", r.ID, "recipient", seen, i)
 		if strings.TrimSpace(r.Name.In("de")) == "" {
 			v.add(p+".name", "missing: the recipient's name (Art. 13(1)(e))")
 		}
@@ -161,19 +161,20 @@ func (v *validator) recipients() {
 	}
 }
 
-// id checks an identifier and that it is unique among its kind; seen maps
-// IDs to the index of their first use.
-func (v *validator) id(path, id, what string, seen map[string]int, i int) {
+// id checks an identifier written at path+suffix and that it is unique
+// among its kind; seen maps IDs to the index of their first use. The path
+// is built only to report a problem.
+func (v *validator) id(path, suffix, id, what string, seen map[string]int, i int) {
 	if id == "" {
-		v.add(path, "missing: every %s needs an id", what)
+		v.add(path+suffix, "missing: every %s needs an id", what)
 		return
 	}
 	if r := checkID(id); r != "" {
-		v.add(path, "%s", r)
+		v.add(path+suffix, "%s", r)
 		return
 	}
 	if first, dup := seen[id]; dup {
-		v.add(path, "%s id %q is already used by entry %d", what, id, first)
+		v.add(path+suffix, "%s id %q is already used by entry %d", what, id, first)
 		return
 	}
 	seen[id] = i
@@ -201,7 +202,7 @@ func (v *validator) purposes() {
 	for i := range v.d.Purposes {
 		pu := &v.d.Purposes[i]
 		p := idx("purposes", i)
-		v.id(p+".id", pu.ID, "purpose", seen, i)
+		v.id(p, ".id", pu.ID, "purpose", seen, i)
 		if len(pu.LegalBasis) == 0 {
 			v.add(p+".legal_basis", "missing: every purpose needs a legal basis of Art. 6(1) (6.1.a … 6.1.f)")
 		}

@@ -14,7 +14,7 @@ func (v *validator) datasets() {
 		ds := &v.d.Datasets[i]
 		p := idx("datasets", i)
 		v.fieldNames, v.timeNames = newIndex(ds.Fields, fieldName), newIndex(ds.Time, timeColumnName)
-		v.id(p+".id", ds.ID, "dataset", seen, i)
+		v.id(p, ".id", ds.ID, "dataset", seen, i)
 		v.binding(p, ds)
 		if len(ds.Purposes) == 0 {
 			v.add(p+".purposes", "missing: the IDs of the purposes the data serves (Art. 5(1)(b))")
@@ -43,7 +43,7 @@ func (v *validator) binding(p string, ds *Dataset) {
 		v.add(p+".table", "missing: the table the records are in (or files: for log files)")
 	}
 	if ds.Table != "" {
-		v.sqlIdent(p+".table", ds.Table, true)
+		v.sqlIdent(p, ".table", ds.Table, true)
 		if ds.Key == "" {
 			v.add(p+".key", "missing: the table's primary-key column")
 		}
@@ -66,13 +66,13 @@ func (v *validator) binding(p string, ds *Dataset) {
 		}
 	}
 	if ds.Key != "" {
-		v.sqlIdent(p+".key", ds.Key, false)
+		v.sqlIdent(p, ".key", ds.Key, false)
 	}
 	if ds.Subject != "" {
-		v.sqlIdent(p+".subject", ds.Subject, false)
+		v.sqlIdent(p, ".subject", ds.Subject, false)
 	}
 	if ds.Marker != "" {
-		v.sqlIdent(p+".marker", ds.Marker, false)
+		v.sqlIdent(p, ".marker", ds.Marker, false)
 	}
 }
 
@@ -105,7 +105,7 @@ func (v *validator) notPersonal(p string, ds *Dataset) {
 	seen := map[string]int{}
 	for j, col := range ds.NotPersonal {
 		q := idx(p+".not_personal", j)
-		v.sqlIdent(q, col, false)
+		v.sqlIdent(q, "", col, false)
 		low := strings.ToLower(col)
 		if first, dup := seen[low]; dup {
 			v.add(q, "column %q is listed twice (first at not_personal[%d])", col, first)
@@ -118,22 +118,25 @@ func (v *validator) notPersonal(p string, ds *Dataset) {
 	}
 }
 
-func (v *validator) sqlIdent(path, s string, schema bool) {
+// sqlIdent checks an SQL identifier written at path+suffix; the path is
+// built only to report a problem.
+func (v *validator) sqlIdent(path, suffix, s string, schema bool) {
 	if r := checkSQLIdent(s, schema); r != "" {
-		v.add(path, "SQL identifier %s", r)
+		v.add(path+suffix, "SQL identifier %s", r)
 	}
 }
 
 func (v *validator) timeColumns(p string, ds *Dataset) {
-	seen := map[string]int{}
+	seen := make(map[string]int, len(ds.Time))
+	list := p + ".time"
 	for j := range ds.Time {
 		tc := &ds.Time[j]
-		q := idx(p+".time", j)
-		v.id(q+".name", tc.Name, "time column", seen, j)
+		q := idx(list, j)
+		v.id(q, ".name", tc.Name, "time column", seen, j)
 		if tc.Column != "" {
-			v.sqlIdent(q+".column", tc.Column, false)
+			v.sqlIdent(q, ".column", tc.Column, false)
 		} else if tc.Name != "" {
-			v.sqlIdent(q+".name", tc.Name, false)
+			v.sqlIdent(q, ".name", tc.Name, false)
 		}
 		if tc.Format != "" && !contains(timeFormats, tc.Format) {
 			v.add(q+".format", "%q is not a time format (%s)", tc.Format, oneOf(timeFormats...))
@@ -164,14 +167,15 @@ func (v *validator) timeZone(q string, tc *TimeColumn) {
 
 func (v *validator) fields(p string, ds *Dataset) {
 	seen := make(map[string]int, len(ds.Fields))
+	list := p + ".fields"
 	for j := range ds.Fields {
 		f := &ds.Fields[j]
-		q := idx(p+".fields", j)
-		v.id(q+".name", f.Name, "field", seen, j)
+		q := idx(list, j)
+		v.id(q, ".name", f.Name, "field", seen, j)
 		if f.Column != "" {
-			v.sqlIdent(q+".column", f.Column, false)
+			v.sqlIdent(q, ".column", f.Column, false)
 		} else if f.Name != "" {
-			v.sqlIdent(q+".name", f.Name, false)
+			v.sqlIdent(q, ".name", f.Name, false)
 		}
 		if f.Category == "" {
 			v.add(q+".category", "missing: the category of personal data, such as identity, contact or online_identifier (Art. 30(1)(c))")
