@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -108,6 +109,9 @@ func (s *Service) Object(ctx context.Context, id uuid.UUID, purpose string) (sto
 		return store.Objection{}, fmt.Errorf("dsar: objection ID: %w", err)
 	}
 	o := store.Objection{ID: oid.String(), Subject: r.subject, Purpose: p.ID, At: s.clock(), Request: r.id.String()}
+	if err := storecheck.Objection(o); err != nil {
+		return store.Objection{}, fmt.Errorf("dsar: the objection of %s cannot be stored: %w", r, err)
+	}
 	if err := s.rs.AddObjection(ctx, o); err != nil {
 		return store.Objection{}, fmt.Errorf("dsar: storing the objection of %s: %w", r, err)
 	}

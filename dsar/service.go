@@ -364,10 +364,15 @@ func toStore(r *Request) (store.Request, error) {
 	if err != nil {
 		return store.Request{}, fmt.Errorf("dsar: encoding %s: %w", r, err)
 	}
-	return store.Request{
+	sr := store.Request{
 		ID: r.id.String(), Subject: r.subject, Kind: r.kind.String(), State: r.state.String(),
 		Final: r.state.Final(), ReceivedAt: r.receivedAt, Due: r.Due().End, Version: r.version, Body: body,
-	}, nil
+	}
+	// The store is promised a complete request (store.RequestStore).
+	if err := storecheck.Request(sr); err != nil {
+		return store.Request{}, fmt.Errorf("dsar: %s cannot be stored: %w", r, err)
+	}
+	return sr, nil
 }
 
 // fromStore decodes and checks a stored request (Restore replays its

@@ -91,9 +91,9 @@ func (o Objection) Active(t time.Time) bool {
 // ErrClosed.
 type RequestStore interface {
 	// CreateRequest stores r with Version 1 (whatever r.Version says). It
-	// returns ErrConflict when a request with r.ID exists, and an error,
-	// storing nothing, when r has no ID, Subject, Kind, State, ReceivedAt,
-	// Due or Body.
+	// returns ErrConflict when a request with r.ID exists. r has an ID,
+	// Subject, Kind, State, ReceivedAt, Due and Body, here and in
+	// UpdateRequest: the caller checks it (see the package documentation).
 	CreateRequest(ctx context.Context, r Request) error
 	// UpdateRequest replaces the stored request with r.ID by r, provided
 	// the stored Version equals r.Version; the stored Version becomes
@@ -110,8 +110,8 @@ type RequestStore interface {
 	ListRequests(ctx context.Context, f RequestFilter) ([]Request, error)
 
 	// AddObjection stores o. It returns ErrConflict when an objection with
-	// o.ID exists, and an error, storing nothing, when o has no ID,
-	// Subject, Purpose or At, or has a LiftedAt.
+	// o.ID exists. o has an ID, Subject, Purpose and At and is not lifted:
+	// the caller checks it.
 	AddObjection(ctx context.Context, o Objection) error
 	// LiftObjection sets LiftedAt and LiftReason of the objection with id.
 	// It returns ErrNotFound for an unknown id; lifting twice keeps the

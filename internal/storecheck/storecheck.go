@@ -187,6 +187,47 @@ func ConsentErasure(subject, pseudonym string) error {
 	return nil
 }
 
+// Request checks a request for store.RequestStore.CreateRequest and
+// UpdateRequest: it has an ID, a subject, a kind, a state, a time of
+// receipt, a due time not before it, and a body.
+func Request(r store.Request) error {
+	missing := ""
+	switch {
+	case r.ID == "":
+		missing = "ID"
+	case r.Subject == "":
+		missing = "subject"
+	case r.Kind == "":
+		missing = "kind"
+	case r.State == "":
+		missing = "state"
+	case r.ReceivedAt.IsZero():
+		missing = "time of receipt"
+	case r.Due.IsZero():
+		missing = "due time"
+	case len(r.Body) == 0:
+		missing = "body"
+	case r.Due.Before(r.ReceivedAt):
+		return fmt.Errorf("%w: request %s is due before it was received", ErrMalformed, r.ID)
+	default:
+		return nil
+	}
+	return fmt.Errorf("%w: request %s has no %s", ErrMalformed, r.ID, missing)
+}
+
+// Objection checks an objection for store.RequestStore.AddObjection: it
+// has an ID, a subject, a purpose and a time, and is added in force, not
+// lifted (Art. 21(1)).
+func Objection(o store.Objection) error {
+	switch {
+	case o.ID == "", o.Subject == "", o.Purpose == "", o.At.IsZero():
+		return fmt.Errorf("%w: objection %s: an objection has an ID, a subject, a purpose and a time", ErrMalformed, o.ID)
+	case !o.LiftedAt.IsZero() || o.LiftReason != "":
+		return fmt.Errorf("%w: objection %s is added lifted; lift it with LiftObjection", ErrMalformed, o.ID)
+	}
+	return nil
+}
+
 // fields checks that every name in names (the list what of an action or
 // selection) is a declared field of ds outside the key column, named once.
 func fields(ds *policy.Dataset, what string, names []string) error {

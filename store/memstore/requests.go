@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -37,9 +36,6 @@ func cloneRequest(r store.Request) store.Request {
 
 // CreateRequest implements store.RequestStore.
 func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
-	if err := checkRequest(r); err != nil {
-		return err
-	}
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
@@ -56,35 +52,8 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	return nil
 }
 
-// checkRequest names the first missing field of r.
-func checkRequest(r store.Request) error {
-	missing := ""
-	switch {
-	case r.ID == "":
-		missing = "ID"
-	case r.Subject == "":
-		missing = "Subject"
-	case r.Kind == "":
-		missing = "Kind"
-	case r.State == "":
-		missing = "State"
-	case r.ReceivedAt.IsZero():
-		missing = "ReceivedAt"
-	case r.Due.IsZero():
-		missing = "Due"
-	case len(r.Body) == 0:
-		missing = "Body"
-	default:
-		return nil
-	}
-	return fmt.Errorf("memstore: request %s has no %s", r.ID, missing)
-}
-
 // UpdateRequest implements store.RequestStore.
 func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error) {
-	if err := checkRequest(r); err != nil {
-		return 0, err
-	}
 	if err := s.begin(ctx); err != nil {
 		return 0, err
 	}
@@ -149,12 +118,6 @@ func (s *Store) ListRequests(ctx context.Context, f store.RequestFilter) ([]stor
 
 // AddObjection implements store.RequestStore.
 func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
-	switch {
-	case o.ID == "", o.Subject == "", o.Purpose == "", o.At.IsZero():
-		return errors.New("memstore: an objection needs an ID, a subject, a purpose and a time")
-	case !o.LiftedAt.IsZero():
-		return fmt.Errorf("memstore: objection %s is added already lifted", o.ID)
-	}
 	if err := s.begin(ctx); err != nil {
 		return err
 	}

@@ -116,29 +116,6 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("CreateRequest must return store.ErrConflict for an existing ID, but it returned: %v", err)
 			}
 		}},
-		{"CreateRequest refuses a request missing a field and stores nothing", func(h *requestHarness) {
-			for _, tc := range []struct {
-				field string
-				clear func(*store.Request)
-			}{
-				{"ID", func(r *store.Request) { r.ID = "" }},
-				{"Subject", func(r *store.Request) { r.Subject = "" }},
-				{"Kind", func(r *store.Request) { r.Kind = "" }},
-				{"State", func(r *store.Request) { r.State = "" }},
-				{"ReceivedAt", func(r *store.Request) { r.ReceivedAt = time.Time{} }},
-				{"Due", func(r *store.Request) { r.Due = time.Time{} }},
-				{"Body", func(r *store.Request) { r.Body = nil }},
-			} {
-				r := newRequest(1, "42", 30)
-				tc.clear(&r)
-				if err := h.rs.CreateRequest(h.ctx, r); err == nil {
-					h.t.Fatalf("CreateRequest must refuse a request without %s, but it returned nil", tc.field)
-				}
-			}
-			if ids := h.list(store.RequestFilter{}); len(ids) != 0 {
-				h.t.Fatalf("a refused CreateRequest must store nothing, but ListRequests returns %v", ids)
-			}
-		}},
 		{"Request returns ErrNotFound for an unknown ID", func(h *requestHarness) {
 			if _, err := h.rs.Request(h.ctx, requestID(7)); !errors.Is(err, store.ErrNotFound) {
 				h.t.Fatalf("Request must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
@@ -256,7 +233,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("ListObjections must return none, not an error, for an unknown subject, but it returned %v, %v", none, err)
 			}
 		}},
-		{"AddObjection refuses an existing ID, a missing field or a lifted objection", func(h *requestHarness) {
+		{"AddObjection refuses an existing ID", func(h *requestHarness) {
 			o := store.Objection{ID: requestID(1), Subject: "42", Purpose: "analysis", At: T0}
 			if err := h.rs.AddObjection(h.ctx, o); err != nil {
 				h.t.Fatalf("storetest: setup: AddObjection: %v", err)
@@ -264,20 +241,8 @@ func requestContracts() []requestContract {
 			if err := h.rs.AddObjection(h.ctx, o); !errors.Is(err, store.ErrConflict) {
 				h.t.Fatalf("AddObjection must return store.ErrConflict for an existing ID, but it returned: %v", err)
 			}
-			bad := []store.Objection{
-				{Subject: "42", Purpose: "analysis", At: T0},
-				{ID: requestID(2), Purpose: "analysis", At: T0},
-				{ID: requestID(3), Subject: "42", At: T0},
-				{ID: requestID(4), Subject: "42", Purpose: "analysis"},
-				{ID: requestID(5), Subject: "42", Purpose: "analysis", At: T0, LiftedAt: T0},
-			}
-			for i, o := range bad {
-				if err := h.rs.AddObjection(h.ctx, o); err == nil {
-					h.t.Fatalf("AddObjection must refuse incomplete or lifted objection %d, but it returned nil", i)
-				}
-			}
 			if got, _ := h.rs.ListObjections(h.ctx, "42"); len(got) != 1 {
-				h.t.Fatalf("refused objections must not be stored, but the subject has %d", len(got))
+				h.t.Fatalf("a refused objection must not be stored, but the subject has %d", len(got))
 			}
 		}},
 		{"LiftObjection keeps the first lift and returns ErrNotFound for an unknown ID", func(h *requestHarness) {

@@ -17,38 +17,10 @@ var _ store.RequestStore = (*Store)(nil)
 // scanRequest reads them.
 const requestColumns = "id, subject, kind, state, is_final, received_at, due_at, version, body"
 
-// checkRequest names the first field r lacks, so that nothing incomplete
-// is stored.
-func (s *Store) checkRequest(op string, r store.Request) error {
-	missing := ""
-	switch {
-	case r.ID == "":
-		missing = "ID"
-	case r.Subject == "":
-		missing = "Subject"
-	case r.Kind == "":
-		missing = "Kind"
-	case r.State == "":
-		missing = "State"
-	case r.ReceivedAt.IsZero():
-		missing = "ReceivedAt"
-	case r.Due.IsZero():
-		missing = "Due"
-	case len(r.Body) == 0:
-		missing = "Body"
-	default:
-		return nil
-	}
-	return s.errorf("%s %s: the request has no %s", op, r.ID, missing)
-}
-
 // CreateRequest implements store.RequestStore.CreateRequest in one statement:
 // an existing ID is left as it is and reported as store.ErrConflict.
 func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 	if err := s.usable(); err != nil {
-		return err
-	}
-	if err := s.checkRequest("create request", r); err != nil {
 		return err
 	}
 	bd := &Builder{d: s.d}
@@ -74,9 +46,6 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 // it changes no row is the stored request read to say why.
 func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error) {
 	if err := s.usable(); err != nil {
-		return 0, err
-	}
-	if err := s.checkRequest("update request", r); err != nil {
 		return 0, err
 	}
 	received := s.d.TimeArg(r.ReceivedAt)

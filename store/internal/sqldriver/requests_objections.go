@@ -16,17 +16,6 @@ func (s *Store) AddObjection(ctx context.Context, o store.Objection) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"ID", o.ID}, {"subject", o.Subject}, {"purpose", o.Purpose}} {
-		if f.v == "" {
-			return s.errorf("add objection %s: the objection has no %s", o.ID, f.name)
-		}
-	}
-	switch {
-	case o.At.IsZero():
-		return s.errorf("add objection %s: the objection has no time", o.ID)
-	case !o.LiftedAt.IsZero():
-		return s.errorf("add objection %s: an objection is added in force; lift it with LiftObjection", o.ID)
-	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (id, subject, purpose, at, request, lifted_at, lift_reason) VALUES (%s, %s, %s, %s, %s, NULL, '') ON CONFLICT (id) DO NOTHING",
 		s.own("frist_objections"), bd.Arg(o.ID), bd.Arg(o.Subject), bd.Arg(o.Purpose), bd.Arg(s.d.TimeArg(o.At)), bd.Arg(o.Request))
