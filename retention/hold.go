@@ -109,7 +109,7 @@ func (e *Engine) checkHold(req HoldRequest, now time.Time) error {
 // personenbezogenen Daten sofort gelöscht." Releasing a hold that has
 // already ended or been released changes nothing and writes no entry. It
 // returns an error wrapping ErrHoldNotFound for an unknown id, and an
-// error wrapping ErrPendingFailed when the hold was released but acting on
+// error wrapping ErrRememberedFailed when the hold was released but acting on
 // remembered events failed (the next sweep retries them).
 func (e *Engine) ReleaseHold(ctx context.Context, id string) error {
 	now := e.now()
@@ -136,7 +136,7 @@ func (e *Engine) ReleaseHold(ctx context.Context, id string) error {
 		return err
 	}
 	e.log.InfoContext(ctx, "retention: hold released", "hold", h.ID, "dataset", h.Dataset, "reason", string(h.Reason))
-	return e.retryAfterRelease(ctx, now) // pending.go
+	return e.retryAfterRelease(ctx, now) // remembered.go
 }
 
 // auditHold appends the audit entry of a hold change. The entry names the

@@ -31,7 +31,7 @@ import (
 // audit log must verify.
 //
 // An event that finds its record held or inside keep_at_least is
-// remembered (retention/pending.go): the oracle keeps the same list and
+// remembered (retention/remembered.go): the oracle keeps the same list and
 // expects the record to be processed by the event's rule at the first
 // sweep, or release of a hold, at which it is free and its minimum has
 // ended, and the entry to be forgotten once the rule has nothing left to
@@ -415,7 +415,7 @@ func propertyRun(t *testing.T, rng *rand.Rand) {
 		require.NoError(t, err)
 		sweeps++
 		compare("sweep", want)
-		require.Equalf(t, len(remembered), rep.Remembered(), "sweep at %s: the report counts the records processed for remembered events", now)
+		require.Equalf(t, len(remembered), rep.Retried(), "sweep at %s: the report counts the records processed for remembered events", now)
 		fromEvents += len(remembered)
 		// After a sweep, nothing free is past its deadline.
 		assert.Zerof(t, rep.Overdue(), "records overdue after a sweep at %s", now)

@@ -23,9 +23,9 @@ type Report struct {
 	// event rules of remembered events (see Engine.Trigger) first, then
 	// the time rules.
 	Rules []RuleReport
-	// PendingErr says why the remembered events could not be read; they
+	// RememberedErr says why the remembered events could not be read; they
 	// are retried by the next sweep. Err includes it.
-	PendingErr error
+	RememberedErr error
 	// PurgeErr says why the store could not remove from its files what
 	// this or an earlier batch deleted or overwrote (store.Driver.Purge): the
 	// bytes may still be on disk, and the next sweep tries again. Err
@@ -59,16 +59,16 @@ type RuleReport struct {
 	// failed; Err says why. They are retried by the next sweep.
 	Failed int
 	Err    error
-	// Remembered counts, of Processed, the records processed for an event
+	// Retried counts, of Processed, the records processed for an event
 	// remembered earlier: one that Trigger could not act on in full,
 	// because records were held or inside their statutory minimum, and
 	// that Sweep or ReleaseHold acted on once they were free.
-	Remembered int
-	// Pending is, in a report of Trigger, the ID of the remembered event
-	// (store.PendingEvent) that will act on the records this rule left
+	Retried int
+	// Remembered is, in a report of Trigger, the ID of the remembered event
+	// (store.RememberedEvent) that will act on the records this rule left
 	// alone (Held, Kept, Failed) as soon as they are free; "" when nothing
 	// was left alone or the event could not be remembered.
-	Pending string
+	Remembered string
 	// Forgotten counts, in a report of Trigger, the records left alone
 	// whose event could not be remembered: storing the event failed (Err
 	// says why).
@@ -113,9 +113,9 @@ func (r *Report) Unreadable() int {
 	})
 }
 
-// Remembered returns the number of records processed, over all rules,
-// for events remembered earlier (RuleReport.Remembered).
-func (r *Report) Remembered() int { return r.sum(func(rr *RuleReport) int { return rr.Remembered }) }
+// Retried returns the number of records processed, over all rules, for
+// events remembered earlier (RuleReport.Retried).
+func (r *Report) Retried() int { return r.sum(func(rr *RuleReport) int { return rr.Retried }) }
 
 // Forgotten returns the number of records left alone, over all rules,
 // whose event could not be remembered (RuleReport.Forgotten).
@@ -130,12 +130,12 @@ func (r *Report) sum(count func(*RuleReport) int) int {
 	return n
 }
 
-// Err joins the errors of the rules that failed and PendingErr, nil when
+// Err joins the errors of the rules that failed and RememberedErr, nil when
 // there are none.
 func (r *Report) Err() error {
 	var errs []error
-	if r.PendingErr != nil {
-		errs = append(errs, r.PendingErr)
+	if r.RememberedErr != nil {
+		errs = append(errs, r.RememberedErr)
 	}
 	if r.PurgeErr != nil && !errors.Is(r.PurgeErr, store.ErrPurgeDeferred) {
 		errs = append(errs, r.PurgeErr)

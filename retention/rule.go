@@ -24,10 +24,10 @@ type rule struct {
 	// values the operators compute in Go, in rule order.
 	null      []string
 	transform []fieldOp
-	// pending and marker exclude processed records: a pure nulling rule
+	// notNull and marker exclude processed records: a pure nulling rule
 	// has work left while one of its fields is set; a rule with Go
 	// operators sets the dataset's marker column.
-	pending []string
+	notNull []string
 	marker  string
 }
 
@@ -85,7 +85,7 @@ func compile(decl *policy.Declaration, ds *policy.Dataset, r *policy.Rule, opts 
 	case len(ru.transform) > 0:
 		ru.marker = ds.Marker
 	case len(ru.null) > 0:
-		ru.pending = ru.null
+		ru.notNull = ru.null
 	}
 	return ru, nil
 }
@@ -96,7 +96,7 @@ func (ru *rule) selection(now time.Time, bounds []store.Bound) store.Selection {
 	return store.Selection{
 		Dataset: ru.ds.ID,
 		Bounds:  bounds,
-		Pending: ru.pending,
+		NotNull: ru.notNull,
 		Marker:  ru.marker,
 		Now:     now,
 	}

@@ -714,7 +714,7 @@ func (s *simulation) check() {
 			stillHeld += len(r.remembered)
 		}
 	}
-	pending, err := s.st.ListPending(ctx, "", 0)
+	pending, err := s.st.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	assert.Len(t, pending, stillHeld, "the store remembers one event per rule and record still held")
 	t.Logf("virtual days %d, sweeps %d, held past their deadline %d", s.cfg.Days, sweeps, late)

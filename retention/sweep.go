@@ -21,7 +21,7 @@ import (
 //
 // Before the time rules, Sweep acts on the events Trigger remembered whose
 // records have become free since (see Trigger), and reports them under
-// their event rules with RuleReport.Remembered.
+// their event rules with RuleReport.Retried.
 //
 // Sweeps are cutoff-based and idempotent: a record processed once is never
 // selected again, and a sweep after downtime catches up on everything that
@@ -54,7 +54,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 				s.Failed++
 			}
 		}
-		if rep.PendingErr != nil {
+		if rep.RememberedErr != nil {
 			s.Failed++
 		}
 		return s
@@ -80,9 +80,9 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			e.log.WarnContext(ctx, "retention: releasing the sweep lease failed", "error", err)
 		}
 	}()
-	// Remembered events first (pending.go): their records were due the
+	// Remembered events first (remembered.go): their records were due the
 	// moment they became free.
-	rep.Rules, rep.PendingErr, err = e.retryPending(ctx, start, lease)
+	rep.Rules, rep.RememberedErr, err = e.retryRemembered(ctx, start, lease)
 	if err != nil {
 		s := stats()
 		e.obs.SweepDone(s)

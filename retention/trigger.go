@@ -67,10 +67,10 @@ type target struct {
 // the report and an error wrapping ErrHeld. Triggering again is harmless:
 // processed records are not processed twice.
 //
-// The event is not forgotten (pending.go): when a rule leaves records alone
+// The event is not forgotten (remembered.go): when a rule leaves records alone
 // (held, kept, or in a failed batch), Trigger remembers the event in the
-// store (store.PendingEvents) for exactly those records before it
-// processes the others (RuleReport.Pending), and every
+// store (store.RememberedEvents) for exactly those records before it
+// processes the others (RuleReport.Remembered), and every
 // Sweep, and ReleaseHold at once, processes them as soon as they are free,
 // so the deletion is "sofort" from the moment the hold or the minimum
 // ends. A subject's event covers the subject's records at the time of the
@@ -98,7 +98,7 @@ func (e *Engine) Trigger(ctx context.Context, ev Event) (*Report, error) {
 	}
 	rep := &Report{Start: now}
 	for _, tg := range targets {
-		rr, err := e.triggerEvent(ctx, ev, tg, now) // pending.go: act, remembering what it leaves alone
+		rr, err := e.triggerEvent(ctx, ev, tg, now) // remembered.go: act, remembering what it leaves alone
 		rep.Rules = append(rep.Rules, rr)
 		if err != nil {
 			rep.Duration = e.now().Sub(now)
@@ -196,7 +196,7 @@ func (e *Engine) targets(ev Event, now time.Time) ([]target, error) {
 // audited batches.
 //
 // leftAlone, when not nil, learns of the records act does not process, so
-// that the event can be remembered for them (pending.go): first, before any
+// that the event can be remembered for them (remembered.go): first, before any
 // batch, of the held and kept ones, so that a crash in between loses
 // nothing; then, after a batch failed, of the records it left (Failed).
 func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bound, leftAlone func(rr RuleReport, left int) RuleReport) (RuleReport, error) {

@@ -11,7 +11,7 @@
 //  1. The required core, [Driver]: records (Process, Count, Earliest,
 //     Unreadable, Records, Times, SubjectsByField, UpdateFields, Serves,
 //     Purge), [Holds], [AuditLog], [Leases] and remembered events
-//     ([PendingEvents]). Every backend implements all of it; the engine
+//     ([RememberedEvents]). Every backend implements all of it; the engine
 //     never finds a part of it by type assertion, so a wrapper that embeds
 //     a Driver hides nothing. An operation a backend truly cannot do
 //     (store/logstore cannot change a line in place) is still a method: it
@@ -137,9 +137,9 @@ type Selection struct {
 	// Subject, when non-empty, restricts the selection to records of this
 	// subject. It is set only on a dataset with a subject column.
 	Subject string
-	// Pending, when non-empty, names fields (Field.Name) of which at least
+	// NotNull, when non-empty, names fields (Field.Name) of which at least
 	// one must be non-NULL: a nulling rule has work left exactly there.
-	Pending []string
+	NotNull []string
 	// Marker, when non-empty, names a column that must be NULL: a rule that
 	// sets it has not yet processed the record. It is the dataset's
 	// declared Marker column (policy.Dataset.Marker).
@@ -383,7 +383,7 @@ type Driver interface {
 	Holds
 	AuditLog
 	Leases
-	PendingEvents
+	RememberedEvents
 
 	// Close releases the backend's resources (not the application's
 	// *sql.DB). Calls after Close return ErrClosed.

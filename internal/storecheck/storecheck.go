@@ -36,7 +36,7 @@ func malformed(ds *policy.Dataset, format string, args ...any) error {
 
 // Selection checks that sel fits ds, the dataset it names: every bound is
 // on a declared time column, a subject is asked for only where ds has a
-// subject column, the Pending fields are declared, Marker is ds's declared
+// subject column, the NotNull fields are declared, Marker is ds's declared
 // marker, and Limit is not negative.
 func Selection(ds *policy.Dataset, sel store.Selection) error {
 	if sel.Dataset != ds.ID {
@@ -50,7 +50,7 @@ func Selection(ds *policy.Dataset, sel store.Selection) error {
 	if sel.Subject != "" && ds.Subject == "" {
 		return malformed(ds, "the selection asks for a subject, but the dataset has no subject column")
 	}
-	if err := fields(ds, "Pending", sel.Pending); err != nil {
+	if err := fields(ds, "NotNull", sel.NotNull); err != nil {
 		return err
 	}
 	if err := marker(ds, "Marker", sel.Marker); err != nil {

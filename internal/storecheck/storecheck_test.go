@@ -69,8 +69,8 @@ func TestBatchRefusesWhatTheDeclarationDoesNotAllow(t *testing.T) {
 		{"a subject on a dataset without subject column", "no subject column", visits, func(b *store.Batch) {
 			*b = store.Batch{Selection: store.Selection{Dataset: storetest.Visits, Subject: "1001"}, Action: store.Action{Delete: true}, Audit: valid("delete")}
 		}},
-		{"an undeclared Pending field", `Pending names field "nope"`, ds, func(b *store.Batch) { b.Pending = []string{"email", "nope"} }},
-		{"a Pending field in the key column", `Pending names field "id2", which is stored in the key column`, ds, func(b *store.Batch) { b.Pending = []string{"id2"} }},
+		{"an undeclared NotNull field", `NotNull names field "nope"`, ds, func(b *store.Batch) { b.NotNull = []string{"email", "nope"} }},
+		{"a NotNull field in the key column", `NotNull names field "id2", which is stored in the key column`, ds, func(b *store.Batch) { b.NotNull = []string{"id2"} }},
 		{"a Marker other than the declared one", `Marker is "name"`, ds, func(b *store.Batch) { b.Marker = "name" }},
 		{"a marker on a dataset without one", "declares no marker column", visits, func(b *store.Batch) {
 			*b = store.Batch{Selection: store.Selection{Dataset: storetest.Visits, Marker: "seen_at"}, Action: store.Action{Delete: true}, Audit: valid("delete")}

@@ -163,7 +163,7 @@ func TestConformanceOnJSONLines(t *testing.T) {
 }
 
 func TestPendingConformanceOnJSONLines(t *testing.T) {
-	storetest.RunPending(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
+	storetest.RunRemembered(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
 		dir := t.TempDir()
 		st, err := logstore.New(filesDeclaration(decl, dir), nil)
 		require.NoError(t, err)

@@ -160,7 +160,7 @@
 // for logs anyway: a file kept as evidence of an attack (Art. 17(3)(e)).
 // Subject holds apply only to JSON-lines datasets with a subject member.
 //
-// Remembered events (store.PendingEvents: a cancellation or withdrawal
+// Remembered events (store.RememberedEvents: a cancellation or withdrawal
 // whose lines are under a hold or still in the live file, which the
 // retention engine retries at every sweep and when a hold is released)
 // live in the directory .frist-remembered, one JSON file per event named

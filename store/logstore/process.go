@@ -38,9 +38,9 @@ func (s *Store) check(sel store.Selection) (*query, error) {
 			return nil, fmt.Errorf("logstore: dataset %q has no time column %q", d.decl.ID, b.Column)
 		}
 	}
-	for _, f := range sel.Pending {
+	for _, f := range sel.NotNull {
 		if d.decl.Field(f) == nil {
-			return nil, fmt.Errorf("logstore: dataset %q has no field %q (Pending)", d.decl.ID, f)
+			return nil, fmt.Errorf("logstore: dataset %q has no field %q (NotNull)", d.decl.ID, f)
 		}
 	}
 	if sel.Marker != "" {
@@ -99,15 +99,15 @@ func (q *query) match(f logFile, e *fileState, l *line) bool {
 	if q.sel.Subject != "" && d.subject(l) != q.sel.Subject {
 		return false
 	}
-	if l.bad && (len(q.sel.Pending) > 0 || q.sel.Marker != "") {
+	if l.bad && (len(q.sel.NotNull) > 0 || q.sel.Marker != "") {
 		// An anonymizing rule has work left on a malformed line while an
 		// address can be in it; the rest of an overlong line is not in
 		// memory to look at, so it may hold one.
 		return d.drop || l.overlong() || hasIP(l.raw)
 	}
-	if len(q.sel.Pending) > 0 {
+	if len(q.sel.NotNull) > 0 {
 		pending := false
-		for _, f := range q.sel.Pending {
+		for _, f := range q.sel.NotNull {
 			pending = pending || d.field(l, f) != nil
 		}
 		if !pending {

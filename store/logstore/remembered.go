@@ -26,7 +26,7 @@ const rememberedName = hiddenPrefix + "remembered"
 // rememberedExt ends the name of an event's file.
 const rememberedExt = ".json"
 
-// rememberedEvent is an event's file: store.PendingEvent with its times in
+// rememberedEvent is an event's file: store.RememberedEvent with its times in
 // UTC to the microsecond.
 type rememberedEvent struct {
 	ID           string    `json:"id"`
@@ -47,7 +47,7 @@ type rememberedEvent struct {
 type rememberedDir struct {
 	dir  string
 	ids  []string // sorted
-	byID map[string]store.PendingEvent
+	byID map[string]store.RememberedEvent
 }
 
 // rememberedFileName is the name of the file of the event id: the SHA-256
@@ -58,9 +58,9 @@ func rememberedFileName(id string) string {
 	return hex.EncodeToString(sum[:]) + rememberedExt
 }
 
-// normalPending returns p with its own Keys (nil when empty) and its times
+// normalRemembered returns p with its own Keys (nil when empty) and its times
 // truncated to the microsecond in UTC.
-func normalPending(p store.PendingEvent) store.PendingEvent {
+func normalRemembered(p store.RememberedEvent) store.RememberedEvent {
 	if len(p.Keys) == 0 {
 		p.Keys = nil
 	} else {
@@ -75,12 +75,12 @@ func normalPending(p store.PendingEvent) store.PendingEvent {
 
 // openRemembered reads the remembered events in state. Unless readOnly it
 // removes the temporary files of writes a crash interrupted (an event
-// whose write did not finish was never remembered: AddPending had not
+// whose write did not finish was never remembered: Remember had not
 // returned). A file that does not decode, or whose name is not its ID's,
 // fails New, naming the file: it is never skipped, which would forget an
 // event silently.
 func openRemembered(state string, readOnly bool) (*rememberedDir, error) {
-	r := &rememberedDir{dir: filepath.Join(state, rememberedName), byID: map[string]store.PendingEvent{}}
+	r := &rememberedDir{dir: filepath.Join(state, rememberedName), byID: map[string]store.RememberedEvent{}}
 	ents, err := os.ReadDir(r.dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
@@ -119,7 +119,7 @@ func openRemembered(state string, readOnly bool) (*rememberedDir, error) {
 		if ev.ID == "" || rememberedFileName(ev.ID) != name {
 			return nil, fmt.Errorf("logstore: the remembered event %s is not the file of its ID %q", path, ev.ID)
 		}
-		r.byID[ev.ID] = normalPending(store.PendingEvent(ev))
+		r.byID[ev.ID] = normalRemembered(store.RememberedEvent(ev))
 		r.ids = append(r.ids, ev.ID)
 	}
 	slices.Sort(r.ids)
@@ -134,7 +134,7 @@ func openRemembered(state string, readOnly bool) (*rememberedDir, error) {
 // add writes p's file (a temporary file, fsynced, renamed into place, the
 // directory fsynced: a crash leaves the whole file or none) and then
 // remembers p in memory.
-func (r *rememberedDir) add(p store.PendingEvent) error {
+func (r *rememberedDir) add(p store.RememberedEvent) error {
 	b, err := json.Marshal(rememberedEvent(p))
 	if err != nil {
 		return fmt.Errorf("logstore: encoding remembered event %s: %w", p.ID, err)
@@ -176,10 +176,10 @@ func (r *rememberedDir) remove(id string) error {
 	return nil
 }
 
-// AddPending implements store.Driver. The event is durable when
-// AddPending returns: its file in .frist-remembered is written whole or
+// Remember implements store.Driver. The event is durable when
+// Remember returns: its file in .frist-remembered is written whole or
 // not at all.
-func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
+func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}
@@ -207,12 +207,12 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	if _, dup := s.remembered.byID[p.ID]; dup {
 		return fmt.Errorf("%w: remembered event %s exists", store.ErrConflict, p.ID)
 	}
-	return s.remembered.add(normalPending(p))
+	return s.remembered.add(normalRemembered(p))
 }
 
-// ListPending implements store.Driver. It reads memory only: New
+// ListRemembered implements store.Driver. It reads memory only: New
 // read the directory, and only this Store writes it.
-func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
+func (s *Store) ListRemembered(ctx context.Context, after string, limit int) ([]store.RememberedEvent, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
 	}
@@ -226,17 +226,17 @@ func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]sto
 	if limit > 0 && len(ids) > limit {
 		ids = ids[:limit]
 	}
-	var out []store.PendingEvent
+	var out []store.RememberedEvent
 	for _, id := range ids {
-		out = append(out, normalPending(r.byID[id]))
+		out = append(out, normalRemembered(r.byID[id]))
 	}
 	return out, nil
 }
 
-// RemovePending implements store.Driver: it removes the event's
+// Forget implements store.Driver: it removes the event's
 // file, so that nothing of the event, its subject included, is left in
 // the state directory.
-func (s *Store) RemovePending(ctx context.Context, id string) error {
+func (s *Store) Forget(ctx context.Context, id string) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}

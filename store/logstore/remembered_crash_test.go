@@ -28,8 +28,8 @@ const rememberCrashKeys = 3000
 
 // TestRememberCrashChild is the child of
 // TestAKillWhileRememberingLosesNothingAcknowledgedAndLeavesNoHalfEvent.
-// It prints "added N" after AddPending(N) returned, "removing N" before
-// RemovePending(N) and "removed N" after it returned.
+// It prints "added N" after Remember(N) returned, "removing N" before
+// Forget(N) and "removed N" after it returned.
 func TestRememberCrashChild(t *testing.T) {
 	dir := os.Getenv(rememberCrashEnv)
 	if dir == "" {
@@ -39,25 +39,25 @@ func TestRememberCrashChild(t *testing.T) {
 	st, err := logstore.New(bookingLogDecl(t, dir), nil)
 	require.NoError(t, err)
 	for n := 1; n < 1_000_000; n++ {
-		require.NoError(t, st.AddPending(ctx, rememberedEvent(n, rememberCrashKeys)))
+		require.NoError(t, st.Remember(ctx, rememberedEvent(n, rememberCrashKeys)))
 		fmt.Fprintf(os.Stdout, "added %d\n", n)
 		if n%3 == 0 {
 			fmt.Fprintf(os.Stdout, "removing %d\n", n-1)
-			require.NoError(t, st.RemovePending(ctx, rememberedID(n-1)))
+			require.NoError(t, st.Forget(ctx, rememberedID(n-1)))
 			fmt.Fprintf(os.Stdout, "removed %d\n", n-1)
 		}
 	}
 }
 
 // A SIGKILL while the store remembers and forgets events loses no event
-// AddPending acknowledged, brings back none RemovePending acknowledged,
+// Remember acknowledged, brings back none Forget acknowledged,
 // leaves no event half-written (the next New reads every file whole) and
 // no temporary file after the next New, and leaves nothing of a forgotten
 // event's subject. Broken by not removing the temporary files in New
 // (about half of the kills land in a write and leave one; 3 of 3 runs of
 // ten kills failed), by forgetting in memory only (a removed event is
 // listed again), and by writing the file in a goroutine, so that
-// AddPending returns before it is in place (an acknowledged event is
+// Remember returns before it is in place (an acknowledged event is
 // lost). A write in place is not caught here (a kill rarely lands between
 // a file's truncation and its one write);
 // TestAReaderBesideTheWriterSeesOnlyWholeEvents catches it.
@@ -122,7 +122,7 @@ func TestAKillWhileRememberingLosesNothingAcknowledgedAndLeavesNoHalfEvent(t *te
 
 		st, err := logstore.New(decl, nil)
 		require.NoError(t, err, "run %d: New must read every event whole after a kill", run)
-		ps, err := st.ListPending(ctx, "", 0)
+		ps, err := st.ListRemembered(ctx, "", 0)
 		require.NoError(t, err)
 		listed := map[int]bool{}
 		for _, p := range ps {

@@ -79,7 +79,7 @@ func logEngine(t *testing.T, decl *policy.Declaration, clock *time.Time) (*logst
 // live file the server writes, or its line is under a legal hold) is
 // remembered in the state directory, survives a restart, and deletes the
 // line at the first sweep after rotation, or at once when the hold is
-// released. Broken by leaving store.PendingEvents off the Store (the
+// released. Broken by leaving store.RememberedEvents off the Store (the
 // engine then counts the event as Forgotten) and by keeping the events in
 // memory only (the reopened store lists none and the line survives the
 // rotation).
@@ -98,7 +98,7 @@ func TestACancellationOfALineTheStoreMayNotRewriteYetIsRememberedAndActsLater(t 
 		require.ErrorIs(t, err, retention.ErrHeld)
 		require.Len(t, rep.Rules, 1)
 		assert.Equal(t, 1, rep.Rules[0].Held, "a line in the live file is not rewritten")
-		assert.NotEmpty(t, rep.Rules[0].Pending, "the cancellation is remembered")
+		assert.NotEmpty(t, rep.Rules[0].Remembered, "the cancellation is remembered")
 		assert.Zero(t, rep.Forgotten())
 		assert.Equal(t, []string{"b1", "b2", "b3"}, bookingIDsIn(t, dir, "booking.jsonl"))
 
@@ -107,10 +107,10 @@ func TestACancellationOfALineTheStoreMayNotRewriteYetIsRememberedAndActsLater(t 
 		require.NoError(t, st.Close())
 		clock = clock.Add(time.Hour)
 		st, eng = logEngine(t, decl, &clock)
-		ps, err := st.ListPending(ctx, "", 0)
+		ps, err := st.ListRemembered(ctx, "", 0)
 		require.NoError(t, err)
 		require.Len(t, ps, 1, "the reopened store remembers the cancellation")
-		assert.Equal(t, rep.Rules[0].Pending, ps[0].ID)
+		assert.Equal(t, rep.Rules[0].Remembered, ps[0].ID)
 		assert.Equal(t, []string{"b2"}, ps[0].Keys)
 
 		rep = sweep1(t, eng)
@@ -123,10 +123,10 @@ func TestACancellationOfALineTheStoreMayNotRewriteYetIsRememberedAndActsLater(t 
 		clock = clock.Add(time.Minute)
 		rep = sweep1(t, eng)
 		assert.Equal(t, 1, rep.Processed(), "the first sweep after rotation deletes the cancelled line")
-		assert.Equal(t, 1, rep.Remembered())
+		assert.Equal(t, 1, rep.Retried())
 		assert.Equal(t, []string{"b1", "b3"}, bookingIDsIn(t, dir, "booking.jsonl.1"))
 		assert.Equal(t, []string{"b4"}, bookingIDsIn(t, dir, "booking.jsonl"))
-		ps, err = st.ListPending(ctx, "", 0)
+		ps, err = st.ListRemembered(ctx, "", 0)
 		require.NoError(t, err)
 		assert.Empty(t, ps, "nothing of the event is left, so it is forgotten")
 		assert.Empty(t, rememberedFiles(t, dir), "its file is gone")
@@ -148,7 +148,7 @@ func TestACancellationOfALineTheStoreMayNotRewriteYetIsRememberedAndActsLater(t 
 		require.ErrorIs(t, err, retention.ErrHeld)
 		require.Len(t, rep.Rules, 1)
 		assert.Equal(t, 1, rep.Rules[0].Held)
-		assert.NotEmpty(t, rep.Rules[0].Pending)
+		assert.NotEmpty(t, rep.Rules[0].Remembered)
 		assert.Len(t, rememberedFiles(t, dir), 1)
 
 		clock = clock.Add(time.Hour)

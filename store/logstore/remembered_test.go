@@ -26,8 +26,8 @@ func rememberedID(n int) string { return fmt.Sprintf("01900000-0000-7000-9000-%0
 
 // rememberedEvent returns event number n of the booking log: a
 // cancellation of booking n by citizen n, with keys keys of booking n.
-func rememberedEvent(n, keys int) store.PendingEvent {
-	p := store.PendingEvent{
+func rememberedEvent(n, keys int) store.RememberedEvent {
+	p := store.RememberedEvent{
 		ID: rememberedID(n), Dataset: "booking_log", Rule: "delete_on_cancelled", Event: string(policy.EventCancelled),
 		Subject: subjectOf(n), At: now.Add(time.Duration(n) * time.Second), RememberedAt: now.Add(time.Duration(n)*time.Second + time.Millisecond),
 	}
@@ -78,7 +78,7 @@ func filesHolding(t testing.TB, dir, s string) []string {
 // the identifier is personal data, held only while the event is
 // remembered (Art. 5(1)(e)). Read from the raw bytes of every file, so a
 // store that only hides the entry (a tombstone, a flag, an entry dropped
-// from memory but kept on disk) fails. Broken by making RemovePending
+// from memory but kept on disk) fails. Broken by making Forget
 // forget the event in memory only: the subject is then still in
 // .frist-remembered, and the reopened store lists the event again.
 func TestAForgottenEventLeavesNothingOfItsSubjectOnDisk(t *testing.T) {
@@ -88,13 +88,13 @@ func TestAForgottenEventLeavesNothingOfItsSubjectOnDisk(t *testing.T) {
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
 	for n := 1; n <= 3; n++ {
-		require.NoError(t, st.AddPending(ctx, rememberedEvent(n, 3)))
+		require.NoError(t, st.Remember(ctx, rememberedEvent(n, 3)))
 	}
 	for n := 1; n <= 3; n++ {
 		require.NotEmpty(t, filesHolding(t, dir, subjectOf(n)), "the raw bytes show what is remembered (else this test proves nothing)")
 	}
 
-	require.NoError(t, st.RemovePending(ctx, rememberedID(2)))
+	require.NoError(t, st.Forget(ctx, rememberedID(2)))
 	assert.Empty(t, filesHolding(t, dir, subjectOf(2)), "a forgotten event's subject must be gone from every file")
 	assert.Empty(t, filesHolding(t, dir, "b2-0"), "and so must its keys")
 	assert.NotEmpty(t, filesHolding(t, dir, subjectOf(1)))
@@ -104,7 +104,7 @@ func TestAForgottenEventLeavesNothingOfItsSubjectOnDisk(t *testing.T) {
 	st, err = logstore.New(decl, nil)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, st.Close()) }()
-	ps, err := st.ListPending(ctx, "", 0)
+	ps, err := st.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	var ids []string
 	for _, p := range ps {
@@ -112,14 +112,14 @@ func TestAForgottenEventLeavesNothingOfItsSubjectOnDisk(t *testing.T) {
 	}
 	assert.Equal(t, []string{rememberedID(1), rememberedID(3)}, ids, "the reopened store lists what was left")
 	for _, n := range []int{1, 3} {
-		require.NoError(t, st.RemovePending(ctx, rememberedID(n)))
+		require.NoError(t, st.Forget(ctx, rememberedID(n)))
 	}
 	assert.Empty(t, filesHolding(t, dir, "citizen."), "no subject is left once every event is forgotten")
 	assert.Empty(t, rememberedFiles(t, dir))
 }
 
 // Every field of a remembered event survives a restart exactly as
-// ListPending returned it before, times in UTC to the microsecond.
+// ListRemembered returned it before, times in UTC to the microsecond.
 // Broken by not writing the Purpose to the event's file: the reopened
 // store returns it empty.
 func TestRememberedEventsSurviveARestartWithEveryField(t *testing.T) {
@@ -135,10 +135,10 @@ func TestRememberedEventsSurviveARestartWithEveryField(t *testing.T) {
 	noKeys.RememberedAt = time.Time{}
 	noSubject := rememberedEvent(3, 1)
 	noSubject.Subject = ""
-	for _, p := range []store.PendingEvent{noSubject, full, noKeys} {
-		require.NoError(t, st.AddPending(ctx, p))
+	for _, p := range []store.RememberedEvent{noSubject, full, noKeys} {
+		require.NoError(t, st.Remember(ctx, p))
 	}
-	before, err := st.ListPending(ctx, "", 0)
+	before, err := st.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	require.Len(t, before, 3)
 	require.NoError(t, st.Close())
@@ -146,7 +146,7 @@ func TestRememberedEventsSurviveARestartWithEveryField(t *testing.T) {
 	st, err = logstore.New(decl, nil)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, st.Close()) }()
-	after, err := st.ListPending(ctx, "", 0)
+	after, err := st.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "the reopened store lists every event with every field as before")
 	assert.Equal(t, "booking", after[0].Purpose)
@@ -154,7 +154,7 @@ func TestRememberedEventsSurviveARestartWithEveryField(t *testing.T) {
 	assert.Nil(t, after[1].Keys)
 	assert.True(t, after[1].RememberedAt.IsZero())
 	assert.Empty(t, after[2].Subject)
-	page, err := st.ListPending(ctx, rememberedID(1), 1)
+	page, err := st.ListRemembered(ctx, rememberedID(1), 1)
 	require.NoError(t, err)
 	require.Len(t, page, 1)
 	assert.Equal(t, rememberedID(2), page[0].ID, "paging by ID works on what New read")
@@ -163,7 +163,7 @@ func TestRememberedEventsSurviveARestartWithEveryField(t *testing.T) {
 // An event whose file cannot be read fails New, naming the file, rather
 // than being forgotten silently (docs/DESIGN.md, "Rejected whole"); the
 // temporary file of a write a crash interrupted is removed by New, since
-// that event was never remembered (AddPending had not returned). Broken
+// that event was never remembered (Remember had not returned). Broken
 // by skipping a file that does not decode: New then succeeds and lists
 // one event fewer.
 func TestAnUnreadableRememberedEventFailsNewNamingItsFile(t *testing.T) {
@@ -172,8 +172,8 @@ func TestAnUnreadableRememberedEventFailsNewNamingItsFile(t *testing.T) {
 	decl := bookingLogDecl(t, dir)
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
-	require.NoError(t, st.AddPending(ctx, rememberedEvent(1, 1)))
-	require.NoError(t, st.AddPending(ctx, rememberedEvent(2, 1)))
+	require.NoError(t, st.Remember(ctx, rememberedEvent(1, 1)))
+	require.NoError(t, st.Remember(ctx, rememberedEvent(2, 1)))
 	require.NoError(t, st.Close())
 	names := rememberedFiles(t, dir)
 	require.Len(t, names, 2)
@@ -184,7 +184,7 @@ func TestAnUnreadableRememberedEventFailsNewNamingItsFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(tmp, []byte(`{"id":"01900000-0000-7000-9000-0000000000`), 0o600))
 	st, err = logstore.New(decl, nil)
 	require.NoError(t, err)
-	ps, err := st.ListPending(ctx, "", 0)
+	ps, err := st.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	assert.Len(t, ps, 2)
 	require.NoError(t, st.Close())
@@ -213,10 +213,10 @@ func TestAnUnreadableRememberedEventFailsNewNamingItsFile(t *testing.T) {
 }
 
 // A Store opened read-only lists the remembered events and writes
-// nothing: AddPending and RemovePending return ErrReadOnly, and the state
+// nothing: Remember and Forget return ErrReadOnly, and the state
 // directory, a temporary file left by a crash included, is byte for byte
 // as before. Broken by removing temporary files in a read-only New (the
-// directory changes) and by dropping RemovePending's read-only check (the
+// directory changes) and by dropping Forget's read-only check (the
 // event's file is removed).
 func TestAReadOnlyStoreListsRememberedEventsAndWritesNone(t *testing.T) {
 	ctx := context.Background()
@@ -224,8 +224,8 @@ func TestAReadOnlyStoreListsRememberedEventsAndWritesNone(t *testing.T) {
 	decl := bookingLogDecl(t, dir)
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
-	require.NoError(t, st.AddPending(ctx, rememberedEvent(1, 2)))
-	require.NoError(t, st.AddPending(ctx, rememberedEvent(2, 2)))
+	require.NoError(t, st.Remember(ctx, rememberedEvent(1, 2)))
+	require.NoError(t, st.Remember(ctx, rememberedEvent(2, 2)))
 	require.NoError(t, st.Close())
 	names := rememberedFiles(t, dir)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".frist-remembered", ".frist-tmp-"+names[0]), []byte("{"), 0o600))
@@ -233,11 +233,11 @@ func TestAReadOnlyStoreListsRememberedEventsAndWritesNone(t *testing.T) {
 
 	ro, err := logstore.New(decl, &logstore.Options{ReadOnly: true})
 	require.NoError(t, err)
-	ps, err := ro.ListPending(ctx, "", 0)
+	ps, err := ro.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	assert.Len(t, ps, 2, "a read-only store lists what is remembered")
-	require.ErrorIs(t, ro.AddPending(ctx, rememberedEvent(3, 1)), logstore.ErrReadOnly)
-	require.ErrorIs(t, ro.RemovePending(ctx, rememberedID(1)), logstore.ErrReadOnly)
+	require.ErrorIs(t, ro.Remember(ctx, rememberedEvent(3, 1)), logstore.ErrReadOnly)
+	require.ErrorIs(t, ro.Forget(ctx, rememberedID(1)), logstore.ErrReadOnly)
 	require.NoError(t, ro.Close())
 	assert.Equal(t, before, stateBytes(t, dir), "a read-only store changed the state directory")
 
@@ -245,10 +245,10 @@ func TestAReadOnlyStoreListsRememberedEventsAndWritesNone(t *testing.T) {
 	empty := t.TempDir()
 	ro, err = logstore.New(bookingLogDecl(t, empty), &logstore.Options{ReadOnly: true})
 	require.NoError(t, err)
-	ps, err = ro.ListPending(ctx, "", 0)
+	ps, err = ro.ListRemembered(ctx, "", 0)
 	require.NoError(t, err)
 	assert.Empty(t, ps)
-	require.ErrorIs(t, ro.AddPending(ctx, rememberedEvent(1, 1)), logstore.ErrReadOnly)
+	require.ErrorIs(t, ro.Remember(ctx, rememberedEvent(1, 1)), logstore.ErrReadOnly)
 	require.NoError(t, ro.Close())
 	assert.Empty(t, stateBytes(t, empty))
 }
@@ -279,7 +279,7 @@ func TestAReaderBesideTheWriterSeesOnlyWholeEvents(t *testing.T) {
 				return
 			default:
 			}
-			if err := st.AddPending(ctx, rememberedEvent(n, keys)); err != nil {
+			if err := st.Remember(ctx, rememberedEvent(n, keys)); err != nil {
 				done <- err
 				return
 			}
@@ -287,7 +287,7 @@ func TestAReaderBesideTheWriterSeesOnlyWholeEvents(t *testing.T) {
 				close(started)
 			}
 			if n > 2 {
-				if err := st.RemovePending(ctx, rememberedID(n-2)); err != nil {
+				if err := st.Forget(ctx, rememberedID(n-2)); err != nil {
 					done <- err
 					return
 				}
@@ -307,7 +307,7 @@ func TestAReaderBesideTheWriterSeesOnlyWholeEvents(t *testing.T) {
 	for read := 0; read < reads || written.Load() < writes; read++ {
 		ro, err := logstore.New(decl, &logstore.Options{ReadOnly: true})
 		require.NoError(t, err, "read %d: a reader must find every remembered event whole", read)
-		ps, err := ro.ListPending(ctx, "", 0)
+		ps, err := ro.ListRemembered(ctx, "", 0)
 		require.NoError(t, err)
 		require.NoError(t, ro.Close())
 		for _, p := range ps {

@@ -16,7 +16,7 @@ import (
 type query struct {
 	store.Selection
 	bounds  []bound
-	pending []string // columns of the Pending fields
+	notNull []string // columns of the NotNull fields
 }
 
 type bound struct {
@@ -37,12 +37,12 @@ func (ds *dataset) compile(sel store.Selection) (*query, error) {
 	if sel.Subject != "" && ds.subjCol == "" {
 		return nil, fmt.Errorf("memstore: dataset %s: selection by subject, but the dataset has no subject column", ds.decl.ID)
 	}
-	for i, f := range sel.Pending {
+	for i, f := range sel.NotNull {
 		col, ok := ds.fieldCol[f]
 		if !ok {
-			return nil, fmt.Errorf("memstore: dataset %s: Pending[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
+			return nil, fmt.Errorf("memstore: dataset %s: NotNull[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
 		}
-		q.pending = append(q.pending, col)
+		q.notNull = append(q.notNull, col)
 	}
 	if sel.Marker != "" && sel.Marker != ds.decl.Marker {
 		return nil, fmt.Errorf("memstore: dataset %s: Marker %q is not the dataset's declared marker column", ds.decl.ID, sel.Marker)
@@ -62,15 +62,15 @@ func (q *query) matches(r *record) bool {
 	if q.Subject != "" && r.subject != q.Subject {
 		return false
 	}
-	if len(q.pending) > 0 {
-		pending := false
-		for _, col := range q.pending {
+	if len(q.notNull) > 0 {
+		set := false
+		for _, col := range q.notNull {
 			if r.row[col] != nil {
-				pending = true
+				set = true
 				break
 			}
 		}
-		if !pending {
+		if !set {
 			return false
 		}
 	}
@@ -148,7 +148,7 @@ func (ds *dataset) each(q *query, fn func(*record) bool) {
 // conditions except the first bound's cutoff.
 func (q *query) shape() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%q %q %q", q.Marker, q.pending, q.Subject)
+	fmt.Fprintf(&b, "%q %q %q", q.Marker, q.notNull, q.Subject)
 	for _, bd := range q.bounds[1:] {
 		fmt.Fprintf(&b, " %d<=%d", bd.pos, bd.cutoff.UnixNano())
 	}

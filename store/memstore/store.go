@@ -28,9 +28,9 @@ type Store struct {
 	log    []audit.Entry
 	leases map[string]lease
 
-	consents consentLedger // consent.go
-	requests requestBook   // requests.go
-	pending  pendingBook   // pending.go
+	consents   consentLedger  // consent.go
+	requests   requestBook    // requests.go
+	remembered rememberedBook // remembered.go
 }
 
 var (

@@ -59,5 +59,5 @@ func TestConformanceWithOneDatasetAtHome(t *testing.T) {
 }
 
 func TestPendingEventsLiveInTheHomeBackend(t *testing.T) {
-	storetest.RunPending(t, openRouted(true))
+	storetest.RunRemembered(t, openRouted(true))
 }

@@ -132,20 +132,20 @@ func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	return s.shared.ReleaseLease(ctx, name, owner)
 }
 
-// AddPending implements store.PendingEvents.AddPending: it remembers an
+// Remember implements store.RememberedEvents.Remember: it remembers an
 // event the engine could not yet act on in full.
-func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
-	return s.shared.AddPending(ctx, p)
+func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
+	return s.shared.Remember(ctx, p)
 }
 
-// ListPending implements store.PendingEvents.ListPending.
-func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
-	return s.shared.ListPending(ctx, after, limit)
+// ListRemembered implements store.RememberedEvents.ListRemembered.
+func (s *Store) ListRemembered(ctx context.Context, after string, limit int) ([]store.RememberedEvent, error) {
+	return s.shared.ListRemembered(ctx, after, limit)
 }
 
-// RemovePending implements store.PendingEvents.RemovePending.
-func (s *Store) RemovePending(ctx context.Context, id string) error {
-	return s.shared.RemovePending(ctx, id)
+// Forget implements store.RememberedEvents.Forget.
+func (s *Store) Forget(ctx context.Context, id string) error {
+	return s.shared.Forget(ctx, id)
 }
 
 // AppendConsent implements store.ConsentStore.AppendConsent.

@@ -149,7 +149,7 @@ func actionContracts() []contract {
 			del := deleteBatch(T0)
 			del.Keys = ks(1)
 			null := deleteBatch(T0)
-			null.Keys, null.Delete, null.Null, null.Pending = ks(2), false, []string{"name", "email"}, []string{"name", "email"}
+			null.Keys, null.Delete, null.Null, null.NotNull = ks(2), false, []string{"name", "email"}, []string{"name", "email"}
 			mark := deleteBatch(T0)
 			mark.Keys, mark.Delete, mark.SetMarker, mark.Marker = ks(3), false, "anonymized_at", "anonymized_at"
 			for what, b := range map[string]store.Batch{"deleted": del, "nulled": null, "marked": mark} {

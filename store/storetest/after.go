@@ -38,7 +38,7 @@ func afterContracts() []contract {
 		{"transform", Bookings, booking, store.Batch{Selection: bookingSel,
 			Action: store.Action{Transform: []string{"ip"}, Apply: maskIP, SetMarker: "anonymized_at"}, Audit: auditAs("anonymize", nil)}, unmarked},
 		{"null_without_subject", Visits, visit, store.Batch{
-			Selection: store.Selection{Dataset: Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: T0}}, Pending: []string{"ip", "user_agent"}, Now: T0, Limit: 2},
+			Selection: store.Selection{Dataset: Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: T0}}, NotNull: []string{"ip", "user_agent"}, Now: T0, Limit: 2},
 			Action:    store.Action{Null: []string{"ip", "user_agent"}}, Audit: auditAs("anonymize", nil)},
 			func(h *harness, k string) bool { return h.get(Visits, k)["ip"] != nil }},
 	}

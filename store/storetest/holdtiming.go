@@ -134,7 +134,7 @@ func holdRaceContracts() []contract {
 				}
 			},
 			batch: store.Batch{
-				Selection: store.Selection{Dataset: Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: T0}}, Pending: []string{"ip", "user_agent"}, Now: T0, Limit: 2},
+				Selection: store.Selection{Dataset: Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: T0}}, NotNull: []string{"ip", "user_agent"}, Now: T0, Limit: 2},
 				Action:    store.Action{Null: []string{"ip", "user_agent"}},
 				Audit:     auditAs("anonymize", nil),
 			},

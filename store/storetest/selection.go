@@ -176,10 +176,10 @@ func selectionContracts() []contract {
 			full := newBooking(3, 0, T0.Add(-time.Hour))
 			h.insert(done, half, full)
 			b := deleteBatch(T0)
-			b.Pending = []string{"name", "email"}
+			b.NotNull = []string{"name", "email"}
 			b.Delete, b.Null = false, []string{"name", "email"}
 			if d := sameKeys(keys(h.process(b).Processed), ks(2, 3)); d != "" {
-				h.t.Errorf("Process with Selection.Pending must select exactly the records where at least one of the named fields is not NULL: %s", d)
+				h.t.Errorf("Process with Selection.NotNull must select exactly the records where at least one of the named fields is not NULL: %s", d)
 			}
 		}},
 		contract{"Process/MarkerSelectsOnlyUnmarkedRecords", func(h *harness) {

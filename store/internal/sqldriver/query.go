@@ -65,9 +65,9 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 	if sel.Subject != "" && t.subject == "" {
 		return nil, s.errorf("dataset %q: selection by subject, but the dataset declares no subject column", t.id)
 	}
-	for _, f := range sel.Pending {
+	for _, f := range sel.NotNull {
 		if _, ok := t.fields[f]; !ok {
-			return nil, s.errorf("dataset %q: pending field %q is not declared", t.id, f)
+			return nil, s.errorf("dataset %q: NotNull field %q is not declared", t.id, f)
 		}
 	}
 	if sel.Marker != "" && sel.Marker != t.marker {
@@ -178,9 +178,9 @@ func (q *selection) where(b *Builder, upTo []any) string {
 	case q.sel.Subject != "":
 		conds = append(conds, fmt.Sprintf("t.%s = %s", t.subject, b.Typed(q.sel.Subject, t.subjTyp)))
 	}
-	if len(q.sel.Pending) > 0 {
-		ps := make([]string, len(q.sel.Pending))
-		for i, f := range q.sel.Pending {
+	if len(q.sel.NotNull) > 0 {
+		ps := make([]string, len(q.sel.NotNull))
+		for i, f := range q.sel.NotNull {
 			ps[i] = "t." + t.fields[f] + " IS NOT NULL"
 		}
 		conds = append(conds, "("+strings.Join(ps, " OR ")+")")

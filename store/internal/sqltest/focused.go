@@ -97,7 +97,7 @@ func RunFocused(t *testing.T, open Opener) {
 	t.Run("NullingAndMarkerExcludeProcessedRecords", func(t *testing.T) {
 		b := open(t, decl)
 		require.NoError(t, b.Insert(ctx, "appointment", appointment(1, "c", base)))
-		sel := store.Selection{Dataset: "appointment", Now: base, Bounds: []store.Bound{{Column: "starts_at", Cutoff: base}}, Marker: "anonymized_at", Pending: []string{"email"}}
+		sel := store.Selection{Dataset: "appointment", Now: base, Bounds: []store.Bound{{Column: "starts_at", Cutoff: base}}, Marker: "anonymized_at", NotNull: []string{"email"}}
 		batch := store.Batch{Selection: sel, Action: store.Action{Null: []string{"email"}, SetMarker: "anonymized_at"}, Audit: entry("anonymize")}
 		res, err := b.Process(ctx, batch)
 		require.NoError(t, err)

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// PendingEvent remembers an event that the retention engine could not yet
+// RememberedEvent remembers an event that the retention engine could not yet
 // act on in full: a cancellation, a consent withdrawal or another event
 // whose rule found records under a legal hold or restriction (Art. 17(3),
 // Art. 18) or still inside a statutory minimum (keep_at_least,
@@ -16,8 +16,8 @@ import (
 //
 // It names the records it covers by Keys, by Subject, or by both; a record
 // must match every one given. It holds the subject's identifier, which is
-// personal data, for as long as the event is pending and no longer.
-type PendingEvent struct {
+// personal data, for as long as the event is remembered and no longer.
+type RememberedEvent struct {
 	// ID is a UUIDv7 assigned by the caller, so that IDs sort by creation.
 	ID string
 	// Dataset and Rule name the event rule (policy.Rule.ID) to run.
@@ -39,7 +39,7 @@ type PendingEvent struct {
 	RememberedAt time.Time
 }
 
-// PendingEvents remembers events that could not yet be acted on in full;
+// RememberedEvents remembers events that could not yet be acted on in full;
 // it is part of the required core (Driver). The retention engine retries
 // them at every sweep and when a hold is released, so that an event's
 // records left alone then are processed the moment they are free.
@@ -47,19 +47,19 @@ type PendingEvent struct {
 // Times are kept to the microsecond, the precision SQL timestamps keep,
 // and returned in UTC. Returned entries are copies: changing them changes
 // nothing stored. After Close every method returns ErrClosed.
-type PendingEvents interface {
-	// AddPending stores p. It returns ErrConflict when an entry with p.ID
+type RememberedEvents interface {
+	// Remember stores p. It returns ErrConflict when an entry with p.ID
 	// exists, ErrUnknownDataset for a dataset the backend was not
 	// configured with, and an error, storing nothing, when p has no ID,
 	// Dataset, Rule, Event or At, or neither Keys nor Subject.
-	AddPending(ctx context.Context, p PendingEvent) error
-	// ListPending returns up to limit entries (all when limit <= 0) whose
+	Remember(ctx context.Context, p RememberedEvent) error
+	// ListRemembered returns up to limit entries (all when limit <= 0) whose
 	// ID is greater than after (by byte order; "" lists from the first),
 	// ordered by ID, with every field as added; Keys is nil when none were
 	// given. Paging with the last ID returned visits every entry once.
-	ListPending(ctx context.Context, after string, limit int) ([]PendingEvent, error)
-	// RemovePending deletes the entry with id, keeping nothing of it. It
+	ListRemembered(ctx context.Context, after string, limit int) ([]RememberedEvent, error)
+	// Forget deletes the entry with id, keeping nothing of it. It
 	// returns ErrNotFound for an unknown id, so that of two callers
 	// removing the same entry exactly one succeeds.
-	RemovePending(ctx context.Context, id string) error
+	Forget(ctx context.Context, id string) error
 }

@@ -2,14 +2,14 @@ package sqlitestore
 
 import "github.com/frist-go/frist/store/internal/sqldriver"
 
-// pendingMigration creates the table of remembered events
-// (store.PendingEvents): an event the retention engine could not yet act on
+// rememberedMigration creates the table of remembered events
+// (store.RememberedEvents): an event the retention engine could not yet act on
 // in full because records were held or inside a statutory minimum, kept
 // until nothing of it is left and then deleted. Entries are read in ID
 // order through the primary key (TEXT compares by bytes); record_keys is a
 // JSON array of strings. Times are integer microseconds since the Unix
 // epoch (UTC), as in every frist_ table.
-var pendingMigration = sqldriver.Migration{
+var rememberedMigration = sqldriver.Migration{
 	Version:     4,
 	Description: "remembered retention events",
 	Statements: []string{

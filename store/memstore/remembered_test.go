@@ -11,7 +11,7 @@ import (
 )
 
 func TestPendingConformance(t *testing.T) {
-	storetest.RunPending(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
+	storetest.RunRemembered(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
 		st, err := memstore.New(decl)
 		require.NoError(t, err)
 		return st

@@ -18,7 +18,7 @@ import (
 // personenbezogenen Daten sofort gelöscht." (examples/policies/jobcenter.yaml). When an event
 // finds records that may not be touched yet, because a legal hold or
 // restriction covers them (Art. 17(3), Art. 18) or their statutory minimum
-// (keep_at_least) has not ended, Trigger stores a store.PendingEvent for
+// (keep_at_least) has not ended, Trigger stores a store.RememberedEvent for
 // each rule that left records alone. Every Sweep, and ReleaseHold at once,
 // retries the remembered events: the records that have become free are
 // processed by the event's rule, in audited batches like any event
@@ -34,12 +34,12 @@ import (
 // the subject creates afterwards (a booking made with new consent) are not
 // touched by an old withdrawal.
 
-// pendingPage is how many remembered events a retry reads at a time.
-const pendingPage = 100
+// rememberedPage is how many remembered events a retry reads at a time.
+const rememberedPage = 100
 
-// ErrPendingFailed is returned by ReleaseHold when the hold was released
+// ErrRememberedFailed is returned by ReleaseHold when the hold was released
 // but acting on remembered events failed; the next sweep retries them.
-var ErrPendingFailed = errors.New("retention: acting on remembered events failed")
+var ErrRememberedFailed = errors.New("retention: acting on remembered events failed")
 
 // triggerEvent runs one target of an event, as Trigger does (act), and
 // remembers the event for the records it leaves alone: those held or kept,
@@ -48,7 +48,7 @@ var ErrPendingFailed = errors.New("retention: acting on remembered events failed
 func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
 	var rememberErr error
 	remember := func(rr RuleReport, left int) RuleReport {
-		if rr.Pending == "" && rememberErr == nil {
+		if rr.Remembered == "" && rememberErr == nil {
 			rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
 		}
 		return rr
@@ -88,30 +88,30 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 	if err != nil {
 		return fail("remembering the event: ID", err)
 	}
-	p := store.PendingEvent{
+	p := store.RememberedEvent{
 		ID: id.String(), Dataset: rr.Dataset, Rule: rr.Rule, Event: string(ev.Kind),
 		Keys: keys, Subject: tg.sel.Subject, Purpose: ev.Purpose, At: ev.At, RememberedAt: now,
 	}
-	if err := e.st.AddPending(ctx, p); err != nil {
+	if err := e.st.Remember(ctx, p); err != nil {
 		return fail("remembering the event", err)
 	}
-	rr.Pending = p.ID
+	rr.Remembered = p.ID
 	e.log.InfoContext(ctx, "retention: event remembered until its records are free",
-		"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "pending", p.ID, "left", left)
+		"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "remembered", p.ID, "left", left)
 	return rr, nil
 }
 
-// retryPending acts on every remembered event at now: it processes the
+// retryRemembered acts on every remembered event at now: it processes the
 // records that have become free and removes an entry when nothing of it is
 // left. It returns one report per event rule, in the order the rules were
 // first met, and the error that reading the entries gave (the next sweep
 // retries); it returns a non-nil last error only when the caller must stop
 // (ctx ended, sweep lease lost). With lease set it renews the sweep lease
 // before every batch.
-func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLease) (rules []RuleReport, listErr, stop error) {
+func (e *Engine) retryRemembered(ctx context.Context, now time.Time, lease *sweepLease) (rules []RuleReport, listErr, stop error) {
 	byRule := map[[2]string]int{}
 	for after := ""; ; {
-		page, err := e.st.ListPending(ctx, after, pendingPage)
+		page, err := e.st.ListRemembered(ctx, after, rememberedPage)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return rules, nil, ctxErr
@@ -132,7 +132,7 @@ func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLe
 				return rules, nil, err
 			}
 		}
-		if len(page) < pendingPage {
+		if len(page) < rememberedPage {
 			return rules, nil, nil
 		}
 		after = page[len(page)-1].ID
@@ -142,7 +142,7 @@ func (e *Engine) retryPending(ctx context.Context, now time.Time, lease *sweepLe
 // retryOne acts on one remembered event. It returns an error only when the
 // caller must stop; a failure is recorded on the report and the entry is
 // kept for the next sweep.
-func (e *Engine) retryOne(ctx context.Context, p store.PendingEvent, now time.Time, lease *sweepLease) (RuleReport, error) {
+func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time.Time, lease *sweepLease) (RuleReport, error) {
 	rr := RuleReport{Dataset: p.Dataset, Rule: p.Rule, Event: policy.Event(p.Event)}
 	ru := e.eventRule(p.Dataset, p.Rule, policy.Event(p.Event))
 	if ru == nil {
@@ -161,7 +161,7 @@ func (e *Engine) retryOne(ctx context.Context, p store.PendingEvent, now time.Ti
 	if free > 0 {
 		note := fmt.Sprintf("on %s, remembered since %s", p.Event, p.At.UTC().Format(time.RFC3339))
 		rr, err = e.process(ctx, ru, rr, sel, free, note, lease)
-		rr.Remembered = rr.Processed
+		rr.Retried = rr.Processed
 		if err != nil || rr.Err != nil {
 			return rr, err
 		}
@@ -176,13 +176,13 @@ func (e *Engine) retryOne(ctx context.Context, p store.PendingEvent, now time.Ti
 	if leftFree+leftHeld > 0 {
 		return rr, nil
 	}
-	if err := e.st.RemovePending(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := e.st.Forget(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		// Another replica may have removed it first (ErrNotFound); any
 		// other failure leaves an entry with nothing left, which the next
 		// retry removes.
 		return e.failed(ctx, rr, 0, "removing a remembered event", err)
 	}
-	e.log.InfoContext(ctx, "retention: remembered event done", "pending", p.ID, "event", p.Event, "dataset", p.Dataset, "rule", p.Rule)
+	e.log.InfoContext(ctx, "retention: remembered event done", "remembered", p.ID, "event", p.Event, "dataset", p.Dataset, "rule", p.Rule)
 	return rr, nil
 }
 
@@ -200,7 +200,7 @@ func (e *Engine) eventRule(dataset, id string, ev policy.Event) *rule {
 // mergeRule adds the counts of b, a report of the same rule, to a.
 func mergeRule(a, b RuleReport) RuleReport {
 	a.Processed += b.Processed
-	a.Remembered += b.Remembered
+	a.Retried += b.Retried
 	a.Held += b.Held
 	a.Kept += b.Kept
 	a.Failed += b.Failed
@@ -225,17 +225,17 @@ func joinErr(a, b error) error {
 
 // retryAfterRelease acts on the remembered events at once after a hold was
 // released at now, and says what it did in the log. It returns an error
-// wrapping ErrPendingFailed when something failed; the next sweep retries.
+// wrapping ErrRememberedFailed when something failed; the next sweep retries.
 func (e *Engine) retryAfterRelease(ctx context.Context, now time.Time) error {
 	rep := &Report{Start: now}
 	var stop error
-	rep.Rules, rep.PendingErr, stop = e.retryPending(ctx, now, nil)
+	rep.Rules, rep.RememberedErr, stop = e.retryRemembered(ctx, now, nil)
 	rep.Duration = e.now().Sub(now)
 	if n := rep.Processed(); n > 0 {
 		e.log.InfoContext(ctx, "retention: remembered events acted on after a release", "processed", n, "held", rep.Held())
 	}
 	if err := errors.Join(stop, rep.Err()); err != nil {
-		return fmt.Errorf("%w: %w", ErrPendingFailed, err)
+		return fmt.Errorf("%w: %w", ErrRememberedFailed, err)
 	}
 	return nil
 }

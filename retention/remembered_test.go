@@ -29,9 +29,9 @@ const (
 )
 
 // pendingOf lists what the harness's store remembers.
-func (h *harness) pendingOf(t testing.TB) []store.PendingEvent {
+func (h *harness) pendingOf(t testing.TB) []store.RememberedEvent {
 	t.Helper()
-	ps, err := h.mem.ListPending(context.Background(), "", 0)
+	ps, err := h.mem.ListRemembered(context.Background(), "", 0)
 	require.NoError(t, err)
 	return ps
 }
@@ -93,7 +93,7 @@ func TestCancellationOfAHeldAppointmentActsTheMomentTheHoldEnds(t *testing.T) {
 			assert.Contains(t, err.Error(), "remembered")
 			require.Len(t, rep.Rules, 1)
 			assert.Equal(t, 1, rep.Rules[0].Held)
-			assert.NotEmpty(t, rep.Rules[0].Pending, "the report names the remembered event")
+			assert.NotEmpty(t, rep.Rules[0].Remembered, "the report names the remembered event")
 			assert.Zero(t, rep.Forgotten())
 			assert.True(t, h.exists(t, "appointment", "2"), "a held appointment survives its cancellation")
 
@@ -111,9 +111,9 @@ func TestCancellationOfAHeldAppointmentActsTheMomentTheHoldEnds(t *testing.T) {
 				rr := rep.Rule("appointment", ruleCancelled)
 				require.NotNil(t, rr, "the sweep reports the remembered event under its rule")
 				assert.Equal(t, 1, rr.Processed)
-				assert.Equal(t, 1, rr.Remembered)
+				assert.Equal(t, 1, rr.Retried)
 				assert.Equal(t, policy.EventCancelled, rr.Event)
-				assert.Equal(t, 1, rep.Remembered())
+				assert.Equal(t, 1, rep.Retried())
 			}
 			assert.Empty(t, h.pendingOf(t), "nothing of the event is left, so it is forgotten")
 			for _, k := range []string{"1", "3", "4"} {
@@ -152,7 +152,7 @@ func TestWithdrawalDeletesTheFreeAppointmentsAtOnceAndTheHeldOneAtRelease(t *tes
 	require.NotNil(t, rr)
 	assert.Equal(t, 1, rr.Processed, seed003Alle)
 	assert.Equal(t, 1, rr.Held)
-	assert.NotEmpty(t, rr.Pending)
+	assert.NotEmpty(t, rr.Remembered)
 	assert.False(t, h.exists(t, "appointment", "1"), "%s: the free appointment is deleted at once", seed003Sofort)
 	assert.True(t, h.exists(t, "appointment", "2"), "the held appointment survives the withdrawal")
 
@@ -185,7 +185,7 @@ func TestEventInsideTheStatutoryMinimumActsAtTheFirstSweepAfterIt(t *testing.T) 
 	require.NoError(t, err)
 	require.Len(t, rep.Rules, 1)
 	assert.Equal(t, 1, rep.Rules[0].Kept)
-	assert.NotEmpty(t, rep.Rules[0].Pending, "the settled matter is remembered until the minimum ends")
+	assert.NotEmpty(t, rep.Rules[0].Remembered, "the settled matter is remembered until the minimum ends")
 
 	// Sweeps every hour up to the end of the minimum touch nothing.
 	for h.clock.Set(ends.Add(-5 * time.Hour)); h.clock.Now().Before(ends); h.clock.Advance(time.Hour) {
@@ -195,7 +195,7 @@ func TestEventInsideTheStatutoryMinimumActsAtTheFirstSweepAfterIt(t *testing.T) 
 	h.clock.Set(ends.Add(20 * time.Minute))
 	rep = h.sweep(t)
 	assert.False(t, h.exists(t, "contact", "k1"), "the first sweep after the minimum acts on the settled matter")
-	assert.Equal(t, 1, rep.Remembered())
+	assert.Equal(t, 1, rep.Retried())
 	assert.Equal(t, []time.Time{ends.Add(20 * time.Minute)}, processedBy(h, "delete_contact_on_settled", "k1"),
 		"the remembered event acts before the time rule that falls due at the same moment")
 	assert.Empty(t, h.pendingOf(t))
@@ -238,13 +238,13 @@ func TestFailedEventBatchIsRememberedAndRetriedBySweep(t *testing.T) {
 	rep, err := h.eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "2"})
 	require.Error(t, err)
 	assert.Equal(t, 1, rep.Rules[0].Failed)
-	assert.NotEmpty(t, rep.Rules[0].Pending, "the records of a failed batch are remembered")
+	assert.NotEmpty(t, rep.Rules[0].Remembered, "the records of a failed batch are remembered")
 	assert.True(t, h.exists(t, "appointment", "2"))
 
 	h.rec.setFail(ruleCancelled, nil)
 	h.clock.Advance(time.Minute)
 	rep = h.sweep(t)
-	assert.Equal(t, 1, rep.Remembered())
+	assert.Equal(t, 1, rep.Retried())
 	assert.False(t, h.exists(t, "appointment", "2"), "the next sweep retries the failed cancellation")
 	assert.Empty(t, h.pendingOf(t))
 }
@@ -261,7 +261,7 @@ func TestReleaseHoldSaysWhenRememberedEventsFail(t *testing.T) {
 
 	h.rec.setFail(ruleCancelled, errors.New("database is locked"))
 	err = h.eng.ReleaseHold(ctx, hold.ID)
-	require.ErrorIs(t, err, retention.ErrPendingFailed)
+	require.ErrorIs(t, err, retention.ErrRememberedFailed)
 	assert.NotErrorIs(t, err, retention.ErrHoldNotFound)
 	active, err := h.mem.ListHolds(ctx, h.clock.Now())
 	require.NoError(t, err)
@@ -270,20 +270,20 @@ func TestReleaseHoldSaysWhenRememberedEventsFail(t *testing.T) {
 
 	h.rec.setFail(ruleCancelled, nil)
 	h.clock.Advance(time.Minute)
-	assert.Equal(t, 1, h.sweep(t).Remembered(), "the next sweep retries")
+	assert.Equal(t, 1, h.sweep(t).Retried(), "the next sweep retries")
 	assert.False(t, h.exists(t, "appointment", "2"))
 }
 
 // forgetfulDriver is a store whose remembering fails.
 type forgetfulDriver struct{ store.Driver }
 
-func (forgetfulDriver) AddPending(context.Context, store.PendingEvent) error {
+func (forgetfulDriver) Remember(context.Context, store.RememberedEvent) error {
 	return errors.New("disk full")
 }
 
 // TestEventTheStoreCannotRememberIsReportedNotSilentlyForgotten pins that
 // an event whose remembering fails is counted in RuleReport.Forgotten and
-// named in the error. Seen to fail with remember ignoring AddPending's
+// named in the error. Seen to fail with remember ignoring Remember's
 // error.
 func TestEventTheStoreCannotRememberIsReportedNotSilentlyForgotten(t *testing.T) {
 	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
@@ -301,7 +301,7 @@ func TestEventTheStoreCannotRememberIsReportedNotSilentlyForgotten(t *testing.T)
 	rep, err := eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "2"})
 	require.ErrorContains(t, err, "remembering the event: disk full")
 	assert.Equal(t, 1, rep.Forgotten(), "the report says the event was not remembered")
-	assert.Empty(t, rep.Rules[0].Pending)
+	assert.Empty(t, rep.Rules[0].Remembered)
 
 	rep, err = eng.Trigger(ctx, retention.Event{Kind: policy.EventConsentWithdrawn, Subject: "erika", Purpose: "booking"})
 	require.ErrorContains(t, err, "disk full")
@@ -315,7 +315,7 @@ func TestRememberedEventOfARuleNoLongerDeclaredIsReportedAndKept(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t, jobcenter(t), at, nil)
 	bookings(t, h, at)
-	require.NoError(t, h.mem.AddPending(ctx, store.PendingEvent{
+	require.NoError(t, h.mem.Remember(ctx, store.RememberedEvent{
 		ID: "01900000-0000-7000-8000-000000000001", Dataset: "appointment", Rule: "delete_on_cancelled_v1",
 		Event: string(policy.EventCancelled), Keys: []string{"2"}, At: at,
 	}))

@@ -2,14 +2,14 @@ package pgstore
 
 import "github.com/frist-go/frist/store/internal/sqldriver"
 
-// pendingMigration creates the table of remembered events
-// (store.PendingEvents): an event the retention engine could not yet act on
+// rememberedMigration creates the table of remembered events
+// (store.RememberedEvents): an event the retention engine could not yet act on
 // in full because records were held or inside a statutory minimum, kept
 // until nothing of it is left and then deleted. IDs compare in the "C"
 // collation, so entries are listed in byte order of their IDs through the
 // primary key, as on every backend; record_keys is a JSON array of
 // strings.
-var pendingMigration = sqldriver.Migration{
+var rememberedMigration = sqldriver.Migration{
 	Version:     4,
 	Description: "remembered retention events",
 	Statements: []string{

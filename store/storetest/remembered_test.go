@@ -11,12 +11,12 @@ import (
 )
 
 // TestPendingContractNamesAreUniqueAndGrouped pins that every contract of
-// RunPending names the method it tests, once.
+// RunRemembered names the method it tests, once.
 func TestPendingContractNamesAreUniqueAndGrouped(t *testing.T) {
 	names := storetest.PendingContracts()
 	require.NotEmpty(t, names)
 	assert.Len(t, slices.Compact(slices.Sorted(slices.Values(names))), len(names), "contract names are unique")
 	for _, n := range names {
-		assert.Regexp(t, `^(AddPending|ListPending|RemovePending|Close)/[A-Za-z]+$`, n)
+		assert.Regexp(t, `^(Remember|ListRemembered|Forget|Close)/[A-Za-z]+$`, n)
 	}
 }

@@ -9,29 +9,29 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// pendingColumns are the columns of frist_pending_events in the order
-// scanPending reads them. record_keys holds the keys as a JSON array of
+// rememberedColumns are the columns of frist_pending_events in the order
+// scanRemembered reads them. record_keys holds the keys as a JSON array of
 // strings, so that any key survives unchanged on every database.
-const pendingColumns = "id, dataset, rule, event, record_keys, subject, purpose, at, remembered_at"
+const rememberedColumns = "id, dataset, rule, event, record_keys, subject, purpose, at, remembered_at"
 
-// AddPending implements store.Driver.AddPending in one INSERT.
-func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
+// Remember implements store.Driver.Remember in one INSERT.
+func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
 	for _, f := range []struct{ name, v string }{{"ID", p.ID}, {"dataset", p.Dataset}, {"rule", p.Rule}, {"event kind", p.Event}} {
 		if f.v == "" {
-			return s.errorf("add pending event %s: the entry has no %s", p.ID, f.name)
+			return s.errorf("remember event %s: the entry has no %s", p.ID, f.name)
 		}
 	}
 	switch {
 	case p.At.IsZero():
-		return s.errorf("add pending event %s: the entry has no time", p.ID)
+		return s.errorf("remember event %s: the entry has no time", p.ID)
 	case len(p.Keys) == 0 && p.Subject == "":
-		return s.errorf("add pending event %s: the entry names neither keys nor a subject", p.ID)
+		return s.errorf("remember event %s: the entry names neither keys nor a subject", p.ID)
 	}
 	if _, ok := s.tables[p.Dataset]; !ok {
-		return s.errorf("add pending event %s: dataset %q: %w", p.ID, p.Dataset, store.ErrUnknownDataset)
+		return s.errorf("remember event %s: dataset %q: %w", p.ID, p.Dataset, store.ErrUnknownDataset)
 	}
 	keys := []string{}
 	if len(p.Keys) > 0 {
@@ -39,7 +39,7 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	}
 	enc, err := json.Marshal(keys)
 	if err != nil {
-		return s.errorf("add pending event %s: encoding keys: %w", p.ID, err)
+		return s.errorf("remember event %s: encoding keys: %w", p.ID, err)
 	}
 	var remembered any
 	if !p.RememberedAt.IsZero() {
@@ -47,82 +47,82 @@ func (s *Store) AddPending(ctx context.Context, p store.PendingEvent) error {
 	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-		s.own("frist_pending_events"), pendingColumns,
+		s.own("frist_pending_events"), rememberedColumns,
 		bd.Arg(p.ID), bd.Arg(p.Dataset), bd.Arg(p.Rule), bd.Arg(p.Event), bd.Arg(string(enc)),
 		bd.Arg(p.Subject), bd.Arg(p.Purpose), bd.Arg(s.d.TimeArg(p.At)), bd.Arg(remembered))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
-		return s.errorf("add pending event %s: %w", p.ID, err)
+		return s.errorf("remember event %s: %w", p.ID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return s.errorf("add pending event %s: %w", p.ID, err)
+		return s.errorf("remember event %s: %w", p.ID, err)
 	} else if n == 0 {
-		return s.errorf("add pending event %s: %w", p.ID, store.ErrConflict)
+		return s.errorf("remember event %s: %w", p.ID, store.ErrConflict)
 	}
 	return nil
 }
 
-// ListPending implements store.Driver.ListPending through the
+// ListRemembered implements store.Driver.ListRemembered through the
 // primary key, which orders IDs by their bytes on every database.
-func (s *Store) ListPending(ctx context.Context, after string, limit int) ([]store.PendingEvent, error) {
+func (s *Store) ListRemembered(ctx context.Context, after string, limit int) ([]store.RememberedEvent, error) {
 	if err := s.usable(); err != nil {
 		return nil, err
 	}
 	bd := &Builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id > %s ORDER BY id", pendingColumns, s.own("frist_pending_events"), bd.Arg(after))
+	stmt := fmt.Sprintf("SELECT %s FROM %s WHERE id > %s ORDER BY id", rememberedColumns, s.own("frist_pending_events"), bd.Arg(after))
 	if limit > 0 {
 		stmt += " LIMIT " + bd.Arg(limit)
 	}
 	rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
 	if err != nil {
-		return nil, s.errorf("list pending events: %w", err)
+		return nil, s.errorf("list remembered events: %w", err)
 	}
 	defer rows.Close()
-	var out []store.PendingEvent
+	var out []store.RememberedEvent
 	for rows.Next() {
-		p, err := s.scanPending(rows)
+		p, err := s.scanRemembered(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.errorf("list pending events: %w", err)
+		return nil, s.errorf("list remembered events: %w", err)
 	}
 	return out, nil
 }
 
-// scanPending reads one row of pendingColumns.
-func (s *Store) scanPending(rows *sql.Rows) (store.PendingEvent, error) {
-	var p store.PendingEvent
+// scanRemembered reads one row of rememberedColumns.
+func (s *Store) scanRemembered(rows *sql.Rows) (store.RememberedEvent, error) {
+	var p store.RememberedEvent
 	var keys string
 	var at, remembered any
 	if err := rows.Scan(&p.ID, &p.Dataset, &p.Rule, &p.Event, &keys, &p.Subject, &p.Purpose, &at, &remembered); err != nil {
-		return p, s.errorf("list pending events: %w", err)
+		return p, s.errorf("list remembered events: %w", err)
 	}
 	if err := json.Unmarshal([]byte(keys), &p.Keys); err != nil {
-		return p, s.errorf("pending event %s: decoding keys: %w", p.ID, err)
+		return p, s.errorf("remembered event %s: decoding keys: %w", p.ID, err)
 	}
 	if len(p.Keys) == 0 {
 		p.Keys = nil
 	}
 	t, err := s.d.ScanTime(at)
 	if err != nil {
-		return p, s.errorf("pending event %s: at: %w", p.ID, err)
+		return p, s.errorf("remembered event %s: at: %w", p.ID, err)
 	}
 	p.At = t
 	if remembered != nil {
 		if p.RememberedAt, err = s.d.ScanTime(remembered); err != nil {
-			return p, s.errorf("pending event %s: remembered_at: %w", p.ID, err)
+			return p, s.errorf("remembered event %s: remembered_at: %w", p.ID, err)
 		}
 	}
 	return p, nil
 }
 
-// RemovePending implements store.Driver.RemovePending in one
+// Forget implements store.Driver.Forget in one
 // DELETE: of concurrent removals, the database lets exactly one delete the
 // row.
-func (s *Store) RemovePending(ctx context.Context, id string) error {
+func (s *Store) Forget(ctx context.Context, id string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -130,14 +130,14 @@ func (s *Store) RemovePending(ctx context.Context, id string) error {
 	stmt := fmt.Sprintf("DELETE FROM %s WHERE id = %s", s.own("frist_pending_events"), bd.Arg(id))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
-		return s.errorf("remove pending event %s: %w", id, err)
+		return s.errorf("forget remembered event %s: %w", id, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return s.errorf("remove pending event %s: %w", id, err)
+		return s.errorf("forget remembered event %s: %w", id, err)
 	}
 	if n == 0 {
-		return s.errorf("remove pending event %s: %w", id, store.ErrNotFound)
+		return s.errorf("forget remembered event %s: %w", id, store.ErrNotFound)
 	}
 	return nil
 }
