@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -91,6 +92,10 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 	p := store.RememberedEvent{
 		ID: id.String(), Dataset: rr.Dataset, Rule: rr.Rule, Event: string(ev.Kind),
 		Keys: keys, Subject: tg.sel.Subject, Purpose: ev.Purpose, At: ev.At, RememberedAt: now,
+	}
+	// The store is promised a complete entry (store.RememberedEvents).
+	if err := storecheck.Remembered(tg.ru.ds, p); err != nil {
+		return fail("remembering the event", err)
 	}
 	if err := e.st.Remember(ctx, p); err != nil {
 		return fail("remembering the event", err)

@@ -17,10 +17,16 @@ import (
 	"github.com/frist-go/frist/store/storetest"
 )
 
-// countingStore counts the batches that reach the backend.
+// countingStore counts the batches and remembered events that reach the
+// backend.
 type countingStore struct {
 	store.Driver
-	batches atomic.Int64
+	batches, remembered atomic.Int64
+}
+
+func (c *countingStore) Remember(ctx context.Context, p store.RememberedEvent) error {
+	c.remembered.Add(1)
+	return c.Driver.Remember(ctx, p)
 }
 
 func (c *countingStore) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
@@ -138,4 +144,37 @@ func TestSweepRefusesAMalformedBatchBeforeTheBackend(t *testing.T) {
 	require.NoError(t, booking.Err)
 	assert.Equal(t, 3, booking.Processed, "the other rules go on")
 	assert.Equal(t, int64(1), cs.batches.Load(), "only the bookings' batch reached the backend")
+}
+
+// TestAnIncompleteRememberedEventNeverReachesTheStore: an event the engine
+// remembers is checked first (storecheck.Remembered); one without a time
+// is refused, counted as forgotten and reported, and the backend is never
+// asked to store it. This was the contract test
+// Remember/IncompleteEntryIsRefused every backend ran; Trigger never
+// builds such an event (a zero Event.At means now), so the test calls
+// remember.
+//
+// Seen to fail: with the storecheck.Remembered call removed from
+// remember, the event reached the store and memstore kept it.
+func TestAnIncompleteRememberedEventNeverReachesTheStore(t *testing.T) {
+	now := time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)
+	eng, mem, cs := checkedEngine(t, now)
+	var cancel *rule
+	for _, ru := range eng.rulesOf(storetest.Bookings) {
+		if ru.on != "" {
+			cancel = ru
+		}
+	}
+	require.NotNil(t, cancel, "the suite's declaration has an event rule on bookings")
+	tg := target{ru: cancel, sel: store.Selection{Dataset: storetest.Bookings, Keys: []string{"1"}, Now: now}}
+	rr := RuleReport{Dataset: storetest.Bookings, Rule: cancel.id}
+	rr, err := eng.remember(context.Background(), Event{Kind: cancel.on}, tg, rr, now, 1)
+	require.ErrorIs(t, err, storecheck.ErrMalformed)
+	assert.ErrorContains(t, err, "has no time")
+	assert.Equal(t, 1, rr.Forgotten, "the record left alone is reported as forgotten")
+	assert.Empty(t, rr.Remembered)
+	assert.Zero(t, cs.remembered.Load(), "the backend was not asked to store the event")
+	left, err := mem.ListRemembered(context.Background(), "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, left)
 }

@@ -49,9 +49,9 @@ type RememberedEvent struct {
 // nothing stored. After Close every method returns ErrClosed.
 type RememberedEvents interface {
 	// Remember stores p. It returns ErrConflict when an entry with p.ID
-	// exists, ErrUnknownDataset for a dataset the backend was not
-	// configured with, and an error, storing nothing, when p has no ID,
-	// Dataset, Rule, Event or At, or neither Keys nor Subject.
+	// exists and ErrUnknownDataset for a dataset the backend was not
+	// configured with. p has an ID, Dataset, Rule, Event and At, and Keys
+	// or a Subject: the caller checks it (see the package documentation).
 	Remember(ctx context.Context, p RememberedEvent) error
 	// ListRemembered returns up to limit entries (all when limit <= 0) whose
 	// ID is greater than after (by byte order; "" lists from the first),

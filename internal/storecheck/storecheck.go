@@ -187,6 +187,32 @@ func ConsentErasure(subject, pseudonym string) error {
 	return nil
 }
 
+// Remembered checks an event for store.RememberedEvents.Remember against
+// ds, the dataset it names: it has an ID and a time, names an event rule
+// of ds and that rule's event, and names the records left alone by their
+// keys or by a subject, a subject only where ds has a subject column.
+func Remembered(ds *policy.Dataset, p store.RememberedEvent) error {
+	if p.Dataset != ds.ID {
+		return malformed(ds, "the remembered event %s names dataset %q", p.ID, p.Dataset)
+	}
+	ru := ds.Rule(p.Rule)
+	switch {
+	case p.ID == "":
+		return malformed(ds, "the remembered event has no ID")
+	case p.At.IsZero():
+		return malformed(ds, "the remembered event %s has no time", p.ID)
+	case ru == nil:
+		return malformed(ds, "the remembered event %s names rule %q, which the dataset does not declare", p.ID, p.Rule)
+	case ru.On == "" || string(ru.On) != p.Event:
+		return malformed(ds, "the remembered event %s is a %q event, but rule %s acts on %q", p.ID, p.Event, p.Rule, ru.On)
+	case len(p.Keys) == 0 && p.Subject == "":
+		return malformed(ds, "the remembered event %s names neither keys nor a subject", p.ID)
+	case p.Subject != "" && ds.Subject == "":
+		return malformed(ds, "the remembered event %s names a subject, but the dataset has no subject column", p.ID)
+	}
+	return nil
+}
+
 // Request checks a request for store.RequestStore.CreateRequest and
 // UpdateRequest: it has an ID, a subject, a kind, a state, a time of
 // receipt, a due time not before it, and a body.

@@ -401,3 +401,50 @@ func TestRequestAndObjectionRefuseWhatTheStoreIsNotPromised(t *testing.T) {
 		require.ErrorIs(t, storecheck.Objection(bad), storecheck.ErrMalformed, name)
 	}
 }
+
+// TestRememberedRefusesAnEntryTheEngineCouldNotActOn: an entry without ID
+// or time, for another dataset, for a rule the dataset does not declare or
+// that acts on another event or on none, without keys or subject, or with
+// a subject in a dataset without subject column, is refused. memstore,
+// logstore and the SQL backends each checked only that the fields were
+// not empty, three copies of one rule.
+//
+// Seen to fail: with the case comparing the rule's event removed, the
+// entries for the time rule and for another event passed.
+func TestRememberedRefusesAnEntryTheEngineCouldNotActOn(t *testing.T) {
+	decl := storetest.Declaration()
+	ds := decl.Dataset(storetest.Bookings)
+	var cancel, timed string
+	for _, r := range ds.Rules {
+		if r.On == policy.EventCancelled {
+			cancel = r.ID
+		} else {
+			timed = r.ID
+		}
+	}
+	good := store.RememberedEvent{ID: "0190f6d2-0000-7000-8000-000000000001", Dataset: storetest.Bookings, Rule: cancel,
+		Event: string(policy.EventCancelled), Keys: []string{"1"}, At: storetest.T0}
+	require.NoError(t, storecheck.Remembered(ds, good))
+	subject := good
+	subject.Keys, subject.Subject = nil, "1001"
+	require.NoError(t, storecheck.Remembered(ds, subject), "a subject alone names the records")
+	for name, change := range map[string]func(*store.RememberedEvent){
+		"no ID":                    func(p *store.RememberedEvent) { p.ID = "" },
+		"no time":                  func(p *store.RememberedEvent) { p.At = time.Time{} },
+		"another dataset":          func(p *store.RememberedEvent) { p.Dataset = storetest.Visits },
+		"an undeclared rule":       func(p *store.RememberedEvent) { p.Rule = "nope" },
+		"a time rule":              func(p *store.RememberedEvent) { p.Rule = timed },
+		"another event":            func(p *store.RememberedEvent) { p.Event = string(policy.EventConsentWithdrawn) },
+		"neither keys nor subject": func(p *store.RememberedEvent) { p.Keys = nil },
+	} {
+		p := good
+		change(&p)
+		require.ErrorIs(t, storecheck.Remembered(ds, p), storecheck.ErrMalformed, name)
+	}
+	visits := decl.Dataset(storetest.Visits)
+	visits.Rules = append(visits.Rules, policy.Rule{ID: "delete_on_cancelled", On: policy.EventCancelled, Delete: true})
+	err := storecheck.Remembered(visits, store.RememberedEvent{ID: good.ID, Dataset: storetest.Visits, Rule: "delete_on_cancelled",
+		Event: string(policy.EventCancelled), Subject: "1001", At: storetest.T0})
+	require.ErrorIs(t, err, storecheck.ErrMalformed)
+	assert.ErrorContains(t, err, "no subject column")
+}

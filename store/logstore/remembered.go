@@ -187,20 +187,6 @@ func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	switch {
-	case p.ID == "":
-		return errors.New("logstore: remembered event has no ID")
-	case p.Dataset == "":
-		return fmt.Errorf("logstore: remembered event %s has no dataset", p.ID)
-	case p.Rule == "":
-		return fmt.Errorf("logstore: remembered event %s has no rule", p.ID)
-	case p.Event == "":
-		return fmt.Errorf("logstore: remembered event %s has no event kind", p.ID)
-	case p.At.IsZero():
-		return fmt.Errorf("logstore: remembered event %s has no time", p.ID)
-	case len(p.Keys) == 0 && p.Subject == "":
-		return fmt.Errorf("logstore: remembered event %s names neither keys nor a subject", p.ID)
-	}
 	if _, err := s.dataset(p.Dataset); err != nil {
 		return fmt.Errorf("logstore: remembered event %s: %w", p.ID, err)
 	}

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -38,20 +37,6 @@ func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	switch {
-	case p.ID == "":
-		return errors.New("memstore: remembered event has no ID")
-	case p.Dataset == "":
-		return fmt.Errorf("memstore: remembered event %s has no dataset", p.ID)
-	case p.Rule == "":
-		return fmt.Errorf("memstore: remembered event %s has no rule", p.ID)
-	case p.Event == "":
-		return fmt.Errorf("memstore: remembered event %s has no event kind", p.ID)
-	case p.At.IsZero():
-		return fmt.Errorf("memstore: remembered event %s has no time", p.ID)
-	case len(p.Keys) == 0 && p.Subject == "":
-		return fmt.Errorf("memstore: remembered event %s names neither keys nor a subject", p.ID)
-	}
 	if _, err := s.dataset(p.Dataset); err != nil {
 		return fmt.Errorf("memstore: remembered event %s: %w", p.ID, err)
 	}

@@ -172,25 +172,6 @@ func rememberedContracts() []rememberedContract {
 				h.t.Errorf("a conflicting Remember must leave the stored entry unchanged, but ListRemembered returned %+v", got)
 			}
 		}},
-		{"Remember/IncompleteEntryIsRefused", func(h *rememberedHarness) {
-			for field, clear := range map[string]func(*store.RememberedEvent){
-				"ID":                    func(p *store.RememberedEvent) { p.ID = "" },
-				"Dataset":               func(p *store.RememberedEvent) { p.Dataset = "" },
-				"Rule":                  func(p *store.RememberedEvent) { p.Rule = "" },
-				"Event":                 func(p *store.RememberedEvent) { p.Event = "" },
-				"At":                    func(p *store.RememberedEvent) { p.At = time.Time{} },
-				"both Keys and Subject": func(p *store.RememberedEvent) { p.Keys, p.Subject = nil, "" },
-			} {
-				p := rememberedEvent(2, at)
-				clear(&p)
-				if err := h.p.Remember(h.ctx, p); err == nil {
-					h.t.Errorf("Remember must refuse an entry without %s, but it stored it", field)
-				}
-			}
-			if got := h.list("", 0); len(got) != 0 {
-				h.t.Errorf("a refused entry must not be stored, but ListRemembered returned %d entries", len(got))
-			}
-		}},
 		{"Remember/UnknownDatasetReturnsErrUnknownDataset", func(h *rememberedHarness) {
 			p := rememberedEvent(1, at)
 			p.Dataset = "no_such_dataset"

@@ -19,17 +19,6 @@ func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"ID", p.ID}, {"dataset", p.Dataset}, {"rule", p.Rule}, {"event kind", p.Event}} {
-		if f.v == "" {
-			return s.errorf("remember event %s: the entry has no %s", p.ID, f.name)
-		}
-	}
-	switch {
-	case p.At.IsZero():
-		return s.errorf("remember event %s: the entry has no time", p.ID)
-	case len(p.Keys) == 0 && p.Subject == "":
-		return s.errorf("remember event %s: the entry names neither keys nor a subject", p.ID)
-	}
 	if _, ok := s.tables[p.Dataset]; !ok {
 		return s.errorf("remember event %s: dataset %q: %w", p.ID, p.Dataset, store.ErrUnknownDataset)
 	}
