@@ -50,14 +50,13 @@ func openRouted(separateHome bool) storetest.Opener {
 	}
 }
 
+// TestConformanceWithBothDatasetsRoutedAwayFromHome runs the whole suite:
+// the core, the consent ledger and requests of the home store, and the
+// index diagnostic routed by dataset.
 func TestConformanceWithBothDatasetsRoutedAwayFromHome(t *testing.T) {
 	storetest.Run(t, openRouted(true))
 }
 
 func TestConformanceWithOneDatasetAtHome(t *testing.T) {
 	storetest.Run(t, openRouted(false))
-}
-
-func TestPendingEventsLiveInTheHomeBackend(t *testing.T) {
-	storetest.RunRemembered(t, openRouted(true))
 }

@@ -181,13 +181,17 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 
 // Unindexed implements store.IndexChecker on the dataset's backend. A
 // backend that does not implement it (a file backend keeps its own index)
-// is reported as indexed.
+// is reported as indexed; a dataset no backend serves is
+// store.ErrUnknownDataset.
 func (s *Store) Unindexed(ctx context.Context, dataset, column string) (bool, error) {
 	if err := s.open(ctx); err != nil {
 		return false, err
 	}
 	defer s.mu.RUnlock()
 	drv, _ := s.backend(dataset)
+	if !drv.Serves(dataset) {
+		return false, fmt.Errorf("multistore: %w: %q", store.ErrUnknownDataset, dataset)
+	}
 	ic, ok := drv.(store.IndexChecker)
 	if !ok {
 		return false, nil

@@ -1,35 +1,26 @@
 package pgstore_test
 
 import (
-	"context"
-	"fmt"
-	"strings"
+	"database/sql"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/frist-go/frist/policy"
-	"github.com/frist-go/frist/store/internal/sqldriver"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/pgstore"
 	"github.com/frist-go/frist/store/storetest"
 )
 
-// TestConformance runs the store conformance suite on tables created as
-// storetest.Tables describes them.
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
-		db := openSchema(t)
-		for _, tb := range storetest.Tables() {
-			var cols []string
-			for _, c := range tb.Columns {
-				cols = append(cols, sqldriver.Quote(c.Name)+" "+sqltest.ColumnType(sqltest.Postgres, string(c.Type), c.Key))
-			}
-			_, err := db.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
-			require.NoError(t, err)
-		}
-		s, err := pgstore.New(db, decl, nil)
-		require.NoError(t, err)
-		return &sqltest.Backend{Store: s, Decl: decl}
+// openStore creates storetest's tables and a store on them.
+func openStore(t *testing.T, decl *policy.Declaration) storetest.Backend {
+	t.Helper()
+	return sqltest.Open(t, openSchema(t), sqltest.Postgres, decl, func(db *sql.DB, d *policy.Declaration) (sqltest.Store, error) {
+		return pgstore.New(db, d, nil)
 	})
+}
+
+// TestConformance runs the whole conformance suite, the core and both
+// features and the index diagnostic, on tables created as storetest.Tables
+// describes them.
+func TestConformance(t *testing.T) {
+	storetest.Run(t, openStore)
 }

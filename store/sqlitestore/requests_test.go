@@ -1,29 +1,14 @@
 package sqlitestore_test
 
 import (
-	"database/sql"
 	"testing"
 
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store/internal/sqltest"
-	"github.com/frist-go/frist/store/sqlitestore"
-	"github.com/frist-go/frist/store/storetest"
 )
 
-// openRequests creates storetest's tables and a store on them.
-func openRequests(t *testing.T, decl *policy.Declaration) *sqltest.Backend {
-	t.Helper()
-	return sqltest.OpenRequests(t, openDB(t, recommendedDSN), sqltest.SQLite, decl, func(db *sql.DB, d *policy.Declaration) (sqltest.Store, error) {
-		return sqlitestore.New(db, d, nil)
-	})
-}
-
-func TestRequestConformance(t *testing.T) {
-	storetest.RunRequests(t, func(t *testing.T, decl *policy.Declaration) storetest.Backend {
-		return openRequests(t, decl)
-	})
-}
-
 func TestRequestExtras(t *testing.T) {
-	sqltest.RunRequestExtras(t, openRequests)
+	sqltest.RunRequestExtras(t, func(t *testing.T, decl *policy.Declaration) *sqltest.Backend {
+		return openStore(t, decl).(*sqltest.Backend)
+	})
 }

@@ -19,38 +19,22 @@ type consentHarness struct {
 	ctx context.Context
 }
 
-// consentContract is one subtest of RunConsents.
+// consentContract is one subtest of the store.ConsentStore group.
 type consentContract struct {
 	name string
 	run  func(h *consentHarness)
 }
 
-// ConsentContracts returns the names of RunConsents' contracts, in order.
-func ConsentContracts() []string {
-	var names []string
+// consentGroup returns the contracts of store.ConsentStore as subtests of
+// the suite, each given the backend as a ConsentStore.
+func consentGroup() []contract {
+	var out []contract
 	for _, c := range consentContracts() {
-		names = append(names, c.name)
+		out = append(out, contract{c.name, func(h *harness) {
+			c.run(&consentHarness{t: h.t, b: h.b, c: h.b.(store.ConsentStore), ctx: h.ctx})
+		}})
 	}
-	return names
-}
-
-// RunConsents runs the contracts of store.ConsentStore (store/consent.go),
-// one subtest per sentence, against backends from open, each subtest with
-// its own Backend. The Backend must implement store.ConsentStore; the
-// suite fails when it does not.
-func RunConsents(t *testing.T, open Opener) {
-	t.Helper()
-	for _, c := range consentContracts() {
-		t.Run(c.name, func(t *testing.T) {
-			b := open(t, Declaration())
-			t.Cleanup(func() { _ = b.Close() })
-			cs, ok := b.(store.ConsentStore)
-			if !ok {
-				t.Fatalf("storetest: RunConsents needs a backend that implements store.ConsentStore, but %T does not", b)
-			}
-			c.run(&consentHarness{t: t, b: b, c: cs, ctx: context.Background()})
-		})
-	}
+	return out
 }
 
 // consentID returns the n-th event ID; IDs sort in the order of n.

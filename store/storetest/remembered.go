@@ -21,38 +21,22 @@ type rememberedHarness struct {
 	ctx context.Context
 }
 
-// rememberedContract is one subtest of RunRemembered.
+// rememberedContract is one subtest of the remembered-events contracts.
 type rememberedContract struct {
 	name string
 	run  func(h *rememberedHarness)
 }
 
-// PendingContracts returns the names of RunRemembered's contracts, in order.
-func PendingContracts() []string {
-	var names []string
+// rememberedGroup returns the contracts of store.RememberedEvents, part
+// of the core, as subtests of the suite.
+func rememberedGroup() []contract {
+	var out []contract
 	for _, c := range rememberedContracts() {
-		names = append(names, c.name)
+		out = append(out, contract{c.name, func(h *harness) {
+			c.run(&rememberedHarness{t: h.t, b: h.b, p: h.b, ctx: h.ctx})
+		}})
 	}
-	return names
-}
-
-// RunRemembered runs the contracts of store.RememberedEvents (store/remembered.go),
-// one subtest per sentence, against backends from open, each subtest with
-// its own Backend. The Backend must implement store.RememberedEvents; the
-// suite fails when it does not.
-func RunRemembered(t *testing.T, open Opener) {
-	t.Helper()
-	for _, c := range rememberedContracts() {
-		t.Run(c.name, func(t *testing.T) {
-			b := open(t, Declaration())
-			t.Cleanup(func() { _ = b.Close() })
-			pe, ok := b.(store.RememberedEvents)
-			if !ok {
-				t.Fatalf("storetest: RunRemembered needs a backend that implements store.Driver, but %T does not", b)
-			}
-			c.run(&rememberedHarness{t: t, b: b, p: pe, ctx: context.Background()})
-		})
-	}
+	return out
 }
 
 // rememberedID returns the n-th entry ID; IDs sort in the order of n.

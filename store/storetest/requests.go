@@ -1,13 +1,10 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"testing"
 	"time"
 
-	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -17,39 +14,22 @@ type requestHarness struct {
 	rs store.RequestStore
 }
 
-// requestContract is one subtest of RunRequests.
+// requestContract is one subtest of the store.RequestStore group.
 type requestContract struct {
 	name string
 	run  func(h *requestHarness)
 }
 
-// RequestContracts returns the names of RunRequests' contracts, in order.
-func RequestContracts() []string {
-	var names []string
+// requestGroup returns the contracts of store.RequestStore as subtests of
+// the suite, each given the backend as a RequestStore.
+func requestGroup() []contract {
+	var out []contract
 	for _, c := range requestContracts() {
-		names = append(names, c.name)
+		out = append(out, contract{c.name, func(h *harness) {
+			c.run(&requestHarness{harness: h, rs: h.b.(store.RequestStore)})
+		}})
 	}
-	return names
-}
-
-// RunRequests runs the contracts of store.RequestStore and of
-// store.Driver.UpdateFields (store/requests.go, store/store.go), one
-// subtest per sentence, against backends from open, each subtest with its
-// own Backend. The Backend must implement store.RequestStore; the suite
-// fails when it does not.
-func RunRequests(t *testing.T, open Opener) {
-	t.Helper()
-	for _, c := range requestContracts() {
-		t.Run(c.name, func(t *testing.T) {
-			b := open(t, Declaration())
-			t.Cleanup(func() { _ = b.Close() })
-			rs, ok := b.(store.RequestStore)
-			if !ok {
-				t.Fatalf("storetest: RunRequests needs a backend that implements store.RequestStore, but %T does not", b)
-			}
-			c.run(&requestHarness{harness: &harness{t: t, b: b, ctx: context.Background()}, rs: rs})
-		})
-	}
+	return out
 }
 
 // requestID returns the n-th request ID; IDs sort in the order of n.
@@ -90,7 +70,7 @@ func (h *requestHarness) list(f store.RequestFilter) []string {
 
 func requestContracts() []requestContract {
 	return []requestContract{
-		{"CreateRequest stores every field, with Version 1, times in UTC to the microsecond", func(h *requestHarness) {
+		{"CreateRequest/StoresEveryFieldWithVersionOneInUTCToTheMicrosecond", func(h *requestHarness) {
 			r := newRequest(1, "42", 30)
 			r.ReceivedAt = r.ReceivedAt.In(time.FixedZone("CET", 3600)).Add(1500 * time.Nanosecond)
 			r.Version = 9
@@ -109,19 +89,19 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("Request must return the request as created, with Version 1 and times in UTC to the microsecond; got %+v, want %+v", got, want)
 			}
 		}},
-		{"CreateRequest returns ErrConflict for an existing ID", func(h *requestHarness) {
+		{"CreateRequest/ExistingIDReturnsErrConflict", func(h *requestHarness) {
 			h.create(newRequest(1, "42", 30))
 			err := h.rs.CreateRequest(h.ctx, newRequest(1, "43", 30))
 			if !errors.Is(err, store.ErrConflict) {
 				h.t.Fatalf("CreateRequest must return store.ErrConflict for an existing ID, but it returned: %v", err)
 			}
 		}},
-		{"Request returns ErrNotFound for an unknown ID", func(h *requestHarness) {
+		{"Request/UnknownIDReturnsErrNotFound", func(h *requestHarness) {
 			if _, err := h.rs.Request(h.ctx, requestID(7)); !errors.Is(err, store.ErrNotFound) {
 				h.t.Fatalf("Request must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
 			}
 		}},
-		{"UpdateRequest replaces the request and increments Version", func(h *requestHarness) {
+		{"UpdateRequest/ReplacesTheRequestAndIncrementsVersion", func(h *requestHarness) {
 			r := newRequest(1, "42", 30)
 			h.create(r)
 			r.Version, r.State, r.Final, r.Due, r.Body = 1, "completed", true, T0.Add(90*24*time.Hour), []byte(`{"n":2}`)
@@ -134,7 +114,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("after UpdateRequest, Request must return the new request at version 2, but it returned %+v", got)
 			}
 		}},
-		{"UpdateRequest returns ErrConflict for a stale Version and changes nothing", func(h *requestHarness) {
+		{"UpdateRequest/StaleVersionReturnsErrConflictAndChangesNothing", func(h *requestHarness) {
 			r := newRequest(1, "42", 30)
 			h.create(r)
 			r.Version, r.State = 1, "verified"
@@ -149,14 +129,14 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("a refused UpdateRequest must change nothing, but the request is now %s at version %d", got.State, got.Version)
 			}
 		}},
-		{"UpdateRequest returns ErrNotFound for an unknown ID", func(h *requestHarness) {
+		{"UpdateRequest/UnknownIDReturnsErrNotFound", func(h *requestHarness) {
 			r := newRequest(1, "42", 30)
 			r.Version = 1
 			if _, err := h.rs.UpdateRequest(h.ctx, r); !errors.Is(err, store.ErrNotFound) {
 				h.t.Fatalf("UpdateRequest must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
 			}
 		}},
-		{"UpdateRequest refuses to change Subject, Kind or ReceivedAt", func(h *requestHarness) {
+		{"UpdateRequest/RefusesToChangeSubjectKindOrReceivedAt", func(h *requestHarness) {
 			r := newRequest(1, "42", 30)
 			h.create(r)
 			for _, tc := range []struct {
@@ -178,7 +158,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("a refused UpdateRequest must change nothing, but the request is now %+v", got)
 			}
 		}},
-		{"ListRequests filters by subject, state, openness and due time, ordered by Due then ID", func(h *requestHarness) {
+		{"ListRequests/FiltersBySubjectStateOpennessAndDueOrderedByDueThenID", func(h *requestHarness) {
 			a := newRequest(1, "42", 30)
 			b := newRequest(2, "42", 10)
 			c := newRequest(3, "7", 10)
@@ -204,7 +184,7 @@ func requestContracts() []requestContract {
 				}
 			}
 		}},
-		{"returned requests are copies", func(h *requestHarness) {
+		{"Request/ReturnsCopies", func(h *requestHarness) {
 			h.create(newRequest(1, "42", 30))
 			got, _ := h.rs.Request(h.ctx, requestID(1))
 			got.Body[0] = 'X'
@@ -213,7 +193,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("changing a returned request's Body must not change the stored request")
 			}
 		}},
-		{"AddObjection stores an objection; ListObjections returns the subject's, ordered by At then ID", func(h *requestHarness) {
+		{"AddObjection/StoresAndListObjectionsReturnsTheSubjectsByAtThenID", func(h *requestHarness) {
 			obs := []store.Objection{
 				{ID: requestID(3), Subject: "42", Purpose: "analysis", At: T0.Add(time.Hour), Request: requestID(9)},
 				{ID: requestID(2), Subject: "42", Purpose: "security", At: T0},
@@ -233,7 +213,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("ListObjections must return none, not an error, for an unknown subject, but it returned %v, %v", none, err)
 			}
 		}},
-		{"AddObjection refuses an existing ID", func(h *requestHarness) {
+		{"AddObjection/ExistingIDReturnsErrConflict", func(h *requestHarness) {
 			o := store.Objection{ID: requestID(1), Subject: "42", Purpose: "analysis", At: T0}
 			if err := h.rs.AddObjection(h.ctx, o); err != nil {
 				h.t.Fatalf("storetest: setup: AddObjection: %v", err)
@@ -245,7 +225,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("a refused objection must not be stored, but the subject has %d", len(got))
 			}
 		}},
-		{"LiftObjection keeps the first lift and returns ErrNotFound for an unknown ID", func(h *requestHarness) {
+		{"LiftObjection/KeepsTheFirstLiftAndUnknownIDReturnsErrNotFound", func(h *requestHarness) {
 			o := store.Objection{ID: requestID(1), Subject: "42", Purpose: "analysis", At: T0}
 			if err := h.rs.AddObjection(h.ctx, o); err != nil {
 				h.t.Fatalf("storetest: setup: AddObjection: %v", err)
@@ -267,55 +247,7 @@ func requestContracts() []requestContract {
 				h.t.Fatalf("LiftObjection must return store.ErrNotFound for an unknown ID, but it returned: %v", err)
 			}
 		}},
-		{"UpdateFields changes the subject's record and appends the entry atomically", func(h *requestHarness) {
-			rc := h.b
-			h.insert(newBooking(1, 42, T0), newBooking(2, 43, T0))
-			e, err := rc.UpdateFields(h.ctx, Bookings, "1", "42", map[string]any{"email": "new@example.org", "ip": nil},
-				audit.Entry{Time: T0, Action: "rectify", Dataset: Bookings, Count: 1, Subjects: []string{pseudonym("42")}})
-			if err != nil {
-				h.t.Fatalf("UpdateFields must change a record of the subject, but it returned: %v", err)
-			}
-			row := h.get(Bookings, "1")
-			if row["email"] != "new@example.org" || row["client_ip"] != nil {
-				h.t.Fatalf("UpdateFields must write the values to the fields' columns, but the row is %v", row)
-			}
-			if diff := unchanged(row, newBooking(1, 42, T0), "email", "client_ip"); len(diff) > 0 {
-				h.t.Fatalf("UpdateFields must not change other columns, but it changed %v", diff)
-			}
-			log := h.log()
-			if len(log) != 1 || log[0].Action != "rectify" || log[0].Hash != e.Hash || log[0].Seq != 1 {
-				h.t.Fatalf("UpdateFields must append the sealed entry to the audit log and return it, but the log is %+v", log)
-			}
-		}},
-		{"UpdateFields refuses another subject's record, an unknown key or dataset, and changes nothing", func(h *requestHarness) {
-			rc := h.b
-			h.insert(newBooking(1, 42, T0), newBooking(2, 43, T0))
-			good := audit.Entry{Time: T0, Action: "rectify", Count: 1}
-			for _, tc := range []struct {
-				name, dataset, key, subject string
-				is                          error
-			}{
-				{"another subject's record", Bookings, "2", "42", store.ErrNotFound},
-				{"an unknown key", Bookings, "99", "42", store.ErrNotFound},
-				{"an empty subject", Bookings, "1", "", store.ErrNotFound},
-				{"an unknown dataset", "nope", "1", "42", store.ErrUnknownDataset},
-			} {
-				_, err := rc.UpdateFields(h.ctx, tc.dataset, tc.key, tc.subject, map[string]any{"email": "x"}, good)
-				if !errors.Is(err, tc.is) {
-					h.t.Fatalf("UpdateFields must refuse %s (want %v), but it returned: %v", tc.name, tc.is, err)
-				}
-			}
-			if diff := unchanged(h.get(Bookings, "1"), newBooking(1, 42, T0)); len(diff) > 0 {
-				h.t.Fatalf("a refused UpdateFields must change nothing, but it changed %v", diff)
-			}
-			if diff := unchanged(h.get(Bookings, "2"), newBooking(2, 43, T0)); len(diff) > 0 {
-				h.t.Fatalf("a refused UpdateFields must not touch another subject's record, but it changed %v", diff)
-			}
-			if log := h.log(); len(log) != 0 {
-				h.t.Fatalf("a refused UpdateFields must append nothing to the audit log, but it appended %d entries", len(log))
-			}
-		}},
-		{"every method returns ErrClosed after Close", func(h *requestHarness) {
+		{"Close/RequestCallsAfterCloseReturnErrClosed", func(h *requestHarness) {
 			_ = h.b.Close()
 			if err := h.rs.CreateRequest(h.ctx, newRequest(1, "42", 3)); !errors.Is(err, store.ErrClosed) {
 				h.t.Fatalf("CreateRequest after Close must return store.ErrClosed, but it returned: %v", err)

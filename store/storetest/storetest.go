@@ -14,10 +14,14 @@
 //		})
 //	}
 //
-// A SQL harness creates the tables of [Tables] for the declaration it is
-// given, inside the Opener, and wraps its driver in a type with Insert and
-// Get. A backend that cannot meet a contract says so by implementing
-// [Unsupported]; the suite never skips a contract silently.
+// Run runs every group of contracts the backend's type supports: the
+// required core always, and the groups of the features store.ConsentStore
+// and store.RequestStore and of the diagnostic store.IndexChecker when the
+// Backend implements them. A SQL harness creates the tables of [Tables]
+// for the declaration it is given, inside the Opener, and wraps its driver
+// in a type with Insert and Get. A backend that cannot meet a contract
+// says so by implementing [Unsupported]; the suite never skips a contract
+// silently.
 package storetest
 
 import (
@@ -64,48 +68,78 @@ type contract struct {
 	run  func(h *harness)
 }
 
-// contracts returns every contract, in the order of store.go.
+// contracts returns every contract of the required core, in the order of
+// store.go.
 func contracts() []contract {
 	var all []contract
 	for _, group := range [][]contract{
 		selectionContracts(), holdExclusionContracts(), orderContracts(), actionContracts(),
 		rollbackContracts(), batchAuditContracts(), concurrencyContracts(), queryContracts(),
 		holdContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), leaseContracts(), closeContracts(), afterContracts(),
-		timeValueContracts(), recordTimesContracts(),
+		timeValueContracts(), recordTimesContracts(), updateFieldsContracts(), rememberedGroup(),
 	} {
 		all = append(all, group...)
 	}
 	return all
 }
 
-// Contracts returns the names of the suite's contracts, sorted; these are
-// the names an Unsupported backend may list.
+// supported returns the contracts b's type supports: the core always, and
+// the groups of store.ConsentStore, store.RequestStore and
+// store.IndexChecker when it implements them.
+func supported(b Backend) []contract {
+	all := contracts()
+	if _, ok := b.(store.ConsentStore); ok {
+		all = append(all, consentGroup()...)
+	}
+	if _, ok := b.(store.RequestStore); ok {
+		all = append(all, requestGroup()...)
+	}
+	if _, ok := b.(store.IndexChecker); ok {
+		all = append(all, indexContracts()...)
+	}
+	return all
+}
+
+// Contracts returns the names of every contract of the suite, of every
+// group, sorted; these are the names an Unsupported backend may list.
 func Contracts() []string {
 	var names []string
-	for _, c := range contracts() {
-		names = append(names, c.name)
+	for _, group := range [][]contract{contracts(), consentGroup(), requestGroup(), indexContracts()} {
+		for _, c := range group {
+			names = append(names, c.name)
+		}
 	}
 	sort.Strings(names)
 	return names
 }
 
-// Run runs every contract against backends from open, each in its own
-// subtest with its own Backend.
+// Run runs every contract b's type supports against backends from open,
+// each in its own subtest with its own Backend: the required core
+// (store.Driver) always, and the contracts of store.ConsentStore,
+// store.RequestStore and store.IndexChecker when the backend implements
+// them. It opens one Backend first to learn which these are.
 func Run(t *testing.T, open Opener) {
 	t.Helper()
-	all := contracts()
-	var unsupported map[string]string
+	var (
+		all         []contract
+		unsupported map[string]string
+	)
 	{
 		b := open(t, Declaration())
+		all = supported(b)
 		if u, ok := b.(Unsupported); ok {
 			unsupported = u.UnsupportedContracts()
 		}
 		_ = b.Close()
 	}
-	names := Contracts()
+	names := make([]string, 0, len(all))
+	for _, c := range all {
+		names = append(names, c.name)
+	}
+	sort.Strings(names)
 	for name, reason := range unsupported {
 		if _, found := slices.BinarySearch(names, name); !found {
-			t.Errorf("storetest: the backend declares contract %q unsupported, but there is no such contract; known contracts:\n%s", name, strings.Join(names, "\n"))
+			t.Errorf("storetest: the backend declares contract %q unsupported, but there is no such contract for its type; known contracts:\n%s", name, strings.Join(names, "\n"))
 		}
 		if strings.TrimSpace(reason) == "" {
 			t.Errorf("storetest: the backend declares contract %q unsupported without a reason", name)

@@ -11,13 +11,19 @@ import (
 	"github.com/frist-go/frist/store/storetest"
 )
 
+// TestContractNamesAreUniqueAndGrouped pins that every contract of every
+// group names the method it tests, once: an Unsupported backend names
+// contracts, and one Run runs all groups side by side.
 func TestContractNamesAreUniqueAndGrouped(t *testing.T) {
 	names := storetest.Contracts()
 	require.NotEmpty(t, names)
 	assert.True(t, slices.IsSorted(names))
 	assert.Len(t, slices.Compact(slices.Clone(names)), len(names), "an Unsupported backend names contracts, so names must be unique")
 	for _, n := range names {
-		assert.Regexp(t, `^(Process|Count|Earliest|Records|Times|Queries|SubjectsByField|Holds|AuditLog|Leases|Close)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
+		assert.Regexp(t, `^(Process|Count|Earliest|Records|Times|Queries|SubjectsByField|UpdateFields|Holds|AuditLog|Leases|Close|`+
+			`Remember|ListRemembered|Forget|`+
+			`AppendConsent|ConsentEvents|ScanConsents|EraseConsentSubject|`+
+			`CreateRequest|UpdateRequest|Request|ListRequests|AddObjection|LiftObjection|ListObjections|Unindexed)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
 	}
 }
 

@@ -2,7 +2,6 @@ package sqltest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -15,26 +14,8 @@ import (
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
-	"github.com/frist-go/frist/store/internal/sqldriver"
 	"github.com/frist-go/frist/store/storetest"
 )
-
-// OpenRequests creates storetest's tables on db with flavor f's column
-// types and returns a backend on the store newStore makes for them.
-func OpenRequests(t *testing.T, db *sql.DB, f Flavor, decl *policy.Declaration, newStore func(*sql.DB, *policy.Declaration) (Store, error)) *Backend {
-	t.Helper()
-	for _, tb := range storetest.Tables() {
-		var cols []string
-		for _, c := range tb.Columns {
-			cols = append(cols, sqldriver.Quote(c.Name)+" "+ColumnType(f, string(c.Type), c.Key))
-		}
-		_, err := db.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
-		require.NoError(t, err)
-	}
-	s, err := newStore(db, decl)
-	require.NoError(t, err)
-	return &Backend{Store: s, Decl: decl}
-}
 
 // RunRequestExtras runs the tests of the request book and rectification
 // that are particular to SQL backends: concurrency against the audit head

@@ -10,11 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqldriver"
+	"github.com/frist-go/frist/store/storetest"
+	"github.com/stretchr/testify/require"
 )
 
 // Flavor is the SQL flavour tables are created in.
@@ -211,4 +214,23 @@ func ColumnType(f Flavor, typ string, key bool) string {
 	default:
 		return "TEXT"
 	}
+}
+
+// Open creates storetest's tables on db with flavor f's column types and
+// returns a backend on the store newStore makes for them: the one opener
+// of the conformance suite (storetest.Run) and the SQL extras for both
+// SQL backends.
+func Open(t *testing.T, db *sql.DB, f Flavor, decl *policy.Declaration, newStore func(*sql.DB, *policy.Declaration) (Store, error)) *Backend {
+	t.Helper()
+	for _, tb := range storetest.Tables() {
+		var cols []string
+		for _, c := range tb.Columns {
+			cols = append(cols, sqldriver.Quote(c.Name)+" "+ColumnType(f, string(c.Type), c.Key))
+		}
+		_, err := db.ExecContext(context.Background(), fmt.Sprintf("CREATE TABLE %s (%s)", sqldriver.Quote(tb.Name), strings.Join(cols, ", ")))
+		require.NoError(t, err)
+	}
+	s, err := newStore(db, decl)
+	require.NoError(t, err)
+	return &Backend{Store: s, Decl: decl}
 }
