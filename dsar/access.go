@@ -232,7 +232,7 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 		}
 		// Each record with its time columns, from which its deadline under
 		// Art. 15(1)(d) is computed: one read per dataset.
-		recs, err := s.st.Records(ctx, ds.ID, r.subject, nil)
+		recs, err := s.records(ctx, ds, r.subject, nil)
 		if err != nil {
 			return nil, fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
 		}
@@ -328,7 +328,7 @@ func (s *Service) subjectHolds(ctx context.Context, subject string, at time.Time
 			continue
 		}
 		if keys[h.Dataset] == nil {
-			recs, err := s.st.Records(ctx, h.Dataset, subject, []string{})
+			recs, err := s.records(ctx, ds, subject, []string{})
 			if err != nil {
 				return nil, fmt.Errorf("dsar: reading dataset %s: %w", h.Dataset, err)
 			}

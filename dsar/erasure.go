@@ -135,7 +135,7 @@ func (s *Service) explainKept(ctx context.Context, subject string, now time.Time
 			}})
 			continue
 		}
-		recs, err := s.st.Records(ctx, ds.ID, subject, []string{})
+		recs, err := s.records(ctx, ds, subject, []string{})
 		if err != nil {
 			return fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
 		}

@@ -88,7 +88,7 @@ func (s *Service) Portability(ctx context.Context, id uuid.UUID) (*Export, error
 		if len(fields) == 0 {
 			continue
 		}
-		recs, err := s.st.Records(ctx, ds.ID, r.subject, fields)
+		recs, err := s.records(ctx, ds, r.subject, fields)
 		if err != nil {
 			return nil, fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
 		}

@@ -77,7 +77,7 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 	}
 	// Every record must be the subject's before anything changes.
 	for _, ref := range order {
-		recs, err := s.st.Records(ctx, ref.dataset, r.subject, []string{})
+		recs, err := s.records(ctx, s.decl.Dataset(ref.dataset), r.subject, []string{})
 		if err != nil {
 			return nil, fmt.Errorf("dsar: reading dataset %s: %w", ref.dataset, err)
 		}

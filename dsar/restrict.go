@@ -44,7 +44,7 @@ func (s *Service) Restrict(ctx context.Context, id uuid.UUID, note string) (stor
 		if ds.Subject == "" {
 			continue
 		}
-		recs, err := s.st.Records(ctx, ds.ID, r.subject, []string{})
+		recs, err := s.records(ctx, ds, r.subject, []string{})
 		if err != nil {
 			return h, fmt.Errorf("dsar: reading dataset %s: %w", ds.ID, err)
 		}

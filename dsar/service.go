@@ -344,6 +344,15 @@ func (s *Service) move(ctx context.Context, r *Request, now time.Time, fn func()
 	return s.audit(ctx, now, action, r, "", 0, "")
 }
 
+// records reads the records of subject in ds (store.Driver.Records),
+// which is promised a dataset with a subject column and declared fields.
+func (s *Service) records(ctx context.Context, ds *policy.Dataset, subject string, fields []string) ([]store.Record, error) {
+	if err := storecheck.Records(ds, fields); err != nil {
+		return nil, err
+	}
+	return s.st.Records(ctx, ds.ID, subject, fields)
+}
+
 // save writes r back at its version.
 func (s *Service) save(ctx context.Context, r *Request) error {
 	sr, err := toStore(r)

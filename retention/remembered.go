@@ -74,7 +74,11 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 	if keys == nil {
 		// A subject's event: remember the keys of the subject's records
 		// now, so that records created later are not covered.
-		recs, err := e.st.Records(ctx, tg.ru.ds.ID, tg.sel.Subject, []string{})
+		err := storecheck.Records(tg.ru.ds, []string{})
+		var recs []store.Record
+		if err == nil {
+			recs, err = e.st.Records(ctx, tg.ru.ds.ID, tg.sel.Subject, []string{})
+		}
 		if err != nil {
 			return fail("remembering the event: reading the subject's records", err)
 		}

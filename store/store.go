@@ -320,9 +320,9 @@ type Driver interface {
 	// column is absent from Times, and so is a value that is not a valid
 	// time (one Unreadable counts), never an error: no rule selects the
 	// record by that column either. It returns no records, not an error,
-	// for an unknown subject, ErrUnknownDataset for a dataset the backend
-	// was not configured with, and an error for a dataset without a
-	// subject column or an undeclared field.
+	// for an unknown subject, and ErrUnknownDataset for a dataset the
+	// backend was not configured with. The dataset has a subject column
+	// and the fields are declared: the caller checks them.
 	Records(ctx context.Context, dataset, subject string, fields []string) ([]Record, error)
 
 	// Times returns the time column values of the record with key, by

@@ -136,6 +136,21 @@ func Update(ds *policy.Dataset, values map[string]any) error {
 	return nil
 }
 
+// Records checks a read of a subject's records in ds
+// (store.Driver.Records): ds has a subject column, and every field asked
+// for (all when fields is nil) is declared.
+func Records(ds *policy.Dataset, fields []string) error {
+	if ds.Subject == "" {
+		return malformed(ds, "records are read by subject, but the dataset has no subject column")
+	}
+	for i, name := range fields {
+		if ds.Field(name) == nil {
+			return malformed(ds, "fields[%d] names field %q, which the dataset does not declare", i, name)
+		}
+	}
+	return nil
+}
+
 // AppendAudit checks e with audit.Entry.Validate and appends it to log
 // (store.AuditLog.AppendAudit): the one way retention, consent, dsar and
 // the command line append an entry of their own, so that no backend is

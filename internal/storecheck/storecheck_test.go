@@ -448,3 +448,25 @@ func TestRememberedRefusesAnEntryTheEngineCouldNotActOn(t *testing.T) {
 	require.ErrorIs(t, err, storecheck.ErrMalformed)
 	assert.ErrorContains(t, err, "no subject column")
 }
+
+// TestRecordsRefusesAReadTheStoreIsNotPromised: a subject's records are
+// read only in a dataset with a subject column, and only declared fields.
+// memstore, logstore and the SQL backends each refused the rest with a
+// copy of their own (the storetest contract
+// Records/DatasetWithoutSubjectColumnIsAnError).
+//
+// Seen to fail: with the field loop removed, the read of "service"
+// passed.
+func TestRecordsRefusesAReadTheStoreIsNotPromised(t *testing.T) {
+	decl := storetest.Declaration()
+	bookings := decl.Dataset(storetest.Bookings)
+	require.NoError(t, storecheck.Records(bookings, nil), "nil reads every declared field")
+	require.NoError(t, storecheck.Records(bookings, []string{}), "an empty list reads keys and times only")
+	require.NoError(t, storecheck.Records(bookings, []string{"email", "ip"}))
+	err := storecheck.Records(decl.Dataset(storetest.Visits), nil)
+	require.ErrorIs(t, err, storecheck.ErrMalformed)
+	assert.ErrorContains(t, err, "dataset visits: records are read by subject, but the dataset has no subject column")
+	err = storecheck.Records(bookings, []string{"email", "service"})
+	require.ErrorIs(t, err, storecheck.ErrMalformed)
+	assert.ErrorContains(t, err, `fields[1] names field "service"`)
+}

@@ -81,11 +81,6 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 			fields = append(fields, f.Name)
 		}
 	}
-	for _, f := range fields {
-		if d.decl.Field(f) == nil {
-			return nil, fmt.Errorf("logstore: dataset %q has no field %q", dataset, f)
-		}
-	}
 	files, err := d.list()
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 	return 0, "a time.Time or a value of the column's declared format (memstore refuses any other)", nil
 }
 
-// subjectRecords checks a read by subject and returns the dataset, the
+// subjectRecords resolves a read by subject: it returns the dataset, the
 // subject's records in key order and the fields to read (all declared
 // fields when fields is nil). The caller holds s.mu.
 func (s *Store) subjectRecords(dataset, subject string, fields []string) (*dataset, []*record, []string, error) {
@@ -60,17 +60,9 @@ func (s *Store) subjectRecords(dataset, subject string, fields []string) (*datas
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if ds.subjCol == "" {
-		return nil, nil, nil, fmt.Errorf("memstore: dataset %s has no subject column", dataset)
-	}
 	if fields == nil {
 		for _, f := range ds.decl.Fields {
 			fields = append(fields, f.Name)
-		}
-	}
-	for i, f := range fields {
-		if _, ok := ds.fieldCol[f]; !ok {
-			return nil, nil, nil, fmt.Errorf("memstore: dataset %s: fields[%d] is %q, which the dataset does not declare", dataset, i, f)
 		}
 	}
 	return ds, slices.SortedFunc(maps.Values(ds.bySubject[subject]), cmpKey), fields, nil

@@ -95,14 +95,6 @@ func queryContracts() []contract {
 				h.t.Errorf("Records must return no records and no error for an unknown subject, but it returned %d records and %v", len(none), err)
 			}
 		}},
-		{"Records/DatasetWithoutSubjectColumnIsAnError", func(h *harness) {
-			if _, err := h.b.Records(h.ctx, Visits, "1001", nil); err == nil {
-				h.t.Errorf("Records must return an error for a dataset without a subject column, but it returned none")
-			}
-			if _, err := h.b.Records(h.ctx, Bookings, "1001", []string{"service"}); err == nil {
-				h.t.Errorf("Records must return an error for an undeclared field, but it returned none")
-			}
-		}},
 		{"SubjectsByField/FindsExactlyTheSubjectsWhoseFieldHoldsTheValue", func(h *harness) {
 			sf := h.b
 			a, b, c := newBooking(1, 1001, T0), newBooking(2, 1002, T0), newBooking(3, 1001, T0)

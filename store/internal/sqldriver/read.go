@@ -66,16 +66,8 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	if err != nil {
 		return nil, err
 	}
-	if t.subject == "" {
-		return nil, s.errorf("dataset %q: records by subject, but the dataset declares no subject column", t.id)
-	}
 	if fields == nil {
 		fields = t.order
-	}
-	for _, f := range fields {
-		if _, ok := t.fields[f]; !ok {
-			return nil, s.errorf("dataset %q: field %q is not declared", t.id, f)
-		}
 	}
 	if !s.matchable(subject, t.subjTyp) {
 		return nil, nil
