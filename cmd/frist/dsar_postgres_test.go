@@ -34,6 +34,13 @@ var jobcenterPostgresTables = []string{
 // FRIST_REQUIRE_POSTGRES=1 (as in CI), where it fails.
 func postgresJobcenterDB(t *testing.T) string {
 	t.Helper()
+	return postgresJobcenterDBAt(t, postgresURL(t))
+}
+
+// postgresURL returns FRIST_TEST_POSTGRES, skipping the test without it
+// (failing it where FRIST_REQUIRE_POSTGRES=1).
+func postgresURL(t *testing.T) string {
+	t.Helper()
 	raw := os.Getenv("FRIST_TEST_POSTGRES")
 	if raw == "" {
 		if os.Getenv("FRIST_REQUIRE_POSTGRES") == "1" {
@@ -41,6 +48,42 @@ func postgresJobcenterDB(t *testing.T) string {
 		}
 		t.Skip("FRIST_TEST_POSTGRES is not set; set it to postgres://user@host:port/db?sslmode=disable to run the PostgreSQL tests (as .ci/run does)")
 	}
+	return raw
+}
+
+// postgresOwnDatabase creates a database of its own on the server named by
+// FRIST_TEST_POSTGRES, dropped when the test ends, and returns its URL. A
+// test that needs VACUUM to remove what it deleted uses it: VACUUM keeps
+// every row version an open transaction in the same database may still
+// see, and the other packages' tests, run in parallel against the shared
+// database, hold such transactions.
+func postgresOwnDatabase(t *testing.T) string {
+	t.Helper()
+	raw := postgresURL(t)
+	admin, err := sql.Open("pgx", raw)
+	require.NoError(t, err)
+	defer admin.Close()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "frist_cli_" + hex.EncodeToString(b[:])
+	_, err = admin.Exec("CREATE DATABASE " + name)
+	require.NoError(t, err, "PostgreSQL at FRIST_TEST_POSTGRES")
+	t.Cleanup(func() {
+		if c, err := sql.Open("pgx", raw); err == nil {
+			_, _ = c.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+			c.Close()
+		}
+	})
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	u.Path = "/" + name
+	return u.String()
+}
+
+// postgresJobcenterDBAt is postgresJobcenterDB on the server and database
+// of raw.
+func postgresJobcenterDBAt(t *testing.T, raw string) string {
+	t.Helper()
 	ctx := context.Background()
 	admin, err := sql.Open("pgx", raw)
 	require.NoError(t, err)

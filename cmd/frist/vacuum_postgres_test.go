@@ -17,8 +17,13 @@ import (
 // Seen to fail: with --vacuum not handed to the store (dbOptions ignored
 // in openDatabaseWith), the access log's dead rows were still counted
 // after the run.
+//
+// It runs in a database of its own: in the shared one, the open
+// transactions of tests running in parallel keep VACUUM from removing the
+// deleted rows, and the test failed there now and then with 140 dead row
+// versions left.
 func TestPlanCountsDeadRowsAndRunVacuumRemovesThemOnPostgreSQL(t *testing.T) {
-	url := postgresJobcenterDB(t)
+	url := postgresJobcenterDBAt(t, postgresOwnDatabase(t))
 	keys := keyFile(t)
 	db, err := sql.Open("pgx", url)
 	require.NoError(t, err)
