@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -16,9 +17,36 @@ type Position struct {
 }
 
 // source records where each field path of a loaded declaration came from.
+// The loader appends one mark per value as it walks the YAML, in the order
+// it meets them; the lookup by path is built only when a position is first
+// asked for. Loading a valid declaration never asks, and a map of every
+// value's path, filled one cache miss at a time, cost a large declaration
+// more per value than a small one.
 type source struct {
-	file string
-	pos  map[string]Position
+	file  string
+	marks []mark
+	once  sync.Once
+	pos   map[string]Position
+}
+
+// mark is the position of the value at a field path. A later mark for the
+// same path takes the place of an earlier one.
+type mark struct {
+	path         string
+	line, column int32
+}
+
+// lookup returns the position recorded for exactly path.
+func (s *source) lookup(path string) (Position, bool) {
+	s.once.Do(func() {
+		s.pos = make(map[string]Position, len(s.marks))
+		for _, m := range s.marks {
+			s.pos[m.path] = Position{File: s.file, Line: int(m.line), Column: int(m.column)}
+		}
+		s.marks = nil
+	})
+	pos, ok := s.pos[path]
+	return pos, ok
 }
 
 // Position returns where the value at the field path (as in errors and
@@ -30,7 +58,7 @@ func (d *Declaration) Position(path string) Position {
 		return Position{}
 	}
 	for p := path; ; {
-		if pos, ok := d.src.pos[p]; ok {
+		if pos, ok := d.src.lookup(p); ok {
 			return pos
 		}
 		q := parentPath(p)

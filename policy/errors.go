@@ -118,13 +118,24 @@ func (l ErrorList) sortByPosition() {
 type errorsAt struct {
 	d    *Declaration
 	list ErrorList
+	// skip, when not nil, leaves out the problems for which it returns
+	// true, before their position is looked up.
+	skip func(path, reason string) bool
+	// skipped is set when skip left a problem out.
+	skipped bool
 }
 
-func (c *errorsAt) add(path, reason string) {
+// add records a problem and returns it, or nil when skip leaves it out.
+func (c *errorsAt) add(path, reason string) *Error {
+	if c.skip != nil && c.skip(path, reason) {
+		c.skipped = true
+		return nil
+	}
 	e := &Error{Path: path, Reason: reason}
 	if c.d != nil && c.d.src != nil {
 		pos := c.d.Position(path)
 		e.File, e.Line, e.Column = pos.File, pos.Line, pos.Column
 	}
 	c.list = append(c.list, e)
+	return e
 }

@@ -39,7 +39,7 @@ datasets:
   - id: access_log
     files: {dir: /var/log/nginx, pattern: "access.log*", format: combined, live: access.log, malformed: drop}
 `), &root))
-	l := &loader{file: "x.yaml", pos: map[string]Position{}}
+	l := &loader{file: "x.yaml"}
 	var got Declaration
 	l.declaration(root.Content[0], &got)
 	require.Empty(t, l.errs)

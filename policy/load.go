@@ -62,26 +62,23 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 	if perr != nil {
 		return nil, ErrorList{perr}
 	}
-	// Every value gets a position: sized up front, the map is not
-	// rehashed as it grows, which for a large declaration costs as much as
-	// filling it.
-	l.pos = make(map[string]Position, 1+countValues(root))
+	// Every value gets a position, in room made up front.
+	l.marks = make([]mark, 0, 1+countValues(root))
 	d := &Declaration{}
 	l.declaration(root, d)
-	d.src = &source{file: filename, pos: l.pos}
-	verr := d.Validate()
+	d.src = &source{file: filename, marks: l.marks}
+	// Validate's complaints that follow from a problem the loader reported
+	// are left out as Validate makes them, before it looks up where they
+	// are: a declaration with a problem in every entry would otherwise
+	// look up the position of as many complaints only to drop them.
+	verr := d.validate(l.consequence)
 	var vlist ErrorList
 	if verr != nil && !errors.As(verr, &vlist) {
 		// Validate returns only ErrorList; anything else is a bug worth
 		// reporting rather than hiding.
 		vlist = ErrorList{{File: filename, Reason: verr.Error()}}
 	}
-	all := l.errs
-	for _, e := range vlist {
-		if !l.consequence(e) {
-			all = append(all, e)
-		}
-	}
+	all := append(l.errs, vlist...)
 	if len(all) > 0 {
 		all.sortByPosition()
 		return nil, all
@@ -92,9 +89,9 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 // loader walks a yaml.Node tree into a Declaration, collecting every problem
 // and the position of every value.
 type loader struct {
-	file string
-	errs ErrorList
-	pos  map[string]Position
+	file  string
+	errs  ErrorList
+	marks []mark
 	// bad holds the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
 	// badWithin holds those paths and every path enclosing one of them.
@@ -273,12 +270,12 @@ var unknownAnchor = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
 // the loader already reported: it concerns a value that could not be read,
 // or it says something is missing from a mapping in which something could
 // not be read.
-func (l *loader) consequence(e *Error) bool {
-	if l.covered(e.Path) {
+func (l *loader) consequence(path, reason string) bool {
+	if l.covered(path) {
 		return true
 	}
-	parent := parentPath(e.Path)
-	if parent == "" || !strings.HasPrefix(e.Reason, "missing") {
+	parent := parentPath(path)
+	if parent == "" || !strings.HasPrefix(reason, "missing") {
 		return false
 	}
 	return l.badWithin[parent]
@@ -313,10 +310,6 @@ func enclosing(path string, fn func(p string) bool) {
 	}
 }
 
-func (l *loader) at(n *yaml.Node) Position {
-	return Position{File: l.file, Line: n.Line, Column: n.Column}
-}
-
 // fail records a decoding problem with the value at path, at node n.
 // Validate's complaints about that value or anything inside it are not
 // repeated.
@@ -343,7 +336,9 @@ func (l *loader) problem(n *yaml.Node, path, format string, args ...any) {
 }
 
 // mark records the position of the value at path.
-func (l *loader) mark(n *yaml.Node, path string) { l.pos[path] = l.at(n) }
+func (l *loader) mark(n *yaml.Node, path string) {
+	l.marks = append(l.marks, mark{path: path, line: int32(n.Line), column: int32(n.Column)})
+}
 
 // deref refuses aliases; it returns nil when n cannot be used.
 func (l *loader) deref(n *yaml.Node, path string) *yaml.Node {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,6 +82,37 @@ func TestLoadRecordsThePositionOfEveryValue(t *testing.T) {
 		})
 	}
 	assert.Equal(t, Position{}, jobcenter().Position("datasets[0]"), "a declaration built in Go has no positions")
+}
+
+func TestPositionOfALoadedDeclarationIsSafeFromManyGoroutines(t *testing.T) {
+	// The lookup by path is built when a position is first asked for, so
+	// the first calls race to build it. Broken by building it without
+	// sync.Once: go test -race reports the race, and without -race the
+	// goroutines that see a half-built lookup get wrong positions.
+	d, err := LoadFile("testdata/jobcenter.yaml")
+	require.NoError(t, err)
+	paths := []string{"", "controller.time_zone", "purposes[1].consent.withdraw[1].kind",
+		"datasets[1].fields[3].special", "datasets[1].rules[2].keep_at_least.norm"}
+	want := []Position{{Line: 2, Column: 1}, {Line: 5, Column: 14}, {Line: 18, Column: 53},
+		{Line: 43, Column: 48}, {Line: 48, Column: 9}}
+	got := make([][]Position, 8)
+	var wg sync.WaitGroup
+	for g := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, p := range paths {
+				got[g] = append(got[g], d.Position(p))
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range want {
+		want[i].File = "testdata/jobcenter.yaml"
+	}
+	for g := range got {
+		assert.Equal(t, want, got[g], "goroutine %d", g)
+	}
 }
 
 const head = `# yaml-language-server: $schema=https://frist.example/declaration.schema.json
@@ -432,7 +464,7 @@ func TestLoadDecodesEveryFieldOfTheModel(t *testing.T) {
 
 	var root yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(src), &root))
-	l := &loader{file: "model.yaml", pos: map[string]Position{}}
+	l := &loader{file: "model.yaml"}
 	var got Declaration
 	l.declaration(root.Content[0], &got)
 	require.Empty(t, l.errs, "YAML:\n%s", src)

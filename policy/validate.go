@@ -28,20 +28,29 @@ import (
 // conditions (Art. 9(2)(a)–(j)); consent specifications (Art. 7, Art. 8);
 // periods, time zones and formats. Legal assessments that are not errors in
 // the declaration's form are left to Lint.
-func (d *Declaration) Validate() error {
+func (d *Declaration) Validate() error { return d.validate(nil) }
+
+// validate is Validate leaving out the problems for which skip, when not
+// nil, returns true. A declaration with a problem left out is still not
+// valid: it gets no defaults, and validate returns an ErrorList, empty
+// when every problem was left out.
+func (d *Declaration) validate(skip func(path, reason string) bool) error {
 	if d == nil {
 		return ErrorList{{Reason: "declaration is nil"}}
 	}
-	v := &validator{d: d, c: errorsAt{d: d},
+	v := &validator{d: d, c: errorsAt{d: d, skip: skip},
 		purposeIDs:   newIndex(d.Purposes, purposeID),
 		recipientIDs: newIndex(d.Recipients, recipientID),
 		cookieNames:  newIndex(d.Cookies, cookieName),
 	}
 	v.run()
-	if len(v.c.list) > 0 {
+	if len(v.c.list) > 0 || v.c.skipped {
 		d.validated = false
 		if d.src != nil {
 			v.c.list.sortByPosition()
+		}
+		if v.c.list == nil {
+			return ErrorList{}
 		}
 		return v.c.list
 	}
@@ -75,8 +84,9 @@ func (v *validator) add(path, format string, args ...any) {
 // addErr records a problem caused by err, which stays reachable through
 // errors.Is and errors.As.
 func (v *validator) addErr(path, reason string, err error) {
-	v.c.add(path, reason)
-	v.c.list[len(v.c.list)-1].err = err
+	if e := v.c.add(path, reason); e != nil {
+		e.err = err
+	}
 }
 
 func (v *validator) run() {
