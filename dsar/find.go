@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -114,7 +115,11 @@ func (s *Service) Find(ctx context.Context, form policy.IdentifierForm, value st
 				v = r.Pseudonym(norm)
 				where += " (keyed pseudonym)"
 			}
-			subs, err := s.st.SubjectsByField(ctx, ds.ID, id.Field, v)
+			err := storecheck.Search(ds, id.Field)
+			var subs []string
+			if err == nil {
+				subs, err = s.st.SubjectsByField(ctx, ds.ID, id.Field, v)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("dsar: searching dataset %s field %s: %w", ds.ID, id.Field, err)
 			}

@@ -335,10 +335,10 @@ type Driver interface {
 	// field (Field.Name) holds exactly value, in ascending order; none is
 	// no error. package dsar uses it to answer a request by an identifier
 	// the person knows (policy.Identifier, Art. 12(2), 15(1)). It returns
-	// ErrUnknownDataset for a dataset the backend was not configured with
-	// and an error for a dataset without a subject column or a field the
-	// dataset does not declare. A backend that cannot search its records
-	// by field returns an error wrapping errors.ErrUnsupported.
+	// ErrUnknownDataset for a dataset the backend was not configured
+	// with. The dataset has a subject column and the field is declared:
+	// the caller checks them. A backend that cannot search its records by
+	// field returns an error wrapping errors.ErrUnsupported.
 	SubjectsByField(ctx context.Context, dataset, field, value string) ([]string, error)
 
 	// UpdateFields sets the fields (by Field.Name) of the record with key

@@ -151,6 +151,19 @@ func Records(ds *policy.Dataset, fields []string) error {
 	return nil
 }
 
+// Search checks a search for subjects by a field's value in ds
+// (store.Driver.SubjectsByField): ds has a subject column and the field
+// is declared.
+func Search(ds *policy.Dataset, field string) error {
+	if ds.Subject == "" {
+		return malformed(ds, "subjects are searched by field, but the dataset has no subject column")
+	}
+	if ds.Field(field) == nil {
+		return malformed(ds, "the search names field %q, which the dataset does not declare", field)
+	}
+	return nil
+}
+
 // AppendAudit checks e with audit.Entry.Validate and appends it to log
 // (store.AuditLog.AppendAudit): the one way retention, consent, dsar and
 // the command line append an entry of their own, so that no backend is

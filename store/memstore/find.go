@@ -17,13 +17,7 @@ func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value strin
 	if err != nil {
 		return nil, err
 	}
-	if ds.subjCol == "" {
-		return nil, fmt.Errorf("memstore: dataset %s has no subject column", dataset)
-	}
-	col, ok := ds.fieldCol[field]
-	if !ok {
-		return nil, fmt.Errorf("memstore: dataset %s: field %q is not declared", dataset, field)
-	}
+	col := ds.fieldCol[field]
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range ds.rows {

@@ -12,13 +12,7 @@ func (s *Store) SubjectsByField(ctx context.Context, dataset, field, value strin
 	if err != nil {
 		return nil, err
 	}
-	if t.subject == "" {
-		return nil, s.errorf("dataset %q: subjects by field, but the dataset declares no subject column", t.id)
-	}
-	col, ok := t.fields[field]
-	if !ok {
-		return nil, s.errorf("dataset %q: field %q is not declared", t.id, field)
-	}
+	col := t.fields[field]
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT DISTINCT CAST(t.%s AS TEXT) AS s FROM %s t WHERE CAST(t.%s AS TEXT) = %s AND t.%s IS NOT NULL ORDER BY s",
 		t.subject, t.name, col, bd.Arg(value), t.subject)
