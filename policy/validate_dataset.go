@@ -290,6 +290,8 @@ func (v *validator) anonymize(p string, ds *Dataset, ops []FieldOp) {
 			v.add(q+".field", "%q is not a field of dataset %q; declare it under fields", fo.Field, ds.ID)
 		case seen[fo.Field]:
 			v.add(q+".field", "field %q is anonymized twice in this rule", fo.Field)
+		case ds.Key != "" && strings.EqualFold(fieldColumn(ds, fo.Field), ds.Key):
+			v.add(q+".field", "field %q is stored in the key column %q of dataset %q, which no rule may change: the engine finds records by their key; anonymize another column or delete the record", fo.Field, ds.Key, ds.ID)
 		}
 		seen[fo.Field] = true
 		if strings.TrimSpace(fo.Op) == "" {
@@ -305,4 +307,15 @@ func (v *validator) anonymize(p string, ds *Dataset, ops []FieldOp) {
 			v.add(q+".op", "operator %s keeps a value, so dataset %q needs a marker column to tell processed records from due ones (add marker: <column>); only null needs none", spec.Name(), ds.ID)
 		}
 	}
+}
+
+// fieldColumn returns the SQL column of the declared field name of ds, ""
+// when there is none.
+func fieldColumn(ds *Dataset, name string) string {
+	for i := range ds.Fields {
+		if ds.Fields[i].Name == name {
+			return ds.Fields[i].ColumnName()
+		}
+	}
+	return ""
 }

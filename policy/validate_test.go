@@ -344,6 +344,10 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) {
 				logs(d).Rules[0].Anonymize = append(logs(d).Rules[0].Anonymize, FieldOp{Field: "user_agent", Op: "redact"})
 			}},
+		// Seen to fail: without the key-column case in anonymize, the
+		// declaration loaded, and every sweep failed its batch instead.
+		{"anonymize the key column", func(d *Declaration) { logs(d).Fields[0].Column = "ID" }, "datasets[0].rules[0].anonymize[0].field", `field "ip" is stored in the key column "id" of dataset "access_log"`,
+			func(d *Declaration) { logs(d).Fields[0].Column = "ip_address" }},
 		{"operator missing", func(d *Declaration) { logs(d).Rules[0].Anonymize[0].Op = "" }, "datasets[0].rules[0].anonymize[0].op", "missing: the operator",
 			func(d *Declaration) { logs(d).Rules[0].Anonymize[0].Op = "null" }},
 		{"operator unknown", func(d *Declaration) { logs(d).Rules[0].Anonymize[0].Op = "rot13" }, "datasets[0].rules[0].anonymize[0].op", "rot13: unknown operator",
