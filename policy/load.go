@@ -92,6 +92,7 @@ type loader struct {
 	file  string
 	errs  ErrorList
 	marks []mark
+	paths paths
 	// bad holds the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
 	// badWithin holds those paths and every path enclosing one of them.

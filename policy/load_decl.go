@@ -2,7 +2,6 @@ package policy
 
 import (
 	"slices"
-	"strconv"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -189,8 +188,9 @@ func (l *loader) legalBasis(n *yaml.Node, p string, dst *[]LegalBasis) {
 	l.list(n, p, "legal bases", true, func(_ int, v *yaml.Node, q string) {
 		lb := grow(dst)
 		if v.Kind == yaml.ScalarNode {
-			l.mark(v, q+".basis")
-			l.str(v, q+".basis", (*string)(&lb.Basis))
+			b := l.field(q, "basis")
+			l.mark(v, b)
+			l.str(v, b, (*string)(&lb.Basis))
 		} else {
 			object(l, v, q, "a legal basis", legalBasisKeys, lb)
 		}
@@ -231,15 +231,17 @@ func (l *loader) channels(n *yaml.Node, p string, dst *[]Channel) {
 		c := grow(dst)
 		switch {
 		case v.Kind == yaml.ScalarNode:
-			l.mark(v, q+".kind")
-			l.str(v, q+".kind", (*string)(&c.Kind))
+			k := l.field(q, "kind")
+			l.mark(v, k)
+			l.str(v, k, (*string)(&c.Kind))
 		case v.Kind == yaml.MappingNode && len(v.Content) >= 2 && channelKeys.find(v.Content[0].Value) == nil:
 			// {email: x@example.org}: the key is the kind.
 			c.Kind = ChannelKind(v.Content[0].Value)
-			l.mark(v.Content[0], q+".kind")
-			if a := l.deref(v.Content[1], q+".address"); a != nil && !isNull(a) {
-				l.mark(a, q+".address")
-				l.str(a, q+".address", &c.Address)
+			l.mark(v.Content[0], l.field(q, "kind"))
+			aq := l.field(q, "address")
+			if a := l.deref(v.Content[1], aq); a != nil && !isNull(a) {
+				l.mark(a, aq)
+				l.str(a, aq, &c.Address)
 			}
 			rest := &yaml.Node{Kind: yaml.MappingNode, Content: v.Content[2:], Line: v.Line, Column: v.Column}
 			object(l, rest, q, "a channel", channelWhereKeys, c)
@@ -326,7 +328,7 @@ func (l *loader) named(n *yaml.Node, p, what string, name func(k *yaml.Node, q s
 	}
 	i := 0
 	l.pairs(n, p, func(_ string, k, v *yaml.Node) {
-		q := p + "[" + strconv.Itoa(i) + "]"
+		q := l.elem(p, i)
 		i++
 		// The name is where the entry is: its position is the entry's,
 		// which Position finds for q+".name" as the enclosing value.
@@ -371,8 +373,9 @@ func (l *loader) timeColumns(n *yaml.Node, p string, dst *[]TimeColumn) {
 		},
 		func(v *yaml.Node, q string) {
 			if v.Kind == yaml.ScalarNode {
-				l.mark(v, q+".column")
-				l.str(v, q+".column", &cur.Column)
+				c := l.field(q, "column")
+				l.mark(v, c)
+				l.str(v, c, &cur.Column)
 			} else {
 				object(l, v, q, "a time column", timeColumnValueKeys, cur)
 			}
@@ -466,16 +469,17 @@ func (l *loader) fieldOps(n *yaml.Node, p string, dst *[]FieldOp) {
 	}
 	i := 0
 	l.pairs(n, p, func(key string, k, v *yaml.Node) {
-		q := p + "[" + strconv.Itoa(i) + "]"
+		q := l.elem(p, i)
 		i++
 		fo := grow(dst)
 		fo.Field = key
 		// The field is where the operation is: Position finds the
 		// operation's position for q+".field".
 		l.mark(k, q)
-		if v = l.deref(v, q+".op"); v != nil {
-			l.mark(v, q+".op")
-			l.str(v, q+".op", &fo.Op)
+		op := l.field(q, "op")
+		if v = l.deref(v, op); v != nil {
+			l.mark(v, op)
+			l.str(v, op, &fo.Op)
 		}
 	})
 }
@@ -535,8 +539,9 @@ var provisionKeys = keys[Provision]{
 // (provision: voluntary).
 func (l *loader) provision(n *yaml.Node, p string, dst *Provision) {
 	if n.Kind == yaml.ScalarNode {
-		l.mark(n, p+".kind")
-		l.str(n, p+".kind", (*string)(&dst.Kind))
+		k := l.field(p, "kind")
+		l.mark(n, k)
+		l.str(n, k, (*string)(&dst.Kind))
 		return
 	}
 	object(l, n, p, "an Art. 13(2)(e) provision", provisionKeys, dst)

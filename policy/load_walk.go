@@ -66,7 +66,7 @@ func object[T any](l *loader, n *yaml.Node, path, what string, ks keys[T], dst *
 		return false
 	}
 	l.pairs(n, path, func(name string, k, v *yaml.Node) {
-		p := join(path, name)
+		p := l.field(path, name)
 		h := ks.find(name)
 		if h == nil {
 			l.fail(k, p, "unknown field %q in %s%s", name, what, suggest(name, ks.names()))
@@ -115,7 +115,7 @@ func (l *loader) pairs(n *yaml.Node, path string, fn func(key string, k, v *yaml
 			line, dup = firstKey(n.Content[:i], k.Value)
 		}
 		if dup {
-			l.problem(k, join(path, k.Value), "key %q given twice (first at line %d)", k.Value, line)
+			l.problem(k, l.field(path, k.Value), "key %q given twice (first at line %d)", k.Value, line)
 			continue
 		}
 		fn(k.Value, k, v)
@@ -143,7 +143,7 @@ func firstKey(content []*yaml.Node, name string) (int, bool) {
 func (l *loader) list(n *yaml.Node, path, what string, single bool, fn func(i int, v *yaml.Node, p string)) {
 	if n.Kind != yaml.SequenceNode {
 		if single && (n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode) {
-			p := path + "[0]"
+			p := l.elem(path, 0)
 			l.mark(n, p)
 			fn(0, n, p)
 			return
@@ -152,7 +152,7 @@ func (l *loader) list(n *yaml.Node, path, what string, single bool, fn func(i in
 		return
 	}
 	for i, v := range n.Content {
-		p := path + "[" + strconv.Itoa(i) + "]"
+		p := l.elem(path, i)
 		if v = l.deref(v, p); v == nil {
 			continue
 		}
@@ -249,12 +249,54 @@ func (l *loader) duration(n *yaml.Node, p string, dst *time.Duration) {
 	*dst = v
 }
 
-// join appends a key to a field path.
-func join(path, key string) string {
+// pathChunk is the size of the pieces of memory the loader writes field
+// paths into.
+const pathChunk = 32 << 10
+
+// paths makes the loader's field paths without an allocation each: it
+// writes them one after another into a strings.Builder and hands out each
+// as a slice of the builder's string. A builder only appends, so a path
+// handed out never changes; when one is full the next begins, and the
+// paths handed out keep the old one's memory. A declaration of many small
+// entries makes a path for every value, and one allocation each cost the
+// loader more than anything else it does per value, and the garbage
+// collector more with every value.
+type paths struct{ b strings.Builder }
+
+// room makes sure n more bytes fit.
+func (ps *paths) room(n int) {
+	if ps.b.Cap()-ps.b.Len() < n {
+		ps.b.Reset()
+		ps.b.Grow(max(n, pathChunk))
+	}
+}
+
+// field returns the path of the value at key in the mapping at path.
+func (l *loader) field(path, key string) string {
 	if path == "" {
 		return key
 	}
-	return path + "." + key
+	ps := &l.paths
+	ps.room(len(path) + 1 + len(key))
+	start := ps.b.Len()
+	ps.b.WriteString(path)
+	ps.b.WriteByte('.')
+	ps.b.WriteString(key)
+	return ps.b.String()[start:]
+}
+
+// elem returns the path of entry i of the list at path.
+func (l *loader) elem(path string, i int) string {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(i), 10)
+	ps := &l.paths
+	ps.room(len(path) + len(d) + 2)
+	start := ps.b.Len()
+	ps.b.WriteString(path)
+	ps.b.WriteByte('[')
+	ps.b.Write(d)
+	ps.b.WriteByte(']')
+	return ps.b.String()[start:]
 }
 
 // suggest returns ` (did you mean "x"?)` for the known key closest to key,
