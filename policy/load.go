@@ -93,13 +93,26 @@ type loader struct {
 	errs  ErrorList
 	marks []mark
 	paths paths
-	// bad holds the paths where decoding failed; Validate's complaints
+	// failed lists the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
-	// badWithin holds those paths and every path enclosing one of them.
-	// Both are sets, so that a declaration with many problems is checked
-	// in time proportional to its size.
-	bad, badWithin map[string]bool
+	failed []string
+	// bad tells for a path whether decoding failed at it or inside it. It
+	// is made from failed when Validate's first complaint is checked, in
+	// its final size: a set grown one failure at a time cost a declaration
+	// with a problem in every entry more per entry the more entries it
+	// had.
+	bad map[string]badness
 }
+
+// badness tells what failed at a path.
+type badness uint8
+
+const (
+	// failedHere: decoding the value at the path failed.
+	failedHere badness = 1 << iota
+	// failedWithin: decoding failed at the path or at a path inside it.
+	failedWithin
+)
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -268,32 +281,57 @@ func (l *loader) syntaxError(b []byte, err error) *Error {
 var unknownAnchor = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
 
 // consequence reports whether a problem Validate found follows from one
-// the loader already reported: it concerns a value that could not be read,
-// or it says something is missing from a mapping in which something could
-// not be read.
+// the loader already reported: it concerns a value that could not be read
+// or one inside it, or it says something is missing from a mapping in
+// which something could not be read.
 func (l *loader) consequence(path, reason string) bool {
-	if l.covered(path) {
-		return true
-	}
-	parent := parentPath(path)
-	if parent == "" || !strings.HasPrefix(reason, "missing") {
+	if len(l.failed) == 0 {
 		return false
 	}
-	return l.badWithin[parent]
-}
-
-// covered reports whether a decoding error was already reported at path or
-// at a value enclosing it.
-func (l *loader) covered(path string) bool {
-	if l.bad[""] {
+	if l.bad == nil {
+		l.bad = make(map[string]badness, 2*len(l.failed))
+		for _, p := range l.failed {
+			l.markBad(p)
+		}
+	}
+	if l.bad[""]&failedHere != 0 {
 		return true
 	}
-	covered := false
+	missing := strings.HasPrefix(reason, "missing")
+	parent := parentPath(path)
+	// The enclosing paths, outermost first: where nothing failed within
+	// one, nothing failed at any path inside it either.
+	for i := 1; i < len(path); i++ {
+		if path[i] != '.' && path[i] != '[' {
+			continue
+		}
+		switch v := l.bad[path[:i]]; {
+		case v&failedHere != 0:
+			return true
+		case v&failedWithin == 0:
+			return false
+		case missing && i == len(parent):
+			return true
+		}
+	}
+	return l.bad[path]&failedHere != 0
+}
+
+// markBad records that decoding failed at path, and within every path
+// enclosing it.
+func (l *loader) markBad(path string) {
 	enclosing(path, func(p string) bool {
-		covered = l.bad[p]
-		return !covered
+		v := l.bad[p]
+		switch {
+		case len(p) == len(path):
+			l.bad[p] = v | failedHere | failedWithin
+		case v&failedWithin == 0:
+			l.bad[p] = v | failedWithin
+		}
+		// Where something failed within already, so it did within every
+		// path enclosing it.
+		return v&failedWithin == 0
 	})
-	return covered
 }
 
 // enclosing calls fn with path and with every path enclosing it, innermost
@@ -316,17 +354,10 @@ func enclosing(path string, fn func(p string) bool) {
 // repeated.
 func (l *loader) fail(n *yaml.Node, path, format string, args ...any) {
 	l.problem(n, path, format, args...)
-	if l.bad == nil {
-		l.bad, l.badWithin = map[string]bool{}, map[string]bool{}
+	l.failed = append(l.failed, path)
+	if l.bad != nil {
+		l.markBad(path)
 	}
-	l.bad[path] = true
-	enclosing(path, func(p string) bool {
-		if l.badWithin[p] {
-			return false // and so is every path enclosing it
-		}
-		l.badWithin[p] = true
-		return true
-	})
 }
 
 // problem records a decoding problem at node n that leaves the value at

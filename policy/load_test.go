@@ -2,9 +2,11 @@ package policy
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -448,6 +450,62 @@ func fill(v reflect.Value, path string) {
 		v.SetInt(int64(90 * time.Second))
 	default:
 		panic("fill: unexpected kind " + v.Kind().String() + " at " + path)
+	}
+}
+
+func TestConsequenceAgreesWithCheckingEveryEnclosingPath(t *testing.T) {
+	// consequence looks at the enclosing paths outermost first and stops
+	// where nothing failed within one; the reference checks each of them,
+	// as the rule is stated. Broken by never taking a "missing" at a
+	// mapping with a failure inside it as a consequence, and by taking a
+	// complaint as one where nothing failed within an enclosing path: both
+	// disagree with the reference here.
+	parts := []string{".a", ".b", "[0]", "[1]", ".a.b"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	randomPath := func() string {
+		var b strings.Builder
+		for range rng.IntN(5) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		return strings.TrimPrefix(b.String(), ".")
+	}
+	for round := range 300 {
+		l := &loader{file: "x.yaml"}
+		var failed []string
+		for range rng.IntN(6) {
+			p := randomPath()
+			failed = append(failed, p)
+			l.fail(&yaml.Node{Line: 1, Column: 1}, p, "broken")
+		}
+		covered := func(path string) bool {
+			for _, f := range failed {
+				if f == "" {
+					return true
+				}
+			}
+			found := false
+			enclosing(path, func(p string) bool {
+				found = slices.Contains(failed, p)
+				return !found
+			})
+			return found
+		}
+		within := func(path string) bool {
+			for _, f := range failed {
+				if f == path || strings.HasPrefix(f, path+".") || strings.HasPrefix(f, path+"[") {
+					return true
+				}
+			}
+			return false
+		}
+		for range 50 {
+			path := randomPath()
+			for _, reason := range []string{"missing: x", "wrong"} {
+				parent := parentPath(path)
+				want := covered(path) || parent != "" && strings.HasPrefix(reason, "missing") && within(parent)
+				require.Equal(t, want, l.consequence(path, reason), "round %d: failed %q, %q at %q", round, failed, reason, path)
+			}
+		}
 	}
 }
 
