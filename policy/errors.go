@@ -1,8 +1,9 @@
 package policy
 
 import (
+	"cmp"
 	"errors"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -103,14 +104,21 @@ func (l ErrorList) Unwrap() []error {
 }
 
 // sortByPosition orders the list by file position, keeping the order of
-// errors at the same place.
+// errors at the same place. The loader finds problems in file order, so a
+// list that is in order already, checked in one pass, is left as it is.
 func (l ErrorList) sortByPosition() {
-	sort.SliceStable(l, func(i, j int) bool {
-		if l[i].Line != l[j].Line {
-			return l[i].Line < l[j].Line
-		}
-		return l[i].Column < l[j].Column
-	})
+	if slices.IsSortedFunc(l, comparePositions) {
+		return
+	}
+	slices.SortStableFunc(l, comparePositions)
+}
+
+// comparePositions orders errors by line, then column.
+func comparePositions(a, b *Error) int {
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Column, b.Column)
 }
 
 // errorsAt collects problems and fills their positions from a loaded
