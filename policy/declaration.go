@@ -44,6 +44,10 @@ type Declaration struct {
 	// profiling (Art. 22, Art. 13(2)(f)); nil declares that none takes
 	// place.
 	AutomatedDecisions *AutomatedDecisions `yaml:"automated_decisions,omitempty" json:"automated_decisions,omitempty"`
+	// Records says how long frist keeps its own records of consents,
+	// requests and objections (Art. 5(1)(e), Art. 13(2)(a) GDPR); nil
+	// means the defaults of [Declaration.RecordRetention].
+	Records *Records `yaml:"records,omitempty" json:"records,omitempty"`
 	// Version and Date identify this edition of the declaration; the
 	// notice states them as its "Stand" (Art. 12(1): the subject must be
 	// able to tell which text was in force). Date is YYYY-MM-DD.

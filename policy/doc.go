@@ -23,6 +23,13 @@
 // § 147 AO does. SQL identifiers in a declaration are validated, so no
 // declaration can inject SQL.
 //
+// The records block says how long frist keeps its own records: the proof
+// of consent and the records of data-subject requests and objections.
+// [Declaration.RecordRetention] returns it with the defaults filled in,
+// three years from the end of the calendar year (§§ 195, 199(1) BGB), and
+// [RecordPeriod.EndedBefore] turns a period into the cutoff a sweep uses,
+// never early (docs/DESIGN.md, "Never early").
+//
 // [Lint] reports legal findings (a personal field kept forever, Art. 6(1)(f)
 // relied on by a public authority, a consent without a withdrawal channel,
 // ...), each with a stable ID, the article it rests on, the field's position

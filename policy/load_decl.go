@@ -46,6 +46,10 @@ var declarationKeys = keys[Declaration]{
 		object(l, v, p, "automated decisions", automatedDecisionKeys, d.AutomatedDecisions)
 	}},
 	{"acknowledged", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.acknowledged(v, p, &d.Acknowledged) }},
+	{"records", func(l *loader, v *yaml.Node, p string, d *Declaration) {
+		d.Records = &Records{}
+		object(l, v, p, "the retention of frist's own records", recordsKeys, d.Records)
+	}},
 	{"version", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.str(v, p, &d.Version) }},
 	{"date", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.str(v, p, &d.Date) }},
 	{"assumptions", func(l *loader, v *yaml.Node, p string, d *Declaration) { l.annotations(v, p, &d.Assumptions) }},

@@ -249,13 +249,20 @@ func addDays(t time.Time, n int) time.Time {
 // target month becomes that month's last day.
 func addMonths(t time.Time, n int) time.Time {
 	y, m, d := t.Date()
+	ty, tm, td := monthsLater(y, m, d, n)
+	return wall(t.Location(), ty, tm, td, t)
+}
+
+// monthsLater returns the date n calendar months after y-m-d; a day that
+// does not exist in the target month becomes that month's last day.
+func monthsLater(y int, m time.Month, d, n int) (int, time.Month, int) {
 	total := int(m) - 1 + n
 	ty := y + floorDiv(total, 12)
 	tm := time.Month(total - floorDiv(total, 12)*12 + 1)
 	if last := daysIn(ty, tm); d > last {
 		d = last
 	}
-	return wall(t.Location(), ty, tm, d, t)
+	return ty, tm, d
 }
 
 // wall builds the instant at the wall-clock time of clock on the given date

@@ -26,7 +26,8 @@ import (
 // purpose, rule to time columns and fields); operator specs of package
 // anonymize; legal bases (Art. 6(1)(a)–(f)) and special-category
 // conditions (Art. 9(2)(a)–(j)); consent specifications (Art. 7, Art. 8);
-// periods, time zones and formats. Legal assessments that are not errors in
+// periods, time zones and formats, including those of the records block
+// (Records). Legal assessments that are not errors in
 // the declaration's form are left to Lint.
 func (d *Declaration) Validate() error { return d.validate(nil) }
 
@@ -96,6 +97,7 @@ func (v *validator) run() {
 	v.purposes()
 	v.datasets()
 	v.cookies()
+	v.records()
 	v.noticeFields()
 	for i, r := range d.Rights {
 		if !contains(knownRights, r) {

@@ -51,6 +51,7 @@ var required = map[string][]string{
 	"Acknowledgement": {"finding", "reason"},
 	"Identifier":      {"field", "form"},
 	"SubjectKey":      {"from", "pseudonym"},
+	"RecordPeriod":    {"keep", "from"},
 }
 
 // openTypes are string types whose declared set is open: the constants are

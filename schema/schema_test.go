@@ -141,7 +141,7 @@ func TestSchemaPropertiesAreExactlyTheModelsYAMLKeys(t *testing.T) {
 	// loader; a new definition must be accounted for here.
 	aux := []string{"Basis", "CookieNecessity", "Category", "ChannelKind", "Event", "RecipientRole", "Right",
 		"SpecialCondition", "TimeFormat", "Period", "Duration", "LegalBasisItem", "Channels", "ChannelItem",
-		"ProvisionKind", "Gender", "Number", "IdentifierForm"}
+		"ProvisionKind", "Gender", "Number", "IdentifierForm", "RecordsFrom"}
 	for name := range defs {
 		if _, ok := types[name]; ok || entries[name] != "" || slices.Contains(aux, name) {
 			continue
@@ -161,6 +161,7 @@ func TestSchemaEnumeratesTheModelsConstants(t *testing.T) {
 		{"ChannelKind", []any{"link", "email", "post", "phone", "in_person", "form", "opt_out_cookie", "cookie"}},
 		{"TimeFormat", []any{"timestamp", "unix", "unix_ms", "rfc3339"}},
 		{"CookieNecessity", []any{"strictly_necessary", "consent"}},
+		{"RecordsFrom", []any{"end", "year_end"}},
 		{"Right", []any{"access", "rectification", "erasure", "restriction", "portability", "objection", "withdrawal", "complaint"}},
 	}
 	for _, tt := range tests {
@@ -247,6 +248,11 @@ func TestSchemaAcceptsTheLoadersShorthandsAndRefusesMistakes(t *testing.T) {
 		{"rights as a single string", "datasets:", "rights: access\ndatasets:", ""},
 		{"unknown right", "datasets:", "rights: [access, oblivion]\ndatasets:", "$.rights"},
 		{"open event set", "after: 14d, from: appointment_at,", "on: archived,", ""},
+		{"records kept", "datasets:", "records:\n  consent: {keep: 3y, from: year_end}\n  requests: {keep: 18mo, from: end}\n  identify_requests_for: 3mo\ndatasets:", ""},
+		{"records from an unknown point", "datasets:", "records: {consent: {keep: 3y, from: withdrawal}}\ndatasets:", "$.records.consent.from"},
+		{"records period without from", "datasets:", "records: {requests: {keep: 3y}}\ndatasets:", `required key "from"`},
+		{"records period in words", "datasets:", "records: {requests: {keep: 3 years, from: end}}\ndatasets:", "$.records.requests.keep"},
+		{"unknown key in records", "datasets:", "records: {audit: {keep: 3y, from: end}}\ndatasets:", `unknown key "audit"`},
 		{"special condition", "legal_basis: 6.1.e", "legal_basis: 6.1.e\n    special_categories: 9.2.k", "$.purposes[0].special_categories"},
 	}
 	for _, tt := range tests {
