@@ -166,6 +166,16 @@ func (r *Request) Extension() (Extension, bool) {
 // History returns a copy of the request's transitions, oldest first.
 func (r *Request) History() []Transition { return slices.Clone(r.history) }
 
+// ClosedAt returns when the request reached a final state (the time of
+// its last transition), or the zero time while it is open. The periods for
+// which frist keeps a closed request count from it.
+func (r *Request) ClosedAt() time.Time {
+	if !r.state.Final() || len(r.history) == 0 {
+		return time.Time{}
+	}
+	return r.history[len(r.history)-1].At
+}
+
 // Late reports whether the request reached a final state at or after the
 // end of the period in force, so that Art. 12(3) was not met.
 func (r *Request) Late() bool {

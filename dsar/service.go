@@ -369,13 +369,19 @@ func (s *Service) save(ctx context.Context, r *Request) error {
 
 // toStore encodes r for the store.
 func toStore(r *Request) (store.Request, error) {
-	body, err := json.Marshal(r.Record())
+	// The body does not hold the subject: the store keeps it in a column
+	// of its own, which PseudonymizeRequests replaces by its keyed
+	// pseudonym once the period to identify the subject ends.
+	rec := r.Record()
+	rec.Subject = ""
+	body, err := json.Marshal(rec)
 	if err != nil {
 		return store.Request{}, fmt.Errorf("dsar: encoding %s: %w", r, err)
 	}
 	sr := store.Request{
 		ID: r.id.String(), Subject: r.subject, Kind: r.kind.String(), State: r.state.String(),
-		Final: r.state.Final(), ReceivedAt: r.receivedAt, Due: r.Due().End, Version: r.version, Body: body,
+		Final: r.state.Final(), ReceivedAt: r.receivedAt, Due: r.Due().End, ClosedAt: r.ClosedAt(),
+		Version: r.version, Body: body,
 	}
 	// The store is promised a complete request (store.RequestStore).
 	if err := storecheck.Request(sr); err != nil {
@@ -391,9 +397,12 @@ func (s *Service) fromStore(sr store.Request) (*Request, error) {
 	if err := json.Unmarshal(sr.Body, &rec); err != nil {
 		return nil, fmt.Errorf("%w: stored request %s does not decode: %w", ErrInvalid, sr.ID, err)
 	}
-	if rec.ID.String() != sr.ID || rec.Subject != sr.Subject {
+	// A body written by an earlier version holds the subject; it must be
+	// the request's own, unless the store has since pseudonymized it.
+	if rec.ID.String() != sr.ID || (rec.Subject != "" && rec.Subject != sr.Subject && !sr.Pseudonymized) {
 		return nil, fmt.Errorf("%w: stored request %s: its body belongs to another request", ErrInvalid, sr.ID)
 	}
+	rec.Subject = sr.Subject
 	r, err := Restore(rec, s.opts)
 	if err != nil {
 		return nil, err

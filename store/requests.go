@@ -28,10 +28,20 @@ type Request struct {
 	// Due is the end of the period to respond that is in force
 	// (Art. 12(3)).
 	Due time.Time
+	// ClosedAt is when the request became Final; it is zero while the
+	// request is open. The caller sets it (the store keeps it as given):
+	// the periods of frist's own records count from it.
+	ClosedAt time.Time
+	// Pseudonymized is true once PseudonymizeRequests replaced Subject by
+	// its keyed pseudonym. Only the store sets it; CreateRequest and
+	// UpdateRequest ignore the value they are given.
+	Pseudonymized bool
 	// Version counts the saves of the request, starting at 1 when it is
 	// created; UpdateRequest increments it. It detects lost updates.
 	Version int
-	// Body is the caller's encoding of the whole request.
+	// Body is the caller's encoding of the whole request. It must not
+	// contain Subject: PseudonymizeRequests replaces the Subject column
+	// only, and cannot see into Body.
 	Body []byte
 }
 
@@ -120,4 +130,26 @@ type RequestStore interface {
 	// ListObjections returns the objections of subject (lifted or not),
 	// ordered by At, then ID; none, not an error, for an unknown subject.
 	ListObjections(ctx context.Context, subject string) ([]Objection, error)
+
+	// PseudonymizeRequests replaces the Subject of every Final request
+	// whose ClosedAt is before closedBefore and that is not yet
+	// Pseudonymized by pseudonym(Subject), marks it Pseudonymized, and
+	// returns how many requests it changed. Afterwards the old subject
+	// appears nowhere in what the store keeps of those requests, and they
+	// are found by ListRequests under the pseudonym (the controller
+	// recomputes it from the identifier a person gives). A request closed
+	// at exactly closedBefore, an open request and an objection are never
+	// touched. It may change the requests of one subject at a time, so an
+	// error can leave some changed; calling it again finishes the rest and
+	// changes nothing twice. closedBefore is not zero and pseudonym
+	// returns a keyed pseudonym, never its argument or "": the caller
+	// checks them. pseudonym must not call the store.
+	PseudonymizeRequests(ctx context.Context, closedBefore time.Time, pseudonym func(subject string) string) (int, error)
+	// ExpireRequests deletes every Final request whose ClosedAt is before
+	// closedBefore and every lifted objection whose LiftedAt is before
+	// closedBefore, in one atomic step, and returns how many requests and
+	// objections it deleted together. Open requests, objections in force
+	// (not lifted), and those closed or lifted at exactly closedBefore are
+	// kept. closedBefore is not zero: the caller checks it.
+	ExpireRequests(ctx context.Context, closedBefore time.Time) (int, error)
 }

@@ -58,6 +58,18 @@
 // Time is never read from a clock by a backend: every method that needs the
 // current time receives it as an argument (Selection.Now, Hold.PlacedAt...).
 //
+// # frist's own records
+//
+// frist keeps its own records only as long as the declaration says
+// (Art. 5(1)(e) GDPR): [ConsentStore.ExpireConsents] deletes the events of
+// consents that ended before a cutoff, [RequestStore.PseudonymizeRequests]
+// replaces the subject of requests closed before one by its keyed
+// pseudonym, and [RequestStore.ExpireRequests] deletes closed requests and
+// lifted objections. The backend is given the cutoff, never a period: the
+// callers compute it from the declaration, so that a record is never
+// removed before its period ends (docs/DESIGN.md, "Never early"). The
+// audit log is not among these records: it is kept whole.
+//
 // # Holds
 //
 // A hold protects its records from the moment PlaceHold returns, on every

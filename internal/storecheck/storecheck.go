@@ -19,6 +19,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"time"
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
@@ -243,7 +244,8 @@ func Remembered(ds *policy.Dataset, p store.RememberedEvent) error {
 
 // Request checks a request for store.RequestStore.CreateRequest and
 // UpdateRequest: it has an ID, a subject, a kind, a state, a time of
-// receipt, a due time not before it, and a body.
+// receipt, a due time not before it, and a body; a final request, and
+// only a final one, has a time of closing, not before its receipt.
 func Request(r store.Request) error {
 	missing := ""
 	switch {
@@ -263,10 +265,27 @@ func Request(r store.Request) error {
 		missing = "body"
 	case r.Due.Before(r.ReceivedAt):
 		return fmt.Errorf("%w: request %s is due before it was received", ErrMalformed, r.ID)
+	case r.Final && r.ClosedAt.IsZero():
+		missing = "time of closing, although it is final"
+	case !r.Final && !r.ClosedAt.IsZero():
+		return fmt.Errorf("%w: request %s has a time of closing but is open", ErrMalformed, r.ID)
+	case r.Final && r.ClosedAt.Before(r.ReceivedAt):
+		return fmt.Errorf("%w: request %s was closed before it was received", ErrMalformed, r.ID)
 	default:
 		return nil
 	}
 	return fmt.Errorf("%w: request %s has no %s", ErrMalformed, r.ID, missing)
+}
+
+// Cutoff checks the time before which store.ConsentStore.ExpireConsents,
+// store.RequestStore.PseudonymizeRequests or ExpireRequests (named by op)
+// acts: it is not zero, so a period computed from nothing never reads as
+// "everything is due".
+func Cutoff(op string, t time.Time) error {
+	if t.IsZero() {
+		return fmt.Errorf("%w: %s: no cutoff time", ErrMalformed, op)
+	}
+	return nil
 }
 
 // Objection checks an objection for store.RequestStore.AddObjection: it

@@ -365,13 +365,26 @@ func TestConsentEventAndErasureRefuseWhatTheLedgerMustNotStore(t *testing.T) {
 // "CreateRequest refuses a request missing a field" and "AddObjection
 // refuses ... a missing field or a lifted objection".
 //
+// A final request has a time of closing, not before its receipt, and an
+// open one none: the periods of frist's own records count from it, and a
+// final request without one would never be pseudonymized or deleted.
+//
 // Seen to fail: with the Due-before-ReceivedAt case removed, the request
-// due a day before it arrived passed; with the LiftReason condition
+// due a day before it arrived passed; with the Final-without-ClosedAt case
+// removed, the final request never closed was refused as closed before it
+// arrived, not as missing its time of closing; with the LiftReason condition
 // removed, the objection with only a lift reason passed.
 func TestRequestAndObjectionRefuseWhatTheStoreIsNotPromised(t *testing.T) {
+	require.ErrorIs(t, storecheck.Cutoff("ExpireConsents", time.Time{}), storecheck.ErrMalformed, "a zero cutoff")
+	require.NoError(t, storecheck.Cutoff("ExpireConsents", storetest.T0))
 	good := store.Request{ID: "0190f6d2-0000-7000-8000-000000000001", Subject: "1001", Kind: "access", State: "received",
 		ReceivedAt: storetest.T0, Due: storetest.T0.AddDate(0, 1, 0), Body: []byte(`{}`)}
 	require.NoError(t, storecheck.Request(good))
+	closed := good
+	closed.Final, closed.ClosedAt = true, good.ReceivedAt
+	require.NoError(t, storecheck.Request(closed), "a request may close the moment it arrives")
+	closed.ClosedAt = time.Time{}
+	require.ErrorContains(t, storecheck.Request(closed), "has no time of closing", "the error says what is missing")
 	for name, change := range map[string]func(*store.Request){
 		"no ID":                 func(r *store.Request) { r.ID = "" },
 		"no subject":            func(r *store.Request) { r.Subject = "" },
@@ -381,6 +394,11 @@ func TestRequestAndObjectionRefuseWhatTheStoreIsNotPromised(t *testing.T) {
 		"no due time":           func(r *store.Request) { r.Due = time.Time{} },
 		"no body":               func(r *store.Request) { r.Body = nil },
 		"due before it arrived": func(r *store.Request) { r.Due = r.ReceivedAt.AddDate(0, 0, -1) },
+		"final, never closed":   func(r *store.Request) { r.Final = true },
+		"open, closed":          func(r *store.Request) { r.ClosedAt = r.ReceivedAt },
+		"closed before it arrived": func(r *store.Request) {
+			r.Final, r.ClosedAt = true, r.ReceivedAt.Add(-time.Microsecond)
+		},
 	} {
 		r := good
 		change(&r)

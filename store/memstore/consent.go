@@ -136,3 +136,40 @@ func (s *Store) EraseConsentSubject(ctx context.Context, subject, pseudonym stri
 	l.bySubject[pseudonym] = merged
 	return len(evs), nil
 }
+
+// ExpireConsents implements store.ConsentStore in O(events): it looks at
+// the latest event of each subject and purpose.
+func (s *Store) ExpireConsents(ctx context.Context, endedBefore time.Time) (int, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	l := &s.consents
+	deleted := 0
+	for subject, evs := range l.bySubject {
+		// The latest event of each purpose: evs is sorted by At, then ID.
+		latest := make(map[string]store.ConsentEvent)
+		for _, ev := range evs {
+			latest[ev.Purpose] = ev
+		}
+		kept := evs[:0:0]
+		for _, ev := range evs {
+			last := latest[ev.Purpose]
+			if last.Kind != store.ConsentGranted && last.At.Before(endedBefore) {
+				delete(l.ids, ev.ID)
+				if ev.Reference != "" {
+					delete(l.refs, ev.Reference)
+				}
+				deleted++
+				continue
+			}
+			kept = append(kept, ev)
+		}
+		if len(kept) == 0 {
+			delete(l.bySubject, subject)
+		} else if len(kept) < len(evs) {
+			l.bySubject[subject] = kept
+		}
+	}
+	return deleted, nil
+}

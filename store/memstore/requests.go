@@ -47,7 +47,8 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 		return fmt.Errorf("%w: request %s exists", store.ErrConflict, r.ID)
 	}
 	r = cloneRequest(r)
-	r.ReceivedAt, r.Due, r.Version = micro(r.ReceivedAt), micro(r.Due), 1
+	r.ReceivedAt, r.Due, r.ClosedAt, r.Version = micro(r.ReceivedAt), micro(r.Due), micro(r.ClosedAt), 1
+	r.Pseudonymized = false
 	s.requests.requests[r.ID] = &r
 	return nil
 }
@@ -69,7 +70,8 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 		return 0, fmt.Errorf("memstore: request %s: subject, kind and time of receipt cannot change", r.ID)
 	}
 	r = cloneRequest(r)
-	r.ReceivedAt, r.Due, r.Version = old.ReceivedAt, micro(r.Due), old.Version+1
+	r.ReceivedAt, r.Due, r.ClosedAt, r.Version = old.ReceivedAt, micro(r.Due), micro(r.ClosedAt), old.Version+1
+	r.Pseudonymized = old.Pseudonymized
 	s.requests.requests[r.ID] = &r
 	return r.Version, nil
 }
@@ -168,6 +170,44 @@ func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Obj
 		return cmp.Compare(a.ID, b.ID)
 	})
 	return out, nil
+}
+
+// PseudonymizeRequests implements store.RequestStore.
+func (s *Store) PseudonymizeRequests(ctx context.Context, closedBefore time.Time, pseudonym func(subject string) string) (int, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests.requests {
+		if r.Final && !r.Pseudonymized && !r.ClosedAt.IsZero() && r.ClosedAt.Before(closedBefore) {
+			r.Subject, r.Pseudonymized = pseudonym(r.Subject), true
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ExpireRequests implements store.RequestStore.
+func (s *Store) ExpireRequests(ctx context.Context, closedBefore time.Time) (int, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, r := range s.requests.requests {
+		if r.Final && !r.ClosedAt.IsZero() && r.ClosedAt.Before(closedBefore) {
+			delete(s.requests.requests, id)
+			n++
+		}
+	}
+	for id, o := range s.requests.objections {
+		if !o.LiftedAt.IsZero() && o.LiftedAt.Before(closedBefore) {
+			delete(s.requests.objections, id)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // UpdateFields implements store.Driver: the values are converted before

@@ -141,3 +141,33 @@ func (s *Store) ListObjections(ctx context.Context, subject string) ([]store.Obj
 	defer s.mu.RUnlock()
 	return h.ListObjections(ctx, subject)
 }
+
+// ExpireConsents implements store.ConsentStore in the home backend.
+func (s *Store) ExpireConsents(ctx context.Context, endedBefore time.Time) (int, error) {
+	h, err := s.homeOpen(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.RUnlock()
+	return h.ExpireConsents(ctx, endedBefore)
+}
+
+// PseudonymizeRequests implements store.RequestStore in the home backend.
+func (s *Store) PseudonymizeRequests(ctx context.Context, closedBefore time.Time, pseudonym func(subject string) string) (int, error) {
+	h, err := s.homeOpen(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.RUnlock()
+	return h.PseudonymizeRequests(ctx, closedBefore, pseudonym)
+}
+
+// ExpireRequests implements store.RequestStore in the home backend.
+func (s *Store) ExpireRequests(ctx context.Context, closedBefore time.Time) (int, error) {
+	h, err := s.homeOpen(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer s.mu.RUnlock()
+	return h.ExpireRequests(ctx, closedBefore)
+}

@@ -217,3 +217,19 @@ func (s *Store) DB() *sql.DB { return s.shared.DB() }
 // calls after it return store.ErrClosed. It does not close the
 // application's *sql.DB.
 func (s *Store) Close() error { return s.shared.Close() }
+
+// ExpireConsents implements store.ConsentStore.ExpireConsents: it deletes
+// the events of every consent that ended before endedBefore.
+func (s *Store) ExpireConsents(ctx context.Context, endedBefore time.Time) (int, error) {
+	return s.shared.ExpireConsents(ctx, endedBefore)
+}
+
+// PseudonymizeRequests implements store.RequestStore.PseudonymizeRequests.
+func (s *Store) PseudonymizeRequests(ctx context.Context, closedBefore time.Time, pseudonym func(subject string) string) (int, error) {
+	return s.shared.PseudonymizeRequests(ctx, closedBefore, pseudonym)
+}
+
+// ExpireRequests implements store.RequestStore.ExpireRequests.
+func (s *Store) ExpireRequests(ctx context.Context, closedBefore time.Time) (int, error) {
+	return s.shared.ExpireRequests(ctx, closedBefore)
+}

@@ -29,3 +29,23 @@ request text NOT NULL, lifted_at timestamptz, lift_reason text NOT NULL)`,
 		`CREATE INDEX frist_objections_subject ON {p}frist_objections (subject, at, id)`,
 	},
 }
+
+// recordsMigration lets frist keep its own records only as long as the
+// declaration says (store.ConsentStore.ExpireConsents,
+// store.RequestStore.PseudonymizeRequests and ExpireRequests): a request
+// records when it was closed and whether its subject was pseudonymized,
+// and the indexes find what is due. A request closed before this version
+// has no recorded closing time; it counts from the upgrade, which is never
+// before it was truly closed, so none is deleted early.
+var recordsMigration = sqldriver.Migration{
+	Version:     5,
+	Description: "retention of frist's own records",
+	Statements: []string{
+		`ALTER TABLE {p}frist_requests ADD COLUMN closed_at timestamptz`,
+		`ALTER TABLE {p}frist_requests ADD COLUMN pseudonymized boolean NOT NULL DEFAULT false`,
+		`UPDATE {p}frist_requests SET closed_at = date_trunc('microseconds', now()) WHERE is_final`,
+		`CREATE INDEX frist_requests_closed ON {p}frist_requests (is_final, closed_at)`,
+		`CREATE INDEX frist_objections_lifted ON {p}frist_objections (lifted_at)`,
+		`CREATE INDEX frist_consent_events_at ON {p}frist_consent_events (at)`,
+	},
+}

@@ -28,3 +28,24 @@ request TEXT NOT NULL, lifted_at INTEGER, lift_reason TEXT NOT NULL)`,
 		`CREATE INDEX {p}frist_objections_subject ON frist_objections (subject, at, id)`,
 	},
 }
+
+// recordsMigration lets frist keep its own records only as long as the
+// declaration says (store.ConsentStore.ExpireConsents,
+// store.RequestStore.PseudonymizeRequests and ExpireRequests): a request
+// records when it was closed and whether its subject was pseudonymized,
+// and the indexes find what is due. A request closed before this version
+// has no recorded closing time; it counts from the upgrade, which is never
+// before it was truly closed, so none is deleted early.
+var recordsMigration = sqldriver.Migration{
+	Version:     5,
+	Description: "retention of frist's own records",
+	Statements: []string{
+		`ALTER TABLE {p}frist_requests ADD COLUMN closed_at INTEGER`,
+		`ALTER TABLE {p}frist_requests ADD COLUMN pseudonymized INTEGER NOT NULL DEFAULT 0`,
+		// the upgrade's second, rounded up, so it is never before the upgrade
+		`UPDATE {p}frist_requests SET closed_at = (CAST(strftime('%s', 'now') AS INTEGER) + 1) * 1000000 WHERE is_final <> 0`,
+		`CREATE INDEX {p}frist_requests_closed ON frist_requests (is_final, closed_at)`,
+		`CREATE INDEX {p}frist_objections_lifted ON frist_objections (lifted_at)`,
+		`CREATE INDEX {p}frist_consent_events_at ON frist_consent_events (at)`,
+	},
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -115,4 +116,51 @@ func TestFourReplicasOnOneFileProcessEachDueRecordOnce(t *testing.T) {
 		require.NoError(t, err)
 		return s
 	})
+}
+
+// A final request stored before closing times were kept (schema version 4)
+// gets one at the upgrade, never before it: it is neither pseudonymized nor
+// deleted by a cutoff before the upgrade, and is by one after it. Broken
+// by: a migration that left closed_at NULL (such a request was never
+// pseudonymized or deleted: stuck), and by one that set it to received_at
+// (pseudonymized by a cutoff before the upgrade: early).
+func TestUpgradeGivesFinalRequestsTheUpgradeAsClosingTime(t *testing.T) {
+	ctx := context.Background()
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	db := openDB(t, recommendedDSN)
+	require.NoError(t, sqltest.CreateTables(ctx, db, sqltest.SQLite, decl, sqltest.IntKey))
+	_, err = sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	// Back to version 4, with one final and one open request as it stored them.
+	for _, st := range []string{
+		`DROP INDEX frist_requests_closed`, `DROP INDEX frist_objections_lifted`, `DROP INDEX frist_consent_events_at`,
+		`ALTER TABLE frist_requests DROP COLUMN closed_at`, `ALTER TABLE frist_requests DROP COLUMN pseudonymized`,
+		`DELETE FROM frist_schema_version WHERE version = 5`,
+		`INSERT INTO frist_requests (id, subject, kind, state, is_final, received_at, due_at, version, body) VALUES
+('r1', 'citizen-4711', 'access', 'completed', 1, 1000000, 2000000, 3, X'7B7D'),
+('r2', 'citizen-4711', 'access', 'received', 0, 1000000, 2000000, 1, X'7B7D')`,
+	} {
+		_, err := db.ExecContext(ctx, st)
+		require.NoError(t, err, st)
+	}
+	before := time.Now().Truncate(time.Microsecond)
+	s, err := sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	after := time.Now()
+	assert.Equal(t, 5, s.Migrated().To)
+	r1, err := s.Request(ctx, "r1")
+	require.NoError(t, err)
+	assert.False(t, r1.ClosedAt.Before(before), "closed at %s, the upgrade began at %s", r1.ClosedAt, before)
+	assert.False(t, r1.ClosedAt.After(after.Add(time.Second)), "the upgrade's second, rounded up")
+	r2, err := s.Request(ctx, "r2")
+	require.NoError(t, err)
+	assert.True(t, r2.ClosedAt.IsZero(), "an open request has no closing time")
+	pseudonym := func(s string) string { return "p:" + s }
+	n, err := s.PseudonymizeRequests(ctx, before, pseudonym)
+	require.NoError(t, err)
+	assert.Zero(t, n, "a cutoff before the upgrade touches nothing")
+	n, err = s.PseudonymizeRequests(ctx, after.Add(2*time.Second), pseudonym)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
 }

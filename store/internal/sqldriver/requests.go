@@ -15,7 +15,7 @@ var _ store.RequestStore = (*Store)(nil)
 
 // requestColumns are the columns of frist_requests in the order
 // scanRequest reads them.
-const requestColumns = "id, subject, kind, state, is_final, received_at, due_at, version, body"
+const requestColumns = "id, subject, kind, state, is_final, received_at, due_at, version, body, closed_at, pseudonymized"
 
 // CreateRequest implements store.RequestStore.CreateRequest in one statement:
 // an existing ID is left as it is and reported as store.ErrConflict.
@@ -24,10 +24,10 @@ func (s *Store) CreateRequest(ctx context.Context, r store.Request) error {
 		return err
 	}
 	bd := &Builder{d: s.d}
-	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s) ON CONFLICT (id) DO NOTHING",
+	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, 1, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
 		s.own("frist_requests"), requestColumns,
 		bd.Arg(r.ID), bd.Arg(r.Subject), bd.Arg(r.Kind), bd.Arg(r.State), bd.Arg(r.Final),
-		bd.Arg(s.d.TimeArg(r.ReceivedAt)), bd.Arg(s.d.TimeArg(r.Due)), bd.Arg(r.Body))
+		bd.Arg(s.d.TimeArg(r.ReceivedAt)), bd.Arg(s.d.TimeArg(r.Due)), bd.Arg(r.Body), bd.Arg(s.optTimeArg(r.ClosedAt)), bd.Arg(false))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return s.errorf("create request %s: %w", r.ID, err)
@@ -50,8 +50,8 @@ func (s *Store) UpdateRequest(ctx context.Context, r store.Request) (int, error)
 	}
 	received := s.d.TimeArg(r.ReceivedAt)
 	bd := &Builder{d: s.d}
-	stmt := fmt.Sprintf("UPDATE %s SET state = %s, is_final = %s, due_at = %s, body = %s, version = version + 1 WHERE id = %s AND version = %s AND subject = %s AND kind = %s AND received_at = %s",
-		s.own("frist_requests"), bd.Arg(r.State), bd.Arg(r.Final), bd.Arg(s.d.TimeArg(r.Due)), bd.Arg(r.Body),
+	stmt := fmt.Sprintf("UPDATE %s SET state = %s, is_final = %s, due_at = %s, body = %s, closed_at = %s, version = version + 1 WHERE id = %s AND version = %s AND subject = %s AND kind = %s AND received_at = %s",
+		s.own("frist_requests"), bd.Arg(r.State), bd.Arg(r.Final), bd.Arg(s.d.TimeArg(r.Due)), bd.Arg(r.Body), bd.Arg(s.optTimeArg(r.ClosedAt)),
 		bd.Arg(r.ID), bd.Arg(r.Version), bd.Arg(r.Subject), bd.Arg(r.Kind), bd.Arg(received))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
@@ -150,9 +150,9 @@ func (s *Store) scanRequests(rows *sql.Rows) ([]store.Request, error) {
 	var out []store.Request
 	for rows.Next() {
 		var r store.Request
-		var received, due any
+		var received, due, closed any
 		var version int64
-		if err := rows.Scan(&r.ID, &r.Subject, &r.Kind, &r.State, &r.Final, &received, &due, &version, &r.Body); err != nil {
+		if err := rows.Scan(&r.ID, &r.Subject, &r.Kind, &r.State, &r.Final, &received, &due, &version, &r.Body, &closed, &r.Pseudonymized); err != nil {
 			return nil, s.errorf("read requests: %w", err)
 		}
 		var err error
@@ -162,6 +162,9 @@ func (s *Store) scanRequests(rows *sql.Rows) ([]store.Request, error) {
 		if r.Due, err = s.d.ScanTime(due); err != nil {
 			return nil, s.errorf("read request %s: due_at: %w", r.ID, err)
 		}
+		if r.ClosedAt, err = s.optScanTime(closed); err != nil {
+			return nil, s.errorf("read request %s: closed_at: %w", r.ID, err)
+		}
 		r.Version = int(version)
 		out = append(out, r)
 	}
@@ -169,6 +172,14 @@ func (s *Store) scanRequests(rows *sql.Rows) ([]store.Request, error) {
 		return nil, s.errorf("read requests: %w", err)
 	}
 	return out, nil
+}
+
+// optTimeArg binds t to a nullable time column; the zero time is NULL.
+func (s *Store) optTimeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return s.d.TimeArg(t)
 }
 
 // optScanTime converts a nullable time column; NULL is the zero time.

@@ -106,6 +106,57 @@ func RunRequestExtras(t *testing.T, open func(t *testing.T, decl *policy.Declara
 			"state and body are the same writer's")
 	})
 
+	// After PseudonymizeRequests the subject appears in no column of any
+	// row of frist_requests, read raw, not through the store. Broken by: an
+	// UPDATE that appended the pseudonym to the subject instead of
+	// replacing it.
+	t.Run("PseudonymizedSubjectAppearsInNoRequestRow", func(t *testing.T) {
+		b := open(t, storetest.Declaration())
+		ctx := context.Background()
+		closed := storetest.T0.Add(time.Hour)
+		for i, final := range []bool{true, true, false} {
+			r := store.Request{ID: fmt.Sprintf("01900000-0000-7000-9000-%012d", i+1), Subject: "citizen-4711", Kind: "access", State: "completed",
+				Final: final, ReceivedAt: storetest.T0, Due: storetest.T0.Add(30 * 24 * time.Hour), Body: []byte(`{"kind":"access"}`)}
+			if final {
+				r.ClosedAt = closed
+			} else {
+				r.Subject, r.State = "citizen-0815", "received"
+			}
+			require.NoError(t, b.CreateRequest(ctx, r))
+		}
+		n, err := b.PseudonymizeRequests(ctx, closed.Add(time.Second), func(s string) string { return "p:" + strings.ToUpper(s) })
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+		rows, err := b.DB().QueryContext(ctx, "SELECT * FROM frist_requests")
+		require.NoError(t, err)
+		defer rows.Close()
+		cols, err := rows.Columns()
+		require.NoError(t, err)
+		seen, open := 0, 0
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			require.NoError(t, rows.Scan(ptrs...))
+			for i, v := range vals {
+				text := fmt.Sprint(v)
+				if bs, ok := v.([]byte); ok {
+					text = string(bs)
+				}
+				assert.NotContains(t, text, "citizen-4711", "column %s", cols[i])
+				if strings.Contains(text, "citizen-0815") {
+					open++
+				}
+			}
+			seen++
+		}
+		require.NoError(t, rows.Err())
+		assert.Equal(t, 3, seen)
+		assert.Equal(t, 1, open, "the open request keeps its subject")
+	})
+
 	// UpdateFields refuses a value no column can hold, naming the field, and
 	// changes nothing.
 	t.Run("UpdateFieldsRefusesAValueOfAnUnstorableType", func(t *testing.T) {
