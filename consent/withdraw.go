@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -232,7 +233,7 @@ func (l *Ledger) trigger(ctx context.Context, w *Withdrawal, subject string, p *
 		}
 		hasRule := slices.ContainsFunc(ds.Rules, func(r policy.Rule) bool { return r.On == policy.EventConsentWithdrawn })
 		if len(bases) > 0 || !hasRule {
-			free, held, err := l.st.Count(ctx, store.Selection{Dataset: ds.ID, Subject: subject, Now: now})
+			free, held, err := storecheck.Count(ctx, l.st, ds, store.Selection{Dataset: ds.ID, Subject: subject, Now: now})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("consent: counting the subject's records in dataset %s: %w", ds.ID, err))
 				continue

@@ -92,7 +92,7 @@ func (s *Service) Find(ctx context.Context, form policy.IdentifierForm, value st
 				return nil, err
 			}
 			key := r.Pseudonym(norm)
-			free, held, err := s.st.Count(ctx, store.Selection{Dataset: ds.ID, Subject: key, Now: now})
+			free, held, err := storecheck.Count(ctx, s.st, ds, store.Selection{Dataset: ds.ID, Subject: key, Now: now})
 			if err != nil {
 				return nil, fmt.Errorf("dsar: searching dataset %s: %w", ds.ID, err)
 			}
@@ -145,7 +145,7 @@ func (s *Service) Holdings(ctx context.Context, subject string) (int, error) {
 		if ds.Subject == "" {
 			continue
 		}
-		free, held, err := s.st.Count(ctx, store.Selection{Dataset: ds.ID, Subject: subject, Now: now})
+		free, held, err := storecheck.Count(ctx, s.st, ds, store.Selection{Dataset: ds.ID, Subject: subject, Now: now})
 		if err != nil {
 			return 0, fmt.Errorf("dsar: counting the records of dataset %s: %w", ds.ID, err)
 		}

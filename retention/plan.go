@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -85,12 +86,12 @@ func (e *Engine) Plan(ctx context.Context, at time.Time) (*Plan, error) {
 // planRule fills in the counts and the next deadline of a time rule.
 func (e *Engine) planRule(ctx context.Context, ru *rule, rp *RulePlan, at time.Time) error {
 	bounds := ru.timing.bounds(at, true)
-	free, held, err := e.st.Count(ctx, ru.selection(at, bounds))
+	free, held, err := storecheck.Count(ctx, e.st, ru.ds, ru.selection(at, bounds))
 	if err != nil {
 		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting due records", Err: err, processing: true}
 	}
 	rp.Due, rp.Held = free, held
-	if rp.Unreadable, err = e.unreadable(ctx, ru.selection(at, bounds)); err != nil {
+	if rp.Unreadable, err = e.unreadable(ctx, ru.ds, ru.selection(at, bounds)); err != nil {
 		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "counting records whose time cannot be read", Err: err, processing: true}
 	}
 	if ic, ok := e.st.(store.IndexChecker); ok {
@@ -104,7 +105,7 @@ func (e *Engine) planRule(ctx context.Context, ru *rule, rp *RulePlan, at time.T
 			}
 		}
 	}
-	t, ok, err := e.st.Earliest(ctx, ru.selection(at, nil), ru.timing.from, bounds[0].Cutoff)
+	t, ok, err := storecheck.Earliest(ctx, e.st, ru.ds, ru.selection(at, nil), ru.timing.from, bounds[0].Cutoff)
 	if err != nil {
 		return &RuleError{Dataset: ru.ds.ID, Rule: ru.id, Reason: "finding the next deadline", Err: err, processing: true}
 	}

@@ -163,7 +163,7 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 	sel := ru.selection(now, ru.timing.bounds(now, true))
 	sel.Keys = p.Keys
 	sel.Subject = p.Subject
-	free, _, err := e.st.Count(ctx, sel)
+	free, _, err := storecheck.Count(ctx, e.st, ru.ds, sel)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting the records of a remembered event", err)
 	}
@@ -177,7 +177,7 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 	}
 	rest := sel
 	rest.Bounds = nil
-	leftFree, leftHeld, err := e.st.Count(ctx, rest)
+	leftFree, leftHeld, err := storecheck.Count(ctx, e.st, ru.ds, rest)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting what is left of a remembered event", err)
 	}

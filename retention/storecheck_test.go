@@ -3,6 +3,8 @@ package retention
 import (
 	"bytes"
 	"context"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,16 +14,57 @@ import (
 
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/memstore"
 	"github.com/frist-go/frist/store/storetest"
 )
 
 // countingStore counts the batches and remembered events that reach the
-// backend.
+// backend, and the counts, earliest-value reads and unreadable counts by
+// dataset ("Count visits").
 type countingStore struct {
 	store.Driver
 	batches, remembered atomic.Int64
+	mu                  sync.Mutex
+	reads               map[string]int
+}
+
+func (c *countingStore) read(what, dataset string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reads == nil {
+		c.reads = map[string]int{}
+	}
+	c.reads[what+" "+dataset]++
+}
+
+// readsOf returns how many reads of dataset reached the backend.
+func (c *countingStore) readsOf(dataset string) map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for k, n := range c.reads {
+		if what, ds, _ := strings.Cut(k, " "); ds == dataset {
+			out[what] = n
+		}
+	}
+	return out
+}
+
+func (c *countingStore) Count(ctx context.Context, sel store.Selection) (int, int, error) {
+	c.read("Count", sel.Dataset)
+	return c.Driver.Count(ctx, sel)
+}
+
+func (c *countingStore) Earliest(ctx context.Context, sel store.Selection, column string, after time.Time) (time.Time, bool, error) {
+	c.read("Earliest", sel.Dataset)
+	return c.Driver.Earliest(ctx, sel, column, after)
+}
+
+func (c *countingStore) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
+	c.read("Unreadable", sel.Dataset)
+	return c.Driver.Unreadable(ctx, sel)
 }
 
 func (c *countingStore) Remember(ctx context.Context, p store.RememberedEvent) error {
@@ -177,4 +220,63 @@ func TestAnIncompleteRememberedEventNeverReachesTheStore(t *testing.T) {
 	left, err := mem.ListRemembered(context.Background(), "", 0)
 	require.NoError(t, err)
 	assert.Empty(t, left)
+}
+
+// TestASelectionTheDeclarationDoesNotAllowIsNeverCounted: every count,
+// earliest-value read and unreadable count of the engine goes through
+// storecheck (Count, Earliest, Unreadable), so the backend is never asked
+// to select by a time column or field the dataset does not declare
+// (package store, "Well-formed input"); the rule fails with an error
+// naming the dataset and what is wrong, and the other rules go on. This
+// was refused by memstore, logstore and the SQL backends, each with a
+// copy of its own.
+//
+// Seen to fail: with e.st.Earliest called instead of storecheck.Earliest
+// in sweepRule (sweep.go), the visits rule's read reached the backend;
+// with e.st.Unreadable in unreadable (unreadable.go), its unreadable
+// count did; with e.st.Count in planRule (plan.go), Plan's count did;
+// with e.st.Count in act (trigger.go), the event's count did.
+func TestASelectionTheDeclarationDoesNotAllowIsNeverCounted(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)
+	t.Run("a time rule", func(t *testing.T) {
+		eng, mem, cs := checkedEngine(t, now)
+		for _, ru := range eng.rulesOf(storetest.Visits) {
+			ru.timing.from = "nope"
+		}
+		rep, err := eng.Sweep(ctx)
+		rr := ruleOf(t, rep, storetest.Visits, ActionAnonymize)
+		require.ErrorIs(t, rr.Err, storecheck.ErrMalformed)
+		require.ErrorIs(t, err, rr.Err, "the sweep reports the refused rule")
+		assert.ErrorContains(t, rr.Err, `dataset visits: Bounds[0] names time column "nope", which the dataset does not declare`)
+		assert.Equal(t, 3, ruleOf(t, rep, storetest.Bookings, ActionAnonymize).Processed, "the other rules go on")
+		assert.Empty(t, cs.readsOf(storetest.Visits), "no read of the refused rule reached the backend")
+		assert.NotEmpty(t, cs.readsOf(storetest.Bookings))
+		row, ok, err := mem.Get(ctx, storetest.Visits, "a")
+		require.NoError(t, err)
+		require.True(t, ok)
+		assert.Equal(t, "198.51.100.7", row["ip"], "the visit is unchanged")
+
+		_, err = eng.Plan(ctx, now)
+		require.ErrorIs(t, err, storecheck.ErrMalformed)
+		assert.ErrorContains(t, err, `Bounds[0] names time column "nope"`)
+		assert.Empty(t, cs.readsOf(storetest.Visits), "Plan's reads were refused too")
+	})
+	t.Run("an event rule", func(t *testing.T) {
+		eng, mem, cs := checkedEngine(t, now)
+		for _, ru := range eng.rulesOf(storetest.Bookings) {
+			if ru.on == policy.EventCancelled {
+				ru.notNull = []string{"service"}
+			}
+		}
+		rep, err := eng.Trigger(ctx, Event{Kind: policy.EventCancelled, Dataset: storetest.Bookings, Key: "1", At: now})
+		require.ErrorIs(t, err, storecheck.ErrMalformed)
+		assert.ErrorContains(t, err, `dataset bookings: NotNull names field "service", which the dataset does not declare`)
+		require.NotNil(t, rep)
+		assert.Empty(t, cs.readsOf(storetest.Bookings), "the event's counts were refused")
+		assert.Zero(t, cs.batches.Load())
+		_, ok, err := mem.Get(ctx, storetest.Bookings, "1")
+		require.NoError(t, err)
+		assert.True(t, ok, "the booking is not deleted")
+	})
 }

@@ -135,7 +135,7 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action}
 	sel := ru.selection(now, ru.timing.bounds(now, true))
 	e.reportUnreadable(ctx, ru, &rr, sel)
-	t, ok, err := e.st.Earliest(ctx, sel, ru.timing.from, time.Time{})
+	t, ok, err := storecheck.Earliest(ctx, e.st, ru.ds, sel, ru.timing.from, time.Time{})
 	if err != nil {
 		return e.failed(ctx, rr, 0, "finding the oldest due record", err)
 	}
@@ -150,13 +150,13 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 		return rr, err
 	}
 	if rr.Processed == 0 || e.mayBeHeld(ctx, ru.ds, now) {
-		if _, rr.Held, err = e.st.Count(ctx, sel); err != nil {
+		if _, rr.Held, err = storecheck.Count(ctx, e.st, ru.ds, sel); err != nil {
 			e.log.WarnContext(ctx, "retention: counting held records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
 		}
 	}
 	if rr.Err != nil || rr.Held > 0 {
 		// What is still past its deadline now, not held, is overdue.
-		over, _, err := e.st.Count(ctx, ru.selection(now, ru.timing.bounds(now, false)))
+		over, _, err := storecheck.Count(ctx, e.st, ru.ds, ru.selection(now, ru.timing.bounds(now, false)))
 		if err != nil {
 			e.log.WarnContext(ctx, "retention: counting overdue records failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
 		}
@@ -235,7 +235,7 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 			left := free - done
 			if free == unknownLeft {
 				// Counted now, as well as a failing store allows.
-				left, _, _ = e.st.Count(ctx, sel)
+				left, _, _ = storecheck.Count(ctx, e.st, ru.ds, sel)
 			}
 			return e.failed(ctx, rr, left, "batch failed", err)
 		}

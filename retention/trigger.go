@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -202,13 +203,13 @@ func (e *Engine) targets(ev Event, now time.Time) ([]target, error) {
 func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bound, leftAlone func(rr RuleReport, left int) RuleReport) (RuleReport, error) {
 	ru := tg.ru
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}
-	allFree, allHeld, err := e.st.Count(ctx, tg.sel)
+	allFree, allHeld, err := storecheck.Count(ctx, e.st, ru.ds, tg.sel)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting the event's records", err)
 	}
 	sel := tg.sel
 	sel.Bounds = bounds
-	free, held, err := e.st.Count(ctx, sel)
+	free, held, err := storecheck.Count(ctx, e.st, ru.ds, sel)
 	if err != nil {
 		return e.failed(ctx, rr, 0, "counting the event's records", err)
 	}

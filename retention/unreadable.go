@@ -3,6 +3,8 @@ package retention
 import (
 	"context"
 
+	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
 
@@ -26,15 +28,16 @@ type Unreadable struct {
 }
 
 // unreadable counts, for each time column sel is bounded by, the records of
-// sel's dataset whose value there cannot be read (store.Driver.Unreadable).
+// sel's dataset ds whose value there cannot be read
+// (store.Driver.Unreadable).
 // Only the dataset and the bound go to the
 // store: the count then reads the column's index and nothing else on
 // SQLite and PostgreSQL, and a record whose time cannot be read has not
 // been processed by any rule of it.
-func (e *Engine) unreadable(ctx context.Context, sel store.Selection) ([]Unreadable, error) {
+func (e *Engine) unreadable(ctx context.Context, ds *policy.Dataset, sel store.Selection) ([]Unreadable, error) {
 	var out []Unreadable
 	for _, b := range sel.Bounds {
-		n, want, err := e.st.Unreadable(ctx, store.Selection{Dataset: sel.Dataset, Bounds: []store.Bound{b}, Now: sel.Now})
+		n, want, err := storecheck.Unreadable(ctx, e.st, ds, store.Selection{Dataset: sel.Dataset, Bounds: []store.Bound{b}, Now: sel.Now})
 		if err != nil {
 			return out, err
 		}
@@ -50,7 +53,7 @@ func (e *Engine) unreadable(ctx context.Context, sel store.Selection) ([]Unreada
 // is logged and does not fail the rule: its due records are processed
 // either way.
 func (e *Engine) reportUnreadable(ctx context.Context, ru *rule, rr *RuleReport, sel store.Selection) {
-	us, err := e.unreadable(ctx, sel)
+	us, err := e.unreadable(ctx, ru.ds, sel)
 	if err != nil {
 		e.log.WarnContext(ctx, "retention: counting records with unreadable time values failed", "dataset", ru.ds.ID, "rule", ru.id, "error", err)
 	}

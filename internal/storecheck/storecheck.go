@@ -1,12 +1,14 @@
 // Package storecheck checks what retention, consent and dsar hand to a
 // store backend, in one place. Backends are promised well-formed input
-// (package store): a batch names only what the dataset declares, its
-// callbacks neither panic nor return a field they were not asked for, and
-// every audit entry passes audit.Entry.Validate. The callers keep that
-// promise by calling this package before every backend call whose input
-// they build, so that no backend repeats the checks, and a mistake is an
-// error naming the dataset and what is wrong, with nothing changed
-// (docs/DESIGN.md, "Rejected whole").
+// (package store): a batch, and every selection a backend counts or
+// searches, names only what the dataset declares, a batch's callbacks
+// neither panic nor return a field they were not asked for, and every
+// audit entry passes audit.Entry.Validate. The callers keep that promise
+// by calling this package before every backend call whose input they
+// build, or through it (Count, Earliest, Unreadable, AppendAudit), so
+// that no backend repeats the checks, and a mistake is an error naming
+// the dataset and what is wrong, with nothing changed (docs/DESIGN.md,
+// "Rejected whole").
 //
 // Errors never repeat a value, a record key or a subject: only declared
 // names, positions and counts (docs/DESIGN.md, "Pseudonyms only").
@@ -61,6 +63,47 @@ func Selection(ds *policy.Dataset, sel store.Selection) error {
 		return malformed(ds, "Limit %d is negative", sel.Limit)
 	}
 	return nil
+}
+
+// Count checks sel against ds (Selection) and then counts its records
+// with st.Count (store.Driver.Count): the one way retention, consent and
+// dsar count, so that no backend is handed a selection the declaration
+// does not allow. A refused selection is an error wrapping ErrMalformed,
+// and the backend is not called.
+func Count(ctx context.Context, st store.Driver, ds *policy.Dataset, sel store.Selection) (free, held int, err error) {
+	if err := Selection(ds, sel); err != nil {
+		return 0, 0, err
+	}
+	return st.Count(ctx, sel)
+}
+
+// Earliest checks sel against ds (Selection) and that column is a time
+// column ds declares, and then asks st.Earliest (store.Driver.Earliest)
+// for the column's smallest valid value after after. A refused call is
+// an error wrapping ErrMalformed, and the backend is not called.
+func Earliest(ctx context.Context, st store.Driver, ds *policy.Dataset, sel store.Selection, column string, after time.Time) (time.Time, bool, error) {
+	if err := Selection(ds, sel); err != nil {
+		return time.Time{}, false, err
+	}
+	if ds.TimeColumn(column) == nil {
+		return time.Time{}, false, malformed(ds, "Earliest names time column %q, which the dataset does not declare", column)
+	}
+	return st.Earliest(ctx, sel, column, after)
+}
+
+// Unreadable checks sel against ds (Selection) and that it has a bound,
+// whose column is the one counted, and then counts with st.Unreadable
+// (store.Driver.Unreadable) the records whose value there is not a valid
+// time. A refused call is an error wrapping ErrMalformed, and the backend
+// is not called.
+func Unreadable(ctx context.Context, st store.Driver, ds *policy.Dataset, sel store.Selection) (n int, want string, err error) {
+	if err := Selection(ds, sel); err != nil {
+		return 0, "", err
+	}
+	if len(sel.Bounds) == 0 {
+		return 0, "", malformed(ds, "Unreadable counts by the column of a bound, but the selection has none")
+	}
+	return st.Unreadable(ctx, sel)
 }
 
 // Batch checks b against ds, the declaration of b.Dataset, and returns it

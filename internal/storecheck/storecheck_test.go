@@ -506,3 +506,106 @@ func TestSearchRefusesASearchTheStoreIsNotPromised(t *testing.T) {
 	require.ErrorIs(t, err, storecheck.ErrMalformed)
 	assert.ErrorContains(t, err, `field "service", which the dataset does not declare`)
 }
+
+// spyReads counts the counts, earliest-value reads and unreadable counts
+// that reach the backend.
+type spyReads struct {
+	store.Driver
+	calls map[string]int
+}
+
+func (s *spyReads) Count(ctx context.Context, sel store.Selection) (int, int, error) {
+	s.calls["Count"]++
+	return s.Driver.Count(ctx, sel)
+}
+
+func (s *spyReads) Earliest(ctx context.Context, sel store.Selection, column string, after time.Time) (time.Time, bool, error) {
+	s.calls["Earliest"]++
+	return s.Driver.Earliest(ctx, sel, column, after)
+}
+
+func (s *spyReads) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
+	s.calls["Unreadable"]++
+	return s.Driver.Unreadable(ctx, sel)
+}
+
+// TestAMalformedSelectionIsNeverCountedOrSearched: Count, Earliest and
+// Unreadable check their selection as Batch does and call the backend
+// only when it is well-formed, so that no backend is asked to count by a
+// time column, field or marker the dataset does not declare, or by a
+// subject where it has no subject column. memstore, logstore and the SQL
+// backends each refused these with a copy of their own, since the same
+// code served Process; Earliest's column and Unreadable's bound are
+// checked too. Each refusal names the dataset and what is wrong.
+//
+// Seen to fail: with the Selection call removed from Count, every
+// selection case reached the backend through Count; with the column check removed from
+// Earliest, "an undeclared column" reached it; with the bound check
+// removed from Unreadable, "no bound" did.
+func TestAMalformedSelectionIsNeverCountedOrSearched(t *testing.T) {
+	ctx := context.Background()
+	decl := storetest.Declaration()
+	mem, err := memstore.New(decl)
+	require.NoError(t, err)
+	st := &spyReads{Driver: mem, calls: map[string]int{}}
+	bookings, visits := bookings(), decl.Dataset(storetest.Visits)
+	well := func() store.Selection {
+		return store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: storetest.T0}},
+			NotNull: []string{"email"}, Marker: "anonymized_at", Subject: "1001", Now: storetest.T0}
+	}
+	selections := []struct {
+		name, want string
+		ds         *policy.Dataset
+		mutate     func(*store.Selection)
+	}{
+		{"another dataset's selection", `names dataset "visits"`, bookings, func(s *store.Selection) { s.Dataset = storetest.Visits }},
+		{"a bound on an undeclared time column", `Bounds[0] names time column "nope"`, bookings, func(s *store.Selection) { s.Bounds[0].Column = "nope" }},
+		{"a subject on a dataset without subject column", "no subject column", visits, func(s *store.Selection) {
+			*s = store.Selection{Dataset: storetest.Visits, Bounds: []store.Bound{{Column: "seen_at", Cutoff: storetest.T0}}, Subject: "1001", Now: storetest.T0}
+		}},
+		{"an undeclared NotNull field", `NotNull names field "nope"`, bookings, func(s *store.Selection) { s.NotNull = []string{"nope"} }},
+		{"a NotNull field in the key column", "stored in the key column", bookings, func(s *store.Selection) { s.NotNull = []string{"id2"} }},
+		{"a Marker other than the declared one", `Marker is "email"`, bookings, func(s *store.Selection) { s.Marker = "email" }},
+		{"a negative limit", "Limit -1 is negative", bookings, func(s *store.Selection) { s.Limit = -1 }},
+	}
+	for _, tc := range selections {
+		t.Run(tc.name, func(t *testing.T) {
+			sel := well()
+			tc.mutate(&sel)
+			_, _, err := storecheck.Count(ctx, st, tc.ds, sel)
+			require.ErrorIs(t, err, storecheck.ErrMalformed, "Count")
+			assert.ErrorContains(t, err, tc.want)
+			assert.ErrorContains(t, err, "dataset "+tc.ds.ID, "the error names the dataset")
+			_, _, err = storecheck.Earliest(ctx, st, tc.ds, sel, tc.ds.Time[0].Name, time.Time{})
+			require.ErrorIs(t, err, storecheck.ErrMalformed, "Earliest")
+			assert.ErrorContains(t, err, tc.want)
+			_, _, err = storecheck.Unreadable(ctx, st, tc.ds, sel)
+			require.ErrorIs(t, err, storecheck.ErrMalformed, "Unreadable")
+			assert.ErrorContains(t, err, tc.want)
+			assert.Empty(t, st.calls, "no malformed selection reaches the backend")
+		})
+	}
+	t.Run("an undeclared column", func(t *testing.T) {
+		_, _, err := storecheck.Earliest(ctx, st, bookings, well(), "nope", time.Time{})
+		require.ErrorIs(t, err, storecheck.ErrMalformed)
+		assert.ErrorContains(t, err, `dataset bookings: Earliest names time column "nope", which the dataset does not declare`)
+		assert.Empty(t, st.calls)
+	})
+	t.Run("no bound", func(t *testing.T) {
+		sel := well()
+		sel.Bounds = nil
+		_, _, err := storecheck.Unreadable(ctx, st, bookings, sel)
+		require.ErrorIs(t, err, storecheck.ErrMalformed)
+		assert.ErrorContains(t, err, "dataset bookings: Unreadable counts by the column of a bound, but the selection has none")
+		assert.Empty(t, st.calls)
+	})
+	t.Run("well-formed calls reach the backend", func(t *testing.T) {
+		_, _, err := storecheck.Count(ctx, st, bookings, well())
+		require.NoError(t, err)
+		_, _, err = storecheck.Earliest(ctx, st, bookings, well(), "starts_at", time.Time{})
+		require.NoError(t, err)
+		_, _, err = storecheck.Unreadable(ctx, st, bookings, well())
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"Count": 1, "Earliest": 1, "Unreadable": 1}, st.calls)
+	})
+}
