@@ -33,8 +33,11 @@
 // # Well-formed input
 //
 // A backend is promised well-formed input and need check none of it:
-// every name in a Batch or Selection is one the dataset declares (time
-// columns, fields, the declared Marker), a batch either deletes or
+// every name in a Batch or Selection, whether it is processed, counted or
+// searched for its earliest time, is one the dataset declares (time
+// columns, fields, the declared Marker), a Subject is set only on a
+// dataset with a subject column, Earliest's column is a declared time
+// column and Unreadable's selection has a bound, a batch either deletes or
 // changes records, Apply is set exactly when Transform is, Apply and
 // Audit never panic and Apply returns only Transform fields, and every
 // audit entry passes audit.Entry.Validate. retention, consent and dsar
@@ -291,7 +294,8 @@ type Driver interface {
 	// into those free to process and those under a hold active at sel.Now
 	// (Hold.Active). A backend that leaves records alone for a reason of
 	// its own (store/logstore: the lines of the file the server is still
-	// writing) counts them as held too.
+	// writing) counts them as held too. sel is well-formed, as Process's
+	// is: the caller checks it.
 	Count(ctx context.Context, sel Selection) (free, held int, err error)
 
 	// Earliest returns the smallest value of the time column (a
@@ -299,7 +303,9 @@ type Driver interface {
 	// valid time later than after, and false when there is none; a value
 	// that is not a valid time is passed over, never an error. Holds and
 	// Limit do not matter: a held record has a deadline too. It lets the
-	// engine tell the next deadline of a rule.
+	// engine tell the next deadline of a rule. sel is well-formed and
+	// column is a time column the dataset declares: the caller checks
+	// them.
 	Earliest(ctx context.Context, sel Selection, column string, after time.Time) (time.Time, bool, error)
 
 	// Unreadable counts the records that match sel without its Bounds
@@ -317,7 +323,8 @@ type Driver interface {
 	// cutoff; one sorting among valid values later than the cutoff is
 	// counted once the cutoff passes it, so that counting reads no more
 	// than the due part of the column's index. Holds and Limit do not
-	// matter. A selection without bounds is an error. want says in words
+	// matter. sel is well-formed and has at least one bound: the caller
+	// checks it. want says in words
 	// what a valid value of the column is ("SQLite text in UTC"), so that
 	// a report can say what the records lack. A backend whose time
 	// columns hold only valid times returns 0.

@@ -15,7 +15,7 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// query is a checked Selection of one dataset.
+// query is a Selection resolved against its dataset.
 type query struct {
 	d    *dataset
 	sel  store.Selection
@@ -25,30 +25,16 @@ type query struct {
 	watermark bool
 }
 
-// check validates sel against the dataset, as every method that selects
-// does before it reads a file.
+// check resolves sel against its dataset, as every method that selects
+// does before it reads a file. sel is well-formed (package store): every
+// name in it is one the dataset declares. What check refuses is what a
+// log's format cannot do: select by subject where its lines name none.
 func (s *Store) check(sel store.Selection) (*query, error) {
 	d, err := s.dataset(sel.Dataset)
 	if err != nil {
 		return nil, err
 	}
-	q := &query{d: d, sel: sel}
-	for _, b := range sel.Bounds {
-		if d.timeCol[b.Column] == nil {
-			return nil, fmt.Errorf("logstore: dataset %q has no time column %q", d.decl.ID, b.Column)
-		}
-	}
-	for _, f := range sel.NotNull {
-		if d.decl.Field(f) == nil {
-			return nil, fmt.Errorf("logstore: dataset %q has no field %q (NotNull)", d.decl.ID, f)
-		}
-	}
-	if sel.Marker != "" {
-		if sel.Marker != d.marker {
-			return nil, fmt.Errorf("logstore: %q is not the marker of dataset %q", sel.Marker, d.decl.ID)
-		}
-		q.watermark = d.format != formatJSONL
-	}
+	q := &query{d: d, sel: sel, watermark: sel.Marker != "" && d.format != formatJSONL}
 	if sel.Subject != "" && d.subjCol == "" {
 		return nil, fmt.Errorf("%w: dataset %q: its lines name no subject", ErrUnsupported, d.decl.ID)
 	}
@@ -205,9 +191,6 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	q, err := s.check(sel)
 	if err != nil {
 		return time.Time{}, false, err
-	}
-	if q.d.timeCol[column] == nil {
-		return time.Time{}, false, fmt.Errorf("logstore: dataset %q has no time column %q", q.d.decl.ID, column)
 	}
 	files, idx, err := s.candidates(q, func(e *fileState) bool {
 		m, ok := e.Max[column]

@@ -25,9 +25,6 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 		return 0, "", err
 	}
 	defer s.mu.Unlock()
-	if len(sel.Bounds) == 0 {
-		return 0, "", fmt.Errorf("logstore: dataset %q: counting unreadable times needs a bound", sel.Dataset)
-	}
 	q, err := s.check(store.Selection{Dataset: sel.Dataset, Bounds: sel.Bounds[:1], Now: sel.Now})
 	if err != nil {
 		return 0, "", err

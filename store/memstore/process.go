@@ -12,7 +12,7 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// query is a Selection checked against a dataset, with names resolved.
+// query is a Selection with its names resolved against a dataset.
 type query struct {
 	store.Selection
 	bounds  []bound
@@ -24,30 +24,17 @@ type bound struct {
 	cutoff time.Time
 }
 
-// compile validates the names sel uses against ds and resolves them.
-func (ds *dataset) compile(sel store.Selection) (*query, error) {
+// compile resolves the names sel uses against ds. The selection is
+// well-formed (package store): every name is one ds declares.
+func (ds *dataset) compile(sel store.Selection) *query {
 	q := &query{Selection: sel}
-	for i, b := range sel.Bounds {
-		pos, ok := ds.timePos[b.Column]
-		if !ok {
-			return nil, fmt.Errorf("memstore: dataset %s: Bounds[%d] names time column %q, which the dataset does not declare", ds.decl.ID, i, b.Column)
-		}
-		q.bounds = append(q.bounds, bound{pos, b.Cutoff})
+	for _, b := range sel.Bounds {
+		q.bounds = append(q.bounds, bound{ds.timePos[b.Column], b.Cutoff})
 	}
-	if sel.Subject != "" && ds.subjCol == "" {
-		return nil, fmt.Errorf("memstore: dataset %s: selection by subject, but the dataset has no subject column", ds.decl.ID)
+	for _, f := range sel.NotNull {
+		q.notNull = append(q.notNull, ds.fieldCol[f])
 	}
-	for i, f := range sel.NotNull {
-		col, ok := ds.fieldCol[f]
-		if !ok {
-			return nil, fmt.Errorf("memstore: dataset %s: NotNull[%d] names field %q, which the dataset does not declare", ds.decl.ID, i, f)
-		}
-		q.notNull = append(q.notNull, col)
-	}
-	if sel.Marker != "" && sel.Marker != ds.decl.Marker {
-		return nil, fmt.Errorf("memstore: dataset %s: Marker %q is not the dataset's declared marker column", ds.decl.ID, sel.Marker)
-	}
-	return q, nil
+	return q
 }
 
 // matches reports whether r satisfies every condition of q except Keys
@@ -196,10 +183,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	q, err := ds.compile(b.Selection)
-	if err != nil {
-		return store.BatchResult{}, err
-	}
+	q := ds.compile(b.Selection)
 
 	var picked []*record
 	ds.each(q, func(r *record) bool {
@@ -286,10 +270,7 @@ func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int,
 	if err != nil {
 		return 0, 0, err
 	}
-	q, err := ds.compile(sel)
-	if err != nil {
-		return 0, 0, err
-	}
+	q := ds.compile(sel)
 	ds.each(q, func(r *record) bool {
 		if s.held(ds, r, sel.Now) {
 			held++
@@ -311,14 +292,8 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	q, err := ds.compile(sel)
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	pos, ok := ds.timePos[column]
-	if !ok {
-		return time.Time{}, false, fmt.Errorf("memstore: dataset %s: Earliest of time column %q, which the dataset does not declare", ds.decl.ID, column)
-	}
+	q := ds.compile(sel)
+	pos := ds.timePos[column]
 	var keys map[string]bool
 	if sel.Keys != nil {
 		keys = make(map[string]bool, len(sel.Keys))

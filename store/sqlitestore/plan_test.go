@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -54,6 +55,33 @@ var (
 	recordingOnce sync.Once
 )
 
+// openRecording opens a fresh database file whose connections record
+// every statement in recording, and starts the record afresh.
+func openRecording(t *testing.T) *sql.DB {
+	t.Helper()
+	recordingOnce.Do(func() {
+		db, err := sql.Open("sqlite", "")
+		require.NoError(t, err)
+		recording.inner = db.Driver()
+		_ = db.Close()
+		sql.Register("sqlite-recording", recording)
+	})
+	db, err := sql.Open("sqlite-recording", "file:"+filepath.Join(t.TempDir(), "app.db")+recommendedDSN)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	recording.mu.Lock()
+	recording.stmts = nil
+	recording.mu.Unlock()
+	return db
+}
+
+// recorded returns the statements recorded since openRecording.
+func recorded() []string {
+	recording.mu.Lock()
+	defer recording.mu.Unlock()
+	return slices.Clone(recording.stmts)
+}
+
 // TestSweepStatementsReadOnlyTheTimeIndexRange checks with EXPLAIN QUERY
 // PLAN that every statement a sweep, a count, Earliest and Unreadable run
 // on a table reaches its rows through a range of the time column's index
@@ -63,17 +91,8 @@ var (
 // is written so that SQLite cannot use it (checked with a unary plus on
 // the column in the range condition: "SCAN t").
 func TestSweepStatementsReadOnlyTheTimeIndexRange(t *testing.T) {
-	recordingOnce.Do(func() {
-		db, err := sql.Open("sqlite", "")
-		require.NoError(t, err)
-		recording.inner = db.Driver()
-		_ = db.Close()
-		sql.Register("sqlite-recording", recording)
-	})
 	ctx := context.Background()
-	db, err := sql.Open("sqlite-recording", "file:"+filepath.Join(t.TempDir(), "app.db")+recommendedDSN)
-	require.NoError(t, err)
-	defer db.Close()
+	db := openRecording(t)
 	decl := storetest.Declaration()
 	require.NoError(t, sqltest.CreateTables(ctx, db, sqltest.SQLite, decl, sqltest.IntKey))
 	st, err := sqlitestore.New(db, decl, nil)

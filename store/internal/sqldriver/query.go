@@ -32,7 +32,7 @@ func (b *Builder) Arg(v any) string {
 // Typed binds v cast to a column type.
 func (b *Builder) Typed(v any, typ string) string { return b.d.Cast(b.Arg(v), typ) }
 
-// selection is a checked Selection bound to its table.
+// selection is a Selection bound to its table.
 type selection struct {
 	s     *Store
 	t     *table
@@ -46,38 +46,26 @@ type selection struct {
 	after []any
 }
 
-// check validates sel against the table.
+// check binds sel to its table. sel is well-formed (package store): every
+// name in it is one the dataset declares. What check refuses is what only
+// the backend knows: a dataset it was not bound to, more keys than one
+// statement can bind, and a position (Selection.After) not its own.
+//
+// No name in sel is written into a statement: a bound column, a NotNull
+// field and the marker are looked up in the table, whose identifiers were
+// taken from the declaration and checked against the catalog when the
+// table was bound (binding.go), and only those are written.
 func (s *Store) check(sel store.Selection) (*selection, error) {
 	t, err := s.open(sel.Dataset)
 	if err != nil {
 		return nil, err
 	}
 	q := &selection{s: s, t: t, sel: sel}
-	for i, b := range sel.Bounds {
-		tc, ok := t.times[b.Column]
-		if !ok {
-			return nil, s.errorf("dataset %q: selection bound %d names unknown time column %q", t.id, i, b.Column)
-		}
-		if i == 0 {
-			q.order = tc
-		}
-	}
-	if sel.Subject != "" && t.subject == "" {
-		return nil, s.errorf("dataset %q: selection by subject, but the dataset declares no subject column", t.id)
-	}
-	for _, f := range sel.NotNull {
-		if _, ok := t.fields[f]; !ok {
-			return nil, s.errorf("dataset %q: NotNull field %q is not declared", t.id, f)
-		}
-	}
-	if sel.Marker != "" && sel.Marker != t.marker {
-		return nil, s.errorf("dataset %q: marker %q is not the dataset's marker column %q", t.id, sel.Marker, t.marker)
+	if len(sel.Bounds) > 0 {
+		q.order = t.times[sel.Bounds[0].Column]
 	}
 	if len(sel.Keys) > s.maxArgs-16 {
 		return nil, s.errorf("dataset %q: selection names %d keys, more than the %d one statement can bind", t.id, len(sel.Keys), s.maxArgs-16)
-	}
-	if sel.Limit < 0 {
-		return nil, s.errorf("dataset %q: negative limit %d", t.id, sel.Limit)
 	}
 	if err := q.readAfter(sel.After); err != nil {
 		return nil, err

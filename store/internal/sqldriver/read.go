@@ -35,10 +35,7 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	tc, ok := q.t.times[column]
-	if !ok {
-		return time.Time{}, false, s.errorf("dataset %q: unknown time column %q", q.t.id, column)
-	}
+	tc := q.t.times[column]
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
 		tc.col, q.t.name, q.where(bd, nil), bd.rangeOf(tc, nil, true), tc.col, bd.Typed(tc.cutoff(s.d, after), tc.typ), tc.col)

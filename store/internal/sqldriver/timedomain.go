@@ -177,19 +177,13 @@ func unreadableParts(tc *timeCol) int {
 // bound is not a valid time (Domain), among those sorting below or above
 // every valid value or at or before the bound's cutoff.
 func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
-	if len(sel.Bounds) == 0 {
-		return 0, "", s.errorf("dataset %q: counting unreadable times needs a bound", sel.Dataset)
-	}
 	first := sel.Bounds[0]
 	sel.Bounds = nil
 	q, err := s.check(sel)
 	if err != nil {
 		return 0, "", err
 	}
-	tc, ok := q.t.times[first.Column]
-	if !ok {
-		return 0, "", s.errorf("dataset %q: unknown time column %q", q.t.id, first.Column)
-	}
+	tc := q.t.times[first.Column]
 	if tc.dom == nil {
 		return 0, "", nil
 	}
