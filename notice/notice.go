@@ -20,6 +20,12 @@
 // frist needs but the published source does not state) are never stated;
 // values marked as additions are the controller's own promise and are.
 //
+// The storage periods include those of the controller's own records of the
+// processing, from policy.Declaration.RecordRetention (RecordPeriods): the
+// proof of consent, requests and objections, and when a closed request's
+// identifier is replaced by a keyed pseudonym. Nothing is said of the audit
+// log, whose retention the declaration does not set.
+//
 // # Readings that protect the data subject
 //
 // Where the law leaves a choice, the notice takes the reading that protects
@@ -486,6 +492,9 @@ func (b *builder) storage() Section {
 			heading = ds.ID
 		}
 		s.Blocks = append(s.Blocks, sub(heading), list(sentences...))
+	}
+	if kinds := b.ownKinds(); len(kinds) > 0 {
+		s.Blocks = append(s.Blocks, sub(ownHeading(b.l, kinds)), list(b.recordPeriods(kinds...)...))
 	}
 	return s
 }

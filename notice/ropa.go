@@ -41,7 +41,9 @@ type Activity struct {
 	Transfers string
 	// Erasure states the time limits for erasure (Art. 30(1)(f)): each
 	// dataset's periods from the rules the engine enforces, a dataset
-	// without rules as having none, and each cookie's lifetime.
+	// without rules as having none, each cookie's lifetime, and the
+	// periods of the controller's own records of the activity
+	// (RecordPeriods: proof of consent, requests, objections).
 	Erasure string
 	// Measures describes the technical and organisational measures
 	// (Art. 30(1)(g), Art. 32(1)).
@@ -106,6 +108,25 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 					e += assumedMark(lang)
 				}
 				erasure = append(erasure, e)
+			}
+		}
+		// The controller's own records of the activity: proof of its
+		// consents, requests about it, objections to it.
+		own := []int{ownRequests}
+		if consentPurpose(d, i) {
+			own = []int{ownConsent, ownRequests}
+		}
+		if slices.Contains(objectionPurposes(d), i) {
+			own = append(own, ownObjections)
+		}
+		for _, k := range own {
+			// Like a rule, a period the source does not state is
+			// recorded as enforced, marked as an assumption.
+			for _, s := range b.ownSentences(k) {
+				if !b.statedOwn(k) {
+					s += assumedMark(lang)
+				}
+				erasure = append(erasure, s)
 			}
 		}
 		for _, id := range recipientIDs {

@@ -1,0 +1,170 @@
+package notice
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/frist-go/frist/policy"
+)
+
+// TestRecordPeriodsStateTheDefaultsInBothLanguages pins each sentence of
+// the defaults: what is kept, for how long, counted from when, and the
+// pseudonym that replaces a closed request's identifier.
+func TestRecordPeriodsStateTheDefaultsInBothLanguages(t *testing.T) {
+	d := jobcenter(t)
+	assert.Equal(t, []string{
+		"Nachweise über Einwilligungen (ihre Erteilung und ihr Widerruf sowie als nicht wirksam zurückgewiesene Einwilligungen, jeweils mit Zeitpunkt, Fassung des Einwilligungstextes und Art der Abgabe) werden gespeichert, solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO).",
+		"Besteht die Einwilligung nicht mehr, werden die Nachweise drei Jahre nach Ablauf des Kalenderjahres des letzten Widerrufs oder der letzten Zurückweisung gelöscht (regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB).",
+		"Anträge betroffener Personen nach Art. 15 bis 21 DSGVO werden mit ihrem Verlauf (Eingang, Frist, Bearbeitung und Erledigung) gespeichert und drei Jahre nach Ablauf des Kalenderjahres ihres Abschlusses gelöscht (regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB); offene Anträge werden nicht gelöscht.",
+		"Drei Monate nach dem Abschluss eines Antrags wird die Kennung der betroffenen Person darin durch ein Pseudonym ersetzt, das mit einem geheimen Schlüssel aus der Kennung berechnet wird.",
+		"Widersprüche nach Art. 21 DSGVO werden gespeichert, solange sie wirken; endet die Wirkung eines Widerspruchs, weil er zurückgenommen wurde oder zwingende schutzwürdige Gründe für die Verarbeitung nachgewiesen sind, wird er drei Jahre nach Ablauf des Kalenderjahres, in dem seine Wirkung endete, gelöscht (regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB).",
+	}, RecordPeriods(d, German))
+	assert.Equal(t, []string{
+		"Proof of consent (its grant and withdrawal, and consents refused as not validly given, each with the time, the version of the consent text and how it was given) is kept as long as the consent is in force (Art. 7(1) GDPR).",
+		"Once it is no longer in force, the proof is deleted three years after the end of the calendar year of the last withdrawal or refusal (the regular limitation period, §§ 195 and 199(1) BGB).",
+		"Requests of data subjects under Art. 15 to 21 GDPR are kept with their course (receipt, time limit, handling and completion) and deleted three years after the end of the calendar year in which they were closed (the regular limitation period, §§ 195 and 199(1) BGB); open requests are not deleted.",
+		"Three months after a request is closed, the identifier of the data subject in it is replaced by a pseudonym computed from the identifier with a secret key.",
+		"Objections under Art. 21 GDPR are kept as long as they apply; once an objection no longer applies, because it was withdrawn or compelling legitimate grounds for the processing were demonstrated, it is deleted three years after the end of the calendar year in which it ceased to apply (the regular limitation period, §§ 195 and 199(1) BGB).",
+	}, RecordPeriods(d, English))
+
+	doc, err := BuildDraft(d, German)
+	require.NoError(t, err)
+	storage := sectionText(doc, SecStorage)
+	assert.Contains(t, storage, "Nachweise über Einwilligungen, Anträge und Widersprüche")
+	doc, err = BuildDraft(d, English)
+	require.NoError(t, err)
+	assert.Contains(t, sectionText(doc, SecStorage), "Records of consents, requests and objections")
+	for _, s := range RecordPeriods(d, German) {
+		assert.Contains(t, storage, s, "the storage period of Art. 13(2)(a)")
+	}
+}
+
+// TestRecordPeriodsStateWhatTheDeclarationSets checks that the sentences
+// follow RecordRetention: declared periods, counted from the end itself,
+// are stated without the reason of the default. Broken by writing the
+// default instead of r.Requests (tried): the 18 months are missing.
+func TestRecordPeriodsStateWhatTheDeclarationSets(t *testing.T) {
+	d := jobcenter(t)
+	d.Records = &policy.Records{
+		Consent:             policy.RecordPeriod{Keep: policy.MustParsePeriod("1y"), From: policy.FromEnd},
+		Requests:            policy.RecordPeriod{Keep: policy.MustParsePeriod("18mo"), From: policy.FromEnd},
+		IdentifyRequestsFor: policy.MustParsePeriod("1mo"),
+	}
+	require.NoError(t, d.Validate())
+	de := strings.Join(RecordPeriods(d, German), "\n")
+	assert.Contains(t, de, "werden die Nachweise ein Jahr nach dem letzten Widerruf oder der letzten Zurückweisung gelöscht.")
+	assert.Contains(t, de, "gespeichert und 18 Monate nach ihrem Abschluss gelöscht; offene Anträge werden nicht gelöscht.")
+	assert.Contains(t, de, "Einen Monat nach dem Abschluss eines Antrags wird die Kennung")
+	assert.Contains(t, de, "wird er 18 Monate nach dem Ende seiner Wirkung gelöscht.")
+	assert.NotContains(t, de, "BGB", "a declared period is not given the reason of the default")
+	en := strings.Join(RecordPeriods(d, English), "\n")
+	assert.Contains(t, en, "the proof is deleted one year after the last withdrawal or refusal.")
+	assert.Contains(t, en, "deleted 18 months after they were closed; open requests are not deleted.")
+	assert.Contains(t, en, "One month after a request is closed")
+	assert.Contains(t, en, "it is deleted 18 months after it ceased to apply.")
+
+	// Counted from the year end, a declared period other than the default.
+	d.Records.Requests = policy.RecordPeriod{Keep: policy.MustParsePeriod("6y"), From: policy.FromYearEnd}
+	require.NoError(t, d.Validate())
+	de = strings.Join(RecordPeriods(d, German), "\n")
+	assert.Contains(t, de, "sechs Jahre nach Ablauf des Kalenderjahres ihres Abschlusses gelöscht; offene")
+	assert.Contains(t, de, "sechs Jahre nach Ablauf des Kalenderjahres, in dem seine Wirkung endete, gelöscht.")
+}
+
+// TestRecordPeriodsSayNothingTheEngineDoesNotDo: no proof of consent where
+// no purpose rests on consent, no objections where none can be raised, no
+// pseudonym where the request is deleted first, nothing assumed, and
+// nothing about the audit log. Broken by identifiedBeforeDeleted returning
+// true (tried): the pseudonym sentence appears for a request deleted after
+// a month.
+func TestRecordPeriodsSayNothingTheEngineDoesNotDo(t *testing.T) {
+	d := jobcenter(t)
+	d.Purposes = d.Purposes[1:2] // booking: consent only
+	d.Datasets = d.Datasets[1:]
+	d.Purposes[0].Consent = nil
+	d.Purposes[0].LegalBasis = []policy.LegalBasis{{Basis: policy.Contract}}
+	d.Cookies = nil
+	require.NoError(t, d.Validate())
+	got := RecordPeriods(d, German)
+	require.Len(t, got, 2, "requests and the pseudonym only: %q", got)
+	doc, err := BuildDraft(d, German)
+	require.NoError(t, err)
+	assert.Contains(t, sectionText(doc, SecStorage), "Nachweise über Anträge\n", "the heading names what is stated")
+	assert.True(t, strings.HasPrefix(got[0], "Anträge betroffener Personen"))
+	assert.True(t, strings.HasPrefix(got[1], "Drei Monate nach dem Abschluss"))
+
+	// A request deleted before its identify period ends is not said to
+	// get a pseudonym.
+	d.Records = &policy.Records{
+		Requests:            policy.RecordPeriod{Keep: policy.MustParsePeriod("1mo"), From: policy.FromEnd},
+		IdentifyRequestsFor: policy.MustParsePeriod("30d"),
+	}
+	require.NoError(t, d.Validate())
+	got = RecordPeriods(d, German)
+	require.Len(t, got, 1, "%q", got)
+	assert.NotContains(t, got[0], "Pseudonym")
+
+	// A period marked as an assumption is not stated.
+	d = jobcenter(t)
+	d.Records = &policy.Records{Consent: policy.DefaultRecordPeriod}
+	d.Assumptions = []policy.Annotation{{Path: "records.consent", Note: "not in the published notice"}}
+	require.NoError(t, d.Validate())
+	for _, s := range RecordPeriods(d, German) {
+		assert.NotContains(t, s, "Einwilligung", "the assumed consent period is not stated")
+	}
+	d.Assumptions = []policy.Annotation{{Path: "records", Note: "not in the published notice"}}
+	require.NoError(t, d.Validate())
+	assert.Empty(t, RecordPeriods(d, German))
+
+	// The audit log's retention is not set by the declaration: never stated.
+	d = jobcenter(t)
+	for _, lang := range []Language{German, English} {
+		doc, err := BuildDraft(d, lang)
+		require.NoError(t, err)
+		text := strings.ToLower(plainText(doc))
+		for _, word := range []string{"audit", "protokoll", "log of"} {
+			assert.NotContains(t, text, word)
+		}
+	}
+}
+
+// TestRecordOfProcessingStatesTheOwnRecordsOfEachActivity: the consent
+// proof with the activity on consent, objections with the activity on
+// Art. 6(1)(e), requests with each.
+func TestRecordOfProcessingStatesTheOwnRecordsOfEachActivity(t *testing.T) {
+	d := jobcenter(t)
+	for _, lang := range []Language{German, English} {
+		acts, err := Record(d, lang)
+		require.NoError(t, err)
+		require.Len(t, acts, 2)
+		own := RecordPeriods(d, lang)
+		website, booking := acts[0].Erasure, acts[1].Erasure
+		assert.NotContains(t, website, own[0], "no consent in the website activity")
+		assert.Contains(t, booking, own[0])
+		assert.Contains(t, booking, own[1])
+		for _, s := range own[2:4] { // requests and pseudonym
+			assert.Contains(t, website, s)
+			assert.Contains(t, booking, s)
+		}
+		assert.Contains(t, website, own[4], "objections to the activity on Art. 6(1)(e)")
+		assert.NotContains(t, booking, own[4], "no objection to consent-based processing")
+	}
+}
+
+// TestRecordOfProcessingMarksAnAssumedPeriod: the record states what the
+// engine enforces, so an assumed period is recorded, marked as such, while
+// the notice leaves it out.
+func TestRecordOfProcessingMarksAnAssumedPeriod(t *testing.T) {
+	d := jobcenter(t)
+	d.Records = &policy.Records{Consent: policy.DefaultRecordPeriod}
+	d.Assumptions = []policy.Annotation{{Path: "records.consent", Note: "not in the published notice"}}
+	require.NoError(t, d.Validate())
+	acts, err := Record(d, German)
+	require.NoError(t, err)
+	assert.Contains(t, acts[1].Erasure, "solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO). (Annahme, von der Quelle nicht belegt)")
+	assert.Contains(t, acts[1].Erasure, "(regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB). (Annahme, von der Quelle nicht belegt)")
+	assert.NotContains(t, strings.Join(RecordPeriods(d, German), " "), "Einwilligung")
+}
