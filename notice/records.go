@@ -75,6 +75,17 @@ func ownHeading(l Language, kinds []int) string {
 	return l.pick("Nachweise über ", "Records of ") + joinWords(l, names)
 }
 
+// childrenConsent reports whether a purpose on consent is offered directly
+// to children, so that a guardian may consent (Art. 8(1)).
+func (b *builder) childrenConsent() bool {
+	for i := range b.d.Purposes {
+		if consentPurpose(b.d, i) && b.d.Purposes[i].OfferedToChildren {
+			return true
+		}
+	}
+	return false
+}
+
 // consentPurpose reports whether purpose i rests on consent with a consent
 // the ledger records.
 func consentPurpose(d *policy.Declaration, i int) bool {
@@ -101,9 +112,17 @@ func (b *builder) ownSentences(k int) []string {
 	var out []string
 	switch k {
 	case ownConsent:
+		// What the ledger keeps with each event: its time, the text's
+		// version and hash, the method, for a child the guardian, and
+		// evidence only as a keyed pseudonym.
+		evidenceDE, evidenceEN := "Zeitpunkt, Fassung des Einwilligungstextes, Art der Abgabe", "the time, the version of the consent text, how it was given"
+		if b.childrenConsent() {
+			evidenceDE += ", wer für ein Kind eingewilligt hat"
+			evidenceEN += ", who consented for a child"
+		}
 		out = append(out,
-			l.pick("Nachweise über Einwilligungen (ihre Erteilung und ihr Widerruf sowie als nicht wirksam zurückgewiesene Einwilligungen, jeweils mit Zeitpunkt, Fassung des Einwilligungstextes und Art der Abgabe) werden gespeichert, solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO).",
-				"Proof of consent (its grant and withdrawal, and consents refused as not validly given, each with the time, the version of the consent text and how it was given) is kept as long as the consent is in force (Art. 7(1) GDPR)."),
+			l.pick("Nachweise über Einwilligungen (ihre Erteilung und ihr Widerruf sowie als nicht wirksam zurückgewiesene Einwilligungen, jeweils mit den Angaben, die sie belegen, darunter "+evidenceDE+" und, soweit erhoben, technische Nachweise wie die IP-Adresse, nur als Pseudonym) werden gespeichert, solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO).",
+				"Proof of consent (its grant and withdrawal, and consents refused as not validly given, each with what proves it, including "+evidenceEN+", and, where collected, technical evidence such as the IP address, only as a pseudonym) is kept as long as the consent is in force (Art. 7(1) GDPR)."),
 			sentence(l.pick("besteht die Einwilligung nicht mehr, werden die Nachweise ", "once it is no longer in force, the proof is deleted ")+
 				recordDeadline(l, r.Consent,
 					"des letzten Widerrufs oder der letzten Zurückweisung", "of the last withdrawal or refusal",

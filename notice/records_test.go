@@ -16,14 +16,14 @@ import (
 func TestRecordPeriodsStateTheDefaultsInBothLanguages(t *testing.T) {
 	d := jobcenter(t)
 	assert.Equal(t, []string{
-		"Nachweise über Einwilligungen (ihre Erteilung und ihr Widerruf sowie als nicht wirksam zurückgewiesene Einwilligungen, jeweils mit Zeitpunkt, Fassung des Einwilligungstextes und Art der Abgabe) werden gespeichert, solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO).",
+		"Nachweise über Einwilligungen (ihre Erteilung und ihr Widerruf sowie als nicht wirksam zurückgewiesene Einwilligungen, jeweils mit den Angaben, die sie belegen, darunter Zeitpunkt, Fassung des Einwilligungstextes, Art der Abgabe und, soweit erhoben, technische Nachweise wie die IP-Adresse, nur als Pseudonym) werden gespeichert, solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO).",
 		"Besteht die Einwilligung nicht mehr, werden die Nachweise drei Jahre nach Ablauf des Kalenderjahres des letzten Widerrufs oder der letzten Zurückweisung gelöscht (regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB).",
 		"Anträge betroffener Personen nach Art. 15 bis 21 DSGVO werden mit ihrem Verlauf (Eingang, Frist, Bearbeitung und Erledigung) gespeichert und drei Jahre nach Ablauf des Kalenderjahres ihres Abschlusses gelöscht (regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB); offene Anträge werden nicht gelöscht.",
 		"Drei Monate nach dem Abschluss eines Antrags wird die Kennung der betroffenen Person darin durch ein Pseudonym ersetzt, das mit einem geheimen Schlüssel aus der Kennung berechnet wird.",
 		"Widersprüche nach Art. 21 DSGVO werden gespeichert, solange sie wirken; endet die Wirkung eines Widerspruchs, weil er zurückgenommen wurde oder zwingende schutzwürdige Gründe für die Verarbeitung nachgewiesen sind, wird er drei Jahre nach Ablauf des Kalenderjahres, in dem seine Wirkung endete, gelöscht (regelmäßige Verjährungsfrist, §§ 195, 199 Abs. 1 BGB).",
 	}, RecordPeriods(d, German))
 	assert.Equal(t, []string{
-		"Proof of consent (its grant and withdrawal, and consents refused as not validly given, each with the time, the version of the consent text and how it was given) is kept as long as the consent is in force (Art. 7(1) GDPR).",
+		"Proof of consent (its grant and withdrawal, and consents refused as not validly given, each with what proves it, including the time, the version of the consent text, how it was given, and, where collected, technical evidence such as the IP address, only as a pseudonym) is kept as long as the consent is in force (Art. 7(1) GDPR).",
 		"Once it is no longer in force, the proof is deleted three years after the end of the calendar year of the last withdrawal or refusal (the regular limitation period, §§ 195 and 199(1) BGB).",
 		"Requests of data subjects under Art. 15 to 21 GDPR are kept with their course (receipt, time limit, handling and completion) and deleted three years after the end of the calendar year in which they were closed (the regular limitation period, §§ 195 and 199(1) BGB); open requests are not deleted.",
 		"Three months after a request is closed, the identifier of the data subject in it is replaced by a pseudonym computed from the identifier with a secret key.",
@@ -118,6 +118,14 @@ func TestRecordPeriodsSayNothingTheEngineDoesNotDo(t *testing.T) {
 	d.Assumptions = []policy.Annotation{{Path: "records", Note: "not in the published notice"}}
 	require.NoError(t, d.Validate())
 	assert.Empty(t, RecordPeriods(d, German))
+
+	// A guardian is named only where a child may consent (Art. 8(1)).
+	d = jobcenter(t)
+	assert.NotContains(t, RecordPeriods(d, German)[0], "Kind")
+	d.Purposes[1].OfferedToChildren = true
+	require.NoError(t, d.Validate())
+	assert.Contains(t, RecordPeriods(d, German)[0], "Art der Abgabe, wer für ein Kind eingewilligt hat und, soweit erhoben, technische Nachweise")
+	assert.Contains(t, RecordPeriods(d, English)[0], "how it was given, who consented for a child, and, where collected, technical evidence")
 
 	// The audit log's retention is not set by the declaration: never stated.
 	d = jobcenter(t)
