@@ -38,6 +38,14 @@ func (s *Store) check(sel store.Selection) (*query, error) {
 	if sel.Subject != "" && d.subjCol == "" {
 		return nil, fmt.Errorf("%w: dataset %q: its lines name no subject", ErrUnsupported, d.decl.ID)
 	}
+	// Callers check every name before a backend sees it (package store,
+	// "Well-formed input"); a broken promise is an error here, not a nil
+	// dereference further on.
+	for _, b := range sel.Bounds {
+		if d.timeCol[b.Column] == nil {
+			return nil, fmt.Errorf("logstore: dataset %q has no time column %q; callers check every name before a backend sees it (package store)", d.decl.ID, b.Column)
+		}
+	}
 	if sel.Keys != nil {
 		q.keys = make(map[string]bool, len(sel.Keys))
 		for _, k := range sel.Keys {

@@ -25,6 +25,9 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 		return 0, "", err
 	}
 	defer s.mu.Unlock()
+	if len(sel.Bounds) == 0 {
+		return 0, "", fmt.Errorf("logstore: dataset %q: Unreadable needs a bound; callers check every selection before a backend sees it (package store)", sel.Dataset)
+	}
 	q, err := s.check(store.Selection{Dataset: sel.Dataset, Bounds: sel.Bounds[:1], Now: sel.Now})
 	if err != nil {
 		return 0, "", err

@@ -25,16 +25,34 @@ type bound struct {
 }
 
 // compile resolves the names sel uses against ds. The selection is
-// well-formed (package store): every name is one ds declares.
-func (ds *dataset) compile(sel store.Selection) *query {
+// well-formed (package store): every name is one ds declares. A name that
+// is not, from a caller that broke that promise, is an error rather than a
+// condition on another column.
+func (ds *dataset) compile(sel store.Selection) (*query, error) {
 	q := &query{Selection: sel}
 	for _, b := range sel.Bounds {
-		q.bounds = append(q.bounds, bound{ds.timePos[b.Column], b.Cutoff})
+		pos, ok := ds.timePos[b.Column]
+		if !ok {
+			return nil, brokenPromise(ds.decl.ID, "time column", b.Column)
+		}
+		q.bounds = append(q.bounds, bound{pos, b.Cutoff})
 	}
 	for _, f := range sel.NotNull {
-		q.notNull = append(q.notNull, ds.fieldCol[f])
+		col, ok := ds.fieldCol[f]
+		if !ok {
+			return nil, brokenPromise(ds.decl.ID, "field", f)
+		}
+		q.notNull = append(q.notNull, col)
 	}
-	return q
+	return q, nil
+}
+
+// brokenPromise is the error for a name the dataset does not declare,
+// which callers check before a backend sees it (package store,
+// "Well-formed input"): never a panic, never a silent answer about
+// another column.
+func brokenPromise(dataset, what, name string) error {
+	return fmt.Errorf("memstore: dataset %q has no %s %q; callers check every name before a backend sees it (package store)", dataset, what, name)
 }
 
 // matches reports whether r satisfies every condition of q except Keys
@@ -183,7 +201,10 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	if err != nil {
 		return store.BatchResult{}, err
 	}
-	q := ds.compile(b.Selection)
+	q, err := ds.compile(b.Selection)
+	if err != nil {
+		return store.BatchResult{}, err
+	}
 
 	var picked []*record
 	ds.each(q, func(r *record) bool {
@@ -270,7 +291,10 @@ func (s *Store) Count(ctx context.Context, sel store.Selection) (free, held int,
 	if err != nil {
 		return 0, 0, err
 	}
-	q := ds.compile(sel)
+	q, err := ds.compile(sel)
+	if err != nil {
+		return 0, 0, err
+	}
 	ds.each(q, func(r *record) bool {
 		if s.held(ds, r, sel.Now) {
 			held++
@@ -292,8 +316,14 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	q := ds.compile(sel)
-	pos := ds.timePos[column]
+	q, err := ds.compile(sel)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	pos, ok := ds.timePos[column]
+	if !ok {
+		return time.Time{}, false, brokenPromise(ds.decl.ID, "time column", column)
+	}
 	var keys map[string]bool
 	if sel.Keys != nil {
 		keys = make(map[string]bool, len(sel.Keys))

@@ -61,6 +61,11 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 		return nil, err
 	}
 	q := &selection{s: s, t: t, sel: sel}
+	for _, b := range sel.Bounds {
+		if t.times[b.Column] == nil {
+			return nil, s.undeclared(t, "time column", b.Column)
+		}
+	}
 	if len(sel.Bounds) > 0 {
 		q.order = t.times[sel.Bounds[0].Column]
 	}
@@ -86,6 +91,15 @@ func (s *Store) check(sel store.Selection) (*selection, error) {
 		q.none = true
 	}
 	return q, nil
+}
+
+// undeclared is the error for a name the dataset does not declare, which
+// callers check before a backend sees it (package store, "Well-formed
+// input"). Looking a name up finds nothing to write into a statement, so
+// this is never a way to SQL; it keeps a broken promise from becoming a
+// nil dereference.
+func (s *Store) undeclared(t *table, what, name string) error {
+	return s.errorf("dataset %q has no %s %q; callers check every name before a backend sees it (package store)", t.id, what, name)
 }
 
 // active is the condition "hold h is active at now" (store.Hold.Active):

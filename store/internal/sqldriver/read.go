@@ -36,6 +36,9 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 		return time.Time{}, false, err
 	}
 	tc := q.t.times[column]
+	if tc == nil {
+		return time.Time{}, false, s.undeclared(q.t, "time column", column)
+	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
 		tc.col, q.t.name, q.where(bd, nil), bd.rangeOf(tc, nil, true), tc.col, bd.Typed(tc.cutoff(s.d, after), tc.typ), tc.col)

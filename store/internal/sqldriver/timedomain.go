@@ -177,6 +177,9 @@ func unreadableParts(tc *timeCol) int {
 // bound is not a valid time (Domain), among those sorting below or above
 // every valid value or at or before the bound's cutoff.
 func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, string, error) {
+	if len(sel.Bounds) == 0 {
+		return 0, "", s.errorf("dataset %q: Unreadable needs a bound; callers check every selection before a backend sees it (package store)", sel.Dataset)
+	}
 	first := sel.Bounds[0]
 	sel.Bounds = nil
 	q, err := s.check(sel)
@@ -184,6 +187,9 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 		return 0, "", err
 	}
 	tc := q.t.times[first.Column]
+	if tc == nil {
+		return 0, "", s.undeclared(q.t, "time column", first.Column)
+	}
 	if tc.dom == nil {
 		return 0, "", nil
 	}
