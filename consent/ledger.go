@@ -89,6 +89,9 @@ func New(eng *retention.Engine, cs store.ConsentStore, opts *Options) (*Ledger, 
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
+	// Proof of consent is kept as the declaration's records block says,
+	// and no longer: every sweep expires what is due (ExpireRecords).
+	eng.Keep(l)
 	return l, nil
 }
 
@@ -215,4 +218,29 @@ func checkSubject(subject string) error {
 		return fmt.Errorf("%w: the subject is empty", ErrInvalid)
 	}
 	return nil
+}
+
+// ExpireRecords implements retention.RecordKeeper: it deletes the events
+// of every consent that ended (was withdrawn or refused) so long before
+// now that the declaration's consent period
+// (policy.Declaration.RecordRetention, Records.Consent) has run out,
+// counted in the controller's time zone. A consent in force is never
+// touched: its proof is needed as long as it is relied upon (Art. 7(1)
+// GDPR). consent.New registers the ledger with the engine, so every sweep
+// calls it.
+func (l *Ledger) ExpireRecords(ctx context.Context, now time.Time) (retention.RecordsReport, error) {
+	rep := retention.RecordsReport{Kind: "consent"}
+	cutoff := l.decl.RecordRetention().Consent.EndedBefore(now, l.decl.Location())
+	if cutoff.IsZero() {
+		return rep, nil // nothing ended before the zero time
+	}
+	if err := storecheck.Cutoff("ExpireConsents", cutoff); err != nil {
+		return rep, err
+	}
+	n, err := l.cs.ExpireConsents(ctx, cutoff)
+	rep.Deleted = n
+	if err != nil {
+		return rep, fmt.Errorf("consent: expiring consent events: %w", err)
+	}
+	return rep, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +137,10 @@ func NewService(eng *retention.Engine, rs store.RequestStore, ledger *consent.Le
 	if s.within <= 0 {
 		s.within = 7 * 24 * time.Hour
 	}
+	// Requests are kept as the declaration's records block says, and no
+	// longer: every sweep pseudonymizes and deletes what is due
+	// (ExpireRecords).
+	eng.Keep(s)
 	return s, nil
 }
 
@@ -196,7 +201,10 @@ type Filter struct {
 }
 
 // List returns the requests that match f, ordered by the deadline in
-// force, earliest first, then by ID.
+// force, earliest first, then by ID. With f.Subject it also returns the
+// subject's closed requests whose identifier was replaced by its keyed
+// pseudonym (ExpireRecords): the pseudonym is computed again from
+// f.Subject.
 func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
 	sf := store.RequestFilter{Subject: f.Subject, OpenOnly: f.OpenOnly}
 	for _, st := range f.States {
@@ -205,6 +213,22 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
 	srs, err := s.rs.ListRequests(ctx, sf)
 	if err != nil {
 		return nil, fmt.Errorf("dsar: listing requests: %w", err)
+	}
+	if f.Subject != "" && !f.OpenOnly {
+		sf.Subject = s.auditKey.Pseudonym(f.Subject)
+		more, err := s.rs.ListRequests(ctx, sf)
+		if err != nil {
+			return nil, fmt.Errorf("dsar: listing requests: %w", err)
+		}
+		if len(more) > 0 {
+			srs = append(srs, more...)
+			slices.SortFunc(srs, func(a, b store.Request) int {
+				if c := a.Due.Compare(b.Due); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
+		}
 	}
 	out := make([]*Request, 0, len(srs))
 	for _, sr := range srs {

@@ -41,6 +41,7 @@ type Engine struct {
 	purges     purges // purge.go
 	ledger     Ledger // ledger.go
 	signer     *audit.Signer
+	keepers    keepers // records.go
 }
 
 // New returns an Engine for decl on st. It refuses a declaration that has

@@ -33,7 +33,8 @@ type SweepStats struct {
 	Skipped bool
 	// Processed is the number of records processed.
 	Processed int
-	// Failed is the number of rules whose processing failed.
+	// Failed is the number of rules whose processing failed, and of
+	// keepers of frist's own records that failed (Engine.Keep).
 	Failed int
 	// Overdue is the number of records, not under a hold, whose deadline
 	// had passed when the sweep ended: zero in a healthy system.

@@ -32,6 +32,10 @@ type Report struct {
 	// includes it, unless it wraps store.ErrPurgeDeferred: the storage was
 	// only busy, which a busy application makes common.
 	PurgeErr error
+	// Records has one entry per keeper of frist's own records registered
+	// with Engine.Keep, in the order they were registered. Err includes
+	// their errors.
+	Records []RecordsReport
 }
 
 // RuleReport is what happened for one rule.
@@ -143,6 +147,11 @@ func (r *Report) Err() error {
 	for _, rr := range r.Rules {
 		if rr.Err != nil {
 			errs = append(errs, rr.Err)
+		}
+	}
+	for _, kr := range r.Records {
+		if kr.Err != nil {
+			errs = append(errs, kr.Err)
 		}
 	}
 	return errors.Join(errs...)

@@ -38,6 +38,10 @@ import (
 // oldest of them is overdue. Counting it in the sweep that processed
 // records too would walk what that sweep's deletes left in the indexes.
 //
+// After the time rules, Sweep calls the keepers of frist's own records
+// registered with Keep, with its start time, and reports them in
+// Report.Records.
+//
 // A failing batch is reported on its rule (RuleReport.Err, Failed) and the
 // sweep goes on with the other rules; the next sweep retries it. Sweep then
 // returns the report together with Report.Err(). It returns an error
@@ -56,6 +60,11 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 		}
 		if rep.RememberedErr != nil {
 			s.Failed++
+		}
+		for _, kr := range rep.Records {
+			if kr.Err != nil {
+				s.Failed++
+			}
 		}
 		return s
 	}
@@ -101,6 +110,15 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			e.log.ErrorContext(ctx, "retention: sweep stopped", "error", err, "processed", s.Processed)
 			return rep, err
 		}
+	}
+	// frist's own records, after the rules and under the same lease
+	// (records.go).
+	rep.Records, err = e.keepRecords(ctx, start, lease)
+	if err != nil {
+		s := stats()
+		e.obs.SweepDone(s)
+		e.log.ErrorContext(ctx, "retention: sweep stopped", "error", err, "processed", s.Processed)
+		return rep, err
 	}
 	rep.PurgeErr = e.purge(ctx)
 	s := stats()
@@ -194,6 +212,25 @@ const unknownLeft = -1
 // no lease (Trigger, EraseSubject) and none is renewed.
 type sweepLease struct{ renewed time.Time }
 
+// renewLease renews the sweep lease when a third of its TTL has passed on
+// the engine's clock since it was taken or last renewed (see process). A
+// nil lease is not renewed.
+func (e *Engine) renewLease(ctx context.Context, lease *sweepLease) error {
+	now := e.now()
+	if lease == nil || now.Sub(lease.renewed) < e.leaseTTL()/3 {
+		return nil
+	}
+	ok, err := e.st.AcquireLease(ctx, leaseName, e.owner, now, e.leaseTTL())
+	if err != nil {
+		return fmt.Errorf("retention: renewing the sweep lease: %w", err)
+	}
+	if !ok {
+		return ErrLeaseLost
+	}
+	lease.renewed = now
+	return nil
+}
+
 // process runs batches of ru over sel until one comes back short. When
 // free, the number of free records counted beforehand, is known (not
 // unknownLeft), it also stops once the batches have processed more than
@@ -212,15 +249,8 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 		if err := ctx.Err(); err != nil {
 			return rr, err
 		}
-		if now := e.now(); lease != nil && now.Sub(lease.renewed) >= e.leaseTTL()/3 {
-			ok, err := e.st.AcquireLease(ctx, leaseName, e.owner, now, e.leaseTTL())
-			if err != nil {
-				return rr, fmt.Errorf("retention: renewing the sweep lease: %w", err)
-			}
-			if !ok {
-				return rr, ErrLeaseLost
-			}
-			lease.renewed = now
+		if err := e.renewLease(ctx, lease); err != nil {
+			return rr, err
 		}
 		batch.Limit = size
 		// The backend is promised a well-formed batch whose callbacks

@@ -19,8 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/frist-go/frist/consent"
+	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/metrics"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store/multistore"
 	"github.com/frist-go/frist/store/pgstore"
 )
 
@@ -171,6 +174,9 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.errorf("the declaration's rules cannot run: %v%s", err, intervalHint(err, *once))
 	}
+	if err := keepOwnRecords(eng, db.store, k); err != nil {
+		return c.errorf("%v", err)
+	}
 	if *once {
 		rep, err := eng.Sweep(ctx)
 		if rep == nil || (err != nil && rep.Err() == nil) {
@@ -264,6 +270,16 @@ type reportJSON struct {
 	// over all rules.
 	Unreadable int              `json:"unreadable"`
 	Rules      []ruleReportJSON `json:"rules"`
+	// Records says what the sweep did to frist's own records (consent
+	// events, requests), as the declaration's records block says.
+	Records []recordsReportJSON `json:"records"`
+}
+
+type recordsReportJSON struct {
+	Kind          string `json:"kind"`
+	Deleted       int    `json:"deleted"`
+	Pseudonymized int    `json:"pseudonymized"`
+	Error         string `json:"error,omitempty"`
 }
 
 // unreadableJSON is a count of records a rule cannot process because the
@@ -337,6 +353,14 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 		}
 		out.Rules = append(out.Rules, r)
 	}
+	out.Records = []recordsReportJSON{}
+	for _, kr := range rep.Records {
+		r := recordsReportJSON{Kind: kr.Kind, Deleted: kr.Deleted, Pseudonymized: kr.Pseudonymized}
+		if kr.Err != nil {
+			r.Error = kr.Err.Error()
+		}
+		out.Records = append(out.Records, r)
+	}
 	if format == "json" {
 		return c.writeJSON(out)
 	}
@@ -366,10 +390,45 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 		fmt.Fprintln(w)
 		writeUnreadable(w, unreadable)
 	}
+	if len(out.Records) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "frist's own records (the declaration's records block):")
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RECORDS\tDELETED\tPSEUDONYMIZED\tFAILED")
+		for _, r := range out.Records {
+			failed := 0
+			if r.Error != "" {
+				failed = 1
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\n", r.Kind, r.Deleted, r.Pseudonymized, failed)
+		}
+		tw.Flush()
+	}
 	for _, r := range out.Rules {
 		if r.Error != "" {
 			fmt.Fprintf(c.stderr, "frist run: %s/%s failed: %s; its records stay due and the next sweep retries them\n", r.Dataset, r.Rule, r.Error)
 		}
 	}
+	for _, r := range out.Records {
+		if r.Error != "" {
+			fmt.Fprintf(c.stderr, "frist run: keeping the %s records failed: %s; the next sweep retries\n", r.Kind, r.Error)
+		}
+	}
 	return exitOK
+}
+
+// keepOwnRecords registers the keepers of frist's own records with eng, so
+// that its sweeps expire consent events and pseudonymize and delete closed
+// requests as the declaration's records block says (Art. 5(1)(e) GDPR).
+// The request service pseudonymizes with the audit key, as frist dsar
+// does, so a request is found again from the subject's identifier.
+func keepOwnRecords(eng *retention.Engine, st multistore.Home, k *keys) error {
+	ledger, err := consent.New(eng, st, &consent.Options{Keys: k.audit})
+	if err != nil {
+		return fmt.Errorf("the consent ledger cannot be opened: %w", err)
+	}
+	if _, err := dsar.NewService(eng, st, ledger, &dsar.ServiceOptions{Identity: refuseIdentity{}, AuditKey: k.audit}); err != nil {
+		return fmt.Errorf("the request records cannot be opened: %w", err)
+	}
+	return nil
 }

@@ -62,15 +62,16 @@ func consentExpiryContracts() []consentContract {
 				h.t.Errorf("a consent granted once and never withdrawn is kept, but %v remain", ids(evs))
 			}
 		}},
-		// Broken by: comparing At <= endedBefore.
+		// Broken by: comparing At <= endedBefore, and (SQL) by rounding the
+		// cutoff down to the microsecond the columns keep.
 		{"ExpireConsents/KeepsAConsentThatEndedAtExactlyTheCutoff", func(h *consentHarness) {
 			end := T0.Add(time.Hour + 7*time.Microsecond)
 			h.appendOK(grantEvent(1, "1001", "booking", T0), endEvent(2, "1001", "booking", store.ConsentWithdrawn, end))
 			if n := h.expire(end); n != 0 || len(h.events("1001", "booking")) != 2 {
 				h.t.Fatalf("ExpireConsents must keep a consent that ended at exactly the cutoff, but it deleted %d events", n)
 			}
-			if n := h.expire(end.Add(time.Microsecond)); n != 2 {
-				h.t.Fatalf("ExpireConsents must delete a consent that ended a microsecond before the cutoff, but it deleted %d events", n)
+			if n := h.expire(end.Add(time.Nanosecond)); n != 2 {
+				h.t.Fatalf("ExpireConsents must delete a consent that ended a nanosecond before the cutoff, but it deleted %d events", n)
 			}
 		}},
 		// Broken by: deciding by the latest event of the subject over every
@@ -210,8 +211,9 @@ func requestRecordContracts() []requestContract {
 				h.t.Errorf("after PseudonymizeRequests, the request must be found under the pseudonym, but ListRequests returned %v", ids)
 			}
 		}},
-		// Broken by: comparing ClosedAt <= closedBefore, and (separately) by
-		// not checking Final.
+		// Broken by: comparing ClosedAt <= closedBefore, (separately) by
+		// not checking Final, and (SQL) by rounding the cutoff down to the
+		// microsecond.
 		{"PseudonymizeRequests/LeavesOpenRequestsAndThoseClosedAtTheCutoff", func(h *requestHarness) {
 			h.create(closedRequest(1, "citizen-4711", closed), newRequest(2, "citizen-4711", 30))
 			if n := h.pseudonymize(closed); n != 0 {
@@ -221,6 +223,9 @@ func requestRecordContracts() []requestContract {
 				if got := h.get(id); got.Subject != "citizen-4711" || got.Pseudonymized {
 					h.t.Errorf("request %s must keep its subject, but it has %q", id, got.Subject)
 				}
+			}
+			if n := h.pseudonymize(closed.Add(time.Nanosecond)); n != 1 {
+				h.t.Errorf("PseudonymizeRequests must change a request closed a nanosecond before the cutoff, but it changed %d", n)
 			}
 		}},
 		// Broken by: not checking Pseudonymized, so the pseudonym was
@@ -263,8 +268,9 @@ func requestRecordContracts() []requestContract {
 				h.t.Errorf("an objection lifted before the cutoff must be gone, but %d remain", len(os))
 			}
 		}},
-		// Broken by: comparing <= the cutoff, and (separately) deleting
-		// objections whatever their LiftedAt (active ones included).
+		// Broken by: comparing <= the cutoff, (separately) deleting
+		// objections whatever their LiftedAt (active ones included), and
+		// (SQL) by rounding the cutoff down to the microsecond.
 		{"ExpireRequests/KeepsOpenRequestsObjectionsInForceAndThoseClosedAtTheCutoff", func(h *requestHarness) {
 			h.create(closedRequest(1, "42", closed), newRequest(2, "42", 30))
 			h.objection(1, "42", closed)
@@ -272,7 +278,9 @@ func requestRecordContracts() []requestContract {
 			if n := h.expire(closed); n != 0 {
 				h.t.Errorf("ExpireRequests must delete nothing closed or lifted at exactly the cutoff, nothing open and no objection in force, but it deleted %d", n)
 			}
-			h.expire(closed.Add(time.Hour))
+			if n := h.expire(closed.Add(time.Nanosecond)); n != 2 {
+				h.t.Errorf("ExpireRequests must delete the request closed and the objection lifted a nanosecond before the cutoff, but it deleted %d", n)
+			}
 			if ids := h.list(store.RequestFilter{}); !slices.Equal(ids, []string{requestID(2)}) {
 				h.t.Errorf("an open request is never deleted, but the requests left are %v", ids)
 			}

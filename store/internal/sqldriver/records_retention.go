@@ -23,7 +23,7 @@ func (s *Store) ExpireConsents(ctx context.Context, endedBefore time.Time) (int,
 	stmt := fmt.Sprintf(`DELETE FROM %[1]s WHERE id IN (SELECT c.id FROM %[1]s c WHERE EXISTS (
 SELECT 1 FROM %[1]s e WHERE e.subject = c.subject AND e.purpose = c.purpose AND e.kind IN (%[2]s, %[3]s) AND e.at < %[4]s
 AND NOT EXISTS (SELECT 1 FROM %[1]s l WHERE l.subject = e.subject AND l.purpose = e.purpose AND (l.at > e.at OR (l.at = e.at AND l.id > e.id)))))`,
-		t, bd.Arg(string(store.ConsentWithdrawn)), bd.Arg(string(store.ConsentRefused)), bd.Arg(s.d.TimeArg(endedBefore)))
+		t, bd.Arg(string(store.ConsentWithdrawn)), bd.Arg(string(store.ConsentRefused)), bd.Arg(s.d.TimeArg(ceilMicro(endedBefore))))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return 0, s.errorf("expire consent events: %w", err)
@@ -45,7 +45,7 @@ func (s *Store) PseudonymizeRequests(ctx context.Context, closedBefore time.Time
 		return 0, err
 	}
 	due := func(bd *Builder) string {
-		return fmt.Sprintf("is_final = %s AND pseudonymized = %s AND closed_at < %s", bd.Arg(true), bd.Arg(false), bd.Arg(s.d.TimeArg(closedBefore)))
+		return fmt.Sprintf("is_final = %s AND pseudonymized = %s AND closed_at < %s", bd.Arg(true), bd.Arg(false), bd.Arg(s.d.TimeArg(ceilMicro(closedBefore))))
 	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT DISTINCT subject FROM %s WHERE %s", s.own("frist_requests"), due(bd))
@@ -99,10 +99,10 @@ func (s *Store) ExpireRequests(ctx context.Context, closedBefore time.Time) (int
 	total := 0
 	for _, stmt := range []func(bd *Builder) string{
 		func(bd *Builder) string {
-			return fmt.Sprintf("DELETE FROM %s WHERE is_final = %s AND closed_at < %s", s.own("frist_requests"), bd.Arg(true), bd.Arg(s.d.TimeArg(closedBefore)))
+			return fmt.Sprintf("DELETE FROM %s WHERE is_final = %s AND closed_at < %s", s.own("frist_requests"), bd.Arg(true), bd.Arg(s.d.TimeArg(ceilMicro(closedBefore))))
 		},
 		func(bd *Builder) string {
-			return fmt.Sprintf("DELETE FROM %s WHERE lifted_at < %s", s.own("frist_objections"), bd.Arg(s.d.TimeArg(closedBefore)))
+			return fmt.Sprintf("DELETE FROM %s WHERE lifted_at < %s", s.own("frist_objections"), bd.Arg(s.d.TimeArg(ceilMicro(closedBefore))))
 		},
 	} {
 		bd := &Builder{d: s.d}
@@ -121,4 +121,17 @@ func (s *Store) ExpireRequests(ctx context.Context, closedBefore time.Time) (int
 		return 0, s.errorf("expire requests: commit: %w", err)
 	}
 	return total, nil
+}
+
+// ceilMicro rounds a cutoff up to the microsecond that frist's own time
+// columns keep: a stored time x (whole microseconds) is before t exactly
+// when it is before t rounded up. Rounding down, as the columns' own
+// conversion does, would keep a record stored at the microsecond just
+// before a cutoff such as policy.Period.EndedBefore returns (a nanosecond
+// after a whole second) until a later sweep.
+func ceilMicro(t time.Time) time.Time {
+	if f := t.Truncate(time.Microsecond); !f.Equal(t) {
+		return f.Add(time.Microsecond)
+	}
+	return t
 }

@@ -1,0 +1,115 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/internal/storecheck"
+)
+
+// RecordKeeper keeps a kind of frist's own records (consent events,
+// data-subject requests) only as long as the declaration's records block
+// says (policy.Declaration.RecordRetention; Art. 5(1)(e) GDPR). consent.New
+// and dsar.NewService register theirs with Engine.Keep, and every Sweep
+// calls them.
+type RecordKeeper interface {
+	// ExpireRecords deletes or pseudonymizes the records whose period has
+	// ended at now, never one whose period has not (docs/DESIGN.md, "Never
+	// early"), and reports what it changed. now is the sweep's start; the
+	// keeper reads no clock of its own. A keeper that changed some
+	// records and then failed reports both, the error also in the
+	// report's Err.
+	ExpireRecords(ctx context.Context, now time.Time) (RecordsReport, error)
+}
+
+// RecordsReport is what one RecordKeeper did in a sweep.
+type RecordsReport struct {
+	// Kind names the records ("consent", "requests").
+	Kind string
+	// Deleted counts the records deleted; Pseudonymized those whose
+	// subject was replaced by its keyed pseudonym.
+	Deleted, Pseudonymized int
+	// Err says why the keeper failed; the next sweep tries again.
+	Err error
+}
+
+// keepers are the registered RecordKeepers, guarded by their own lock so
+// that Keep may be called while a sweep runs.
+type keepers struct {
+	mu   sync.Mutex
+	list []RecordKeeper
+}
+
+// Keep registers k, so that every later Sweep calls it under the sweep
+// lease, after the rules, with the sweep's start time, reports what it did
+// in Report.Records and records it in the audit log (counts only, no
+// subject). Registering the same keeper twice calls it once.
+func (e *Engine) Keep(k RecordKeeper) {
+	if k == nil {
+		return
+	}
+	e.keepers.mu.Lock()
+	defer e.keepers.mu.Unlock()
+	for _, old := range e.keepers.list {
+		if old == k {
+			return
+		}
+	}
+	e.keepers.list = append(e.keepers.list, k)
+}
+
+// keepRecords calls every registered keeper with start. A keeper's failure
+// is reported on it and the others run all the same; it returns an error
+// only when the lease is lost or ctx ends.
+func (e *Engine) keepRecords(ctx context.Context, start time.Time, lease *sweepLease) ([]RecordsReport, error) {
+	e.keepers.mu.Lock()
+	ks := append([]RecordKeeper(nil), e.keepers.list...)
+	e.keepers.mu.Unlock()
+	var out []RecordsReport
+	for _, k := range ks {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		if err := e.renewLease(ctx, lease); err != nil {
+			return out, err
+		}
+		rr, err := k.ExpireRecords(ctx, start)
+		if err != nil && rr.Err == nil {
+			rr.Err = err
+		}
+		if rr.Kind == "" {
+			rr.Kind = fmt.Sprintf("%T", k)
+		}
+		if rr.Deleted > 0 || rr.Pseudonymized > 0 {
+			if aerr := e.auditRecords(ctx, start, rr); aerr != nil {
+				rr.Err = errors.Join(rr.Err, aerr)
+			}
+		}
+		if rr.Err != nil {
+			rr.Err = fmt.Errorf("retention: keeping the %s records: %w", rr.Kind, rr.Err)
+		}
+		out = append(out, rr)
+	}
+	return out, nil
+}
+
+// auditRecords appends the entry of what a keeper changed: counts only,
+// no subject, so the log shows that frist's own records were kept as
+// declared without naming anyone.
+func (e *Engine) auditRecords(ctx context.Context, at time.Time, rr RecordsReport) error {
+	entry := audit.Entry{
+		Time:   at,
+		Action: "records.expire",
+		Count:  rr.Deleted + rr.Pseudonymized,
+		Policy: e.policyHash,
+		Note:   fmt.Sprintf("%s: %d deleted, %d pseudonymized", rr.Kind, rr.Deleted, rr.Pseudonymized),
+	}
+	if _, err := storecheck.AppendAudit(ctx, e.st, entry.SignedBy(e.signer)); err != nil {
+		return fmt.Errorf("audit entry: %w", err)
+	}
+	return nil
+}
