@@ -73,6 +73,13 @@
 // operation honours (see Holds). A Scheduler runs Sweep on the engine's
 // schedule.
 //
+// frist's own records are kept as the declaration's records block says
+// (Art. 5(1)(e) GDPR): consent.New and dsar.NewService register a
+// RecordKeeper with Engine.Keep, and every Sweep calls the keepers under
+// its lease, after the time rules, with its start time; Report.Records
+// says what each did, and each that changed something writes one audit
+// entry with counts and no subject.
+//
 // # Holds
 //
 // A hold (Art. 17(3)(b) and (e), Art. 18(1)) protects the records it
