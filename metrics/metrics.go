@@ -38,7 +38,10 @@ import (
 //   - frist_unreadable_time_values_total{dataset,rule,column}: records a
 //     time rule cannot process because their time value cannot be read,
 //     added at every sweep that finds them (counter): it rises for as long
-//     as such a record is there, so alert on any increase.
+//     as such a record is there, so alert on any increase;
+//   - frist_own_records_total{kind,change}: frist's own records (kind
+//     consent or requests) deleted or pseudonymized (change) by sweeps as
+//     the declaration's records block says (counter).
 //
 // An Observer is safe for concurrent use.
 type Observer struct {
@@ -51,6 +54,7 @@ type Observer struct {
 	lastSuccess prometheus.Gauge
 	overdue     *prometheus.GaugeVec
 	unreadable  *prometheus.CounterVec
+	ownRecords  *prometheus.CounterVec
 }
 
 var _ retention.Observer = (*Observer)(nil)
@@ -93,8 +97,12 @@ func New(reg prometheus.Registerer) (*Observer, error) {
 			Name: "frist_unreadable_time_values_total",
 			Help: "Records a time rule cannot process because their time value is not a valid time in the column's representation, added at every sweep that finds them; alert on any increase.",
 		}, []string{"dataset", "rule", "column"}),
+		ownRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frist_own_records_total",
+			Help: "frist's own records (consent events, requests and objections) deleted or pseudonymized by sweeps as the declaration's records block says.",
+		}, []string{"kind", "change"}),
 	}
-	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue, o.unreadable} {
+	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue, o.unreadable, o.ownRecords} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: registering: %w", err)
 		}
@@ -122,7 +130,8 @@ func (o *Observer) Unreadable(dataset, rule, column string, n int) {
 }
 
 // SweepDone counts a sweep by result and records its duration; a sweep in
-// which no rule failed sets the last-success time to its start.
+// which no rule failed sets the last-success time to its start. It adds
+// what the sweep did to frist's own records.
 func (o *Observer) SweepDone(s retention.SweepStats) {
 	switch {
 	case s.Skipped:
@@ -135,6 +144,10 @@ func (o *Observer) SweepDone(s retention.SweepStats) {
 		o.sweeps.WithLabelValues("failed").Inc()
 	}
 	o.duration.Observe(s.Duration.Seconds())
+	for _, r := range s.Records {
+		o.ownRecords.WithLabelValues(r.Kind, "deleted").Add(float64(r.Deleted))
+		o.ownRecords.WithLabelValues(r.Kind, "pseudonymized").Add(float64(r.Pseudonymized))
+	}
 }
 
 // UpdateOverdue sets frist_records_overdue for every time rule of eng from

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/metrics"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
@@ -129,4 +130,40 @@ func TestUpdateOverdueCountsRecordsPastTheirDeadline(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, o.UpdateOverdue(ctx, eng))
 	assert.Contains(t, scrape(t, reg), `frist_records_overdue{dataset="appointment",rule="delete_after_14d_appointment_at"} 0`)
+}
+
+// TestObserverCountsFristsOwnRecordsEachSweepExpires: a sweep whose
+// consent ledger deletes a withdrawn consent's two events (withdrawn in
+// 2020, past the default three years after the year's end) adds them to
+// frist_own_records_total; a second sweep, with nothing left, adds nothing.
+// Seen to fail: with SweepStats.Records not set by Sweep, the counter
+// stayed at 0.
+func TestObserverCountsFristsOwnRecordsEachSweepExpires(t *testing.T) {
+	d, err := policy.Load(strings.NewReader(decl), "decl.yaml")
+	require.NoError(t, err)
+	st, err := memstore.New(d)
+	require.NoError(t, err)
+	ctx := context.Background()
+	at := time.Date(2020, 5, 4, 10, 0, 0, 0, time.UTC)
+	for i, kind := range []store.ConsentKind{store.ConsentGranted, store.ConsentWithdrawn} {
+		require.NoError(t, st.AppendConsent(ctx, store.ConsentEvent{ID: "0190f6d2-0000-7000-8000-00000000000" + string(rune('1'+i)),
+			Subject: "1001", Purpose: "booking", Kind: kind, At: at.Add(time.Duration(i) * time.Hour)}))
+	}
+	reg := prometheus.NewRegistry()
+	o, err := metrics.New(reg)
+	require.NoError(t, err)
+	ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "k1", Secret: []byte(strings.Repeat("s", 32))})
+	require.NoError(t, err)
+	clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	eng, err := retention.New(d, st, &retention.Options{Now: func() time.Time { return clock }, AuditKey: ring, Observer: o})
+	require.NoError(t, err)
+	_, err = consent.New(eng, st, &consent.Options{Keys: ring})
+	require.NoError(t, err)
+	for range 2 {
+		_, err = eng.Sweep(ctx)
+		require.NoError(t, err)
+	}
+	body := scrape(t, reg)
+	assert.Contains(t, body, `frist_own_records_total{change="deleted",kind="consent"} 2`)
+	assert.Contains(t, body, `frist_own_records_total{change="pseudonymized",kind="consent"} 0`)
 }

@@ -42,6 +42,9 @@ type SweepStats struct {
 	// Unreadable is the number of records whose time value cannot be
 	// read, over all rules (Report.Unreadable): zero in a healthy system.
 	Unreadable int
+	// Records says what each keeper of frist's own records did
+	// (Report.Records).
+	Records []RecordsReport
 	// OK is true when the sweep ran (not skipped) and no rule failed;
 	// a metric "last successful sweep" is set from Start when OK.
 	OK bool

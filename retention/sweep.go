@@ -52,7 +52,7 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 	rep := &Report{Start: start}
 	stats := func() SweepStats {
 		rep.Duration = e.now().Sub(start)
-		s := SweepStats{Start: start, Duration: rep.Duration, Skipped: rep.Skipped, Processed: rep.Processed(), Overdue: rep.Overdue(), Unreadable: rep.Unreadable()}
+		s := SweepStats{Start: start, Duration: rep.Duration, Skipped: rep.Skipped, Processed: rep.Processed(), Overdue: rep.Overdue(), Unreadable: rep.Unreadable(), Records: rep.Records}
 		for _, rr := range rep.Rules {
 			if rr.Err != nil {
 				s.Failed++
