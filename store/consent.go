@@ -97,13 +97,16 @@ type ConsentStore interface {
 	// Afterwards the events are found under pseudonym and none under
 	// subject. It is the only operation that changes stored events.
 	EraseConsentSubject(ctx context.Context, subject, pseudonym string) (int, error)
-	// ExpireConsents deletes every event of each subject and purpose whose
-	// latest event (by At, then ID, the order of ConsentEvents) is a
-	// withdrawal or a refusal with At before endedBefore, and returns how
+	// ExpireConsents deletes every event of each subject and purpose that
+	// has no consent in force and whose latest event (by At, then ID, the
+	// order of ConsentEvents) has At before endedBefore, and returns how
 	// many events it deleted (0, not an error, when none are due). A
-	// subject and purpose whose latest event is a grant is never touched:
-	// the consent is still relied upon and its proof is needed (Art. 7(1)
-	// GDPR). An event at exactly endedBefore is kept. The latest event is
+	// consent is in force when a grant is not followed by a withdrawal; a
+	// refusal (a grant that was refused) ends nothing, so a grant followed
+	// by a refusal is in force. A subject and purpose with a consent in
+	// force is never touched: the consent is still relied upon and its
+	// proof is needed (Art. 7(1) GDPR). An event at exactly endedBefore is
+	// kept. The latest event is
 	// decided in the same atomic step as the deletion, so a grant appended
 	// meanwhile is never deleted with the history it follows. endedBefore
 	// is not zero: the caller checks it. It is the only operation that

@@ -147,15 +147,23 @@ func (s *Store) ExpireConsents(ctx context.Context, endedBefore time.Time) (int,
 	l := &s.consents
 	deleted := 0
 	for subject, evs := range l.bySubject {
-		// The latest event of each purpose: evs is sorted by At, then ID.
+		// The latest event of each purpose, and whether a consent is in
+		// force after all of them (a grant not followed by a withdrawal; a
+		// refusal changes nothing): evs is sorted by At, then ID.
 		latest := make(map[string]store.ConsentEvent)
+		inForce := make(map[string]bool)
 		for _, ev := range evs {
 			latest[ev.Purpose] = ev
+			switch ev.Kind {
+			case store.ConsentGranted:
+				inForce[ev.Purpose] = true
+			case store.ConsentWithdrawn:
+				inForce[ev.Purpose] = false
+			}
 		}
 		kept := evs[:0:0]
 		for _, ev := range evs {
-			last := latest[ev.Purpose]
-			if last.Kind != store.ConsentGranted && last.At.Before(endedBefore) {
+			if !inForce[ev.Purpose] && latest[ev.Purpose].At.Before(endedBefore) {
 				delete(l.ids, ev.ID)
 				if ev.Reference != "" {
 					delete(l.refs, ev.Reference)

@@ -62,6 +62,25 @@ func consentExpiryContracts() []consentContract {
 				h.t.Errorf("a consent granted once and never withdrawn is kept, but %v remain", ids(evs))
 			}
 		}},
+		// A refusal is a grant that was refused (store.ConsentRefused); it
+		// ends no consent, so a grant followed by a refusal is a consent
+		// still in force, whose proof is needed.
+		// Broken by: the rule "the latest event is a withdrawal or a
+		// refusal", which deleted the history of 1001 here.
+		{"ExpireConsents/NeverTouchesAConsentStillInForceAfterARefusal", func(h *consentHarness) {
+			h.appendOK(grantEvent(1, "1001", "booking", T0), endEvent(2, "1001", "booking", store.ConsentRefused, T0.Add(time.Hour)),
+				grantEvent(3, "1004", "booking", T0), endEvent(4, "1004", "booking", store.ConsentWithdrawn, T0.Add(time.Hour)),
+				endEvent(5, "1004", "booking", store.ConsentRefused, T0.Add(2*time.Hour)))
+			if n := h.expire(T0.Add(1000 * 24 * time.Hour)); n != 3 {
+				h.t.Errorf("ExpireConsents must delete the 3 events of the withdrawn consent and keep the 2 of the one in force, but it deleted %d", n)
+			}
+			if evs := h.events("1001", "booking"); len(evs) != 2 {
+				h.t.Errorf("a grant followed by a refused grant is a consent in force and keeps its history, but %v remain", ids(evs))
+			}
+			if evs := h.events("1004", "booking"); len(evs) != 0 {
+				h.t.Errorf("a withdrawn consent followed by a refused grant ended at the withdrawal and is expired, but %v remain", ids(evs))
+			}
+		}},
 		// Broken by: comparing At <= endedBefore, and (SQL) by rounding the
 		// cutoff down to the microsecond the columns keep.
 		{"ExpireConsents/KeepsAConsentThatEndedAtExactlyTheCutoff", func(h *consentHarness) {

@@ -18,12 +18,16 @@ func (s *Store) ExpireConsents(ctx context.Context, endedBefore time.Time) (int,
 	}
 	t := s.own("frist_consent_events")
 	bd := &Builder{d: s.d}
-	// e is an ending (withdrawal or refusal) before the cutoff with no
-	// event after it (by at, then id); c is every event of its pair.
+	// e is the latest event of its pair (by at, then id) and before the
+	// cutoff, and no grant g of the pair is in force: every grant has a
+	// withdrawal w after it (a refusal ends nothing). c is every event of
+	// the pair.
 	stmt := fmt.Sprintf(`DELETE FROM %[1]s WHERE id IN (SELECT c.id FROM %[1]s c WHERE EXISTS (
-SELECT 1 FROM %[1]s e WHERE e.subject = c.subject AND e.purpose = c.purpose AND e.kind IN (%[2]s, %[3]s) AND e.at < %[4]s
-AND NOT EXISTS (SELECT 1 FROM %[1]s l WHERE l.subject = e.subject AND l.purpose = e.purpose AND (l.at > e.at OR (l.at = e.at AND l.id > e.id)))))`,
-		t, bd.Arg(string(store.ConsentWithdrawn)), bd.Arg(string(store.ConsentRefused)), bd.Arg(s.d.TimeArg(ceilMicro(endedBefore))))
+SELECT 1 FROM %[1]s e WHERE e.subject = c.subject AND e.purpose = c.purpose AND e.at < %[4]s
+AND NOT EXISTS (SELECT 1 FROM %[1]s l WHERE l.subject = e.subject AND l.purpose = e.purpose AND (l.at > e.at OR (l.at = e.at AND l.id > e.id)))
+AND NOT EXISTS (SELECT 1 FROM %[1]s g WHERE g.subject = e.subject AND g.purpose = e.purpose AND g.kind = %[3]s
+AND NOT EXISTS (SELECT 1 FROM %[1]s w WHERE w.subject = g.subject AND w.purpose = g.purpose AND w.kind = %[2]s AND (w.at > g.at OR (w.at = g.at AND w.id > g.id))))))`,
+		t, bd.Arg(string(store.ConsentWithdrawn)), bd.Arg(string(store.ConsentGranted)), bd.Arg(s.d.TimeArg(ceilMicro(endedBefore))))
 	res, err := s.exec(ctx, stmt, bd.args...)
 	if err != nil {
 		return 0, s.errorf("expire consent events: %w", err)
