@@ -39,8 +39,8 @@ func TestNoRequestOfOneSubjectContainsOrTouchesTheOthersRecordsOnSQL(t *testing.
 		var md bytes.Buffer
 		require.NoError(t, rep.WriteMarkdown(&md, "de", berlin))
 		for _, s := range other {
-			assert.NotContains(t, string(js), s, "the report must not contain the other person's data")
-			assert.NotContains(t, md.String(), s)
+			assert.NotContains(t, withoutIDs(string(js)), s, "the report must not contain the other person's data")
+			assert.NotContains(t, withoutIDs(md.String()), s)
 		}
 
 		port := x.openVerified(dsar.Portability, "501")
@@ -51,8 +51,8 @@ func TestNoRequestOfOneSubjectContainsOrTouchesTheOthersRecordsOnSQL(t *testing.
 		exJS, err := json.Marshal(ex)
 		require.NoError(t, err)
 		for _, s := range other {
-			assert.NotContains(t, string(exJS), s)
-			assert.NotContains(t, csv.String(), s)
+			assert.NotContains(t, withoutIDs(string(exJS)), s)
+			assert.NotContains(t, withoutIDs(csv.String()), s)
 		}
 		assert.Contains(t, csv.String(), "erika.muster@example.org")
 

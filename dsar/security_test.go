@@ -3,6 +3,7 @@ package dsar_test
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"testing"
 	"time"
 
@@ -35,8 +36,8 @@ func TestNoRequestOfOneSubjectContainsOrTouchesTheOthersRecords(t *testing.T) {
 	var md bytes.Buffer
 	require.NoError(t, rep.WriteMarkdown(&md, "de", berlin))
 	for _, s := range other {
-		assert.NotContains(t, string(js), s, "the report must not contain the other person's data")
-		assert.NotContains(t, md.String(), s)
+		assert.NotContains(t, withoutIDs(string(js)), s, "the report must not contain the other person's data")
+		assert.NotContains(t, withoutIDs(md.String()), s)
 	}
 
 	port := f.openVerified(dsar.Portability, "501")
@@ -47,8 +48,8 @@ func TestNoRequestOfOneSubjectContainsOrTouchesTheOthersRecords(t *testing.T) {
 	exJS, err := json.Marshal(ex)
 	require.NoError(t, err)
 	for _, s := range other {
-		assert.NotContains(t, string(exJS), s)
-		assert.NotContains(t, csv.String(), s)
+		assert.NotContains(t, withoutIDs(string(exJS)), s)
+		assert.NotContains(t, withoutIDs(csv.String()), s)
 	}
 	assert.Contains(t, csv.String(), "erika.muster@example.org")
 
@@ -118,3 +119,12 @@ func TestNothingIsDisclosedOrChangedForAnUnverifiedRequest(t *testing.T) {
 	assert.NotContains(t, f.auditText(), "dsar.disclose")
 	assert.NotContains(t, f.auditText(), "dsar.export")
 }
+
+// uuidText matches the identifiers frist generates (UUIDs such as a
+// request's ID), whose hex digits can spell another person's key by
+// chance ("…ee502184…").
+var uuidText = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+
+// withoutIDs returns s without the UUIDs frist generated, so that a search
+// for another person's key finds only that person's data.
+func withoutIDs(s string) string { return uuidText.ReplaceAllString(s, "") }
