@@ -244,7 +244,19 @@ func (e *Engine) renewLease(ctx context.Context, lease *sweepLease) error {
 // doubled the commits of a sweep.
 func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store.Selection, free int, note string, lease *sweepLease) (RuleReport, error) {
 	size := e.sizing.start
-	batch := store.Batch{Selection: sel, Action: ru.storeAction(), Audit: e.auditor(ru, sel.Now, note)}
+	// The backend is promised a well-formed batch whose callbacks neither
+	// panic nor return what was not asked (store.Batch). Only Limit and
+	// After change from batch to batch, so it is checked once.
+	first := sel
+	first.Limit = size
+	batch, err := storecheck.Batch(ru.ds, store.Batch{Selection: first, Action: ru.storeAction(), Audit: e.auditor(ru, sel.Now, note)})
+	if err != nil {
+		left := free
+		if free == unknownLeft {
+			left, _, _ = storecheck.Count(ctx, e.st, ru.ds, sel)
+		}
+		return e.failed(ctx, rr, left, "batch failed", err)
+	}
 	for done := 0; free == unknownLeft || done <= free; {
 		if err := ctx.Err(); err != nil {
 			return rr, err
@@ -253,14 +265,8 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 			return rr, err
 		}
 		batch.Limit = size
-		// The backend is promised a well-formed batch whose callbacks
-		// neither panic nor return what was not asked (store.Batch).
-		checked, err := storecheck.Batch(ru.ds, batch)
 		took := e.sizing.stopwatch()
-		var res store.BatchResult
-		if err == nil {
-			res, err = e.st.Process(ctx, checked)
-		}
+		res, err := e.st.Process(ctx, batch)
 		if err != nil {
 			left := free - done
 			if free == unknownLeft {
