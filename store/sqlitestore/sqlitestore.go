@@ -120,7 +120,11 @@
 // A hold, a consent grant or a withdrawal stored during a sweep therefore
 // waits at most for the batch in progress: bench/BENCHMARKS.md reports the
 // worst wait during a sweep of 300k records as about one batch (a hold,
-// which is two writes, at most two). The application's own writes still
+// which is two writes, at most two). A write from another *sql.DB or
+// process must also be scheduled within the pause: on a machine with more
+// runnable work than cores it now and then misses one and waits a batch
+// more (the benchmark saw 1.25 batches once at a load average of 8 on two
+// cores). The application's own writes still
 // wait in SQLite's busy handler and find the lock free only if they happen
 // to ask in a pause; during a long sweep they may wait several batches
 // (up to 3.7 s in the same benchmark, and once the whole busy_timeout of
