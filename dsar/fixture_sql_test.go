@@ -123,7 +123,14 @@ func (f flavor) sqlValue(v any) any {
 // recommends.
 func openSQLiteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
-	dsn := "file:" + filepath.Join(tb.TempDir(), "app.db") + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
+	return openSQLiteFile(tb, filepath.Join(tb.TempDir(), "app.db"))
+}
+
+// openSQLiteFile opens the SQLite file at path with the DSN sqlitestore
+// recommends.
+func openSQLiteFile(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = db.Close() })
@@ -201,18 +208,29 @@ type sqlFixture struct {
 // and builds the service on the flavor's store at now.
 func newSQLFixture(t *testing.T, f flavor, name string, intSubject bool, now time.Time) *sqlFixture {
 	t.Helper()
+	var db *sql.DB
+	if f == postgresDB {
+		db = openPostgresDB(t)
+	} else {
+		db = openSQLiteDB(t)
+	}
+	return newSQLFixtureOn(t, f, db, name, now, func(decl *policy.Declaration) {
+		for _, st := range tableDDL(f, decl, intSubject) {
+			_, err := db.ExecContext(context.Background(), st)
+			require.NoError(t, err, st)
+		}
+	})
+}
+
+// newSQLFixtureOn builds the service of the example declaration name on
+// db, after prepare has created the application's tables (and whatever
+// else the database should hold before the store opens it).
+func newSQLFixtureOn(t *testing.T, f flavor, db *sql.DB, name string, now time.Time, prepare func(decl *policy.Declaration)) *sqlFixture {
+	t.Helper()
 	decl, err := policy.LoadFile("../examples/policies/" + name + ".yaml")
 	require.NoError(t, err)
-	x := &sqlFixture{t: t, ctx: context.Background(), flavor: f, decl: decl, now: now, verified: map[string]bool{}}
-	if f == postgresDB {
-		x.db = openPostgresDB(t)
-	} else {
-		x.db = openSQLiteDB(t)
-	}
-	for _, st := range tableDDL(f, decl, intSubject) {
-		_, err := x.db.ExecContext(x.ctx, st)
-		require.NoError(t, err, st)
-	}
+	x := &sqlFixture{t: t, ctx: context.Background(), flavor: f, db: db, decl: decl, now: now, verified: map[string]bool{}}
+	prepare(decl)
 	if f == postgresDB {
 		x.st, err = pgstore.New(x.db, decl, nil)
 	} else {

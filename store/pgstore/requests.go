@@ -49,3 +49,41 @@ var recordsMigration = sqldriver.Migration{
 		`CREATE INDEX frist_consent_events_at ON {p}frist_consent_events (at)`,
 	},
 }
+
+// bodyMigration clears the subject from the bodies of requests stored
+// before recordsMigration. dsar encoded the whole request then, subject
+// included ("subject":"c-4711" in the JSON of dsar.Record); since version 5
+// it writes "subject":"", because PseudonymizeRequests replaces only the
+// subject column. A body written earlier kept the identifier until the
+// request was deleted, also after the column held the pseudonym. The
+// subject is set to "" in every body that is a JSON object with a non-empty
+// subject, open requests' included: the column keeps it, and dsar reads it
+// from there. The body is rewritten as jsonb prints it (the same object,
+// other spacing and key order). A body that is not UTF-8 JSON is not
+// frist's encoding and is left as it is: PostgreSQL 15 has no test for
+// valid JSON but the cast, so each body is cast in a block of its own.
+// The old row versions stay in the table's files until VACUUM, as every
+// update's do (see the package documentation).
+var bodyMigration = sqldriver.Migration{
+	Version:     6,
+	Description: "request bodies without the subject",
+	Statements: []string{
+		`DO $frist$
+DECLARE
+	r record;
+	j jsonb;
+BEGIN
+	FOR r IN SELECT id, body FROM {p}frist_requests WHERE position(convert_to('"subject"', 'UTF8') IN body) > 0 LOOP
+		BEGIN
+			j := convert_from(r.body, 'UTF8')::jsonb;
+		EXCEPTION WHEN others THEN
+			CONTINUE;
+		END;
+		IF jsonb_typeof(j) = 'object' AND jsonb_typeof(j->'subject') = 'string' AND j->>'subject' <> '' THEN
+			UPDATE {p}frist_requests SET body = convert_to(jsonb_set(j, '{subject}', '""')::text, 'UTF8') WHERE id = r.id;
+		END IF;
+	END LOOP;
+END
+$frist$`,
+	},
+}

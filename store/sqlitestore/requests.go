@@ -49,3 +49,24 @@ var recordsMigration = sqldriver.Migration{
 		`CREATE INDEX {p}frist_consent_events_at ON frist_consent_events (at)`,
 	},
 }
+
+// bodyMigration clears the subject from the bodies of requests stored
+// before recordsMigration. dsar encoded the whole request then, subject
+// included ("subject":"c-4711" in the JSON of dsar.Record); since version 5
+// it writes "subject":"", because PseudonymizeRequests replaces only the
+// subject column. A body written earlier kept the identifier until the
+// request was deleted, also after the column held the pseudonym. The
+// subject is set to "" in every body that is a JSON object with a non-empty
+// subject, open requests' included: the column keeps it, and dsar reads it
+// from there. A body that is not JSON is not frist's encoding and is left
+// as it is. The transaction runs with secure_delete on (dialect.Begin), so
+// the old bodies' bytes do not stay in the file's free pages.
+var bodyMigration = sqldriver.Migration{
+	Version:     6,
+	Description: "request bodies without the subject",
+	Statements: []string{
+		`UPDATE {p}frist_requests SET body = CAST(json_set(CAST(body AS TEXT), '$.subject', '') AS BLOB)
+WHERE json_valid(CAST(body AS TEXT)) AND json_type(CAST(body AS TEXT)) = 'object'
+AND json_type(CAST(body AS TEXT), '$.subject') = 'text' AND json_extract(CAST(body AS TEXT), '$.subject') <> ''`,
+	},
+}
