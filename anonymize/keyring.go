@@ -115,6 +115,19 @@ func (r *KeyRing) Pseudonym(value string) string {
 	return string(k.appendPseudonym(out[:0], value))
 }
 
+// Pseudonyms returns the pseudonym of value under every key of the ring,
+// oldest key first and the current one (Pseudonym's) last: what Pseudonym
+// returned for value before each rotation. Records and audit entries filed
+// under an older key are found again by them.
+func (r *KeyRing) Pseudonyms(value string) []string {
+	out := make([]string, len(r.keys))
+	for i, k := range r.keys {
+		var buf [80]byte
+		out[i] = string(k.appendPseudonym(buf[:0], value))
+	}
+	return out
+}
+
 // Verify reports whether pseudonym was made from value under one of the
 // ring's keys. The comparison takes constant time.
 func (r *KeyRing) Verify(value, pseudonym string) bool {

@@ -87,6 +87,8 @@ func TestKeyRotationKeepsOldPseudonymsVerifiable(t *testing.T) {
 	assert.NotEqual(t, p2024, p2025)
 	assert.True(t, rotated.Verify("citizen-17", p2024), "a pseudonym made before the rotation is still checkable")
 	assert.True(t, rotated.Verify("citizen-17", p2025))
+	assert.Equal(t, []string{p2024, p2025}, rotated.Pseudonyms("citizen-17"), "every key's pseudonym, the current one last")
+	assert.Equal(t, []string{p2024}, old.Pseudonyms("citizen-17"))
 
 	_, err = old.With(testKey("2024"))
 	assert.ErrorIs(t, err, ErrDuplicate)

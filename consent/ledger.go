@@ -101,6 +101,11 @@ func New(eng *retention.Engine, cs store.ConsentStore, opts *Options) (*Ledger, 
 // proof of their consent and its withdrawal (History with the pseudonym).
 func (l *Ledger) Pseudonym(subject string) string { return l.keys.Pseudonym(subject) }
 
+// Pseudonyms returns the pseudonyms of subject under every key of the
+// ledger's ring, the current one (Pseudonym's) last: the events of a
+// subject erased before a key rotation are filed under an older one.
+func (l *Ledger) Pseudonyms(subject string) []string { return l.keys.Pseudonyms(subject) }
+
 // clock returns the ledger's current time, to the microsecond that stores
 // keep.
 func (l *Ledger) clock() time.Time { return l.now().Truncate(time.Microsecond) }

@@ -285,7 +285,11 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 }
 
 // reportConsents adds the consent history of the subject, also events
-// filed under the subject's pseudonym after an erasure.
+// filed under the subject's pseudonym (under any key of the ledger's ring)
+// after an erasure. Events are matched the way they are stored: erased
+// ones by the pseudonym only, others by the identifier only, so that an
+// identifier that happens to equal another person's pseudonym shows none
+// of that person's events.
 func (s *Service) reportConsents(ctx context.Context, subject string, rep *AccessReport) error {
 	if s.ledger == nil {
 		return nil
@@ -294,11 +298,18 @@ func (s *Service) reportConsents(ctx context.Context, subject string, rep *Acces
 	if err != nil {
 		return fmt.Errorf("dsar: reading the consent ledger: %w", err)
 	}
-	erased, err := s.ledger.History(ctx, s.ledger.Pseudonym(subject), "")
-	if err != nil {
-		return fmt.Errorf("dsar: reading the consent ledger: %w", err)
+	evs = slices.DeleteFunc(evs, func(ev store.ConsentEvent) bool { return ev.Erased })
+	for _, p := range s.ledger.Pseudonyms(subject) {
+		erased, err := s.ledger.History(ctx, p, "")
+		if err != nil {
+			return fmt.Errorf("dsar: reading the consent ledger: %w", err)
+		}
+		for _, ev := range erased {
+			if ev.Erased {
+				evs = append(evs, ev)
+			}
+		}
 	}
-	evs = append(evs, erased...)
 	for _, ev := range evs {
 		rep.Consents = append(rep.Consents, ConsentInfo{ID: ev.ID, Purpose: ev.Purpose, Kind: string(ev.Kind), At: ev.At.UTC(),
 			Version: ev.Version, Method: ev.Method, Actor: ev.Actor})

@@ -92,7 +92,7 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 	for i, ref := range order {
 		fields := slices.Sorted(maps.Keys(byRecord[ref]))
 		entries[i] = audit.Entry{Time: now, Action: "dsar.rectify", Dataset: ref.dataset, Count: 1,
-			Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy,
+			Subjects: []string{s.AuditPseudonym(r)}, Policy: s.policy,
 			Note: "request " + r.id.String() + " (rectification): fields " + strings.Join(fields, ", ")}.SignedBy(s.eng.AuditSigner())
 		if err := entries[i].Validate(); err != nil {
 			return nil, fmt.Errorf("dsar: the audit entry of the rectification of dataset %s is refused: %w", ref.dataset, err)

@@ -31,6 +31,9 @@ type Request struct {
 	// version is the store's version of the request (store.Request), 0
 	// for a request not loaded from a store.
 	version int
+	// pseudonymized is true when the store replaced subject by its keyed
+	// pseudonym (store.Request.Pseudonymized).
+	pseudonymized bool
 }
 
 // Transition is one entry of a request's history: the move from one state
@@ -132,8 +135,15 @@ func (r *Request) ID() uuid.UUID { return r.id }
 func (r *Request) Kind() Kind { return r.kind }
 
 // Subject returns the application's identifier of the data subject. It is
-// personal data: never log it.
+// personal data: never log it. For a Pseudonymized request it is the keyed
+// pseudonym the identifier was replaced by.
 func (r *Request) Subject() string { return r.subject }
+
+// Pseudonymized reports whether the request names its subject only by the
+// keyed pseudonym that the audit log uses: it was closed so long ago that
+// the period to identify its subject ended (Service.ExpireRecords), and
+// Subject returns that pseudonym, not the identifier.
+func (r *Request) Pseudonymized() bool { return r.pseudonymized }
 
 // ReceivedAt returns when the request was received.
 func (r *Request) ReceivedAt() time.Time { return r.receivedAt }

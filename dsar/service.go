@@ -204,7 +204,11 @@ type Filter struct {
 // force, earliest first, then by ID. With f.Subject it also returns the
 // subject's closed requests whose identifier was replaced by its keyed
 // pseudonym (ExpireRecords): the pseudonym is computed again from
-// f.Subject.
+// f.Subject, under every key of ServiceOptions.AuditKey. Each request is
+// matched the way it is stored: a pseudonymized request by the pseudonym
+// only, any other by the identifier only, so that an identifier that
+// happens to equal another person's pseudonym finds none of that person's
+// requests.
 func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
 	sf := store.RequestFilter{Subject: f.Subject, OpenOnly: f.OpenOnly}
 	for _, st := range f.States {
@@ -214,11 +218,22 @@ func (s *Service) List(ctx context.Context, f Filter) ([]*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dsar: listing requests: %w", err)
 	}
+	if f.Subject != "" {
+		srs = slices.DeleteFunc(srs, func(sr store.Request) bool { return sr.Pseudonymized })
+	}
 	if f.Subject != "" && !f.OpenOnly {
-		sf.Subject = s.auditKey.Pseudonym(f.Subject)
-		more, err := s.rs.ListRequests(ctx, sf)
-		if err != nil {
-			return nil, fmt.Errorf("dsar: listing requests: %w", err)
+		var more []store.Request
+		for _, p := range s.auditKey.Pseudonyms(f.Subject) {
+			sf.Subject = p
+			found, err := s.rs.ListRequests(ctx, sf)
+			if err != nil {
+				return nil, fmt.Errorf("dsar: listing requests: %w", err)
+			}
+			for _, sr := range found {
+				if sr.Pseudonymized {
+					more = append(more, sr)
+				}
+			}
 		}
 		if len(more) > 0 {
 			srs = append(srs, more...)
@@ -264,7 +279,9 @@ func (s *Service) Overdue(ctx context.Context, at time.Time) ([]Risk, error) {
 // data subject. When so, the request moves to Verified; when not, to
 // IdentityPending (additional information is needed, Art. 12(6)) and the
 // error wraps ErrUnverified. A request already verified is returned as it
-// is.
+// is. A refused request is not verified any more: the error wraps
+// ErrIllegalTransition, and Identity is not asked (its subject may be a
+// pseudonym by now, see Request.Pseudonymized).
 func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Request, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -274,6 +291,9 @@ func (s *Service) Verify(ctx context.Context, id uuid.UUID) (*Request, error) {
 	}
 	if r.state.Verified() {
 		return r, nil
+	}
+	if r.state.Final() {
+		return r, fmt.Errorf("%w: %s is %s; a finished request is not verified any more", ErrIllegalTransition, r, r.state)
 	}
 	ok, err := s.identity.Verify(ctx, r)
 	if err != nil {
@@ -432,7 +452,22 @@ func (s *Service) fromStore(sr store.Request) (*Request, error) {
 		return nil, err
 	}
 	r.version = sr.Version
+	r.pseudonymized = sr.Pseudonymized
 	return r, nil
+}
+
+// AuditPseudonym returns the keyed pseudonym by which audit entries name
+// the subject of r (Art. 4(5) GDPR; docs/DESIGN.md, "Pseudonyms only"):
+// the pseudonym of its identifier under ServiceOptions.AuditKey, or, for a
+// Pseudonymized request, its subject as stored, which already is that
+// pseudonym. An Identity that writes audit entries of its own names the
+// subject by it, so that every entry about the request carries the same
+// pseudonym.
+func (s *Service) AuditPseudonym(r *Request) string {
+	if r.pseudonymized {
+		return r.subject
+	}
+	return s.auditKey.Pseudonym(r.subject)
 }
 
 // audit appends a dsar entry naming the request and the subject's
@@ -444,7 +479,7 @@ func (s *Service) audit(ctx context.Context, at time.Time, action string, r *Req
 	}
 	_, err := storecheck.AppendAudit(ctx, s.st, audit.Entry{
 		Time: at, Action: action, Dataset: dataset, Count: count,
-		Subjects: []string{s.auditKey.Pseudonym(r.subject)}, Policy: s.policy, Note: n,
+		Subjects: []string{s.AuditPseudonym(r)}, Policy: s.policy, Note: n,
 	}.SignedBy(s.eng.AuditSigner()))
 	if err != nil {
 		return fmt.Errorf("dsar: audit entry %s for %s: %w", action, r, err)

@@ -91,7 +91,7 @@ func (a operatorAttestation) Verify(ctx context.Context, req *dsar.Request) (boo
 	_, err := storecheck.AppendAudit(ctx, a.env.db.store, audit.Entry{
 		Time:     a.env.eng.Now().Truncate(time.Microsecond),
 		Action:   attestAction,
-		Subjects: []string{a.env.keys.audit.Pseudonym(req.Subject())},
+		Subjects: []string{a.env.svc.AuditPseudonym(req)},
 		Policy:   a.env.decl.Hash(),
 		Note:     "request " + req.ID().String() + " (" + req.Kind().String() + "): the operator attests the requester's identity: " + string(a.method),
 	}.SignedBy(a.env.eng.AuditSigner()))
