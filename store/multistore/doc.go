@@ -38,11 +38,14 @@
 //     chain, so readers of the home log see every batch in one chain.
 //
 // A crash between the two steps leaves the routed entry without its copy.
-// The first batch on a routed backend after New, and Repair, append every
-// missing copy (and so does the next batch when only the append failed),
-// so the home log lacks a batch's entry only between a crash and the next
-// batch on that backend or call of Repair, and never holds an entry for a
-// batch that did not happen. Verify checks the
+// The first batch on a routed backend after New that writes an entry, and
+// Repair, append every missing copy (and so does the next batch when only
+// the append failed), so the home log lacks a batch's entry only between a
+// crash and the next such batch on that backend or call of Repair, and
+// never holds an entry for a batch that did not happen. A batch appends
+// the missing copies after its own batch, signed by the signer of its
+// entry (audit.Entry.SignedBy), so that repaired copies are signed like
+// the rest; Repair signs them with the signer it is given. Verify checks the
 // whole arrangement: each chain verifies on its own (audit.Verify), every
 // routed entry has exactly one copy in the home log, and every copy
 // matches the entry it names. Batches on the home backend itself are

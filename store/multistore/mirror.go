@@ -92,35 +92,73 @@ func (s *Store) homeCopies(ctx context.Context) (map[string]map[uint64]int, []au
 }
 
 // prepare repairs c unless it is known to be complete: it appends to the
-// home log a copy of every entry of c's chain that has none there. The
-// caller holds c.mu.
-func (s *Store) prepare(ctx context.Context, c *chain) error {
+// home log a copy of every entry of c's chain that has none there, signed
+// by signer (nil: unsigned), in the chain's order. It returns the sealed
+// copies it appended, by the Seq of the entry each copies. The caller
+// holds c.mu.
+func (s *Store) prepare(ctx context.Context, c *chain, signer *audit.Signer) (map[uint64]audit.Entry, error) {
 	if c.ready {
-		return nil
+		return nil, nil
 	}
 	entries, err := c.drv.ReadAudit(ctx, 0, 0)
 	if err != nil {
-		return fmt.Errorf("multistore: reading the audit log of the backend of %v: %w", c.datasets, err)
+		return nil, fmt.Errorf("multistore: reading the audit log of the backend of %v: %w", c.datasets, err)
 	}
 	if len(entries) == 0 {
 		c.ready = true
-		return nil
+		return nil, nil
 	}
 	c.genesis = entries[0].Hash
 	copies, _, err := s.homeCopies(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	have := copies[c.genesis]
+	appended := map[uint64]audit.Entry{}
 	for _, e := range entries {
 		if have[e.Seq] == 0 {
-			if _, err := s.home.AppendAudit(ctx, copyOf(e, c.genesis)); err != nil {
-				return fmt.Errorf("%w: appending the copy of entry %d of the chain of %v: %v", ErrMirror, e.Seq, c.datasets, err)
+			sealed, err := s.home.AppendAudit(ctx, copyOf(e, c.genesis).SignedBy(signer))
+			if err != nil {
+				return nil, fmt.Errorf("%w: appending the copy of entry %d of the chain of %v: %v", ErrMirror, e.Seq, c.datasets, err)
 			}
+			appended[e.Seq] = sealed
 		}
 	}
 	c.ready = true
-	return nil
+	return appended, nil
+}
+
+// repairAfter appends the copies of c's chain missing from the home log,
+// the copy of sealed, the entry of a batch that has just committed on c's
+// backend, among them, all signed by signer, and returns the sealed copy
+// of sealed. The caller holds c.mu.
+//
+// The repair follows the batch rather than preceding it because only the
+// batch's entry carries the signer (see Process): a repair before it would
+// leave the copies it appends unsigned, and a log whose entries must be
+// signed (audit.Verifier.RequireSignatures) would then be reported broken
+// at every repaired copy.
+func (s *Store) repairAfter(ctx context.Context, c *chain, sealed audit.Entry, signer *audit.Signer) (audit.Entry, error) {
+	appended, err := s.prepare(ctx, c, signer)
+	if err != nil {
+		c.ready = false
+		return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but the copies missing from the home log could not be appended (appended at the next batch or Repair): %v", ErrMirror, sealed.Seq, c.datasets, err)
+	}
+	if cp, ok := appended[sealed.Seq]; ok {
+		return cp, nil
+	}
+	// Another process copied the entry first: return its copy.
+	_, log, err := s.homeCopies(ctx)
+	if err != nil {
+		return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but its copy could not be read back: %v", ErrMirror, sealed.Seq, c.datasets, err)
+	}
+	for _, e := range log {
+		if r, ok := refOf(e); ok && r.genesis == c.genesis && r.seq == sealed.Seq {
+			return e, nil
+		}
+	}
+	c.ready = false
+	return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but its copy is missing from the home log (appended at the next batch or Repair)", ErrMirror, sealed.Seq, c.datasets)
 }
 
 // appendCopy seals the copy of e, the latest entry of c's chain, in the
@@ -147,9 +185,12 @@ func (s *Store) appendCopy(ctx context.Context, c *chain, e audit.Entry, signer 
 }
 
 // Repair appends to the home log the copy of every routed audit entry
-// that has none there, as the first batch on each routed backend does. It
-// serves an operator who wants the home log complete before reading it.
-func (s *Store) Repair(ctx context.Context) error {
+// that has none there, as the first batch on each routed backend after New
+// does, signed by signer: pass the retention engine's
+// (retention.Engine.AuditSigner), so that a log whose entries must be
+// signed still verifies; nil leaves the copies unsigned. It serves an
+// operator who wants the home log complete before reading it.
+func (s *Store) Repair(ctx context.Context, signer *audit.Signer) error {
 	if err := s.open(ctx); err != nil {
 		return err
 	}
@@ -158,7 +199,7 @@ func (s *Store) Repair(ctx context.Context) error {
 	for _, c := range s.chains {
 		c.mu.Lock()
 		c.ready = false // check the whole chain again
-		err := s.prepare(ctx, c)
+		_, err := s.prepare(ctx, c, signer)
 		c.mu.Unlock()
 		errs = append(errs, err)
 	}

@@ -51,10 +51,10 @@ type Store struct {
 
 // New returns a Store that sends every call about a dataset in routes to
 // its backend and everything else to home. A route to home itself is the
-// same as no route. New does no I/O: before the first batch on a routed
-// backend (or in Repair), the copies of its audit entries missing from the
-// home log are appended (after a crash between a routed batch and its
-// copy; see the package documentation). Close closes every backend given.
+// same as no route. New does no I/O: with the first batch on a routed
+// backend that writes an audit entry (or in Repair), the copies of its
+// audit entries missing from the home log are appended (after a crash
+// between a routed batch and its copy; see the package documentation). Close closes every backend given.
 func New(routes map[string]store.Driver, home Home) (*Store, error) {
 	if home == nil || isNil(home) {
 		return nil, errors.New("multistore: the home backend is nil")

@@ -43,11 +43,9 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := s.prepare(ctx, c); err != nil {
-		return store.BatchResult{}, err
-	}
 	// The copy is signed by the signer of the batch's own entry, which
-	// sealing detaches from it.
+	// sealing detaches from it. Copies missing after a crash are appended
+	// after the batch, so that they are signed by it too (repairAfter).
 	var signer *audit.Signer
 	if entryOf := b.Audit; entryOf != nil {
 		b.Audit = func(processed []store.Record, count int) (audit.Entry, error) {
@@ -61,7 +59,12 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 		return res, err
 	}
 	// The batch is committed: its copy is appended even when ctx ends now.
-	sealed, err := s.appendCopy(context.WithoutCancel(ctx), c, res.Entry, signer)
+	var sealed audit.Entry
+	if c.ready {
+		sealed, err = s.appendCopy(context.WithoutCancel(ctx), c, res.Entry, signer)
+	} else {
+		sealed, err = s.repairAfter(context.WithoutCancel(ctx), c, res.Entry, signer)
+	}
 	if err != nil {
 		return store.BatchResult{}, err
 	}
@@ -83,7 +86,7 @@ func (s *Store) UpdateFields(ctx context.Context, dataset, key, subject string, 
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := s.prepare(ctx, c); err != nil {
+	if _, err := s.prepare(ctx, c, entry.Signer()); err != nil {
 		return audit.Entry{}, err
 	}
 	sealed, err := drv.UpdateFields(ctx, dataset, key, subject, values, entry)
