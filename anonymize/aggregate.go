@@ -37,7 +37,7 @@ type Table struct {
 // Aggregator counts records by dimensions and publishes only cells of at
 // least k records, so statistics from access logs single out no one.
 //
-// Seed 002: "Um zu ermitteln, ob das Internetangebot den Nutzerwünschen
+// examples/policies/waltrop.yaml: "Um zu ermitteln, ob das Internetangebot den Nutzerwünschen
 // entspricht, werden aggregierte statistische Auswertungen über das
 // Nutzerverhalten erstellt. Ein Rückschluss auf eine einzelne Person ist
 // nicht möglich."

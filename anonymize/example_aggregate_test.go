@@ -6,7 +6,7 @@ import (
 	"github.com/frist-go/frist/anonymize"
 )
 
-// Seed 002: "werden aggregierte statistische Auswertungen über das
+// examples/policies/waltrop.yaml: "werden aggregierte statistische Auswertungen über das
 // Nutzerverhalten erstellt. Ein Rückschluss auf eine einzelne Person ist
 // nicht möglich." Cells with fewer than k records are not published.
 func ExampleAggregate() {

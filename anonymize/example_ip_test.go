@@ -6,7 +6,7 @@ import (
 	"github.com/frist-go/frist/anonymize"
 )
 
-// Seed 003: the IP address "muss ... für die Dauer von sieben Tagen
+// examples/policies/jobcenter.yaml: the IP address "muss ... für die Dauer von sieben Tagen
 // gespeichert bleiben und wird danach anonymisiert". A declaration names the
 // operator as text; the rule's executor parses, builds and applies it.
 func ExampleParse_ipMask() {

@@ -26,7 +26,7 @@ type IPMask struct {
 // leading 24 bits of an IPv4 address (the last byte zeroed) and the leading
 // 48 bits of an IPv6 address are kept.
 //
-// Seed 004: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
+// examples/policies/stadt-amt.yaml: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
 // dass es nicht möglich ist, einen Bezug auf einzelne Nutzer herzustellen."
 //
 // IPv6 needs a shorter prefix than one might think. Providers delegate a

@@ -17,9 +17,9 @@ func mustSpec(t testing.TB, spec string) Operator {
 	return op
 }
 
-// Seed 004: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
+// examples/policies/stadt-amt.yaml: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
 // dass es nicht möglich ist, einen Bezug auf einzelne Nutzer herzustellen."
-// Seed 003: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
+// examples/policies/jobcenter.yaml: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
 // sieben Tagen gespeichert bleiben und wird danach anonymisiert."
 func TestIPMaskMasksAddresses(t *testing.T) {
 	tests := []struct {

@@ -49,7 +49,7 @@ func fmtIn(v any) string {
 	return typeName(v)
 }
 
-// Seed 001 (booking with name, e-mail and phone): "Eine Anonymisierung
+// examples/policies/recklinghausen.yaml (booking with name, e-mail and phone): "Eine Anonymisierung
 // dieser Daten erfolgt bereits nach 48 Stunden." The masking operators are
 // what such a rule applies to the contact fields it keeps.
 func TestMaskEmail(t *testing.T) {

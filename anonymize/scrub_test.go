@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Seed 003 lists what a booking holds: "Name und Vorname, Geburtsdatum,
+// examples/policies/jobcenter.yaml lists what a booking holds: "Name und Vorname, Geburtsdatum,
 // Kunden-Nummer oder BG-Nummer, Anliegen, Ort, Datum des Termins,
 // E-Mail-Adresse, alle von Ihnen selbst formulierten Angaben im Rahmen der
 // Buchung". The free text ("selbst formulierte Angaben") is scrubbed of the

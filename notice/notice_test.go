@@ -91,7 +91,7 @@ func TestStoragePeriodsStateTheRulesAsTheSeedDoes(t *testing.T) {
 		want []string
 	}{
 		{
-			// Seed 003: "Nach dem erfolgten Termin werden die personenbezogenen Daten innerhalb von
+			// examples/policies/jobcenter.yaml: "Nach dem erfolgten Termin werden die personenbezogenen Daten innerhalb von
 			// zwei Wochen gelöscht. Bei einer Terminstornierung oder einem Widerruf werden die
 			// verarbeiteten personenbezogenen Daten sofort gelöscht."
 			name: "appointments in German",
@@ -110,7 +110,7 @@ func TestStoragePeriodsStateTheRulesAsTheSeedDoes(t *testing.T) {
 			},
 		},
 		{
-			// Seed 003: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von sieben Tagen
+			// examples/policies/jobcenter.yaml: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von sieben Tagen
 			// gespeichert bleiben und wird danach anonymisiert."
 			name: "access log in German",
 			ds:   logs, lang: German,
@@ -168,7 +168,7 @@ func TestKeepAtLeastAndYearEndAreStated(t *testing.T) {
 }
 
 func TestMatterSettledReadsAsAClause(t *testing.T) {
-	// Seed 002: "Eine Speicherung erfolgt, bis Ihre Angelegenheit erledigt ist".
+	// examples/policies/waltrop.yaml: "Eine Speicherung erfolgt, bis Ihre Angelegenheit erledigt ist".
 	ds := &policy.Dataset{ID: "contact", Description: policy.Text{DE: "Kontaktformulardaten"},
 		Rules: []policy.Rule{{On: policy.EventMatterSettled, Delete: true}}}
 	assert.Equal(t, []string{"Kontaktformulardaten werden gelöscht, sobald Ihr Anliegen erledigt ist."}, StoragePeriods(ds, German))

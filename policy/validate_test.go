@@ -354,7 +354,7 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { logs(d).Rules[0].Anonymize[0].Op = "pseudonym(key=logs)" }},
 		{"operator parameter out of range", func(d *Declaration) { logs(d).Rules[0].Anonymize[0].Op = "ip_mask(v4=9)" }, "datasets[0].rules[0].anonymize[0].op", "ip_mask: parameter v4",
 			func(d *Declaration) { logs(d).Rules[0].Anonymize[0].Op = "ip_mask(v4=2)" }},
-		// Principle 3: without a marker, a record whose IP was masked looks
+		// docs/DESIGN.md, "Sweeps cost what is due": without a marker, a record whose IP was masked looks
 		// exactly like one that is still due.
 		{"value-keeping operator without marker", func(d *Declaration) { logs(d).Marker = "" }, "datasets[0].rules[0].anonymize[0].op", `operator ip_mask keeps a value, so dataset "access_log" needs a marker column`,
 			func(d *Declaration) { logs(d).Marker = ""; logs(d).Rules[0].Anonymize[0].Op = "null" }},

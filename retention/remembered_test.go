@@ -18,14 +18,14 @@ import (
 	"github.com/frist-go/frist/store/memstore"
 )
 
-// Seed 003, the sentences remembered events keep.
+// examples/policies/jobcenter.yaml, the sentences remembered events keep.
 const (
-	seed003Sofort  = "Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten personenbezogenen Daten sofort gelöscht."
-	seed003Alle    = "Bitte beachten Sie, dass im Fall eines Widerrufs von Ihnen bereits gebuchte Termine ebenfalls alle gelöscht werden."
-	seed003Erneut  = "Sollten Sie unseren Service der Online-Terminbuchung erneut nutzen wollen, wird auch erneut Ihre Einwilligungserklärung benötigt."
-	seed003ZweiWo  = "Nach dem erfolgten Termin werden die personenbezogenen Daten innerhalb von zwei Wochen gelöscht."
-	ruleCancelled  = "delete_on_cancel"
-	ruleWithdrawal = "delete_on_withdrawal"
+	jobcenterSofort = "Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten personenbezogenen Daten sofort gelöscht."
+	jobcenterAlle   = "Bitte beachten Sie, dass im Fall eines Widerrufs von Ihnen bereits gebuchte Termine ebenfalls alle gelöscht werden."
+	jobcenterErneut = "Sollten Sie unseren Service der Online-Terminbuchung erneut nutzen wollen, wird auch erneut Ihre Einwilligungserklärung benötigt."
+	jobcenterZweiWo = "Nach dem erfolgten Termin werden die personenbezogenen Daten innerhalb von zwei Wochen gelöscht."
+	ruleCancelled   = "delete_on_cancel"
+	ruleWithdrawal  = "delete_on_withdrawal"
 )
 
 // pendingOf lists what the harness's store remembers.
@@ -105,7 +105,7 @@ func TestCancellationOfAHeldAppointmentActsTheMomentTheHoldEnds(t *testing.T) {
 
 			h.clock.Set(at.Add(24 * time.Hour))
 			rep = tt.end(t, h, hold.ID)
-			assert.False(t, h.exists(t, "appointment", "2"), "%s: the cancellation acts the moment the hold ends, not %s", seed003Sofort, seed003ZweiWo)
+			assert.False(t, h.exists(t, "appointment", "2"), "%s: the cancellation acts the moment the hold ends, not %s", jobcenterSofort, jobcenterZweiWo)
 			assert.Equal(t, []time.Time{at.Add(24 * time.Hour)}, processedBy(h, ruleCancelled, "2"), "deleted once, by the cancellation rule, when the hold ended")
 			if rep != nil {
 				rr := rep.Rule("appointment", ruleCancelled)
@@ -150,10 +150,10 @@ func TestWithdrawalDeletesTheFreeAppointmentsAtOnceAndTheHeldOneAtRelease(t *tes
 	require.NoError(t, err)
 	rr := rep.Rule("appointment", ruleWithdrawal)
 	require.NotNil(t, rr)
-	assert.Equal(t, 1, rr.Processed, seed003Alle)
+	assert.Equal(t, 1, rr.Processed, jobcenterAlle)
 	assert.Equal(t, 1, rr.Held)
 	assert.NotEmpty(t, rr.Remembered)
-	assert.False(t, h.exists(t, "appointment", "1"), "%s: the free appointment is deleted at once", seed003Sofort)
+	assert.False(t, h.exists(t, "appointment", "1"), "%s: the free appointment is deleted at once", jobcenterSofort)
 	assert.True(t, h.exists(t, "appointment", "2"), "the held appointment survives the withdrawal")
 
 	// Erika consents again and books anew: the old withdrawal must not
@@ -165,9 +165,9 @@ func TestWithdrawalDeletesTheFreeAppointmentsAtOnceAndTheHeldOneAtRelease(t *tes
 	released := h.clock.Now()
 	require.NoError(t, h.eng.ReleaseHold(ctx, hold.ID))
 
-	assert.False(t, h.exists(t, "appointment", "2"), "%s: the held appointment is deleted when the hold is released", seed003Alle)
+	assert.False(t, h.exists(t, "appointment", "2"), "%s: the held appointment is deleted when the hold is released", jobcenterAlle)
 	assert.Equal(t, []time.Time{released}, processedBy(h, ruleWithdrawal, "2"))
-	assert.True(t, h.exists(t, "appointment", "5"), "%s: a booking made after the withdrawal is not covered by it", seed003Erneut)
+	assert.True(t, h.exists(t, "appointment", "5"), "%s: a booking made after the withdrawal is not covered by it", jobcenterErneut)
 	assert.True(t, h.exists(t, "appointment", "4"), "another citizen's appointment is untouched")
 	assert.Empty(t, h.pendingOf(t))
 	h.verifyAudit(t)

@@ -17,7 +17,7 @@ import (
 )
 
 // The generic Stadt/Amt declaration binds its web-server log to files;
-// its rules run through the retention engine unchanged. Seed 004: "Die
+// its rules run through the retention engine unchanged. examples/policies/stadt-amt.yaml: "Die
 // IP-Adresse des aufrufenden Rechners wird anonymisiert ... Nach 7 Tagen
 // werden die Protokolle des Webservers gelöscht."
 func TestStadtAmtDeclarationEnforcesItsLogRulesOnFiles(t *testing.T) {

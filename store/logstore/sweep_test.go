@@ -88,7 +88,7 @@ func rotatedLogs(t testing.TB, dir string) *logGen {
 	return g
 }
 
-// Seed 003: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
+// examples/policies/jobcenter.yaml: "Hierfür muss die IP-Adresse des Nutzenden für die Dauer von
 // sieben Tagen gespeichert bleiben und wird danach anonymisiert."
 func TestSweepMasksEveryAddressOlderThanSevenDaysAndNoNewerOne(t *testing.T) {
 	t.Parallel()
@@ -164,7 +164,7 @@ func lineTime(t testing.TB, s string) time.Time {
 	return at
 }
 
-// Seed 004: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
+// examples/policies/stadt-amt.yaml: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert, so
 // dass es nicht möglich ist, einen Bezug auf einzelne Nutzer herzustellen.
 // Nach 7 Tagen werden die Protokolle des Webservers gelöscht."
 func TestSweepDeletesLinesAfterSevenDaysAndWholeFilesWhenEveryLineIsDue(t *testing.T) {

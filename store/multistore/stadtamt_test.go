@@ -133,7 +133,7 @@ func openStadtAmt(t *testing.T, dir string) *stadtAmt {
 	return &stadtAmt{decl: decl, tables: tables, st: st, eng: eng, clock: &clock}
 }
 
-// Seed 004: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert
+// examples/policies/stadt-amt.yaml: "Die IP-Adresse des aufrufenden Rechners wird anonymisiert
 // ... Nach 7 Tagen werden die Protokolle des Webservers gelöscht." and
 // "In einem Kontaktformular eingegebene Daten werden ... ausgedruckt und
 // anschließend gelöscht." One engine enforces both: the log on files, the
