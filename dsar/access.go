@@ -41,6 +41,12 @@ type AccessReport struct {
 	Holds       []HoldInfo                 `json:"holds"`                   // Art. 17(3), 18
 	Automated   *policy.AutomatedDecisions `json:"automated_decisions"`     // Art. 15(1)(h); null: none
 	Transfers   []RecipientInfo            `json:"third_country_transfers"` // Art. 15(2)
+	// RecipientsTold lists the recipients told of an erasure,
+	// rectification or restriction of the subject's data, oldest first
+	// (Art. 19 sentence 2: the controller informs the data subject about
+	// them if the subject asks). Every access report lists them, so that
+	// the subject need not ask twice.
+	RecipientsTold []RecipientTold `json:"recipients_told"`
 }
 
 // RequestInfo identifies the request a document answers.
@@ -170,7 +176,9 @@ type HoldInfo struct {
 // Access answers the access request with id (Art. 15): every record of the
 // subject in every dataset with a subject column, with the information of
 // Art. 15(1) for each dataset and the deadline of each record under the
-// retention rules, the consent history, objections and holds. The request
+// retention rules, the consent history, objections and holds, and the
+// recipients told of an erasure, rectification or restriction of the
+// subject's data (Art. 19 sentence 2, from the audit log). The request
 // must be an access request whose requester is verified (ErrWrongKind,
 // ErrUnverified); on success it is completed and the disclosure is
 // audited, dataset by dataset, under the subject's pseudonym.
@@ -280,6 +288,9 @@ func (s *Service) accessReport(ctx context.Context, r *Request) (*AccessReport, 
 	}
 	for _, h := range holds {
 		rep.Holds = append(rep.Holds, HoldInfo{ID: h.ID, Dataset: h.Dataset, Key: h.Key, Reason: h.Reason, Norm: holdNorm(h.Reason)})
+	}
+	if rep.RecipientsTold, err = s.recipientsTold(ctx, r.subject); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

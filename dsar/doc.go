@@ -30,7 +30,8 @@
 // NewService, Open, Verify through the application's Identity, Extend, Complete, Refuse, and
 // per kind Access (the Art. 15 report as JSON described by
 // schema/access-report.schema.json, and as Markdown or HTML in German or
-// English), Portability (Art. 20, JSON and CSV), Erase (Art. 17, through
+// English; it also lists the recipients told of an erasure, rectification
+// or restriction, Art. 19 sentence 2, from the audit log), Portability (Art. 20, JSON and CSV), Erase (Art. 17, through
 // retention.Engine.EraseSubject, sparing holds and statutory minimums, and
 // consent.Ledger.EraseSubject), Rectify (Art. 16), Restrict (an Art. 18
 // hold) and Object (Art. 21), with Allowed telling the application whether

@@ -126,16 +126,17 @@ func (s *Service) notify(ctx context.Context, r *Request, affected []string, cha
 			}
 			err = s.notifier.Notify(ctx, n)
 		}
-		note := "recipient " + rid + " told (Art. 19)"
+		var note string
 		switch {
 		case err == nil:
 			rn.Notified = true
+			note = notifyNote(rid, Told, nil)
 		case s.notifier == nil:
 			rn.Error = "frist has no notifier for it: tell the recipient yourself (Art. 19)"
-			note = "recipient " + rid + " to be told by the controller (Art. 19): no notifier is configured"
+			note = notifyNote(rid, ByController, nil)
 		default:
 			rn.Error = err.Error()
-			note = "recipient " + rid + " NOT told (Art. 19): " + err.Error()
+			note = notifyNote(rid, NotTold, err)
 			failed = append(failed, rid)
 		}
 		if aerr := s.audit(ctx, at, "dsar.notify", r, "", len(by[rid]), note); aerr != nil {

@@ -203,6 +203,9 @@ func (rep *AccessReport) Document(lang notice.Language, loc *time.Location) *not
 		doc.Sections = append(doc.Sections, notice.Section{ID: "restrictions", Heading: l("Widersprüche und Sperren", "Objections and holds"),
 			Blocks: []notice.Block{list(items...)}})
 	}
+	if sec, ok := recipientsToldSection(lang, rep, ts); ok {
+		doc.Sections = append(doc.Sections, sec)
+	}
 	var rights []string
 	for _, r := range rep.Rights {
 		rights = append(rights, tx(r.Text))
@@ -233,6 +236,61 @@ func (rep *AccessReport) Document(lang notice.Language, loc *time.Location) *not
 	doc.Sections = append(doc.Sections, notice.Section{ID: "transfers", Heading: l("Drittlandübermittlung", "Third-country transfers"),
 		Article: l("Art. 15 Abs. 2 DSGVO", "Art. 15(2) GDPR"), Blocks: []notice.Block{para(transfers)}})
 	return doc
+}
+
+// recipientsToldSection lists the recipients told of a change to the
+// subject's data (Art. 19). It says what the audit log records and no
+// more: a failed communication, or one left to the controller, is shown
+// as such, with what the log does not say. It is left out when nothing
+// was told and no dataset in the report has recipients.
+func recipientsToldSection(lang notice.Language, rep *AccessReport, ts func(time.Time) string) (notice.Section, bool) {
+	l := lang.Pick
+	hasRecipients := false
+	for _, ds := range rep.Datasets {
+		hasRecipients = hasRecipients || len(ds.Recipients) > 0
+	}
+	if len(rep.RecipientsTold) == 0 && !hasRecipients {
+		return notice.Section{}, false
+	}
+	items := []string{l("Unser Protokoll verzeichnet keine solche Mitteilung.", "Our log records no such communication.")}
+	if len(rep.RecipientsTold) > 0 {
+		items = nil
+		for _, t := range rep.RecipientsTold {
+			var outcome string
+			switch t.Outcome {
+			case Told:
+				outcome = l("mitgeteilt.", "told.")
+			case NotTold:
+				outcome = l("Die Mitteilung ist fehlgeschlagen; ob der Empfänger auf anderem Weg unterrichtet wurde, verzeichnet unser Protokoll nicht.",
+					"the communication failed; our log does not record whether the recipient was told by other means.")
+			default:
+				outcome = l("Die Mitteilung war auf anderem Weg zu machen; ob und wann das geschah, verzeichnet unser Protokoll nicht.",
+					"the communication had to be made by other means; our log does not record whether and when that happened.")
+			}
+			items = append(items, fmt.Sprintf(l("%s – %s vom %s (Aktenzeichen %s): %s", "%s – %s of %s (reference %s): %s"),
+				nameOr(t.Name.In(string(lang)), t.Recipient), changeLabel(lang, t.Change), ts(t.At), t.Request, outcome))
+		}
+	}
+	return notice.Section{ID: "recipients-told", Heading: l("Mitteilungen an Empfänger", "Recipients told of changes"),
+		Article: l("Art. 19 DSGVO", "Art. 19 GDPR"), Blocks: []notice.Block{
+			{Kind: notice.Paragraph, Text: l(
+				"Berichtigen oder löschen wir Ihre Daten oder schränken wir ihre Verarbeitung ein, müssen wir das jedem Empfänger mitteilen, dem die Daten offengelegt wurden, es sei denn, dies ist unmöglich oder mit unverhältnismäßigem Aufwand verbunden (Art. 19 Satz 1 DSGVO). Über diese Empfänger unterrichten wir Sie hier (Art. 19 Satz 2 DSGVO). Unser Protokoll verzeichnet:",
+				"When we rectify or erase your data or restrict its processing, we must communicate this to each recipient to whom the data was disclosed, unless this proves impossible or involves disproportionate effort (Art. 19, first sentence, GDPR). This section informs you about those recipients (Art. 19, second sentence, GDPR). Our log records:")},
+			{Kind: notice.List, Items: items},
+		}}, true
+}
+
+// changeLabel names the change a recipient was told of.
+func changeLabel(l notice.Language, k Kind) string {
+	switch k {
+	case Erasure:
+		return l.Pick("Löschung", "erasure")
+	case Rectification:
+		return l.Pick("Berichtigung", "rectification")
+	case Restriction:
+		return l.Pick("Einschränkung der Verarbeitung", "restriction of processing")
+	}
+	return k.String()
 }
 
 // consentKind names a consent ledger event.
