@@ -21,7 +21,10 @@ import (
 // no-referrer so the link does not travel on. The alternative, an opaque
 // token stored server-side, would need a table of issued links; the signed
 // link needs none and still withdraws once, because its ID is recorded with
-// the withdrawal.
+// the withdrawal. When that record is deleted with the rest of the ended
+// consent's proof (ExpireRecords), the link acts on no later consent all
+// the same: it names the grant it was issued for, and a consent given again
+// rests on a new grant (ErrLinkSuperseded).
 type Link struct {
 	// ID identifies the link; the withdrawal it makes records it, so a
 	// second use is recognised (ErrLinkUsed).
