@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/store"
 )
 
 // Erasure says what EraseSubject did.
@@ -32,7 +33,9 @@ const MethodErasure = "erasure"
 // of subject is filed under Pseudonym(subject), marked erased, and cleared
 // of evidence and guardian details. Afterwards Valid is false for subject
 // at every time, and History(ctx, Pseudonym(subject), "") shows the
-// pseudonymised proof. Erasing an unknown subject changes nothing.
+// pseudonymised proof. Erasing an unknown subject changes nothing. What the
+// events held before is removed from the store's files by the next sweep
+// (retention.Engine.MarkForPurge).
 func (l *Ledger) EraseSubject(ctx context.Context, subject string) (*Erasure, error) {
 	if err := checkSubject(subject); err != nil {
 		return nil, err
@@ -76,6 +79,11 @@ func (l *Ledger) EraseSubject(ctx context.Context, subject string) (*Erasure, er
 		return er, fmt.Errorf("consent: pseudonymising the ledger: %w", err)
 	}
 	n, err := l.cs.EraseConsentSubject(ctx, subject, er.Pseudonym)
+	if n > 0 || err != nil {
+		// The old versions of the events, with the subject and evidence,
+		// are gone from the store's files after the next sweep's purge.
+		l.eng.MarkForPurge(store.ConsentRecords)
+	}
 	if err != nil {
 		return er, fmt.Errorf("consent: pseudonymising the ledger: %w", err)
 	}

@@ -234,7 +234,7 @@ func checkSubject(subject string) error {
 // GDPR). consent.New registers the ledger with the engine, so every sweep
 // calls it.
 func (l *Ledger) ExpireRecords(ctx context.Context, now time.Time) (retention.RecordsReport, error) {
-	rep := retention.RecordsReport{Kind: "consent"}
+	rep := retention.RecordsReport{Kind: "consent", Own: store.ConsentRecords}
 	cutoff := l.decl.RecordRetention().Consent.EndedBefore(now, l.decl.Location())
 	if cutoff.IsZero() {
 		return rep, nil // nothing ended before the zero time

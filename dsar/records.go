@@ -7,6 +7,7 @@ import (
 
 	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store"
 )
 
 // ExpireRecords implements retention.RecordKeeper for the requests and
@@ -27,7 +28,7 @@ import (
 // Open requests and objections in force are never touched. dsar.NewService
 // registers the service with the engine, so every sweep calls it.
 func (s *Service) ExpireRecords(ctx context.Context, now time.Time) (retention.RecordsReport, error) {
-	rep := retention.RecordsReport{Kind: "requests"}
+	rep := retention.RecordsReport{Kind: "requests", Own: store.RequestRecords}
 	rr := s.decl.RecordRetention()
 	loc := s.decl.Location()
 	if cutoff := rr.IdentifyRequestsFor.EndedBefore(now, loc); !cutoff.IsZero() {

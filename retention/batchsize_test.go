@@ -108,7 +108,7 @@ func (d *batchDriver) AcquireLease(_ context.Context, _, _ string, now time.Time
 }
 func (d *batchDriver) ReleaseLease(context.Context, string, string) error { return nil }
 func (d *batchDriver) Serves(string) bool                                 { return true }
-func (d *batchDriver) Purge(context.Context, []string) error              { return nil }
+func (d *batchDriver) Purge(context.Context, store.PurgeScope) error      { return nil }
 func (d *batchDriver) ListRemembered(context.Context, string, int) ([]store.RememberedEvent, error) {
 	return nil, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/store"
 )
 
 // RecordKeeper keeps a kind of frist's own records (consent events,
@@ -35,6 +36,13 @@ type RecordsReport struct {
 	Deleted, Pseudonymized int
 	// Err says why the keeper failed; the next sweep tries again.
 	Err error
+	// Own is the kind of frist's own records the keeper keeps. When it
+	// deleted or pseudonymized records, or failed part way, the sweep has
+	// the store purge that kind (store.Driver.Purge), so that what was
+	// deleted or overwritten is gone from the store's files too, not only
+	// from its tables (Art. 17(1), Art. 5(1)(e) GDPR). Empty means every
+	// kind (store.AllOwnRecords).
+	Own store.OwnRecords
 }
 
 // keepers are the registered RecordKeepers, guarded by their own lock so
@@ -83,6 +91,14 @@ func (e *Engine) keepRecords(ctx context.Context, start time.Time, lease *sweepL
 		}
 		if rr.Kind == "" {
 			rr.Kind = fmt.Sprintf("%T", k)
+		}
+		if rr.Deleted > 0 || rr.Pseudonymized > 0 || rr.Err != nil {
+			// A keeper that failed may have changed records before it did.
+			if rr.Own != "" {
+				e.purges.touchedOwn(rr.Own)
+			} else {
+				e.purges.touchedOwn(store.AllOwnRecords()...)
+			}
 		}
 		if rr.Deleted > 0 || rr.Pseudonymized > 0 {
 			if aerr := e.auditRecords(ctx, start, rr); aerr != nil {

@@ -191,6 +191,9 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 		// retry removes.
 		return e.failed(ctx, rr, 0, "removing a remembered event", err)
 	}
+	// The deleted entry named the subject or the records' keys: the next
+	// purge removes it from the store's files too.
+	e.purges.touchedOwn(store.RememberedRecords)
 	e.log.InfoContext(ctx, "retention: remembered event done", "remembered", p.ID, "event", p.Event, "dataset", p.Dataset, "rule", p.Rule)
 	return rr, nil
 }

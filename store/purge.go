@@ -7,3 +7,47 @@ import "errors"
 // the table) and the purge is tried again at the next sweep. The engine
 // reports it without failing the sweep.
 var ErrPurgeDeferred = errors.New("store: purge deferred because the storage was busy")
+
+// OwnRecords names a kind of frist's own records, which a backend keeps
+// apart from the application's data (docs/DESIGN.md, "Own tables"), for
+// Driver.Purge: the rows of each kind that were deleted or overwritten
+// are personal data as much as an application's records (Art. 17(1),
+// Art. 5(1)(e) GDPR).
+type OwnRecords string
+
+// The kinds of frist's own records that are deleted or overwritten. Holds,
+// leases and the audit log are not among them: a hold is released by
+// setting its end, which keeps what it names, and the audit log holds
+// keyed pseudonyms only and is kept whole.
+const (
+	// ConsentRecords are the consent ledger's events (ConsentStore):
+	// ExpireConsents deletes them and EraseConsentSubject overwrites their
+	// subject and evidence.
+	ConsentRecords OwnRecords = "consent"
+	// RequestRecords are data-subject requests and objections
+	// (RequestStore): PseudonymizeRequests overwrites a request's subject
+	// and ExpireRequests deletes requests and objections.
+	RequestRecords OwnRecords = "requests"
+	// RememberedRecords are remembered events (RememberedEvents), which
+	// name a subject or record keys: Forget deletes them.
+	RememberedRecords OwnRecords = "remembered"
+)
+
+// AllOwnRecords returns every kind of OwnRecords, in a fixed order.
+func AllOwnRecords() []OwnRecords {
+	return []OwnRecords{ConsentRecords, RequestRecords, RememberedRecords}
+}
+
+// PurgeScope says what Driver.Purge removes from the backend's files: what
+// batches on Datasets and the deletions and overwrites of frist's own
+// records of the kinds in Own left behind. The retention engine collects
+// it from the work since the last purge; either part may be empty, not
+// both.
+type PurgeScope struct {
+	// Datasets are the datasets on which batches deleted or overwrote
+	// records, sorted, each once.
+	Datasets []string
+	// Own are the kinds of frist's own records of which rows were deleted
+	// or overwritten, in the order of AllOwnRecords, each once.
+	Own []OwnRecords
+}

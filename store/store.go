@@ -73,6 +73,15 @@
 // removed before its period ends (docs/DESIGN.md, "Never early"). The
 // audit log is not among these records: it is kept whole.
 //
+// What such a deletion or overwrite leaves in the backend's files is
+// removed as an application record's is: the engine names the kinds of
+// records changed ([OwnRecords]: consent events, requests and objections,
+// remembered events) in the [PurgeScope] of its next call of
+// [Driver.Purge], and the backend purges its own tables of those kinds as
+// it purges a dataset's table (SQLite: secure deletion in every write of
+// frist's and the write-ahead log truncated; PostgreSQL: the tables
+// vacuumed when the operator asks).
+//
 // # Holds
 //
 // A hold protects its records from the moment PlaceHold returns, on every
@@ -385,19 +394,24 @@ type Driver interface {
 	Serves(dataset string) bool
 
 	// Purge removes from the backend's files what earlier batches on the
-	// given datasets left behind physically, as far as the backend's
-	// documentation says it can: a deleted or overwritten record can
-	// survive in an SQLite write-ahead log or in the dead tuples of a
-	// PostgreSQL table after its transaction committed, and erasure means
-	// the data is gone (Art. 17(1), Art. 5(1)(e)). The engine calls it
-	// once per sweep after work that deleted or anonymized records. It
-	// runs outside any batch's transaction and may wait for the
-	// application's readers or writers for as long as the backend
-	// documents. An error means that something may be left; the engine
-	// calls Purge again at its next sweep. An error wrapping
-	// ErrPurgeDeferred says the storage was busy and nothing is wrong. A
-	// backend whose batches leave nothing behind returns nil.
-	Purge(ctx context.Context, datasets []string) error
+	// datasets of scope, and the deletions and overwrites of frist's own
+	// records of the kinds in scope.Own, left behind physically, as far as
+	// the backend's documentation says it can: a deleted or overwritten
+	// record can survive in an SQLite write-ahead log or in the dead
+	// tuples of a PostgreSQL table after its transaction committed, and
+	// erasure means the data is gone (Art. 17(1), Art. 5(1)(e)), for the
+	// proof of an expired consent or the identifier of a pseudonymized
+	// request as much as for an application's record. The engine calls it
+	// once per sweep after work that deleted or anonymized records or
+	// deleted or overwrote frist's own. It runs outside any transaction of
+	// frist's and may wait for the application's readers or writers for
+	// as long as the backend documents. It changes no record: what is
+	// stored reads the same before and after. An error means that
+	// something may be left; the engine calls Purge again, with the same
+	// scope, at its next sweep. An error wrapping ErrPurgeDeferred says
+	// the storage was busy and nothing is wrong. A backend whose deletions
+	// leave nothing behind returns nil.
+	Purge(ctx context.Context, scope PurgeScope) error
 
 	Holds
 	AuditLog

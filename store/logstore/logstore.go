@@ -257,11 +257,16 @@ func (s *Store) dataset(id string) (*dataset, error) {
 func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
 
 // Purge implements store.Driver. A batch writes a file's new version to a
-// temporary file and renames it over the old one, so no later read of the
-// directory finds what the batch removed: there is nothing to purge. The
-// blocks of the old file are the file system's, as they are for any
-// deleted file. After Close it returns store.ErrClosed.
-func (s *Store) Purge(ctx context.Context, _ []string) error {
+// temporary file and renames it over the old one, and a forgotten
+// remembered event's file is removed whole, so no later read of the
+// directories finds what was removed: there is nothing to purge. The
+// blocks of an old or removed file are the file system's, as they are for
+// any deleted file: until they are reused, a tool that reads the raw
+// device can find them, and a backup or snapshot of the directory keeps
+// them. The Store keeps no consent events or requests (frist's own kinds
+// of records other than remembered events live in a Home beside it,
+// store/multistore). After Close it returns store.ErrClosed.
+func (s *Store) Purge(ctx context.Context, _ store.PurgeScope) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}

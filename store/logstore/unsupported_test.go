@@ -43,5 +43,5 @@ func TestWhatALogCannotDoIsUnsupported(t *testing.T) {
 
 	_, err = st.SubjectsByField(ctx, "nope", "ip", "x")
 	require.ErrorIs(t, err, store.ErrUnknownDataset, "an unknown dataset is named as such first")
-	require.NoError(t, st.Purge(ctx, []string{"access_log"}), "a rewrite leaves nothing to purge")
+	require.NoError(t, st.Purge(ctx, store.PurgeScope{Datasets: []string{"access_log"}, Own: store.AllOwnRecords()}), "a rewrite leaves nothing to purge")
 }

@@ -155,10 +155,12 @@ func (s *Store) dataset(id string) (*dataset, error) {
 // declaration, bound to a table or not.
 func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
 
-// Purge implements store.Driver: a deleted or overwritten record leaves
-// nothing behind in memory that a later read could find, so there is
-// nothing to purge. After Close it returns store.ErrClosed.
-func (s *Store) Purge(ctx context.Context, _ []string) error {
+// Purge implements store.Driver: a deleted or overwritten record, an
+// application's or one of frist's own, leaves nothing behind in memory
+// that a later read could find, so there is nothing to purge. What the Go
+// runtime has not yet reused of freed memory is outside its reach. After
+// Close it returns store.ErrClosed.
+func (s *Store) Purge(ctx context.Context, _ store.PurgeScope) error {
 	if err := s.begin(ctx); err != nil {
 		return err
 	}

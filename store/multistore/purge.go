@@ -8,36 +8,43 @@ import (
 )
 
 // Purge implements store.Driver: each backend is asked to purge the
-// datasets routed to it (home: the datasets without a route), and the
-// errors of all of them are returned together, so one backend's failure
-// does not keep another from purging.
-func (s *Store) Purge(ctx context.Context, datasets []string) error {
+// datasets routed to it (home: the datasets without a route), and the home
+// backend, which keeps the consent events, requests, objections and
+// remembered events, also frist's own records of the kinds in scope.Own.
+// The errors of all of them are returned together, so one backend's
+// failure does not keep another from purging.
+func (s *Store) Purge(ctx context.Context, scope store.PurgeScope) error {
 	if err := s.open(ctx); err != nil {
 		return err
 	}
 	defer s.mu.RUnlock()
 	type group struct {
-		drv      store.Driver
-		datasets []string
+		drv   store.Driver
+		scope store.PurgeScope
 	}
 	var groups []*group
-	for _, d := range datasets {
-		drv, _ := s.backend(d)
-		var g *group
-		for _, x := range groups {
-			if same(x.drv, drv) {
-				g = x
+	find := func(drv store.Driver) *group {
+		for _, g := range groups {
+			if same(g.drv, drv) {
+				return g
 			}
 		}
-		if g == nil {
-			g = &group{drv: drv}
-			groups = append(groups, g)
-		}
-		g.datasets = append(g.datasets, d)
+		g := &group{drv: drv}
+		groups = append(groups, g)
+		return g
+	}
+	for _, d := range scope.Datasets {
+		drv, _ := s.backend(d)
+		g := find(drv)
+		g.scope.Datasets = append(g.scope.Datasets, d)
+	}
+	if len(scope.Own) > 0 {
+		g := find(s.home)
+		g.scope.Own = append([]store.OwnRecords(nil), scope.Own...)
 	}
 	var errs []error
 	for _, g := range groups {
-		errs = append(errs, g.drv.Purge(ctx, g.datasets))
+		errs = append(errs, g.drv.Purge(ctx, g.scope))
 	}
 	return errors.Join(errs...)
 }

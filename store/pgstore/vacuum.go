@@ -62,24 +62,50 @@ func (v Vacuum) valid() error {
 	return nil
 }
 
+// OwnTables returns the names of frist's own tables that hold records of
+// kind (store.OwnRecords), unqualified, as Store.OwnDeadTuples names them;
+// nil for a kind this backend does not know.
+func OwnTables(kind store.OwnRecords) []string {
+	switch kind {
+	case store.ConsentRecords:
+		return []string{"frist_consent_events"}
+	case store.RequestRecords:
+		return []string{"frist_requests", "frist_objections"}
+	case store.RememberedRecords:
+		return []string{"frist_pending_events"}
+	}
+	return nil
+}
+
 // Purge implements store.Driver: with Options.Vacuum set, it vacuums the
-// table of each dataset, one statement each, outside any transaction (as
-// VACUUM must run). Every table is tried; the errors of those that fail
-// are returned together.
-func (s *Store) Purge(ctx context.Context, datasets []string) error {
+// table of each dataset of scope and frist's own tables that hold the
+// kinds of records in scope.Own (OwnTables), one statement each, outside
+// any transaction (as VACUUM must run). Every table is tried; the errors
+// of those that fail are returned together. A kind it does not know is an
+// error naming it, after the other tables were vacuumed.
+func (s *Store) Purge(ctx context.Context, scope store.PurgeScope) error {
 	if err := s.shared.Usable(); err != nil {
 		return err
 	}
+	var errs []error
+	var unknown []string
+	for _, k := range scope.Own {
+		if OwnTables(k) == nil {
+			unknown = append(unknown, string(k))
+		}
+	}
+	if len(unknown) > 0 {
+		errs = append(errs, fmt.Errorf("pgstore: purge: frist keeps no records of kind %s", strings.Join(unknown, ", ")))
+	}
 	if s.vacuum == VacuumOff {
-		return nil
+		return errors.Join(errs...)
 	}
 	stmt := "VACUUM "
 	if s.vacuum == VacuumFull {
 		stmt = "VACUUM (FULL) "
 	}
-	var errs []error
 	seen := map[string]bool{}
-	for _, ds := range datasets {
+	for _, ds := range scope.Datasets {
 		name, err := s.shared.TableName(ds)
 		if err != nil {
 			errs = append(errs, err)
@@ -91,6 +117,18 @@ func (s *Store) Purge(ctx context.Context, datasets []string) error {
 		seen[name] = true
 		if err := s.vacuumTable(ctx, stmt+name); err != nil {
 			errs = append(errs, fmt.Errorf("pgstore: vacuum of dataset %s: %w", ds, err))
+		}
+	}
+	for _, k := range scope.Own {
+		for _, t := range OwnTables(k) {
+			name := s.shared.OwnTable(t)
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			if err := s.vacuumTable(ctx, stmt+name); err != nil {
+				errs = append(errs, fmt.Errorf("pgstore: vacuum of frist's %s records (%s): %w", k, t, err))
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -149,6 +187,33 @@ func (s *Store) DeadTuples(ctx context.Context, datasets []string) (map[string]i
 		}
 		if n.Valid {
 			out[ds] = n.Int64
+		}
+	}
+	return out, nil
+}
+
+// OwnDeadTuples returns, for each of frist's own tables that holds records
+// which are deleted or overwritten (OwnTables), how many dead row versions
+// PostgreSQL's statistics count in it: expired consent events, deleted
+// requests and objections, forgotten remembered events, and the old
+// versions of pseudonymized requests, still in the tables' files until
+// VACUUM. The keys are the unqualified table names; a table without
+// statistics yet is absent. The counts arrive as DeadTuples' do.
+func (s *Store) OwnDeadTuples(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, k := range store.AllOwnRecords() {
+		for _, t := range OwnTables(k) {
+			var n sql.NullInt64
+			err := s.db.QueryRowContext(ctx, `SELECT n_dead_tup FROM pg_stat_all_tables WHERE relid = to_regclass($1)`, s.shared.OwnTable(t)).Scan(&n)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("pgstore: dead tuples of %s: %w", t, err)
+			}
+			if n.Valid {
+				out[t] = n.Int64
+			}
 		}
 	}
 	return out, nil

@@ -103,7 +103,7 @@ func TestVacuumFullLeavesNoByteOfErasedRows(t *testing.T) {
 				// have moved on, as the next sweep would.
 				for try := 0; try < 40 && anyIn(files, erased); try++ {
 					time.Sleep(250 * time.Millisecond)
-					require.NoError(t, st.Purge(ctx, []string{"appointment"}))
+					require.NoError(t, st.Purge(ctx, store.PurgeScope{Datasets: []string{"appointment"}}))
 					files = relationBytes(t, db, "appointments")
 				}
 			}

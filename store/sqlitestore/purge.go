@@ -13,14 +13,17 @@ import (
 // still there; the retention engine calls Purge again at its next sweep.
 var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not be truncated: another connection was reading or writing: %w", store.ErrPurgeDeferred)
 
-// Purge implements store.Driver. frist's batches delete and overwrite with
+// Purge implements store.Driver. frist's batches, and every write of
+// frist's own records (consent events, requests, objections, remembered
+// events, holds, audit entries, leases), delete and overwrite with
 // secure_delete on, so the database file keeps no bytes of a processed
-// record once the change reaches it; until then the pages that held the
-// record, and every earlier version of them, are frames of the write-ahead
-// log. Purge checkpoints every attached database and truncates its log to
-// zero bytes (PRAGMA wal_checkpoint(TRUNCATE)), so that after it returns
-// nil neither the database file nor the log holds what frist's batches
-// removed.
+// record, an expired consent event or a pseudonymized request's subject
+// once the change reaches it; until then the pages that held them, and
+// every earlier version of those pages, are frames of the write-ahead log.
+// Purge checkpoints every attached database and truncates its log to zero
+// bytes (PRAGMA wal_checkpoint(TRUNCATE)), so that after it returns nil
+// neither the database file nor the log holds what frist's batches and
+// frist's own deletions and overwrites removed.
 //
 // The checkpoint waits, as long as the connection's busy_timeout allows,
 // for writers to finish and for readers of older snapshots to move on;
@@ -30,8 +33,9 @@ var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not b
 //
 // What a file system or an SSD keeps of overwritten blocks, and what
 // backups and copies of the file hold, is outside what SQLite can reach.
-// The datasets argument is ignored: a checkpoint covers the whole file.
-func (s *Store) Purge(ctx context.Context, _ []string) error {
+// The scope only decides that Purge is called: a checkpoint covers the
+// whole file, the application's tables and frist's own alike.
+func (s *Store) Purge(ctx context.Context, _ store.PurgeScope) error {
 	if err := s.shared.Usable(); err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type consentContract struct {
 // the suite, each given the backend as a ConsentStore.
 func consentGroup() []contract {
 	var out []contract
-	for _, c := range append(consentContracts(), consentExpiryContracts()...) {
+	for _, c := range append(append(consentContracts(), consentExpiryContracts()...), consentPurgeContracts()...) {
 		out = append(out, contract{c.name, func(h *harness) {
 			c.run(&consentHarness{t: h.t, b: h.b, c: h.b.(store.ConsentStore), ctx: h.ctx})
 		}})

@@ -94,7 +94,9 @@ func closeContracts() []contract {
 					_, err := h.b.UpdateFields(ctx, Bookings, "1", "1001", map[string]any{"email": "x"}, audit.Entry{Time: T0, Action: "rectify"})
 					return err
 				},
-				"Purge":       func() error { return h.b.Purge(ctx, []string{Bookings}) },
+				"Purge": func() error {
+					return h.b.Purge(ctx, store.PurgeScope{Datasets: []string{Bookings}, Own: store.AllOwnRecords()})
+				},
 				"PlaceHold":   func() error { return h.b.PlaceHold(ctx, store.Hold{ID: "x", Subject: "1001", PlacedAt: T0}) },
 				"ReleaseHold": func() error { return h.b.ReleaseHold(ctx, "x", T0) },
 				"ListHolds":   func() error { _, err := h.b.ListHolds(ctx, T0); return err },

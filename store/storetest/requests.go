@@ -24,7 +24,7 @@ type requestContract struct {
 // the suite, each given the backend as a RequestStore.
 func requestGroup() []contract {
 	var out []contract
-	for _, c := range append(requestContracts(), requestRecordContracts()...) {
+	for _, c := range append(append(requestContracts(), requestRecordContracts()...), requestPurgeContracts()...) {
 		out = append(out, contract{c.name, func(h *harness) {
 			c.run(&requestHarness{harness: h, rs: h.b.(store.RequestStore)})
 		}})

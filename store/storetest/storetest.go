@@ -76,7 +76,7 @@ func contracts() []contract {
 		selectionContracts(), holdExclusionContracts(), orderContracts(), actionContracts(),
 		rollbackContracts(), batchAuditContracts(), concurrencyContracts(), queryContracts(),
 		holdContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), leaseContracts(), closeContracts(), afterContracts(),
-		timeValueContracts(), recordTimesContracts(), updateFieldsContracts(), rememberedGroup(),
+		timeValueContracts(), recordTimesContracts(), updateFieldsContracts(), rememberedGroup(), purgeContracts(),
 	} {
 		all = append(all, group...)
 	}

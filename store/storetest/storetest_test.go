@@ -23,7 +23,7 @@ func TestContractNamesAreUniqueAndGrouped(t *testing.T) {
 		assert.Regexp(t, `^(Process|Count|Earliest|Records|Times|Queries|SubjectsByField|UpdateFields|Holds|AuditLog|Leases|Close|`+
 			`Remember|ListRemembered|Forget|`+
 			`AppendConsent|ConsentEvents|ScanConsents|EraseConsentSubject|`+
-			`CreateRequest|UpdateRequest|Request|ListRequests|AddObjection|LiftObjection|ListObjections|ExpireConsents|PseudonymizeRequests|ExpireRequests|Unindexed)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
+			`CreateRequest|UpdateRequest|Request|ListRequests|AddObjection|LiftObjection|ListObjections|ExpireConsents|PseudonymizeRequests|ExpireRequests|Purge|Unindexed)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
 	}
 }
 

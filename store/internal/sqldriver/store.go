@@ -136,8 +136,13 @@ func (s *Store) usable() error {
 // before, for the methods the backends implement themselves (Purge).
 func (s *Store) Usable() error { return s.usable() }
 
-// table returns frist's own table name, qualified by the configured schema.
+// own returns frist's own table name, qualified by the configured schema.
 func (s *Store) own(name string) string { return s.prefix + name }
+
+// OwnTable returns the name of frist's own table name (such as
+// "frist_consent_events"), qualified by the configured schema and ready to
+// be written into SQL.
+func (s *Store) OwnTable(name string) string { return s.own(name) }
 
 // exec runs a write statement of frist's own outside a batch.
 func (s *Store) exec(ctx context.Context, stmt string, args ...any) (sql.Result, error) {
