@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/sqlitestore"
 )
@@ -166,4 +167,70 @@ func TestFristsBatchesEraseSecurelyOnAnyConnection(t *testing.T) {
 	var setting int
 	require.NoError(t, app.QueryRow(`PRAGMA secure_delete`).Scan(&setting))
 	assert.Zero(t, setting, "the application's connection gets its own secure_delete setting back")
+}
+
+// TestFristsOwnErasedRecordsLeaveNoBytesInTheDatabaseFiles seeds frist's
+// own records with recognisable values (e-mail addresses as subjects, the
+// pseudonymized evidence of grants), lets them be erased the ways frist
+// erases its own records (a subject's consent events pseudonymized by an
+// erasure, closed requests pseudonymized and then deleted by sweeps,
+// withdrawn consents' proof deleted by a sweep), and searches the database
+// file and its write-ahead log byte by byte after each: nothing erased may
+// remain in either, and what is kept is still found. It runs on a
+// connection with secure_delete on, as recommended, and on one where the
+// application left it off, where only frist's own writes can have turned
+// it on.
+//
+// Seen to fail: with the engine purging only after batches on the
+// application's tables (as before frist's own records were purged), every
+// stage on both connections found all the erased values (20, 20 and 60)
+// in the files; with secure_delete on only for batches (writeLock.Exec,
+// which writes consent events and requests, running the statement on the
+// pool instead of in a transaction begun by Begin), the connection
+// without it kept 10 of the erasure's values, 9 of the requesters and 31
+// of the withdrawn consents' values in free space.
+func TestFristsOwnErasedRecordsLeaveNoBytesInTheDatabaseFiles(t *testing.T) {
+	for name, tc := range map[string]struct {
+		params string
+		opts   *sqlitestore.Options
+	}{
+		"recommended":       {recommendedDSN, nil},
+		"secure delete off": {"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=secure_delete(0)&_txlock=immediate", &sqlitestore.Options{SkipPragmaCheck: true}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "app.db")
+			db, err := sql.Open("sqlite", "file:"+path+tc.params)
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			settle := func() {
+				_, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+				require.NoError(t, err)
+			}
+			sqltest.RunOwnRecords(t, db, sqltest.SQLite, "../../examples/policies/jobcenter.yaml",
+				func(db *sql.DB, d *policy.Declaration) (sqltest.OwnStore, error) {
+					return sqlitestore.New(db, d, tc.opts)
+				},
+				func() {
+					settle()
+					require.True(t, foundIn(t, path, "withdrawn-00@zzyzx.example"), "the seeded values are in the database file before the first stage")
+				},
+				func(s sqltest.OwnStage) {
+					require.Zero(t, s.Processed, "no application record is processed: only frist's own records ask for the purge")
+					require.Positive(t, s.OwnRecordsHit)
+					left := 0
+					for _, v := range s.Erased {
+						if foundIn(t, path, v) {
+							left++
+							if left <= 3 {
+								t.Errorf("stage %s: %q was erased but is still in the database file or its log", s.Name, v)
+							}
+						}
+					}
+					assert.Zero(t, left, "stage %s: erased values left in the files", s.Name)
+					for _, v := range s.Kept {
+						assert.True(t, foundIn(t, path, v), "stage %s: %q is kept and must still be found", s.Name, v)
+					}
+				})
+		})
+	}
 }
