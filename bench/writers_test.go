@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -179,11 +180,13 @@ func (r *writerRun) measure(b *testing.B, decl *policy.Declaration, st, wst stor
 			_, err = writer.PlaceHold(ctx, retention.HoldRequest{Dataset: "access_log", Key: fmt.Sprint(writersDue + 1 + i),
 				Reason: store.HoldLegalClaims, Note: "Az. 1 O 1/25"})
 		case i%3 == 1:
-			err = cons.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i), Purpose: "newsletter",
-				Kind: store.ConsentGranted, At: sweepAt, Version: "1", Method: "web_form", Actor: "subject"})
+			_, err = cons.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i), Purpose: "newsletter",
+				Kind: store.ConsentGranted, At: sweepAt, Version: "1", Method: "web_form", Actor: "subject"},
+				audit.Entry{Time: sweepAt, Action: "consent.grant", Count: 1})
 		default:
-			err = cons.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i-1), Purpose: "newsletter",
-				Kind: store.ConsentWithdrawn, At: sweepAt, Method: "link", Actor: "subject"})
+			_, err = cons.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i-1), Purpose: "newsletter",
+				Kind: store.ConsentWithdrawn, At: sweepAt, Method: "link", Actor: "subject"},
+				audit.Entry{Time: sweepAt, Action: "consent.withdraw", Count: 1})
 		}
 		if err != nil {
 			b.Fatalf("write %d during the sweep, %v after it began: %v", i+1, time.Since(from), err)

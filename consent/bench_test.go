@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/memstore"
@@ -76,7 +77,7 @@ func BenchmarkValidMemstore(b *testing.B) {
 	require.NoError(b, err)
 	fillLedger(b, benchEvents, func(evs []store.ConsentEvent) {
 		for _, ev := range evs {
-			if err := st.AppendConsent(b.Context(), ev); err != nil {
+			if _, err := st.AppendConsent(b.Context(), ev, audit.Entry{Time: ev.At, Action: "consent." + string(ev.Kind), Count: 1}); err != nil {
 				b.Fatal(err)
 			}
 		}

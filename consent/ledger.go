@@ -162,8 +162,9 @@ func newID() (string, error) {
 	return id.String(), nil
 }
 
-// appendEvent stores ev, with a new ID unless it has one, and records its
-// audit entry.
+// appendEvent stores ev, with a new ID unless it has one, together with
+// its audit entry (store.ConsentStore.AppendConsent): both are stored or
+// neither, and on an error the returned Event is the zero Event.
 func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event, error) {
 	if ev.ID == "" {
 		id, err := newID()
@@ -176,9 +177,6 @@ func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event,
 	if err := storecheck.ConsentEvent(ev); err != nil {
 		return Event{}, fmt.Errorf("consent: the %s event for purpose %s is refused: %w", ev.Kind, ev.Purpose, err)
 	}
-	if err := l.cs.AppendConsent(ctx, ev); err != nil {
-		return Event{}, fmt.Errorf("consent: recording the %s event for purpose %s: %w", ev.Kind, ev.Purpose, err)
-	}
 	// The audit entry is dated when the event is recorded; an event dated
 	// earlier (a paper consent entered later) says so in the note, so a
 	// backdated grant stays visible as such.
@@ -186,8 +184,9 @@ func (l *Ledger) appendEvent(ctx context.Context, ev Event, note string) (Event,
 	if !ev.At.Equal(recorded) {
 		note += " dated " + ev.At.Format(time.RFC3339Nano)
 	}
-	if err := l.audit(ctx, recorded, "consent."+auditAction(ev.Kind), ev.Subject, note); err != nil {
-		return ev, err
+	entry := l.entry(recorded, "consent."+auditAction(ev.Kind), ev.Subject, note)
+	if _, err := storecheck.AppendConsent(ctx, l.cs, ev, entry); err != nil {
+		return Event{}, fmt.Errorf("consent: recording the %s event for purpose %s: %w", ev.Kind, ev.Purpose, err)
 	}
 	return ev, nil
 }
@@ -205,12 +204,17 @@ func auditAction(k store.ConsentKind) string {
 	return string(k)
 }
 
-// audit appends an audit entry naming subject by its pseudonym.
-func (l *Ledger) audit(ctx context.Context, at time.Time, action, subject, note string) error {
-	_, err := storecheck.AppendAudit(ctx, l.st, audit.Entry{
+// entry is an audit entry of the ledger naming subject by its pseudonym.
+func (l *Ledger) entry(at time.Time, action, subject, note string) audit.Entry {
+	return audit.Entry{
 		Time: at, Action: action, Count: 1, Subjects: []string{l.keys.Pseudonym(subject)},
 		Policy: l.policyHash, Note: note,
-	}.SignedBy(l.eng.AuditSigner()))
+	}.SignedBy(l.eng.AuditSigner())
+}
+
+// audit appends an audit entry naming subject by its pseudonym.
+func (l *Ledger) audit(ctx context.Context, at time.Time, action, subject, note string) error {
+	_, err := storecheck.AppendAudit(ctx, l.st, l.entry(at, action, subject, note))
 	if err != nil {
 		return fmt.Errorf("consent: writing the audit entry %s: %w", action, err)
 	}

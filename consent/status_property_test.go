@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -47,7 +48,8 @@ func TestStatusIsTheSameReadForwardsOrBackwards(t *testing.T) {
 				Kind: kinds[rng.IntN(len(kinds))], At: t0.Add(time.Duration(rng.IntN(8)) * time.Minute),
 				Version: []string{"2025-02", "2024-01"}[rng.IntN(2)], Method: "web_form", Actor: "subject",
 			}
-			require.NoError(t, st.AppendConsent(t.Context(), ev))
+			_, err := st.AppendConsent(t.Context(), ev, audit.Entry{Time: ev.At, Action: "consent." + string(ev.Kind), Count: 1})
+			require.NoError(t, err)
 		}
 		evs, err := st.ConsentEvents(t.Context(), "s", "booking")
 		require.NoError(t, err)

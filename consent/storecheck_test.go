@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/internal/storecheck"
 	"github.com/frist-go/frist/store"
 )
@@ -20,9 +21,9 @@ type countingConsents struct {
 	appended int
 }
 
-func (c *countingConsents) AppendConsent(context.Context, store.ConsentEvent) error {
+func (c *countingConsents) AppendConsent(context.Context, store.ConsentEvent, audit.Entry) (audit.Entry, error) {
 	c.appended++
-	return errors.New("the event reached the store")
+	return audit.Entry{}, errors.New("the event reached the store")
 }
 
 // TestAnIncompleteEventNeverReachesTheStore: every event the ledger

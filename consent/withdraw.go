@@ -179,7 +179,7 @@ func (l *Ledger) withdraw(ctx context.Context, subject, purpose, method, referen
 	case st.Valid:
 		ev := Event{ID: id, Subject: subject, Purpose: purpose, Kind: store.ConsentWithdrawn, At: at, Method: method, Actor: ActorSubject, Reference: reference}
 		w.Event, err = l.appendEvent(ctx, ev, fmt.Sprintf("purpose %s channel %s", purpose, method))
-		if err != nil && w.Event.ID == "" {
+		if err != nil {
 			l.mu.Unlock()
 			if reference != "" && errors.Is(err, store.ErrConflict) {
 				return nil, ErrLinkUsed // another replica used the link a moment ago

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/metrics"
 	"github.com/frist-go/frist/policy"
@@ -146,8 +147,10 @@ func TestObserverCountsFristsOwnRecordsEachSweepExpires(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2020, 5, 4, 10, 0, 0, 0, time.UTC)
 	for i, kind := range []store.ConsentKind{store.ConsentGranted, store.ConsentWithdrawn} {
-		require.NoError(t, st.AppendConsent(ctx, store.ConsentEvent{ID: "0190f6d2-0000-7000-8000-00000000000" + string(rune('1'+i)),
-			Subject: "1001", Purpose: "booking", Kind: kind, At: at.Add(time.Duration(i) * time.Hour)}))
+		_, err := st.AppendConsent(ctx, store.ConsentEvent{ID: "0190f6d2-0000-7000-8000-00000000000" + string(rune('1'+i)),
+			Subject: "1001", Purpose: "booking", Kind: kind, At: at.Add(time.Duration(i) * time.Hour)},
+			audit.Entry{Time: at.Add(time.Duration(i) * time.Hour), Action: "consent." + string(kind), Count: 1})
+		require.NoError(t, err)
 	}
 	reg := prometheus.NewRegistry()
 	o, err := metrics.New(reg)

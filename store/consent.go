@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/frist-go/frist/audit"
 )
 
 // ConsentKind says what a consent event records.
@@ -65,13 +67,18 @@ type ConsentEvent struct {
 // (the ledger truncates At before appending), and returned in UTC. After
 // Close every method returns ErrClosed.
 type ConsentStore interface {
-	// AppendConsent stores ev. Events are never updated. It returns
-	// ErrConflict when an event with ev.ID exists, or when ev.Reference is
-	// not empty and an event with the same Reference exists (so a
-	// withdrawal link is used once, even by two replicas at the same
-	// moment). ev has an ID, Subject, Purpose, Kind and At: the caller
-	// checks it (see the package documentation).
-	AppendConsent(ctx context.Context, ev ConsentEvent) error
+	// AppendConsent stores ev and appends entry, the event's audit entry,
+	// to the audit log as AuditLog.AppendAudit does, in one atomic step:
+	// both are stored or neither (docs/DESIGN.md, "Atomic batches"), so no
+	// consent event is kept without the entry that records it and no entry
+	// records an event that was not kept. It returns the sealed entry.
+	// Events are never updated. It returns ErrConflict, storing neither,
+	// when an event with ev.ID exists, or when ev.Reference is not empty
+	// and an event with the same Reference exists (so a withdrawal link is
+	// used once, even by two replicas at the same moment). ev has an ID,
+	// Subject, Purpose, Kind and At, and entry passes audit.Entry.Validate:
+	// the caller checks them (see the package documentation).
+	AppendConsent(ctx context.Context, ev ConsentEvent, entry audit.Entry) (audit.Entry, error)
 	// ConsentEvents returns the events of subject for purpose (every
 	// purpose when purpose is ""), ordered by At, then ID, with every field
 	// as appended. Events a microsecond apart are ordered by At whatever

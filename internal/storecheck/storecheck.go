@@ -221,6 +221,21 @@ func AppendAudit(ctx context.Context, log store.AuditLog, e audit.Entry) (audit.
 	return log.AppendAudit(ctx, e)
 }
 
+// AppendConsent checks ev with ConsentEvent and its audit entry e with
+// audit.Entry.Validate, and stores both (store.ConsentStore.AppendConsent,
+// atomic): the one way the consent ledger records an event. A refused
+// event or entry is an error wrapping ErrMalformed or audit.ErrInvalid,
+// and nothing is stored.
+func AppendConsent(ctx context.Context, cs store.ConsentStore, ev store.ConsentEvent, e audit.Entry) (audit.Entry, error) {
+	if err := ConsentEvent(ev); err != nil {
+		return audit.Entry{}, err
+	}
+	if err := e.Validate(); err != nil {
+		return audit.Entry{}, fmt.Errorf("storecheck: the audit entry %s is refused: %w", e.Action, err)
+	}
+	return cs.AppendConsent(ctx, ev, e)
+}
+
 // ConsentEvent checks an event for store.ConsentStore.AppendConsent: it has
 // an ID, a subject, a purpose, one of the known kinds and a time, and its
 // Evidence, when set, is a keyed pseudonym, never the raw value (Art.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -27,10 +28,11 @@ func compareConsent(a, b store.ConsentEvent) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
-// AppendConsent implements store.ConsentStore.
-func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
+// AppendConsent implements store.ConsentStore: the event and its entry
+// are stored under the one lock, after every check that can refuse them.
+func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent, entry audit.Entry) (audit.Entry, error) {
 	if err := s.begin(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
 	l := &s.consents
@@ -40,10 +42,10 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 		l.refs = make(map[string]bool)
 	}
 	if _, dup := l.ids[ev.ID]; dup {
-		return fmt.Errorf("%w: consent event %s exists", store.ErrConflict, ev.ID)
+		return audit.Entry{}, fmt.Errorf("%w: consent event %s exists", store.ErrConflict, ev.ID)
 	}
 	if ev.Reference != "" && l.refs[ev.Reference] {
-		return fmt.Errorf("%w: a consent event with reference %s exists", store.ErrConflict, ev.Reference)
+		return audit.Entry{}, fmt.Errorf("%w: a consent event with reference %s exists", store.ErrConflict, ev.Reference)
 	}
 	ev.At = ev.At.Truncate(time.Microsecond).UTC()
 	evs := l.bySubject[ev.Subject]
@@ -57,7 +59,9 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 	if ev.Reference != "" {
 		l.refs[ev.Reference] = true
 	}
-	return nil
+	sealed := audit.Seal(s.head(), entry)
+	s.log = append(s.log, sealed)
+	return cloneEntry(sealed), nil
 }
 
 // ConsentEvents implements store.ConsentStore in O(events of the subject).

@@ -169,7 +169,8 @@ func TestConsentAndRequestsLiveInTheHomeStore(t *testing.T) {
 	st, err := multistore.New(nil, mem)
 	require.NoError(t, err)
 	ev := store.ConsentEvent{ID: "0190f6d2-0000-7000-8000-0000000000a1", Subject: "1001", Purpose: "booking", Kind: store.ConsentGranted, At: storetest.T0}
-	require.NoError(t, st.AppendConsent(ctx, ev))
+	_, err = st.AppendConsent(ctx, ev, audit.Entry{Time: ev.At, Action: "consent.grant", Count: 1})
+	require.NoError(t, err)
 	got, err := mem.ConsentEvents(ctx, "1001", "")
 	require.NoError(t, err)
 	assert.Len(t, got, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -32,14 +33,16 @@ func (s *Store) homeOpen(ctx context.Context) (Home, error) {
 	return s.home, nil
 }
 
-// AppendConsent implements store.ConsentStore in the home backend.
-func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
+// AppendConsent implements store.ConsentStore in the home backend, which
+// also keeps the audit log, so the event and its entry are stored
+// atomically there.
+func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent, entry audit.Entry) (audit.Entry, error) {
 	h, err := s.homeOpen(ctx)
 	if err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.RUnlock()
-	return h.AppendConsent(ctx, ev)
+	return h.AppendConsent(ctx, ev, entry)
 }
 
 // ConsentEvents implements store.ConsentStore in the home backend.

@@ -148,9 +148,10 @@ func (s *Store) Forget(ctx context.Context, id string) error {
 	return s.shared.Forget(ctx, id)
 }
 
-// AppendConsent implements store.ConsentStore.AppendConsent.
-func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
-	return s.shared.AppendConsent(ctx, ev)
+// AppendConsent implements store.ConsentStore.AppendConsent: the event and
+// its audit entry commit in one transaction, or neither does.
+func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent, entry audit.Entry) (audit.Entry, error) {
+	return s.shared.AppendConsent(ctx, ev, entry)
 }
 
 // ConsentEvents implements store.ConsentStore.ConsentEvents.

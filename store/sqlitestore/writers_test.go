@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -140,12 +141,16 @@ INSERT INTO access_log (id, created_at, ip) SELECT x, 946684800 + x, '192.0.2.' 
 			return err
 		}},
 		{"store a grant", func(i int) error {
-			return wst.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i), Purpose: "newsletter",
-				Kind: store.ConsentGranted, At: now, Version: "1", Method: "web_form", Actor: "subject"})
+			_, err := wst.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i), Purpose: "newsletter",
+				Kind: store.ConsentGranted, At: now, Version: "1", Method: "web_form", Actor: "subject"},
+				audit.Entry{Time: now, Action: "consent.grant", Count: 1})
+			return err
 		}},
 		{"store a withdrawal", func(i int) error {
-			return wst.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i-1), Purpose: "newsletter",
-				Kind: store.ConsentWithdrawn, At: now, Method: "link", Actor: "subject"})
+			_, err := wst.AppendConsent(ctx, store.ConsentEvent{ID: uuid.NewString(), Subject: fmt.Sprintf("s%d", i-1), Purpose: "newsletter",
+				Kind: store.ConsentWithdrawn, At: now, Method: "link", Actor: "subject"},
+				audit.Entry{Time: now, Action: "consent.withdraw", Count: 1})
+			return err
 		}},
 	}
 	var during int

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -51,14 +52,30 @@ func grantEvent(n int, subject, purpose string, t time.Time) store.ConsentEvent 
 	}
 }
 
+// consentEntry is the audit entry the ledger would append with ev.
+func consentEntry(ev store.ConsentEvent) audit.Entry {
+	return audit.Entry{Time: ev.At, Action: "consent." + string(ev.Kind), Count: 1,
+		Subjects: []string{pseudonym(ev.Subject)}, Note: "event " + ev.ID}
+}
+
 // appendOK appends events that must be accepted.
 func (h *consentHarness) appendOK(evs ...store.ConsentEvent) {
 	h.t.Helper()
 	for _, ev := range evs {
-		if err := h.c.AppendConsent(h.ctx, ev); err != nil {
+		if _, err := h.c.AppendConsent(h.ctx, ev, consentEntry(ev)); err != nil {
 			h.t.Fatalf("AppendConsent must store a complete event with a new ID, but it returned: %v", err)
 		}
 	}
+}
+
+// auditLen returns how many entries the backend's audit log holds.
+func (h *consentHarness) auditLen() int {
+	h.t.Helper()
+	es, err := h.b.ReadAudit(h.ctx, 0, 0)
+	if err != nil {
+		h.t.Fatalf("ReadAudit must succeed, but it returned: %v", err)
+	}
+	return len(es)
 }
 
 // events reads the events of subject for purpose.
@@ -108,16 +125,55 @@ func consentContracts() []consentContract {
 				h.t.Errorf("ConsentEvents must return every field as appended: %s", d)
 			}
 		}},
+		{"AppendConsent/StoresTheEventAndItsEntryTogether", func(h *consentHarness) {
+			ev := grantEvent(1, "1001", "booking", at)
+			before := h.auditLen()
+			sealed, err := h.c.AppendConsent(h.ctx, ev, consentEntry(ev))
+			if err != nil {
+				h.t.Fatalf("AppendConsent must store a complete event with a new ID, but it returned: %v", err)
+			}
+			es, err := h.b.ReadAudit(h.ctx, 0, 0)
+			if err != nil {
+				h.t.Fatalf("ReadAudit must succeed, but it returned: %v", err)
+			}
+			if len(es) != before+1 {
+				h.t.Fatalf("AppendConsent must append exactly the event's entry to the audit log, but the log went from %d to %d entries", before, len(es))
+			}
+			last := es[len(es)-1]
+			if sealed.Seq != last.Seq || sealed.Hash != last.Hash || last.Note != "event "+ev.ID || last.Action != "consent.granted" {
+				h.t.Errorf("AppendConsent must return the entry as sealed in the log: returned seq %d %q, the log's last is seq %d %q (%s)", sealed.Seq, sealed.Note, last.Seq, last.Note, last.Action)
+			}
+			if _, err := audit.Verify(es, nil); err != nil {
+				h.t.Errorf("the entry AppendConsent appends must continue the chain, but the log does not verify: %v", err)
+			}
+			if got := h.events("1001", "booking"); len(got) != 1 {
+				h.t.Errorf("the event must be stored with its entry, but ConsentEvents returned %d events", len(got))
+			}
+			// A conflicting event, by ID or by reference, appends no entry.
+			again := ev
+			again.At = at.Add(time.Hour)
+			if _, err := h.c.AppendConsent(h.ctx, again, consentEntry(again)); !errors.Is(err, store.ErrConflict) {
+				h.t.Fatalf("AppendConsent must return store.ErrConflict for an existing ID, but it returned %v", err)
+			}
+			byRef := grantEvent(2, "1002", "booking", at)
+			byRef.Reference = ev.Reference
+			if _, err := h.c.AppendConsent(h.ctx, byRef, consentEntry(byRef)); !errors.Is(err, store.ErrConflict) {
+				h.t.Fatalf("AppendConsent must return store.ErrConflict for a Reference in use, but it returned %v", err)
+			}
+			if n := h.auditLen(); n != before+1 {
+				h.t.Errorf("an event refused as a conflict must append no audit entry, but the log has %d entries, want %d", n, before+1)
+			}
+		}},
 		{"AppendConsent/ExistingIDReturnsErrConflict", func(h *consentHarness) {
 			first := grantEvent(1, "1001", "booking", at)
 			h.appendOK(first)
 			again := first
 			again.Kind, again.At = store.ConsentWithdrawn, at.Add(time.Hour)
-			if err := h.c.AppendConsent(h.ctx, again); !errors.Is(err, store.ErrConflict) {
+			if _, err := h.c.AppendConsent(h.ctx, again, consentEntry(again)); !errors.Is(err, store.ErrConflict) {
 				h.t.Errorf("AppendConsent must return store.ErrConflict for an existing ID, but it returned %v", err)
 			}
 			other := grantEvent(1, "1002", "booking", at)
-			if err := h.c.AppendConsent(h.ctx, other); !errors.Is(err, store.ErrConflict) {
+			if _, err := h.c.AppendConsent(h.ctx, other, consentEntry(other)); !errors.Is(err, store.ErrConflict) {
 				h.t.Errorf("AppendConsent must return store.ErrConflict for an existing ID even under another subject, but it returned %v", err)
 			}
 			got := h.events("1001", "")
@@ -134,7 +190,7 @@ func consentContracts() []consentContract {
 			h.appendOK(first)
 			again := grantEvent(2, "1002", "booking", at.Add(time.Hour))
 			again.Reference = "link:once"
-			if err := h.c.AppendConsent(h.ctx, again); !errors.Is(err, store.ErrConflict) {
+			if _, err := h.c.AppendConsent(h.ctx, again, consentEntry(again)); !errors.Is(err, store.ErrConflict) {
 				h.t.Errorf("AppendConsent must return store.ErrConflict for a Reference in use, but it returned %v", err)
 			}
 			if got := h.events("1002", ""); len(got) != 0 {
@@ -346,7 +402,8 @@ func consentContracts() []consentContract {
 			if err := h.b.Close(); err != nil {
 				h.t.Fatalf("Close must succeed on an open backend, but it returned: %v", err)
 			}
-			if err := h.c.AppendConsent(h.ctx, grantEvent(1, "1001", "booking", at)); !errors.Is(err, store.ErrClosed) {
+			ev := grantEvent(1, "1001", "booking", at)
+			if _, err := h.c.AppendConsent(h.ctx, ev, consentEntry(ev)); !errors.Is(err, store.ErrClosed) {
 				h.t.Errorf("AppendConsent after Close must return store.ErrClosed, but it returned %v", err)
 			}
 			if _, err := h.c.ConsentEvents(h.ctx, "1001", ""); !errors.Is(err, store.ErrClosed) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -19,10 +20,12 @@ var (
 // scanConsent reads them.
 const consentColumns = "id, subject, purpose, kind, at, version, text_sha256, method, actor, guardian_relation, guardian_verification, evidence, reason, reference, erased"
 
-// AppendConsent implements store.ConsentStore.AppendConsent.
-func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error {
+// AppendConsent implements store.ConsentStore.AppendConsent: the event is
+// inserted and the entry sealed to the audit head in one write
+// transaction, so both commit or neither does.
+func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent, entry audit.Entry) (audit.Entry, error) {
 	if err := s.usable(); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
@@ -31,16 +34,27 @@ func (s *Store) AppendConsent(ctx context.Context, ev store.ConsentEvent) error 
 		bd.Arg(ev.Version), bd.Arg(ev.TextSHA256), bd.Arg(ev.Method), bd.Arg(ev.Actor),
 		bd.Arg(ev.GuardianRelation), bd.Arg(ev.GuardianVerification), bd.Arg(ev.Evidence), bd.Arg(ev.Reason),
 		bd.Arg(ev.Reference), bd.Arg(ev.Erased))
-	res, err := s.exec(ctx, stmt, bd.args...)
+	tx, err := s.d.Begin(ctx, s.db)
 	if err != nil {
-		return s.errorf("append consent event %s: %w", ev.ID, err)
+		return audit.Entry{}, s.errorf("append consent event %s: begin: %w", ev.ID, err)
+	}
+	res, err := tx.ExecContext(ctx, stmt, bd.args...)
+	if err != nil {
+		return audit.Entry{}, Rollback(tx, s.errorf("append consent event %s: %w", ev.ID, err))
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return s.errorf("append consent event %s: %w", ev.ID, err)
+		return audit.Entry{}, Rollback(tx, s.errorf("append consent event %s: %w", ev.ID, err))
 	} else if n == 0 {
-		return s.errorf("append consent event %s: an event with its ID or reference exists: %w", ev.ID, store.ErrConflict)
+		return audit.Entry{}, Rollback(tx, s.errorf("append consent event %s: an event with its ID or reference exists: %w", ev.ID, store.ErrConflict))
 	}
-	return nil
+	sealed, err := s.appendAudit(ctx, tx, entry)
+	if err != nil {
+		return audit.Entry{}, Rollback(tx, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return audit.Entry{}, s.errorf("append consent event %s: commit: %w", ev.ID, err)
+	}
+	return sealed, nil
 }
 
 // ConsentEvents implements store.ConsentStore.ConsentEvents. The index on
