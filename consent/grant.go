@@ -96,8 +96,9 @@ func TextHash(text string) string {
 // year older at the start of their birthday, and a person born on 29
 // February at the start of 1 March in common years.
 //
-// Every grant and refusal gets an audit entry naming the subject only by
-// its keyed pseudonym.
+// Every grant and refusal is stored together with its audit entry, which
+// names the subject only by its keyed pseudonym: both or neither
+// (store.ConsentStore.AppendConsent).
 func (l *Ledger) Grant(ctx context.Context, g Grant) (Event, error) {
 	p, err := l.consentPurpose(g.Purpose)
 	if err != nil {
