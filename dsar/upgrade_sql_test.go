@@ -149,7 +149,7 @@ func (x *sqlFixture) fristTables() []byte {
 // SELECT 1, every body still held its subject after the upgrade and the
 // bodies of both closed requests held "KD-2025-771345" after the sweep, on
 // both databases, and on SQLite the database file held it after the
-// checkpoint; with the PostgreSQL cast to jsonb outside its own block, the
+// sweep's purge; with the PostgreSQL cast to jsonb outside its own block, the
 // upgrade failed on the body that is not JSON.
 func TestRequestBodiesFromBeforeVersion5HoldNoSubjectOncePseudonymized(t *testing.T) {
 	forEachFlavor(t, func(t *testing.T, f flavor) {
@@ -208,11 +208,9 @@ func TestRequestBodiesFromBeforeVersion5HoldNoSubjectOncePseudonymized(t *testin
 		assert.Len(t, again, 2, "found under the pseudonym recomputed from the identifier")
 
 		if f == sqliteDB {
-			// The log holds the pages as they were before until it is
-			// checkpointed; a sweep that only kept frist's own records
-			// does not purge (store.Driver.Purge), so the test does.
-			_, err := x.db.ExecContext(x.ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-			require.NoError(t, err)
+			// The sweep that pseudonymized purged frist's own tables
+			// (store.Driver.Purge): the log no longer holds the pages as
+			// they were before.
 			var path string
 			require.NoError(t, x.db.QueryRowContext(x.ctx, "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&path))
 			for _, p := range []string{path, path + "-wal"} {
