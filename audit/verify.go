@@ -30,6 +30,11 @@ const (
 	// Forked: two entries are sealed to the same predecessor, or the log
 	// differs from the expected head at its position (it was rewritten).
 	Forked
+	// BadBase: the Base the kept log begins at after a drop is not
+	// genuine: it is not signed when signatures are required, its
+	// signature does not verify, or it does not match the entry that
+	// recorded the drop (see Base).
+	BadBase
 )
 
 // String returns the kind's name in lower case.
@@ -47,6 +52,8 @@ func (k VerifyKind) String() string {
 		return "truncated"
 	case Forked:
 		return "forked"
+	case BadBase:
+		return "base"
 	}
 	return fmt.Sprintf("VerifyKind(%d)", int(k))
 }
@@ -91,13 +98,25 @@ type Verifier struct {
 	keys     Keys
 	from     uint64
 	err      error
+	// base is where the log begins; baseChecked is set once its
+	// signature was checked.
+	base        Base
+	baseChecked bool
+	// dropSeq and dropLast are the position of the latest drop entry
+	// accepted (0: none) and the last position it says was dropped.
+	dropSeq, dropLast uint64
 }
 
 // RequireSignatures makes the Verifier check every entry after position
 // from (0: every entry) for a signature (Entry.Sig) by one of keys: an
 // entry that is not signed, or whose signature does not verify, is
 // reported as Changed. Entries up to from were written before the log was
-// signed and are checked by their hashes alone.
+// signed and are checked by their hashes alone. The Base (NewVerifierFrom)
+// must be signed too when its position is after from; one that is not, or
+// whose signature does not verify, is reported as BadBase. A Base at or
+// before from is let through unsigned like the entries there: a forged
+// one would also need a drop entry sealed after it, and re-sealing the
+// chain up to from is found at the first signed entry.
 func (v *Verifier) RequireSignatures(keys Keys, from uint64) {
 	v.keys, v.from = keys, from
 }
@@ -115,6 +134,25 @@ func NewVerifier(from Head, want *Head) *Verifier {
 	return v
 }
 
+// NewVerifierFrom returns a Verifier for the entries kept after b, the
+// Base a backend stores once older entries were dropped
+// (store.AuditLog.AuditBase); the zero Base is the whole log, as
+// NewVerifier(Head{}, want). The first entry must be sealed to b's
+// entry, and Done reports b as BadBase unless the latest drop entry
+// (DropAction) of the log names b.Seq as the last position dropped, so
+// that a Base stored by someone who deleted entries outside frist, or a
+// Base whose position was changed, is found even without signatures.
+// want may be at or after b; one before b concerns dropped entries and
+// is the caller's to report (it can be compared with nothing kept).
+func NewVerifierFrom(b Base, want *Head) *Verifier {
+	v := NewVerifier(b.Head(), want)
+	v.base = b
+	return v
+}
+
+// Base returns the Base the Verifier started from.
+func (v *Verifier) Base() Base { return v.base }
+
 // Head returns the head of the entries accepted so far.
 func (v *Verifier) Head() Head { return v.head }
 
@@ -124,11 +162,35 @@ func (v *Verifier) Add(e Entry) error {
 	if v.err != nil {
 		return v.err
 	}
+	if v.err = v.checkBase(); v.err != nil {
+		return v.err
+	}
 	v.err = v.check(e)
 	if v.err != nil {
 		return v.err
 	}
 	v.head, v.lastID, v.lastPrev = e.Head(), e.ID, e.Prev
+	if _, last, ok := ParseDrop(e); ok {
+		v.dropSeq, v.dropLast = e.Seq, last
+	}
+	return nil
+}
+
+// checkBase checks the Base's signature once, when signatures are
+// required and the Base is after the position they are required from.
+func (v *Verifier) checkBase() error {
+	if v.baseChecked {
+		return nil
+	}
+	v.baseChecked = true
+	b := v.base
+	if b.IsZero() || v.keys == nil || b.Seq <= v.from {
+		return nil
+	}
+	if err := b.CheckSignature(v.keys); err != nil {
+		return &VerifyError{Seq: b.Seq, Kind: BadBase,
+			Reason: fmt.Sprintf("the base the kept log begins at (the last dropped entry, %d) is not genuine: %v; it may have been stored by someone who deleted entries without the key", b.Seq, err)}
+	}
 	return nil
 }
 
@@ -153,6 +215,9 @@ func (v *Verifier) check(e Entry) error {
 				Reason: fmt.Sprintf("its hash differs from the expected head %s: the log was rewritten at or before this entry", w.Hash)}
 		}
 		return nil
+	case e.Seq == p.Seq+1 && v.lastID == "" && !v.base.IsZero() && e.Seq == v.base.Seq+1:
+		return &VerifyError{Seq: e.Seq, ID: e.ID, Kind: BadBase,
+			Reason: fmt.Sprintf("it is sealed to a version of entry %d whose hash is not the one the base records for it: the base, or this entry, was changed", v.base.Seq)}
 	case e.Seq == p.Seq+1:
 		if p.Seq == 0 {
 			return &VerifyError{Seq: e.Seq, ID: e.ID, Kind: Changed,
@@ -160,6 +225,12 @@ func (v *Verifier) check(e Entry) error {
 		}
 		return &VerifyError{Seq: p.Seq, ID: v.lastID, Kind: Changed,
 			Reason: fmt.Sprintf("entry %d is sealed to a different version of it: it was altered and re-sealed, or replaced", e.Seq)}
+	case e.Seq > p.Seq+1 && p.Seq == 0:
+		return &VerifyError{Seq: 1, Kind: Removed,
+			Reason: fmt.Sprintf("entries 1 to %d are missing before entry %d (%s), and no base records that they were dropped", e.Seq-1, e.Seq, e.ID)}
+	case e.Seq > p.Seq+1 && v.lastID == "" && !v.base.IsZero():
+		return &VerifyError{Seq: p.Seq + 1, Kind: Removed,
+			Reason: fmt.Sprintf("entries %d to %d are missing between the base (entry %d, the last dropped) and entry %d (%s): they were deleted, or the base's position was changed", p.Seq+1, e.Seq-1, p.Seq, e.Seq, e.ID)}
 	case e.Seq > p.Seq+1:
 		return &VerifyError{Seq: p.Seq + 1, Kind: Removed,
 			Reason: fmt.Sprintf("entries %d to %d are missing before entry %d (%s)", p.Seq+1, e.Seq-1, e.Seq, e.ID)}
@@ -178,9 +249,30 @@ func (v *Verifier) check(e Entry) error {
 // Done ends verification. It returns the first error Add reported, or, when
 // an expected head was given and the log ended before it, a Truncated
 // error; otherwise the head of the verified log.
+//
+// A log verified from a Base (NewVerifierFrom) must hold the entry that
+// recorded the drop: the latest drop entry must name the Base's position
+// as the last dropped, and a log with a Base but no drop entry, or whose
+// latest drop entry names another position, is reported as BadBase.
 func (v *Verifier) Done() (Head, error) {
+	if v.err == nil {
+		v.err = v.checkBase()
+	}
 	if v.err != nil {
 		return v.head, v.err
+	}
+	if b := v.base; !b.IsZero() {
+		switch {
+		case v.dropSeq == 0:
+			v.err = &VerifyError{Seq: b.Seq, Kind: BadBase,
+				Reason: fmt.Sprintf("the base says entries up to %d were dropped, but no kept entry records a drop: entries were deleted and the base stored outside frist", b.Seq)}
+		case v.dropLast != b.Seq:
+			v.err = &VerifyError{Seq: b.Seq, Kind: BadBase,
+				Reason: fmt.Sprintf("the base says entries up to %d were dropped, but the latest drop, recorded by entry %d, dropped entries up to %d: the base was changed", b.Seq, v.dropSeq, v.dropLast)}
+		}
+		if v.err != nil {
+			return v.head, v.err
+		}
 	}
 	if w := v.want; w != nil && v.head.Seq < w.Seq {
 		return v.head, &VerifyError{Seq: v.head.Seq + 1, Kind: Truncated,
@@ -199,7 +291,14 @@ func (v *Verifier) Done() (Head, error) {
 // re-sealed entirely, cannot be told from a genuine shorter log: record
 // heads outside the store and pass them here (Art. 5(2), accountability).
 func Verify(entries []Entry, want *Head) (Head, error) {
-	v := NewVerifier(Head{}, want)
+	return VerifyFrom(Base{}, entries, want)
+}
+
+// VerifyFrom is Verify for the entries kept after b, the Base of a log
+// from which older entries were dropped (see NewVerifierFrom); with the
+// zero Base it is Verify.
+func VerifyFrom(b Base, entries []Entry, want *Head) (Head, error) {
+	v := NewVerifierFrom(b, want)
 	for i, e := range entries {
 		if err := v.Add(e); err != nil {
 			return v.head, refine(entries, i, err.(*VerifyError))
