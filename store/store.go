@@ -70,8 +70,10 @@
 // pseudonym, and [RequestStore.ExpireRequests] deletes closed requests and
 // lifted objections. The backend is given the cutoff, never a period: the
 // callers compute it from the declaration, so that a record is never
-// removed before its period ends (docs/DESIGN.md, "Never early"). The
-// audit log is not among these records: it is kept whole.
+// removed before its period ends (docs/DESIGN.md, "Never early").
+// [AuditLog.DropAudit] drops the oldest entries of the audit log whose
+// period ended, a prefix at a time, and keeps a signed audit.Base from
+// which the rest still verifies.
 //
 // What such a deletion or overwrite leaves in the backend's files is
 // removed as an application record's is: the engine names the kinds of
@@ -517,7 +519,34 @@ type AuditLog interface {
 	// entry's position, for a stored entry whose forms disagree or whose
 	// body does not decode, so that verification reports the log as
 	// broken there.
+	//
+	// After a drop (DropAudit) the entries up to the Base are gone:
+	// ReadAudit(ctx, 0, limit) returns the kept entries from the one
+	// after the Base, and they verify with audit.VerifyFrom from it.
 	ReadAudit(ctx context.Context, after uint64, limit int) ([]audit.Entry, error)
+	// AuditBase returns where the kept log begins: the audit.Base the
+	// latest DropAudit stored, or the zero Base when no entry was ever
+	// dropped. It is read as stored and checks nothing: verification
+	// checks it (audit.NewVerifierFrom).
+	AuditBase(ctx context.Context) (audit.Base, error)
+	// DropAudit drops the oldest entries of the log whose retention ended
+	// (Art. 5(1)(e) GDPR), as d says (see AuditDrop): the longest prefix
+	// of the kept log, starting right after the Base, whose every entry
+	// is due by d.Due. The first entry that is not due ends the prefix,
+	// even when entries after it would be due (their Time went back
+	// with a replica's clock), so what remains still chains. In one
+	// atomic step, serialised with AppendAudit, it deletes the prefix,
+	// stores the new Base (d.Result, signed by the signer attached to
+	// d.Entry) and appends the entry that records the drop (positions
+	// and count only), sealed to the head like any other: after a crash
+	// either all three happened or none. It returns what it did; when no
+	// entry is due it changes nothing, appends nothing and returns the
+	// zero AuditDropped. A log that has no Base and does not begin at
+	// position 1 is broken, and DropAudit returns an error and drops
+	// nothing from it. d.Before is not zero and d.Entry passes
+	// audit.Entry.Validate once made a drop entry: the caller checks
+	// them.
+	DropAudit(ctx context.Context, d AuditDrop) (AuditDropped, error)
 }
 
 // Leases let one replica of an application sweep at a time.

@@ -12,16 +12,46 @@ import (
 	"path/filepath"
 
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/store"
 )
 
 // auditName is the audit log in the state directory: one sealed
-// audit.Entry per line, as JSON, appended and fsynced.
+// audit.Entry per line, as JSON, appended and fsynced. After a drop
+// (DropAudit) its first line is the base, {"base":{...}}, and the kept
+// entries follow it.
 const auditName = hiddenPrefix + "audit.jsonl"
 
 // auditFile is the audit log of a Store.
 type auditFile struct {
 	path string
 	head audit.Head
+	base audit.Base
+}
+
+// baseLine is the first line of an audit log from which entries were
+// dropped.
+type baseLine struct {
+	Base audit.Base `json:"base"`
+}
+
+// basePrefix starts a base line and no entry's line.
+var basePrefix = []byte(`{"base":`)
+
+// decodeLine decodes one line of the audit log: an entry, or, as the
+// first line only, the base.
+func decodeLine(b []byte, first bool) (e audit.Entry, base *audit.Base, err error) {
+	if bytes.HasPrefix(b, basePrefix) {
+		if !first {
+			return e, nil, errors.New("a base line is not the first line")
+		}
+		var bl baseLine
+		if err := json.Unmarshal(b, &bl); err != nil {
+			return e, nil, err
+		}
+		return e, &bl.Base, nil
+	}
+	err = json.Unmarshal(b, &e)
+	return e, nil, err
 }
 
 // openAudit opens the audit log of dir and reads its head. A torn last
@@ -47,11 +77,15 @@ func openAudit(dir string, readOnly bool) (*auditFile, error) {
 	for {
 		b, err := r.ReadBytes('\n')
 		if len(b) > 0 && b[len(b)-1] == '\n' {
-			var e audit.Entry
-			if jerr := json.Unmarshal(b, &e); jerr != nil {
+			e, base, jerr := decodeLine(b, good == 0)
+			if jerr != nil {
 				return nil, fmt.Errorf("logstore: audit log entry after byte %d does not decode: %w", good, jerr)
 			}
-			a.head = e.Head()
+			if base != nil {
+				a.base, a.head = *base, base.Head()
+			} else {
+				a.head = e.Head()
+			}
 			good += int64(len(b))
 		}
 		if errors.Is(err, io.EOF) {
@@ -106,17 +140,17 @@ func (a *auditFile) read(after uint64, limit int) ([]audit.Entry, error) {
 		return nil, fmt.Errorf("logstore: reading the audit log: %w", err)
 	}
 	var out []audit.Entry
-	for len(b) > 0 {
+	for first := true; len(b) > 0; first = false {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {
 			break
 		}
-		var e audit.Entry
-		if err := json.Unmarshal(b[:i], &e); err != nil {
+		e, base, err := decodeLine(b[:i], first)
+		if err != nil {
 			return nil, fmt.Errorf("logstore: an audit log entry does not decode: %w", err)
 		}
 		b = b[i+1:]
-		if e.Seq <= after {
+		if base != nil || e.Seq <= after {
 			continue
 		}
 		out = append(out, e)
@@ -152,4 +186,67 @@ func (s *Store) ReadAudit(ctx context.Context, after uint64, limit int) ([]audit
 	}
 	defer s.mu.Unlock()
 	return s.audit.read(after, limit)
+}
+
+// AuditBase implements store.AuditLog: the base line of the audit log, or
+// the zero Base when it has none.
+func (s *Store) AuditBase(ctx context.Context) (audit.Base, error) {
+	if err := s.begin(ctx); err != nil {
+		return audit.Base{}, err
+	}
+	defer s.mu.Unlock()
+	return s.audit.base, nil
+}
+
+// DropAudit implements store.AuditLog: under the store's lock, which
+// every append and batch takes, it writes the new audit log, the base
+// line, the kept entries and the drop's entry, to a temporary file,
+// fsyncs it and renames it over the old one, so that after a crash the
+// log is either the old one or the new one, whole. A gap in the
+// positions of the entries it walks means lines were deleted outside
+// frist: it drops nothing and says where.
+func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDropped, error) {
+	if err := s.writable(); err != nil {
+		return store.AuditDropped{}, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return store.AuditDropped{}, err
+	}
+	defer s.mu.Unlock()
+	a := s.audit
+	entries, err := a.read(0, 0)
+	if err != nil {
+		return store.AuditDropped{}, err
+	}
+	n := 0
+	for ; n < len(entries); n++ {
+		e := entries[n]
+		if e.Seq != a.base.Seq+uint64(n)+1 {
+			return store.AuditDropped{}, fmt.Errorf("logstore: audit log entry %d follows entry %d: entries are missing, the log is broken there and nothing is dropped", e.Seq, a.base.Seq+uint64(n))
+		}
+		if !d.Due(e.Seq, e.Time) {
+			break
+		}
+	}
+	if n == 0 {
+		return store.AuditDropped{}, nil
+	}
+	first, last := entries[0], entries[n-1]
+	nb, rec := d.Result(a.base, first.Seq, last.Head(), last.Time, first.Hash, n)
+	sealed := audit.Seal(a.head, rec)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if err := enc.Encode(baseLine{Base: nb}); err != nil {
+		return store.AuditDropped{}, err
+	}
+	for _, e := range append(entries[n:], sealed) {
+		if err := enc.Encode(e); err != nil {
+			return store.AuditDropped{}, err
+		}
+	}
+	if err := writeFileAtomic(filepath.Dir(a.path), filepath.Base(a.path), buf.Bytes()); err != nil {
+		return store.AuditDropped{}, fmt.Errorf("logstore: writing the audit log without its dropped entries: %w", err)
+	}
+	a.base, a.head = nb, sealed.Head()
+	return store.AuditDropped{First: first.Seq, Last: last.Seq, Count: n, Base: nb, Entry: sealed}, nil
 }

@@ -26,6 +26,8 @@ type Store struct {
 	subjHolds map[string][]*store.Hold
 
 	log    []audit.Entry
+	// base is where log begins: entry n is at log[n-1-base.Seq].
+	base audit.Base
 	leases map[string]lease
 
 	consents   consentLedger  // consent.go

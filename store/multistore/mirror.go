@@ -108,7 +108,9 @@ func (s *Store) prepare(ctx context.Context, c *chain, signer *audit.Signer) (ma
 		c.ready = true
 		return nil, nil
 	}
-	c.genesis = entries[0].Hash
+	if c.genesis, err = genesisOf(ctx, c.drv); err != nil {
+		return fmt.Errorf("multistore: reading the audit base of the backend of %v: %w", c.datasets, err)
+	}
 	copies, _, err := s.homeCopies(ctx)
 	if err != nil {
 		return nil, err
@@ -168,12 +170,12 @@ func (s *Store) appendCopy(ctx context.Context, c *chain, e audit.Entry, signer 
 		if e.Seq == 1 {
 			c.genesis = e.Hash
 		} else {
-			first, err := c.drv.ReadAudit(ctx, 0, 1)
-			if err != nil || len(first) == 0 {
+			g, err := genesisOf(ctx, c.drv)
+			if err != nil || g == "" {
 				c.ready = false // check the whole chain before the next batch
 				return audit.Entry{}, fmt.Errorf("%w: the first entry of the chain of %v cannot be read: %v", ErrMirror, c.datasets, err)
 			}
-			c.genesis = first[0].Hash
+			c.genesis = g
 		}
 	}
 	sealed, err := s.home.AppendAudit(ctx, copyOf(e, c.genesis).SignedBy(signer))
@@ -223,7 +225,11 @@ func (s *Store) Verify(ctx context.Context) error {
 		return err
 	}
 	var errs []error
-	if _, err := audit.Verify(home, nil); err != nil {
+	homeBase, err := s.home.AuditBase(ctx)
+	if err != nil {
+		return fmt.Errorf("multistore: reading the base of the home audit log: %w", err)
+	}
+	if _, err := audit.VerifyFrom(homeBase, home, nil); err != nil {
 		errs = append(errs, fmt.Errorf("multistore: the home audit log: %w", err))
 	}
 	byRef := map[string]map[uint64]audit.Entry{}
@@ -242,14 +248,30 @@ func (s *Store) Verify(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("multistore: reading the audit log of the backend of %v: %w", c.datasets, err))
 			continue
 		}
-		if _, err := audit.Verify(entries, nil); err != nil {
+		base, err := c.drv.AuditBase(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("multistore: reading the audit base of the backend of %v: %w", c.datasets, err))
+			continue
+		}
+		if _, err := audit.VerifyFrom(base, entries, nil); err != nil {
 			errs = append(errs, fmt.Errorf("multistore: the audit log of the backend of %v: %w", c.datasets, err))
 		}
 		if len(entries) == 0 {
 			continue
 		}
-		genesis := entries[0].Hash
+		genesis := base.Genesis
+		if base.IsZero() {
+			genesis = entries[0].Hash
+		}
 		known[genesis] = true
+		// Copies of entries the chain dropped may outlive them in the
+		// home log until its own drop reaches them (DropAudit drops a
+		// chain's entries before their copies).
+		for seq := range copies[genesis] {
+			if seq <= base.Seq {
+				delete(copies[genesis], seq)
+			}
+		}
 		for _, e := range entries {
 			switch n := copies[genesis][e.Seq]; {
 			case n == 0:
