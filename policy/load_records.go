@@ -12,6 +12,9 @@ var recordsKeys = keys[Records]{
 	{"requests", func(l *loader, v *yaml.Node, p string, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Requests)
 	}},
+	{"audit", func(l *loader, v *yaml.Node, p string, r *Records) {
+		object(l, v, p, "a record period", recordPeriodKeys, &r.Audit)
+	}},
 	{"identify_requests_for", func(l *loader, v *yaml.Node, p string, r *Records) {
 		l.period(v, p, &r.IdentifyRequestsFor)
 	}},

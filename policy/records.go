@@ -5,13 +5,12 @@ import (
 )
 
 // Records says how long frist keeps its own records of the processing: the
-// proof of consent (package consent) and the record of each data-subject
-// request and objection (package dsar). A declaration states it in its
-// records block; [Declaration.RecordRetention] fills in what it leaves out
-// with the documented defaults. The retention engine (package retention)
-// enforces these periods at every sweep like any other rule.
-//
-// How long the audit log is kept is not declared here.
+// proof of consent (package consent), the record of each data-subject
+// request and objection (package dsar) and the audit log (package audit).
+// A declaration states it in its records block;
+// [Declaration.RecordRetention] fills in what it leaves out with the
+// documented defaults. The retention engine (package retention) enforces
+// these periods at every sweep like any other rule.
 type Records struct {
 	// Consent is how long the events of a consent (grants, withdrawals,
 	// refusals, with their evidence) are kept, counted from when the
@@ -34,6 +33,16 @@ type Records struct {
 	// person gives the identifier again. It counts from when the request
 	// was closed, never from the year end.
 	IdentifyRequestsFor Period `yaml:"identify_requests_for,omitempty" json:"identify_requests_for,omitempty"`
+	// Audit is how long an entry of the audit log is kept, counted from
+	// the entry's time (when the deletion, anonymization, hold or consent
+	// event it records happened). The log is the controller's proof that
+	// records were erased as declared (Art. 5(2) GDPR) and holds the
+	// keyed pseudonyms of the subjects concerned, which are personal
+	// data, so it is kept no longer than that proof is needed (Art.
+	// 5(1)(e) GDPR). Entries are dropped oldest first, only as a whole
+	// prefix of the log whose every entry's period has ended, and the
+	// rest still verifies (package audit, Base).
+	Audit RecordPeriod `yaml:"audit,omitempty" json:"audit,omitempty"`
 }
 
 // RecordsFrom says from when a [RecordPeriod] counts.
@@ -84,12 +93,35 @@ var (
 	// person gives. The law sets no period here; of the readings, the
 	// shorter one protects the data subject (Art. 5(1)(c) GDPR).
 	DefaultIdentifyRequestsFor = Period{N: 3, Unit: Months}
+	// DefaultAuditPeriod is three years from the end of the calendar year
+	// of the entry: what an entry proves, that a record was erased or
+	// anonymized on time, or that a hold or a consent event was recorded,
+	// answers two kinds of proceedings, and both are over by then. A claim
+	// of the data subject, e.g. for damages under Art. 82 GDPR because a
+	// record was kept too long, falls under the regular limitation period
+	// of three years (§ 195 BGB) from the end of the year in which it
+	// arose and the person learnt of it (§ 199(1) BGB); a fine for the
+	// processing (Art. 83 GDPR with § 41 BDSG), where one can be imposed
+	// at all (not on a public body, § 43(3) BDSG), can no longer be
+	// imposed three years after the act (§ 31(2) No. 1, (3) OWiG),
+	// counted from the act itself, so within the same period. The law leaves a choice
+	// where the person learns of a claim only later: § 199(3) BGB lets
+	// such a claim run up to ten years, and a controller could keep the
+	// log that long to defend itself. frist takes the reading that
+	// protects the data subject: the log holds pseudonyms of people whose
+	// records are long gone, and keeping them seven more years for the
+	// controller's defence against a claim that is rarely brought is not
+	// necessary (Art. 5(1)(c) and (e) GDPR). A declaration that needs
+	// longer, e.g. because a statute requires the proof of erasure to be
+	// kept, says so in its records block.
+	DefaultAuditPeriod = RecordPeriod{Keep: Period{N: 3, Unit: Years}, From: FromYearEnd}
 )
 
 // RecordRetention returns how long frist keeps its own records under d:
-// the declared records block with [DefaultRecordPeriod] for a kind of
-// record it leaves out and [DefaultIdentifyRequestsFor] when it states no
-// identify_requests_for. It never returns a zero period.
+// the declared records block with [DefaultRecordPeriod] for consent or
+// requests when it leaves them out, [DefaultIdentifyRequestsFor] when it
+// states no identify_requests_for and [DefaultAuditPeriod] when it states
+// no audit. It never returns a zero period.
 func (d *Declaration) RecordRetention() Records {
 	var r Records
 	if d != nil && d.Records != nil {
@@ -103,6 +135,9 @@ func (d *Declaration) RecordRetention() Records {
 	}
 	if r.IdentifyRequestsFor.IsZero() {
 		r.IdentifyRequestsFor = DefaultIdentifyRequestsFor
+	}
+	if r.Audit.IsZero() {
+		r.Audit = DefaultAuditPeriod
 	}
 	return r
 }
@@ -311,6 +346,7 @@ func (v *validator) records() {
 	}
 	v.recordPeriod("records.consent", r.Consent)
 	v.recordPeriod("records.requests", r.Requests)
+	v.recordPeriod("records.audit", r.Audit)
 	if p := r.IdentifyRequestsFor; !p.IsZero() {
 		const path = "records.identify_requests_for"
 		if reason := validPeriod(p); reason != "" {

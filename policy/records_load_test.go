@@ -26,6 +26,7 @@ func TestLoadReadsTheRecordsBlockWithPositions(t *testing.T) {
     keep: 18mo
     from: end
   identify_requests_for: 6w
+  audit: {keep: 10y, from: end}
 `)
 	d, err := load(t, src)
 	require.NoError(t, err)
@@ -34,6 +35,7 @@ func TestLoadReadsTheRecordsBlockWithPositions(t *testing.T) {
 		Consent:             RecordPeriod{Keep: Period{N: 4, Unit: Years}, From: FromYearEnd},
 		Requests:            RecordPeriod{Keep: Period{N: 18, Unit: Months}, From: FromEnd},
 		IdentifyRequestsFor: Period{N: 6, Unit: Weeks},
+		Audit:               RecordPeriod{Keep: Period{N: 10, Unit: Years}, From: FromEnd},
 	}, *d.Records)
 	assert.Equal(t, *d.Records, d.RecordRetention())
 
@@ -48,6 +50,8 @@ func TestLoadReadsTheRecordsBlockWithPositions(t *testing.T) {
 		{"records.requests.keep", base + 4, 11},
 		{"records.requests.from", base + 5, 11},
 		{"records.identify_requests_for", base + 6, 26},
+		{"records.audit.keep", base + 7, 17},
+		{"records.audit.from", base + 7, 28},
 	} {
 		pos := d.Position(tt.path)
 		assert.Equal(t, [2]int{tt.line, tt.col}, [2]int{pos.Line, pos.Column}, tt.path)
@@ -78,6 +82,14 @@ func TestLoadReportsEachMistakeInTheRecordsBlockWithFileAndLine(t *testing.T) {
 			2, 19, `records.consent.keep: "3y from year end": say where the period counts from with from: year_end, and keep: 3y`},
 		{"identify from year end", "records:\n  identify_requests_for: 3mo from year end\n",
 			2, 26, `records.identify_requests_for: "3mo from year end": a closed request keeps its subject's identifier for a period counted from its closing, not from the year end; write 3mo`},
+		{"audit in words", "records:\n  audit: {keep: ten years, from: end}\n",
+			2, 17, `records.audit.keep: "ten years" is not a duration (a positive number and a unit: 48h, 7d, 2w, 1mo, 6y, or "6y from year end")`},
+		{"audit from the wrong point", "records:\n  audit: {keep: 3y, from: deletion}\n",
+			2, 27, `records.audit.from: "deletion" is not where a record period counts from (one of end, year_end)`},
+		{"audit year end said twice", "records:\n  audit: {keep: 3y from year end, from: year_end}\n",
+			2, 17, `records.audit.keep: "3y from year end": say where the period counts from with from: year_end, and keep: 3y`},
+		{"audit as a period", "records:\n  audit: 3y\n",
+			2, 10, `records.audit: expected a record period (a mapping), got "3y"`},
 		{"a list", "records: [consent]\n",
 			1, 10, `records: expected the retention of frist's own records (a mapping), got a list`},
 		{"a period as a string", "records:\n  consent: 3y\n",
@@ -97,13 +109,14 @@ func TestLoadReportsEachMistakeInTheRecordsBlockWithFileAndLine(t *testing.T) {
 
 func TestRecordRetentionFillsTheDefaultsOfWhatIsNotDeclared(t *testing.T) {
 	var nilDecl *Declaration
-	defaults := Records{Consent: DefaultRecordPeriod, Requests: DefaultRecordPeriod, IdentifyRequestsFor: DefaultIdentifyRequestsFor}
+	defaults := Records{Consent: DefaultRecordPeriod, Requests: DefaultRecordPeriod, IdentifyRequestsFor: DefaultIdentifyRequestsFor, Audit: DefaultAuditPeriod}
 	assert.Equal(t, defaults, nilDecl.RecordRetention())
 	d := jobcenter()
 	require.NoError(t, d.Validate())
 	assert.Equal(t, defaults, d.RecordRetention())
 	assert.Equal(t, "3y from year end", d.RecordRetention().Consent.String())
 	assert.Equal(t, "3mo", d.RecordRetention().IdentifyRequestsFor.String())
+	assert.Equal(t, "3y from year end", d.RecordRetention().Audit.String())
 
 	d = jobcenter()
 	d.Records = &Records{Requests: RecordPeriod{Keep: MustParsePeriod("1y"), From: FromEnd}}
@@ -134,6 +147,10 @@ func TestValidateChecksRecordPeriodsBuiltInGo(t *testing.T) {
 			"records.consent.keep", "too long"},
 		{"bad from", Records{Consent: RecordPeriod{Keep: Period{N: 3, Unit: Years}, From: "year-end"}},
 			"records.consent.from", `"year-end" is not where`},
+		{"audit without from", Records{Audit: RecordPeriod{Keep: Period{N: 3, Unit: Years}}},
+			"records.audit.from", "missing: where the period counts from"},
+		{"audit too long", Records{Audit: RecordPeriod{Keep: Period{N: 151, Unit: Years}, From: FromEnd}},
+			"records.audit.keep", "too long"},
 		{"identify too long", Records{IdentifyRequestsFor: Period{N: 2000, Unit: Months}},
 			"records.identify_requests_for", "period count 2000 is not between 1 and 1000"},
 	}

@@ -252,7 +252,7 @@ func TestSchemaAcceptsTheLoadersShorthandsAndRefusesMistakes(t *testing.T) {
 		{"records from an unknown point", "datasets:", "records: {consent: {keep: 3y, from: withdrawal}}\ndatasets:", "$.records.consent.from"},
 		{"records period without from", "datasets:", "records: {requests: {keep: 3y}}\ndatasets:", `required key "from"`},
 		{"records period in words", "datasets:", "records: {requests: {keep: 3 years, from: end}}\ndatasets:", "$.records.requests.keep"},
-		{"unknown key in records", "datasets:", "records: {audit: {keep: 3y, from: end}}\ndatasets:", `unknown key "audit"`},
+		{"unknown key in records", "datasets:", "records: {ledger: {keep: 3y, from: end}}\ndatasets:", `unknown key "ledger"`},
 		{"special condition", "legal_basis: 6.1.e", "legal_basis: 6.1.e\n    special_categories: 9.2.k", "$.purposes[0].special_categories"},
 	}
 	for _, tt := range tests {
