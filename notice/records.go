@@ -12,17 +12,18 @@ const (
 	ownConsent    = iota // proof of consent, for purposes on consent
 	ownRequests          // data-subject requests, always
 	ownObjections        // objections, for purposes on Art. 6(1)(e) or (f)
+	ownAudit             // the audit log, always
 )
 
 // RecordPeriods states how long the controller keeps its own records of
 // the processing, from d.RecordRetention(), the periods the retention
 // engine enforces: the proof of consent where a purpose rests on consent
 // (Art. 7(1)), the records of data-subject requests (Art. 15 to 21) and,
-// where a purpose rests on Art. 6(1)(e) or (f), of objections (Art. 21).
-// They are storage periods of Art. 13(2)(a) and time limits for erasure of
+// where a purpose rests on Art. 6(1)(e) or (f), of objections (Art. 21),
+// and of the audit log that proves the erasures (Art. 5(2)). They are
+// storage periods of Art. 13(2)(a) and time limits for erasure of
 // Art. 30(1)(f). A period the declaration marks as an assumption is not
-// stated. Nothing is said of the audit log, whose retention the
-// declaration does not set.
+// stated.
 func RecordPeriods(d *policy.Declaration, lang Language) []string {
 	b := &builder{d: d, l: lang}
 	return b.recordPeriods(b.ownKinds()...)
@@ -30,7 +31,8 @@ func RecordPeriods(d *policy.Declaration, lang Language) []string {
 
 // ownKinds returns the kinds of the controller's own records that d has
 // and states: proof of consent where a purpose rests on consent, requests
-// always, objections where a purpose rests on Art. 6(1)(e) or (f).
+// always, objections where a purpose rests on Art. 6(1)(e) or (f), the
+// audit log always.
 func (b *builder) ownKinds() []int {
 	var kinds []int
 	for i := range b.d.Purposes {
@@ -43,6 +45,7 @@ func (b *builder) ownKinds() []int {
 	if len(objectionPurposes(b.d)) > 0 {
 		kinds = append(kinds, ownObjections)
 	}
+	kinds = append(kinds, ownAudit)
 	return slices.DeleteFunc(kinds, func(k int) bool { return !b.statedOwn(k) })
 }
 
@@ -52,14 +55,17 @@ func (b *builder) statedOwn(k int) bool {
 	if !b.stated("records") {
 		return false
 	}
-	if k == ownConsent {
+	switch k {
+	case ownConsent:
 		return b.stated("records.consent")
+	case ownAudit:
+		return b.stated("records.audit")
 	}
 	return b.stated("records.requests")
 }
 
 // ownHeading names the kinds of own records stated: "Nachweise über
-// Einwilligungen, Anträge und Widersprüche".
+// Einwilligungen, Anträge, Widersprüche und Löschungen".
 func ownHeading(l Language, kinds []int) string {
 	var names []string
 	for _, k := range kinds {
@@ -70,6 +76,8 @@ func ownHeading(l Language, kinds []int) string {
 			names = append(names, l.pick("Anträge", "requests"))
 		case ownObjections:
 			names = append(names, l.pick("Widersprüche", "objections"))
+		case ownAudit:
+			names = append(names, l.pick("Löschungen", "erasures"))
 		}
 	}
 	return l.pick("Nachweise über ", "Records of ") + joinWords(l, names)
@@ -150,6 +158,14 @@ func (b *builder) ownSentences(k int) []string {
 					", in dem seine Wirkung endete,", "in which it ceased to apply",
 					"dem Ende seiner Wirkung", "it ceased to apply")+
 				l.pick(" gelöscht", "")+limitation(l, r.Requests)))
+	case ownAudit:
+		out = append(out, sentence(
+			l.pick("Das Protokoll, mit dem nachgewiesen wird, wann Daten gelöscht, anonymisiert oder gesperrt wurden (Art. 5 Abs. 2 DSGVO), nennt betroffene Personen nur als Pseudonym; jeder Eintrag wird ",
+				"The log that proves when data was deleted, anonymized or restricted (Art. 5(2) GDPR) names data subjects only by a pseudonym; each entry is deleted ")+
+				recordDeadline(l, r.Audit,
+					", in dem er geschrieben wurde,", "in which it was written",
+					"dem Vorgang, den er belegt,", "the event it records")+
+				l.pick(" gelöscht", "")+limitation(l, r.Audit)))
 	}
 	return out
 }

@@ -43,7 +43,8 @@ type Activity struct {
 	// dataset's periods from the rules the engine enforces, a dataset
 	// without rules as having none, each cookie's lifetime, and the
 	// periods of the controller's own records of the activity
-	// (RecordPeriods: proof of consent, requests, objections).
+	// (RecordPeriods: proof of consent, requests, objections, the audit
+	// log).
 	Erasure string
 	// Measures describes the technical and organisational measures
 	// (Art. 30(1)(g), Art. 32(1)).
@@ -111,7 +112,8 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 			}
 		}
 		// The controller's own records of the activity: proof of its
-		// consents, requests about it, objections to it.
+		// consents, requests about it, objections to it, and the audit
+		// log that proves its erasures.
 		own := []int{ownRequests}
 		if consentPurpose(d, i) {
 			own = []int{ownConsent, ownRequests}
@@ -119,6 +121,7 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 		if slices.Contains(objectionPurposes(d), i) {
 			own = append(own, ownObjections)
 		}
+		own = append(own, ownAudit)
 		for _, k := range own {
 			// Like a rule, a period the source does not state is
 			// recorded as enforced, marked as an assumption.
