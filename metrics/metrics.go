@@ -40,8 +40,9 @@ import (
 //     added at every sweep that finds them (counter): it rises for as long
 //     as such a record is there, so alert on any increase;
 //   - frist_own_records_total{kind,change}: frist's own records (kind
-//     consent or requests) deleted or pseudonymized (change) by sweeps as
-//     the declaration's records block says (counter).
+//     consent, requests, or audit for entries of the audit log dropped
+//     once their period ended) deleted or pseudonymized (change) by sweeps
+//     as the declaration's records block says (counter).
 //
 // An Observer is safe for concurrent use.
 type Observer struct {
@@ -99,7 +100,7 @@ func New(reg prometheus.Registerer) (*Observer, error) {
 		}, []string{"dataset", "rule", "column"}),
 		ownRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "frist_own_records_total",
-			Help: "frist's own records (consent events, requests and objections) deleted or pseudonymized by sweeps as the declaration's records block says.",
+			Help: "frist's own records (consent events, requests and objections, audit log entries) deleted or pseudonymized by sweeps as the declaration's records block says.",
 		}, []string{"kind", "change"}),
 	}
 	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue, o.unreadable, o.ownRecords} {

@@ -169,4 +169,5 @@ func TestObserverCountsFristsOwnRecordsEachSweepExpires(t *testing.T) {
 	body := scrape(t, reg)
 	assert.Contains(t, body, `frist_own_records_total{change="deleted",kind="consent"} 2`)
 	assert.Contains(t, body, `frist_own_records_total{change="pseudonymized",kind="consent"} 0`)
+	assert.Contains(t, body, `frist_own_records_total{change="deleted",kind="audit"} 0`, "the audit log is kept by every sweep")
 }

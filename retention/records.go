@@ -16,7 +16,9 @@ import (
 // data-subject requests) only as long as the declaration's records block
 // says (policy.Declaration.RecordRetention; Art. 5(1)(e) GDPR). consent.New
 // and dsar.NewService register theirs with Engine.Keep, and every Sweep
-// calls them.
+// calls them. The audit log needs no keeper: every store has one
+// (store.AuditLog), and every Sweep drops its entries whose period ended
+// itself, reported under the kind "audit".
 type RecordKeeper interface {
 	// ExpireRecords deletes or pseudonymizes the records whose period has
 	// ended at now, never one whose period has not (docs/DESIGN.md, "Never
@@ -29,7 +31,7 @@ type RecordKeeper interface {
 
 // RecordsReport is what one RecordKeeper did in a sweep.
 type RecordsReport struct {
-	// Kind names the records ("consent", "requests").
+	// Kind names the records ("consent", "requests", "audit").
 	Kind string
 	// Deleted counts the records deleted; Pseudonymized those whose
 	// subject was replaced by its keyed pseudonym.
@@ -43,6 +45,55 @@ type RecordsReport struct {
 	// from its tables (Art. 17(1), Art. 5(1)(e) GDPR). Empty means every
 	// kind (store.AllOwnRecords).
 	Own store.OwnRecords
+}
+
+// auditDropBatch is the most audit entries one drop removes, so that one
+// transaction stays bounded (docs/DESIGN.md, "Atomic batches"); a sweep
+// drops as many batches as are due.
+const auditDropBatch = 10000
+
+// keepAudit drops the oldest entries of the audit log whose period
+// (policy.Records.Audit, counted from each entry's time in the
+// controller's time zone) has ended at start, in batches of at most
+// auditDropBatch, each atomic with its new base and the entry that
+// records it (store.AuditLog.DropAudit), signed with the engine's key.
+// The cutoff is never early (policy.RecordPeriod.EndedBefore): an entry
+// whose period has not ended at start is not before it. It reports the
+// entries dropped as Deleted under the kind "audit"; it writes no
+// records.expire entry, since each drop records itself. It returns an
+// error only when the lease is lost or ctx ends.
+func (e *Engine) keepAudit(ctx context.Context, start time.Time, lease *sweepLease) (RecordsReport, error) {
+	rr := RecordsReport{Kind: "audit"}
+	cutoff := e.decl.RecordRetention().Audit.EndedBefore(start, e.decl.Location())
+	if cutoff.IsZero() {
+		return rr, nil
+	}
+	base, err := e.st.AuditBase(ctx)
+	if err != nil {
+		rr.Err = fmt.Errorf("retention: keeping the audit records: reading the base: %w", err)
+		return rr, nil
+	}
+	through := base.Seq
+	for {
+		if err := e.renewLease(ctx, lease); err != nil {
+			return rr, err
+		}
+		through += auditDropBatch
+		res, err := storecheck.DropAudit(ctx, e.st, store.AuditDrop{
+			Before:  cutoff,
+			Through: through,
+			Entry:   audit.Entry{Time: start, Policy: e.policyHash}.SignedBy(e.signer),
+		})
+		rr.Deleted += res.Count
+		if err != nil {
+			rr.Err = fmt.Errorf("retention: keeping the audit records: %w", err)
+			return rr, nil
+		}
+		if res.Count < auditDropBatch {
+			return rr, nil
+		}
+		through = res.Last
+	}
 }
 
 // keepers are the registered RecordKeepers, guarded by their own lock so
@@ -110,7 +161,14 @@ func (e *Engine) keepRecords(ctx context.Context, start time.Time, lease *sweepL
 		}
 		out = append(out, rr)
 	}
-	return out, nil
+	if err := ctx.Err(); err != nil {
+		return out, err
+	}
+	rr, err := e.keepAudit(ctx, start, lease)
+	if err != nil && rr.Err == nil {
+		return append(out, rr), err
+	}
+	return append(out, rr), nil
 }
 
 // auditRecords appends the entry of what a keeper changed: counts only,

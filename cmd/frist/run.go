@@ -271,7 +271,8 @@ type reportJSON struct {
 	Unreadable int              `json:"unreadable"`
 	Rules      []ruleReportJSON `json:"rules"`
 	// Records says what the sweep did to frist's own records (consent
-	// events, requests), as the declaration's records block says.
+	// events, requests, entries of the audit log dropped), as the
+	// declaration's records block says.
 	Records []recordsReportJSON `json:"records"`
 }
 

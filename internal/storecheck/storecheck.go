@@ -236,6 +236,21 @@ func AppendConsent(ctx context.Context, cs store.ConsentStore, ev store.ConsentE
 	return cs.AppendConsent(ctx, ev, e)
 }
 
+// DropAudit checks d and calls log.DropAudit (store.AuditLog): its cutoff
+// is set and its entry, made the entry that records a drop
+// (audit.DropEntry), passes audit.Entry.Validate, so that no backend is
+// handed a drop it is promised not to get. A refused drop is an error and
+// nothing is dropped.
+func DropAudit(ctx context.Context, log store.AuditLog, d store.AuditDrop) (store.AuditDropped, error) {
+	if err := Cutoff("DropAudit", d.Before); err != nil {
+		return store.AuditDropped{}, err
+	}
+	if err := audit.DropEntry(d.Entry, 1, 1, 1).Validate(); err != nil {
+		return store.AuditDropped{}, fmt.Errorf("storecheck: the entry of an audit drop is refused: %w", err)
+	}
+	return log.DropAudit(ctx, d)
+}
+
 // ConsentEvent checks an event for store.ConsentStore.AppendConsent: it has
 // an ID, a subject, a purpose, one of the known kinds and a time, and its
 // Evidence, when set, is a keyed pseudonym, never the raw value (Art.

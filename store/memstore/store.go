@@ -25,9 +25,9 @@ type Store struct {
 	recHolds  map[recordRef][]*store.Hold
 	subjHolds map[string][]*store.Hold
 
-	log    []audit.Entry
+	log []audit.Entry
 	// base is where log begins: entry n is at log[n-1-base.Seq].
-	base audit.Base
+	base   audit.Base
 	leases map[string]lease
 
 	consents   consentLedger  // consent.go
