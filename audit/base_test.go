@@ -56,7 +56,8 @@ func TestVerifyFromBaseAcceptsTheKeptLog(t *testing.T) {
 // seen to fail against a deliberately broken Verifier: with checkBase
 // returning nil ("unsigned", "other key", "signed base changed"); with
 // Done's drop-entry comparison removed ("no drop entry", "base moved
-// forward, unsigned"); with the BadBase case of check removed, the error
+// forward, unsigned"); with the first case of check removed, "seq moved
+// forward" was reported as an inserted entry; with the BadBase case of check removed, the error
 // was the generic "sealed to a different version" of kind Changed ("hash
 // changed").
 func TestVerifyFromBaseFindsForgedBase(t *testing.T) {
@@ -106,6 +107,12 @@ func TestVerifyFromBaseFindsForgedBase(t *testing.T) {
 		name: "hash changed", kind: audit.BadBase, reason: "not the one the base records",
 		forge: func(b audit.Base, kept []audit.Entry) (audit.Base, []audit.Entry) {
 			b.Hash = kept[0].Hash
+			return b, kept
+		},
+	}, {
+		name: "seq moved forward", kind: audit.BadBase, reason: "the base says entries up to 6 were dropped, but this entry is kept",
+		forge: func(b audit.Base, kept []audit.Entry) (audit.Base, []audit.Entry) {
+			b.Seq = 6
 			return b, kept
 		},
 	}, {

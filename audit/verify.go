@@ -201,6 +201,9 @@ func (v *Verifier) check(e Entry) error {
 			Reason: "its hash does not match its content: a field was altered after it was sealed"}
 	}
 	switch {
+	case v.lastID == "" && !v.base.IsZero() && e.Seq <= v.base.Seq:
+		return &VerifyError{Seq: e.Seq, ID: e.ID, Kind: BadBase,
+			Reason: fmt.Sprintf("the base says entries up to %d were dropped, but this entry is kept: the base's position was changed", v.base.Seq)}
 	case e.Seq == 0:
 		return &VerifyError{Seq: 0, ID: e.ID, Kind: Inserted,
 			Reason: "position 0 does not exist; a log starts at 1"}

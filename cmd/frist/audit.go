@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store/multistore"
@@ -49,6 +50,17 @@ things stop that:
     the recorded head is found. --head SEQ:HASH does the same with a head
     an earlier verification printed.
 
+Entries whose declared retention ended (the declaration's records block,
+records.audit) are dropped by the sweeps, oldest first. The database
+keeps a base, the position, hash and time of the last entry dropped,
+signed with the audit key, and verification starts from it: the base must
+be signed (with --public-keys), agree with the entry that recorded the
+drop, and the first kept entry must be sealed to it. A --head or --anchor
+at the base is compared with it; one before the base lies in the dropped
+part and is listed as not checked: it still shows that this log (by the
+hash of its first entry) was not cut short before it, but no longer
+whether the entries up to it were changed before they were dropped.
+
 Exit status: 0 when the log verifies, 1 when it is broken (also when a row
 cannot be decoded), 2 when the declaration is invalid, the database cannot
 be reached, or the command line is wrong.
@@ -65,10 +77,62 @@ const auditPage = 1000
 
 // verifyJSON is the JSON form of a verification.
 type verifyJSON struct {
-	OK      bool       `json:"ok"`
-	Entries uint64     `json:"entries"`
-	Head    string     `json:"head,omitempty"`
-	Broken  *brokeJSON `json:"broken,omitempty"`
+	OK      bool   `json:"ok"`
+	Entries uint64 `json:"entries"`
+	Head    string `json:"head,omitempty"`
+	// Base is where the kept log begins after older entries were
+	// dropped; absent when none were.
+	Base *baseJSON `json:"base,omitempty"`
+	// Dropped lists the anchors whose entry was dropped: they were not
+	// checked against the database (droppedAnchorMeaning).
+	Dropped []droppedAnchorJSON `json:"dropped_anchors,omitempty"`
+	Broken  *brokeJSON          `json:"broken,omitempty"`
+}
+
+// baseJSON is the JSON form of the base a verification started from.
+type baseJSON struct {
+	// Seq and Hash are those of the last entry dropped, Time its time.
+	Seq  uint64    `json:"seq"`
+	Hash string    `json:"hash"`
+	Time time.Time `json:"time"`
+	// Signed says whether the base carries a signature;
+	// SignatureChecked whether it was checked with --public-keys (a
+	// base that fails the check makes the log broken).
+	Signed           bool `json:"signed"`
+	SignatureChecked bool `json:"signature_checked"`
+}
+
+// droppedAnchorJSON is an anchor whose entry was dropped.
+type droppedAnchorJSON struct {
+	File string `json:"file"`
+	Seq  uint64 `json:"seq"`
+}
+
+// droppedAnchorMeaning says what an anchor in the dropped part of the log
+// does and does not prove.
+const droppedAnchorMeaning = "It belongs to this log (its first entry's hash is the one the base keeps) and lies before the base, so the log was not cut short before it; " +
+	"whether the entries up to it were changed before they were dropped can no longer be shown from the database."
+
+// baseProof says what the base of a verified log rests on.
+func baseProof(b *baseJSON) string {
+	switch {
+	case b.SignatureChecked:
+		return "The base was signed by one of the public keys given: the entries before it were dropped by frist, not deleted by someone without the key."
+	case b.Signed:
+		return "The base is signed, but no public keys were given to check it: pass --public-keys to tell a drop by frist from entries deleted by someone with access to the database."
+	}
+	return "The base is not signed (entries were not signed when they were dropped): it matches the entry that recorded the drop, which is all that can be checked without a key."
+}
+
+// checkDroppedHead checks a head recorded earlier (what names it) that is
+// at or before the base b: at the base, its hash must be the base's;
+// before it, the entry was dropped and nothing is left to compare.
+func checkDroppedHead(h audit.Head, b audit.Base, what string) error {
+	if h.Seq == b.Seq && h.Hash != b.Hash {
+		return &audit.VerifyError{Seq: h.Seq, Kind: audit.BadBase,
+			Reason: fmt.Sprintf("%s records this entry with another hash than the base, which is where the kept log begins: the base was changed, or the log rewritten before it was dropped", what)}
+	}
+	return nil
 }
 
 type brokeJSON struct {
@@ -170,13 +234,34 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 	}
 	defer db.Close()
 
-	v := audit.NewVerifier(audit.Head{}, want)
+	base, err := db.store.AuditBase(ctx)
+	if err != nil {
+		return c.errorf("reading the audit base of %s: %v", db.name, err)
+	}
+	// A head or anchor at or before the base concerns dropped entries:
+	// it is compared with the base, or reported as covered by the
+	// dropped part, never passed to the Verifier as a head to reach.
+	var broken, rowBroken error
+	if want != nil && !base.IsZero() && want.Seq <= base.Seq {
+		if err := checkDroppedHead(*want, base, "the head given with --head"); err != nil {
+			broken, rowBroken = err, err
+		}
+		want = nil
+	}
+	anchors.base = base
+	if broken == nil {
+		if err := anchors.start(); err != nil {
+			broken, rowBroken = err, err
+		}
+	}
+	v := audit.NewVerifierFrom(base, want)
 	if keys != nil {
 		v.RequireSignatures(keys, *signedFrom)
 	}
 	var n uint64
+	// Reading from the start, not from the base, shows a row at or before
+	// the base, which a genuine drop deleted (audit.BadBase).
 	var after uint64
-	var broken, rowBroken error
 	for broken == nil {
 		page, err := db.store.ReadAudit(ctx, after, auditPage)
 		var rowErr *audit.VerifyError
@@ -210,21 +295,32 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		// The rows before it verified; the Verifier never saw this one.
 		err = rowBroken
 	}
-	if err == nil {
-		err = anchors.done(head)
-	}
-	if err == nil {
-		if hr, ok := db.sql.(auditHeadReader); ok {
-			stored, herr := hr.AuditHead(ctx)
-			if herr != nil {
-				return c.errorf("reading the audit head of %s: %v", db.name, herr)
+	var doneErr *audit.VerifyError
+	if afterDrop := errors.As(err, &doneErr) && doneErr.Kind == audit.BadBase && rowBroken == nil && broken == nil; err == nil || afterDrop {
+		// A log cut off at its end may have lost the entry that recorded
+		// the latest drop with it (Done then finds no drop entry): the
+		// truncation, found against the anchors and the recorded head,
+		// is the more precise finding.
+		terr := anchors.done(head)
+		if terr == nil {
+			if hr, ok := db.sql.(auditHeadReader); ok {
+				stored, herr := hr.AuditHead(ctx)
+				if herr != nil {
+					return c.errorf("reading the audit head of %s: %v", db.name, herr)
+				}
+				terr = checkStoredHead(head, stored)
 			}
-			err = checkStoredHead(head, stored)
+		}
+		if terr != nil {
+			err = terr
 		}
 	}
-	out := verifyJSON{OK: err == nil, Entries: n}
+	out := verifyJSON{OK: err == nil, Entries: n, Dropped: anchors.dropped}
 	if head.Seq > 0 {
 		out.Head = formatHead(head)
+	}
+	if !base.IsZero() {
+		out.Base = &baseJSON{Seq: base.Seq, Hash: base.Hash, Time: base.Time, Signed: base.Sig != "", SignatureChecked: keys != nil && base.Seq > *signedFrom}
 	}
 	var ve *audit.VerifyError
 	if errors.As(err, &ve) {
@@ -249,7 +345,15 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 			return code
 		}
 	} else if out.OK {
-		fmt.Fprintf(stdout, "audit log of %s verifies: %s, head %s\n", db.name, plural(int(n), "entry"), headOrEmpty(out.Head))
+		if base.IsZero() {
+			fmt.Fprintf(stdout, "audit log of %s verifies: %s, head %s\n", db.name, plural(int(n), "entry"), headOrEmpty(out.Head))
+		} else {
+			fmt.Fprintf(stdout, "audit log of %s verifies: %s kept after entries 1 to %d, dropped when their retention ended, head %s\n", db.name, plural(int(n), "entry"), base.Seq, headOrEmpty(out.Head))
+			fmt.Fprintln(stdout, baseProof(out.Base))
+		}
+		for _, d := range anchors.dropped {
+			fmt.Fprintf(stdout, "Anchor %s (entry %d) is in the dropped part: not checked against the database. %s\n", d.File, d.Seq, droppedAnchorMeaning)
+		}
 		fmt.Fprintln(stdout, "Record the head outside the database and pass it with --head next time to detect truncation.")
 	} else if ve == nil {
 		fmt.Fprintf(stdout, "audit log of %s verifies (%s), but the log files' chain does not match it: %s\n", db.name, plural(int(n), "entry"), out.Broken.Reason)

@@ -91,16 +91,54 @@ type anchorCheck struct {
 	anchors []anchor
 	files   []string
 	genesis string
+	// base is where the kept log begins; dropped lists the anchors
+	// before it, found by start.
+	base    audit.Base
+	dropped []droppedAnchorJSON
+}
+
+// start checks the anchors against the base before any entry is read:
+// after a drop, the base keeps the hash of the log's first entry, which
+// names the log; an anchor at the base must have its hash; one before it
+// is in the dropped part and is listed, not checked.
+func (c *anchorCheck) start() error {
+	b := c.base
+	if b.IsZero() {
+		return nil
+	}
+	for i, a := range c.anchors {
+		if err := c.genesisOf(i, b.Genesis, 0, ""); err != nil {
+			return err
+		}
+		switch {
+		case a.Seq < b.Seq:
+			c.dropped = append(c.dropped, droppedAnchorJSON{File: c.files[i], Seq: a.Seq})
+		case a.Seq == b.Seq:
+			if err := checkDroppedHead(audit.Head{Seq: a.Seq, Hash: a.Hash}, b, "the anchor "+c.files[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// genesisOf checks that anchor i belongs to the log whose first entry has
+// the hash genesis; seq and id name the entry reported.
+func (c *anchorCheck) genesisOf(i int, genesis string, seq uint64, id string) error {
+	if c.anchors[i].Genesis != genesis {
+		return &audit.VerifyError{Seq: seq, ID: id, Kind: audit.Forked,
+			Reason: fmt.Sprintf("the anchor %s belongs to another audit log (its first entry has another hash): another database, or this log was rewritten from its start", c.files[i])}
+	}
+	return nil
 }
 
 // see checks entry e, which the Verifier accepted, against the anchors.
 func (c *anchorCheck) see(e audit.Entry) error {
 	if e.Seq == 1 {
 		c.genesis = e.Hash
-		for i, a := range c.anchors {
-			if a.Genesis != e.Hash {
-				return &audit.VerifyError{Seq: 1, ID: e.ID, Kind: audit.Forked,
-					Reason: fmt.Sprintf("the anchor %s belongs to another audit log (its first entry has another hash): another database, or this log was rewritten from its start", c.files[i])}
+		for i := range c.anchors {
+			if err := c.genesisOf(i, e.Hash, 1, e.ID); err != nil {
+				return err
 			}
 		}
 	}
@@ -231,9 +269,15 @@ func runAuditAnchor(args []string, stdout, stderr io.Writer) int {
 		return c.errorf("%v", err)
 	}
 	defer db.Close()
-	v := audit.NewVerifier(audit.Head{}, nil)
-	var genesis string
-	var after uint64
+	base, err := db.store.AuditBase(ctx)
+	if err != nil {
+		return c.errorf("reading the audit base of %s: %v", db.name, err)
+	}
+	// After a drop the base keeps the first entry's hash, which names the
+	// log, and the kept entries verify from it.
+	v := audit.NewVerifierFrom(base, nil)
+	genesis := base.Genesis
+	after := base.Seq
 	for {
 		page, err := db.store.ReadAudit(ctx, after, auditPage)
 		var ve *audit.VerifyError

@@ -58,5 +58,5 @@ func TestRunKeepsFristsOwnRecordsAsDeclared(t *testing.T) {
 	require.Equal(t, exitOK, code, errs)
 	var rep reportJSON
 	require.NoError(t, jsonUnmarshal(out, &rep))
-	assert.Equal(t, []recordsReportJSON{{Kind: "consent"}, {Kind: "requests"}}, rep.Records, "nothing left to do")
+	assert.Equal(t, []recordsReportJSON{{Kind: "consent"}, {Kind: "requests"}, {Kind: "audit"}}, rep.Records, "nothing left to do")
 }
