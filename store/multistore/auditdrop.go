@@ -50,7 +50,7 @@ func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDr
 		return store.AuditDropped{}, err
 	}
 	for _, c := range s.chains {
-		if err := s.prepare(ctx, c); err != nil {
+		if _, err := s.prepare(ctx, c, d.Entry.Signer()); err != nil {
 			return store.AuditDropped{}, err
 		}
 		k := copied[c.genesis]
@@ -64,7 +64,7 @@ func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDr
 			return store.AuditDropped{}, fmt.Errorf("multistore: dropping the audit entries of the chain of %v: %w", c.datasets, err)
 		}
 		if res.Count > 0 {
-			if _, err := s.appendCopy(ctx, c, res.Entry, d.Entry.Signer()); err != nil {
+			if _, err := s.appendCopy(context.WithoutCancel(ctx), c, res.Entry, d.Entry.Signer()); err != nil {
 				return store.AuditDropped{}, err
 			}
 		}

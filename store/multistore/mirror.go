@@ -109,7 +109,7 @@ func (s *Store) prepare(ctx context.Context, c *chain, signer *audit.Signer) (ma
 		return nil, nil
 	}
 	if c.genesis, err = genesisOf(ctx, c.drv); err != nil {
-		return fmt.Errorf("multistore: reading the audit base of the backend of %v: %w", c.datasets, err)
+		return nil, fmt.Errorf("multistore: reading the audit base of the backend of %v: %w", c.datasets, err)
 	}
 	copies, _, err := s.homeCopies(ctx)
 	if err != nil {
