@@ -106,4 +106,3 @@ func DropIsAtomic(t *testing.T, st Store, failDrops func() error) {
 	_, err = audit.Verify(log, &head)
 	require.NoError(t, err)
 }
-
