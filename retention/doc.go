@@ -78,7 +78,11 @@
 // RecordKeeper with Engine.Keep, and every Sweep calls the keepers under
 // its lease, after the time rules, with its start time; Report.Records
 // says what each did, and each that changed something writes one audit
-// entry with counts and no subject.
+// entry with counts and no subject. The audit log needs no keeper: every
+// Sweep then drops the entries whose period (policy.Records.Audit) has
+// ended, oldest first, in atomic drops of at most 10,000 entries that
+// each store a signed base and record themselves (store.AuditLog.DropAudit),
+// reported as the records of kind "audit".
 //
 // # Holds
 //

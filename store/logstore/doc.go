@@ -141,7 +141,10 @@
 // log, one sealed entry per line, appended and fsynced. Each batch's entry
 // names the dataset, the rule and the number of lines, and its note lists
 // the files touched with their line counts; it never holds a line, an
-// address or a URL.
+// address or a URL. Once entries are dropped (Store.DropAudit), the file's
+// first line is the signed base, {"base":{...}}, and the new file, base,
+// kept entries and the drop's entry, is written aside, fsynced and
+// renamed over the old one, so a crash leaves one or the other whole.
 //
 // A batch and its audit entry are one atomic step (docs/DESIGN.md, "Atomic
 // batches") through the journal .frist-journal.json: once every new file

@@ -51,6 +51,12 @@
 // matches the entry it names. Batches on the home backend itself are
 // atomic with their entry in one transaction, as without multistore.
 //
+// Dropping expired entries (Store.DropAudit) drops from each routed chain
+// the entries whose copies fall in the home log's due prefix, then that
+// prefix: every chain verifies from its own base (audit.VerifyFrom), and
+// a copy of an entry at or before its chain's base, left by a crash
+// between the two, is accepted; an entry without its copy never is.
+//
 // Within one process the copies of one routed chain are appended in the
 // chain's order (batches on a routed backend are serialised). Several
 // processes that share the backends may interleave their copies; repair
