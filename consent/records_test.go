@@ -76,12 +76,9 @@ func TestSweepExpiresAWithdrawnConsentAtTheFirstMomentAllowed(t *testing.T) {
 	assert.Equal(t, 2, sweep(eveDeadline))
 	assert.Zero(t, events(eve))
 
-	assert.Zero(t, sweep(time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC)), "a consent in force is never expired")
-	assert.Equal(t, 1, events(active))
-	ok, err := f.ledger.Valid(f.ctx, active, "booking", time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC))
-	require.NoError(t, err)
-	assert.True(t, ok)
-
+	// The audit log is read before the sweep of 2045, which drops these
+	// entries (records.audit's default, three years from the end of the
+	// year).
 	var expiries []string
 	for _, e := range f.auditLog(t) {
 		raw, err := json.Marshal(e)
@@ -99,4 +96,10 @@ func TestSweepExpiresAWithdrawnConsentAtTheFirstMomentAllowed(t *testing.T) {
 		"consent: 2 deleted, 0 pseudonymized at 2029-12-31T23:00:00Z",
 		"consent: 2 deleted, 0 pseudonymized at 2030-12-31T23:00:00Z",
 	}, expiries, "one entry per sweep that changed something, none for the others")
+
+	assert.Zero(t, sweep(time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC)), "a consent in force is never expired")
+	assert.Equal(t, 1, events(active))
+	ok, err := f.ledger.Valid(f.ctx, active, "booking", time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	assert.True(t, ok)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notice"
+	"github.com/frist-go/frist/policy"
 )
 
 // serviceWith is a service on f's engine and store that trusts every
@@ -72,7 +73,17 @@ func accessReport(t *testing.T, f *fixture, svc *dsar.Service, subject string) *
 // report, c-1001's was empty. That c-1002's request records are gone when
 // the list is still complete is asserted: they could not be its source.
 func TestAccessReportListsTheRecipientsToldOfTheSubjectsChangesOnly(t *testing.T) {
-	f := newFixture(t, "jobcenter", received)
+	// The audit log is kept ten years here, longer than the request
+	// records: under the default both end at the same sweep, and the
+	// list goes with the entries it comes from.
+	decl, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
+	require.NoError(t, err)
+	if decl.Records == nil {
+		decl.Records = &policy.Records{}
+	}
+	decl.Records.Audit = policy.RecordPeriod{Keep: policy.MustParsePeriod("10y"), From: policy.FromYearEnd}
+	require.NoError(t, decl.Validate())
+	f := newFixtureDecl(t, decl, received)
 	seedJobcenter(f)
 	ep := &recipientEndpoint{}
 	srv := httptest.NewServer(ep)
@@ -82,7 +93,7 @@ func TestAccessReportListsTheRecipientsToldOfTheSubjectsChangesOnly(t *testing.T
 	silent := serviceWith(t, f, f.ring, nil)
 
 	rect1 := verifiedRequest(t, f, svc, dsar.Rectification, "c-1001")
-	_, err := svc.Rectify(f.ctx, rect1, []dsar.Change{{Dataset: "appointment", Key: "10", Field: "concern", Value: "Weiterbildung"}})
+	_, err = svc.Rectify(f.ctx, rect1, []dsar.Change{{Dataset: "appointment", Key: "10", Field: "concern", Value: "Weiterbildung"}})
 	require.NoError(t, err)
 	f.advance(time.Hour)
 	restr1 := verifiedRequest(t, f, silent, dsar.Restriction, "c-1001")
