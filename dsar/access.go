@@ -42,10 +42,12 @@ type AccessReport struct {
 	Automated   *policy.AutomatedDecisions `json:"automated_decisions"`     // Art. 15(1)(h); null: none
 	Transfers   []RecipientInfo            `json:"third_country_transfers"` // Art. 15(2)
 	// RecipientsTold lists the recipients told of an erasure,
-	// rectification or restriction of the subject's data, oldest first
-	// (Art. 19 sentence 2: the controller informs the data subject about
-	// them if the subject asks). Every access report lists them, so that
-	// the subject need not ask twice.
+	// rectification or restriction of the subject's data made on the
+	// subject's requests, oldest first (Art. 19 sentence 2: the controller
+	// informs the data subject about them if the subject requests it).
+	// Every access report lists them: an access request is taken as that
+	// request, the reading that protects the data subject, who need not
+	// know to ask twice.
 	RecipientsTold []RecipientTold `json:"recipients_told"`
 }
 

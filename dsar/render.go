@@ -252,7 +252,7 @@ func recipientsToldSection(lang notice.Language, rep *AccessReport, ts func(time
 	if len(rep.RecipientsTold) == 0 && !hasRecipients {
 		return notice.Section{}, false
 	}
-	items := []string{l("Unser Protokoll verzeichnet keine solche Mitteilung.", "Our log records no such communication.")}
+	items := []string{l("keine Mitteilung an einen Empfänger.", "no communication to a recipient.")}
 	if len(rep.RecipientsTold) > 0 {
 		items = nil
 		for _, t := range rep.RecipientsTold {
@@ -274,8 +274,8 @@ func recipientsToldSection(lang notice.Language, rep *AccessReport, ts func(time
 	return notice.Section{ID: "recipients-told", Heading: l("Mitteilungen an Empfänger", "Recipients told of changes"),
 		Article: l("Art. 19 DSGVO", "Art. 19 GDPR"), Blocks: []notice.Block{
 			{Kind: notice.Paragraph, Text: l(
-				"Berichtigen oder löschen wir Ihre Daten oder schränken wir ihre Verarbeitung ein, müssen wir das jedem Empfänger mitteilen, dem die Daten offengelegt wurden, es sei denn, dies ist unmöglich oder mit unverhältnismäßigem Aufwand verbunden (Art. 19 Satz 1 DSGVO). Über diese Empfänger unterrichten wir Sie hier (Art. 19 Satz 2 DSGVO). Unser Protokoll verzeichnet:",
-				"When we rectify or erase your data or restrict its processing, we must communicate this to each recipient to whom the data was disclosed, unless this proves impossible or involves disproportionate effort (Art. 19, first sentence, GDPR). This section informs you about those recipients (Art. 19, second sentence, GDPR). Our log records:")},
+				"Berichtigen oder löschen wir Ihre Daten oder schränken wir ihre Verarbeitung ein, müssen wir das jedem Empfänger mitteilen, dem die Daten offengelegt wurden, es sei denn, dies ist unmöglich oder mit unverhältnismäßigem Aufwand verbunden (Art. 19 Satz 1 DSGVO). Über diese Empfänger unterrichten wir Sie hier (Art. 19 Satz 2 DSGVO). Zu den Berichtigungen, Löschungen und Einschränkungen, die wir auf Ihre Anträge hin vorgenommen haben, verzeichnet unser Protokoll:",
+				"When we rectify or erase your data or restrict its processing, we must communicate this to each recipient to whom the data was disclosed, unless this proves impossible or involves disproportionate effort (Art. 19, first sentence, GDPR). This section informs you about those recipients (Art. 19, second sentence, GDPR). For the rectifications, erasures and restrictions we made on your requests, our log records:")},
 			{Kind: notice.List, Items: items},
 		}}, true
 }
