@@ -102,14 +102,16 @@ const auditPage = 1000
 
 // recipientsTold returns, oldest first, the communications to recipients
 // of changes to subject's data (Art. 19), from the audit log. The log is
-// the record that outlives both the subject's erasure (it names the
-// subject only by a keyed pseudonym, which the erasure leaves) and the
-// request records, which are deleted when the declaration's period for
-// them ends (ExpireRecords). An entry counts only when it is a dsar.notify
-// entry that names exactly one subject, a pseudonym of subject under a key
-// of ServiceOptions.AuditKey, and whose note has the form notify writes:
-// entries about anyone else are never read into the report. It reads the
-// whole log, a page at a time.
+// the one record of them: a request record keeps only that the request was
+// completed, not whom it was told to (that is in the Receipt, returned
+// once). The log names the subject only by a keyed pseudonym, so the
+// subject's erasure leaves it, and it is kept as the declaration's
+// records.audit says (by default as long as the request records); the list
+// goes with the entries it comes from. An entry counts only when it is a
+// dsar.notify entry that names exactly one subject, a pseudonym of subject
+// under a key of ServiceOptions.AuditKey, and whose note has the form
+// notify writes: entries about anyone else are never read into the report.
+// It reads the whole log, a page at a time.
 func (s *Service) recipientsTold(ctx context.Context, subject string) ([]RecipientTold, error) {
 	mine := s.auditKey.Pseudonyms(subject)
 	out := []RecipientTold{}
