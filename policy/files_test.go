@@ -41,7 +41,7 @@ datasets:
 `), &root))
 	l := &loader{file: "x.yaml"}
 	var got Declaration
-	l.declaration(root.Content[0], &got)
+	l.declaration(fromYAML(root.Content[0]), &got)
 	require.Empty(t, l.errs)
 	require.Len(t, got.Datasets, 1)
 	assert.Equal(t, &FileBinding{Dir: "/var/log/nginx", Pattern: "access.log*", Format: "combined", Live: "access.log", Malformed: MalformedDrop}, got.Datasets[0].Files)

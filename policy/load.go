@@ -57,7 +57,13 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 		return nil, ErrorList{{File: filename, Line: 1, Column: 1,
 			Reason: fmt.Sprintf("declaration is larger than %d bytes", MaxDeclarationSize)}}
 	}
-	l := &loader{file: filename}
+	return loadBytes(b, filename, false)
+}
+
+// loadBytes is Load after reading; slowParse has yaml.v3 parse every
+// declaration.
+func loadBytes(b []byte, filename string, slowParse bool) (*Declaration, error) {
+	l := &loader{file: filename, slowParse: slowParse}
 	root, perr := l.parse(b)
 	if perr != nil {
 		return nil, ErrorList{perr}
@@ -93,10 +99,13 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 // loader walks a yaml.Node tree into a Declaration, collecting every problem
 // and the position of every value.
 type loader struct {
-	file  string
-	errs  ErrorList
-	marks []mark
-	paths paths
+	file string
+	// slowParse has every declaration parsed by yaml.v3, for the tests
+	// that compare the two parsers.
+	slowParse bool
+	errs      ErrorList
+	marks     []mark
+	paths     paths
 	// failed lists the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
 	failed []string
@@ -121,9 +130,14 @@ const (
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse checks the bytes and parses one YAML document.
-func (l *loader) parse(b []byte) (*yaml.Node, *Error) {
+func (l *loader) parse(b []byte) (*node, *Error) {
 	if e := l.checkText(b); e != nil {
 		return nil, e
+	}
+	if !l.slowParse {
+		if root := parseFast(b); root != nil {
+			return root, nil
+		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var doc yaml.Node
@@ -151,11 +165,12 @@ func (l *loader) parse(b []byte) (*yaml.Node, *Error) {
 		}
 		root = root.Content[0]
 	}
-	if isNull(root) {
-		return nil, &Error{File: l.file, Line: max(root.Line, 1), Column: max(root.Column, 1),
+	n := fromYAML(root)
+	if isNull(n) {
+		return nil, &Error{File: l.file, Line: max(n.Line, 1), Column: max(n.Column, 1),
 			Reason: "declaration is empty"}
 	}
-	return root, nil
+	return n, nil
 }
 
 // checkText rejects bytes YAML does not allow, with their position; the
@@ -336,7 +351,7 @@ func enclosing(path string, fn func(p string) bool) {
 // fail records a decoding problem with the value at path, at node n.
 // Validate's complaints about that value or anything inside it are not
 // repeated.
-func (l *loader) fail(n *yaml.Node, path, format string, args ...any) {
+func (l *loader) fail(n *node, path, format string, args ...any) {
 	l.problem(n, path, format, args...)
 	l.failed = append(l.failed, path)
 	if l.bad != nil {
@@ -346,18 +361,18 @@ func (l *loader) fail(n *yaml.Node, path, format string, args ...any) {
 
 // problem records a decoding problem at node n that leaves the value at
 // path usable (a key the mapping cannot have).
-func (l *loader) problem(n *yaml.Node, path, format string, args ...any) {
+func (l *loader) problem(n *node, path, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: l.file, Line: max(n.Line, 1), Column: n.Column,
 		Path: path, Reason: fmt.Sprintf(format, args...)})
 }
 
 // mark records the position of the value at path.
-func (l *loader) mark(n *yaml.Node, path string) {
+func (l *loader) mark(n *node, path string) {
 	l.marks = append(l.marks, mark{path: path, line: int32(n.Line), column: int32(n.Column)})
 }
 
 // deref refuses aliases; it returns nil when n cannot be used.
-func (l *loader) deref(n *yaml.Node, path string) *yaml.Node {
+func (l *loader) deref(n *node, path string) *node {
 	if n.Kind == yaml.AliasNode {
 		l.fail(n, path, "YAML aliases (*%s) are not supported in a declaration; write the value out", n.Value)
 		return nil
@@ -365,12 +380,12 @@ func (l *loader) deref(n *yaml.Node, path string) *yaml.Node {
 	return n
 }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+func isNull(n *node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == tagNull
 }
 
 // kind names what a node is, for "expected X, got Y" messages.
-func kind(n *yaml.Node) string {
+func kind(n *node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -378,11 +393,11 @@ func kind(n *yaml.Node) string {
 		return "a list"
 	case yaml.ScalarNode:
 		switch n.Tag {
-		case "!!int", "!!float":
+		case tagInt, tagFloat:
 			return "the number " + n.Value
-		case "!!bool":
+		case tagBool:
 			return n.Value
-		case "!!null":
+		case tagNull:
 			return "nothing"
 		}
 		return strconv.Quote(n.Value)

@@ -1,26 +1,24 @@
 package policy
 
-import "go.yaml.in/yaml/v3"
-
 // The keys of the records block, which says how long frist keeps its own
 // records (Records).
 
 var recordsKeys = keys[Records]{
-	{"consent", func(l *loader, v *yaml.Node, p string, r *Records) {
+	{"consent", func(l *loader, v *node, p string, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Consent)
 	}},
-	{"requests", func(l *loader, v *yaml.Node, p string, r *Records) {
+	{"requests", func(l *loader, v *node, p string, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Requests)
 	}},
-	{"audit", func(l *loader, v *yaml.Node, p string, r *Records) {
+	{"audit", func(l *loader, v *node, p string, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Audit)
 	}},
-	{"identify_requests_for", func(l *loader, v *yaml.Node, p string, r *Records) {
+	{"identify_requests_for", func(l *loader, v *node, p string, r *Records) {
 		l.period(v, p, &r.IdentifyRequestsFor)
 	}},
 }
 
 var recordPeriodKeys = keys[RecordPeriod]{
-	{"keep", func(l *loader, v *yaml.Node, p string, r *RecordPeriod) { l.period(v, p, &r.Keep) }},
-	{"from", func(l *loader, v *yaml.Node, p string, r *RecordPeriod) { l.str(v, p, (*string)(&r.From)) }},
+	{"keep", func(l *loader, v *node, p string, r *RecordPeriod) { l.period(v, p, &r.Keep) }},
+	{"from", func(l *loader, v *node, p string, r *RecordPeriod) { l.str(v, p, (*string)(&r.From)) }},
 }

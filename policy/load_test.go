@@ -475,7 +475,7 @@ func TestConsequenceAgreesWithCheckingEveryEnclosingPath(t *testing.T) {
 		for range rng.IntN(6) {
 			p := randomPath()
 			failed = append(failed, p)
-			l.fail(&yaml.Node{Line: 1, Column: 1}, p, "broken")
+			l.fail(&node{Line: 1, Column: 1}, p, "broken")
 		}
 		covered := func(path string) bool {
 			for _, f := range failed {
@@ -524,7 +524,7 @@ func TestLoadDecodesEveryFieldOfTheModel(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal([]byte(src), &root))
 	l := &loader{file: "model.yaml"}
 	var got Declaration
-	l.declaration(root.Content[0], &got)
+	l.declaration(fromYAML(root.Content[0]), &got)
 	require.Empty(t, l.errs, "YAML:\n%s", src)
 	assert.Equal(t, want, got)
 }

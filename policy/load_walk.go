@@ -13,7 +13,7 @@ import (
 // decodes its value into the Go value *T; p is the field path of the value.
 type key[T any] struct {
 	name   string
-	decode func(l *loader, v *yaml.Node, p string, dst *T)
+	decode func(l *loader, v *node, p string, dst *T)
 }
 
 // keys lists the keys of one kind of mapping. Each kind's list is a
@@ -57,7 +57,7 @@ func (ks keys[T]) without(name string) keys[T] {
 // object decodes a mapping with the keys ks into dst. Unknown keys,
 // duplicate keys, merge keys and non-string keys are reported; a null value
 // counts as absent. It returns false when n is not a mapping.
-func object[T any](l *loader, n *yaml.Node, path, what string, ks keys[T], dst *T) bool {
+func object[T any](l *loader, n *node, path, what string, ks keys[T], dst *T) bool {
 	if n = l.deref(n, path); n == nil || isNull(n) {
 		return n != nil
 	}
@@ -65,7 +65,7 @@ func object[T any](l *loader, n *yaml.Node, path, what string, ks keys[T], dst *
 		l.fail(n, path, "expected %s (a mapping), got %s", what, kind(n))
 		return false
 	}
-	l.pairs(n, path, func(name string, k, v *yaml.Node) {
+	l.pairs(n, path, func(name string, k, v *node) {
 		p := l.field(path, name)
 		h := ks.find(name)
 		if h == nil {
@@ -87,7 +87,7 @@ func object[T any](l *loader, n *yaml.Node, path, what string, ks keys[T], dst *
 
 // pairs calls fn for each key of mapping n, reporting keys that are not
 // plain strings, merge keys and duplicates.
-func (l *loader) pairs(n *yaml.Node, path string, fn func(key string, k, v *yaml.Node)) {
+func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 	// Most mappings hold a handful of keys, searched for duplicates in
 	// place; a set is made only for a long one (a dataset's fields), so
 	// that neither costs more than linear time.
@@ -96,12 +96,12 @@ func (l *loader) pairs(n *yaml.Node, path string, fn func(key string, k, v *yaml
 		seen = make(map[string]int, len(n.Content)/2)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+		k, v := &n.Content[i], &n.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			l.problem(k, path, "a key must be a plain string, got %s", kind(k))
 			continue
 		}
-		if k.Tag == "!!merge" {
+		if k.Tag == tagMerge {
 			l.problem(k, path, "merge keys (<<) are not supported in a declaration; write the values out")
 			continue
 		}
@@ -128,9 +128,9 @@ const shortMapping = 16
 
 // firstKey returns the line of the first key called name among the
 // key-value pairs in content that pairs accepts as keys, if there is one.
-func firstKey(content []*yaml.Node, name string) (int, bool) {
+func firstKey(content []node, name string) (int, bool) {
 	for j := 0; j+1 < len(content); j += 2 {
-		if k := content[j]; k.Kind == yaml.ScalarNode && k.Tag != "!!merge" && k.Value == name {
+		if k := &content[j]; k.Kind == yaml.ScalarNode && k.Tag != tagMerge && k.Value == name {
 			return k.Line, true
 		}
 	}
@@ -140,7 +140,7 @@ func firstKey(content []*yaml.Node, name string) (int, bool) {
 // list decodes a sequence, calling fn with each element and its path. A
 // scalar or mapping where a list is expected is decoded as a list of one
 // when single is true.
-func (l *loader) list(n *yaml.Node, path, what string, single bool, fn func(i int, v *yaml.Node, p string)) {
+func (l *loader) list(n *node, path, what string, single bool, fn func(i int, v *node, p string)) {
 	if n.Kind != yaml.SequenceNode {
 		if single && (n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode) {
 			p := l.elem(path, 0)
@@ -151,7 +151,8 @@ func (l *loader) list(n *yaml.Node, path, what string, single bool, fn func(i in
 		l.fail(n, path, "expected a list of %s, got %s", what, kind(n))
 		return
 	}
-	for i, v := range n.Content {
+	for i := range n.Content {
+		v := &n.Content[i]
 		p := l.elem(path, i)
 		if v = l.deref(v, p); v == nil {
 			continue
@@ -163,7 +164,7 @@ func (l *loader) list(n *yaml.Node, path, what string, single bool, fn func(i in
 
 // str decodes a scalar as text. Numbers and booleans are taken as written
 // ("2024" for a version, "NO" for Norway).
-func (l *loader) str(n *yaml.Node, p string, dst *string) {
+func (l *loader) str(n *node, p string, dst *string) {
 	if n.Kind != yaml.ScalarNode {
 		l.fail(n, p, "expected a string, got %s", kind(n))
 		return
@@ -174,8 +175,8 @@ func (l *loader) str(n *yaml.Node, p string, dst *string) {
 }
 
 // boolean decodes true or false.
-func (l *loader) boolean(n *yaml.Node, p string, dst *bool) {
-	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+func (l *loader) boolean(n *node, p string, dst *bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag != tagBool {
 		l.fail(n, p, "expected true or false, got %s", kind(n))
 		return
 	}
@@ -183,8 +184,8 @@ func (l *loader) boolean(n *yaml.Node, p string, dst *bool) {
 }
 
 // integer decodes a whole number.
-func (l *loader) integer(n *yaml.Node, p string, dst *int) {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+func (l *loader) integer(n *node, p string, dst *int) {
+	if n.Kind == yaml.ScalarNode && n.Tag == tagInt {
 		if v, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
 			*dst = int(v)
 			return
@@ -195,10 +196,10 @@ func (l *loader) integer(n *yaml.Node, p string, dst *int) {
 
 // strs decodes a list of strings; a single string is accepted as a list
 // of one.
-func (l *loader) strs(n *yaml.Node, p, what string, dst *[]string) {
+func (l *loader) strs(n *node, p, what string, dst *[]string) {
 	*dst = nil
 	reserve(dst, n)
-	l.list(n, p, what, true, func(_ int, v *yaml.Node, q string) {
+	l.list(n, p, what, true, func(_ int, v *node, q string) {
 		var s string
 		l.str(v, q, &s)
 		*dst = append(*dst, s)
@@ -207,13 +208,13 @@ func (l *loader) strs(n *yaml.Node, p, what string, dst *[]string) {
 
 // textKeys are the keys of a Text written as a mapping.
 var textKeys = keys[Text]{
-	{"de", func(l *loader, v *yaml.Node, p string, t *Text) { l.str(v, p, &t.DE) }},
-	{"en", func(l *loader, v *yaml.Node, p string, t *Text) { l.str(v, p, &t.EN) }},
+	{"de", func(l *loader, v *node, p string, t *Text) { l.str(v, p, &t.DE) }},
+	{"en", func(l *loader, v *node, p string, t *Text) { l.str(v, p, &t.EN) }},
 }
 
 // text decodes a Text: a mapping with de and en, or a plain string, which
 // is German.
-func (l *loader) text(n *yaml.Node, p string, dst *Text) {
+func (l *loader) text(n *node, p string, dst *Text) {
 	if n.Kind == yaml.ScalarNode {
 		l.str(n, p, &dst.DE)
 		return
@@ -222,7 +223,7 @@ func (l *loader) text(n *yaml.Node, p string, dst *Text) {
 }
 
 // period decodes a Period.
-func (l *loader) period(n *yaml.Node, p string, dst *Period) {
+func (l *loader) period(n *node, p string, dst *Period) {
 	if n.Kind != yaml.ScalarNode {
 		l.fail(n, p, "expected a period such as 7d, got %s", kind(n))
 		return
@@ -236,7 +237,7 @@ func (l *loader) period(n *yaml.Node, p string, dst *Period) {
 }
 
 // duration decodes an elapsed time.Duration ("2m", "1h30m").
-func (l *loader) duration(n *yaml.Node, p string, dst *time.Duration) {
+func (l *loader) duration(n *node, p string, dst *time.Duration) {
 	if n.Kind != yaml.ScalarNode {
 		l.fail(n, p, "expected a duration such as 30m, got %s", kind(n))
 		return

@@ -1,0 +1,916 @@
+package policy
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// This file holds a parser for the part of YAML that declarations are
+// written in: block mappings and sequences, flow mappings and sequences on
+// one or more lines, plain, quoted, literal and folded scalars, and
+// comments. It builds the same yaml.Node tree as go.yaml.in/yaml/v3 does
+// (kind, tag, value, line and column of every node; styles and comments
+// are not kept, the loader reads none), several times faster and with a few
+// large allocations instead of several per node.
+//
+// It never reports an error. Whatever it does not handle exactly as
+// yaml.v3 does, it declines: a tab, a carriage return, a byte-order mark, a
+// document marker, an anchor, alias or tag, a complex key, an empty value
+// in a flow collection, anything yaml.v3 would refuse, and any input that
+// is not one block mapping. Load then parses the input with yaml.v3, so
+// that every syntax error, and every text and position that follows from
+// the tree, comes from yaml.v3 as before. FuzzFastYAML compares the two
+// parsers on every input the fast one accepts.
+
+// fastYAML is the state of one parse. Values are slices of src where the
+// text is the value as written, so most scalars allocate nothing.
+type fastYAML struct {
+	src string
+	i   int // the byte being read
+	// line is the number of line breaks before i, ls the offset at which
+	// the line of i starts; cpos and ccol are an offset on that line and
+	// its column in characters, so that columns are counted once.
+	line, ls   int
+	cpos, ccol int
+	depth      int
+	slab       nodeSlab
+	stack      []node
+	buf        []byte
+	tags       map[string]nodeTag
+}
+
+// declined unwinds a parse that meets what it does not handle.
+type declined struct{}
+
+// maxFastDepth is how deeply collections may nest before the parser
+// leaves the input to yaml.v3.
+const maxFastDepth = 64
+
+// maxKeyChars is the longest implicit key the parser accepts, in
+// characters; yaml.v3 stops looking for a key's colon after 1024.
+const maxKeyChars = 1000
+
+// parseFast returns the root of the one YAML document in src when src is
+// a block mapping written in the subset this file handles, or nil when
+// yaml.v3 has to parse it.
+func parseFast(src []byte) (root *node) {
+	if !fastText(src) {
+		return nil
+	}
+	p := &fastYAML{src: string(src), stack: make([]node, 0, 64)}
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(declined); !ok {
+				panic(r)
+			}
+			root = nil
+		}
+	}()
+	p.skipToContent()
+	if p.i >= len(p.src) {
+		return nil
+	}
+	n := p.blockNode(-1, true)
+	if n.Kind != yaml.MappingNode || p.i < len(p.src) {
+		return nil
+	}
+	return &n
+}
+
+// fastText reports whether src is free of what the parser leaves to
+// yaml.v3 wherever it stands: characters YAML does not allow, invalid
+// UTF-8, tabs, carriage returns, a byte-order mark, the line breaks NEL,
+// LS and PS, and document markers and directives at the start of a line.
+func fastText(src []byte) bool {
+	lineStart := true
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c == '\n' {
+			lineStart = true
+			i++
+			continue
+		}
+		if lineStart {
+			lineStart = false
+			if c == '%' || (c == '-' || c == '.') && i+2 < len(src) && src[i+1] == c && src[i+2] == c {
+				return false
+			}
+		}
+		if c >= 0x20 && c < 0x7F {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(src[i:])
+		if c < utf8.RuneSelf || r == utf8.RuneError && size == 1 || !yamlPrintable(r) ||
+			r == 0x85 || r == 0x2028 || r == 0x2029 {
+			// Controls including tab and carriage return, and DEL.
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+func (p *fastYAML) decline() { panic(declined{}) }
+
+// at returns the byte at offset i, or 0 past the end.
+func (p *fastYAML) at(i int) byte {
+	if i < len(p.src) {
+		return p.src[i]
+	}
+	return 0
+}
+
+// blankz reports whether the byte at i is a space, a line break or the
+// end of the input.
+func (p *fastYAML) blankz(i int) bool {
+	c := p.at(i)
+	return c == ' ' || c == '\n' || c == 0
+}
+
+// col returns the column of i, which is on the current line.
+func (p *fastYAML) col(i int) int {
+	if i < p.cpos {
+		p.cpos, p.ccol = p.ls, 0
+	}
+	s := p.src[p.cpos:i]
+	n := len(s)
+	for j := 0; j < len(s); j++ {
+		if s[j] >= utf8.RuneSelf {
+			n = utf8.RuneCountInString(s)
+			break
+		}
+	}
+	p.ccol += n
+	p.cpos = i
+	return p.ccol
+}
+
+// newline steps over the line break at i.
+func (p *fastYAML) newline() {
+	p.i++
+	p.line++
+	p.ls, p.cpos, p.ccol = p.i, p.i, 0
+}
+
+// place is a position to come back to.
+type place struct{ i, line, ls int }
+
+func (p *fastYAML) here() place { return place{p.i, p.line, p.ls} }
+
+func (p *fastYAML) back(m place) {
+	p.i, p.line, p.ls = m.i, m.line, m.ls
+	p.cpos, p.ccol = m.ls, 0
+}
+
+// node returns a node at the 0-based line and col.
+func node0(kind yaml.Kind, tag nodeTag, value string, line, col int) node {
+	return node{Kind: kind, Tag: tag, Value: value, Line: line + 1, Column: col + 1}
+}
+
+// collection ends a mapping or sequence: its children are the nodes
+// pushed on the stack since start.
+func (p *fastYAML) collection(n *node, start int) {
+	if k := len(p.stack) - start; k > 0 {
+		n.Content = p.slab.content(k)
+		copy(n.Content, p.stack[start:])
+	}
+	p.stack = p.stack[:start]
+	p.depth--
+}
+
+func (p *fastYAML) enter() {
+	p.depth++
+	if p.depth > maxFastDepth {
+		p.decline()
+	}
+}
+
+// skipToContent moves past spaces, line breaks and comments to the next
+// character that is content, or to the end.
+func (p *fastYAML) skipToContent() {
+	for p.i < len(p.src) {
+		switch p.src[p.i] {
+		case ' ':
+			p.i++
+		case '\n':
+			p.newline()
+		case '#':
+			if p.i > p.ls && p.src[p.i-1] != ' ' {
+				p.decline()
+			}
+			if j := strings.IndexByte(p.src[p.i:], '\n'); j >= 0 {
+				p.i += j
+			} else {
+				p.i = len(p.src)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// endLine requires that nothing but spaces and a comment follow on the
+// line, and moves to the next content.
+func (p *fastYAML) endLine() {
+	for p.at(p.i) == ' ' {
+		p.i++
+	}
+	if c := p.at(p.i); c != 0 && c != '\n' && c != '#' {
+		p.decline()
+	}
+	p.skipToContent()
+}
+
+// blockNode parses the node at i in block context, inside a collection
+// indented by indent. compact tells whether a mapping or sequence may
+// start here (at the start of a line or after "- "), not after "key: ".
+// It returns with i at the next content after the node.
+func (p *fastYAML) blockNode(indent int, compact bool) node {
+	c := p.src[p.i]
+	line, col := p.line, p.col(p.i)
+	switch {
+	case c == '-' && p.blankz(p.i+1):
+		if !compact || col <= indent {
+			p.decline()
+		}
+		return p.blockSequence(col, false)
+	case c == '|' || c == '>':
+		return p.blockScalar(indent)
+	case c == '{' || c == '[':
+		n := p.flowNode(indent)
+		p.endLine()
+		return n
+	}
+	var n node
+	var multiline bool
+	switch {
+	case c == '"' || c == '\'':
+		n = p.quoted()
+		multiline = n.Line != p.line+1
+	case p.plainStart(false):
+		n, multiline = p.plain(indent, false)
+	default:
+		p.decline()
+	}
+	k := p.i
+	for p.at(k) == ' ' {
+		k++
+	}
+	if p.at(k) == ':' && p.blankz(k+1) {
+		if !compact || multiline || col <= indent || p.col(k)-col > maxKeyChars {
+			p.decline()
+		}
+		p.i = k
+		return p.blockMapping(n, line, col)
+	}
+	p.endLine()
+	return n
+}
+
+// blockMapping parses a block mapping whose first key, at line and col,
+// has been read; i is at the colon after it.
+func (p *fastYAML) blockMapping(key node, line, col int) node {
+	p.enter()
+	m := node0(yaml.MappingNode, tagOther, "", line, col)
+	start := len(p.stack)
+	for {
+		p.stack = append(p.stack, key)
+		// At the colon after the key.
+		p.i++
+		vline, vcol := p.line, p.col(p.i)
+		for p.at(p.i) == ' ' {
+			p.i++
+		}
+		var v node
+		if c := p.at(p.i); c == 0 || c == '\n' || c == '#' {
+			p.skipToContent()
+			nc := -1
+			if p.i < len(p.src) {
+				nc = p.col(p.i)
+			}
+			switch {
+			case nc == col && p.src[p.i] == '-' && p.blankz(p.i+1):
+				v = p.blockSequence(col, true)
+			case nc > col:
+				v = p.blockNode(col, true)
+			default:
+				v = node0(yaml.ScalarNode, tagNull, "", vline, vcol)
+			}
+		} else {
+			v = p.blockNode(col, false)
+		}
+		p.stack = append(p.stack, v)
+		if p.i >= len(p.src) {
+			break
+		}
+		nc := p.col(p.i)
+		if nc < col {
+			break
+		}
+		if nc > col {
+			p.decline()
+		}
+		key = p.key(col)
+	}
+	p.collection(&m, start)
+	return m
+}
+
+// key parses the next key of a block mapping at col, and moves to the
+// colon after it.
+func (p *fastYAML) key(col int) node {
+	var k node
+	multiline := false
+	switch c := p.src[p.i]; {
+	case c == '"' || c == '\'':
+		k = p.quoted()
+		multiline = k.Line != p.line+1
+	case p.plainStart(false):
+		k, multiline = p.plain(col, false)
+	default:
+		p.decline()
+	}
+	for p.at(p.i) == ' ' {
+		p.i++
+	}
+	if multiline || p.at(p.i) != ':' || !p.blankz(p.i+1) || p.col(p.i)-col > maxKeyChars {
+		p.decline()
+	}
+	return k
+}
+
+// blockSequence parses a block sequence whose first "-" is at i, in
+// column col. An indentless sequence, the value of a mapping key written
+// at the key's own indentation, ends at the first line of that
+// indentation that is not an entry.
+func (p *fastYAML) blockSequence(col int, indentless bool) node {
+	p.enter()
+	s := node0(yaml.SequenceNode, tagOther, "", p.line, col)
+	start := len(p.stack)
+	for {
+		// At the "-".
+		p.i++
+		eline, ecol := p.line, col+1
+		for p.at(p.i) == ' ' {
+			p.i++
+		}
+		var v node
+		if c := p.at(p.i); c == 0 || c == '\n' || c == '#' {
+			p.skipToContent()
+			if p.i < len(p.src) && p.col(p.i) > col {
+				v = p.blockNode(col, true)
+			} else {
+				v = node0(yaml.ScalarNode, tagNull, "", eline, ecol)
+			}
+		} else {
+			v = p.blockNode(col, true)
+		}
+		p.stack = append(p.stack, v)
+		if p.i >= len(p.src) {
+			break
+		}
+		nc := p.col(p.i)
+		if nc < col {
+			break
+		}
+		if nc > col {
+			p.decline()
+		}
+		if p.src[p.i] != '-' || !p.blankz(p.i+1) {
+			if indentless {
+				break
+			}
+			p.decline()
+		}
+	}
+	p.collection(&s, start)
+	return s
+}
+
+// plainStart reports whether a plain scalar may start at i.
+func (p *fastYAML) plainStart(flow bool) bool {
+	switch c := p.src[p.i]; c {
+	case ' ', '\n', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+		return false
+	case '-':
+		return !p.blankz(p.i + 1)
+	}
+	return true
+}
+
+// plain reads a plain scalar, as yaml.v3's scanner does: in block context
+// it goes on over lines indented more than indent, lines are folded into
+// spaces and empty lines into line breaks; it ends before a colon followed
+// by a blank, a comment, or in flow context a flow indicator. It returns
+// with i after the scalar's last character.
+func (p *fastYAML) plain(indent int, flow bool) (node, bool) {
+	line, col := p.line, p.col(p.i)
+	start := p.i
+	end := p.here()
+	multiline := false
+	var b []byte
+	// Folding state: spaces seen on the line, and whether a line break
+	// was seen (leading) and how many more (trailing).
+	spaces, leading, trailing := 0, false, 0
+	for {
+		if p.at(p.i) == '#' {
+			break
+		}
+		for !p.blankz(p.i) {
+			c := p.src[p.i]
+			if c == ':' && p.blankz(p.i+1) {
+				break
+			}
+			if flow && (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
+				break
+			}
+			if leading || spaces > 0 {
+				if !multiline && !leading {
+					// Spaces inside a line are kept as written.
+				} else {
+					if !multiline {
+						b = append(p.buf[:0], p.src[start:end.i]...)
+						multiline = true
+					}
+					if leading {
+						if trailing == 0 {
+							b = append(b, ' ')
+						}
+						for range trailing {
+							b = append(b, '\n')
+						}
+					} else {
+						b = append(b, p.src[p.i-spaces:p.i]...)
+					}
+				}
+				spaces, leading, trailing = 0, false, 0
+			}
+			j := p.i
+			for p.i++; p.i < len(p.src); p.i++ {
+				c := p.src[p.i]
+				if c == ' ' || c == '\n' || c == ':' || flow && (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
+					break
+				}
+			}
+			if multiline {
+				b = append(b, p.src[j:p.i]...)
+			}
+			end = p.here()
+		}
+		if c := p.at(p.i); c != ' ' && c != '\n' {
+			break
+		}
+		for {
+			c := p.at(p.i)
+			if c == ' ' {
+				if !leading {
+					spaces++
+				}
+				p.i++
+			} else if c == '\n' {
+				if !leading {
+					spaces = 0
+					leading = true
+				} else {
+					trailing++
+				}
+				p.newline()
+			} else {
+				break
+			}
+		}
+		if !flow && p.col(p.i) < indent+1 {
+			break
+		}
+	}
+	p.back(end)
+	var v string
+	if multiline {
+		v = string(b)
+		p.buf = b[:0]
+	} else {
+		v = p.src[start:end.i]
+	}
+	return node0(yaml.ScalarNode, p.tag(v), v, line, col), multiline
+}
+
+// tag returns the tag yaml.v3 gives the plain scalar v: "<<" is a merge
+// key, and the rest is left to yaml.v3's own resolution (Node.ShortTag)
+// but for text that cannot be anything but a string: text that starts
+// with none of the characters yaml.v3 looks at (signs, digits, ".", "~"
+// and the first letters of true, false, null, yes, no, on and off).
+// Answers are kept for the values met most, such as "7d" or "true".
+func (p *fastYAML) tag(v string) nodeTag {
+	if v == "<<" {
+		return tagMerge
+	}
+	if v != "" && !resolvable[v[0]] {
+		return tagOther
+	}
+	if t, ok := p.tags[v]; ok {
+		return t
+	}
+	n := yaml.Node{Kind: yaml.ScalarNode, Value: v}
+	t := tagOf(n.ShortTag())
+	if p.tags == nil {
+		p.tags = make(map[string]nodeTag)
+	}
+	if len(p.tags) < 1024 {
+		p.tags[v] = t
+	}
+	return t
+}
+
+// resolvable tells the first bytes of a plain scalar with which yaml.v3
+// may resolve it to something other than a string.
+var resolvable = func() (t [256]bool) {
+	for _, c := range "+-0123456789.~yYnNtTfFoO" {
+		t[c] = true
+	}
+	return t
+}()
+
+// flowNode parses a node in flow context: a flow collection, a quoted
+// scalar or a plain scalar on one line. indent is the indentation of the
+// block collection around the flow collection.
+func (p *fastYAML) flowNode(indent int) node {
+	switch c := p.src[p.i]; {
+	case c == '{':
+		return p.flowCollection(indent, true)
+	case c == '[':
+		return p.flowCollection(indent, false)
+	case c == '"' || c == '\'':
+		return p.quoted()
+	case p.plainStart(true):
+		n, multiline := p.plain(indent, true)
+		if multiline {
+			p.decline()
+		}
+		return n
+	}
+	p.decline()
+	return node{}
+}
+
+// flowSpace moves past spaces, line breaks and comments inside a flow
+// collection. A line continuing the collection must be indented more than
+// the block collection around it.
+func (p *fastYAML) flowSpace(indent int) {
+	moved := false
+	for p.i < len(p.src) {
+		switch p.src[p.i] {
+		case ' ':
+			p.i++
+		case '\n':
+			p.newline()
+			moved = true
+		case '#':
+			if p.i > p.ls && p.src[p.i-1] != ' ' {
+				p.decline()
+			}
+			if j := strings.IndexByte(p.src[p.i:], '\n'); j >= 0 {
+				p.i += j
+			} else {
+				p.i = len(p.src)
+			}
+		default:
+			if moved && p.col(p.i) <= indent {
+				p.decline()
+			}
+			return
+		}
+	}
+	p.decline()
+}
+
+// flowCollection parses {key: value, ...} or [value, ...]. Every key is a
+// scalar on one line followed by ": ", every value is given, and no comma
+// trails.
+func (p *fastYAML) flowCollection(indent int, mapping bool) node {
+	p.enter()
+	kind, closing := yaml.SequenceNode, byte(']')
+	if mapping {
+		kind, closing = yaml.MappingNode, '}'
+	}
+	n := node0(kind, tagOther, "", p.line, p.col(p.i))
+	start := len(p.stack)
+	p.i++
+	p.flowSpace(indent)
+	if p.src[p.i] == closing {
+		p.i++
+		p.collection(&n, start)
+		return n
+	}
+	for {
+		if mapping {
+			kcol := p.col(p.i)
+			k := p.flowNode(indent)
+			if k.Kind != yaml.ScalarNode || k.Line != p.line+1 {
+				p.decline()
+			}
+			for p.at(p.i) == ' ' {
+				p.i++
+			}
+			if p.at(p.i) != ':' || !p.blankz(p.i+1) || p.col(p.i)-kcol > maxKeyChars {
+				p.decline()
+			}
+			p.i++
+			p.stack = append(p.stack, k)
+			p.flowSpace(indent)
+			if c := p.src[p.i]; c == ',' || c == closing {
+				p.decline()
+			}
+		}
+		v := p.flowNode(indent)
+		p.stack = append(p.stack, v)
+		p.flowSpace(indent)
+		switch p.src[p.i] {
+		case ',':
+			p.i++
+			p.flowSpace(indent)
+			if c := p.src[p.i]; c == ',' || c == closing {
+				p.decline()
+			}
+		case closing:
+			p.i++
+			p.collection(&n, start)
+			return n
+		default:
+			p.decline()
+		}
+	}
+}
+
+// quoted parses a single- or double-quoted scalar, folding its lines as
+// yaml.v3 does. It returns with i after the closing quote.
+func (p *fastYAML) quoted() node {
+	line, col := p.line, p.col(p.i)
+	q := p.src[p.i]
+	single := q == '\''
+	p.i++
+	start := p.i
+	// Most quoted scalars are one line without escapes: the text between
+	// the quotes is the value.
+	for j := start; j < len(p.src); j++ {
+		c := p.src[j]
+		if c == q && !(single && p.at(j+1) == '\'') {
+			p.i = j + 1
+			return node0(yaml.ScalarNode, tagOther, p.src[start:j], line, col)
+		}
+		if c == '\n' || c == q || c == '\\' && !single {
+			break
+		}
+	}
+	b := p.buf[:0]
+	leadingBreak, trailing := false, 0
+	for {
+		if p.i >= len(p.src) {
+			p.decline()
+		}
+		leadingBlanks := false
+		for !p.blankz(p.i) {
+			c := p.src[p.i]
+			if single && c == '\'' && p.at(p.i+1) == '\'' {
+				b = append(b, '\'')
+				p.i += 2
+				continue
+			}
+			if c == q {
+				break
+			}
+			if !single && c == '\\' && p.at(p.i+1) == '\n' {
+				p.i++
+				p.newline()
+				leadingBlanks = true
+				break
+			}
+			if !single && c == '\\' {
+				b = p.escape(b)
+				continue
+			}
+			b = append(b, c)
+			p.i++
+		}
+		if p.at(p.i) == q {
+			break
+		}
+		spaces := 0
+		for {
+			c := p.at(p.i)
+			if c == ' ' {
+				if !leadingBlanks {
+					spaces++
+				}
+				p.i++
+			} else if c == '\n' {
+				if !leadingBlanks {
+					spaces = 0
+					leadingBreak = true
+					leadingBlanks = true
+				} else {
+					trailing++
+				}
+				p.newline()
+			} else {
+				break
+			}
+		}
+		if leadingBlanks {
+			if leadingBreak && trailing == 0 {
+				b = append(b, ' ')
+			}
+			for range trailing {
+				b = append(b, '\n')
+			}
+			leadingBreak, trailing = false, 0
+		} else {
+			for range spaces {
+				b = append(b, ' ')
+			}
+		}
+	}
+	p.i++
+	v := string(b)
+	p.buf = b[:0]
+	return node0(yaml.ScalarNode, tagOther, v, line, col)
+}
+
+// escape appends the character the escape sequence at i stands for, and
+// moves past it.
+func (p *fastYAML) escape(b []byte) []byte {
+	n := 0
+	switch c := p.at(p.i + 1); c {
+	case '0':
+		b = append(b, 0)
+	case 'a':
+		b = append(b, '\a')
+	case 'b':
+		b = append(b, '\b')
+	case 't':
+		b = append(b, '\t')
+	case 'n':
+		b = append(b, '\n')
+	case 'v':
+		b = append(b, '\v')
+	case 'f':
+		b = append(b, '\f')
+	case 'r':
+		b = append(b, '\r')
+	case 'e':
+		b = append(b, 0x1B)
+	case ' ', '"', '\'', '\\', '/':
+		if c == '/' {
+			// yaml.v3 does not know this JSON escape.
+			p.decline()
+		}
+		b = append(b, c)
+	case 'N':
+		b = append(b, "\u0085"...)
+	case '_':
+		b = append(b, "\u00a0"...)
+	case 'L':
+		b = append(b, "\u2028"...)
+	case 'P':
+		b = append(b, "\u2029"...)
+	case 'x':
+		n = 2
+	case 'u':
+		n = 4
+	case 'U':
+		n = 8
+	default:
+		p.decline()
+	}
+	p.i += 2
+	if n == 0 {
+		return b
+	}
+	r := 0
+	for k := 0; k < n; k++ {
+		c := p.at(p.i + k)
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 + int(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 + int(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 + int(c-'A'+10)
+		default:
+			p.decline()
+		}
+	}
+	if r >= 0xD800 && r <= 0xDFFF || r > 0x10FFFF {
+		p.decline()
+	}
+	p.i += n
+	return utf8.AppendRune(b, rune(r))
+}
+
+// blockScalar parses a literal (|) or folded (>) scalar, with an optional
+// chomping indicator (- or +), inside a block collection indented by
+// indent.
+func (p *fastYAML) blockScalar(indent int) node {
+	line, col := p.line, p.col(p.i)
+	literal := p.src[p.i] == '|'
+	p.i++
+	chomp := 0
+	switch p.at(p.i) {
+	case '-':
+		chomp = -1
+		p.i++
+	case '+':
+		chomp = 1
+		p.i++
+	}
+	if c := p.at(p.i); c >= '0' && c <= '9' {
+		p.decline()
+	}
+	p.endLine0()
+	b := p.buf[:0]
+	ind, trailing := 0, 0
+	breaks := func() {
+		most := 0
+		for {
+			for (ind == 0 || p.col(p.i) < ind) && p.at(p.i) == ' ' {
+				p.i++
+			}
+			most = max(most, p.col(p.i))
+			if p.at(p.i) != '\n' {
+				break
+			}
+			trailing++
+			p.newline()
+		}
+		if ind == 0 {
+			ind = max(most, indent+1, 1)
+		}
+	}
+	breaks()
+	leadingBreak, leadingBlank := false, false
+	for p.i < len(p.src) && p.col(p.i) == ind {
+		trailingBlank := p.src[p.i] == ' '
+		if !literal && !leadingBlank && !trailingBlank && leadingBreak {
+			if trailing == 0 {
+				b = append(b, ' ')
+			}
+		} else if leadingBreak {
+			b = append(b, '\n')
+		}
+		leadingBreak = false
+		for range trailing {
+			b = append(b, '\n')
+		}
+		trailing = 0
+		leadingBlank = p.src[p.i] == ' '
+		j := strings.IndexByte(p.src[p.i:], '\n')
+		if j < 0 {
+			j = len(p.src) - p.i
+		}
+		b = append(b, p.src[p.i:p.i+j]...)
+		p.i += j
+		if p.at(p.i) == '\n' {
+			leadingBreak = true
+			p.newline()
+		}
+		breaks()
+	}
+	if chomp != -1 && leadingBreak {
+		b = append(b, '\n')
+	}
+	if chomp == 1 {
+		for range trailing {
+			b = append(b, '\n')
+		}
+	}
+	v := string(b)
+	p.buf = b[:0]
+	p.skipToContent()
+	return node0(yaml.ScalarNode, tagOther, v, line, col)
+}
+
+// endLine0 requires that nothing but spaces and a comment follow on the
+// line of a block scalar's header, and moves to the start of the next
+// line.
+func (p *fastYAML) endLine0() {
+	for p.at(p.i) == ' ' {
+		p.i++
+	}
+	if p.at(p.i) == '#' {
+		if p.src[p.i-1] != ' ' {
+			p.decline()
+		}
+		for p.i < len(p.src) && p.src[p.i] != '\n' {
+			p.i++
+		}
+	}
+	switch p.at(p.i) {
+	case '\n':
+		p.newline()
+	case 0:
+	default:
+		p.decline()
+	}
+}
