@@ -39,9 +39,9 @@ datasets:
   - id: access_log
     files: {dir: /var/log/nginx, pattern: "access.log*", format: combined, live: access.log, malformed: drop}
 `), &root))
-	l := &loader{file: "x.yaml"}
+	l := &loader{file: "x.yaml", t: fromYAML(root.Content[0])}
 	var got Declaration
-	l.declaration(fromYAML(root.Content[0]), &got)
+	l.declaration(&l.t.root, &got)
 	require.Empty(t, l.errs)
 	require.Len(t, got.Datasets, 1)
 	assert.Equal(t, &FileBinding{Dir: "/var/log/nginx", Pattern: "access.log*", Format: "combined", Live: "access.log", Malformed: MalformedDrop}, got.Datasets[0].Files)

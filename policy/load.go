@@ -64,18 +64,22 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 // declaration.
 func loadBytes(b []byte, filename string, slowParse bool) (*Declaration, error) {
 	l := &loader{file: filename, slowParse: slowParse}
-	root, perr := l.parse(b)
+	t, perr := l.parse(b)
 	if perr != nil {
 		return nil, ErrorList{perr}
 	}
+	l.t = t
 	// Every value gets a position. The values of mappings are about as
-	// many as the colons in the text: counting those is one quick pass
-	// over the bytes, where counting the values took one over the node
-	// tree, slow once the tree no longer fits the processor's caches. The
-	// count only makes room; the list grows past it if need be.
-	l.marks = make([]mark, 0, 1+min(bytes.Count(b, []byte(":")), len(b)/4))
+	// many as the colons in the text, the entries of lists as the dashes
+	// and commas: counting those is three quick passes over the bytes,
+	// where counting the values took one over the node tree, slow once the
+	// tree no longer fits the processor's caches. The count only makes
+	// room; the list grows past it if need be, which would cost it twice
+	// its size.
+	values := bytes.Count(b, []byte(":")) + bytes.Count(b, []byte("-")) + bytes.Count(b, []byte(","))
+	l.marks = make([]mark, 0, 1+min(values, len(b)/2))
 	d := &Declaration{}
-	l.declaration(root, d)
+	l.declaration(&t.root, d)
 	d.src = &source{file: filename, marks: l.marks}
 	// Validate's complaints that follow from a problem the loader reported
 	// are left out as Validate makes them, before it looks up where they
@@ -103,9 +107,11 @@ type loader struct {
 	// slowParse has every declaration parsed by yaml.v3, for the tests
 	// that compare the two parsers.
 	slowParse bool
-	errs      ErrorList
-	marks     []mark
-	paths     paths
+	// t is the parsed declaration.
+	t     *tree
+	errs  ErrorList
+	marks []mark
+	paths paths
 	// failed lists the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
 	failed []string
@@ -130,13 +136,13 @@ const (
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse checks the bytes and parses one YAML document.
-func (l *loader) parse(b []byte) (*node, *Error) {
+func (l *loader) parse(b []byte) (*tree, *Error) {
 	if e := l.checkText(b); e != nil {
 		return nil, e
 	}
 	if !l.slowParse {
-		if root := parseFast(b); root != nil {
-			return root, nil
+		if t := parseFast(b); t != nil {
+			return t, nil
 		}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
@@ -165,12 +171,11 @@ func (l *loader) parse(b []byte) (*node, *Error) {
 		}
 		root = root.Content[0]
 	}
-	n := fromYAML(root)
-	if isNull(n) {
-		return nil, &Error{File: l.file, Line: max(n.Line, 1), Column: max(n.Column, 1),
+	if isNull(&node{Kind: root.Kind, Tag: tagOf(root.Tag)}) {
+		return nil, &Error{File: l.file, Line: max(root.Line, 1), Column: max(root.Column, 1),
 			Reason: "declaration is empty"}
 	}
-	return n, nil
+	return fromYAML(root), nil
 }
 
 // checkText rejects bytes YAML does not allow, with their position; the
@@ -362,19 +367,19 @@ func (l *loader) fail(n *node, path, format string, args ...any) {
 // problem records a decoding problem at node n that leaves the value at
 // path usable (a key the mapping cannot have).
 func (l *loader) problem(n *node, path, format string, args ...any) {
-	l.errs = append(l.errs, &Error{File: l.file, Line: max(n.Line, 1), Column: n.Column,
+	l.errs = append(l.errs, &Error{File: l.file, Line: max(int(n.Line), 1), Column: int(n.Column),
 		Path: path, Reason: fmt.Sprintf(format, args...)})
 }
 
 // mark records the position of the value at path.
 func (l *loader) mark(n *node, path string) {
-	l.marks = append(l.marks, mark{path: path, line: int32(n.Line), column: int32(n.Column)})
+	l.marks = append(l.marks, mark{path: path, line: n.Line, column: n.Column})
 }
 
 // deref refuses aliases; it returns nil when n cannot be used.
 func (l *loader) deref(n *node, path string) *node {
 	if n.Kind == yaml.AliasNode {
-		l.fail(n, path, "YAML aliases (*%s) are not supported in a declaration; write the value out", n.Value)
+		l.fail(n, path, "YAML aliases (*%s) are not supported in a declaration; write the value out", l.value(n))
 		return nil
 	}
 	return n
@@ -384,8 +389,14 @@ func isNull(n *node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == tagNull
 }
 
+// value returns a scalar's text, or an alias's anchor name.
+func (l *loader) value(n *node) string { return l.t.value(n) }
+
+// content returns a collection's children.
+func (l *loader) content(n *node) []node { return l.t.content(n) }
+
 // kind names what a node is, for "expected X, got Y" messages.
-func kind(n *node) string {
+func (l *loader) kind(n *node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -394,13 +405,13 @@ func kind(n *node) string {
 	case yaml.ScalarNode:
 		switch n.Tag {
 		case tagInt, tagFloat:
-			return "the number " + n.Value
+			return "the number " + l.value(n)
 		case tagBool:
-			return n.Value
+			return l.value(n)
 		case tagNull:
 			return "nothing"
 		}
-		return strconv.Quote(n.Value)
+		return strconv.Quote(l.value(n))
 	}
 	return "an alias"
 }

@@ -14,7 +14,7 @@ import (
 
 func (l *loader) declaration(n *node, d *Declaration) {
 	if n.Kind != yaml.MappingNode {
-		l.fail(n, "", "a declaration is a mapping with the keys controller, purposes, datasets, ...; got %s", kind(n))
+		l.fail(n, "", "a declaration is a mapping with the keys controller, purposes, datasets, ...; got %s", l.kind(n))
 		return
 	}
 	l.mark(n, "")
@@ -126,9 +126,9 @@ func grow[T any](dst *[]T) *T {
 func reserve[T any](dst *[]T, n *node) {
 	switch n.Kind {
 	case yaml.SequenceNode:
-		*dst = slices.Grow(*dst, len(n.Content))
+		*dst = slices.Grow(*dst, int(n.n))
 	case yaml.MappingNode:
-		*dst = slices.Grow(*dst, len(n.Content)/2)
+		*dst = slices.Grow(*dst, int(n.n)/2)
 	}
 }
 
@@ -238,16 +238,16 @@ func (l *loader) channels(n *node, p string, dst *[]Channel) {
 			k := l.field(q, "kind")
 			l.mark(v, k)
 			l.str(v, k, (*string)(&c.Kind))
-		case v.Kind == yaml.MappingNode && len(v.Content) >= 2 && channelKeys.find(v.Content[0].Value) == nil:
+		case v.Kind == yaml.MappingNode && v.n >= 2 && channelKeys.find(l.value(&l.content(v)[0])) == nil:
 			// {email: x@example.org}: the key is the kind.
-			c.Kind = ChannelKind(v.Content[0].Value)
-			l.mark(&v.Content[0], l.field(q, "kind"))
+			c.Kind = ChannelKind(l.value(&l.content(v)[0]))
+			l.mark(&l.content(v)[0], l.field(q, "kind"))
 			aq := l.field(q, "address")
-			if a := l.deref(&v.Content[1], aq); a != nil && !isNull(a) {
+			if a := l.deref(&l.content(v)[1], aq); a != nil && !isNull(a) {
 				l.mark(a, aq)
 				l.str(a, aq, &c.Address)
 			}
-			rest := &node{Kind: yaml.MappingNode, Content: v.Content[2:], Line: v.Line, Column: v.Column}
+			rest := &node{Kind: yaml.MappingNode, first: v.first + 2, n: v.n - 2, Line: v.Line, Column: v.Column}
 			object(l, rest, q, "a channel", channelWhereKeys, c)
 		default:
 			object(l, v, q, "a channel", channelKeys, c)
@@ -327,7 +327,7 @@ func (l *loader) named(n *node, p, what string, name func(k *node, q string), en
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		l.fail(n, p, "expected a mapping or list of %s, got %s", what, kind(n))
+		l.fail(n, p, "expected a mapping or list of %s, got %s", what, l.kind(n))
 		return
 	}
 	i := 0
@@ -373,7 +373,7 @@ func (l *loader) timeColumns(n *node, p string, dst *[]TimeColumn) {
 	l.named(n, p, "time columns",
 		func(k *node, _ string) {
 			cur = grow(dst)
-			cur.Name = k.Value
+			cur.Name = l.value(k)
 		},
 		func(v *node, q string) {
 			if v.Kind == yaml.ScalarNode {
@@ -420,7 +420,7 @@ func (l *loader) fields(n *node, p string, dst *[]Field) {
 	l.named(n, p, "fields",
 		func(k *node, _ string) {
 			cur = grow(dst)
-			cur.Name = k.Value
+			cur.Name = l.value(k)
 		},
 		func(v *node, q string) { object(l, v, q, "a field", fieldValueKeys, cur) })
 }
@@ -468,7 +468,7 @@ func (l *loader) fieldOps(n *node, p string, dst *[]FieldOp) {
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		l.fail(n, p, "expected a mapping from fields to operators, such as {ip: \"ip_mask(v4=1)\"}, got %s", kind(n))
+		l.fail(n, p, "expected a mapping from fields to operators, such as {ip: \"ip_mask(v4=1)\"}, got %s", l.kind(n))
 		return
 	}
 	i := 0
@@ -495,7 +495,7 @@ var cookieKeys = keys[Cookie]{
 	{"provider", func(l *loader, v *node, p string, c *Cookie) { l.str(v, p, &c.Provider) }},
 	{"session", func(l *loader, v *node, p string, c *Cookie) { l.boolean(v, p, &c.Session) }},
 	{"lifetime", func(l *loader, v *node, p string, c *Cookie) {
-		if v.Kind == yaml.ScalarNode && v.Value == "session" {
+		if v.Kind == yaml.ScalarNode && l.value(v) == "session" {
 			c.Session = true
 			return
 		}

@@ -522,9 +522,9 @@ func TestLoadDecodesEveryFieldOfTheModel(t *testing.T) {
 
 	var root yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(src), &root))
-	l := &loader{file: "model.yaml"}
+	l := &loader{file: "model.yaml", t: fromYAML(root.Content[0])}
 	var got Declaration
-	l.declaration(fromYAML(root.Content[0]), &got)
+	l.declaration(&l.t.root, &got)
 	require.Empty(t, l.errs, "YAML:\n%s", src)
 	assert.Equal(t, want, got)
 }

@@ -62,7 +62,7 @@ func object[T any](l *loader, n *node, path, what string, ks keys[T], dst *T) bo
 		return n != nil
 	}
 	if n.Kind != yaml.MappingNode {
-		l.fail(n, path, "expected %s (a mapping), got %s", what, kind(n))
+		l.fail(n, path, "expected %s (a mapping), got %s", what, l.kind(n))
 		return false
 	}
 	l.pairs(n, path, func(name string, k, v *node) {
@@ -92,13 +92,13 @@ func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 	// place; a set is made only for a long one (a dataset's fields), so
 	// that neither costs more than linear time.
 	var seen map[string]int
-	if len(n.Content) > 2*shortMapping {
-		seen = make(map[string]int, len(n.Content)/2)
+	if len(l.content(n)) > 2*shortMapping {
+		seen = make(map[string]int, len(l.content(n))/2)
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := &n.Content[i], &n.Content[i+1]
+	for i := 0; i+1 < len(l.content(n)); i += 2 {
+		k, v := &l.content(n)[i], &l.content(n)[i+1]
 		if k.Kind != yaml.ScalarNode {
-			l.problem(k, path, "a key must be a plain string, got %s", kind(k))
+			l.problem(k, path, "a key must be a plain string, got %s", l.kind(k))
 			continue
 		}
 		if k.Tag == tagMerge {
@@ -107,18 +107,18 @@ func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 		}
 		line, dup := 0, false
 		if seen != nil {
-			line, dup = seen[k.Value]
+			line, dup = seen[l.value(k)]
 			if !dup {
-				seen[k.Value] = k.Line
+				seen[l.value(k)] = int(k.Line)
 			}
 		} else {
-			line, dup = firstKey(n.Content[:i], k.Value)
+			line, dup = l.firstKey(l.content(n)[:i], l.value(k))
 		}
 		if dup {
-			l.problem(k, l.field(path, k.Value), "key %q given twice (first at line %d)", k.Value, line)
+			l.problem(k, l.field(path, l.value(k)), "key %q given twice (first at line %d)", l.value(k), line)
 			continue
 		}
-		fn(k.Value, k, v)
+		fn(l.value(k), k, v)
 	}
 }
 
@@ -128,10 +128,10 @@ const shortMapping = 16
 
 // firstKey returns the line of the first key called name among the
 // key-value pairs in content that pairs accepts as keys, if there is one.
-func firstKey(content []node, name string) (int, bool) {
+func (l *loader) firstKey(content []node, name string) (int, bool) {
 	for j := 0; j+1 < len(content); j += 2 {
-		if k := &content[j]; k.Kind == yaml.ScalarNode && k.Tag != tagMerge && k.Value == name {
-			return k.Line, true
+		if k := &content[j]; k.Kind == yaml.ScalarNode && k.Tag != tagMerge && l.value(k) == name {
+			return int(k.Line), true
 		}
 	}
 	return 0, false
@@ -148,11 +148,11 @@ func (l *loader) list(n *node, path, what string, single bool, fn func(i int, v 
 			fn(0, n, p)
 			return
 		}
-		l.fail(n, path, "expected a list of %s, got %s", what, kind(n))
+		l.fail(n, path, "expected a list of %s, got %s", what, l.kind(n))
 		return
 	}
-	for i := range n.Content {
-		v := &n.Content[i]
+	for i := range l.content(n) {
+		v := &l.content(n)[i]
 		p := l.elem(path, i)
 		if v = l.deref(v, p); v == nil {
 			continue
@@ -166,32 +166,32 @@ func (l *loader) list(n *node, path, what string, single bool, fn func(i int, v 
 // ("2024" for a version, "NO" for Norway).
 func (l *loader) str(n *node, p string, dst *string) {
 	if n.Kind != yaml.ScalarNode {
-		l.fail(n, p, "expected a string, got %s", kind(n))
+		l.fail(n, p, "expected a string, got %s", l.kind(n))
 		return
 	}
 	if !isNull(n) {
-		*dst = n.Value
+		*dst = l.value(n)
 	}
 }
 
 // boolean decodes true or false.
 func (l *loader) boolean(n *node, p string, dst *bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag != tagBool {
-		l.fail(n, p, "expected true or false, got %s", kind(n))
+		l.fail(n, p, "expected true or false, got %s", l.kind(n))
 		return
 	}
-	*dst = n.Value == "true" || n.Value == "True" || n.Value == "TRUE"
+	*dst = l.value(n) == "true" || l.value(n) == "True" || l.value(n) == "TRUE"
 }
 
 // integer decodes a whole number.
 func (l *loader) integer(n *node, p string, dst *int) {
 	if n.Kind == yaml.ScalarNode && n.Tag == tagInt {
-		if v, err := strconv.ParseInt(n.Value, 0, 32); err == nil {
+		if v, err := strconv.ParseInt(l.value(n), 0, 32); err == nil {
 			*dst = int(v)
 			return
 		}
 	}
-	l.fail(n, p, "expected a whole number, got %s", kind(n))
+	l.fail(n, p, "expected a whole number, got %s", l.kind(n))
 }
 
 // strs decodes a list of strings; a single string is accepted as a list
@@ -225,10 +225,10 @@ func (l *loader) text(n *node, p string, dst *Text) {
 // period decodes a Period.
 func (l *loader) period(n *node, p string, dst *Period) {
 	if n.Kind != yaml.ScalarNode {
-		l.fail(n, p, "expected a period such as 7d, got %s", kind(n))
+		l.fail(n, p, "expected a period such as 7d, got %s", l.kind(n))
 		return
 	}
-	v, err := ParsePeriod(n.Value)
+	v, err := ParsePeriod(l.value(n))
 	if err != nil {
 		l.fail(n, p, "%s", err.Error())
 		return
@@ -239,12 +239,12 @@ func (l *loader) period(n *node, p string, dst *Period) {
 // duration decodes an elapsed time.Duration ("2m", "1h30m").
 func (l *loader) duration(n *node, p string, dst *time.Duration) {
 	if n.Kind != yaml.ScalarNode {
-		l.fail(n, p, "expected a duration such as 30m, got %s", kind(n))
+		l.fail(n, p, "expected a duration such as 30m, got %s", l.kind(n))
 		return
 	}
-	v, err := time.ParseDuration(n.Value)
+	v, err := time.ParseDuration(l.value(n))
 	if err != nil {
-		l.fail(n, p, "%q is not a duration (elapsed time in h, m or s, such as 2h or 30m)", n.Value)
+		l.fail(n, p, "%q is not a duration (elapsed time in h, m or s, such as 2h or 30m)", l.value(n))
 		return
 	}
 	*dst = v

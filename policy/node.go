@@ -2,24 +2,40 @@ package policy
 
 import "go.yaml.in/yaml/v3"
 
+// tree is a parsed declaration: its nodes, and the text their values are
+// taken from. The nodes hold no pointers, so that the garbage collector
+// has nothing to look at in them and writing them costs no write
+// barriers: a declaration near MaxDeclarationSize has over half a million
+// nodes, and scanning them cost as much as parsing them.
+type tree struct {
+	// text is the declaration; most values are slices of it.
+	text string
+	// extra holds the values that are not written as they are: quoted
+	// with escapes, folded over lines, or copied from yaml.v3.
+	extra []string
+	// nodes holds the children of every collection, those of one in a
+	// row.
+	nodes []node
+	root  node
+}
+
 // node is one node of a parsed declaration: what the loader reads of a
-// yaml.Node, under the same names, in less than half the memory and with
-// a quarter of the pointers. A declaration near MaxDeclarationSize has
-// over half a million nodes; their size and their pointers are what the
-// garbage collector and the processor's caches pay for.
+// yaml.Node, with its value and children kept in its tree.
 type node struct {
 	// Kind is a yaml.Kind: scalar, mapping, sequence or alias.
 	Kind yaml.Kind
 	// Tag is the scalar's resolved tag, as far as the loader tells tags
 	// apart.
 	Tag nodeTag
+	// inExtra tells that the value is tree.extra[value], not
+	// tree.text[value:value+size].
+	inExtra bool
 	// Line and Column start at 1.
-	Line, Column int
-	// Value is a scalar's text, or an alias's anchor name.
-	Value string
-	// Content holds a sequence's entries, or a mapping's keys and values
-	// in turn.
-	Content []node
+	Line, Column int32
+	value, size  uint32
+	// first and n are the children's place in tree.nodes: a sequence's
+	// entries, or a mapping's keys and values in turn.
+	first, n uint32
 }
 
 // nodeTag is a scalar's tag, as far as the loader tells tags apart.
@@ -54,34 +70,44 @@ func tagOf(t string) nodeTag {
 	return tagOther
 }
 
-// fromYAML copies the tree yaml.v3 parsed into nodes.
-func fromYAML(y *yaml.Node) *node {
-	n := new(node)
-	var a nodeSlab
-	a.copy(n, y)
-	return n
-}
-
-// nodeSlab hands out the children of nodes from larger blocks, so that a
-// tree costs a few allocations instead of one a collection.
-type nodeSlab []node
-
-// content returns room for k children, whose capacity ends at k.
-func (a *nodeSlab) content(k int) []node {
-	if len(*a) < k {
-		*a = make([]node, max(1024, k))
+// value returns a scalar's text, or an alias's anchor name.
+func (t *tree) value(n *node) string {
+	if n.inExtra {
+		return t.extra[n.value]
 	}
-	c := (*a)[:k:k]
-	*a = (*a)[k:]
-	return c
+	return t.text[n.value : n.value+n.size]
 }
 
-func (a *nodeSlab) copy(n *node, y *yaml.Node) {
-	*n = node{Kind: y.Kind, Tag: tagOf(y.Tag), Line: y.Line, Column: y.Column, Value: y.Value}
+// content returns a collection's children.
+func (t *tree) content(n *node) []node {
+	return t.nodes[n.first : n.first+n.n : n.first+n.n]
+}
+
+// setValue makes s the value of n.
+func (t *tree) setValue(n *node, s string) {
+	n.inExtra, n.value = true, uint32(len(t.extra))
+	t.extra = append(t.extra, s)
+}
+
+// fromYAML copies the tree yaml.v3 parsed into a tree of nodes.
+func fromYAML(y *yaml.Node) *tree {
+	t := &tree{}
+	t.root = t.copy(y)
+	return t
+}
+
+func (t *tree) copy(y *yaml.Node) node {
+	n := node{Kind: y.Kind, Tag: tagOf(y.Tag), Line: int32(y.Line), Column: int32(y.Column)}
+	if y.Value != "" {
+		t.setValue(&n, y.Value)
+	}
 	if len(y.Content) > 0 {
-		n.Content = a.content(len(y.Content))
+		kids := make([]node, len(y.Content))
 		for i, c := range y.Content {
-			a.copy(&n.Content[i], c)
+			kids[i] = t.copy(c)
 		}
+		n.first, n.n = uint32(len(t.nodes)), uint32(len(kids))
+		t.nodes = append(t.nodes, kids...)
 	}
+	return n
 }

@@ -52,8 +52,6 @@ func checkSQLIdent(s string, schema bool) string {
 	return ""
 }
 
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
 // checkID reports why s is not a usable identifier for purposes,
 // recipients, datasets, time columns, fields, rules and events: a letter or
 // digit, then letters, digits, "_", "-" or ".", at most 64 bytes. These
@@ -62,10 +60,29 @@ func checkID(s string) string {
 	if s == "" {
 		return "is empty"
 	}
-	if !idPattern.MatchString(s) {
+	if !isID(s) {
 		return fmt.Sprintf("%q is not an identifier (letters, digits, _ - and ., starting with a letter or digit, at most 64 bytes)", s)
 	}
 	return ""
+}
+
+// isID reports whether s is a letter or digit followed by at most 63
+// letters, digits, "_", "-" or ".". Checked byte by byte: a declaration
+// has an ID for every field, and a regular expression cost Validate a
+// tenth of its time.
+func isID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case (c == '_' || c == '-' || c == '.') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"errors"
+	"math/rand"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -518,5 +520,27 @@ func TestDefaultIDNamesActionPeriodAndTrigger(t *testing.T) {
 		t.Run(tt.want, func(t *testing.T) {
 			assert.Equal(t, tt.want, tt.rule.DefaultID())
 		})
+	}
+}
+
+// isID accepts exactly what the identifier pattern the error message
+// states accepts: a letter or digit, then up to 63 letters, digits, "_",
+// "-" or ".". Checked by letting isID accept "_" first and 65 bytes: both
+// failed here.
+func TestIsIDAcceptsExactlyTheIdentifierPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	cases := []string{"", "a", "_a", "-a", ".a", "a_b-c.d", "A9", "9a", "a b", "ä", "a\n",
+		strings.Repeat("a", 64), strings.Repeat("a", 65), "a/b", "a:b", "a@b"}
+	r := rand.New(rand.NewSource(1))
+	alphabet := []byte("aZ09_-. /:ä\n")
+	for range 20000 {
+		b := make([]byte, r.Intn(67))
+		for i := range b {
+			b[i] = alphabet[r.Intn(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		require.Equal(t, pattern.MatchString(s), isID(s), "%q", s)
 	}
 }

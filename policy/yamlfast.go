@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -35,7 +36,7 @@ type fastYAML struct {
 	line, ls   int
 	cpos, ccol int
 	depth      int
-	slab       nodeSlab
+	t          *tree
 	stack      []node
 	buf        []byte
 	tags       map[string]nodeTag
@@ -52,31 +53,35 @@ const maxFastDepth = 64
 // characters; yaml.v3 stops looking for a key's colon after 1024.
 const maxKeyChars = 1000
 
-// parseFast returns the root of the one YAML document in src when src is
+// parseFast returns the tree of the one YAML document in src when src is
 // a block mapping written in the subset this file handles, or nil when
 // yaml.v3 has to parse it.
-func parseFast(src []byte) (root *node) {
+func parseFast(src []byte) (t *tree) {
 	if !fastText(src) {
 		return nil
 	}
 	p := &fastYAML{src: string(src), stack: make([]node, 0, 64)}
+	// Room for the nodes: a key and a value at each colon, an entry at
+	// each dash and comma, give or take.
+	size := 2*bytes.Count(src, []byte(":")) + bytes.Count(src, []byte("-")) + bytes.Count(src, []byte(","))
+	p.t = &tree{text: p.src, nodes: make([]node, 0, min(size, len(src)))}
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(declined); !ok {
 				panic(r)
 			}
-			root = nil
+			t = nil
 		}
 	}()
 	p.skipToContent()
 	if p.i >= len(p.src) {
 		return nil
 	}
-	n := p.blockNode(-1, true)
-	if n.Kind != yaml.MappingNode || p.i < len(p.src) {
+	p.t.root = p.blockNode(-1, true)
+	if p.t.root.Kind != yaml.MappingNode || p.i < len(p.src) {
 		return nil
 	}
-	return &n
+	return p.t
 }
 
 // fastText reports whether src is free of what the parser leaves to
@@ -165,17 +170,32 @@ func (p *fastYAML) back(m place) {
 	p.cpos, p.ccol = m.ls, 0
 }
 
-// node returns a node at the 0-based line and col.
-func node0(kind yaml.Kind, tag nodeTag, value string, line, col int) node {
-	return node{Kind: kind, Tag: tag, Value: value, Line: line + 1, Column: col + 1}
+// node0 returns a node at the 0-based line and col.
+func node0(kind yaml.Kind, tag nodeTag, line, col int) node {
+	return node{Kind: kind, Tag: tag, Line: int32(line + 1), Column: int32(col + 1)}
+}
+
+// scalar returns a scalar at the 0-based line and col whose value is
+// src[from:to].
+func (p *fastYAML) scalar(tag nodeTag, from, to, line, col int) node {
+	n := node0(yaml.ScalarNode, tag, line, col)
+	n.value, n.size = uint32(from), uint32(to-from)
+	return n
+}
+
+// built returns a scalar at the 0-based line and col whose value is v.
+func (p *fastYAML) built(tag nodeTag, v string, line, col int) node {
+	n := node0(yaml.ScalarNode, tag, line, col)
+	p.t.setValue(&n, v)
+	return n
 }
 
 // collection ends a mapping or sequence: its children are the nodes
 // pushed on the stack since start.
 func (p *fastYAML) collection(n *node, start int) {
 	if k := len(p.stack) - start; k > 0 {
-		n.Content = p.slab.content(k)
-		copy(n.Content, p.stack[start:])
+		n.first, n.n = uint32(len(p.t.nodes)), uint32(k)
+		p.t.nodes = append(p.t.nodes, p.stack[start:]...)
 	}
 	p.stack = p.stack[:start]
 	p.depth--
@@ -249,7 +269,7 @@ func (p *fastYAML) blockNode(indent int, compact bool) node {
 	switch {
 	case c == '"' || c == '\'':
 		n = p.quoted()
-		multiline = n.Line != p.line+1
+		multiline = int(n.Line) != p.line+1
 	case p.plainStart(false):
 		n, multiline = p.plain(indent, false)
 	default:
@@ -274,7 +294,7 @@ func (p *fastYAML) blockNode(indent int, compact bool) node {
 // has been read; i is at the colon after it.
 func (p *fastYAML) blockMapping(key node, line, col int) node {
 	p.enter()
-	m := node0(yaml.MappingNode, tagOther, "", line, col)
+	m := node0(yaml.MappingNode, tagOther, line, col)
 	start := len(p.stack)
 	for {
 		p.stack = append(p.stack, key)
@@ -297,7 +317,7 @@ func (p *fastYAML) blockMapping(key node, line, col int) node {
 			case nc > col:
 				v = p.blockNode(col, true)
 			default:
-				v = node0(yaml.ScalarNode, tagNull, "", vline, vcol)
+				v = node0(yaml.ScalarNode, tagNull, vline, vcol)
 			}
 		} else {
 			v = p.blockNode(col, false)
@@ -327,7 +347,7 @@ func (p *fastYAML) key(col int) node {
 	switch c := p.src[p.i]; {
 	case c == '"' || c == '\'':
 		k = p.quoted()
-		multiline = k.Line != p.line+1
+		multiline = int(k.Line) != p.line+1
 	case p.plainStart(false):
 		k, multiline = p.plain(col, false)
 	default:
@@ -348,7 +368,7 @@ func (p *fastYAML) key(col int) node {
 // indentation that is not an entry.
 func (p *fastYAML) blockSequence(col int, indentless bool) node {
 	p.enter()
-	s := node0(yaml.SequenceNode, tagOther, "", p.line, col)
+	s := node0(yaml.SequenceNode, tagOther, p.line, col)
 	start := len(p.stack)
 	for {
 		// At the "-".
@@ -363,7 +383,7 @@ func (p *fastYAML) blockSequence(col int, indentless bool) node {
 			if p.i < len(p.src) && p.col(p.i) > col {
 				v = p.blockNode(col, true)
 			} else {
-				v = node0(yaml.ScalarNode, tagNull, "", eline, ecol)
+				v = node0(yaml.ScalarNode, tagNull, eline, ecol)
 			}
 		} else {
 			v = p.blockNode(col, true)
@@ -487,14 +507,12 @@ func (p *fastYAML) plain(indent int, flow bool) (node, bool) {
 		}
 	}
 	p.back(end)
-	var v string
 	if multiline {
-		v = string(b)
+		v := string(b)
 		p.buf = b[:0]
-	} else {
-		v = p.src[start:end.i]
+		return p.built(p.tag(v), v, line, col), true
 	}
-	return node0(yaml.ScalarNode, p.tag(v), v, line, col), multiline
+	return p.scalar(p.tag(p.src[start:end.i]), start, end.i, line, col), false
 }
 
 // tag returns the tag yaml.v3 gives the plain scalar v: "<<" is a merge
@@ -595,7 +613,7 @@ func (p *fastYAML) flowCollection(indent int, mapping bool) node {
 	if mapping {
 		kind, closing = yaml.MappingNode, '}'
 	}
-	n := node0(kind, tagOther, "", p.line, p.col(p.i))
+	n := node0(kind, tagOther, p.line, p.col(p.i))
 	start := len(p.stack)
 	p.i++
 	p.flowSpace(indent)
@@ -608,7 +626,7 @@ func (p *fastYAML) flowCollection(indent int, mapping bool) node {
 		if mapping {
 			kcol := p.col(p.i)
 			k := p.flowNode(indent)
-			if k.Kind != yaml.ScalarNode || k.Line != p.line+1 {
+			if k.Kind != yaml.ScalarNode || int(k.Line) != p.line+1 {
 				p.decline()
 			}
 			for p.at(p.i) == ' ' {
@@ -658,7 +676,7 @@ func (p *fastYAML) quoted() node {
 		c := p.src[j]
 		if c == q && !(single && p.at(j+1) == '\'') {
 			p.i = j + 1
-			return node0(yaml.ScalarNode, tagOther, p.src[start:j], line, col)
+			return p.scalar(tagOther, start, j, line, col)
 		}
 		if c == '\n' || c == q || c == '\\' && !single {
 			break
@@ -735,7 +753,7 @@ func (p *fastYAML) quoted() node {
 	p.i++
 	v := string(b)
 	p.buf = b[:0]
-	return node0(yaml.ScalarNode, tagOther, v, line, col)
+	return p.built(tagOther, v, line, col)
 }
 
 // escape appends the character the escape sequence at i stands for, and
@@ -888,7 +906,7 @@ func (p *fastYAML) blockScalar(indent int) node {
 	v := string(b)
 	p.buf = b[:0]
 	p.skipToContent()
-	return node0(yaml.ScalarNode, tagOther, v, line, col)
+	return p.built(tagOther, v, line, col)
 }
 
 // endLine0 requires that nothing but spaces and a comment follow on the

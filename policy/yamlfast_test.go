@@ -21,23 +21,25 @@ import (
 // differ in what the loader reads of a node, or "" when they do not:
 // kind, tag, value, line, column and children; and whether yaml.v3 found
 // an anchor or alias, which parseFast never accepts.
-func treeDiff(a *node, b *yaml.Node, at string) string {
+func treeDiff(t *tree, a *node, b *yaml.Node, at string) string {
+	v := t.value(a)
 	switch {
 	case a.Kind != b.Kind:
 		return fmt.Sprintf("%s: kind %v, yaml.v3 %v", at, a.Kind, b.Kind)
 	case a.Tag != tagOf(b.Tag):
 		return fmt.Sprintf("%s: tag %v, yaml.v3 %q", at, a.Tag, b.Tag)
-	case a.Value != b.Value:
-		return fmt.Sprintf("%s: value %q, yaml.v3 %q", at, a.Value, b.Value)
-	case a.Line != b.Line || a.Column != b.Column:
-		return fmt.Sprintf("%s (%q): at %d:%d, yaml.v3 %d:%d", at, a.Value, a.Line, a.Column, b.Line, b.Column)
+	case v != b.Value:
+		return fmt.Sprintf("%s: value %q, yaml.v3 %q", at, v, b.Value)
+	case int(a.Line) != b.Line || int(a.Column) != b.Column:
+		return fmt.Sprintf("%s (%q): at %d:%d, yaml.v3 %d:%d", at, v, a.Line, a.Column, b.Line, b.Column)
 	case b.Anchor != "" || b.Alias != nil:
 		return fmt.Sprintf("%s: yaml.v3 has anchor %q", at, b.Anchor)
-	case len(a.Content) != len(b.Content):
-		return fmt.Sprintf("%s: %d children, yaml.v3 %d", at, len(a.Content), len(b.Content))
+	case int(a.n) != len(b.Content):
+		return fmt.Sprintf("%s: %d children, yaml.v3 %d", at, a.n, len(b.Content))
 	}
-	for i := range a.Content {
-		if d := treeDiff(&a.Content[i], b.Content[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
+	kids := t.content(a)
+	for i := range kids {
+		if d := treeDiff(t, &kids[i], b.Content[i], fmt.Sprintf("%s/%d", at, i)); d != "" {
 			return d
 		}
 	}
@@ -65,7 +67,7 @@ func fastDiff(src []byte) (accepted bool, diff string) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return true, fmt.Sprintf("yaml.v3 finds a %v with %d nodes", doc.Kind, len(doc.Content))
 	}
-	return true, treeDiff(fast, doc.Content[0], "")
+	return true, treeDiff(fast, &fast.root, doc.Content[0], "")
 }
 
 // fastSeeds returns the declarations in the repository, the loader's
