@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +48,7 @@ func LoadFile(path string) (*Declaration, error) {
 // (Line 0); a YAML syntax error is reported at the line the parser names,
 // or line 1 when the parser names none (it then concerns the first line).
 func Load(r io.Reader, filename string) (*Declaration, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxDeclarationSize+1))
+	b, err := readDeclaration(r)
 	if err != nil {
 		return nil, fmt.Errorf("policy: reading %s: %w", filename, err)
 	}
@@ -57,12 +56,30 @@ func Load(r io.Reader, filename string) (*Declaration, error) {
 		return nil, ErrorList{{File: filename, Line: 1, Column: 1,
 			Reason: fmt.Sprintf("declaration is larger than %d bytes", MaxDeclarationSize)}}
 	}
-	return loadBytes(b, filename, false)
+	return loadText(b, filename, false)
 }
 
-// loadBytes is Load after reading; slowParse has yaml.v3 parse every
+// readDeclaration reads r to its end, but at most one byte more than
+// MaxDeclarationSize, into a string. It makes room at once for what r
+// holds when r can tell (a file, a bytes or strings Reader), so that a
+// large declaration is not copied again at every growth.
+func readDeclaration(r io.Reader) (string, error) {
+	var b strings.Builder
+	switch r := r.(type) {
+	case interface{ Len() int }:
+		b.Grow(min(r.Len(), MaxDeclarationSize) + 1)
+	case *os.File:
+		if st, err := r.Stat(); err == nil && st.Mode().IsRegular() {
+			b.Grow(int(min(st.Size(), MaxDeclarationSize)) + 1)
+		}
+	}
+	_, err := io.Copy(&b, io.LimitReader(r, MaxDeclarationSize+1))
+	return b.String(), err
+}
+
+// loadText is Load after reading; slowParse has yaml.v3 parse every
 // declaration.
-func loadBytes(b []byte, filename string, slowParse bool) (*Declaration, error) {
+func loadText(b string, filename string, slowParse bool) (*Declaration, error) {
 	l := &loader{file: filename, slowParse: slowParse}
 	t, perr := l.parse(b)
 	if perr != nil {
@@ -76,7 +93,7 @@ func loadBytes(b []byte, filename string, slowParse bool) (*Declaration, error) 
 	// tree no longer fits the processor's caches. The count only makes
 	// room; the list grows past it if need be, which would cost it twice
 	// its size.
-	values := bytes.Count(b, []byte(":")) + bytes.Count(b, []byte("-")) + bytes.Count(b, []byte(","))
+	values := strings.Count(b, ":") + strings.Count(b, "-") + strings.Count(b, ",")
 	l.marks = make([]mark, 0, 1+min(values, len(b)/2))
 	d := &Declaration{}
 	l.declaration(&t.root, d)
@@ -136,7 +153,7 @@ const (
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parse checks the bytes and parses one YAML document.
-func (l *loader) parse(b []byte) (*tree, *Error) {
+func (l *loader) parse(b string) (*tree, *Error) {
 	if e := l.checkText(b); e != nil {
 		return nil, e
 	}
@@ -145,7 +162,7 @@ func (l *loader) parse(b []byte) (*tree, *Error) {
 			return t, nil
 		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec := yaml.NewDecoder(strings.NewReader(b))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
@@ -180,7 +197,7 @@ func (l *loader) parse(b []byte) (*tree, *Error) {
 
 // checkText rejects bytes YAML does not allow, with their position; the
 // YAML parser reports these without one.
-func (l *loader) checkText(b []byte) *Error {
+func (l *loader) checkText(b string) *Error {
 	line, col := 1, 1
 	for i := 0; i < len(b); {
 		// Printable ASCII and LF, nearly all of a declaration, take the
@@ -195,7 +212,7 @@ func (l *loader) checkText(b []byte) *Error {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := utf8.DecodeRuneInString(b[i:])
 		var reason string
 		switch {
 		case r == utf8.RuneError && size <= 1:
@@ -261,7 +278,7 @@ func yamlPrintable(r rune) bool {
 }
 
 // syntaxError turns a parser error into an *Error with a line.
-func (l *loader) syntaxError(b []byte, err error) *Error {
+func (l *loader) syntaxError(b string, err error) *Error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
@@ -275,8 +292,8 @@ func (l *loader) syntaxError(b []byte, err error) *Error {
 	// for an alias to an unknown anchor; find the alias in the text.
 	line := 1
 	if m := unknownAnchor.FindStringSubmatch(msg); m != nil {
-		if i := bytes.Index(b, []byte("*"+m[1])); i >= 0 {
-			line = 1 + bytes.Count(b[:i], []byte("\n"))
+		if i := strings.Index(b, "*"+m[1]); i >= 0 {
+			line = 1 + strings.Count(b[:i], "\n")
 		}
 	}
 	return &Error{File: l.file, Line: line, Reason: "invalid YAML: " + reason}

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -56,14 +55,14 @@ const maxKeyChars = 1000
 // parseFast returns the tree of the one YAML document in src when src is
 // a block mapping written in the subset this file handles, or nil when
 // yaml.v3 has to parse it.
-func parseFast(src []byte) (t *tree) {
+func parseFast(src string) (t *tree) {
 	if !fastText(src) {
 		return nil
 	}
-	p := &fastYAML{src: string(src), stack: make([]node, 0, 64)}
+	p := &fastYAML{src: src, stack: make([]node, 0, 64)}
 	// Room for the nodes: a key and a value at each colon, an entry at
 	// each dash and comma, give or take.
-	size := 2*bytes.Count(src, []byte(":")) + bytes.Count(src, []byte("-")) + bytes.Count(src, []byte(","))
+	size := 2*strings.Count(src, ":") + strings.Count(src, "-") + strings.Count(src, ",")
 	p.t = &tree{text: p.src, nodes: make([]node, 0, min(size, len(src)))}
 	defer func() {
 		if r := recover(); r != nil {
@@ -88,7 +87,7 @@ func parseFast(src []byte) (t *tree) {
 // yaml.v3 wherever it stands: characters YAML does not allow, invalid
 // UTF-8, tabs, carriage returns, a byte-order mark, the line breaks NEL,
 // LS and PS, and document markers and directives at the start of a line.
-func fastText(src []byte) bool {
+func fastText(src string) bool {
 	lineStart := true
 	for i := 0; i < len(src); {
 		c := src[i]
@@ -107,7 +106,7 @@ func fastText(src []byte) bool {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRune(src[i:])
+		r, size := utf8.DecodeRuneInString(src[i:])
 		if c < utf8.RuneSelf || r == utf8.RuneError && size == 1 || !yamlPrintable(r) ||
 			r == 0x85 || r == 0x2028 || r == 0x2029 {
 			// Controls including tab and carriage return, and DEL.
@@ -515,17 +514,30 @@ func (p *fastYAML) plain(indent int, flow bool) (node, bool) {
 	return p.scalar(p.tag(p.src[start:end.i]), start, end.i, line, col), false
 }
 
-// tag returns the tag yaml.v3 gives the plain scalar v: "<<" is a merge
-// key, and the rest is left to yaml.v3's own resolution (Node.ShortTag)
-// but for text that cannot be anything but a string: text that starts
-// with none of the characters yaml.v3 looks at (signs, digits, ".", "~"
-// and the first letters of true, false, null, yes, no, on and off).
-// Answers are kept for the values met most, such as "7d" or "true".
+// tag returns the tag yaml.v3 gives the plain scalar v. "<<" is a merge
+// key. Text that starts with one of yaml.v3's first letters of a word it
+// knows is a bool or null if it is one of those words, else a string;
+// text that starts with none of the characters yaml.v3 looks at (signs,
+// digits, ".", "~" and those letters) is a string. The rest (numbers,
+// dates, ".inf") is left to yaml.v3's own resolution (Node.ShortTag),
+// whose answers are kept for the values met most, such as "7d".
 func (p *fastYAML) tag(v string) nodeTag {
-	if v == "<<" {
-		return tagMerge
+	if v == "" {
+		return tagNull
 	}
-	if v != "" && !resolvable[v[0]] {
+	switch resolvable[v[0]] {
+	case 0:
+		if v == "<<" {
+			return tagMerge
+		}
+		return tagOther
+	case 'M':
+		switch v {
+		case "true", "True", "TRUE", "false", "False", "FALSE":
+			return tagBool
+		case "null", "Null", "NULL", "~":
+			return tagNull
+		}
 		return tagOther
 	}
 	if t, ok := p.tags[v]; ok {
@@ -542,11 +554,17 @@ func (p *fastYAML) tag(v string) nodeTag {
 	return t
 }
 
-// resolvable tells the first bytes of a plain scalar with which yaml.v3
-// may resolve it to something other than a string.
-var resolvable = func() (t [256]bool) {
-	for _, c := range "+-0123456789.~yYnNtTfFoO" {
-		t[c] = true
+// resolvable tells, for the first byte of a plain scalar, how yaml.v3
+// resolves its tag: 'M' for the first letters of true, false and null
+// (and of yes, no, on and off, which yaml.v3 leaves strings), 'N' for
+// signs, digits, "." and "~", which may start a number, and 0 for the
+// rest, which start a string.
+var resolvable = func() (t [256]byte) {
+	for _, c := range "yYnNtTfFoO~" {
+		t[c] = 'M'
+	}
+	for _, c := range "+-0123456789." {
+		t[c] = 'N'
 	}
 	return t
 }()
