@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,16 +19,26 @@ type Position struct {
 
 // source records where each field path of a loaded declaration came from.
 // The loader appends one mark per value as it walks the YAML, in the order
-// it meets them; the lookup by path is built only when a position is first
-// asked for. Loading a valid declaration never asks, and a map of every
-// value's path, filled one cache miss at a time, cost a large declaration
-// more per value than a small one.
+// it meets them. Loading a valid declaration never asks for a position;
+// one with a few problems, or a few lint findings, asks a few times, and a
+// map of every value's path, filled one cache miss at a time, cost a
+// large declaration more than all the rest of loading it. So the first
+// lookups go through the list, and the map is built only once more are
+// asked for, when it is the cheaper of the two.
 type source struct {
 	file  string
 	marks []mark
+	// scans counts the lookups made by going through marks.
+	scans atomic.Int32
 	once  sync.Once
 	pos   map[string]Position
 }
+
+// maxScans is the number of lookups that go through the list of marks
+// before the map is built. Going through the list once costs about as
+// much as a tenth of building the map; Position looks up a path and
+// each path enclosing it until one has a position.
+const maxScans = 16
 
 // mark is the position of the value at a field path. A later mark for the
 // same path takes the place of an earlier one.
@@ -36,14 +47,22 @@ type mark struct {
 	line, column int32
 }
 
-// lookup returns the position recorded for exactly path.
+// lookup returns the position recorded for exactly path. It may be called
+// from several goroutines at once.
 func (s *source) lookup(path string) (Position, bool) {
+	if s.scans.Load() < maxScans && s.scans.Add(1) <= maxScans {
+		for i := len(s.marks) - 1; i >= 0; i-- {
+			if m := &s.marks[i]; m.path == path {
+				return Position{File: s.file, Line: int(m.line), Column: int(m.column)}, true
+			}
+		}
+		return Position{}, false
+	}
 	s.once.Do(func() {
 		s.pos = make(map[string]Position, len(s.marks))
 		for _, m := range s.marks {
 			s.pos[m.path] = Position{File: s.file, Line: int(m.line), Column: int(m.column)}
 		}
-		s.marks = nil
 	})
 	pos, ok := s.pos[path]
 	return pos, ok

@@ -117,6 +117,42 @@ func TestPositionOfALoadedDeclarationIsSafeFromManyGoroutines(t *testing.T) {
 	}
 }
 
+// The first lookups go through the list of marks, later ones through a
+// map built from it; both give every path the same position, and a later
+// mark for a path the place of an earlier one. Checked by going through
+// the list from its start (the earlier mark won) and by building the map
+// from its end: each failed here.
+func TestPositionIsTheSameFromTheListAndFromTheMap(t *testing.T) {
+	s := &source{file: "x.yaml", marks: []mark{
+		{path: "a", line: 1, column: 1}, {path: "a.b", line: 2, column: 3},
+		{path: "a.b", line: 4, column: 5}, {path: "c", line: 6, column: 7}, {path: "a", line: 8, column: 9},
+	}}
+	want := map[string]Position{"a": {File: "x.yaml", Line: 8, Column: 9},
+		"a.b": {File: "x.yaml", Line: 4, Column: 5}, "c": {File: "x.yaml", Line: 6, Column: 7}}
+	for round := range 2 * maxScans {
+		for _, p := range []string{"a", "a.b", "c", "d"} {
+			got, ok := s.lookup(p)
+			assert.Equal(t, want[p], got, "round %d, %s", round, p)
+			assert.Equal(t, p != "d", ok, "round %d, %s", round, p)
+		}
+	}
+	require.NotNil(t, s.pos, "the map is built after the first lookups")
+
+	d, err := LoadFile("testdata/jobcenter.yaml")
+	require.NoError(t, err)
+	paths := make([]string, 0, len(d.src.marks))
+	for _, m := range d.src.marks {
+		paths = append(paths, m.path)
+	}
+	first := make([]Position, len(paths))
+	for i, p := range paths {
+		first[i] = d.Position(p)
+	}
+	for i, p := range paths {
+		assert.Equal(t, first[i], d.Position(p), p)
+	}
+}
+
 const head = `# yaml-language-server: $schema=https://frist.example/declaration.schema.json
 controller: { name: Stadt Waltrop, address: "Münsterstraße 1, 45731 Waltrop", time_zone: Europe/Berlin }
 `
