@@ -90,10 +90,22 @@ func recorded() []string {
 // (docs/DESIGN.md, "Sweeps cost what is due"). It fails when the lower end
 // is written so that SQLite cannot use it (checked with a unary plus on
 // the column in the range condition: "SCAN t").
+//
+// It runs with booked_at in UTC and declared in Europe/Berlin, whose
+// values may carry offsets: the widened range and the test of each value's
+// instant must keep to the index as well (checked by writing the instant
+// test as an OR with the range's upper end: "SCAN t").
 func TestSweepStatementsReadOnlyTheTimeIndexRange(t *testing.T) {
+	for _, zone := range []string{"", "Europe/Berlin"} {
+		t.Run("zone="+zone, func(t *testing.T) { sweepStatementsReadOnlyTheTimeIndexRange(t, zone) })
+	}
+}
+
+func sweepStatementsReadOnlyTheTimeIndexRange(t *testing.T, zone string) {
 	ctx := context.Background()
 	db := openRecording(t)
 	decl := storetest.Declaration()
+	decl.Datasets[0].Time[0].Zone = zone
 	require.NoError(t, sqltest.CreateTables(ctx, db, sqltest.SQLite, decl, sqltest.IntKey))
 	st, err := sqlitestore.New(db, decl, nil)
 	require.NoError(t, err)

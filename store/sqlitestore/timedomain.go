@@ -32,14 +32,14 @@ const (
 	sqliteRest = `(CASE WHEN substr(%[1]s, 20, 1) = '.' THEN ltrim(substr(%[1]s, 21), '0123456789') ELSE substr(%[1]s, 20) END)`
 	// sqliteFraction is "a '.' after the seconds has one to nine digits".
 	sqliteFraction = `(substr(%[1]s, 20, 1) <> '.' OR length(%[1]s) - length(` + sqliteRest + `) BETWEEN 21 AND 29)`
-	sqliteUTC      = `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
-		sqliteClock + ` AND ` + sqliteFraction + ` AND ` + sqliteRest + ` IN ('', 'Z', '+00:00', ' +0000 UTC') END)`
-	sqliteWall = `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
-		sqliteClock + ` AND ` + sqliteFraction + ` AND ` + sqliteRest + ` = '' END)`
 	// sqliteRFC3339 is the fixed-width "2006-01-02T15:04:05Z".
 	sqliteRFC3339 = `(length(%[1]s) = 20 AND substr(%[1]s, 11, 1) = 'T' AND substr(%[1]s, 20, 1) = 'Z' AND
 datetime(substr(%[1]s, 1, 10) || ' ' || substr(%[1]s, 12, 8), '+0 days') = substr(%[1]s, 1, 10) || ' ' || substr(%[1]s, 12, 8))`
 )
+
+// sqliteUTC is the Valid of a timestamp column without a declared zone.
+var sqliteUTC = `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
+	sqliteClock + ` AND ` + sqliteFraction + ` AND ` + strings.ReplaceAll(sqliteUTCRest, "%[1]s", sqliteRest) + ` END)`
 
 // maxUnix is 9999-12-31 23:59:59 UTC, the last second every representation
 // can write.
@@ -56,11 +56,11 @@ func (dialect) TimeDomain(format policy.TimeFormat, typ string, zone *time.Locat
 	switch format {
 	case policy.TimeNative:
 		if zone != nil {
-			return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: sqliteWall,
-				Kind: "SQLite text without an offset, wall-clock time in " + zone.String()}, nil
+			return offsetDomain(zone), nil
 		}
 		return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: sqliteUTC,
-			Kind: `SQLite text in UTC ("2006-01-02 15:04:05")`}, nil
+			Kind: `SQLite text in UTC ("2006-01-02 15:04:05")`,
+			Read: func(v any) (time.Time, error) { return readText(v, nil, nil) }}, nil
 	case policy.TimeRFC3339:
 		return sqldriver.Domain{Lower: "0000-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59Z", Valid: sqliteRFC3339,
 			Kind: `RFC 3339 text in UTC ("2006-01-02T15:04:05Z")`}, nil

@@ -138,7 +138,7 @@ func (b *Batch) Returning() string {
 		subj = t.subject
 	}
 	if b.q.order != nil {
-		order = b.q.order.col
+		order = b.s.d.Raw(b.q.order.col)
 	}
 	return fmt.Sprintf(" RETURNING %s, %s, %s", t.key, subj, order)
 }

@@ -152,10 +152,10 @@ func (q *selection) where(b *Builder, upTo []any) string {
 			// The batch's last record holds a valid time within the
 			// cutoff, and so does every valid one before it: the range up
 			// to it needs no upper end of its own.
-			conds = append(conds, b.validFrom(tc, lower))
+			conds = append(conds, b.validFrom(tc, bd.Cutoff, lower))
 			continue
 		}
-		conds = append(conds, b.rangeOf(tc, tc.cutoff(b.d, bd.Cutoff), lower))
+		conds = append(conds, b.rangeOf(tc, &bd.Cutoff, lower))
 	}
 	if upTo != nil {
 		conds = append(conds, q.compare(b, "<=", upTo))

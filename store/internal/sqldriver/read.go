@@ -39,9 +39,12 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 	if tc == nil {
 		return time.Time{}, false, s.undeclared(q.t, "time column", column)
 	}
+	if tc.dom != nil && tc.dom.Spread != nil {
+		return s.earliestSpread(ctx, q, tc, after)
+	}
 	bd := &Builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT t.%s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
-		tc.col, q.t.name, q.where(bd, nil), bd.rangeOf(tc, nil, true), tc.col, bd.Typed(tc.cutoff(s.d, after), tc.typ), tc.col)
+	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s AND %s AND t.%s > %s ORDER BY t.%s LIMIT 1",
+		s.d.Raw("t."+tc.col), q.t.name, q.where(bd, nil), bd.rangeOf(tc, nil, true), tc.col, bd.Typed(tc.cutoff(s.d, after), tc.typ), tc.col)
 	var v any
 	err = s.db.QueryRowContext(ctx, stmt, bd.args...).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -55,6 +58,69 @@ func (s *Store) Earliest(ctx context.Context, sel store.Selection, column string
 		return time.Time{}, false, s.errorf("dataset %q: time column %q: %w", q.t.id, tc.name, err)
 	}
 	return t, true, nil
+}
+
+// earliestSpread is Earliest on a column whose values carry offsets
+// (Domain.Spread). They sort by their wall clocks, so the value naming the
+// earliest instant after after need not come first in the index. It finds
+// the first value in index order that names an instant after after, I,
+// and then reads every value whose wall clock reads at most I + High,
+// among which is each that names an instant before I, and returns the
+// earliest: two index ranges, each starting at after + Low.
+func (s *Store) earliestSpread(ctx context.Context, q *selection, tc *timeCol, after time.Time) (time.Time, bool, error) {
+	sp := tc.dom.Spread
+	from := s.d.CutoffArg(tc.format, tc.typ, after.Add(sp.Low).Truncate(time.Second))
+	if f, ok := from.(string); ok {
+		if l, ok := tc.dom.Lower.(string); ok && f < l {
+			from = l
+		}
+	}
+	var best time.Time
+	found := false
+	upper := tc.dom.Upper
+	for pass := range 2 {
+		bd := &Builder{d: s.d}
+		col := "t." + tc.col
+		conds := []string{q.where(bd, nil), fmt.Sprintf("%s >= %s", col, bd.Typed(from, tc.typ)),
+			fmt.Sprintf("%s <= %s", col, bd.Typed(upper, tc.typ))}
+		if tc.dom.Valid != "" {
+			conds = append(conds, fmt.Sprintf(tc.dom.Valid, col))
+		}
+		conds = append(conds, "NOT "+bd.due(tc, col, after))
+		stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE %s", s.d.Raw(col), q.t.name, strings.Join(conds, " AND "))
+		if pass == 0 {
+			stmt += fmt.Sprintf(" ORDER BY %s LIMIT 1", col)
+		}
+		rows, err := s.db.QueryContext(ctx, stmt, bd.args...)
+		if err != nil {
+			return time.Time{}, false, s.errorf("dataset %q: earliest %s: %w", q.t.id, tc.name, err)
+		}
+		for rows.Next() {
+			var v any
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return time.Time{}, false, s.errorf("dataset %q: earliest %s: %w", q.t.id, tc.name, err)
+			}
+			t, err := tc.parse(v)
+			if err != nil {
+				rows.Close()
+				return time.Time{}, false, s.errorf("dataset %q: time column %q: %w", q.t.id, tc.name, err)
+			}
+			if !found || t.Before(best) {
+				best, found = t, true
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return time.Time{}, false, s.errorf("dataset %q: earliest %s: %w", q.t.id, tc.name, err)
+		}
+		if !found {
+			return time.Time{}, false, nil
+		}
+		upper = tc.above(s.d, best.Add(sp.High))
+	}
+	return best, true, nil
 }
 
 // Records implements store.Driver.Records: the subject's rows are found
@@ -79,7 +145,7 @@ func (s *Store) Records(ctx context.Context, dataset, subject string, fields []s
 	tcs := make([]*timeCol, 0, len(t.times))
 	for _, tc := range t.times {
 		tcs = append(tcs, tc)
-		cols = append(cols, "t."+tc.col)
+		cols = append(cols, s.d.Raw("t."+tc.col))
 	}
 	bd := &Builder{d: s.d}
 	stmt := fmt.Sprintf("SELECT %s FROM %s t WHERE t.%s = %s ORDER BY t.%s", strings.Join(cols, ", "), t.name,
@@ -132,7 +198,7 @@ func (s *Store) Times(ctx context.Context, dataset, key string) (map[string]time
 	cols := []string{"1"}
 	for name, tc := range t.times {
 		names = append(names, name)
-		cols = append(cols, "t."+tc.col)
+		cols = append(cols, s.d.Raw("t."+tc.col))
 	}
 	if !s.matchable(key, t.keyType) {
 		return nil, s.errorf("dataset %q: record: %w", t.id, store.ErrNotFound)

@@ -39,6 +39,41 @@ type Domain struct {
 	// its index range starts at the lowest entry anyway, and the only
 	// values below Lower there are unreadable ones.
 	LowerFilter bool
+	// Spread, when not nil, says that valid values carry UTC offsets and
+	// sort by their wall-clock digits, not by the instant they name: the
+	// index range of a cutoff is widened by the offsets and an exact test
+	// of each value's instant decides inside it.
+	Spread *Spread
+	// Read, when not nil, converts a value of the column, read as stored
+	// (Dialect.Raw), into the instant it names in UTC, and returns an
+	// error for exactly the values Valid refuses; without it ParseTime
+	// reads them. Earliest, Records, Times and a batch's processed records
+	// read values with it, so every path agrees on which values are times
+	// and on what they mean.
+	Read func(v any) (time.Time, error)
+}
+
+// Spread describes a column whose valid values name their instant with a
+// UTC offset of their own (SQLite text such as "2026-03-01 09:00:00 +0100
+// CET"), or without one as wall-clock time in the declared zone. A value
+// whose wall clock reads W and whose offset is o names W - o; it is at or
+// before a cutoff C exactly when W <= C + o. So every due value lies in the
+// index range up to C + High, and every valid value up to C + Low is due:
+// only those between the two are tested one by one.
+type Spread struct {
+	// Low and High are the least and the greatest offset a valid value
+	// carries; Low <= 0 <= High.
+	Low, High time.Duration
+	// Due is a condition on a valid value of the column (written %[1]s):
+	// it names an instant at or before the cutoff, bound as the cutoff in
+	// the column's form in UTC (%[2]s) and, for a value without an offset,
+	// as the latest wall-clock time of the declared zone that is due
+	// (%[3]s, wallCutoff).
+	Due string
+	// Above is appended to a whole-second time in the column's form to
+	// make a value that sorts above every valid value whose wall clock
+	// reads that second, whatever its fraction and offset.
+	Above string
 }
 
 // lowerEnd writes "col >= Lower" as tc's domain wants it.
@@ -71,9 +106,13 @@ func (tc *timeCol) cutoff(d Dialect, t time.Time) any {
 	return d.CutoffArg(tc.format, tc.typ, t)
 }
 
-// parse reads a value of tc as stored: in tc's representation, and a
-// wall-clock time in tc's declared zone when it has one.
+// parse reads a value of tc as stored: with the domain's reader where it
+// has one (Domain.Read), else in tc's representation, and a wall-clock
+// time in tc's declared zone when it has one.
 func (tc *timeCol) parse(v any) (time.Time, error) {
+	if tc.dom != nil && tc.dom.Read != nil {
+		return tc.dom.Read(v)
+	}
 	t, err := ParseTime(tc.format, v)
 	if err != nil || tc.zone == nil {
 		return t, err
@@ -102,17 +141,20 @@ func wallCutoff(t time.Time, loc *time.Location) time.Time {
 // valid time (Selection.After), and a second lower end would make SQLite
 // choose between the two, and start every batch of a sweep at the
 // beginning of the range instead of behind the last one.
-func (b *Builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
+func (b *Builder) rangeOf(tc *timeCol, cutoff *time.Time, lower bool) string {
 	col := "t." + tc.col
 	if tc.dom == nil {
 		if cutoff == nil {
 			return col + " IS NOT NULL"
 		}
-		return fmt.Sprintf("%s <= %s", col, b.Typed(cutoff, tc.typ))
+		return fmt.Sprintf("%s <= %s", col, b.Typed(tc.cutoff(b.d, *cutoff), tc.typ))
 	}
 	hi := tc.dom.Upper
 	if cutoff != nil {
-		hi = cutoff
+		hi = tc.cutoff(b.d, *cutoff)
+		if tc.dom.Spread != nil {
+			hi = tc.above(b.d, cutoff.Add(tc.dom.Spread.High))
+		}
 	}
 	var conds []string
 	if lower {
@@ -122,13 +164,41 @@ func (b *Builder) rangeOf(tc *timeCol, cutoff any, lower bool) string {
 	if tc.dom.Valid != "" {
 		conds = append(conds, fmt.Sprintf(tc.dom.Valid, col))
 	}
+	if cutoff != nil && tc.dom.Spread != nil {
+		conds = append(conds, b.due(tc, col, *cutoff))
+	}
 	return strings.Join(conds, " AND ")
+}
+
+// due writes "the valid value of tc in col names an instant at or before
+// cutoff" for a column whose values carry offsets (Spread): every value
+// whose wall clock reads before cutoff + Low is, and Spread.Due decides
+// for the rest. The first test is a comparison with a constant, so the
+// bulk of a sweep's due records pays nothing more.
+func (b *Builder) due(tc *timeCol, col string, cutoff time.Time) string {
+	sp := tc.dom.Spread
+	bulk := b.Typed(b.d.CutoffArg(tc.format, tc.typ, cutoff.Add(sp.Low).Truncate(time.Second)), tc.typ)
+	utc := b.Typed(b.d.CutoffArg(tc.format, tc.typ, cutoff), tc.typ)
+	wall := b.Typed(tc.cutoff(b.d, cutoff), tc.typ)
+	return fmt.Sprintf("(%s < %s OR %s)", col, bulk, fmt.Sprintf(sp.Due, col, utc, wall))
+}
+
+// above returns a value of tc's form that sorts above every valid value
+// whose wall clock reads t or earlier (Spread.Above).
+func (tc *timeCol) above(d Dialect, t time.Time) any {
+	v := d.CutoffArg(tc.format, tc.typ, t.Truncate(time.Second))
+	if s, ok := v.(string); ok {
+		return s + tc.dom.Spread.Above
+	}
+	return v
 }
 
 // validFrom writes "tc holds a valid time", without an upper end: the
 // range of a batch whose upper end is its last record, which is valid and
-// within the cutoff. lower is as for rangeOf.
-func (b *Builder) validFrom(tc *timeCol, lower bool) string {
+// within the cutoff. lower is as for rangeOf. Where values carry offsets
+// (Spread), a value sorting before the last record may name a later
+// instant, so each is still tested against cutoff.
+func (b *Builder) validFrom(tc *timeCol, cutoff time.Time, lower bool) string {
 	if tc.dom == nil {
 		return "t." + tc.col + " IS NOT NULL"
 	}
@@ -138,6 +208,9 @@ func (b *Builder) validFrom(tc *timeCol, lower bool) string {
 	}
 	if tc.dom.Valid != "" {
 		conds = append(conds, fmt.Sprintf(tc.dom.Valid, "t."+tc.col))
+	}
+	if tc.dom.Spread != nil {
+		conds = append(conds, b.due(tc, "t."+tc.col, cutoff))
 	}
 	if len(conds) == 0 {
 		return "1 = 1"
@@ -197,6 +270,9 @@ func (s *Store) Unreadable(ctx context.Context, sel store.Selection) (int, strin
 	// One sub-select per range; they share the selection's conditions and
 	// their parameters, which bind by number wherever they stand.
 	cutoff := tc.cutoff(s.d, first.Cutoff)
+	if tc.dom.Spread != nil {
+		cutoff = tc.above(s.d, first.Cutoff.Add(tc.dom.Spread.High))
+	}
 	where := q.where(bd, nil)
 	parts := make([]string, unreadableParts(tc))
 	for i := range parts {
