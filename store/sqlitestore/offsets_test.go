@@ -48,7 +48,7 @@ type offsetCase struct {
 	at time.Time
 }
 
-// berlinCases are values of a timestamp column declared in Europe/Berlin
+// locCases are values of a timestamp column declared in Europe/Berlin
 // around T0: with offsets Berlin has (+01:00, +02:00) and UTC's, in
 // SQLite's form and modernc.org/sqlite's (with the monotonic clock reading
 // time.Now() leaves in it), with fractions of every length, without an
@@ -58,7 +58,7 @@ type offsetCase struct {
 // CET" (12:30 UTC, later) sorts before "13:59:59 +0200 CEST" (11:59:59 UTC,
 // due), and "12:00:00.1Z" (T0 + 0.1 s) before "13:00:00.000000001 +0100 CET"
 // (T0 + 1 ns), the earliest instant after T0.
-func berlinCases() []offsetCase {
+func locCases() []offsetCase {
 	at := func(d time.Duration) time.Time { return storetest.T0.Add(d) }
 	return []offsetCase{
 		{"2026-01-10 13:00:00 +0100 CET", "due", at(0)},
@@ -114,7 +114,7 @@ func berlinCases() []offsetCase {
 func TestOffsetsOfTheDeclaredZoneAreReadByTheirInstant(t *testing.T) {
 	ctx := context.Background()
 	db, st := openZoned(t, "Europe/Berlin")
-	cases := berlinCases()
+	cases := locCases()
 	for i, c := range cases {
 		_, err := db.Exec(`INSERT INTO storetest_bookings (id, citizen_id, booked_at) VALUES (?, 42, ?)`, i+1, c.value)
 		require.NoError(t, err)
@@ -210,135 +210,151 @@ func remaining(t *testing.T, db *sql.DB) []int {
 	return ids
 }
 
-// TestOffsetsAcrossBerlinsClockChangesAreNeverEarly inserts values around
-// the nights Berlin's clocks go forward (30 March 2025) and back (26
-// October 2025), written as time.Time.String writes a time in Berlin (its
-// offset, CET or CEST), in SQLite's form with an offset, in UTC and as
-// Berlin's wall clock, with fractions of one to nine digits, and sweeps
-// with a cutoff every ten minutes across each night. After each sweep the
-// values whose instant (read by the test with time.Parse) is at or before
-// the cutoff are gone and the rest are there; a wall-clock value of the
-// repeated hour is due only once its later instant has come, and at most
-// the hour's length after that. It also checks Count and Earliest against
-// the same reading before each sweep.
+// TestOffsetsAcrossClockChangesAreNeverEarly inserts values around the
+// nights the clocks go forward and back in Berlin (30 March and 26 October
+// 2025) and New York (9 March and 2 November 2025), into a column declared
+// in that zone, written as time.Time.String writes a time there (its
+// offset and abbreviation, CET or CEST, EST or EDT), in SQLite's form with
+// an offset, with the zone's other offset, in UTC and as the zone's wall
+// clock, with fractions of none to nine digits, and sweeps with a cutoff
+// every quarter of an hour across each night. After each sweep the values whose
+// instant (read by the test with time.Parse) is at or before the cutoff
+// are gone and the rest are there; a wall-clock value of the repeated hour
+// is due only once its later instant has come. It also checks Count and
+// Earliest against the same reading before each sweep; a wall clock within
+// an hour of the cutoff may be read up to the clock change late
+// (wallCutoff), never early.
 //
-// Checked against broken implementations: the offsets taken from Berlin at
-// the cutoff only (Spread.High +01:00 in winter: values written "+0200
-// CEST" the night the clocks go back were kept past their instant), the
-// modernc offset read without its sign, and Earliest's second range
-// bounded by I + Low instead of I + High.
-func TestOffsetsAcrossBerlinsClockChangesAreNeverEarly(t *testing.T) {
+// Checked against broken implementations: Spread.High fixed at +01:00
+// (Berlin's values written "+0200 CEST" were kept past their instant, and
+// Count fell short), the sign of modernc's offset dropped (New York's
+// "-0500 EST" read as +05:00), and Earliest's second range bounded by
+// I + Low instead of I + High (a later instant returned).
+func TestOffsetsAcrossClockChangesAreNeverEarly(t *testing.T) {
 	ctx := context.Background()
-	berlin, err := time.LoadLocation("Europe/Berlin")
-	require.NoError(t, err)
-	for _, night := range []time.Time{time.Date(2025, 3, 30, 1, 0, 0, 0, time.UTC), time.Date(2025, 10, 26, 1, 0, 0, 0, time.UTC)} {
-		t.Run(night.Format("2006-01-02"), func(t *testing.T) {
-			db, st := openZoned(t, "Europe/Berlin")
-			rng := rand.New(rand.NewPCG(uint64(night.Unix()), 7))
-			type row struct {
-				value       string
-				first, last time.Time // the instants it names (equal but for wall clocks of a repeated hour)
-				wall        bool      // Berlin's wall clock, without an offset
-			}
-			var rows []row
-			for id := 1; id <= 400; id++ {
-				at := night.Add(time.Duration(rng.Int64N(int64(6*time.Hour))) - 3*time.Hour)
-				digits := rng.IntN(10)
-				at = at.Truncate(time.Duration(pow10(9 - digits)))
-				frac := ""
-				if digits > 0 {
-					frac = "." + fmt.Sprintf("%09d", at.Nanosecond())[:digits]
-				}
-				var v string
-				first, last := at, at
-				switch rng.IntN(5) {
-				case 0:
-					v = at.In(berlin).String() // "… +0100 CET" or "… +0200 CEST"
-					if rng.IntN(2) == 0 {
-						v += fmt.Sprintf(" m=+%d.%09d", rng.IntN(1000), rng.IntN(1e9))
-					}
-				case 1:
-					v = at.In(berlin).Format("2006-01-02 15:04:05") + frac + at.In(berlin).Format("-07:00")
-				case 2:
-					v = at.UTC().Format("2006-01-02 15:04:05") + frac + []string{"Z", "+00:00", " +0000 UTC"}[rng.IntN(3)]
-				case 3:
-					v = at.In(berlin).Format("2006-01-02 15:04:05") + frac
-					first, last = wallInstants(at.In(berlin), berlin)
-				default:
-					v = at.In(time.FixedZone("", 2*3600)).Format("2006-01-02 15:04:05") + frac + "+02:00" // summer offset in winter, and the reverse
-					if night.Month() == time.March {
-						v = at.In(time.FixedZone("", 3600)).Format("2006-01-02 15:04:05") + frac + "+01:00"
-					}
-				}
-				_, err := db.Exec(`INSERT INTO storetest_bookings (id, booked_at) VALUES (?, ?)`, id, v)
-				require.NoError(t, err)
-				rows = append(rows, row{v, first, last, !strings.ContainsAny(v[19:], "+-Z")})
-			}
-			n, _, err := st.Unreadable(ctx, store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: night.Add(4 * time.Hour)}}, Now: night})
-			require.NoError(t, err)
-			require.Zero(t, n, "every value is readable")
-			gone := map[int]bool{}
-			for cut := night.Add(-3 * time.Hour); cut.Before(night.Add(3 * time.Hour)); cut = cut.Add(10*time.Minute + 337*time.Millisecond) {
-				sel := store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: cut}}, Now: cut}
-				// A wall clock within an hour of the cutoff may be read
-				// up to the clock change late (wallCutoff).
-				uncertain := func(r row) bool {
-					return !r.first.Equal(r.last) || r.wall && r.last.After(cut.Add(-time.Hour)) && !r.first.After(cut.Add(time.Hour))
-				}
-				wantCount, mayCount := 0, 0
-				var next time.Time
-				var fuzzy []time.Time
-				for i, r := range rows {
-					switch {
-					case gone[i+1]:
-					case uncertain(r):
-						mayCount++
-						fuzzy = append(fuzzy, r.last)
-					case !r.last.After(cut):
-						wantCount++
-					case next.IsZero() || r.last.Before(next):
-						next = r.last
-					}
-				}
-				free, _, err := st.Count(ctx, sel)
-				require.NoError(t, err)
-				require.True(t, free >= wantCount && free <= wantCount+mayCount, "cutoff %s: Count %d, want %d (+%d)", cut, free, wantCount, mayCount)
-				if !next.IsZero() {
-					got, ok, err := st.Earliest(ctx, store.Selection{Dataset: storetest.Bookings, Now: cut}, "booked_at", cut)
-					require.NoError(t, err)
-					require.True(t, ok)
-					require.True(t, next.Equal(got) || got.Before(next) && slices.ContainsFunc(fuzzy, got.Equal), "cutoff %s: Earliest %s, want %s", cut, got, next)
-				}
-				batch := store.Batch{Selection: sel, Action: store.Action{Delete: true}, Audit: func(_ []store.Record, n int) (audit.Entry, error) {
-					return audit.Entry{Time: cut, Action: "delete", Dataset: storetest.Bookings, Count: n}, nil
-				}}
-				batch.Limit = 3
-				for {
-					res, err := st.Process(ctx, batch)
-					require.NoError(t, err)
-					if res.Count < batch.Limit {
-						break
-					}
-				}
-				left := remaining(t, db)
-				for i, r := range rows {
-					id := i + 1
-					if gone[id] {
-						continue
-					}
-					kept := slices.Contains(left, id)
-					if !kept && r.first.After(cut) {
-						t.Fatalf("cutoff %s: %q (%s) processed before its instant", cut, r.value, r.first)
-					}
-					if kept && !r.last.After(cut) && !(r.wall && r.last.After(cut.Add(-time.Hour))) {
-						t.Fatalf("cutoff %s: %q (%s) kept past its instant", cut, r.value, r.last)
-					}
-					gone[id] = !kept
-				}
-			}
-			require.Greater(t, len(gone), 300, "the sweeps processed most values")
-		})
+	for _, c := range []struct {
+		zone   string
+		nights []time.Time
+	}{
+		{"Europe/Berlin", []time.Time{time.Date(2025, 3, 30, 1, 0, 0, 0, time.UTC), time.Date(2025, 10, 26, 1, 0, 0, 0, time.UTC)}},
+		{"America/New_York", []time.Time{time.Date(2025, 3, 9, 7, 0, 0, 0, time.UTC), time.Date(2025, 11, 2, 6, 0, 0, 0, time.UTC)}},
+	} {
+		loc, err := time.LoadLocation(c.zone)
+		require.NoError(t, err)
+		for _, night := range c.nights {
+			t.Run(c.zone+"/"+night.Format("2006-01-02"), func(t *testing.T) { clockChange(ctx, t, c.zone, loc, night) })
+		}
 	}
+}
+
+// clockChange is TestOffsetsAcrossClockChangesAreNeverEarly for the night
+// whose change is at night in zone loc.
+func clockChange(ctx context.Context, t *testing.T, zone string, loc *time.Location, night time.Time) {
+	_, before := night.Add(-time.Hour).In(loc).Zone()
+	_, after := night.Add(time.Hour).In(loc).Zone()
+	db, st := openZoned(t, zone)
+	rng := rand.New(rand.NewPCG(uint64(night.Unix()), 7))
+	type row struct {
+		value       string
+		first, last time.Time // the instants it names (equal but for wall clocks of a repeated hour)
+		wall        bool      // the zone's wall clock, without an offset
+	}
+	var rows []row
+	for id := 1; id <= 300; id++ {
+		at := night.Add(time.Duration(rng.Int64N(int64(6*time.Hour))) - 3*time.Hour)
+		digits := rng.IntN(10)
+		at = at.Truncate(time.Duration(pow10(9 - digits)))
+		frac := ""
+		if digits > 0 {
+			frac = "." + fmt.Sprintf("%09d", at.Nanosecond())[:digits]
+		}
+		var v string
+		first, last := at, at
+		switch rng.IntN(5) {
+		case 0:
+			v = at.In(loc).String() // "… +0100 CET", "… -0400 EDT"
+			if rng.IntN(2) == 0 {
+				v += fmt.Sprintf(" m=+%d.%09d", rng.IntN(1000), rng.IntN(1e9))
+			}
+		case 1:
+			v = at.In(loc).Format("2006-01-02 15:04:05") + frac + at.In(loc).Format("-07:00")
+		case 2:
+			v = at.UTC().Format("2006-01-02 15:04:05") + frac + []string{"Z", "+00:00", " +0000 UTC"}[rng.IntN(3)]
+		case 3:
+			v = at.In(loc).Format("2006-01-02 15:04:05") + frac
+			first, last = wallInstants(at.In(loc), loc)
+		default: // the zone's other offset: summer's in winter, and the reverse
+			_, o := at.In(loc).Zone()
+			other := time.FixedZone("", before+after-o)
+			v = at.In(other).Format("2006-01-02 15:04:05") + frac + at.In(other).Format("-07:00")
+		}
+		_, err := db.Exec(`INSERT INTO storetest_bookings (id, booked_at) VALUES (?, ?)`, id, v)
+		require.NoError(t, err)
+		rows = append(rows, row{v, first, last, !strings.ContainsAny(v[19:], "+-Z")})
+	}
+	n, _, err := st.Unreadable(ctx, store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: night.Add(4 * time.Hour)}}, Now: night})
+	require.NoError(t, err)
+	require.Zero(t, n, "every value is readable")
+	gone := map[int]bool{}
+	for cut := night.Add(-3 * time.Hour); cut.Before(night.Add(3 * time.Hour)); cut = cut.Add(15*time.Minute + 337*time.Millisecond) {
+		sel := store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: cut}}, Now: cut}
+		// A wall clock within an hour of the cutoff may be read
+		// up to the clock change late (wallCutoff).
+		uncertain := func(r row) bool {
+			return !r.first.Equal(r.last) || r.wall && r.last.After(cut.Add(-time.Hour)) && !r.first.After(cut.Add(time.Hour))
+		}
+		wantCount, mayCount := 0, 0
+		var next time.Time
+		var fuzzy []time.Time
+		for i, r := range rows {
+			switch {
+			case gone[i+1]:
+			case uncertain(r):
+				mayCount++
+				fuzzy = append(fuzzy, r.last)
+			case !r.last.After(cut):
+				wantCount++
+			case next.IsZero() || r.last.Before(next):
+				next = r.last
+			}
+		}
+		free, _, err := st.Count(ctx, sel)
+		require.NoError(t, err)
+		require.True(t, free >= wantCount && free <= wantCount+mayCount, "cutoff %s: Count %d, want %d (+%d)", cut, free, wantCount, mayCount)
+		if !next.IsZero() {
+			got, ok, err := st.Earliest(ctx, store.Selection{Dataset: storetest.Bookings, Now: cut}, "booked_at", cut)
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.True(t, next.Equal(got) || got.Before(next) && slices.ContainsFunc(fuzzy, got.Equal), "cutoff %s: Earliest %s, want %s", cut, got, next)
+		}
+		batch := store.Batch{Selection: sel, Action: store.Action{Delete: true}, Audit: func(_ []store.Record, n int) (audit.Entry, error) {
+			return audit.Entry{Time: cut, Action: "delete", Dataset: storetest.Bookings, Count: n}, nil
+		}}
+		batch.Limit = 5
+		for {
+			res, err := st.Process(ctx, batch)
+			require.NoError(t, err)
+			if res.Count < batch.Limit {
+				break
+			}
+		}
+		left := remaining(t, db)
+		for i, r := range rows {
+			id := i + 1
+			if gone[id] {
+				continue
+			}
+			kept := slices.Contains(left, id)
+			if !kept && r.first.After(cut) {
+				t.Fatalf("cutoff %s: %q (%s) processed before its instant", cut, r.value, r.first)
+			}
+			if kept && !r.last.After(cut) && !(r.wall && r.last.After(cut.Add(-time.Hour))) {
+				t.Fatalf("cutoff %s: %q (%s) kept past its instant", cut, r.value, r.last)
+			}
+			gone[id] = !kept
+		}
+	}
+	require.Greater(t, len(gone), 200, "the sweeps processed most values")
 }
 
 // wallInstants returns the instants Berlin's wall clock w stands for: one,
