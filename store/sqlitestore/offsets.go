@@ -21,10 +21,6 @@ import (
 // with any other offset is unreadable, since it would widen the index range
 // every sweep reads (sqldriver.Spread).
 
-// sqliteRestOf is sqliteRest for the column %[1]s: what follows its
-// seconds and fraction digits.
-const sqliteRestOf = sqliteRest
-
 // sqliteMono is "%[1]s, a part of a rest, is the monotonic clock reading
 // time.Time.String writes: 'm=', a sign, digits and a point".
 const sqliteMono = `(%[1]s GLOB 'm=[+-][0-9]*' AND substr(%[1]s, 4) NOT GLOB '*[^0-9.]*')`
@@ -78,25 +74,25 @@ func offsetDomain(loc *time.Location) sqldriver.Domain {
 		}
 	}
 	rest := fmt.Sprintf(`(%[1]s IN ('', 'Z', %[2]s) OR substr(%[1]s, 1, 7) IN (%[3]s) AND `,
-		sqliteRestOf, strings.Join(colon, ", "), strings.Join(modernc, ", ")) +
-		strings.ReplaceAll(sqliteAbbrev, "%[1]s", "substr("+sqliteRestOf+", 8)") + `)`
+		sqliteRest, strings.Join(colon, ", "), strings.Join(modernc, ", ")) +
+		strings.ReplaceAll(sqliteAbbrev, "%[1]s", "substr("+sqliteRest+", 8)") + `)`
 	valid := `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
 		sqliteClock + ` AND ` + sqliteFraction + ` AND ` + rest + ` END)`
 	// The instant of a value with an offset, as SQLite's text in UTC: the
 	// seconds moved by the offset, which datetime() reads after the clock
 	// ("+01:00", "Z"; modernc's "+0100" gets its colon), and the fraction
 	// digits as written. Text compares it exactly with the cutoff's.
-	off := `(CASE WHEN substr(` + sqliteRestOf + `, 1, 1) = ' ' THEN substr(` + sqliteRestOf + `, 2, 3) || ':' || substr(` +
-		sqliteRestOf + `, 5, 2) ELSE ` + sqliteRestOf + ` END)`
-	due := `(CASE WHEN ` + sqliteRestOf + ` = '' THEN %[1]s <= %[3]s ELSE datetime(substr(%[1]s, 1, 19) || ` + off +
-		`) || substr(%[1]s, 20, length(%[1]s) - 19 - length(` + sqliteRestOf + `)) <= %[2]s END)`
+	off := `(CASE WHEN substr(` + sqliteRest + `, 1, 1) = ' ' THEN substr(` + sqliteRest + `, 2, 3) || ':' || substr(` +
+		sqliteRest + `, 5, 2) ELSE ` + sqliteRest + ` END)`
+	due := `(CASE WHEN ` + sqliteRest + ` = '' THEN %[1]s <= %[3]s ELSE datetime(substr(%[1]s, 1, 19) || ` + off +
+		`) || substr(%[1]s, 20, length(%[1]s) - 19 - length(` + sqliteRest + `)) <= %[2]s END)`
 	kind := "SQLite text, wall-clock time in " + loc.String()
 	if len(names) > 0 {
 		kind += " or with its offset (" + strings.Join(names, ", ") + ") or UTC's"
 	} else {
 		kind += " or with UTC's offset"
 	}
-	return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: valid, Kind: kind,
+	return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: valid, Kind: kind, Cutoff: textCutoff,
 		Spread: &sqldriver.Spread{Low: offs[0], High: offs[len(offs)-1], Due: due, Above: "~"},
 		Read:   func(v any) (time.Time, error) { return readText(v, loc, offs) }}
 }

@@ -48,7 +48,7 @@ type offsetCase struct {
 	at time.Time
 }
 
-// locCases are values of a timestamp column declared in Europe/Berlin
+// berlinCases are values of a timestamp column declared in Europe/Berlin
 // around T0: with offsets Berlin has (+01:00, +02:00) and UTC's, in
 // SQLite's form and modernc.org/sqlite's (with the monotonic clock reading
 // time.Now() leaves in it), with fractions of every length, without an
@@ -58,7 +58,7 @@ type offsetCase struct {
 // CET" (12:30 UTC, later) sorts before "13:59:59 +0200 CEST" (11:59:59 UTC,
 // due), and "12:00:00.1Z" (T0 + 0.1 s) before "13:00:00.000000001 +0100 CET"
 // (T0 + 1 ns), the earliest instant after T0.
-func locCases() []offsetCase {
+func berlinCases() []offsetCase {
 	at := func(d time.Duration) time.Time { return storetest.T0.Add(d) }
 	return []offsetCase{
 		{"2026-01-10 13:00:00 +0100 CET", "due", at(0)},
@@ -114,7 +114,7 @@ func locCases() []offsetCase {
 func TestOffsetsOfTheDeclaredZoneAreReadByTheirInstant(t *testing.T) {
 	ctx := context.Background()
 	db, st := openZoned(t, "Europe/Berlin")
-	cases := locCases()
+	cases := berlinCases()
 	for i, c := range cases {
 		_, err := db.Exec(`INSERT INTO storetest_bookings (id, citizen_id, booked_at) VALUES (?, 42, ?)`, i+1, c.value)
 		require.NoError(t, err)
@@ -414,4 +414,64 @@ func TestTextWithoutAZoneIsUTCOnly(t *testing.T) {
 	_, err = st.Times(ctx, storetest.Bookings, "2")
 	assert.Error(t, err, "Times refuses what no rule selects")
 	assert.True(t, strings.Contains(fmt.Sprint(err), "booked_at"), "the error names the column: %v", err)
+}
+
+// TestSQLAndGoReadOffsetTextAlike mutates the values of berlinCases
+// character by character and checks, for each, that the store's SQL and
+// its Go reader agree: Times reads a value exactly when a cutoff far in
+// the future selects it, and a value Times reads as instant I is selected
+// by a cutoff at I and not by one a nanosecond before (January, so that no
+// wall clock is near a clock change). Checked against broken
+// implementations: Go accepting a zone abbreviation with a point in it
+// (abbrev with "." allowed: "13:00:00 +0100 C.T" read by Times, never
+// selected), and a fraction of ten digits accepted in Go.
+func TestSQLAndGoReadOffsetTextAlike(t *testing.T) {
+	ctx := context.Background()
+	db, st := openZoned(t, "Europe/Berlin")
+	rng := rand.New(rand.NewPCG(3, 5))
+	const alphabet = " .:+-0123456789ZTUCEStm="
+	var values []string
+	for _, c := range berlinCases() {
+		values = append(values, c.value)
+		for range 12 {
+			b := []byte(c.value)
+			switch i := rng.IntN(len(b)); rng.IntN(3) {
+			case 0:
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			case 1:
+				b = append(b[:i], b[i+1:]...)
+			default:
+				b = slices.Insert(b, i, alphabet[rng.IntN(len(alphabet))])
+			}
+			values = append(values, string(b))
+		}
+	}
+	values = append(values, "2026-01-10 13:00:00 +0100 C.T", "2026-01-10 13:00:00.1234567891 +0100 CET")
+	for i, v := range values {
+		_, err := db.Exec(`INSERT INTO storetest_bookings (id, booked_at) VALUES (?, ?)`, i+1, v)
+		require.NoError(t, err)
+	}
+	count := func(key string, cut time.Time) int {
+		sel := store.Selection{Dataset: storetest.Bookings, Bounds: []store.Bound{{Column: "booked_at", Cutoff: cut}}, Now: cut, Keys: []string{key}}
+		n, _, err := st.Count(ctx, sel)
+		require.NoError(t, err)
+		return n
+	}
+	readable := 0
+	for i, v := range values {
+		key := fmt.Sprint(i + 1)
+		times, err := st.Times(ctx, storetest.Bookings, key)
+		selected := count(key, time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)) == 1
+		if err != nil {
+			assert.False(t, selected, "%q: Times refuses it (%v), but a cutoff selects it", v, err)
+			continue
+		}
+		at := times["booked_at"]
+		require.True(t, selected, "%q: Times reads it as %s, but no cutoff selects it", v, at)
+		readable++
+		assert.Equal(t, 1, count(key, at), "%q: Times reads %s, a cutoff there selects it", v, at)
+		assert.Equal(t, 0, count(key, at.Add(-time.Nanosecond)), "%q: Times reads %s, a cutoff before it does not select it", v, at)
+	}
+	t.Logf("%d of %d values readable", readable, len(values))
+	require.Greater(t, readable, 40)
 }

@@ -41,6 +41,14 @@ datetime(substr(%[1]s, 1, 10) || ' ' || substr(%[1]s, 12, 8), '+0 days') = subst
 var sqliteUTC = `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
 	sqliteClock + ` AND ` + sqliteFraction + ` AND ` + strings.ReplaceAll(sqliteUTCRest, "%[1]s", sqliteRest) + ` END)`
 
+// textCutoff writes a cutoff for a timestamp column: SQLite's text in UTC
+// with all nine fraction digits. A value with fewer digits and no offset
+// compares with it as the time it names ("12:00:00.10" and "12:00:00" are
+// at or before "12:00:00.100000000"), and so does one whose offset suffix
+// sorts below the digits (" +0000 UTC", "+00:00"); one ending in "Z" at
+// exactly the cutoff's instant waits for the next sweep.
+func textCutoff(t time.Time) any { return t.UTC().Format("2006-01-02 15:04:05.000000000") }
+
 // maxUnix is 9999-12-31 23:59:59 UTC, the last second every representation
 // can write.
 const maxUnix = 253402300799
@@ -60,7 +68,7 @@ func (dialect) TimeDomain(format policy.TimeFormat, typ string, zone *time.Locat
 		}
 		return sqldriver.Domain{Lower: "0000-01-01", Upper: "9999-12-31 99", Valid: sqliteUTC,
 			Kind: `SQLite text in UTC ("2006-01-02 15:04:05")`,
-			Read: func(v any) (time.Time, error) { return readText(v, nil, nil) }}, nil
+			Read: func(v any) (time.Time, error) { return readText(v, nil, nil) }, Cutoff: textCutoff}, nil
 	case policy.TimeRFC3339:
 		return sqldriver.Domain{Lower: "0000-01-01T00:00:00Z", Upper: "9999-12-31T23:59:59Z", Valid: sqliteRFC3339,
 			Kind: `RFC 3339 text in UTC ("2006-01-02T15:04:05Z")`}, nil

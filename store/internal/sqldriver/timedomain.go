@@ -39,6 +39,11 @@ type Domain struct {
 	// its index range starts at the lowest entry anyway, and the only
 	// values below Lower there are unreadable ones.
 	LowerFilter bool
+	// Cutoff, when not nil, converts a cutoff into the column's form in
+	// place of Dialect.CutoffArg (SQLite text with all nine fraction
+	// digits, so that a value with fewer, "12:00:00.10", compares with it
+	// as the time it names).
+	Cutoff func(t time.Time) any
 	// Spread, when not nil, says that valid values carry UTC offsets and
 	// sort by their wall-clock digits, not by the instant they name: the
 	// index range of a cutoff is widened by the offsets and an exact test
@@ -102,6 +107,14 @@ func domainOf(d Dialect, tc *timeCol) error {
 func (tc *timeCol) cutoff(d Dialect, t time.Time) any {
 	if tc.zone != nil {
 		t = wallCutoff(t, tc.zone)
+	}
+	return tc.convert(d, t)
+}
+
+// convert converts t into tc's form (Domain.Cutoff, Dialect.CutoffArg).
+func (tc *timeCol) convert(d Dialect, t time.Time) any {
+	if tc.dom != nil && tc.dom.Cutoff != nil {
+		return tc.dom.Cutoff(t)
 	}
 	return d.CutoffArg(tc.format, tc.typ, t)
 }
@@ -178,7 +191,7 @@ func (b *Builder) rangeOf(tc *timeCol, cutoff *time.Time, lower bool) string {
 func (b *Builder) due(tc *timeCol, col string, cutoff time.Time) string {
 	sp := tc.dom.Spread
 	bulk := b.Typed(b.d.CutoffArg(tc.format, tc.typ, cutoff.Add(sp.Low).Truncate(time.Second)), tc.typ)
-	utc := b.Typed(b.d.CutoffArg(tc.format, tc.typ, cutoff), tc.typ)
+	utc := b.Typed(tc.convert(b.d, cutoff), tc.typ)
 	wall := b.Typed(tc.cutoff(b.d, cutoff), tc.typ)
 	return fmt.Sprintf("(%s < %s OR %s)", col, bulk, fmt.Sprintf(sp.Due, col, utc, wall))
 }
