@@ -424,7 +424,9 @@ func TestTextWithoutAZoneIsUTCOnly(t *testing.T) {
 // wall clock is near a clock change). Checked against broken
 // implementations: Go accepting a zone abbreviation with a point in it
 // (abbrev with "." allowed: "13:00:00 +0100 C.T" read by Times, never
-// selected), and a fraction of ten digits accepted in Go.
+// selected), a fraction of ten digits accepted in Go, and cutoffs written
+// without their trailing zeros ("12:00:00.10" in Berlin, read by Times as
+// 11:00:00.1 UTC, was not selected by a cutoff there).
 func TestSQLAndGoReadOffsetTextAlike(t *testing.T) {
 	ctx := context.Background()
 	db, st := openZoned(t, "Europe/Berlin")
