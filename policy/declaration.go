@@ -442,7 +442,13 @@ type TimeColumn struct {
 	// timestamp without time zone is refused, since frist cannot tell the
 	// zone the application wrote it in and a wrong guess deletes hours
 	// early (Art. 5(1)(e) GDPR limits storage, it does not allow erasure
-	// before the declared period ends).
+	// before the declared period ends). On SQLite a declared zone also
+	// admits text with an offset the zone has had since 1970, or UTC's
+	// ("2026-03-01 09:00:00 +0100 CET", which modernc.org/sqlite writes for
+	// a time.Time in Berlin, or "…+02:00"), read by the instant it names;
+	// a sweep's index range then reaches the zone's largest offset past
+	// the cutoff. Without a zone, SQLite text with any offset but UTC's is
+	// unreadable.
 	Zone string `yaml:"zone,omitempty" json:"zone,omitempty"`
 	// Description names the moment so that notices can say when a period
 	// starts; it reads after "nach" / "after": {de: "dem Termin", en: "the

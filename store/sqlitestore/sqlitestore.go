@@ -59,9 +59,22 @@
 //     date and time), optionally with up to nine fraction digits
 //     ("2006-01-02 15:04:05.123") and a suffix saying UTC ("Z", "+00:00",
 //     or " +0000 UTC", which modernc.org/sqlite writes for a time.Time in
-//     UTC), or a bare date "2006-01-02". It is read as UTC, or as wall-clock
-//     time in the zone the declaration gives (TimeColumn.Zone; then without
-//     a suffix).
+//     UTC, also with the monotonic clock reading " m=+0.001234567" that
+//     time.Now() leaves in it), or a bare date "2006-01-02". Without a
+//     suffix it is read as UTC, or as wall-clock time in the zone the
+//     declaration gives (TimeColumn.Zone), the later instant in the hour
+//     repeated when the clocks go back.
+//   - timestamp with a declared zone also holds text with an offset the
+//     zone has had since 1970 (Europe/Berlin: +01:00, +02:00) or UTC's, in
+//     SQLite's form ("2026-03-01 09:00:00.123+01:00") or modernc.org/
+//     sqlite's for a time.Time in that zone ("2026-03-01 09:00:00.123456789
+//     +0100 CET", with or without " m=…"), read by the instant it names.
+//     Such text sorts by its wall-clock digits, so a cutoff C reads the
+//     index up to C plus the zone's largest offset (two hours for Berlin);
+//     every value there up to C plus its smallest offset (or UTC's) is due
+//     at a glance, and only those between are compared by their instant,
+//     computed in SQL with datetime(). A sweep therefore reads its due
+//     records and, beyond them, at most the records of the next two hours.
 //   - unix, unix_ms: numbers of seconds or milliseconds from 1970 to 9999.
 //     New refuses such a column whose declared type gives it TEXT affinity
 //     (VARCHAR, TEXT): SQLite stores integers there as text, which no
@@ -70,16 +83,19 @@
 //
 // Every other value is never selected, whatever the cutoff, and is counted
 // by Unreadable (store.Driver.Unreadable), which the engine reports at every
-// sweep: an empty string, an integer or a real in a text column (they sort below every
-// text value), text in another zone such as '2025-02-24 09:00:00 -0500
-// EST' (modernc.org/sqlite's form for a time.Time in New York) or
-// '…-05:00' (it sorts by its wall-clock digits: hours early), a 'T'
-// between date and time in a timestamp column (hours late), garbage such
-// as '03/10/2025' or '2025-02-13 99:99:99'. Write times in UTC, or declare
-// the zone. A selection is the index range from the least valid value to
-// the cutoff with the validity test applied to each entry in it, so a
-// sweep reads its due records and the unreadable ones among them, nothing
-// else.
+// sweep: an empty string, an integer or a real in a text column (they sort
+// below every text value), text with an offset in a column without a
+// declared zone, such as '2025-02-24 09:00:00 -0500 EST' (modernc.org/
+// sqlite's form for a time.Time in New York) or '…-05:00' (it sorts by its
+// wall-clock digits: hours early), or with an offset the declared zone
+// never has, a 'T' between date and time in a timestamp column (hours
+// late), garbage such as '03/10/2025' or '2025-02-13 99:99:99'. Write
+// times in UTC, or declare the zone. A selection is the index range from
+// the least valid value to the cutoff (widened as above) with the validity
+// test applied to each entry in it, so a sweep reads its due records and
+// the unreadable ones among them, nothing else. Earliest, Records and
+// Times read each value as the selection does: a value no rule selects is
+// left out of Record.Times, and Times returns an error naming its column.
 //
 // # Sweeps and the write lock
 //

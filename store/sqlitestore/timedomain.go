@@ -17,12 +17,15 @@ import (
 // UTC: "2006-01-02 15:04:05" (a real date and time: datetime() with a
 // "+0 days" modifier gives the same text back, which it does not for
 // "2025-02-30" or "99:99:99"), optionally followed by up to nine fraction
-// digits and, without a declared zone, by a suffix that says UTC ("Z",
-// "+00:00", or " +0000 UTC", which modernc.org/sqlite writes for a
-// time.Time in UTC); a bare date "2006-01-02" is its midnight. Any other
-// offset, a 'T' between date and time, or any other text is unreadable:
-// it sorts by its wall-clock digits, not by the instant it names, so
-// comparing it with a cutoff would select it hours early or late.
+// digits and by a suffix that says UTC ("Z", "+00:00", or " +0000 UTC",
+// which modernc.org/sqlite writes for a time.Time in UTC, with or without
+// the monotonic clock reading of time.Now()); a bare date "2006-01-02" is
+// its midnight. With a declared zone, text without a suffix is that zone's
+// wall clock, and text with an offset the zone has is read by its instant
+// (offsets.go). Any other offset, a 'T' between date and time, or any
+// other text is unreadable: it sorts by its wall-clock digits, not by the
+// instant it names, so comparing it with a cutoff would select it hours
+// early or late.
 const (
 	// sqliteClock is "the first 19 characters of %[1]s are a real date
 	// and time".
