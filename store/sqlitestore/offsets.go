@@ -33,9 +33,11 @@ var sqliteAbbrev = `(%[1]s <> '' AND CASE WHEN instr(%[1]s, ' ') = 0 THEN %[1]s 
 
 // sqliteUTCRest is "the rest %[1]s says UTC": the suffixes a UTC column
 // has always accepted, and modernc.org/sqlite's with a monotonic clock
-// reading. It costs a valid value the IN test alone.
-var sqliteUTCRest = `(%[1]s IN ('', 'Z', '+00:00', ' +0000 UTC') OR substr(%[1]s, 1, 11) = ' +0000 UTC ' AND ` +
-	fmt.Sprintf(sqliteMono, `substr(%[1]s, 12)`) + `)`
+// reading. It costs a value with one of the former the IN test alone:
+// SQLite evaluates both sides of an OR inside a CASE, so the second test
+// stands in a branch of its own.
+var sqliteUTCRest = `(CASE WHEN %[1]s IN ('', 'Z', '+00:00', ' +0000 UTC') THEN 1 WHEN substr(%[1]s, 1, 11) = ' +0000 UTC ' THEN ` +
+	fmt.Sprintf(sqliteMono, `substr(%[1]s, 12)`) + ` ELSE 0 END)`
 
 // offsetsOf returns the UTC offsets, in whole minutes, that loc has had
 // from 1970 to 2100, and UTC's.
@@ -73,9 +75,9 @@ func offsetDomain(loc *time.Location) sqldriver.Domain {
 			names = append(names, offsetText(o, true))
 		}
 	}
-	rest := fmt.Sprintf(`(%[1]s IN ('', 'Z', %[2]s) OR substr(%[1]s, 1, 7) IN (%[3]s) AND `,
+	rest := fmt.Sprintf(`(CASE WHEN %[1]s IN ('', 'Z', %[2]s) THEN 1 WHEN substr(%[1]s, 1, 7) IN (%[3]s) THEN `,
 		sqliteRest, strings.Join(colon, ", "), strings.Join(modernc, ", ")) +
-		strings.ReplaceAll(sqliteAbbrev, "%[1]s", "substr("+sqliteRest+", 8)") + `)`
+		strings.ReplaceAll(sqliteAbbrev, "%[1]s", "substr("+sqliteRest+", 8)") + ` ELSE 0 END)`
 	valid := `(CASE WHEN length(%[1]s) = 10 THEN date(%[1]s, '+0 days') = %[1]s ELSE ` +
 		sqliteClock + ` AND ` + sqliteFraction + ` AND ` + rest + ` END)`
 	// The instant of a value with an offset, as SQLite's text in UTC: the
