@@ -111,7 +111,8 @@
 // the column's representation and at or before the rule's cutoff; Sweep,
 // Plan, Trigger and the store's Count and Earliest agree on which those
 // are. A record whose time value cannot be read (text in an unknown form
-// or another zone, a number in a text column, see store.Driver.Unreadable)
+// or with an offset the column's declared zone never has, a number in a
+// text column, see store.Driver.Unreadable)
 // is never processed on a guess and never stops the rule: the sweep
 // processes every other due record, and the report
 // (RuleReport.Unreadable), the plan and Observer.Unreadable name its

@@ -11,7 +11,8 @@ import (
 // Unreadable counts the records a time rule can never process because the
 // value of a time column it selects by is not a valid time in the column's
 // representation: an empty string or garbage text, a number in a text column, text in
-// another zone or form, PostgreSQL's -infinity (store.Driver.Unreadable).
+// another form or with an offset the column's declared zone never has,
+// PostgreSQL's -infinity (store.Driver.Unreadable).
 // Such a record is not processed early on a guess, and does not stop the
 // rule: every other due record is processed on time. It stays until the
 // value is corrected, and is reported at every sweep and plan until then

@@ -322,7 +322,8 @@ type Driver interface {
 	// Unreadable counts the records that match sel without its Bounds
 	// and whose value in the column of sel.Bounds[0] is not NULL and not
 	// a valid time in the column's representation: text in an unknown
-	// form or another zone, a number in a text column, an empty string,
+	// form or with an offset the column's declared zone never has, a
+	// number in a text column, an empty string,
 	// PostgreSQL's -infinity. Such a value is never selected by a Bound,
 	// whatever its cutoff, so the record is never processed by a time
 	// rule; the engine reports the count at every sweep instead of leaving

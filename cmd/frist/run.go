@@ -69,8 +69,9 @@ tables the sweep touched (full rewrites the table: no byte of an erased row
 is left in its files, but the table is locked while that runs).
 
 ` + keysUsageHelp + `
-A record whose time value cannot be read (text in an unknown form or
-another zone, a number in a text column) is never processed by a time rule;
+A record whose time value cannot be read (text in an unknown form or with
+an offset the column's declared zone never has, a number in a text column)
+is never processed by a time rule;
 the report names its dataset, rule, column and count at every sweep until
 the value is corrected, and the sweep processes every other due record.
 

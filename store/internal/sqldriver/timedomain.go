@@ -11,10 +11,12 @@ import (
 
 // Domain says which values of an application's time column are valid
 // times in the column's representation: those a cutoff, converted into
-// the same representation, compares with exactly. Every other value
-// (SQLite's ” or 1740484800 in a text column, text in another zone or
-// form, PostgreSQL's -infinity) is never selected by a time rule, whatever
-// the cutoff, and is counted by Store.Unreadable instead.
+// the same representation, compares with exactly, or, where values carry
+// offsets (Spread), whose instant a test compares with it. Every other
+// value (SQLite's ” or 1740484800 in a text column, text in another form
+// or with an offset the declared zone never has, PostgreSQL's -infinity)
+// is never selected by a time rule, whatever the cutoff, and is counted by
+// Store.Unreadable instead.
 //
 // A selection by a time column is the range "Lower <= column <= cutoff"
 // plus Valid, so the column's index serves it as one range whose lower end
