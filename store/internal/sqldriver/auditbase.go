@@ -50,7 +50,7 @@ func (s *Store) auditBase(ctx context.Context, q querier) (audit.Base, error) {
 // DropAudit implements store.AuditLog.DropAudit in one transaction: it
 // locks the head row as every append does, reads the base, walks the
 // kept entries in position order from the one after it, reading only
-// their position, time and hash, until the first that is not due (so it
+// their position and time, until the first that is not due (so it
 // reads what is due and one more), and then deletes the due prefix,
 // replaces the base and appends the drop's entry. A gap in the positions
 // walked means rows were deleted outside frist: nothing is dropped over
@@ -73,7 +73,8 @@ func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDr
 	return out, nil
 }
 
-// dueRow is one entry of the prefix walked: its position, time and hash.
+// dueRow is one entry of the prefix walked: its position and time, and
+// for the first and last dropped, its hash.
 type dueRow struct {
 	seq  uint64
 	at   any
@@ -94,6 +95,15 @@ func (s *Store) dropAudit(ctx context.Context, tx Tx, d store.AuditDrop) (store.
 	first, last, n, err := s.duePrefix(ctx, tx, base, d)
 	if err != nil || n == 0 {
 		return store.AuditDropped{}, err
+	}
+	// The walk read positions and times only; the hashes of the first
+	// and last entry dropped are read once.
+	for _, r := range []*dueRow{&first, &last} {
+		bd := &Builder{d: s.d}
+		q := fmt.Sprintf("SELECT hash FROM %s WHERE seq = %s", s.own("frist_audit"), bd.Arg(int64(r.seq)))
+		if err := tx.QueryRowContext(ctx, q, bd.args...).Scan(&r.hash); err != nil {
+			return store.AuditDropped{}, s.errorf("drop audit entries: reading entry %d: %w", r.seq, err)
+		}
 	}
 	lastTime, err := s.d.ScanTime(last.at)
 	if err != nil {
@@ -122,7 +132,7 @@ func (s *Store) dropAudit(ctx context.Context, tx Tx, d store.AuditDrop) (store.
 
 // dropPage is how many entries duePrefix reads at a time: a query is
 // never left with rows unread, which PostgreSQL would send all the same.
-const dropPage = 2000
+const dropPage = 10000
 
 // duePrefix walks the entries after base in position order, a page at a
 // time, and returns the first and last of the longest due prefix and how
@@ -167,7 +177,7 @@ func (s *Store) duePrefix(ctx context.Context, tx Tx, base audit.Base, d store.A
 // d.Through.
 func (s *Store) duePage(ctx context.Context, tx Tx, after uint64, d store.AuditDrop) ([]dueRow, error) {
 	bd := &Builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT seq, at, hash FROM %s WHERE seq > %s", s.own("frist_audit"), bd.Arg(int64(after)))
+	stmt := fmt.Sprintf("SELECT seq, at FROM %s WHERE seq > %s", s.own("frist_audit"), bd.Arg(int64(after)))
 	if d.Through > 0 {
 		stmt += " AND seq <= " + bd.Arg(int64(d.Through))
 	}
@@ -180,7 +190,7 @@ func (s *Store) duePage(ctx context.Context, tx Tx, after uint64, d store.AuditD
 	for rows.Next() {
 		var r dueRow
 		var seq int64
-		if err := rows.Scan(&seq, &r.at, &r.hash); err != nil {
+		if err := rows.Scan(&seq, &r.at); err != nil {
 			return nil, s.errorf("drop audit entries: %w", err)
 		}
 		if seq < 0 {
