@@ -400,7 +400,13 @@ func (s *sim) finish() error {
 		return err
 	}
 	s.res.AuditEntries = len(entries)
-	_, s.res.AuditErr = audit.Verify(entries, nil)
+	// Entries past the audit log's period were dropped by the sweeps: the
+	// rest verifies from the base they left.
+	base, err := s.app.Store().AuditBase(s.ctx)
+	if err != nil {
+		return err
+	}
+	_, s.res.AuditErr = audit.VerifyFrom(base, entries, nil)
 	return nil
 }
 
