@@ -38,3 +38,13 @@ func TestDropAuditIsAtomic(t *testing.T) {
 		return err
 	})
 }
+
+func TestDropAuditRefusesAGap(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	db := openSchema(t)
+	require.NoError(t, sqltest.CreateTables(t.Context(), db, sqltest.Postgres, decl, sqltest.IntKey))
+	s, err := pgstore.New(db, decl, nil)
+	require.NoError(t, err)
+	sqltest.DropRefusesAGap(t, s, db)
+}

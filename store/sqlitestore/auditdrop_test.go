@@ -35,3 +35,13 @@ func TestDropAuditIsAtomic(t *testing.T) {
 		return err
 	})
 }
+
+func TestDropAuditRefusesAGap(t *testing.T) {
+	decl, err := sqltest.Declaration()
+	require.NoError(t, err)
+	db := openDB(t, recommendedDSN)
+	require.NoError(t, sqltest.CreateTables(t.Context(), db, sqltest.SQLite, decl, sqltest.IntKey))
+	s, err := sqlitestore.New(db, decl, nil)
+	require.NoError(t, err)
+	sqltest.DropRefusesAGap(t, s, db)
+}

@@ -48,13 +48,12 @@ func (s *Store) auditBase(ctx context.Context, q querier) (audit.Base, error) {
 }
 
 // DropAudit implements store.AuditLog.DropAudit in one transaction: it
-// locks the head row as every append does, reads the base, walks the
-// kept entries in position order from the one after it, reading only
-// their position and time, until the first that is not due (so it
-// reads what is due and one more), and then deletes the due prefix,
-// replaces the base and appends the drop's entry. A gap in the positions
-// walked means rows were deleted outside frist: nothing is dropped over
-// it, and the error says where.
+// locks the head row as every append does, reads the base, finds the due
+// prefix in the database (duePrefix: the position index walked as far as
+// what is due and one more, nothing sent to the client), and then
+// deletes it, replaces the base and appends the drop's entry. A gap in
+// the positions means rows were deleted outside frist: nothing is
+// dropped over it, and the error says where.
 func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDropped, error) {
 	if err := s.usable(); err != nil {
 		return store.AuditDropped{}, err
@@ -73,8 +72,8 @@ func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDr
 	return out, nil
 }
 
-// dueRow is one entry of the prefix walked: its position and time, and
-// for the first and last dropped, its hash.
+// dueRow is the first or last entry of the prefix dropped: its position,
+// hash and (for the last) its column at.
 type dueRow struct {
 	seq  uint64
 	at   any
@@ -96,8 +95,7 @@ func (s *Store) dropAudit(ctx context.Context, tx Tx, d store.AuditDrop) (store.
 	if err != nil || n == 0 {
 		return store.AuditDropped{}, err
 	}
-	// The walk read positions and times only; the hashes of the first
-	// and last entry dropped are read once.
+	// The hashes of the first and last entry dropped are read once.
 	for _, r := range []*dueRow{&first, &last} {
 		bd := &Builder{d: s.d}
 		q := fmt.Sprintf("SELECT hash FROM %s WHERE seq = %s", s.own("frist_audit"), bd.Arg(int64(r.seq)))
@@ -130,77 +128,59 @@ func (s *Store) dropAudit(ctx context.Context, tx Tx, d store.AuditDrop) (store.
 	return store.AuditDropped{First: first.seq, Last: last.seq, Count: n, Base: nb, Entry: sealed}, nil
 }
 
-// dropPage is how many entries duePrefix reads at a time: a query is
-// never left with rows unread, which PostgreSQL would send all the same.
-const dropPage = 10000
-
-// duePrefix walks the entries after base in position order, a page at a
-// time, and returns the first and last of the longest due prefix and how
-// many it holds.
+// duePrefix finds the longest due prefix after base in the database, so
+// that no row crosses to the client: the first position after base that
+// is not due (its time is not before d.Before, or it is after d.Through),
+// found by the position index, stopping there; then how many rows lie
+// between, and their first and last position, which must be base+1 and
+// base+n: a gap means rows were deleted outside frist, and nothing is
+// dropped. A row whose column at does not hold a time stops the prefix
+// and is an error, since the log is broken there.
 func (s *Store) duePrefix(ctx context.Context, tx Tx, base audit.Base, d store.AuditDrop) (first, last dueRow, n int, err error) {
-	want := base.Seq + 1
-	for {
-		page, err := s.duePage(ctx, tx, want-1, d)
-		if err != nil {
-			return first, last, 0, err
-		}
-		for _, r := range page {
-			at, terr := s.d.ScanTime(r.at)
-			if terr != nil {
-				return first, last, 0, s.errorf("drop audit entries: entry %d: its column at does not hold a time; the log is broken there and nothing is dropped", r.seq)
-			}
-			if r.seq != want {
-				what := fmt.Sprintf("entry %d", want-1)
-				if want-1 == base.Seq {
-					what = fmt.Sprintf("the base (entry %d)", base.Seq)
-				}
-				if want == 1 {
-					what = "the start of a log without a base"
-				}
-				return first, last, 0, s.errorf("drop audit entries: entry %d follows %s: entries are missing, the log is broken there and nothing is dropped", r.seq, what)
-			}
-			if !d.Due(r.seq, at) {
-				return first, last, n, nil
-			}
-			if n == 0 {
-				first = r
-			}
-			last, n, want = r, n+1, want+1
-		}
-		if len(page) < dropPage {
-			return first, last, n, nil
-		}
-	}
-}
-
-// duePage reads up to dropPage entries after position after, not past
-// d.Through.
-func (s *Store) duePage(ctx context.Context, tx Tx, after uint64, d store.AuditDrop) ([]dueRow, error) {
+	table := s.own("frist_audit")
 	bd := &Builder{d: s.d}
-	stmt := fmt.Sprintf("SELECT seq, at FROM %s WHERE seq > %s", s.own("frist_audit"), bd.Arg(int64(after)))
+	stop := fmt.Sprintf("at >= %s", bd.Arg(s.d.TimeArg(d.Before)))
 	if d.Through > 0 {
-		stmt += " AND seq <= " + bd.Arg(int64(d.Through))
+		stop = fmt.Sprintf("(%s OR seq > %s)", stop, bd.Arg(int64(d.Through)))
 	}
-	rows, err := tx.QueryContext(ctx, fmt.Sprintf("%s ORDER BY seq LIMIT %d", stmt, dropPage), bd.args...)
-	if err != nil {
-		return nil, s.errorf("drop audit entries: %w", err)
-	}
-	defer rows.Close()
-	var out []dueRow
-	for rows.Next() {
-		var r dueRow
-		var seq int64
-		if err := rows.Scan(&seq, &r.at); err != nil {
-			return nil, s.errorf("drop audit entries: %w", err)
+	q := fmt.Sprintf("SELECT seq, at FROM %s WHERE seq > %s AND %s ORDER BY seq LIMIT 1", table, bd.Arg(int64(base.Seq)), stop)
+	var endSeq int64
+	var endAt any
+	bounded := true
+	switch err := tx.QueryRowContext(ctx, q, bd.args...).Scan(&endSeq, &endAt); {
+	case errors.Is(err, sql.ErrNoRows):
+		bounded = false
+	case err != nil:
+		return first, last, 0, s.errorf("drop audit entries: %w", err)
+	default:
+		if _, terr := s.d.ScanTime(endAt); terr != nil && (d.Through == 0 || endSeq <= int64(d.Through)) {
+			return first, last, 0, s.errorf("drop audit entries: entry %d: its column at does not hold a time; the log is broken there and nothing is dropped", endSeq)
 		}
-		if seq < 0 {
-			return nil, s.errorf("drop audit entries: a row has the position %d; the log is broken and nothing is dropped", seq)
+	}
+	bd = &Builder{d: s.d}
+	q = fmt.Sprintf("SELECT COUNT(*), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM %s WHERE seq > %s", table, bd.Arg(int64(base.Seq)))
+	if bounded {
+		q += " AND seq < " + bd.Arg(endSeq)
+	}
+	var count, lo, hi int64
+	if err := tx.QueryRowContext(ctx, q, bd.args...).Scan(&count, &lo, &hi); err != nil {
+		return first, last, 0, s.errorf("drop audit entries: %w", err)
+	}
+	if count == 0 {
+		return first, last, 0, nil
+	}
+	if lo != int64(base.Seq)+1 || hi != int64(base.Seq)+count {
+		what := fmt.Sprintf("the base (entry %d)", base.Seq)
+		if base.IsZero() {
+			what = "the start of a log without a base"
 		}
-		r.seq = uint64(seq)
-		out = append(out, r)
+		return first, last, 0, s.errorf("drop audit entries: the %d entries after %s run from %d to %d: entries are missing, the log is broken there and nothing is dropped", count, what, lo, hi)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errorf("drop audit entries: %w", err)
+	first.seq, last.seq = uint64(lo), uint64(hi)
+	bd = &Builder{d: s.d}
+	q = fmt.Sprintf("SELECT at FROM %s WHERE seq = %s", table, bd.Arg(hi))
+	if err := tx.QueryRowContext(ctx, q, bd.args...).Scan(&last.at); err != nil {
+		return first, last, 0, s.errorf("drop audit entries: reading entry %d: %w", hi, err)
 	}
-	return out, nil
+	return first, last, int(count), nil
 }

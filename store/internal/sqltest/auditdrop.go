@@ -106,3 +106,26 @@ func DropIsAtomic(t *testing.T, st Store, failDrops func() error) {
 	_, err = audit.Verify(log, &head)
 	require.NoError(t, err)
 }
+
+// DropRefusesAGap checks that a log with a row deleted from its middle
+// outside frist is not dropped over: DropAudit returns an error naming
+// the gap and changes nothing, so the gap stays for verification to find.
+// Broken by removing the check of the first and last position in
+// duePrefix: the drop went over the gap, stored a base, and the deletion
+// was gone from the log for good.
+func DropRefusesAGap(t *testing.T, st Store, db *sql.DB) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	appendN(t, st, t0, 4)
+	_, err := db.ExecContext(ctx, "DELETE FROM frist_audit WHERE seq = 2")
+	require.NoError(t, err)
+	_, err = st.DropAudit(ctx, store.AuditDrop{Before: t0.Add(time.Hour), Entry: audit.Entry{Time: t0.Add(time.Hour)}.SignedBy(dropSigner(t))})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "entries are missing")
+	b, err := st.AuditBase(ctx)
+	require.NoError(t, err)
+	assert.True(t, b.IsZero(), "nothing is dropped over a gap")
+	log, err := st.ReadAudit(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, log, 3)
+}
