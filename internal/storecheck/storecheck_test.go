@@ -314,6 +314,29 @@ func TestAppendAuditRefusesAnEntryNamingAPerson(t *testing.T) {
 	assert.Equal(t, sealed.Hash, log[0].Hash)
 }
 
+// TestDropAuditRefusesADropWithoutCutoffOrTime: a drop without a cutoff
+// or whose entry has no time is refused, and nothing is dropped. Seen to
+// fail: with the Cutoff check removed, memstore dropped nothing but the
+// call succeeded; with the entry unchecked, the drop stored an entry
+// without a time.
+func TestDropAuditRefusesADropWithoutCutoffOrTime(t *testing.T) {
+	ctx := context.Background()
+	st, err := memstore.New(storetest.Declaration())
+	require.NoError(t, err)
+	_, err = st.AppendAudit(ctx, audit.Entry{Time: storetest.T0, Action: "hold.place"})
+	require.NoError(t, err)
+	_, err = storecheck.DropAudit(ctx, st, store.AuditDrop{Entry: audit.Entry{Time: storetest.T0}})
+	require.ErrorIs(t, err, storecheck.ErrMalformed)
+	_, err = storecheck.DropAudit(ctx, st, store.AuditDrop{Before: storetest.T0.Add(time.Hour)})
+	require.ErrorIs(t, err, audit.ErrInvalid)
+	log, err := st.ReadAudit(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, log, 1, "nothing is dropped")
+	res, err := storecheck.DropAudit(ctx, st, store.AuditDrop{Before: storetest.T0.Add(time.Hour), Entry: audit.Entry{Time: storetest.T0.Add(time.Hour)}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, res.Count, "a well-formed drop goes through")
+}
+
 // TestConsentEventAndErasureRefuseWhatTheLedgerMustNotStore: an event
 // without ID, subject, purpose, known kind or time, or with raw evidence,
 // and an erasure without subject or under anything but a keyed
