@@ -57,6 +57,10 @@ type planJSON struct {
 	// table that were deleted or updated but are still in its files until
 	// VACUUM (pgstore.Store.DeadTuples).
 	DeadTuples map[string]int64 `json:"dead_tuples,omitempty"`
+	// OwnDeadTuples counts the same for frist's own tables whose rows are
+	// deleted or overwritten (consent events, requests, objections,
+	// remembered events), by table name (pgstore.Store.OwnDeadTuples).
+	OwnDeadTuples map[string]int64 `json:"own_dead_tuples,omitempty"`
 }
 
 type rulePlanJSON struct {
@@ -158,6 +162,9 @@ func runPlan(args []string, stdout, stderr io.Writer) int {
 		}
 		if out.DeadTuples, err = pg.DeadTuples(ctx, tables); err != nil {
 			return c.errorf("counting dead row versions on %s: %v", db.name, err)
+		}
+		if out.OwnDeadTuples, err = pg.OwnDeadTuples(ctx); err != nil {
+			return c.errorf("counting dead row versions of frist's own tables on %s: %v", db.name, err)
 		}
 	}
 	if *format == "json" {
@@ -312,21 +319,25 @@ func writePlanText(w io.Writer, file string, p planJSON, loc *time.Location) {
 		}
 	}
 	fmt.Fprintln(w)
-	if len(p.DeadTuples) > 0 {
-		ids := make([]string, 0, len(p.DeadTuples))
-		for id, n := range p.DeadTuples {
+	dead := func(counts map[string]int64) []string {
+		ids := make([]string, 0, len(counts))
+		for id, n := range counts {
 			if n > 0 {
 				ids = append(ids, id)
 			}
 		}
 		sort.Strings(ids)
-		if len(ids) > 0 {
-			fmt.Fprintln(w, "Dead row versions (deleted or overwritten data still in the table's files until VACUUM; frist run --vacuum):")
-			for _, id := range ids {
-				fmt.Fprintf(w, "  %s: %d\n", id, p.DeadTuples[id])
-			}
-			fmt.Fprintln(w)
+		return ids
+	}
+	if ids, own := dead(p.DeadTuples), dead(p.OwnDeadTuples); len(ids)+len(own) > 0 {
+		fmt.Fprintln(w, "Dead row versions (deleted or overwritten data still in the table's files until VACUUM; frist run --vacuum):")
+		for _, id := range ids {
+			fmt.Fprintf(w, "  %s: %d\n", id, p.DeadTuples[id])
 		}
+		for _, t := range own {
+			fmt.Fprintf(w, "  %s (frist's own records): %d\n", t, p.OwnDeadTuples[t])
+		}
+		fmt.Fprintln(w)
 	}
 	if len(p.Unindexed) == 0 {
 		fmt.Fprintln(w, "Indexes: every time column a rule counts from leads an index.")

@@ -61,12 +61,15 @@ frist_records_overdue (alert when above zero),
 frist_unreadable_time_values_total (alert on any increase) and
 frist_last_successful_sweep_timestamp_seconds.
 
-After a sweep that deleted or anonymized records, frist removes what the
-database keeps of them physically: SQLite erases with secure_delete and
-truncates its write-ahead log; on PostgreSQL the old row versions stay in
-the table's files until VACUUM, and --vacuum plain or full runs it on the
-tables the sweep touched (full rewrites the table: no byte of an erased row
-is left in its files, but the table is locked while that runs).
+After a sweep that deleted or anonymized records, or deleted or
+pseudonymized frist's own (expired consent proof, closed requests, an
+erased subject's consent events), frist removes what the database keeps of
+them physically: SQLite erases with secure_delete and truncates its
+write-ahead log; on PostgreSQL the old row versions stay in the table's
+files until VACUUM, and --vacuum plain or full runs it on the tables the
+sweep touched, frist's own included (full rewrites the table: no byte of an
+erased row is left in its files, but the table is locked while that runs).
+frist plan counts the old row versions still there.
 
 ` + keysUsageHelp + `
 A record whose time value cannot be read (text in an unknown form or with
@@ -95,7 +98,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	spec := c.fs.String("schedule", "", "cron schedule of the sweeps (5 fields or @every 5m), instead of --interval")
 	interval := c.fs.Duration("interval", 0, "time between sweeps, which sets how early records are processed (default: one minute, or the longest gap of --schedule)")
 	metricsAddr := c.fs.String("metrics", "", "serve Prometheus metrics on this address, e.g. :9464")
-	vacuum := c.fs.String("vacuum", "off", "PostgreSQL: after a sweep that deleted or anonymized records, run VACUUM on their tables (plain) or VACUUM FULL (full: no byte of erased rows left in the table's files, but the table is locked while it is rewritten); off leaves it to autovacuum")
+	vacuum := c.fs.String("vacuum", "off", "PostgreSQL: after a sweep that deleted or anonymized records, frist's own included, run VACUUM on their tables (plain) or VACUUM FULL (full: no byte of erased rows left in the table's files, but the table is locked while it is rewritten); off leaves it to autovacuum")
 	keyFile := c.keysFlag()
 	format := c.fs.String("format", "text", "report format of --once: text or json")
 	logDirs := c.logsFlag()
