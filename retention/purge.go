@@ -87,6 +87,20 @@ func (e *Engine) MarkForPurge(kinds ...store.OwnRecords) {
 	e.purges.touchedOwn(kinds...)
 }
 
+// Purge has the store remove from its files, now, what the batches, the
+// Triggers and erasures, and the changes of frist's own records since the
+// last purge left behind (store.Driver.Purge; Art. 17(1) GDPR). Every
+// Sweep does it at its end, so a service that sweeps need not call it. A
+// process that erases and then ends without sweeping, such as a command
+// that carries out one erasure request, calls it before it ends: the marks
+// of what is to be purged live in the engine and end with the process. It
+// returns nil when there is nothing to purge; on failure the marks are
+// kept for the next call or sweep, and an error wrapping
+// store.ErrPurgeDeferred says the storage was busy.
+func (e *Engine) Purge(ctx context.Context) error {
+	return e.purge(ctx)
+}
+
 // purge asks the store to remove what the batches and the changes of
 // frist's own records since the last purge left behind in its files
 // (store.Driver.Purge). On failure the marks are kept, and the next sweep

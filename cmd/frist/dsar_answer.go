@@ -346,6 +346,12 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.errorf("%v; records not yet erased stay and %s stays open: fix the cause and run frist dsar erase again", err, r)
 	}
+	// What the erasure deleted or overwrote, in the application's tables
+	// and in the consent ledger, is removed from the database's files now:
+	// this process does not sweep.
+	if err := env.eng.Purge(ctx); err != nil {
+		fmt.Fprintf(stderr, "frist dsar erase: the erasure is done, but what it removed may stay in the database's files until the next sweep of frist run: %v\n", err)
+	}
 	if *format == "json" {
 		return c.writeJSON(rc)
 	}
