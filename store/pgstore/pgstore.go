@@ -116,14 +116,22 @@
 // a removed file used.
 //
 // Options.Vacuum chooses what Purge, which the retention engine calls
-// after a sweep that processed records, does with the tables it touched:
+// after a sweep that processed records or deleted or overwrote frist's own
+// (expired consent events, closed requests and lifted objections, a
+// pseudonymized request's identifier, a remembered event done, an erased
+// subject's consent events), does with the tables it touched, the
+// application's and frist's own (OwnTables):
 // nothing (VacuumOff, autovacuum alone decides when dead tuples go),
 // VACUUM (VacuumPlain: dead tuples and index entries become unreachable at
 // once; their bytes stay until overwritten) or VACUUM FULL (VacuumFull: nothing of the
 // erased rows is left in the table's files; the table is rewritten and
 // locked against every read and write while that runs, which on a large
-// table takes as long as copying it). Store.DeadTuples reports what
-// autovacuum has not yet removed; frist plan shows it.
+// table takes as long as copying it). Store.DeadTuples and
+// Store.OwnDeadTuples report what no VACUUM has yet removed; frist plan
+// shows both. Without Options.Vacuum the dead row versions of frist's own
+// small tables wait for autovacuum, which by default starts on a table
+// only once more than 50 rows and a fifth of it are dead. VACUUM FULL of frist's own tables locks
+// consent grants and withdrawals, and requests, while it runs.
 package pgstore
 
 import (
@@ -148,7 +156,8 @@ type Options struct {
 	// database's own error.
 	ReadOnly bool
 	// Vacuum says how Purge (store.Driver.Purge) vacuums the tables on which a
-	// sweep deleted or anonymized records. Default VacuumOff: autovacuum
+	// sweep deleted or anonymized records, and frist's own tables whose
+	// records were deleted or overwritten. Default VacuumOff: autovacuum
 	// alone decides. See the package documentation, "Erased means gone".
 	Vacuum Vacuum
 }

@@ -37,13 +37,17 @@
 //
 // # Erased means gone
 //
-// A record that a batch deleted or anonymized is overwritten in the
-// database file as the batch commits (secure_delete), but the write-ahead
+// A record that a batch deleted or anonymized, and a row of frist's own
+// tables that frist deleted or overwrote (an expired consent event, a
+// closed request, a request's identifier replaced by its pseudonym, an
+// erased subject's consent events), is overwritten in the database file
+// as the change is checkpointed into it (every transaction of frist's runs
+// with secure_delete, whatever the connection says), but the write-ahead
 // log still holds the pages as they were. After every sweep that processed
-// records, and after one that follows a Trigger or an erasure, the
-// retention engine calls Purge, which checkpoints the log into the file and
-// truncates it to zero bytes. From then on neither file holds the erased
-// values. Outside SQLite's reach remain the blocks a file system or an SSD
+// records or changed frist's own, and after one that follows a Trigger or
+// an erasure, the retention engine calls Purge, which checkpoints the log
+// into the file and truncates it to zero bytes. From then on neither file
+// holds the erased values. Outside SQLite's reach remain the blocks a file system or an SSD
 // keeps of overwritten data, backups and copies of the file, and stale
 // copies written before the database used secure_delete: run VACUUM once
 // after turning it on.
