@@ -27,7 +27,9 @@ type Report struct {
 	// are retried by the next sweep. Err includes it.
 	RememberedErr error
 	// PurgeErr says why the store could not remove from its files what
-	// this or an earlier batch deleted or overwrote (store.Driver.Purge): the
+	// this or an earlier batch deleted or overwrote, or what frist's own
+	// records deleted or overwritten since the last purge left
+	// (store.Driver.Purge): the
 	// bytes may still be on disk, and the next sweep tries again. Err
 	// includes it, unless it wraps store.ErrPurgeDeferred: the storage was
 	// only busy, which a busy application makes common.
