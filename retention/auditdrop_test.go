@@ -11,6 +11,7 @@ import (
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
+	"github.com/frist-go/frist/store"
 )
 
 // TestSweepDropsAuditEntriesWhosePeriodEndedNeverEarly: under the default
@@ -54,13 +55,13 @@ func TestSweepDropsAuditEntriesWhosePeriodEndedNeverEarly(t *testing.T) {
 		return retention.RecordsReport{}
 	}
 	midnight := time.Date(2028, 1, 1, 0, 0, 0, 0, be)
-	assert.Equal(t, retention.RecordsReport{Kind: "audit"}, sweep(midnight.Add(-time.Millisecond)), "a millisecond before the end of the period nothing is dropped")
+	assert.Equal(t, retention.RecordsReport{Kind: "audit", Own: store.AuditRecords}, sweep(midnight.Add(-time.Millisecond)), "a millisecond before the end of the period nothing is dropped")
 	base, err := h.mem.AuditBase(ctx)
 	require.NoError(t, err)
 	require.True(t, base.IsZero())
 
-	assert.Equal(t, retention.RecordsReport{Kind: "audit", Deleted: 2}, sweep(midnight), "both 2024 entries are dropped at midnight in Berlin")
-	assert.Equal(t, retention.RecordsReport{Kind: "audit"}, sweep(midnight.Add(90*time.Minute)), "the 2025 entry is kept: 00:30 in Berlin is 2025")
+	assert.Equal(t, retention.RecordsReport{Kind: "audit", Own: store.AuditRecords, Deleted: 2}, sweep(midnight), "both 2024 entries are dropped at midnight in Berlin")
+	assert.Equal(t, retention.RecordsReport{Kind: "audit", Own: store.AuditRecords}, sweep(midnight.Add(90*time.Minute)), "the 2025 entry is kept: 00:30 in Berlin is 2025")
 
 	base, err = h.mem.AuditBase(ctx)
 	require.NoError(t, err)
@@ -89,7 +90,7 @@ func TestSweepDropsAuditEntriesWhosePeriodEndedNeverEarly(t *testing.T) {
 	}
 	assert.Equal(t, 1, drops)
 
-	assert.Equal(t, retention.RecordsReport{Kind: "audit", Deleted: 1}, sweep(time.Date(2029, 1, 1, 0, 0, 0, 0, be)), "the 2025 entry at the end of its own period")
+	assert.Equal(t, retention.RecordsReport{Kind: "audit", Own: store.AuditRecords, Deleted: 1}, sweep(time.Date(2029, 1, 1, 0, 0, 0, 0, be)), "the 2025 entry at the end of its own period")
 }
 
 // A declared period replaces the default, and a short one drops entries in
@@ -111,7 +112,7 @@ func TestSweepDropsAuditEntriesByTheDeclaredPeriodInBatches(t *testing.T) {
 	h.clock.Set(start.Add(24*time.Hour + time.Hour))
 	rep, err := h.eng.Sweep(ctx)
 	require.NoError(t, err)
-	require.Equal(t, retention.RecordsReport{Kind: "audit", Deleted: n}, rep.Records[len(rep.Records)-1])
+	require.Equal(t, retention.RecordsReport{Kind: "audit", Own: store.AuditRecords, Deleted: n}, rep.Records[len(rep.Records)-1])
 	log, err := h.mem.ReadAudit(ctx, 0, 0)
 	require.NoError(t, err)
 	var drops []uint64

@@ -100,7 +100,8 @@ func TestSweepPurgesWhatItsBatchesLeftBehind(t *testing.T) {
 // TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote pins that frist's own
 // records are erased physically like an application's: a sweep whose
 // records keepers deleted or pseudonymized consent events or requests has
-// the store purge those kinds, one whose keepers changed nothing purges
+// the store purge those kinds, so does a sweep that dropped audit entries,
+// one whose keepers changed nothing purges
 // nothing, a keeper that failed part way is purged all the same, a
 // remembered event done and forgotten is purged, a change outside a sweep
 // (MarkForPurge, as consent.Ledger.EraseSubject calls it) is purged by the
@@ -110,7 +111,8 @@ func TestSweepPurgesWhatItsBatchesLeftBehind(t *testing.T) {
 // this test), the first sweep purged nothing; with the marks of a failed
 // purge not restored for frist's own kinds, the retry lacked "consent";
 // with Forget not marked, the sweep that finished the remembered event
-// purged only the appointment.
+// purged only the appointment; with keepRecords not marking the audit log
+// after a drop, the last sweep purged nothing.
 func TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
@@ -137,7 +139,7 @@ func TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote(t *testing.T) {
 	requestKeeper.err = errors.New("backend down after some requests")
 	rep, err := eng.Sweep(ctx)
 	require.Error(t, err)
-	require.Len(t, rep.Records, 2)
+	require.Len(t, rep.Records, 3, "the two keepers and the audit log")
 	assert.Equal(t, []store.PurgeScope{{Own: []store.OwnRecords{store.RequestRecords}}}, pr.takeCalls(),
 		"a keeper that failed may have changed records first: its kind is purged")
 	requestKeeper.err = nil
@@ -179,4 +181,12 @@ func TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote(t *testing.T) {
 	require.Empty(t, pending, "the remembered event is done")
 	assert.Equal(t, []store.PurgeScope{{Datasets: []string{"appointment"}, Own: []store.OwnRecords{store.RememberedRecords}}}, pr.takeCalls(),
 		"the appointment and the forgotten entry that named it are purged")
+
+	// Three years after the end of 2024 the audit entries of 2024 are
+	// dropped, and with them the pseudonyms they held.
+	h.clock.Set(time.Date(2028, 1, 2, 9, 0, 0, 0, berlin(t)))
+	rep, err = eng.Sweep(ctx)
+	require.NoError(t, err)
+	require.Positive(t, rep.Records[len(rep.Records)-1].Deleted, "the audit entries of 2024 are dropped")
+	assert.Equal(t, []store.PurgeScope{{Own: []store.OwnRecords{store.AuditRecords}}}, pr.takeCalls(), "the dropped audit entries are purged")
 }

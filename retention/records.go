@@ -63,7 +63,7 @@ const auditDropBatch = 10000
 // records.expire entry, since each drop records itself. It returns an
 // error only when the lease is lost or ctx ends.
 func (e *Engine) keepAudit(ctx context.Context, start time.Time, lease *sweepLease) (RecordsReport, error) {
-	rr := RecordsReport{Kind: "audit"}
+	rr := RecordsReport{Kind: "audit", Own: store.AuditRecords}
 	cutoff := e.decl.RecordRetention().Audit.EndedBefore(start, e.decl.Location())
 	if cutoff.IsZero() {
 		return rr, nil
@@ -165,6 +165,11 @@ func (e *Engine) keepRecords(ctx context.Context, start time.Time, lease *sweepL
 		return out, err
 	}
 	rr, err := e.keepAudit(ctx, start, lease)
+	if rr.Deleted > 0 || rr.Err != nil || err != nil {
+		// The dropped entries, pseudonyms and all, are purged from the
+		// store's files as other records of frist's own are.
+		e.purges.touchedOwn(store.AuditRecords)
+	}
 	if err != nil && rr.Err == nil {
 		return append(out, rr), err
 	}

@@ -15,10 +15,9 @@ var ErrPurgeDeferred = errors.New("store: purge deferred because the storage was
 // Art. 5(1)(e) GDPR).
 type OwnRecords string
 
-// The kinds of frist's own records that are deleted or overwritten. Holds,
-// leases and the audit log are not among them: a hold is released by
-// setting its end, which keeps what it names, and the audit log holds
-// keyed pseudonyms only and is kept whole.
+// The kinds of frist's own records that are deleted or overwritten. Holds
+// and leases are not among them: a hold is released by setting its end,
+// which keeps what it names, and a lease names no one.
 const (
 	// ConsentRecords are the consent ledger's events (ConsentStore):
 	// ExpireConsents deletes them and EraseConsentSubject overwrites their
@@ -31,11 +30,15 @@ const (
 	// RememberedRecords are remembered events (RememberedEvents), which
 	// name a subject or record keys: Forget deletes them.
 	RememberedRecords OwnRecords = "remembered"
+	// AuditRecords are the audit log's entries (AuditLog), which name
+	// subjects by keyed pseudonyms: DropAudit deletes the oldest of them
+	// once their period ended.
+	AuditRecords OwnRecords = "audit"
 )
 
 // AllOwnRecords returns every kind of OwnRecords, in a fixed order.
 func AllOwnRecords() []OwnRecords {
-	return []OwnRecords{ConsentRecords, RequestRecords, RememberedRecords}
+	return []OwnRecords{ConsentRecords, RequestRecords, RememberedRecords, AuditRecords}
 }
 
 // PurgeScope says what Driver.Purge removes from the backend's files: what

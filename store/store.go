@@ -78,7 +78,7 @@
 // What such a deletion or overwrite leaves in the backend's files is
 // removed as an application record's is: the engine names the kinds of
 // records changed ([OwnRecords]: consent events, requests and objections,
-// remembered events) in the [PurgeScope] of its next call of
+// remembered events, audit entries) in the [PurgeScope] of its next call of
 // [Driver.Purge], and the backend purges its own tables of those kinds as
 // it purges a dataset's table (SQLite: secure deletion in every write of
 // frist's and the write-ahead log truncated; PostgreSQL: the tables

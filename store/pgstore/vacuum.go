@@ -73,6 +73,8 @@ func OwnTables(kind store.OwnRecords) []string {
 		return []string{"frist_requests", "frist_objections"}
 	case store.RememberedRecords:
 		return []string{"frist_pending_events"}
+	case store.AuditRecords:
+		return []string{"frist_audit"}
 	}
 	return nil
 }

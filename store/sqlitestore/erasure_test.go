@@ -171,24 +171,25 @@ func TestFristsBatchesEraseSecurelyOnAnyConnection(t *testing.T) {
 
 // TestFristsOwnErasedRecordsLeaveNoBytesInTheDatabaseFiles seeds frist's
 // own records with recognisable values (e-mail addresses as subjects, the
-// pseudonymized evidence of grants), lets them be erased the ways frist
-// erases its own records (a subject's consent events pseudonymized by an
-// erasure, closed requests pseudonymized and then deleted by sweeps,
-// withdrawn consents' proof deleted by a sweep), and searches the database
-// file and its write-ahead log byte by byte after each: nothing erased may
-// remain in either, and what is kept is still found. It runs on a
-// connection with secure_delete on, as recommended, and on one where the
-// application left it off, where only frist's own writes can have turned
-// it on.
+// pseudonymized evidence of grants, the subjects' pseudonyms in the audit
+// log), lets them be erased the ways frist erases its own records (a
+// subject's consent events pseudonymized by an erasure, closed requests
+// pseudonymized and then deleted by sweeps, withdrawn consents' proof
+// deleted and the year's audit entries dropped by a sweep), and searches
+// the database file and its write-ahead log byte by byte after each:
+// nothing erased may remain in either, and what is kept is still found.
+// It runs on a connection with secure_delete on, as recommended, and on
+// one where the application left it off, where only frist's own writes
+// can have turned it on.
 //
 // Seen to fail: with the engine purging only after batches on the
 // application's tables (as before frist's own records were purged), every
-// stage on both connections found all the erased values (20, 20 and 60)
+// stage on both connections found all the erased values (20, 20 and 120)
 // in the files; with secure_delete on only for batches (writeLock.Exec,
 // which writes consent events and requests, running the statement on the
 // pool instead of in a transaction begun by Begin), the connection
-// without it kept 10 of the erasure's values, 9 of the requesters and 31
-// of the withdrawn consents' values in free space.
+// without it kept 1 of the erasure's values, 9 of the requesters and 40
+// of the expired values in free space.
 func TestFristsOwnErasedRecordsLeaveNoBytesInTheDatabaseFiles(t *testing.T) {
 	for name, tc := range map[string]struct {
 		params string

@@ -15,10 +15,10 @@ var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not b
 
 // Purge implements store.Driver. frist's batches, and every write of
 // frist's own records (consent events, requests, objections, remembered
-// events, holds, audit entries, leases), delete and overwrite with
-// secure_delete on, so the database file keeps no bytes of a processed
-// record, an expired consent event or a pseudonymized request's subject
-// once the change reaches it; until then the pages that held them, and
+// events, holds, audit entries and their drops, leases), delete and
+// overwrite with secure_delete on, so the database file keeps no bytes of
+// a processed record, an expired consent event, a dropped audit entry or a
+// pseudonymized request's subject once the change reaches it; until then the pages that held them, and
 // every earlier version of those pages, are frames of the write-ahead log.
 // Purge checkpoints every attached database and truncates its log to zero
 // bytes (PRAGMA wal_checkpoint(TRUNCATE)), so that after it returns nil

@@ -50,8 +50,9 @@ type OwnStage struct {
 //     replaces the e-mail addresses of twenty closed requests by their
 //     keyed pseudonym;
 //   - "expire": the sweep three years after the end of the year deletes the
-//     events of thirty withdrawn consents with their evidence, and the
-//     closed requests.
+//     events of thirty withdrawn consents with their evidence, the closed
+//     requests, and the audit entries of that year, which named the
+//     subjects by their pseudonyms.
 //
 // No sweep processes a record of the application's tables, so nothing but
 // frist's own records asks for a purge. Before the first stage, settle is
@@ -141,12 +142,17 @@ func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore fun
 
 	kept := append(append(append([]string(nil), inForce...), open...), withdrawn...)
 	kept = append(kept, closed...)
+	dropped := 0 // audit entries dropped
 	sweep := func(at time.Time) (processed, own int) {
 		set(at)
 		rep, err := eng.Sweep(ctx)
 		require.NoError(t, err)
 		require.NoError(t, rep.PurgeErr)
 		for _, kr := range rep.Records {
+			if kr.Own == store.AuditRecords {
+				dropped += kr.Deleted
+				continue
+			}
 			own += kr.Deleted + kr.Pseudonymized
 		}
 		return rep.Processed(), own
@@ -172,14 +178,28 @@ func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore fun
 	p, n = sweep(time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC))
 	require.Equal(t, len(closed), n, "every closed request is pseudonymized")
 	kept = append(append(append([]string(nil), inForce...), open...), withdrawn...)
+	for _, s := range append(append(append([]string(nil), withdrawn...), erased...), closed...) {
+		// In the audit log, in the erased subjects' events and in the
+		// pseudonymized requests, until the expiry.
+		kept = append(kept, ring.Pseudonym(s))
+	}
 	check(OwnStage{Name: "pseudonymize", Erased: closed, Kept: kept,
 		Tables: []string{"frist_requests"}, Processed: p, OwnRecordsHit: n})
 
-	// Three years after the end of 2026 the withdrawn consents' proof and
-	// the closed requests are deleted.
+	// Three years after the end of 2026 the withdrawn consents' proof, the
+	// closed requests and the audit entries of 2026 are deleted: with
+	// them the last copies of the pseudonyms of the subjects whose
+	// records they were (the erased subjects' events and the closed
+	// requests held them too).
+	require.Zero(t, dropped, "no audit entry is due before 2030")
 	p, n = sweep(time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC))
 	require.Equal(t, 2*len(withdrawn)+2*len(erased)+len(closed), n, "the withdrawn and erased consents' events and the closed requests are deleted")
+	require.Positive(t, dropped, "the audit entries of 2026 are dropped")
 	kept = append(append([]string(nil), inForce...), open...)
-	check(OwnStage{Name: "expire", Erased: append(append([]string(nil), withdrawn...), withdrawnEvidence...), Kept: kept,
-		Tables: []string{"frist_consent_events", "frist_requests"}, Processed: p, OwnRecordsHit: n})
+	gone := append(append([]string(nil), withdrawn...), withdrawnEvidence...)
+	for _, s := range append(append(append([]string(nil), withdrawn...), erased...), closed...) {
+		gone = append(gone, ring.Pseudonym(s))
+	}
+	check(OwnStage{Name: "expire", Erased: gone, Kept: kept,
+		Tables: []string{"frist_consent_events", "frist_requests", "frist_audit"}, Processed: p, OwnRecordsHit: n + dropped})
 }
