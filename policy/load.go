@@ -125,7 +125,9 @@ type loader struct {
 	// that compare the two parsers.
 	slowParse bool
 	// t is the parsed declaration.
-	t     *tree
+	t *tree
+	// sets are the sets of keys pairs keeps for the next long mapping.
+	sets  []map[string]int
 	errs  ErrorList
 	marks []mark
 	paths paths

@@ -126,9 +126,9 @@ func grow[T any](dst *[]T) *T {
 func reserve[T any](dst *[]T, n *node) {
 	switch n.Kind {
 	case yaml.SequenceNode:
-		*dst = slices.Grow(*dst, int(n.n))
+		*dst = slices.Grow(*dst, int(n.cnt))
 	case yaml.MappingNode:
-		*dst = slices.Grow(*dst, int(n.n)/2)
+		*dst = slices.Grow(*dst, int(n.cnt)/2)
 	}
 }
 
@@ -238,7 +238,7 @@ func (l *loader) channels(n *node, p string, dst *[]Channel) {
 			k := l.field(q, "kind")
 			l.mark(v, k)
 			l.str(v, k, (*string)(&c.Kind))
-		case v.Kind == yaml.MappingNode && v.n >= 2 && channelKeys.find(l.value(&l.content(v)[0])) == nil:
+		case v.Kind == yaml.MappingNode && v.cnt >= 2 && channelKeys.find(l.value(&l.content(v)[0])) == nil:
 			// {email: x@example.org}: the key is the kind.
 			c.Kind = ChannelKind(l.value(&l.content(v)[0]))
 			l.mark(&l.content(v)[0], l.field(q, "kind"))
@@ -247,7 +247,7 @@ func (l *loader) channels(n *node, p string, dst *[]Channel) {
 				l.mark(a, aq)
 				l.str(a, aq, &c.Address)
 			}
-			rest := &node{Kind: yaml.MappingNode, first: v.first + 2, n: v.n - 2, Line: v.Line, Column: v.Column}
+			rest := &node{Kind: yaml.MappingNode, off: v.off + 2, cnt: v.cnt - 2, Line: v.Line, Column: v.Column}
 			object(l, rest, q, "a channel", channelWhereKeys, c)
 		default:
 			object(l, v, q, "a channel", channelKeys, c)

@@ -69,3 +69,40 @@ func TestValidateResolvesReferencesIntoShortAndLongLists(t *testing.T) {
 		})
 	}
 }
+
+// The set of keys a long mapping used is emptied before the next long
+// mapping uses it: two datasets with the same forty fields load, and a
+// key repeated in the second is reported there, once. Checked by keeping
+// the set's keys: every field of the second dataset was reported as
+// given twice.
+func TestLoadChecksEachLongMappingForRepeatedKeysOnItsOwn(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head + "purposes:\n  - { id: p, legal_basis: 6.1.e }\ndatasets:\n")
+	for d := range 2 {
+		fmt.Fprintf(&b, "  - id: d%d\n    table: t%d\n    key: id\n    purposes: [p]\n    time: { at: at }\n    rules: [{ after: 7d, from: at, delete: true }]\n    fields:\n", d, d)
+		for f := range 40 {
+			fmt.Fprintf(&b, "      f%d: { category: usage }\n", f)
+		}
+	}
+	d, err := Load(strings.NewReader(b.String()), "x.yaml")
+	require.NoError(t, err)
+	require.Len(t, d.Datasets[1].Fields, 40)
+
+	repeated := b.String() + "      f7: { category: usage }\n"
+	_, err = Load(strings.NewReader(repeated), "x.yaml")
+	var list ErrorList
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 1, "%v", err)
+	assert.Equal(t, "datasets[1].fields.f7", list[0].Path)
+	assert.Contains(t, list[0].Reason, `key "f7" given twice`)
+}
+
+// Of two known keys as close to an unknown one, the suggestion names the
+// first in alphabetical order, whatever order the table lists them in,
+// and the list of known keys is sorted. Checked by keeping the first
+// closest key in the table's order: "zeta" was suggested.
+func TestSuggestNamesTheFirstOfTheClosestKeysAlphabetically(t *testing.T) {
+	ks := keys[struct{}]{{"zeta", nil}, {"beta", nil}, {"alpha", nil}}
+	assert.Equal(t, ` (did you mean "beta"?)`, ks.suggest("xeta"))
+	assert.Equal(t, ` (known: alpha, beta, zeta)`, ks.suggest("completely different"))
+}

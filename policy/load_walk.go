@@ -69,7 +69,7 @@ func object[T any](l *loader, n *node, path, what string, ks keys[T], dst *T) bo
 		p := l.field(path, name)
 		h := ks.find(name)
 		if h == nil {
-			l.fail(k, p, "unknown field %q in %s%s", name, what, suggest(name, ks.names()))
+			l.fail(k, p, "unknown field %q in %s%s", name, what, ks.suggest(name))
 			return
 		}
 		if v = l.deref(v, p); v == nil {
@@ -89,14 +89,16 @@ func object[T any](l *loader, n *node, path, what string, ks keys[T], dst *T) bo
 // plain strings, merge keys and duplicates.
 func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 	// Most mappings hold a handful of keys, searched for duplicates in
-	// place; a set is made only for a long one (a dataset's fields), so
+	// place; a set is used only for a long one (a dataset's fields), so
 	// that neither costs more than linear time.
+	content := l.content(n)
 	var seen map[string]int
-	if len(l.content(n)) > 2*shortMapping {
-		seen = make(map[string]int, len(l.content(n))/2)
+	if len(content) > 2*shortMapping {
+		seen = l.takeSet()
+		defer l.putSet(seen)
 	}
-	for i := 0; i+1 < len(l.content(n)); i += 2 {
-		k, v := &l.content(n)[i], &l.content(n)[i+1]
+	for i := 0; i+1 < len(content); i += 2 {
+		k, v := &content[i], &content[i+1]
 		if k.Kind != yaml.ScalarNode {
 			l.problem(k, path, "a key must be a plain string, got %s", l.kind(k))
 			continue
@@ -112,7 +114,7 @@ func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 				seen[l.value(k)] = int(k.Line)
 			}
 		} else {
-			line, dup = l.firstKey(l.content(n)[:i], l.value(k))
+			line, dup = l.firstKey(content[:i], l.value(k))
 		}
 		if dup {
 			l.problem(k, l.field(path, l.value(k)), "key %q given twice (first at line %d)", l.value(k), line)
@@ -121,6 +123,31 @@ func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 		fn(l.value(k), k, v)
 	}
 }
+
+// takeSet returns an empty set of keys for pairs: one a long mapping
+// before it has left, or a new one. A declaration has a long mapping for
+// every dataset's fields, and a new set for each was a tenth of what
+// loading a large one allocated.
+func (l *loader) takeSet() map[string]int {
+	if k := len(l.sets); k > 0 {
+		m := l.sets[k-1]
+		l.sets = l.sets[:k-1]
+		return m
+	}
+	return make(map[string]int, 2*shortMapping)
+}
+
+// putSet keeps a set pairs is done with for the next long mapping, unless
+// it grew so large that emptying it would cost more than a new one.
+func (l *loader) putSet(m map[string]int) {
+	if len(m) <= maxKeptSet {
+		clear(m)
+		l.sets = append(l.sets, m)
+	}
+}
+
+// maxKeptSet is the most keys a set may have held to be used again.
+const maxKeptSet = 256
 
 // shortMapping is the number of keys up to which pairs looks for a
 // duplicate key by going through the keys before it.
@@ -300,20 +327,24 @@ func (l *loader) elem(path string, i int) string {
 	return ps.b.String()[start:]
 }
 
-// suggest returns ` (did you mean "x"?)` for the known key closest to key,
-// or the list of known keys when none is close; keys are sorted.
-func suggest(key string, keys []string) string {
+// suggest returns ` (did you mean "x"?)` for the known key closest to key
+// (of those as close, the first in alphabetical order), or the sorted list
+// of known keys when none is close. The list is made only then: a
+// declaration with an unknown key in every entry asks for a suggestion at
+// each.
+func (ks keys[T]) suggest(key string) string {
 	low := strings.ToLower(key)
 	best, bestD := "", 1<<30
-	for _, k := range keys {
-		if d := distance(low, k); d < bestD {
+	for i := range ks {
+		k := ks[i].name
+		if d := distance(low, k); d < bestD || d == bestD && k < best {
 			best, bestD = k, d
 		}
 	}
 	if best != "" && (bestD <= 2 || bestD <= len(best)/3) && bestD < len(key) {
 		return " (did you mean " + strconv.Quote(best) + "?)"
 	}
-	return " (known: " + strings.Join(keys, ", ") + ")"
+	return " (known: " + strings.Join(ks.names(), ", ") + ")"
 }
 
 // maxKey is the length of the longest key distance compares; longer ones

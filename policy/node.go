@@ -27,15 +27,16 @@ type node struct {
 	// Tag is the scalar's resolved tag, as far as the loader tells tags
 	// apart.
 	Tag nodeTag
-	// inExtra tells that the value is tree.extra[value], not
-	// tree.text[value:value+size].
+	// inExtra tells that a scalar's value is tree.extra[off], not
+	// tree.text[off:off+cnt].
 	inExtra bool
 	// Line and Column start at 1.
 	Line, Column int32
-	value, size  uint32
-	// first and n are the children's place in tree.nodes: a sequence's
-	// entries, or a mapping's keys and values in turn.
-	first, n uint32
+	// off and cnt place a scalar's value at tree.text[off:off+cnt] (or
+	// at tree.extra[off]), and a collection's children at
+	// tree.nodes[off:off+cnt]: a sequence's entries, or a mapping's keys
+	// and values in turn.
+	off, cnt uint32
 }
 
 // nodeTag is a scalar's tag, as far as the loader tells tags apart.
@@ -70,22 +71,29 @@ func tagOf(t string) nodeTag {
 	return tagOther
 }
 
-// value returns a scalar's text, or an alias's anchor name.
+// value returns a scalar's text, or an alias's anchor name; a
+// collection has none.
 func (t *tree) value(n *node) string {
-	if n.inExtra {
-		return t.extra[n.value]
+	switch {
+	case n.Kind != yaml.ScalarNode && n.Kind != yaml.AliasNode:
+		return ""
+	case n.inExtra:
+		return t.extra[n.off]
 	}
-	return t.text[n.value : n.value+n.size]
+	return t.text[n.off : n.off+n.cnt]
 }
 
-// content returns a collection's children.
+// content returns a collection's children; a scalar has none.
 func (t *tree) content(n *node) []node {
-	return t.nodes[n.first : n.first+n.n : n.first+n.n]
+	if n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return t.nodes[n.off : n.off+n.cnt : n.off+n.cnt]
 }
 
 // setValue makes s the value of n.
 func (t *tree) setValue(n *node, s string) {
-	n.inExtra, n.value = true, uint32(len(t.extra))
+	n.inExtra, n.off = true, uint32(len(t.extra))
 	t.extra = append(t.extra, s)
 }
 
@@ -106,7 +114,7 @@ func (t *tree) copy(y *yaml.Node) node {
 		for i, c := range y.Content {
 			kids[i] = t.copy(c)
 		}
-		n.first, n.n = uint32(len(t.nodes)), uint32(len(kids))
+		n.off, n.cnt = uint32(len(t.nodes)), uint32(len(kids))
 		t.nodes = append(t.nodes, kids...)
 	}
 	return n

@@ -166,7 +166,15 @@ func (v *validator) timeZone(q string, tc *TimeColumn) {
 }
 
 func (v *validator) fields(p string, ds *Dataset) {
-	seen := make(map[string]int, len(ds.Fields))
+	// One set of names serves every dataset's fields, emptied for each:
+	// a set for each dataset was a tenth of what validating a large
+	// declaration allocated. A set that grew large is left behind, as
+	// emptying it would cost more than a new one.
+	if v.fieldSet == nil || len(v.fieldSet) > maxKeptSet {
+		v.fieldSet = make(map[string]int, len(ds.Fields))
+	}
+	seen := v.fieldSet
+	clear(seen)
 	list := p + ".fields"
 	for j := range ds.Fields {
 		f := &ds.Fields[j]

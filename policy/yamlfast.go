@@ -191,7 +191,7 @@ func node0(kind yaml.Kind, tag nodeTag, line, col int) node {
 // src[from:to].
 func (p *fastYAML) scalar(tag nodeTag, from, to, line, col int) node {
 	n := node0(yaml.ScalarNode, tag, line, col)
-	n.value, n.size = uint32(from), uint32(to-from)
+	n.off, n.cnt = uint32(from), uint32(to-from)
 	return n
 }
 
@@ -206,7 +206,7 @@ func (p *fastYAML) built(tag nodeTag, v string, line, col int) node {
 // pushed on the stack since start.
 func (p *fastYAML) collection(n *node, start int) {
 	if k := len(p.stack) - start; k > 0 {
-		n.first, n.n = uint32(len(p.t.nodes)), uint32(k)
+		n.off, n.cnt = uint32(len(p.t.nodes)), uint32(k)
 		p.t.nodes = append(p.t.nodes, p.stack[start:]...)
 	}
 	p.stack = p.stack[:start]

@@ -34,8 +34,8 @@ func treeDiff(t *tree, a *node, b *yaml.Node, at string) string {
 		return fmt.Sprintf("%s (%q): at %d:%d, yaml.v3 %d:%d", at, v, a.Line, a.Column, b.Line, b.Column)
 	case b.Anchor != "" || b.Alias != nil:
 		return fmt.Sprintf("%s: yaml.v3 has anchor %q", at, b.Anchor)
-	case int(a.n) != len(b.Content):
-		return fmt.Sprintf("%s: %d children, yaml.v3 %d", at, a.n, len(b.Content))
+	case len(t.content(a)) != len(b.Content):
+		return fmt.Sprintf("%s: %d children, yaml.v3 %d", at, len(t.content(a)), len(b.Content))
 	}
 	kids := t.content(a)
 	for i := range kids {
