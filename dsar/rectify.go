@@ -40,7 +40,9 @@ type Change struct {
 // request must be a rectification request whose requester is verified; on
 // success it is completed, and every recipient of a changed dataset is
 // told the corrected values (Art. 19, see Notifier); when one cannot be,
-// the error wraps ErrNotNotified.
+// the error wraps ErrNotNotified. The wrong values stay in the database's
+// files until the engine's next sweep, or retention.Engine.Purge, has the
+// store purge the changed datasets (retention.Engine.MarkDatasetsForPurge).
 func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (*Request, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,6 +101,10 @@ func (s *Service) Rectify(ctx context.Context, id uuid.UUID, changes []Change) (
 		}
 	}
 	for i, ref := range order {
+		// The old values stay in the database's files (an SQLite
+		// write-ahead log, dead PostgreSQL row versions) until the
+		// store purges the dataset; the engine's next sweep does.
+		s.eng.MarkDatasetsForPurge(ref.dataset)
 		if _, err := s.st.UpdateFields(ctx, ref.dataset, ref.key, r.subject, byRecord[ref], entries[i]); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, fmt.Errorf("%w: dataset %s has no record with that key of the requester", ErrRectification, ref.dataset)

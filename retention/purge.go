@@ -87,6 +87,21 @@ func (e *Engine) MarkForPurge(kinds ...store.OwnRecords) {
 	e.purges.touchedOwn(kinds...)
 }
 
+// MarkDatasetsForPurge tells the engine that records of datasets were
+// overwritten or deleted outside its batches, as the rectification of a
+// record (dsar.Service.Rectify, store.Driver.UpdateFields) overwrites its
+// wrong values, so that the next Sweep, or Purge, has the store remove
+// the old values the change left in its files (store.Driver.Purge), as it
+// does after the engine's own batches. A dataset the engine's
+// declaration does not have is ignored.
+func (e *Engine) MarkDatasetsForPurge(datasets ...string) {
+	for _, d := range datasets {
+		if e.decl.Dataset(d) != nil {
+			e.purges.touched(d)
+		}
+	}
+}
+
 // Purge has the store remove from its files, now, what the batches, the
 // Triggers and erasures, and the changes of frist's own records since the
 // last purge left behind (store.Driver.Purge; Art. 17(1) GDPR). Every
