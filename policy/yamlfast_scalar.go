@@ -40,12 +40,16 @@ func (p *fastYAML) plain(indent int, flow bool) (node, bool) {
 		if p.at(p.i) == '#' {
 			break
 		}
+		stop := &plainStop[0]
+		if flow {
+			stop = &plainStop[1]
+		}
 		for !p.blankz(p.i) {
 			c := p.src[p.i]
 			if c == ':' && p.blankz(p.i+1) {
 				break
 			}
-			if flow && (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
+			if flow && stop[c] && c != ':' {
 				break
 			}
 			// Spaces inside a line are kept as written: in the text of a
@@ -69,11 +73,7 @@ func (p *fastYAML) plain(indent int, flow bool) (node, bool) {
 			}
 			spaces, leading, trailing = 0, false, 0
 			j := p.i
-			for p.i++; p.i < len(p.src); p.i++ {
-				c := p.src[p.i]
-				if c == ' ' || c == '\n' || c == ':' || flow && (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
-					break
-				}
+			for p.i++; p.i < len(p.src) && !stop[p.src[p.i]]; p.i++ {
 			}
 			if multiline {
 				b = append(b, p.src[j:p.i]...)
@@ -114,6 +114,19 @@ func (p *fastYAML) plain(indent int, flow bool) (node, bool) {
 	}
 	return p.scalar(p.tag(p.src[start:end.i]), start, end.i, line, col), false
 }
+
+// plainStop tells the bytes at which a run of a plain scalar's characters
+// stops to be looked at: a blank, a line break or a colon in block context
+// ([0]), and the flow indicators too in flow context ([1]).
+var plainStop = func() (t [2][256]bool) {
+	for _, c := range " \n:" {
+		t[0][c], t[1][c] = true, true
+	}
+	for _, c := range ",?[]{}" {
+		t[1][c] = true
+	}
+	return t
+}()
 
 // tag returns the tag yaml.v3 gives the plain scalar v. "<<" is a merge
 // key. Text that starts with one of yaml.v3's first letters of a word it
