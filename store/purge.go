@@ -15,9 +15,8 @@ var ErrPurgeDeferred = errors.New("store: purge deferred because the storage was
 // Art. 5(1)(e) GDPR).
 type OwnRecords string
 
-// The kinds of frist's own records that are deleted or overwritten. Holds
-// and leases are not among them: a hold is released by setting its end,
-// which keeps what it names, and a lease names no one.
+// The kinds of frist's own records that are deleted or overwritten. Leases
+// are not among them: a lease names no one.
 const (
 	// ConsentRecords are the consent ledger's events (ConsentStore):
 	// ExpireConsents deletes them and EraseConsentSubject overwrites their
@@ -34,11 +33,15 @@ const (
 	// subjects by keyed pseudonyms: DropAudit deletes the oldest of them
 	// once their period ended.
 	AuditRecords OwnRecords = "audit"
+	// HoldRecords are legal holds and restrictions (Holds), which name a
+	// record key or a subject's identifier: a release only sets their
+	// end, and ExpireHolds deletes those that ended before a cutoff.
+	HoldRecords OwnRecords = "holds"
 )
 
 // AllOwnRecords returns every kind of OwnRecords, in a fixed order.
 func AllOwnRecords() []OwnRecords {
-	return []OwnRecords{ConsentRecords, RequestRecords, RememberedRecords, AuditRecords}
+	return []OwnRecords{ConsentRecords, RequestRecords, RememberedRecords, AuditRecords, HoldRecords}
 }
 
 // PurgeScope says what Driver.Purge removes from the backend's files: what

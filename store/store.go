@@ -71,6 +71,7 @@
 // lifted objections. The backend is given the cutoff, never a period: the
 // callers compute it from the declaration, so that a record is never
 // removed before its period ends (docs/DESIGN.md, "Never early").
+// [Holds.ExpireHolds] deletes holds that ended before one.
 // [AuditLog.DropAudit] drops the oldest entries of the audit log whose
 // period ended, a prefix at a time, and keeps a signed audit.Base from
 // which the rest still verifies.
@@ -78,7 +79,7 @@
 // What such a deletion or overwrite leaves in the backend's files is
 // removed as an application record's is: the engine names the kinds of
 // records changed ([OwnRecords]: consent events, requests and objections,
-// remembered events, audit entries) in the [PurgeScope] of its next call of
+// remembered events, audit entries, ended holds) in the [PurgeScope] of its next call of
 // [Driver.Purge], and the backend purges its own tables of those kinds as
 // it purges a dataset's table (SQLite: secure deletion in every write of
 // frist's and the write-ahead log truncated; PostgreSQL: the tables
@@ -503,6 +504,32 @@ type Holds interface {
 	// not released and not ended at it, whenever they were placed),
 	// ordered by ID.
 	ListHolds(ctx context.Context, at time.Time) ([]Hold, error)
+	// ExpireHolds deletes every hold that ended before endedBefore (see
+	// Hold.Ended: released, or past its Until, whichever came first) and
+	// returns how many it deleted. A hold still in force, released by
+	// nobody and with no Until, or ended at or after endedBefore, is never
+	// deleted, nor is a hold whose stored end cannot be read as a time.
+	// A released or ended hold is kept as the proof that the records it
+	// named were restricted (Art. 18) or kept for a reason of Art. 17(3),
+	// and names a record key or a subject's identifier, so it is kept no
+	// longer than the declaration says (policy.Records.Holds; Art. 5(1)(e)
+	// GDPR). endedBefore is not zero: the caller computes it from the
+	// declaration so that no hold is deleted before its period ends
+	// (docs/DESIGN.md, "Never early").
+	ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error)
+}
+
+// Ended returns when h ended: the earlier of its release (ReleasedAt) and
+// its automatic end (Until), or the zero time when it has neither and so
+// holds until it is released.
+func (h Hold) Ended() time.Time {
+	switch {
+	case h.ReleasedAt.IsZero():
+		return h.Until
+	case h.Until.IsZero() || h.ReleasedAt.Before(h.Until):
+		return h.ReleasedAt
+	}
+	return h.Until
 }
 
 // AuditLog stores the hash-chained audit log.

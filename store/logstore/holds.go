@@ -126,6 +126,38 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	return out, nil
 }
 
+// ExpireHolds implements store.Holds: it deletes the holds that ended
+// before endedBefore (store.Hold.Ended) and rewrites the holds file
+// atomically, so that it names them no more; on a failure to write it
+// changes nothing. What the rewrite leaves on disk is what the package
+// documentation says of rewriting a file.
+func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	kept := make([]store.Hold, 0, len(s.holds.holds))
+	for _, x := range s.holds.holds {
+		if end := x.Ended(); end.IsZero() || !end.Before(endedBefore) {
+			kept = append(kept, x)
+		}
+	}
+	n := len(s.holds.holds) - len(kept)
+	if n == 0 {
+		return 0, nil
+	}
+	old := s.holds.holds
+	s.holds.holds = kept
+	if err := s.holds.save(); err != nil {
+		s.holds.holds = old
+		return 0, err
+	}
+	return n, nil
+}
+
 // holdSet is the active holds that concern one dataset.
 type holdSet struct {
 	files    map[string]bool // whole files held (keys <file>:<line>)

@@ -69,3 +69,38 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	slices.SortFunc(out, func(a, b store.Hold) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
+
+// ExpireHolds implements store.Holds in O(h) for h holds stored: it
+// deletes the holds that ended before endedBefore (store.Hold.Ended) and
+// drops them from the indexes Process consults.
+func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, h := range s.holds {
+		end := h.Ended()
+		if end.IsZero() || !end.Before(endedBefore) {
+			continue
+		}
+		delete(s.holds, id)
+		if h.Key != "" {
+			ref := recordRef{h.Dataset, h.Key}
+			if rest := slices.DeleteFunc(s.recHolds[ref], func(x *store.Hold) bool { return x == h }); len(rest) > 0 {
+				s.recHolds[ref] = rest
+			} else {
+				delete(s.recHolds, ref)
+			}
+		}
+		if h.Subject != "" {
+			if rest := slices.DeleteFunc(s.subjHolds[h.Subject], func(x *store.Hold) bool { return x == h }); len(rest) > 0 {
+				s.subjHolds[h.Subject] = rest
+			} else {
+				delete(s.subjHolds, h.Subject)
+			}
+		}
+		n++
+	}
+	return n, nil
+}

@@ -125,3 +125,57 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	slices.SortFunc(out, func(a, b store.Hold) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
+
+// ExpireHolds implements store.Holds in every backend, home last: each
+// deletes the holds it stores that ended before endedBefore. It returns
+// the number of holds of which a backend deleted its copy, each once: a
+// hold on a subject in every dataset is stored in every backend and
+// counted once. A hold that a failure left released in some backends and
+// not in others stays in force in those, and is deleted there only once
+// released there too. The first error stops it; what the backends before
+// it deleted stays deleted and is counted.
+func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
+	if err := s.open(ctx); err != nil {
+		return 0, err
+	}
+	defer s.mu.RUnlock()
+	deleted := map[string]bool{}
+	for _, drv := range s.all() {
+		before, err := storedHolds(ctx, drv)
+		if err != nil {
+			return len(deleted), err
+		}
+		n, err := drv.ExpireHolds(ctx, endedBefore)
+		if err != nil {
+			return len(deleted), err
+		}
+		if n == 0 {
+			continue
+		}
+		after, err := storedHolds(ctx, drv)
+		if err != nil {
+			return len(deleted), err
+		}
+		for id := range before {
+			if !after[id] {
+				deleted[id] = true
+			}
+		}
+	}
+	return len(deleted), nil
+}
+
+// storedHolds returns the IDs of every hold drv stores, ended or not: a
+// hold is active at the zero time unless it was released or ended at it
+// (store.Hold.Active), which no hold placed since the year 1 is.
+func storedHolds(ctx context.Context, drv store.Driver) (map[string]bool, error) {
+	hs, err := drv.ListHolds(ctx, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(hs))
+	for _, h := range hs {
+		ids[h.ID] = true
+	}
+	return ids, nil
+}

@@ -3,6 +3,7 @@ package multistore
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/frist-go/frist/store"
 )
@@ -10,7 +11,8 @@ import (
 // Purge implements store.Driver: each backend is asked to purge the
 // datasets routed to it (home: the datasets without a route), and the home
 // backend, which keeps the consent events, requests, objections and
-// remembered events, also frist's own records of the kinds in scope.Own.
+// remembered events, also frist's own records of the kinds in scope.Own,
+// and every backend its holds when scope.Own names store.HoldRecords.
 // The errors of all of them are returned together, so one backend's
 // failure does not keep another from purging.
 func (s *Store) Purge(ctx context.Context, scope store.PurgeScope) error {
@@ -41,6 +43,15 @@ func (s *Store) Purge(ctx context.Context, scope store.PurgeScope) error {
 	if len(scope.Own) > 0 {
 		g := find(s.home)
 		g.scope.Own = append([]store.OwnRecords(nil), scope.Own...)
+	}
+	if slices.Contains(scope.Own, store.HoldRecords) {
+		// Holds live in every backend (PlaceHold), and ExpireHolds
+		// deleted them in each.
+		for _, drv := range s.all() {
+			if g := find(drv); !slices.Contains(g.scope.Own, store.HoldRecords) {
+				g.scope.Own = append(g.scope.Own, store.HoldRecords)
+			}
+		}
 	}
 	var errs []error
 	for _, g := range groups {

@@ -75,6 +75,8 @@ func OwnTables(kind store.OwnRecords) []string {
 		return []string{"frist_pending_events"}
 	case store.AuditRecords:
 		return []string{"frist_audit"}
+	case store.HoldRecords:
+		return []string{"frist_holds"}
 	}
 	return nil
 }

@@ -104,6 +104,12 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	return s.shared.ListHolds(ctx, at)
 }
 
+// ExpireHolds implements store.Holds.ExpireHolds: it deletes the holds
+// that ended before endedBefore in one statement.
+func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
+	return s.shared.ExpireHolds(ctx, endedBefore)
+}
+
 // AppendAudit implements store.AuditLog.AppendAudit: it seals e to the
 // head of the hash chain and stores it.
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error) {

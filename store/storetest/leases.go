@@ -100,6 +100,7 @@ func closeContracts() []contract {
 				"PlaceHold":   func() error { return h.b.PlaceHold(ctx, store.Hold{ID: "x", Subject: "1001", PlacedAt: T0}) },
 				"ReleaseHold": func() error { return h.b.ReleaseHold(ctx, "x", T0) },
 				"ListHolds":   func() error { _, err := h.b.ListHolds(ctx, T0); return err },
+				"ExpireHolds": func() error { _, err := h.b.ExpireHolds(ctx, T0); return err },
 				"AppendAudit": func() error {
 					_, err := h.b.AppendAudit(ctx, audit.Entry{Time: T0, Action: "x"})
 					return err

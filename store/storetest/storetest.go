@@ -75,7 +75,7 @@ func contracts() []contract {
 	for _, group := range [][]contract{
 		selectionContracts(), holdExclusionContracts(), orderContracts(), actionContracts(),
 		rollbackContracts(), batchAuditContracts(), concurrencyContracts(), queryContracts(),
-		holdContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), auditDropContracts(), leaseContracts(), closeContracts(), afterContracts(),
+		holdContracts(), holdExpiryContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), auditDropContracts(), leaseContracts(), closeContracts(), afterContracts(),
 		timeValueContracts(), recordTimesContracts(), updateFieldsContracts(), rememberedGroup(), purgeContracts(),
 	} {
 		all = append(all, group...)

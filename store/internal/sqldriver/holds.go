@@ -121,3 +121,26 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 	}
 	return out, nil
 }
+
+// ExpireHolds implements store.Holds.ExpireHolds in one statement: a hold
+// ended before the cutoff when its release or its Until is before it
+// (store.Hold.Ended). A NULL end, or one that is not a time of the
+// dialect's (a text in SQLite's integer column), compares as not before,
+// so a hold whose end cannot be read is kept.
+func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
+	if err := s.usable(); err != nil {
+		return 0, err
+	}
+	bd := &Builder{d: s.d}
+	c := s.d.TimeArg(ceilMicro(endedBefore))
+	stmt := fmt.Sprintf("DELETE FROM %s WHERE released_at < %s OR until_at < %s", s.own("frist_holds"), bd.Arg(c), bd.Arg(c))
+	res, err := s.exec(ctx, stmt, bd.args...)
+	if err != nil {
+		return 0, s.errorf("expire holds: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.errorf("expire holds: %w", err)
+	}
+	return int(n), nil
+}
