@@ -13,6 +13,9 @@ var recordsKeys = keys[Records]{
 	{"audit", func(l *loader, v *node, p string, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Audit)
 	}},
+	{"holds", func(l *loader, v *node, p string, r *Records) {
+		object(l, v, p, "a record period", recordPeriodKeys, &r.Holds)
+	}},
 	{"identify_requests_for", func(l *loader, v *node, p string, r *Records) {
 		l.period(v, p, &r.IdentifyRequestsFor)
 	}},

@@ -6,7 +6,8 @@ import (
 
 // Records says how long frist keeps its own records of the processing: the
 // proof of consent (package consent), the record of each data-subject
-// request and objection (package dsar) and the audit log (package audit).
+// request and objection (package dsar), the audit log (package audit)
+// and the legal holds and restrictions that ended (package store, Hold).
 // A declaration states it in its records block;
 // [Declaration.RecordRetention] fills in what it leaves out with the
 // documented defaults. The retention engine (package retention) enforces
@@ -43,6 +44,15 @@ type Records struct {
 	// prefix of the log whose every entry's period has ended, and the
 	// rest still verifies (package audit, Base).
 	Audit RecordPeriod `yaml:"audit,omitempty" json:"audit,omitempty"`
+	// Holds is how long a legal hold or restriction (retention.Engine
+	// PlaceHold) is kept once it ended, counted from when it ended: its
+	// release, or its Until when that came first. A hold still in force
+	// is never deleted. An ended hold proves that the records it named
+	// were restricted (Art. 18 GDPR) or kept for a reason of Art. 17(3),
+	// and when that ended (Art. 5(2) GDPR); it names a record key or the
+	// subject's identifier, so it is kept no longer than that proof is
+	// needed (Art. 5(1)(e) GDPR).
+	Holds RecordPeriod `yaml:"holds,omitempty" json:"holds,omitempty"`
 }
 
 // RecordsFrom says from when a [RecordPeriod] counts.
@@ -52,7 +62,7 @@ type RecordsFrom string
 const (
 	// FromEnd counts from the moment the record's subject matter ended:
 	// the consent withdrawn or refused, the request closed, the objection
-	// lifted.
+	// lifted, the hold released or past its Until.
 	FromEnd RecordsFrom = "end"
 	// FromYearEnd counts from the end of the calendar year in which it
 	// ended, in the controller's time zone, as the regular limitation
@@ -115,13 +125,29 @@ var (
 	// longer, e.g. because a statute requires the proof of erasure to be
 	// kept, says so in its records block.
 	DefaultAuditPeriod = RecordPeriod{Keep: Period{N: 3, Unit: Years}, From: FromYearEnd}
+	// DefaultHoldPeriod is three years from the end of the calendar year
+	// in which a hold ended (released, or past its Until). An ended hold
+	// is the controller's proof that it restricted the processing as the
+	// data subject asked (Art. 18 GDPR) or kept records only for a reason
+	// of Art. 17(3) GDPR, and until when (Art. 5(2) GDPR): the answer to
+	// a claim that records were processed while restricted, or kept after
+	// the reason ended, e.g. for damages under Art. 82 GDPR, which falls
+	// under the regular limitation period of three years from the end of
+	// the year in which it arose (§§ 195, 199(1) BGB), as for the other
+	// records. The ten years of § 199(3) BGB for a claim a person learns
+	// of late are not taken: the hold names the person's identifier or a
+	// record's key, and the reading that protects the data subject keeps
+	// it no longer than the regular period (Art. 5(1)(c) and (e) GDPR). A
+	// hold still in force is never deleted, however old.
+	DefaultHoldPeriod = RecordPeriod{Keep: Period{N: 3, Unit: Years}, From: FromYearEnd}
 )
 
 // RecordRetention returns how long frist keeps its own records under d:
 // the declared records block with [DefaultRecordPeriod] for consent or
 // requests when it leaves them out, [DefaultIdentifyRequestsFor] when it
-// states no identify_requests_for and [DefaultAuditPeriod] when it states
-// no audit. It never returns a zero period.
+// states no identify_requests_for, [DefaultAuditPeriod] when it states
+// no audit and [DefaultHoldPeriod] when it states no holds. It never
+// returns a zero period.
 func (d *Declaration) RecordRetention() Records {
 	var r Records
 	if d != nil && d.Records != nil {
@@ -138,6 +164,9 @@ func (d *Declaration) RecordRetention() Records {
 	}
 	if r.Audit.IsZero() {
 		r.Audit = DefaultAuditPeriod
+	}
+	if r.Holds.IsZero() {
+		r.Holds = DefaultHoldPeriod
 	}
 	return r
 }
@@ -347,6 +376,7 @@ func (v *validator) records() {
 	v.recordPeriod("records.consent", r.Consent)
 	v.recordPeriod("records.requests", r.Requests)
 	v.recordPeriod("records.audit", r.Audit)
+	v.recordPeriod("records.holds", r.Holds)
 	if p := r.IdentifyRequestsFor; !p.IsZero() {
 		const path = "records.identify_requests_for"
 		if reason := validPeriod(p); reason != "" {
