@@ -40,8 +40,9 @@ import (
 //     added at every sweep that finds them (counter): it rises for as long
 //     as such a record is there, so alert on any increase;
 //   - frist_own_records_total{kind,change}: frist's own records (kind
-//     consent, requests, or audit for entries of the audit log dropped
-//     once their period ended) deleted or pseudonymized (change) by sweeps
+//     consent, requests, holds for legal holds and restrictions that
+//     ended, or audit for entries of the audit log dropped once their
+//     period ended) deleted or pseudonymized (change) by sweeps
 //     as the declaration's records block says (counter).
 //
 // An Observer is safe for concurrent use.

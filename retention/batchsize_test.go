@@ -123,6 +123,7 @@ func (d *batchDriver) Unreadable(context.Context, store.Selection) (int, string,
 func (d *batchDriver) ListHolds(context.Context, time.Time) ([]store.Hold, error) {
 	return nil, nil
 }
+func (d *batchDriver) ExpireHolds(context.Context, time.Time) (int, error) { return 0, nil }
 func (d *batchDriver) Count(_ context.Context, sel store.Selection) (int, int, error) {
 	return d.left, 0, nil
 }

@@ -78,9 +78,12 @@
 // RecordKeeper with Engine.Keep, and every Sweep calls the keepers under
 // its lease, after the time rules, with its start time; Report.Records
 // says what each did, and each that changed something writes one audit
-// entry with counts and no subject. The audit log needs no keeper: every
-// Sweep then drops the entries whose period (policy.Records.Audit) has
-// ended, oldest first, in atomic drops of at most 10,000 entries that
+// entry with counts and no subject. The holds and the audit log need no
+// keeper registered: every Sweep then deletes the holds that ended so long
+// ago that policy.Records.Holds has run out (store.Holds.ExpireHolds; a
+// hold in force is never deleted), reported as the records of kind
+// "holds", and drops the audit entries whose period (policy.Records.Audit)
+// has ended, oldest first, in atomic drops of at most 10,000 entries that
 // each store a signed base and record themselves (store.AuditLog.DropAudit),
 // reported as the records of kind "audit".
 //

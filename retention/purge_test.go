@@ -139,7 +139,7 @@ func TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote(t *testing.T) {
 	requestKeeper.err = errors.New("backend down after some requests")
 	rep, err := eng.Sweep(ctx)
 	require.Error(t, err)
-	require.Len(t, rep.Records, 3, "the two keepers and the audit log")
+	require.Len(t, rep.Records, 4, "the two keepers, the holds and the audit log")
 	assert.Equal(t, []store.PurgeScope{{Own: []store.OwnRecords{store.RequestRecords}}}, pr.takeCalls(),
 		"a keeper that failed may have changed records first: its kind is purged")
 	requestKeeper.err = nil
@@ -183,10 +183,12 @@ func TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote(t *testing.T) {
 		"the appointment and the forgotten entry that named it are purged")
 
 	// Three years after the end of 2024 the audit entries of 2024 are
-	// dropped, and with them the pseudonyms they held.
+	// dropped, and with them the pseudonyms they held; the hold released
+	// in 2024 is deleted, and with it the key it named: both are purged.
 	h.clock.Set(time.Date(2028, 1, 2, 9, 0, 0, 0, berlin(t)))
 	rep, err = eng.Sweep(ctx)
 	require.NoError(t, err)
 	require.Positive(t, rep.Records[len(rep.Records)-1].Deleted, "the audit entries of 2024 are dropped")
-	assert.Equal(t, []store.PurgeScope{{Own: []store.OwnRecords{store.AuditRecords}}}, pr.takeCalls(), "the dropped audit entries are purged")
+	require.Equal(t, retention.RecordsReport{Kind: "holds", Deleted: 1, Own: store.HoldRecords}, rep.Records[len(rep.Records)-2], "the hold released in 2024 is deleted")
+	assert.Equal(t, []store.PurgeScope{{Own: []store.OwnRecords{store.AuditRecords, store.HoldRecords}}}, pr.takeCalls(), "the dropped audit entries and the deleted hold are purged")
 }

@@ -16,9 +16,10 @@ import (
 // data-subject requests) only as long as the declaration's records block
 // says (policy.Declaration.RecordRetention; Art. 5(1)(e) GDPR). consent.New
 // and dsar.NewService register theirs with Engine.Keep, and every Sweep
-// calls them. The audit log needs no keeper: every store has one
-// (store.AuditLog), and every Sweep drops its entries whose period ended
-// itself, reported under the kind "audit".
+// calls them. The audit log and the holds need no keeper registered:
+// every store has them (store.AuditLog, store.Holds), and every Sweep
+// drops the audit entries and deletes the ended holds whose period ended
+// itself, reported under the kinds "audit" and "holds".
 type RecordKeeper interface {
 	// ExpireRecords deletes or pseudonymizes the records whose period has
 	// ended at now, never one whose period has not (docs/DESIGN.md, "Never
@@ -31,7 +32,7 @@ type RecordKeeper interface {
 
 // RecordsReport is what one RecordKeeper did in a sweep.
 type RecordsReport struct {
-	// Kind names the records ("consent", "requests", "audit").
+	// Kind names the records ("consent", "requests", "holds", "audit").
 	Kind string
 	// Deleted counts the records deleted; Pseudonymized those whose
 	// subject was replaced by its keyed pseudonym.
@@ -96,6 +97,35 @@ func (e *Engine) keepAudit(ctx context.Context, start time.Time, lease *sweepLea
 	}
 }
 
+// holdKeeper is the engine's own RecordKeeper of the holds every store
+// keeps (store.Holds), which Sweep calls after the registered keepers.
+type holdKeeper struct{ e *Engine }
+
+// ExpireRecords deletes the holds that ended (store.Hold.Ended: released,
+// or past their Until, whichever came first) so long before now that
+// policy.Records.Holds has run out, counted in the controller's time
+// zone, and reports them under the kind "holds". The cutoff is never
+// early (policy.RecordPeriod.EndedBefore), and a hold still in force is
+// never deleted, however old: it is not ended (store.Holds.ExpireHolds).
+// An ended hold is the proof of a restriction (Art. 18 GDPR) or of a hold
+// under Art. 17(3), kept as long as a claim about it can be brought
+// (Art. 5(2)) and no longer, since it names a record key or the subject's
+// identifier (Art. 5(1)(e)).
+func (k holdKeeper) ExpireRecords(ctx context.Context, now time.Time) (RecordsReport, error) {
+	rep := RecordsReport{Kind: "holds", Own: store.HoldRecords}
+	e := k.e
+	cutoff := e.decl.RecordRetention().Holds.EndedBefore(now, e.decl.Location())
+	if cutoff.IsZero() {
+		return rep, nil
+	}
+	n, err := e.st.ExpireHolds(ctx, cutoff)
+	rep.Deleted = n
+	if err != nil {
+		return rep, fmt.Errorf("deleting ended holds: %w", err)
+	}
+	return rep, nil
+}
+
 // keepers are the registered RecordKeepers, guarded by their own lock so
 // that Keep may be called while a sweep runs.
 type keepers struct {
@@ -121,13 +151,15 @@ func (e *Engine) Keep(k RecordKeeper) {
 	e.keepers.list = append(e.keepers.list, k)
 }
 
-// keepRecords calls every registered keeper with start. A keeper's failure
-// is reported on it and the others run all the same; it returns an error
-// only when the lease is lost or ctx ends.
+// keepRecords calls every registered keeper with start, then the engine's
+// own keeper of the holds, then drops the audit entries due. A keeper's
+// failure is reported on it and the others run all the same; it returns
+// an error only when the lease is lost or ctx ends.
 func (e *Engine) keepRecords(ctx context.Context, start time.Time, lease *sweepLease) ([]RecordsReport, error) {
 	e.keepers.mu.Lock()
 	ks := append([]RecordKeeper(nil), e.keepers.list...)
 	e.keepers.mu.Unlock()
+	ks = append(ks, holdKeeper{e})
 	var out []RecordsReport
 	for _, k := range ks {
 		if err := ctx.Err(); err != nil {

@@ -39,7 +39,8 @@ import (
 // records too would walk what that sweep's deletes left in the indexes.
 //
 // After the time rules, Sweep calls the keepers of frist's own records
-// registered with Keep, with its start time, and reports them in
+// registered with Keep, with its start time, deletes the holds and drops
+// the audit entries whose period ended, and reports them in
 // Report.Records.
 //
 // A failing batch is reported on its rule (RuleReport.Err, Failed) and the

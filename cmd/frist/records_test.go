@@ -14,8 +14,11 @@ import (
 // deletes, a request closed in 2020 (jobcenter.yaml keeps frist's own
 // records by the documented defaults: three years after the end of the
 // year), and says so in its report; a consent in force and an open
-// request stay. Seen to fail: without keepOwnRecords in run, nothing was
-// expired and the report had no records section.
+// request stay; a restriction released in 2020 is deleted with the
+// subject's identifier it named, one in force stays. Seen to fail: without
+// keepOwnRecords in run, nothing was expired and the report had no records
+// section; without the engine's keeper of the holds, the released
+// restriction stayed and the report had no holds line.
 func TestRunKeepsFristsOwnRecordsAsDeclared(t *testing.T) {
 	url, path := newJobcenterDB(t, seed{})
 	keys := keyFile(t)
@@ -42,21 +45,30 @@ func TestRunKeepsFristsOwnRecordsAsDeclared(t *testing.T) {
 	execSQL(t, path, fmt.Sprintf(`INSERT INTO frist_requests %s VALUES ('01900000-0000-7000-9000-000000000002', 'c-open', 'access', 'received', 0, %d, %d, 1, X'7B7D', NULL, 0)`,
 		reqCols, recent, recent+int64(30*24*time.Hour/time.Microsecond)))
 
+	holdCols := "(id, dataset, record_key, subject, reason, note, placed_at, until_at, released_at)"
+	execSQL(t, path, fmt.Sprintf(`INSERT INTO frist_holds %s VALUES ('01900000-0000-7000-a000-000000000001', '', '', 'c-restricted', '18', '', %d, NULL, %d)`,
+		holdCols, old-1000, old))
+	execSQL(t, path, fmt.Sprintf(`INSERT INTO frist_holds %s VALUES ('01900000-0000-7000-a000-000000000002', '', '', 'c-held', '18', '', %d, NULL, NULL)`,
+		holdCols, old-1000))
+
 	code, out, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "frist's own records")
+	assert.Regexp(t, `holds\s+1\s+0\s+0`, out)
+	assert.Equal(t, 0, countRows(t, path, "frist_holds", "subject = 'c-restricted'"), "the restriction released in 2020 is deleted")
+	assert.Equal(t, 1, countRows(t, path, "frist_holds", "subject = 'c-held'"), "a restriction in force stays")
 	assert.Regexp(t, `consent\s+2\s+0\s+0`, out)
 	assert.Regexp(t, `requests\s+1\s+1\s+0`, out, "pseudonymized, then deleted in the same sweep")
 	assert.Equal(t, 0, countRows(t, path, "frist_consent_events", "subject = 'c-ended'"))
 	assert.Equal(t, 1, countRows(t, path, "frist_consent_events", "subject = 'c-active'"), "a consent in force stays")
 	assert.Equal(t, 0, countRows(t, path, "frist_requests", "is_final = 1"))
 	assert.Equal(t, 1, countRows(t, path, "frist_requests", "subject = 'c-open'"), "an open request stays")
-	assert.Equal(t, 2, countRows(t, path, "frist_audit", "action = 'records.expire'"))
-	assert.Equal(t, 0, countRows(t, path, "frist_audit", "body LIKE '%c-ended%' OR body LIKE '%c-closed%'"), "the audit log names no one")
+	assert.Equal(t, 3, countRows(t, path, "frist_audit", "action = 'records.expire'"))
+	assert.Equal(t, 0, countRows(t, path, "frist_audit", "body LIKE '%c-ended%' OR body LIKE '%c-closed%' OR body LIKE '%c-restricted%'"), "the audit log names no one")
 
 	code, out, errs = runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--format", "json")
 	require.Equal(t, exitOK, code, errs)
 	var rep reportJSON
 	require.NoError(t, jsonUnmarshal(out, &rep))
-	assert.Equal(t, []recordsReportJSON{{Kind: "consent"}, {Kind: "requests"}, {Kind: "audit"}}, rep.Records, "nothing left to do")
+	assert.Equal(t, []recordsReportJSON{{Kind: "consent"}, {Kind: "requests"}, {Kind: "holds"}, {Kind: "audit"}}, rep.Records, "nothing left to do")
 }
