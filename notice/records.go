@@ -13,6 +13,7 @@ const (
 	ownRequests          // data-subject requests, always
 	ownObjections        // objections, for purposes on Art. 6(1)(e) or (f)
 	ownAudit             // the audit log, always
+	ownHolds             // restrictions and holds, always
 )
 
 // RecordPeriods states how long the controller keeps its own records of
@@ -20,7 +21,8 @@ const (
 // engine enforces: the proof of consent where a purpose rests on consent
 // (Art. 7(1)), the records of data-subject requests (Art. 15 to 21) and,
 // where a purpose rests on Art. 6(1)(e) or (f), of objections (Art. 21),
-// and of the audit log that proves the erasures (Art. 5(2)). They are
+// of restrictions (Art. 18) and holds (Art. 17(3)) once they ended, and
+// of the audit log that proves the erasures (Art. 5(2)). They are
 // storage periods of Art. 13(2)(a) and time limits for erasure of
 // Art. 30(1)(f). A period the declaration marks as an assumption is not
 // stated.
@@ -31,8 +33,9 @@ func RecordPeriods(d *policy.Declaration, lang Language) []string {
 
 // ownKinds returns the kinds of the controller's own records that d has
 // and states: proof of consent where a purpose rests on consent, requests
-// always, objections where a purpose rests on Art. 6(1)(e) or (f), the
-// audit log always.
+// always, objections where a purpose rests on Art. 6(1)(e) or (f),
+// restrictions and holds always (a data subject may always ask for a
+// restriction, Art. 18(1)), the audit log always.
 func (b *builder) ownKinds() []int {
 	var kinds []int
 	for i := range b.d.Purposes {
@@ -45,7 +48,7 @@ func (b *builder) ownKinds() []int {
 	if len(objectionPurposes(b.d)) > 0 {
 		kinds = append(kinds, ownObjections)
 	}
-	kinds = append(kinds, ownAudit)
+	kinds = append(kinds, ownHolds, ownAudit)
 	return slices.DeleteFunc(kinds, func(k int) bool { return !b.statedOwn(k) })
 }
 
@@ -60,12 +63,14 @@ func (b *builder) statedOwn(k int) bool {
 		return b.stated("records.consent")
 	case ownAudit:
 		return b.stated("records.audit")
+	case ownHolds:
+		return b.stated("records.holds")
 	}
 	return b.stated("records.requests")
 }
 
 // ownHeading names the kinds of own records stated: "Nachweise über
-// Einwilligungen, Anträge, Widersprüche und Löschungen".
+// Einwilligungen, Anträge, Widersprüche, Einschränkungen und Löschungen".
 func ownHeading(l Language, kinds []int) string {
 	var names []string
 	for _, k := range kinds {
@@ -76,6 +81,8 @@ func ownHeading(l Language, kinds []int) string {
 			names = append(names, l.pick("Anträge", "requests"))
 		case ownObjections:
 			names = append(names, l.pick("Widersprüche", "objections"))
+		case ownHolds:
+			names = append(names, l.pick("Einschränkungen", "restrictions"))
 		case ownAudit:
 			names = append(names, l.pick("Löschungen", "erasures"))
 		}
@@ -158,6 +165,17 @@ func (b *builder) ownSentences(k int) []string {
 					", in dem seine Wirkung endete,", "in which it ceased to apply",
 					"dem Ende seiner Wirkung", "it ceased to apply")+
 				l.pick(" gelöscht", "")+limitation(l, r.Requests)))
+	case ownHolds:
+		// A hold names the record's key or the subject's identifier
+		// (store.Hold); it is deleted once policy.Records.Holds has run
+		// out since it ended, and never while it applies.
+		out = append(out, sentence(
+			l.pick("Einschränkungen der Verarbeitung (Art. 18 DSGVO) und Sperren von Daten, die wegen einer rechtlichen Verpflichtung oder zur Geltendmachung, Ausübung oder Verteidigung von Rechtsansprüchen nicht gelöscht werden (Art. 17 Abs. 3 lit. b und e DSGVO), werden mit der Kennung der betroffenen Person oder des Datensatzes gespeichert, solange sie gelten; nach ihrem Ende, weil sie aufgehoben wurden oder ihre Frist abgelaufen ist, werden sie ",
+				"Restrictions of processing (Art. 18 GDPR) and holds on data that is not erased because of a legal obligation or for the establishment, exercise or defence of legal claims (Art. 17(3)(b) and (e) GDPR) are kept with the identifier of the data subject or of the record as long as they apply; once they ended, because they were lifted or their time ran out, they are deleted ")+
+				recordDeadline(l, r.Holds,
+					"ihres Endes", "in which they ended",
+					"ihrem Ende", "they ended")+
+				l.pick(" gelöscht", "")+limitation(l, r.Holds)))
 	case ownAudit:
 		out = append(out, sentence(
 			l.pick("Das Protokoll, mit dem nachgewiesen wird, wann Daten gelöscht, anonymisiert oder gesperrt wurden (Art. 5 Abs. 2 DSGVO), nennt betroffene Personen nur als Pseudonym; jeder Eintrag wird ",

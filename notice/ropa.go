@@ -43,8 +43,8 @@ type Activity struct {
 	// dataset's periods from the rules the engine enforces, a dataset
 	// without rules as having none, each cookie's lifetime, and the
 	// periods of the controller's own records of the activity
-	// (RecordPeriods: proof of consent, requests, objections, the audit
-	// log).
+	// (RecordPeriods: proof of consent, requests, objections,
+	// restrictions and holds, the audit log).
 	Erasure string
 	// Measures describes the technical and organisational measures
 	// (Art. 30(1)(g), Art. 32(1)).
@@ -112,8 +112,9 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 			}
 		}
 		// The controller's own records of the activity: proof of its
-		// consents, requests about it, objections to it, and the audit
-		// log that proves its erasures.
+		// consents, requests about it, objections to it, restrictions
+		// and holds on its records, and the audit log that proves its
+		// erasures.
 		own := []int{ownRequests}
 		if consentPurpose(d, i) {
 			own = []int{ownConsent, ownRequests}
@@ -121,7 +122,7 @@ func Record(d *policy.Declaration, lang Language) ([]Activity, error) {
 		if slices.Contains(objectionPurposes(d), i) {
 			own = append(own, ownObjections)
 		}
-		own = append(own, ownAudit)
+		own = append(own, ownHolds, ownAudit)
 		for _, k := range own {
 			// Like a rule, a period the source does not state is
 			// recorded as enforced, marked as an assumption.
