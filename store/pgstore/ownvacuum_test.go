@@ -76,7 +76,9 @@ func rowVersionsHolding(t *testing.T, db *sql.DB, table string, vs []string) int
 // the files (full); with the engine not marking the audit log after a
 // drop, or OwnTables naming no table for it, frist_audit kept 150 row
 // versions with the dropped pseudonyms (plain) and 60 of the pseudonyms
-// in its files (full).
+// in its files (full); with OwnTables naming frist_consent_events for
+// the holds, frist_holds kept 20 row versions with the released
+// restrictions' e-mail addresses (plain) and all ten in its files (full).
 func TestFristsOwnErasedRecordsAreVacuumed(t *testing.T) {
 	for _, mode := range []pgstore.Vacuum{pgstore.VacuumPlain, pgstore.VacuumFull} {
 		t.Run(mode.String(), func(t *testing.T) {
@@ -95,7 +97,7 @@ func TestFristsOwnErasedRecordsAreVacuumed(t *testing.T) {
 				require.NoError(t, db.QueryRow(q, table).Scan(&n))
 				return n.Int64
 			}
-			tables := []string{"frist_consent_events", "frist_requests", "frist_audit"}
+			tables := []string{"frist_consent_events", "frist_requests", "frist_holds", "frist_audit"}
 			before := map[string]int64{}
 			sqltest.RunOwnRecords(t, db, sqltest.Postgres, "../../examples/policies/jobcenter.yaml",
 				func(db *sql.DB, d *policy.Declaration) (sqltest.OwnStore, error) {

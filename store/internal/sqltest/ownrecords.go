@@ -51,15 +51,17 @@ type OwnStage struct {
 //     keyed pseudonym;
 //   - "expire": the sweep three years after the end of the year deletes the
 //     events of thirty withdrawn consents with their evidence, the closed
-//     requests, and the audit entries of that year, which named the
-//     subjects by their pseudonyms.
+//     requests, ten restrictions released that year, which named their
+//     subjects' e-mail addresses, and the audit entries of that year,
+//     which named the subjects by their pseudonyms.
 //
 // No sweep processes a record of the application's tables, so nothing but
 // frist's own records asks for a purge. Before the first stage, settle is
 // called to make the database hold the values in its files (SQLite: a
 // checkpoint of the write-ahead log); after each stage, check gets what it
-// erased and kept. Consents in force and open requests are kept
-// throughout, so that a search that finds nothing is seen to work.
+// erased and kept. Consents in force, open requests and restrictions in
+// force are kept throughout, so that a search that finds nothing is seen
+// to work.
 func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore func(*sql.DB, *policy.Declaration) (OwnStore, error), settle func(), check func(OwnStage)) {
 	t.Helper()
 	ctx := context.Background()
@@ -125,7 +127,24 @@ func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore fun
 		_, err := svc.Open(ctx, dsar.Access, s, time.Time{})
 		require.NoError(t, err)
 	}
+	var restricted, stillRestricted, restrictions []string
+	for i := range 10 {
+		s := fmt.Sprintf("restricted-%02d@zzyzx.example", i)
+		restricted = append(restricted, s)
+		h, err := eng.PlaceHold(ctx, retention.HoldRequest{Subject: s, Reason: store.HoldRestriction})
+		require.NoError(t, err)
+		restrictions = append(restrictions, h.ID)
+	}
+	for i := range 5 {
+		s := fmt.Sprintf("held-on-%02d@zzyzx.example", i)
+		stillRestricted = append(stillRestricted, s)
+		_, err := eng.PlaceHold(ctx, retention.HoldRequest{Subject: s, Reason: store.HoldRestriction})
+		require.NoError(t, err)
+	}
 	set(now.AddDate(0, 0, 1))
+	for _, id := range restrictions {
+		require.NoError(t, eng.ReleaseHold(ctx, id))
+	}
 	for _, s := range withdrawn {
 		_, err := ledger.Withdraw(ctx, s, "booking", policy.ChannelForm)
 		require.NoError(t, err)
@@ -141,7 +160,7 @@ func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore fun
 	settle()
 
 	kept := append(append(append([]string(nil), inForce...), open...), withdrawn...)
-	kept = append(kept, closed...)
+	kept = append(append(append(kept, closed...), restricted...), stillRestricted...)
 	dropped := 0 // audit entries dropped
 	sweep := func(at time.Time) (processed, own int) {
 		set(at)
@@ -178,6 +197,7 @@ func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore fun
 	p, n = sweep(time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC))
 	require.Equal(t, len(closed), n, "every closed request is pseudonymized")
 	kept = append(append(append([]string(nil), inForce...), open...), withdrawn...)
+	kept = append(append(kept, restricted...), stillRestricted...)
 	for _, s := range append(append(append([]string(nil), withdrawn...), erased...), closed...) {
 		// In the audit log, in the erased subjects' events and in the
 		// pseudonymized requests, until the expiry.
@@ -187,19 +207,20 @@ func RunOwnRecords(t *testing.T, db *sql.DB, f Flavor, decl string, newStore fun
 		Tables: []string{"frist_requests"}, Processed: p, OwnRecordsHit: n})
 
 	// Three years after the end of 2026 the withdrawn consents' proof, the
-	// closed requests and the audit entries of 2026 are deleted: with
+	// closed requests, the restrictions released in 2026 and the audit
+	// entries of 2026 are deleted: with
 	// them the last copies of the pseudonyms of the subjects whose
 	// records they were (the erased subjects' events and the closed
 	// requests held them too).
 	require.Zero(t, dropped, "no audit entry is due before 2030")
 	p, n = sweep(time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC))
-	require.Equal(t, 2*len(withdrawn)+2*len(erased)+len(closed), n, "the withdrawn and erased consents' events and the closed requests are deleted")
+	require.Equal(t, 2*len(withdrawn)+2*len(erased)+len(closed)+len(restricted), n, "the withdrawn and erased consents' events, the closed requests and the released restrictions are deleted")
 	require.Positive(t, dropped, "the audit entries of 2026 are dropped")
-	kept = append(append([]string(nil), inForce...), open...)
-	gone := append(append([]string(nil), withdrawn...), withdrawnEvidence...)
+	kept = append(append(append([]string(nil), inForce...), open...), stillRestricted...)
+	gone := append(append(append([]string(nil), withdrawn...), withdrawnEvidence...), restricted...)
 	for _, s := range append(append(append([]string(nil), withdrawn...), erased...), closed...) {
 		gone = append(gone, ring.Pseudonym(s))
 	}
 	check(OwnStage{Name: "expire", Erased: gone, Kept: kept,
-		Tables: []string{"frist_consent_events", "frist_requests", "frist_audit"}, Processed: p, OwnRecordsHit: n + dropped})
+		Tables: []string{"frist_consent_events", "frist_requests", "frist_holds", "frist_audit"}, Processed: p, OwnRecordsHit: n + dropped})
 }
