@@ -327,3 +327,32 @@ func TestFastYAMLAgreesWithYAMLv3(t *testing.T) {
 	t.Logf("parseFast took %d of %d inputs", accepted, len(corpus))
 	assert.Greater(t, accepted, len(corpus)/3)
 }
+
+// TestAFailingFastParserLeavesTheDeclarationToYAMLv3: should the parser of
+// the YAML subset panic, on any input, Load still returns what yaml.v3's
+// parse gives, the same declaration or the same errors, and never the
+// panic.
+//
+// Seen to fail: with the recover in parseFast removed, the test panicked
+// with the injected index error ("runtime error: index out of range").
+func TestAFailingFastParserLeavesTheDeclarationToYAMLv3(t *testing.T) {
+	parsed := 0
+	defer func(f func(string) *tree) { subset = f }(subset)
+	subset = func(src string) *tree {
+		parsed++
+		var nodes []node
+		_ = nodes[len(src)] // a bug of the parser: index out of range
+		return nil
+	}
+	for _, name := range []string{"../examples/policies/jobcenter.yaml", "testdata/design_example.yaml"} {
+		b, err := os.ReadFile(name)
+		require.NoError(t, err)
+		for _, src := range []string{string(b), string(b) + "\nunknown_key: 1\n"} {
+			got, gerr := loadText(src, "x.yaml", false)
+			want, werr := loadText(src, "x.yaml", true)
+			assert.Equal(t, fmt.Sprint(werr), fmt.Sprint(gerr), name)
+			assert.True(t, reflect.DeepEqual(want, got), "%s: the declarations differ", name)
+		}
+	}
+	assert.Equal(t, 4, parsed, "the failing parser was asked every time")
+}
