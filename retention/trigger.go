@@ -209,15 +209,9 @@ func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bo
 	}
 	sel := tg.sel
 	sel.Bounds = bounds
-	free, held := allFree, allHeld
-	if len(bounds) > 0 || len(tg.sel.Bounds) > 0 {
-		// A statutory minimum (bounds) narrows the selection: count what
-		// it lets act process now. Without one, the two selections are
-		// the same and one count serves both (an erasure replayed from
-		// the ledger costs one count less).
-		if free, held, err = storecheck.Count(ctx, e.st, ru.ds, sel); err != nil {
-			return e.failed(ctx, rr, 0, "counting the event's records", err)
-		}
+	free, held, err := storecheck.Count(ctx, e.st, ru.ds, sel)
+	if err != nil {
+		return e.failed(ctx, rr, 0, "counting the event's records", err)
 	}
 	rr.Held = held
 	rr.Kept = max(allFree-free, 0)
