@@ -139,18 +139,16 @@ func (b *builder) ownSentences(k int) []string {
 			l.pick("Nachweise über Einwilligungen (ihre Erteilung und ihr Widerruf sowie als nicht wirksam zurückgewiesene Einwilligungen, jeweils mit den Angaben, die sie belegen, darunter "+evidenceDE+" und, soweit erhoben, technische Nachweise wie die IP-Adresse, nur als Pseudonym) werden gespeichert, solange die Einwilligung besteht (Art. 7 Abs. 1 DSGVO).",
 				"Proof of consent (its grant and withdrawal, and consents refused as not validly given, each with what proves it, including "+evidenceEN+", and, where collected, technical evidence such as the IP address, only as a pseudonym) is kept as long as the consent is in force (Art. 7(1) GDPR)."),
 			sentence(l.pick("besteht die Einwilligung nicht mehr, werden die Nachweise ", "once it is no longer in force, the proof is deleted ")+
-				recordDeadline(l, r.Consent,
+				deletedAfter(l, r.Consent,
 					"des letzten Widerrufs oder der letzten Zurückweisung", "of the last withdrawal or refusal",
-					"dem letzten Widerruf oder der letzten Zurückweisung", "the last withdrawal or refusal")+
-				l.pick(" gelöscht", "")+limitation(l, r.Consent)))
+					"dem letzten Widerruf oder der letzten Zurückweisung", "the last withdrawal or refusal")))
 	case ownRequests:
 		out = append(out, sentence(
 			l.pick("Anträge betroffener Personen nach Art. 15 bis 21 DSGVO werden mit ihrem Verlauf (Eingang, Frist, Bearbeitung und Erledigung) gespeichert und ",
 				"Requests of data subjects under Art. 15 to 21 GDPR are kept with their course (receipt, time limit, handling and completion) and deleted ")+
-				recordDeadline(l, r.Requests,
+				deletedAfter(l, r.Requests,
 					"ihres Abschlusses", "in which they were closed",
 					"ihrem Abschluss", "they were closed")+
-				l.pick(" gelöscht", "")+limitation(l, r.Requests)+
 				l.pick("; offene Anträge werden nicht gelöscht", "; open requests are not deleted")))
 		if b.stated("records.identify_requests_for") && identifiedBeforeDeleted(r) {
 			out = append(out, sentence(l.pick(
@@ -161,10 +159,9 @@ func (b *builder) ownSentences(k int) []string {
 		out = append(out, sentence(
 			l.pick("Widersprüche nach Art. 21 DSGVO werden gespeichert, solange sie wirken; endet die Wirkung eines Widerspruchs, weil er zurückgenommen wurde oder zwingende schutzwürdige Gründe für die Verarbeitung nachgewiesen sind, wird er ",
 				"Objections under Art. 21 GDPR are kept as long as they apply; once an objection no longer applies, because it was withdrawn or compelling legitimate grounds for the processing were demonstrated, it is deleted ")+
-				recordDeadline(l, r.Requests,
+				deletedAfter(l, r.Requests,
 					", in dem seine Wirkung endete,", "in which it ceased to apply",
-					"dem Ende seiner Wirkung", "it ceased to apply")+
-				l.pick(" gelöscht", "")+limitation(l, r.Requests)))
+					"dem Ende seiner Wirkung", "it ceased to apply")))
 	case ownHolds:
 		// A hold names the record's key or the subject's identifier
 		// (store.Hold); it is deleted once policy.Records.Holds has run
@@ -172,20 +169,25 @@ func (b *builder) ownSentences(k int) []string {
 		out = append(out, sentence(
 			l.pick("Einschränkungen der Verarbeitung (Art. 18 DSGVO) und Sperren von Daten, die wegen einer rechtlichen Verpflichtung oder zur Geltendmachung, Ausübung oder Verteidigung von Rechtsansprüchen nicht gelöscht werden (Art. 17 Abs. 3 lit. b und e DSGVO), werden mit der Kennung der betroffenen Person oder des Datensatzes gespeichert, solange sie gelten; nach ihrem Ende, weil sie aufgehoben wurden oder ihre Frist abgelaufen ist, werden sie ",
 				"Restrictions of processing (Art. 18 GDPR) and holds on data that is not erased because of a legal obligation or for the establishment, exercise or defence of legal claims (Art. 17(3)(b) and (e) GDPR) are kept with the identifier of the data subject or of the record as long as they apply; once they ended, because they were lifted or their time ran out, they are deleted ")+
-				recordDeadline(l, r.Holds,
+				deletedAfter(l, r.Holds,
 					"ihres Endes", "in which they ended",
-					"ihrem Ende", "they ended")+
-				l.pick(" gelöscht", "")+limitation(l, r.Holds)))
+					"ihrem Ende", "they ended")))
 	case ownAudit:
 		out = append(out, sentence(
 			l.pick("Das Protokoll, mit dem nachgewiesen wird, wann Daten gelöscht, anonymisiert oder gesperrt wurden (Art. 5 Abs. 2 DSGVO), nennt betroffene Personen nur als Pseudonym; jeder Eintrag wird ",
 				"The log that proves when data was deleted, anonymized or restricted (Art. 5(2) GDPR) names data subjects only by a pseudonym; each entry is deleted ")+
-				recordDeadline(l, r.Audit,
+				deletedAfter(l, r.Audit,
 					", in dem er geschrieben wurde,", "in which it was written",
-					"dem Vorgang, den er belegt,", "the event it records")+
-				l.pick(" gelöscht", "")+limitation(l, r.Audit)))
+					"dem Vorgang, den er belegt,", "the event it records")))
 	}
 	return out
+}
+
+// deletedAfter is recordDeadline followed by the verb German puts last
+// and the limitation period behind the default (limitation): the end of
+// every sentence that says when one kind of frist's records is deleted.
+func deletedAfter(l Language, r policy.RecordPeriod, yearDE, yearEN, endDE, endEN string) string {
+	return recordDeadline(l, r, yearDE, yearEN, endDE, endEN) + l.pick(" gelöscht", "") + limitation(l, r)
 }
 
 // recordDeadline says when a record is deleted under r: "drei Jahre nach
