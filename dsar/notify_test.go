@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/dsar"
+	"github.com/frist-go/frist/notify"
 )
 
 // recipientEndpoint is a recipient's webhook endpoint that answers with
@@ -49,7 +50,7 @@ func notifyingService(t *testing.T, f *fixture, url string) *dsar.Service {
 	svc, err := dsar.NewService(f.eng, f.st, f.ledger, &dsar.ServiceOptions{
 		Now: f.clock, AuditKey: f.ring,
 		Identity: dsar.IdentityFunc(func(_ context.Context, r *dsar.Request) (bool, error) { return true, nil }),
-		Notifier: dsar.Webhooks{"maixit": {URL: url, Secret: webhookSecret, Backoff: time.Millisecond}},
+		Notifier: notify.Webhooks{"maixit": {URL: url, Secret: webhookSecret, Backoff: time.Millisecond}},
 	})
 	require.NoError(t, err)
 	return svc
@@ -87,14 +88,14 @@ func TestErasureTellsTheRecipientsOfTheErasedData(t *testing.T) {
 	require.Len(t, ep.got, 3, "two 503 answers, then delivered")
 	for i, h := range ep.got {
 		assert.Equal(t, ep.got[0].Get("Idempotency-Key"), h.Get("Idempotency-Key"), "every attempt carries the same ID")
-		assert.NoError(t, dsar.VerifySignature(h.Get(dsar.SignatureHeader), ep.bodies[i], webhookSecret, time.Now(), time.Minute))
+		assert.NoError(t, notify.VerifySignature(h.Get(notify.SignatureHeader), ep.bodies[i], webhookSecret, time.Now(), time.Minute))
 	}
-	var n dsar.Notification
+	var n notify.Notification
 	require.NoError(t, json.Unmarshal(ep.bodies[2], &n))
 	assert.Equal(t, "c-1001", n.Subject, "the recipient is told whose data it is")
-	assert.Equal(t, dsar.Erasure, n.Kind)
+	assert.Equal(t, notify.Erasure, n.Kind)
 	assert.Equal(t, r.ID(), n.Request)
-	assert.Error(t, dsar.VerifySignature(ep.got[2].Get(dsar.SignatureHeader), []byte(strings.Replace(string(ep.bodies[2]), "c-1001", "c-1002", 1)), webhookSecret, time.Now(), time.Minute),
+	assert.Error(t, notify.VerifySignature(ep.got[2].Get(notify.SignatureHeader), []byte(strings.Replace(string(ep.bodies[2]), "c-1001", "c-1002", 1)), webhookSecret, time.Now(), time.Minute),
 		"a changed body does not verify")
 
 	audit := f.auditText()
@@ -145,22 +146,22 @@ func TestRectificationTellsTheRecipientTheCorrectedValue(t *testing.T) {
 	_, err = svc.Rectify(f.ctx, r.ID(), []dsar.Change{{Dataset: "appointment", Key: "10", Field: "email", Value: "erika.neu@example.org"}})
 	require.NoError(t, err)
 	require.Len(t, ep.bodies, 1)
-	var n dsar.Notification
+	var n notify.Notification
 	require.NoError(t, json.Unmarshal(ep.bodies[0], &n))
-	assert.Equal(t, dsar.Rectification, n.Kind)
+	assert.Equal(t, notify.Rectification, n.Kind)
 	require.Len(t, n.Changes, 1)
 	assert.Equal(t, "erika.neu@example.org", n.Changes[0].Value)
 	assert.NotContains(t, f.auditText(), "erika.neu", "the audit log never holds the corrected value")
 }
 
 func TestAWebhookRefusesToSendThePersonInTheClear(t *testing.T) {
-	for name, h := range map[string]*dsar.Webhook{
+	for name, h := range map[string]*notify.Webhook{
 		"plain http to another host": {URL: "http://maixit.example/frist", Secret: webhookSecret},
 		"a short secret":             {URL: "https://maixit.example/frist", Secret: []byte("short")},
 		"no URL":                     {URL: "::", Secret: webhookSecret},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := h.Notify(context.Background(), dsar.Notification{Recipient: "maixit", Subject: "c-1001"})
+			err := h.Notify(context.Background(), notify.Notification{Recipient: "maixit", Subject: "c-1001"})
 			require.Error(t, err)
 			assert.NotContains(t, err.Error(), "c-1001")
 		})

@@ -12,20 +12,13 @@ import (
 
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/store"
 )
 
 // Change is one correction a rectification makes: the new value of a
 // declared field of one of the subject's records.
-type Change struct {
-	Dataset string `json:"dataset"`
-	Key     string `json:"key"`
-	Field   string `json:"field"`
-	// Value is the corrected value: nil, string, int64, float64, bool,
-	// []byte or time.Time. It never appears in errors or the audit log;
-	// a recipient is told it (Art. 19).
-	Value any `json:"value"`
-}
+type Change = notify.FieldChange
 
 // Rectify carries out the rectification request with id (Art. 16): it
 // sets each field to its corrected value, record by record, each record's

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frist-go/frist/notice"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -258,9 +259,9 @@ func recipientsToldSection(lang notice.Language, rep *AccessReport, ts func(time
 		for _, t := range rep.RecipientsTold {
 			var outcome string
 			switch t.Outcome {
-			case Told:
+			case notify.Told:
 				outcome = l("mitgeteilt.", "told.")
-			case NotTold:
+			case notify.NotTold:
 				outcome = l("Die Mitteilung ist fehlgeschlagen; ob der Empfänger auf anderem Weg unterrichtet wurde, verzeichnet unser Protokoll nicht.",
 					"the communication failed; our log does not record whether the recipient was told by other means.")
 			default:

@@ -16,6 +16,7 @@ import (
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
@@ -63,7 +64,7 @@ type ServiceOptions struct {
 	// rectification or restriction (Art. 19). Nil: every such recipient is
 	// recorded, in the receipt and the audit log, as one the controller
 	// must tell by other means.
-	Notifier Notifier
+	Notifier notify.Notifier
 }
 
 // Service runs data-subject requests (Art. 15–21 GDPR) end to end against
@@ -85,7 +86,7 @@ type Service struct {
 	auditKey *anonymize.KeyRing
 	within   time.Duration
 	policy   string
-	notifier Notifier
+	notifier notify.Notifier
 	// mu serialises load-change-save of one request in this process; the
 	// store's version check catches writers in other processes.
 	mu sync.Mutex

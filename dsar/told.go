@@ -9,23 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
-)
-
-// Outcome says what became of the communication of a change to one
-// recipient (Art. 19 GDPR), as the audit log records it.
-type Outcome string
-
-const (
-	// Told: the Notifier delivered the notification.
-	Told Outcome = "told"
-	// NotTold: the Notifier could not deliver it. Whether the controller
-	// told the recipient by other means afterwards is not recorded.
-	NotTold Outcome = "not_told"
-	// ByController: no Notifier was configured, so the controller had to
-	// tell the recipient by other means; whether and when it did is not
-	// recorded.
-	ByController Outcome = "by_controller"
 )
 
 // RecipientTold is one communication to a recipient of an erasure,
@@ -44,8 +29,8 @@ type RecipientTold struct {
 	Request uuid.UUID `json:"request"`
 	// At is when the change was made; the recipient was told, or the
 	// attempt failed, right after it.
-	At      time.Time `json:"at"`
-	Outcome Outcome   `json:"outcome"`
+	At      time.Time      `json:"at"`
+	Outcome notify.Outcome `json:"outcome"`
 }
 
 // The notes of the dsar.notify entries. Service.audit prefixes them with
@@ -57,11 +42,11 @@ const (
 )
 
 // notifyNote is the note of the dsar.notify entry for recipient rid.
-func notifyNote(rid string, o Outcome, err error) string {
+func notifyNote(rid string, o notify.Outcome, err error) string {
 	switch o {
-	case Told:
+	case notify.Told:
 		return "recipient " + rid + toldSuffix
-	case ByController:
+	case notify.ByController:
 		return "recipient " + rid + byControllerSuffix
 	}
 	return "recipient " + rid + notToldInfix + err.Error()
@@ -88,11 +73,11 @@ func toldNote(note string) (t RecipientTold, ok bool) {
 	t = RecipientTold{Recipient: m[3], Change: kind, Request: id}
 	switch m[4] {
 	case toldSuffix:
-		t.Outcome = Told
+		t.Outcome = notify.Told
 	case byControllerSuffix:
-		t.Outcome = ByController
+		t.Outcome = notify.ByController
 	default:
-		t.Outcome = NotTold
+		t.Outcome = notify.NotTold
 	}
 	return t, true
 }

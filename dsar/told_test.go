@@ -17,12 +17,13 @@ import (
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notice"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 )
 
 // serviceWith is a service on f's engine and store that trusts every
 // requester, with ring as its audit key and notifier (nil: none).
-func serviceWith(t *testing.T, f *fixture, ring *anonymize.KeyRing, notifier dsar.Notifier) *dsar.Service {
+func serviceWith(t *testing.T, f *fixture, ring *anonymize.KeyRing, notifier notify.Notifier) *dsar.Service {
 	t.Helper()
 	svc, err := dsar.NewService(f.eng, f.st, f.ledger, &dsar.ServiceOptions{
 		Now: f.clock, AuditKey: ring, Notifier: notifier,
@@ -88,7 +89,7 @@ func TestAccessReportListsTheRecipientsToldOfTheSubjectsChangesOnly(t *testing.T
 	ep := &recipientEndpoint{}
 	srv := httptest.NewServer(ep)
 	defer srv.Close()
-	hooks := dsar.Webhooks{"maixit": {URL: srv.URL, Secret: webhookSecret, Backoff: time.Millisecond}}
+	hooks := notify.Webhooks{"maixit": {URL: srv.URL, Secret: webhookSecret, Backoff: time.Millisecond}}
 	svc := serviceWith(t, f, f.ring, hooks)
 	silent := serviceWith(t, f, f.ring, nil)
 
@@ -116,7 +117,7 @@ func TestAccessReportListsTheRecipientsToldOfTheSubjectsChangesOnly(t *testing.T
 		Recipient string
 		Change    dsar.Kind
 		Request   uuid.UUID
-		Outcome   dsar.Outcome
+		Outcome   notify.Outcome
 	}
 	list := func(rep *dsar.AccessReport) []told {
 		var out []told
@@ -128,8 +129,8 @@ func TestAccessReportListsTheRecipientsToldOfTheSubjectsChangesOnly(t *testing.T
 	}
 	rep1 := accessReport(t, f, svc, "c-1001")
 	assert.Equal(t, []told{
-		{"maixit", dsar.Rectification, rect1, dsar.Told},
-		{"maixit", dsar.Restriction, restr1, dsar.ByController},
+		{"maixit", dsar.Rectification, rect1, notify.Told},
+		{"maixit", dsar.Restriction, restr1, notify.ByController},
 	}, list(rep1), "c-1001's own communications, oldest first")
 	assert.True(t, received.Equal(rep1.RecipientsTold[0].At), "when the record was rectified")
 	doc, err := json.Marshal(rep1)
@@ -167,8 +168,8 @@ func TestAccessReportListsTheRecipientsToldOfTheSubjectsChangesOnly(t *testing.T
 	_, err = svc.Get(f.ctx, erase2)
 	require.ErrorIs(t, err, dsar.ErrNotFound, "the request records are deleted")
 	want2 := []told{
-		{"maixit", dsar.Rectification, rect2, dsar.Told},
-		{"maixit", dsar.Erasure, erase2, dsar.NotTold},
+		{"maixit", dsar.Rectification, rect2, notify.Told},
+		{"maixit", dsar.Erasure, erase2, notify.NotTold},
 	}
 	rep2 := accessReport(t, f, svc, "c-1002")
 	assert.Empty(t, rep2.Datasets, "c-1002's records are erased")

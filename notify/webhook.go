@@ -1,4 +1,4 @@
-package dsar
+package notify
 
 import (
 	"bytes"
@@ -156,20 +156,20 @@ func VerifySignature(header string, body, secret []byte, now time.Time, toleranc
 	}
 	sec, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || v1 == "" {
-		return errors.New("dsar: the signature header is not t=<unix>,v1=<hex>")
+		return errors.New("notify: the signature header is not t=<unix>,v1=<hex>")
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return errors.New("dsar: the signature is too old or from the future")
+		return errors.New("notify: the signature is too old or from the future")
 	}
 	want, err := hex.DecodeString(v1)
 	if err != nil {
-		return errors.New("dsar: the signature is not hex")
+		return errors.New("notify: the signature is not hex")
 	}
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(t + "."))
 	mac.Write(body)
 	if !hmac.Equal(mac.Sum(nil), want) {
-		return errors.New("dsar: the signature does not match")
+		return errors.New("notify: the signature does not match")
 	}
 	return nil
 }

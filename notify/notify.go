@@ -1,0 +1,157 @@
+// Package notify tells the recipients of personal data that the controller
+// erased, rectified or restricted it (Art. 19 GDPR): "The controller shall
+// communicate any rectification or erasure of personal data or restriction
+// of processing carried out in accordance with Article 16, Article 17(1)
+// and Article 18 to each recipient to whom the personal data have been
+// disclosed, unless this proves impossible or involves disproportionate
+// effort."
+//
+// The application supplies one Notifier; Webhooks is one implementation,
+// posting signed JSON. Two parts of frist call it:
+//
+//   - package dsar, for the erasures, rectifications and restrictions a
+//     data subject's request makes (Notification.Request is set);
+//   - package retention, for every erasure its rules make without a
+//     request: the erasure an event triggers (a cancellation, a withdrawal
+//     of consent, Art. 17(1)(b), any rule with on:) and the erasure of
+//     records whose period ended (Art. 17(1)(a), Art. 5(1)(e)).
+//
+// Who is a recipient comes from the declaration: a dataset's recipients
+// and the recipients of the purposes it serves (see Recipients).
+package notify
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/policy"
+)
+
+// Notifier delivers notifications to recipients.
+type Notifier interface {
+	// Notify delivers n to its recipient, or returns why it could not.
+	// The error may reach logs and the audit log: it must not carry the
+	// notification's content. Notify is called again with the same n.ID
+	// only when the application retries, so a recipient can ignore a
+	// notification it has seen.
+	Notify(ctx context.Context, n Notification) error
+}
+
+// Kind is the change a recipient is told of.
+type Kind string
+
+// The changes of Art. 19.
+const (
+	Erasure       Kind = "erasure"       // Art. 17
+	Rectification Kind = "rectification" // Art. 16
+	Restriction   Kind = "restriction"   // Art. 18
+)
+
+// FieldChange is one rectified field of one record and its corrected
+// value.
+type FieldChange struct {
+	Dataset string `json:"dataset"`
+	Key     string `json:"key"`
+	Field   string `json:"field"`
+	// Value is the corrected value: nil, string, int64, float64, bool,
+	// []byte or time.Time. It never appears in errors or the audit log;
+	// a recipient is told it (Art. 19).
+	Value any `json:"value"`
+}
+
+// Notification is what one recipient is told of one change.
+//
+// What caused the change is named by exactly one of Request (a data
+// subject's request), Event (an event a rule reacted to) or, when both
+// are empty, Rule alone (a time rule: the records' period ended).
+type Notification struct {
+	// ID is a UUIDv7 of the notification.
+	ID string `json:"id"`
+	// Recipient is the recipient's ID in the declaration.
+	Recipient string `json:"recipient"`
+	// Kind is Erasure, Rectification or Restriction.
+	Kind Kind `json:"kind"`
+	// Request is the ID of the data subject's request that made the
+	// change; zero (and left out of the JSON) when no request did.
+	Request uuid.UUID `json:"request,omitzero"`
+	// Event is the event whose rule erased the records, e.g.
+	// policy.EventCancelled or policy.EventConsentWithdrawn; "" for a
+	// change a request or a time rule made.
+	Event policy.Event `json:"event,omitempty"`
+	// Purpose is the purpose consent was withdrawn for, with
+	// policy.EventConsentWithdrawn.
+	Purpose string `json:"purpose,omitempty"`
+	// Rule is the declaration's rule that erased the records; "" for a
+	// change a request made.
+	Rule string `json:"rule,omitempty"`
+	// Subject names the data subject as the controller's records do (the
+	// value of the datasets' subject column): the recipient received the
+	// data under it. It leaves the controller only to the recipient, never
+	// into a log. It is empty when the change is not one subject's: a
+	// time rule's erasure, or an event on a record of a dataset without a
+	// subject column.
+	Subject string `json:"subject,omitempty"`
+	// Keys are the keys of the records an event named, when the event
+	// named records rather than a subject (a cancelled appointment).
+	Keys []string `json:"keys,omitempty"`
+	// Datasets are the affected datasets the recipient receives.
+	Datasets []string `json:"datasets"`
+	// Count is how many records were erased, for a change a rule made.
+	Count int `json:"count,omitempty"`
+	// Changes are the rectified fields with their new values, for a
+	// rectification.
+	Changes []FieldChange `json:"changes,omitempty"`
+	// At is when the change was made.
+	At time.Time `json:"at"`
+}
+
+// Outcome says what became of telling one recipient of one change, as the
+// audit log records it.
+type Outcome string
+
+const (
+	// Told: the Notifier delivered the notification.
+	Told Outcome = "told"
+	// NotTold: the Notifier could not deliver it. Whether the controller
+	// told the recipient by other means afterwards is not recorded.
+	NotTold Outcome = "not_told"
+	// ByController: no Notifier was configured, so the controller has to
+	// tell the recipient by other means; whether and when it did is not
+	// recorded.
+	ByController Outcome = "by_controller"
+)
+
+// Recipients returns the recipients of the datasets among affected: in
+// the declaration's order of recipients, each recipient's ID, and by ID
+// the datasets among affected that it receives (those naming it, or
+// serving a purpose that names it). Datasets the declaration does not
+// declare are ignored.
+func Recipients(decl *policy.Declaration, affected []string) (order []string, by map[string][]string) {
+	by = map[string][]string{}
+	for _, id := range affected {
+		ds := decl.Dataset(id)
+		if ds == nil {
+			continue
+		}
+		rs := slices.Clone(ds.Recipients)
+		for _, p := range ds.Purposes {
+			if pu := decl.Purpose(p); pu != nil {
+				rs = append(rs, pu.Recipients...)
+			}
+		}
+		for _, r := range rs {
+			if !slices.Contains(by[r], id) {
+				by[r] = append(by[r], id)
+			}
+		}
+	}
+	for _, r := range decl.Recipients {
+		if by[r.ID] != nil {
+			order = append(order, r.ID)
+		}
+	}
+	return order, by
+}
