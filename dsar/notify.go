@@ -63,13 +63,13 @@ func (s *Service) notify(ctx context.Context, r *Request, affected []string, cha
 		switch {
 		case err == nil:
 			rn.Notified = true
-			note = notifyNote(rid, notify.Told, nil)
+			note = notify.AuditNote(rid, notify.Told, nil)
 		case s.notifier == nil:
 			rn.Error = "frist has no notifier for it: tell the recipient yourself (Art. 19)"
-			note = notifyNote(rid, notify.ByController, nil)
+			note = notify.AuditNote(rid, notify.ByController, nil)
 		default:
 			rn.Error = err.Error()
-			note = notifyNote(rid, notify.NotTold, err)
+			note = notify.AuditNote(rid, notify.NotTold, err)
 			failed = append(failed, rid)
 		}
 		if aerr := s.audit(ctx, at, "dsar.notify", r, "", len(by[rid]), note); aerr != nil {

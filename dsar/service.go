@@ -61,9 +61,11 @@ type ServiceOptions struct {
 	// risk in Service.Overdue. Default: seven days.
 	Within time.Duration
 	// Notifier tells the recipients of a dataset of an erasure,
-	// rectification or restriction (Art. 19). Nil: every such recipient is
-	// recorded, in the receipt and the audit log, as one the controller
-	// must tell by other means.
+	// rectification or restriction (Art. 19). Default: the engine's
+	// (retention.Options.Notifier), so that one Notifier tells of every
+	// change, whether a request or a rule made it. When neither is set,
+	// every such recipient is recorded, in the receipt and the audit log,
+	// as one the controller must tell by other means.
 	Notifier notify.Notifier
 }
 
@@ -134,6 +136,9 @@ func NewService(eng *retention.Engine, rs store.RequestStore, ledger *consent.Le
 	}
 	if s.now == nil {
 		s.now = eng.Now
+	}
+	if s.notifier == nil {
+		s.notifier = eng.Notifier()
 	}
 	if s.within <= 0 {
 		s.within = 7 * 24 * time.Hour

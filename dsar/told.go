@@ -15,8 +15,12 @@ import (
 
 // RecipientTold is one communication to a recipient of an erasure,
 // rectification or restriction of the subject's data (Art. 19 GDPR): what
-// the audit entry that Erase, Rectify or Restrict wrote for it says, and
-// nothing more. It does not say which data the recipient received.
+// the audit entry that Erase, Rectify or Restrict, or the retention
+// engine after an event's erasure (a withdrawal of consent, a
+// cancellation), wrote for it says, and nothing more. It does not say
+// which data the recipient received. Erasures at the end of a retention
+// period are told to recipients without naming anyone, so they are not
+// listed here.
 type RecipientTold struct {
 	// Recipient is the recipient's ID in the declaration.
 	Recipient string `json:"recipient"`
@@ -25,59 +29,52 @@ type RecipientTold struct {
 	Name policy.Text `json:"name"`
 	// Change is Erasure, Rectification or Restriction.
 	Change Kind `json:"change"`
-	// Request is the subject's request that made the change.
-	Request uuid.UUID `json:"request"`
+	// Request is the subject's request that made the change; zero (and
+	// left out of the JSON) when a rule of the declaration made it.
+	Request uuid.UUID `json:"request,omitzero"`
+	// Event is the event whose rule erased the data (a withdrawal of
+	// consent, a cancellation) when no request made the change.
+	Event policy.Event `json:"event,omitempty"`
 	// At is when the change was made; the recipient was told, or the
 	// attempt failed, right after it.
 	At      time.Time      `json:"at"`
 	Outcome notify.Outcome `json:"outcome"`
 }
 
-// The notes of the dsar.notify entries. Service.audit prefixes them with
-// "request <ID> (<kind>): "; toldNote parses the whole note back.
-const (
-	toldSuffix         = " told (Art. 19)"
-	byControllerSuffix = " to be told by the controller (Art. 19): no notifier is configured"
-	notToldInfix       = " NOT told (Art. 19): "
-)
+// toldNoteRE matches the notes of the audit entries that record telling a
+// recipient: a dsar.notify entry's "request <ID> (<kind>): " and a
+// retention.notify entry's "on <event>: ", each followed by what
+// notify.AuditNote writes.
+var toldNoteRE = regexp.MustCompile(`(?s)^(?:request ([0-9a-f-]{36}) \((erasure|rectification|restriction)\)|on ([a-z_]+)): (recipient .*)$`)
 
-// notifyNote is the note of the dsar.notify entry for recipient rid.
-func notifyNote(rid string, o notify.Outcome, err error) string {
-	switch o {
-	case notify.Told:
-		return "recipient " + rid + toldSuffix
-	case notify.ByController:
-		return "recipient " + rid + byControllerSuffix
-	}
-	return "recipient " + rid + notToldInfix + err.Error()
-}
-
-var notifyNoteRE = regexp.MustCompile(`^request ([0-9a-f-]{36}) \((erasure|rectification|restriction)\): recipient (\S+)(` +
-	regexp.QuoteMeta(toldSuffix) + `$|` + regexp.QuoteMeta(byControllerSuffix) + `$|` + regexp.QuoteMeta(notToldInfix) + `)`)
-
-// toldNote parses the note of a dsar.notify entry; ok is false for a note
-// of another form.
-func toldNote(note string) (t RecipientTold, ok bool) {
-	m := notifyNoteRE.FindStringSubmatch(note)
+// toldNote parses the note of a dsar.notify or retention.notify entry
+// (action); ok is false for a note of another form, or of the other
+// action's form.
+func toldNote(action, note string) (t RecipientTold, ok bool) {
+	m := toldNoteRE.FindStringSubmatch(note)
 	if m == nil {
 		return t, false
 	}
-	id, err := uuid.Parse(m[1])
-	if err != nil {
+	rid, outcome, ok := notify.ParseAuditNote(m[4])
+	if !ok {
 		return t, false
 	}
-	kind, err := ParseKind(m[2])
-	if err != nil {
-		return t, false
-	}
-	t = RecipientTold{Recipient: m[3], Change: kind, Request: id}
-	switch m[4] {
-	case toldSuffix:
-		t.Outcome = notify.Told
-	case byControllerSuffix:
-		t.Outcome = notify.ByController
+	t = RecipientTold{Recipient: rid, Outcome: outcome}
+	switch {
+	case action == "dsar.notify" && m[1] != "":
+		id, err := uuid.Parse(m[1])
+		if err != nil {
+			return t, false
+		}
+		kind, err := ParseKind(m[2])
+		if err != nil {
+			return t, false
+		}
+		t.Change, t.Request = kind, id
+	case action == "retention.notify" && m[3] != "":
+		t.Change, t.Event = Erasure, policy.Event(m[3])
 	default:
-		t.Outcome = notify.NotTold
+		return t, false
 	}
 	return t, true
 }
@@ -93,9 +90,10 @@ const auditPage = 1000
 // subject's erasure leaves it, and it is kept as the declaration's
 // records.audit says (by default as long as the request records); the list
 // goes with the entries it comes from. An entry counts only when it is a
-// dsar.notify entry that names exactly one subject, a pseudonym of subject
-// under a key of ServiceOptions.AuditKey, and whose note has the form
-// notify writes: entries about anyone else are never read into the report.
+// dsar.notify or retention.notify entry that names exactly one subject, a
+// pseudonym of subject under a key of ServiceOptions.AuditKey, and whose
+// note has the form its writer gives it: entries about anyone else are
+// never read into the report.
 // It reads the whole log, a page at a time.
 func (s *Service) recipientsTold(ctx context.Context, subject string) ([]RecipientTold, error) {
 	mine := s.auditKey.Pseudonyms(subject)
@@ -108,10 +106,10 @@ func (s *Service) recipientsTold(ctx context.Context, subject string) ([]Recipie
 		}
 		for _, e := range es {
 			after = e.Seq
-			if e.Action != "dsar.notify" || len(e.Subjects) != 1 || !slices.Contains(mine, e.Subjects[0]) {
+			if (e.Action != "dsar.notify" && e.Action != "retention.notify") || len(e.Subjects) != 1 || !slices.Contains(mine, e.Subjects[0]) {
 				continue
 			}
-			t, ok := toldNote(e.Note)
+			t, ok := toldNote(e.Action, e.Note)
 			if !ok {
 				continue
 			}

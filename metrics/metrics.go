@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/retention"
 )
 
@@ -57,6 +58,7 @@ type Observer struct {
 	overdue     *prometheus.GaugeVec
 	unreadable  *prometheus.CounterVec
 	ownRecords  *prometheus.CounterVec
+	told        *prometheus.CounterVec
 }
 
 var _ retention.Observer = (*Observer)(nil)
@@ -103,8 +105,12 @@ func New(reg prometheus.Registerer) (*Observer, error) {
 			Name: "frist_own_records_total",
 			Help: "frist's own records (consent events, requests and objections, audit log entries) deleted or pseudonymized by sweeps as the declaration's records block says.",
 		}, []string{"kind", "change"}),
+		told: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "frist_recipient_notifications_total",
+			Help: "Notifications to recipients of the erasures rules made (Art. 19 GDPR), by outcome: told, not_told (the notifier failed; alert on any increase) or by_controller (no notifier is configured: the controller must tell the recipient).",
+		}, []string{"dataset", "rule", "recipient", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue, o.unreadable, o.ownRecords} {
+	for _, c := range []prometheus.Collector{o.processed, o.failures, o.sweeps, o.duration, o.lastSuccess, o.overdue, o.unreadable, o.ownRecords, o.told} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("metrics: registering: %w", err)
 		}
@@ -129,6 +135,12 @@ func (o *Observer) BatchFailed(dataset, rule string) {
 // cannot be read.
 func (o *Observer) Unreadable(dataset, rule, column string, n int) {
 	o.unreadable.WithLabelValues(dataset, rule, column).Add(float64(n))
+}
+
+// RecipientTold counts one notification of a rule's erasure to a
+// recipient by its outcome.
+func (o *Observer) RecipientTold(dataset, rule, recipient string, outcome notify.Outcome) {
+	o.told.WithLabelValues(dataset, rule, recipient, string(outcome)).Inc()
 }
 
 // SweepDone counts a sweep by result and records its duration; a sweep in

@@ -23,6 +23,7 @@ package notify
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -87,6 +88,10 @@ type Notification struct {
 	// Rule is the declaration's rule that erased the records; "" for a
 	// change a request made.
 	Rule string `json:"rule,omitempty"`
+	// Action is what the rule did, for a change a rule made: "delete" or
+	// "anonymize" (the rule's declared fields were anonymized, so the
+	// personal data in them are erased).
+	Action string `json:"action,omitempty"`
 	// Subject names the data subject as the controller's records do (the
 	// value of the datasets' subject column): the recipient received the
 	// data under it. It leaves the controller only to the recipient, never
@@ -123,6 +128,55 @@ const (
 	// recorded.
 	ByController Outcome = "by_controller"
 )
+
+// The parts of an audit note that AuditNote writes and ParseAuditNote
+// reads back.
+const (
+	toldSuffix         = " told (Art. 19)"
+	byControllerSuffix = " to be told by the controller (Art. 19): no notifier is configured"
+	notToldInfix       = " NOT told (Art. 19): "
+)
+
+// AuditNote is the part of an audit entry's note that records telling
+// recipient rid: "recipient <rid> told (Art. 19)", "... to be told by the
+// controller ...", or "... NOT told (Art. 19): " and err, which therefore
+// must not carry personal data (see Notifier).
+func AuditNote(rid string, o Outcome, err error) string {
+	switch o {
+	case Told:
+		return "recipient " + rid + toldSuffix
+	case ByController:
+		return "recipient " + rid + byControllerSuffix
+	}
+	msg := "no reason given"
+	if err != nil {
+		msg = err.Error()
+	}
+	return "recipient " + rid + notToldInfix + msg
+}
+
+// ParseAuditNote reads back a note that AuditNote wrote; ok is false for
+// any other text.
+func ParseAuditNote(note string) (rid string, o Outcome, ok bool) {
+	rest, ok := strings.CutPrefix(note, "recipient ")
+	if !ok {
+		return "", "", false
+	}
+	rid, rest, ok = strings.Cut(rest, " ")
+	if !ok || rid == "" {
+		return "", "", false
+	}
+	rest = " " + rest
+	switch {
+	case rest == toldSuffix:
+		return rid, Told, true
+	case rest == byControllerSuffix:
+		return rid, ByController, true
+	case strings.HasPrefix(rest, notToldInfix):
+		return rid, NotTold, true
+	}
+	return "", "", false
+}
 
 // Recipients returns the recipients of the datasets among affected: in
 // the declaration's order of recipients, each recipient's ID, and by ID

@@ -11,6 +11,7 @@ import (
 
 	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -38,8 +39,9 @@ type Engine struct {
 	owner      string
 	policyHash string
 	rules      []*rule
-	purges     purges // purge.go
-	ledger     Ledger // ledger.go
+	purges     purges          // purge.go
+	ledger     Ledger          // ledger.go
+	notifier   notify.Notifier // notify.go
 	signer     *audit.Signer
 	keepers    keepers // records.go
 }
@@ -90,6 +92,7 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 		obs:        opts.Observer,
 		owner:      opts.Owner,
 		ledger:     opts.Ledger,
+		notifier:   opts.Notifier,
 		signer:     signer,
 		policyHash: decl.Hash(),
 	}
@@ -160,6 +163,10 @@ func checkServed(decl *policy.Declaration, st store.Driver) error {
 
 // Now returns the engine's current time, from Options.Now.
 func (e *Engine) Now() time.Time { return e.now() }
+
+// Notifier returns the Notifier of Options.Notifier, nil when none was
+// given.
+func (e *Engine) Notifier() notify.Notifier { return e.notifier }
 
 // Declaration returns the declaration the engine enforces. It must not be
 // modified.

@@ -71,7 +71,7 @@ func (e *Engine) eraseSubject(ctx context.Context, ev Event) (*Report, error) {
 			}
 		}
 		for _, tg := range targets {
-			rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), nil)
+			rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), nil, nil)
 			rep.Rules = append(rep.Rules, rr)
 			if err != nil {
 				rep.Duration = e.now().Sub(now)
@@ -101,7 +101,7 @@ func (e *Engine) eraseDataset(ctx context.Context, ds *policy.Dataset, ev Event,
 		ru:  &rule{ds: ds, id: ErasureRule, on: policy.EventErasureRequested, action: ActionDelete},
 		sel: store.Selection{Dataset: ds.ID, Subject: ev.Subject, Now: now},
 	}
-	return e.act(ctx, ev, tg, keepBounds(e.rulesOf(ds.ID), now), nil)
+	return e.act(ctx, ev, tg, keepBounds(e.rulesOf(ds.ID), now), nil, nil)
 }
 
 // keepBounds returns the bounds that select only records whose statutory

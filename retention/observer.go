@@ -1,6 +1,10 @@
 package retention
 
-import "time"
+import (
+	"time"
+
+	"github.com/frist-go/frist/notify"
+)
 
 // Observer receives the engine's metrics, e.g. to export them to
 // Prometheus. Its methods are called synchronously from the goroutine that
@@ -21,6 +25,10 @@ type Observer interface {
 	// the rule can never process because their value in the time column
 	// cannot be read (see Unreadable).
 	Unreadable(dataset, rule, column string, n int)
+	// RecipientTold reports one notification of a rule's erasure to a
+	// recipient of the dataset (Art. 19) and its outcome; notify.NotTold
+	// is the one to alert on.
+	RecipientTold(dataset, rule, recipient string, outcome notify.Outcome)
 }
 
 // SweepStats summarises one sweep for an Observer.
@@ -65,3 +73,6 @@ func (NopObserver) SweepDone(SweepStats) {}
 
 // Unreadable does nothing.
 func (NopObserver) Unreadable(string, string, string, int) {}
+
+// RecipientTold does nothing.
+func (NopObserver) RecipientTold(string, string, string, notify.Outcome) {}

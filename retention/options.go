@@ -8,6 +8,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/frist-go/frist/anonymize"
+	"github.com/frist-go/frist/notify"
 )
 
 // Defaults used when an Options field is zero.
@@ -93,6 +94,13 @@ type Options struct {
 	// that Replay can erase again what a restored backup brings back. See
 	// Ledger and package ledger. Default: none.
 	Ledger Ledger
+	// Notifier tells the recipients of a dataset when a rule erases or
+	// anonymizes its records (Art. 19; see notify.go for what is told to
+	// whom). Nil: each such recipient is recorded in the audit log and the
+	// report as one the controller must tell by other means. Give package
+	// dsar's service the same Notifier (it uses the engine's when its own
+	// is nil). Default: none.
+	Notifier notify.Notifier
 }
 
 // interval returns the sweep interval, defaulted. In options New or

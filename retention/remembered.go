@@ -54,8 +54,16 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 		}
 		return rr
 	}
-	rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), remember) // only keep_at_least: an event rule has no period
+	var seen erased
+	rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), remember, &seen) // only keep_at_least: an event rule has no period
 	rr.Err = joinErr(rr.Err, rememberErr)
+	if ev.replayOf == "" {
+		// A replayed erasure was told when it first happened.
+		c := cause{event: ev.Kind, purpose: ev.Purpose, subject: ev.Subject, keys: tg.sel.Keys}
+		if terr := e.tell(ctx, tg.ru, &rr, c, &seen, now); terr != nil {
+			rr.Err = joinErr(rr.Err, terr)
+		}
+	}
 	return rr, err
 }
 
@@ -169,8 +177,16 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 	}
 	if free > 0 {
 		note := fmt.Sprintf("on %s, remembered since %s", p.Event, p.At.UTC().Format(time.RFC3339))
-		rr, err = e.process(ctx, ru, rr, sel, free, note, lease)
+		var seen erased
+		rr, err = e.process(ctx, ru, rr, sel, free, note, lease, &seen)
 		rr.Retried = rr.Processed
+		c := cause{event: policy.Event(p.Event), purpose: p.Purpose, subject: p.Subject}
+		if p.Subject == "" {
+			c.keys = p.Keys
+		}
+		if terr := e.tell(ctx, ru, &rr, c, &seen, now); terr != nil {
+			rr.Err = joinErr(rr.Err, terr)
+		}
 		if err != nil || rr.Err != nil {
 			return rr, err
 		}

@@ -93,6 +93,14 @@ type RuleReport struct {
 	// column's representation (see Unreadable). They are counted at every
 	// sweep until corrected; the rule's other records are processed.
 	Unreadable []Unreadable
+	// Told counts the notifications of the rule's erasure that the
+	// Notifier delivered to recipients of the dataset (Art. 19; see
+	// Options.Notifier), NotTold those it could not deliver (the audit
+	// log and the log say to whom and why), and LeftToController those
+	// the controller must make by other means because no Notifier is
+	// configured. One notification goes to each recipient per data
+	// subject an event's erasure concerned, or per sweep of a time rule.
+	Told, NotTold, LeftToController int
 }
 
 // Processed returns the number of records processed by all rules.

@@ -164,9 +164,12 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	if late := now.Sub(ru.timing.latest(t)); late > 0 {
 		rr.Lateness = late
 	}
-	rr, err = e.process(ctx, ru, rr, sel, unknownLeft, "", lease)
+	rr, err = e.process(ctx, ru, rr, sel, unknownLeft, "", lease, nil)
 	if err != nil {
 		return rr, err
+	}
+	if err := e.tell(ctx, ru, &rr, cause{}, nil, now); err != nil {
+		rr.Err = joinErr(rr.Err, err)
 	}
 	if rr.Processed == 0 || e.mayBeHeld(ctx, ru.ds, now) {
 		if _, rr.Held, err = storecheck.Count(ctx, e.st, ru.ds, sel); err != nil {
@@ -243,7 +246,7 @@ func (e *Engine) renewLease(ctx context.Context, lease *sweepLease) error {
 // cannot expire in between, and a renewal is a write of its own (on SQLite
 // and PostgreSQL a commit with its fsync), which before every batch
 // doubled the commits of a sweep.
-func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store.Selection, free int, note string, lease *sweepLease) (RuleReport, error) {
+func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store.Selection, free int, note string, lease *sweepLease, seen *erased) (RuleReport, error) {
 	size := e.sizing.start
 	// The backend is promised a well-formed batch whose callbacks neither
 	// panic nor return what was not asked (store.Batch). Only Limit and
@@ -279,6 +282,7 @@ func (e *Engine) process(ctx context.Context, ru *rule, rr RuleReport, sel store
 		n := res.Count
 		if n > 0 {
 			e.purges.touched(sel.Dataset)
+			seen.add(res)
 		}
 		// The next batch starts behind this one (store.Selection.After):
 		// records that stay in place are not read again.

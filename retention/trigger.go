@@ -200,7 +200,7 @@ func (e *Engine) targets(ev Event, now time.Time) ([]target, error) {
 // that the event can be remembered for them (remembered.go): first, before any
 // batch, of the held and kept ones, so that a crash in between loses
 // nothing; then, after a batch failed, of the records it left (Failed).
-func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bound, leftAlone func(rr RuleReport, left int) RuleReport) (RuleReport, error) {
+func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bound, leftAlone func(rr RuleReport, left int) RuleReport, seen *erased) (RuleReport, error) {
 	ru := tg.ru
 	rr := RuleReport{Dataset: ru.ds.ID, Rule: ru.id, Action: ru.action, Event: ev.Kind}
 	allFree, allHeld, err := storecheck.Count(ctx, e.st, ru.ds, tg.sel)
@@ -221,7 +221,7 @@ func (e *Engine) act(ctx context.Context, ev Event, tg target, bounds []store.Bo
 	if free == 0 {
 		return rr, ctx.Err()
 	}
-	rr, err = e.process(ctx, ru, rr, sel, free, ev.note(), nil)
+	rr, err = e.process(ctx, ru, rr, sel, free, ev.note(), nil, seen)
 	if err != nil {
 		return rr, err
 	}

@@ -62,9 +62,9 @@ func dropThrough(t *testing.T, st *sqlitestore.Store, s *audit.Signer, seq uint6
 	return res
 }
 
-// droppedDB is signedDB with two more entries, an anchor exported at
-// entry 3 and one at entry 5, and entries 1 to 4 dropped: the base is
-// entry 4 and the drop recorded by entry 6.
+// droppedDB is signedDB (four entries) with two more entries, an anchor
+// exported at entry 4 and one at entry 6, and entries 1 to 5 dropped: the
+// base is entry 5 and the drop recorded by entry 7.
 func droppedDB(t *testing.T) (url, path, pub, oldAnchor, newAnchor string) {
 	t.Helper()
 	url, path, keys, pub := signedDB(t)
@@ -77,7 +77,7 @@ func droppedDB(t *testing.T) (url, path, pub, oldAnchor, newAnchor string) {
 	appendEntries(t, st, s, 2)
 	code, _, errs = runCLI("audit", "anchor", jobcenterFile, "--db", url, "--keys", keys, "--out", newAnchor)
 	require.Equal(t, exitOK, code, errs)
-	dropThrough(t, st, s, 4)
+	dropThrough(t, st, s, 5)
 	return url, path, pub, oldAnchor, newAnchor
 }
 
@@ -87,25 +87,25 @@ func droppedDB(t *testing.T) (url, path, pub, oldAnchor, newAnchor string) {
 // part, with what that proves, not passed silently.
 //
 // Seen to fail: with verify starting from the zero head instead of the
-// base, the log was reported broken ("entries 1 to 4 are missing"); with
+// base, the log was reported broken ("entries 1 to 5 are missing"); with
 // anchorCheck.start not listing the old anchor, dropped_anchors was empty
 // and the text said nothing of it.
 func TestAuditVerifyStartsFromTheBaseAfterADrop(t *testing.T) {
 	url, _, pub, oldAnchor, newAnchor := droppedDB(t)
 	v := verifyJSONOf(t, exitOK, "--db", url, "--public-keys", pub, "--anchor", oldAnchor, "--anchor", newAnchor)
 	require.True(t, v.OK, "%+v", v.Broken)
-	assert.Equal(t, uint64(2), v.Entries, "entry 5 and the drop's entry 6")
+	assert.Equal(t, uint64(2), v.Entries, "entry 6 and the drop's entry 7")
 	require.NotNil(t, v.Base)
-	assert.Equal(t, uint64(4), v.Base.Seq)
+	assert.Equal(t, uint64(5), v.Base.Seq)
 	assert.True(t, v.Base.Signed)
 	assert.True(t, v.Base.SignatureChecked)
-	assert.Equal(t, []droppedAnchorJSON{{File: oldAnchor, Seq: 3}}, v.Dropped)
+	assert.Equal(t, []droppedAnchorJSON{{File: oldAnchor, Seq: 4}}, v.Dropped)
 
 	code, out, errs := runCLI("audit", "verify", jobcenterFile, "--db", url, "--public-keys", pub, "--anchor", oldAnchor, "--anchor", newAnchor)
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, out, "verifies: 2 entries kept after entries 1 to 4, dropped when their retention ended")
+	assert.Contains(t, out, "verifies: 2 entries kept after entries 1 to 5, dropped when their retention ended")
 	assert.Contains(t, out, "The base was signed by one of the public keys given")
-	assert.Contains(t, out, "Anchor "+oldAnchor+" (entry 3) is in the dropped part: not checked against the database.")
+	assert.Contains(t, out, "Anchor "+oldAnchor+" (entry 4) is in the dropped part: not checked against the database.")
 	assert.Contains(t, out, "can no longer be shown")
 
 	code, out, errs = runCLI("audit", "verify", jobcenterFile, "--db", url)
@@ -124,7 +124,7 @@ func TestAuditVerifyStartsFromTheBaseAfterADrop(t *testing.T) {
 // the zero Base, every case and the intact log failed; without
 // checkStoredHead, "truncated after a drop" was not found as truncated;
 // without preferring a truncation to Done's missing drop entry, both
-// truncation cases were reported as "base" naming entry 4. "base deleted"
+// truncation cases were reported as "base" naming entry 5. "base deleted"
 // is the Verifier's Removed case, pinned by its reason.
 func TestAuditVerifyFindsEveryAttackOnTheBase(t *testing.T) {
 	tests := []struct {
@@ -135,9 +135,9 @@ func TestAuditVerifyFindsEveryAttackOnTheBase(t *testing.T) {
 		seq        uint64
 		reasonPart string
 	}{{
-		name: "base position changed", kind: "base", seq: 5, reasonPart: "this entry is kept",
+		name: "base position changed", kind: "base", seq: 6, reasonPart: "this entry is kept",
 		attack: func(t *testing.T, path, _ string) []string {
-			execSQL(t, path, "UPDATE frist_audit_base SET seq = 5")
+			execSQL(t, path, "UPDATE frist_audit_base SET seq = 6")
 			return nil
 		},
 	}, {
@@ -147,9 +147,9 @@ func TestAuditVerifyFindsEveryAttackOnTheBase(t *testing.T) {
 			return nil
 		},
 	}, {
-		name: "base hash changed", kind: "base", seq: 5, reasonPart: "not the one the base records",
+		name: "base hash changed", kind: "base", seq: 6, reasonPart: "not the one the base records",
 		attack: func(t *testing.T, path, _ string) []string {
-			execSQL(t, path, "UPDATE frist_audit_base SET hash = (SELECT hash FROM frist_audit WHERE seq = 5)")
+			execSQL(t, path, "UPDATE frist_audit_base SET hash = (SELECT hash FROM frist_audit WHERE seq = 6)")
 			return nil
 		},
 	}, {
@@ -159,30 +159,30 @@ func TestAuditVerifyFindsEveryAttackOnTheBase(t *testing.T) {
 			return nil
 		},
 	}, {
-		name: "fake base after deleting kept entries", kind: "base", seq: 5, reasonPart: "the latest drop, recorded by entry 6, dropped entries up to 4",
-		attack: func(t *testing.T, path, _ string) []string {
-			execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 5")
-			execSQL(t, path, "UPDATE frist_audit_base SET seq = 5, hash = (SELECT prev FROM frist_audit WHERE seq = 6), sig = ''")
-			return nil
-		},
-	}, {
-		name: "fake base after deleting kept entries, keys", keys: true, kind: "base", seq: 5, reasonPart: "not signed",
-		attack: func(t *testing.T, path, _ string) []string {
-			execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 5")
-			execSQL(t, path, "UPDATE frist_audit_base SET seq = 5, hash = (SELECT prev FROM frist_audit WHERE seq = 6), sig = ''")
-			return nil
-		},
-	}, {
-		name: "truncated after a drop", kind: "truncated", seq: 6, reasonPart: "frist_audit_head",
+		name: "fake base after deleting kept entries", kind: "base", seq: 6, reasonPart: "the latest drop, recorded by entry 7, dropped entries up to 5",
 		attack: func(t *testing.T, path, _ string) []string {
 			execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 6")
+			execSQL(t, path, "UPDATE frist_audit_base SET seq = 6, hash = (SELECT prev FROM frist_audit WHERE seq = 7), sig = ''")
 			return nil
 		},
 	}, {
-		name: "anchor after the base, log cut and head reset", kind: "truncated", seq: 5, reasonPart: "the anchor",
+		name: "fake base after deleting kept entries, keys", keys: true, kind: "base", seq: 6, reasonPart: "not signed",
+		attack: func(t *testing.T, path, _ string) []string {
+			execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 6")
+			execSQL(t, path, "UPDATE frist_audit_base SET seq = 6, hash = (SELECT prev FROM frist_audit WHERE seq = 7), sig = ''")
+			return nil
+		},
+	}, {
+		name: "truncated after a drop", kind: "truncated", seq: 7, reasonPart: "frist_audit_head",
+		attack: func(t *testing.T, path, _ string) []string {
+			execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 7")
+			return nil
+		},
+	}, {
+		name: "anchor after the base, log cut and head reset", kind: "truncated", seq: 6, reasonPart: "the anchor",
 		attack: func(t *testing.T, path, newAnchor string) []string {
-			execSQL(t, path, "DELETE FROM frist_audit WHERE seq >= 5")
-			execSQL(t, path, "UPDATE frist_audit_head SET seq = 4, hash = (SELECT hash FROM frist_audit_base)")
+			execSQL(t, path, "DELETE FROM frist_audit WHERE seq >= 6")
+			execSQL(t, path, "UPDATE frist_audit_head SET seq = 5, hash = (SELECT hash FROM frist_audit_base)")
 			return []string{"--anchor", newAnchor}
 		},
 	}}
@@ -206,14 +206,14 @@ func TestAuditVerifyFindsEveryAttackOnTheBase(t *testing.T) {
 // whose hash differs (the log was rewritten before the drop) is found.
 func TestAuditVerifyComparesAnAnchorAtTheBase(t *testing.T) {
 	url, path, keys, pub := signedDB(t)
-	at3 := filepath.Join(t.TempDir(), "at3.json")
-	code, _, errs := runCLI("audit", "anchor", jobcenterFile, "--db", url, "--keys", keys, "--out", at3)
+	at4 := filepath.Join(t.TempDir(), "at4.json")
+	code, _, errs := runCLI("audit", "anchor", jobcenterFile, "--db", url, "--keys", keys, "--out", at4)
 	require.Equal(t, exitOK, code, errs)
 	st := openStore(t, path)
 	s := signerOf(t, keys)
 	appendEntries(t, st, s, 1)
-	dropThrough(t, st, s, 3)
-	require.True(t, verifyJSONOf(t, exitOK, "--db", url, "--public-keys", pub, "--anchor", at3).OK, "an anchor at the base agrees with it")
+	dropThrough(t, st, s, 4)
+	require.True(t, verifyJSONOf(t, exitOK, "--db", url, "--public-keys", pub, "--anchor", at4).OK, "an anchor at the base agrees with it")
 	// Exported after a drop, an anchor names the log by the base's Genesis.
 	later := filepath.Join(t.TempDir(), "later.json")
 	code, _, errs = runCLI("audit", "anchor", jobcenterFile, "--db", url, "--keys", keys, "--out", later)
@@ -221,10 +221,10 @@ func TestAuditVerifyComparesAnAnchorAtTheBase(t *testing.T) {
 	require.True(t, verifyJSONOf(t, exitOK, "--db", url, "--public-keys", pub, "--anchor", later).OK)
 
 	execSQL(t, path, "UPDATE frist_audit_base SET hash = 'aaaa'")
-	v := verifyJSONOf(t, exitFindings, "--db", url, "--anchor", at3)
+	v := verifyJSONOf(t, exitFindings, "--db", url, "--anchor", at4)
 	require.NotNil(t, v.Broken)
 	assert.Equal(t, "base", v.Broken.Kind)
-	assert.Contains(t, v.Broken.Reason, "the anchor "+at3+" records this entry with another hash than the base")
+	assert.Contains(t, v.Broken.Reason, "the anchor "+at4+" records this entry with another hash than the base")
 }
 
 // frist run drops the audit entries whose period ended (by default three

@@ -8,14 +8,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// sweptDB returns a database whose audit log holds three entries: one per
-// batch of the first sweep.
+// sweptDB returns a database whose audit log holds four entries: one per
+// batch of the first sweep (the access log's two, the appointment's one),
+// and the record that the appointment's recipient is to be told of its
+// erasure (Art. 19).
 func sweptDB(t *testing.T) (string, string) {
 	t.Helper()
 	url, path := newJobcenterDB(t, seed{oldRequests: 2, pastAppts: 1})
 	code, _, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keyFile(t), "--once")
 	require.Equal(t, exitOK, code, errs)
-	require.Equal(t, 3, countRows(t, path, "frist_audit", "1=1"))
+	require.Equal(t, 4, countRows(t, path, "frist_audit", "1=1"))
 	return url, path
 }
 
@@ -32,13 +34,13 @@ func TestAuditVerifyAcceptsAnIntactLogAndPrintsItsHead(t *testing.T) {
 	url, _ := sweptDB(t)
 	v := verifyJSONOf(t, exitOK, "--db", url)
 	assert.True(t, v.OK)
-	assert.Equal(t, uint64(3), v.Entries)
-	require.True(t, strings.HasPrefix(v.Head, "3:"), v.Head)
+	assert.Equal(t, uint64(4), v.Entries)
+	require.True(t, strings.HasPrefix(v.Head, "4:"), v.Head)
 
 	// The recorded head verifies the same log again.
 	code, out, errs := runCLI("audit", "verify", jobcenterFile, "--db", url, "--head", v.Head)
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, out, "verifies: 3 entries, head "+v.Head)
+	assert.Contains(t, out, "verifies: 4 entries, head "+v.Head)
 }
 
 func TestAuditVerifyReportsWhereAndHowTheChainIsBroken(t *testing.T) {
@@ -57,9 +59,9 @@ func TestAuditVerifyReportsWhereAndHowTheChainIsBroken(t *testing.T) {
 		{"a count column changed without its body", `UPDATE frist_audit SET count = 999 WHERE seq = 2`, 2, "changed"},
 		{"an action column changed without its body", `UPDATE frist_audit SET action = 'hold.place' WHERE seq = 3`, 3, "changed"},
 		{"a garbled body", `UPDATE frist_audit SET body = 'garbage' WHERE seq = 2`, 2, "changed"},
-		{"the newest entry deleted", `DELETE FROM frist_audit WHERE seq = 3`, 3, "truncated"},
+		{"the newest entry deleted", `DELETE FROM frist_audit WHERE seq = 4`, 4, "truncated"},
 		{"the log going on after the recorded head", `UPDATE frist_audit_head SET seq = 2, hash = (SELECT hash FROM frist_audit WHERE seq = 2)`, 3, "inserted"},
-		{"the recorded head's hash differing", `UPDATE frist_audit_head SET hash = 'ab'`, 3, "forked"},
+		{"the recorded head's hash differing", `UPDATE frist_audit_head SET hash = 'ab'`, 4, "forked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,11 +84,11 @@ func TestAuditVerifyReportsWhereAndHowTheChainIsBroken(t *testing.T) {
 func TestAuditVerifyDetectsATruncatedLogAgainstARecordedHead(t *testing.T) {
 	url, path := sweptDB(t)
 	head := verifyJSONOf(t, exitOK, "--db", url).Head
-	execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 3")
+	execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 4")
 	v := verifyJSONOf(t, exitFindings, "--db", url, "--head", head)
 	require.NotNil(t, v.Broken)
 	assert.Equal(t, "truncated", v.Broken.Kind)
-	assert.Equal(t, uint64(3), v.Broken.Seq)
+	assert.Equal(t, uint64(4), v.Broken.Seq)
 }
 
 // TestAuditVerifyNeedsARecordedHeadAgainstAResetHead pins the limit that
@@ -96,8 +98,8 @@ func TestAuditVerifyDetectsATruncatedLogAgainstARecordedHead(t *testing.T) {
 func TestAuditVerifyNeedsARecordedHeadAgainstAResetHead(t *testing.T) {
 	url, path := sweptDB(t)
 	head := verifyJSONOf(t, exitOK, "--db", url).Head
-	execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 3")
-	execSQL(t, path, "UPDATE frist_audit_head SET seq = 2, hash = (SELECT hash FROM frist_audit WHERE seq = 2)")
+	execSQL(t, path, "DELETE FROM frist_audit WHERE seq = 4")
+	execSQL(t, path, "UPDATE frist_audit_head SET seq = 3, hash = (SELECT hash FROM frist_audit WHERE seq = 3)")
 	assert.True(t, verifyJSONOf(t, exitOK, "--db", url).OK, "a consistent shorter log verifies on its own")
 	v := verifyJSONOf(t, exitFindings, "--db", url, "--head", head)
 	require.NotNil(t, v.Broken)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/retention"
 )
 
@@ -27,6 +28,12 @@ func (o observers) BatchFailed(dataset, rule string) {
 func (o observers) Unreadable(dataset, rule, column string, n int) {
 	for _, x := range o {
 		x.Unreadable(dataset, rule, column, n)
+	}
+}
+
+func (o observers) RecipientTold(dataset, rule, recipient string, outcome notify.Outcome) {
+	for _, x := range o {
+		x.RecipientTold(dataset, rule, recipient, outcome)
 	}
 }
 

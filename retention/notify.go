@@ -1,0 +1,200 @@
+package retention
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/notify"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/store"
+)
+
+// Telling recipients (Art. 19 GDPR).
+//
+// "The controller shall communicate any rectification or erasure of
+// personal data … carried out in accordance with … Article 17(1) … to each
+// recipient to whom the personal data have been disclosed, unless this
+// proves impossible or involves disproportionate effort." The engine's
+// rules erase under Art. 17(1) without any request: an event's rule when
+// consent is withdrawn (Art. 17(1)(b)) or an appointment is cancelled, a
+// time rule when the records' period has ended (Art. 17(1)(a), Art.
+// 5(1)(e)). Anonymizing a record erases the personal data its rule
+// transforms, so it is told like a deletion (Notification.Action says
+// which).
+//
+// After the batches of a rule that processed records of a dataset with
+// recipients (notify.Recipients), the engine tells each recipient:
+//
+//   - for an event, once per data subject whose records were erased
+//     (Notification.Subject, the value of the subject column, as the
+//     recipient received it), or, in a dataset without a subject column,
+//     once with the keys of the records the event named;
+//   - for a time rule, once per sweep that processed records, with the rule
+//     and the count and without any identifier: the rule is published in
+//     the declaration and says which records its period ended for, and
+//     naming every subject of a routine erasure would send identifiers to
+//     recipients only to tell them what the published rule already does.
+//     Where the law leaves the choice (whether Art. 19 covers erasure at
+//     the end of a retention period at all), this is the reading that
+//     protects the data subject: every recipient learns that it must erase
+//     its copies too.
+//
+// Each notification is recorded in the audit log (action "retention.notify")
+// with its outcome, the subject only as a keyed pseudonym, and counted on
+// the rule's report (RuleReport.Told, NotTold, LeftToController). Without an
+// Options.Notifier the entry records that the controller must tell the
+// recipient by other means. A recipient that cannot be told does not undo
+// or fail the erasure: the entry, the report, the log and
+// Observer.RecipientTold say so.
+//
+// Not told by the engine: EraseSubject's erasures, which its caller tells
+// with the request that caused them (package dsar does); and erasures
+// Replay makes again after a restore, of which the recipients were told
+// when they first happened. A crash between a batch's commit and the
+// notification loses the notification; the batch's audit entry without a
+// retention.notify entry after it shows which.
+
+// notifyAction is the audit action of a notification of a rule's erasure.
+const notifyAction = "retention.notify"
+
+// erased collects, as an event's batches run, the subjects of the records
+// they processed, so that their recipients can be told. It holds raw
+// subject values in memory only for the time of one rule's run.
+type erased struct {
+	order []string
+	count map[string]int
+}
+
+// add counts the processed records of a batch by subject.
+func (x *erased) add(res store.BatchResult) {
+	if x == nil {
+		return
+	}
+	for _, r := range res.Processed {
+		if r.Subject == "" {
+			continue
+		}
+		if x.count == nil {
+			x.count = map[string]int{}
+		}
+		if _, ok := x.count[r.Subject]; !ok {
+			x.order = append(x.order, r.Subject)
+		}
+		x.count[r.Subject]++
+	}
+}
+
+// cause is what made a rule erase: an event (with the subject or the keys
+// it named) or, when event is "", the end of a time rule's period.
+type cause struct {
+	event   policy.Event
+	purpose string
+	subject string
+	keys    []string
+}
+
+// tell tells every recipient of ru's dataset of the erasure rr reports
+// (rr.Processed records), as the doc above says, and records the outcome
+// on rr. It returns an error only when an audit entry cannot be written.
+func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, seen *erased, now time.Time) error {
+	if rr.Processed == 0 {
+		return nil
+	}
+	order, by := notify.Recipients(e.decl, []string{ru.ds.ID})
+	if len(order) == 0 {
+		return nil
+	}
+	type one struct {
+		subject string
+		count   int
+	}
+	var who []one
+	switch {
+	case c.event == "":
+		who = []one{{count: rr.Processed}}
+	case c.subject != "":
+		who = []one{{subject: c.subject, count: rr.Processed}}
+	case seen != nil && len(seen.order) > 0:
+		for _, s := range seen.order {
+			who = append(who, one{subject: s, count: seen.count[s]})
+		}
+	default:
+		who = []one{{count: rr.Processed}}
+	}
+	prefix := "period ended: "
+	if c.event != "" {
+		prefix = "on " + string(c.event) + ": "
+	}
+	for _, w := range who {
+		for _, rid := range order {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("retention: notification ID: %w", err)
+			}
+			n := notify.Notification{
+				ID: id.String(), Recipient: rid, Kind: notify.Erasure,
+				Event: c.event, Purpose: c.purpose, Rule: ru.id, Action: string(ru.action),
+				Subject: w.subject, Datasets: by[rid], Count: w.count, At: now,
+			}
+			if c.event != "" && w.subject == "" {
+				n.Keys = c.keys
+			}
+			outcome, nerr := notify.ByController, error(nil)
+			if e.notifier != nil {
+				if nerr = notifyGuarded(ctx, e.notifier, n); nerr == nil {
+					outcome = notify.Told
+				} else {
+					outcome = notify.NotTold
+				}
+			}
+			e.obs.RecipientTold(ru.ds.ID, ru.id, rid, outcome)
+			switch outcome {
+			case notify.Told:
+				rr.Told++
+			case notify.NotTold:
+				rr.NotTold++
+				e.log.WarnContext(ctx, "retention: a recipient could not be told of an erasure (Art. 19)",
+					"dataset", ru.ds.ID, "rule", ru.id, "recipient", rid, "error", nerr)
+			default:
+				rr.LeftToController++
+			}
+			entry := audit.Entry{
+				Time: now, Action: notifyAction, Dataset: ru.ds.ID, Rule: ru.id, Count: w.count,
+				Policy: e.policyHash, Note: prefix + notify.AuditNote(rid, outcome, nerr),
+			}
+			if w.subject != "" {
+				entry.Subjects = []string{e.auditKey.Pseudonym(w.subject)}
+			}
+			if _, err := storecheck.AppendAudit(ctx, e.st, entry.SignedBy(e.signer)); err != nil {
+				return fmt.Errorf("retention: audit entry for telling recipient %s of dataset %s: %w", rid, ru.ds.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// notifyGuarded calls the application's Notifier, turning a panic into an
+// error so that an erasure already committed is reported, not lost with
+// the process.
+func notifyGuarded(ctx context.Context, nf notify.Notifier, n notify.Notification) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the notifier panicked: %s", panicType(r))
+		}
+	}()
+	return nf.Notify(ctx, n)
+}
+
+// panicType names the type of a recovered panic value without its text,
+// which might carry the notification's content.
+func panicType(r any) string {
+	if err, ok := r.(error); ok {
+		return fmt.Sprintf("%T", err)
+	}
+	return fmt.Sprintf("%T", r)
+}
