@@ -32,8 +32,10 @@ import (
 //
 //   - for an event, once per data subject whose records were erased
 //     (Notification.Subject, the value of the subject column, as the
-//     recipient received it), or, in a dataset without a subject column,
-//     once with the keys of the records the event named;
+//     recipient received it), with the keys of the erased records when the
+//     event named records (a cancelled appointment, not all of the
+//     person's), or, in a dataset without a subject column, once with the
+//     keys the event named;
 //   - for a time rule, once per sweep that processed records, with the rule
 //     and the count and without any identifier: the rule is published in
 //     the declaration and says which records its period ended for, and
@@ -63,14 +65,15 @@ import (
 const notifyAction = "retention.notify"
 
 // erased collects, as an event's batches run, the subjects of the records
-// they processed, so that their recipients can be told. It holds raw
-// subject values in memory only for the time of one rule's run.
+// they processed and their keys, so that their recipients can be told. It
+// holds raw subject values and keys in memory only for the time of one
+// rule's run.
 type erased struct {
 	order []string
-	count map[string]int
+	keys  map[string][]string
 }
 
-// add counts the processed records of a batch by subject.
+// add collects the processed records of a batch by subject.
 func (x *erased) add(res store.BatchResult) {
 	if x == nil {
 		return
@@ -79,13 +82,13 @@ func (x *erased) add(res store.BatchResult) {
 		if r.Subject == "" {
 			continue
 		}
-		if x.count == nil {
-			x.count = map[string]int{}
+		if x.keys == nil {
+			x.keys = map[string][]string{}
 		}
-		if _, ok := x.count[r.Subject]; !ok {
+		if _, ok := x.keys[r.Subject]; !ok {
 			x.order = append(x.order, r.Subject)
 		}
-		x.count[r.Subject]++
+		x.keys[r.Subject] = append(x.keys[r.Subject], r.Key)
 	}
 }
 
@@ -109,8 +112,12 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 	if len(order) == 0 {
 		return nil
 	}
+	// one is one notification to each recipient: the subject it names
+	// (none for a time rule or a dataset without a subject column), the
+	// keys of the records an event named, and the count.
 	type one struct {
 		subject string
+		keys    []string
 		count   int
 	}
 	var who []one
@@ -120,11 +127,12 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 	case c.subject != "":
 		who = []one{{subject: c.subject, count: rr.Processed}}
 	case seen != nil && len(seen.order) > 0:
+		// An event on records: each subject is told of its own records.
 		for _, s := range seen.order {
-			who = append(who, one{subject: s, count: seen.count[s]})
+			who = append(who, one{subject: s, keys: seen.keys[s], count: len(seen.keys[s])})
 		}
 	default:
-		who = []one{{count: rr.Processed}}
+		who = []one{{keys: c.keys, count: rr.Processed}}
 	}
 	prefix := "period ended: "
 	if c.event != "" {
@@ -139,10 +147,7 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 			n := notify.Notification{
 				ID: id.String(), Recipient: rid, Kind: notify.Erasure,
 				Event: c.event, Purpose: c.purpose, Rule: ru.id, Action: string(ru.action),
-				Subject: w.subject, Datasets: by[rid], Count: w.count, At: now,
-			}
-			if c.event != "" && w.subject == "" {
-				n.Keys = c.keys
+				Subject: w.subject, Keys: w.keys, Datasets: by[rid], Count: w.count, At: now,
 			}
 			outcome, nerr := notify.ByController, error(nil)
 			if e.notifier != nil {
