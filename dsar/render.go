@@ -11,6 +11,7 @@ import (
 	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
+	"github.com/google/uuid"
 )
 
 // Document returns the access report as a readable document in lang
@@ -268,15 +269,20 @@ func recipientsToldSection(lang notice.Language, rep *AccessReport, ts func(time
 				outcome = l("Die Mitteilung war auf anderem Weg zu machen; ob und wann das geschah, verzeichnet unser Protokoll nicht.",
 					"the communication had to be made by other means; our log does not record whether and when that happened.")
 			}
-			items = append(items, fmt.Sprintf(l("%s – %s vom %s (Aktenzeichen %s): %s", "%s – %s of %s (reference %s): %s"),
-				nameOr(t.Name.In(string(lang)), t.Recipient), changeLabel(lang, t.Change), ts(t.At), t.Request, outcome))
+			cause := fmt.Sprintf(l("Aktenzeichen %s", "reference %s"), t.Request)
+			if t.Request == uuid.Nil {
+				// A rule's erasure after an event, not a request.
+				cause = notice.EventPhrase(lang, t.Event)
+			}
+			items = append(items, fmt.Sprintf(l("%s – %s vom %s (%s): %s", "%s – %s of %s (%s): %s"),
+				nameOr(t.Name.In(string(lang)), t.Recipient), changeLabel(lang, t.Change), ts(t.At), cause, outcome))
 		}
 	}
 	return notice.Section{ID: "recipients-told", Heading: l("Mitteilungen an Empfänger", "Recipients told of changes"),
 		Article: l("Art. 19 DSGVO", "Art. 19 GDPR"), Blocks: []notice.Block{
 			{Kind: notice.Paragraph, Text: l(
-				"Berichtigen oder löschen wir Ihre Daten oder schränken wir ihre Verarbeitung ein, müssen wir das jedem Empfänger mitteilen, dem die Daten offengelegt wurden, es sei denn, dies ist unmöglich oder mit unverhältnismäßigem Aufwand verbunden (Art. 19 Satz 1 DSGVO). Über diese Empfänger unterrichten wir Sie hier (Art. 19 Satz 2 DSGVO). Zu den Berichtigungen, Löschungen und Einschränkungen, die wir auf Ihre Anträge hin vorgenommen haben, verzeichnet unser Protokoll:",
-				"When we rectify or erase your data or restrict its processing, we must communicate this to each recipient to whom the data was disclosed, unless this proves impossible or involves disproportionate effort (Art. 19, first sentence, GDPR). This section informs you about those recipients (Art. 19, second sentence, GDPR). For the rectifications, erasures and restrictions we made on your requests, our log records:")},
+				"Berichtigen oder löschen wir Ihre Daten oder schränken wir ihre Verarbeitung ein, müssen wir das jedem Empfänger mitteilen, dem die Daten offengelegt wurden, es sei denn, dies ist unmöglich oder mit unverhältnismäßigem Aufwand verbunden (Art. 19 Satz 1 DSGVO). Über diese Empfänger unterrichten wir Sie hier (Art. 19 Satz 2 DSGVO). Mitteilungen über Löschungen nach Ablauf einer Speicherfrist nennen keine einzelnen Personen und sind hier daher nicht aufgeführt. Zu den Berichtigungen, Löschungen und Einschränkungen, die wir auf Ihre Anträge hin vorgenommen haben, und zu den Löschungen, die eine Stornierung, der Widerruf Ihrer Einwilligung oder ein anderes Ereignis ausgelöst hat, verzeichnet unser Protokoll:",
+				"When we rectify or erase your data or restrict its processing, we must communicate this to each recipient to whom the data was disclosed, unless this proves impossible or involves disproportionate effort (Art. 19, first sentence, GDPR). This section informs you about those recipients (Art. 19, second sentence, GDPR). Communications of erasures at the end of a retention period name no individual person and are therefore not listed here. For the rectifications, erasures and restrictions we made on your requests, and for the erasures that a cancellation, the withdrawal of your consent or another event caused, our log records:")},
 			{Kind: notice.List, Items: items},
 		}}, true
 }

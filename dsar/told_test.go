@@ -19,6 +19,7 @@ import (
 	"github.com/frist-go/frist/notice"
 	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
 )
 
 // serviceWith is a service on f's engine and store that trusts every
@@ -213,4 +214,82 @@ func TestAccessReportWithoutRecipientsSaysNothingOfThem(t *testing.T) {
 	md.Reset()
 	require.NoError(t, none.WriteMarkdown(&md, notice.German, berlin))
 	assert.False(t, strings.Contains(md.String(), "Mitteilungen an Empfänger"), "no section when there is nothing to say")
+}
+
+// TestAccessReportListsTheRecipientsToldOfAnEventsErasure: a cancellation
+// and a withdrawal of consent erase appointments without any request; the
+// retention engine tells maixit (Art. 19), and the access report of the
+// person whose appointments they were lists it, named by the event, while
+// the other person's, and an attacker's typing the person's pseudonym,
+// list nothing of it.
+//
+// Seen to fail: with recipientsTold reading only dsar.notify entries, the
+// report listed nothing; with toldNote accepting the event form under the
+// dsar.notify action only, likewise; with the renderer printing the zero
+// request as a reference, the text read "(Aktenzeichen 00000000-…)".
+func TestAccessReportListsTheRecipientsToldOfAnEventsErasure(t *testing.T) {
+	f := newFixture(t, "jobcenter", received)
+	seedJobcenter(f)
+	_, err := f.eng.Trigger(f.ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "10"})
+	require.NoError(t, err)
+	f.advance(time.Hour)
+	_, err = f.ledger.Withdraw(f.ctx, "c-1001", "booking", policy.ChannelLink)
+	require.NoError(t, err)
+
+	svc := serviceWith(t, f, f.ring, nil)
+	rep := accessReport(t, f, svc, "c-1001")
+	require.Len(t, rep.RecipientsTold, 2)
+	for i, ev := range []policy.Event{policy.EventCancelled, policy.EventConsentWithdrawn} {
+		rt := rep.RecipientsTold[i]
+		assert.Equal(t, "maixit", rt.Recipient)
+		assert.Equal(t, dsar.Erasure, rt.Change)
+		assert.Equal(t, ev, rt.Event)
+		assert.Equal(t, uuid.Nil, rt.Request)
+		assert.Equal(t, notify.ByController, rt.Outcome, "the fixture's engine has no notifier")
+		assert.True(t, received.Add(time.Duration(i)*time.Hour).Equal(rt.At))
+	}
+	doc, err := json.Marshal(rep)
+	require.NoError(t, err)
+	requireSchema(t, doc)
+	assert.NotContains(t, string(doc), `"request":"00000000`, "no request made these changes")
+	var md bytes.Buffer
+	require.NoError(t, rep.WriteMarkdown(&md, notice.German, berlin))
+	assert.Contains(t, md.String(), "maixit GmbH – Löschung vom 03.03.2026, 10:00 Uhr CET (bei Stornierung): Die Mitteilung war auf anderem Weg zu machen")
+	assert.Contains(t, md.String(), "maixit GmbH – Löschung vom 03.03.2026, 11:00 Uhr CET (bei Widerruf der Einwilligung): ")
+	assert.NotContains(t, md.String(), "00000000-0000")
+
+	assert.Empty(t, accessReport(t, f, svc, "c-1002").RecipientsTold, "the other person's report lists nothing of it")
+	assert.Empty(t, accessReport(t, f, svc, f.ring.Pseudonym("c-1001")).RecipientsTold, "an identifier equal to c-1001's pseudonym gets nothing")
+}
+
+// TestTheServiceUsesTheEnginesNotifier: one Notifier, given to the
+// engine, tells of the changes requests make too. Seen to fail: without
+// the default in NewService, the erasure was recorded as left to the
+// controller and the notifier got nothing.
+func TestTheServiceUsesTheEnginesNotifier(t *testing.T) {
+	decl, err := policy.LoadFile("../examples/policies/jobcenter.yaml")
+	require.NoError(t, err)
+	f := newFixtureDecl(t, decl, received)
+	seedJobcenter(f)
+	ep := &recipientEndpoint{}
+	srv := httptest.NewServer(ep)
+	defer srv.Close()
+	eng, err := retention.New(decl, f.st, &retention.Options{Now: f.clock, AuditKey: f.ring,
+		Notifier: notify.Webhooks{"maixit": {URL: srv.URL, Secret: webhookSecret, Backoff: time.Millisecond}}})
+	require.NoError(t, err)
+	svc, err := dsar.NewService(eng, f.st, f.ledger, &dsar.ServiceOptions{Now: f.clock, AuditKey: f.ring,
+		Identity: dsar.IdentityFunc(func(context.Context, *dsar.Request) (bool, error) { return true, nil })})
+	require.NoError(t, err)
+	id := verifiedRequest(t, f, svc, dsar.Erasure, "c-1002")
+	rc, err := svc.Erase(f.ctx, id)
+	require.NoError(t, err)
+	require.Len(t, rc.Recipients, 1)
+	assert.True(t, rc.Recipients[0].Notified)
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	require.Len(t, ep.bodies, 1)
+	var n notify.Notification
+	require.NoError(t, json.Unmarshal(ep.bodies[0], &n))
+	assert.Equal(t, id, n.Request)
+	assert.Equal(t, "c-1002", n.Subject)
 }

@@ -119,6 +119,10 @@ func deadlinePhrase(l Language, ds *policy.Dataset, p policy.Period, from string
 	return l.pick(periodPhrase(l, p, false)+" nach "+m, periodPhrase(l, p, false)+" after "+m)
 }
 
+// EventPhrase says, in l, as a notice words it, on which event a rule
+// acts: "bei Stornierung", "on withdrawal of consent".
+func EventPhrase(l Language, e policy.Event) string { return eventPhrase(l, e) }
+
 // eventPhrase says on which event a rule acts.
 func eventPhrase(l Language, e policy.Event) string {
 	switch e {
