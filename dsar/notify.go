@@ -45,31 +45,25 @@ func (s *Service) notify(ctx context.Context, r *Request, affected []string, cha
 		if rec := s.decl.Recipient(rid); rec != nil {
 			rn.Name = rec.Name
 		}
-		err := errors.New("no notifier is configured (ServiceOptions.Notifier)")
-		if s.notifier != nil {
-			id, idErr := uuid.NewV7()
-			if idErr != nil {
-				return notices, fmt.Errorf("dsar: %w", idErr)
-			}
-			n := notify.Notification{ID: id.String(), Recipient: rid, Kind: notify.Kind(r.kind.String()), Request: r.id, Subject: r.subject, Datasets: by[rid], At: at}
-			for _, c := range changes {
-				if slices.Contains(by[rid], c.Dataset) {
-					n.Changes = append(n.Changes, c)
-				}
-			}
-			err = s.notifier.Notify(ctx, n)
+		id, err := uuid.NewV7()
+		if err != nil {
+			return notices, fmt.Errorf("dsar: %w", err)
 		}
-		var note string
-		switch {
-		case err == nil:
+		n := notify.Notification{ID: id.String(), Recipient: rid, Kind: notify.Kind(r.kind.String()), Request: r.id, Subject: r.subject, Datasets: by[rid], At: at}
+		for _, c := range changes {
+			if slices.Contains(by[rid], c.Dataset) {
+				n.Changes = append(n.Changes, c)
+			}
+		}
+		outcome, err := notify.Deliver(ctx, s.notifier, n)
+		note := notify.AuditNote(rid, outcome, err)
+		switch outcome {
+		case notify.Told:
 			rn.Notified = true
-			note = notify.AuditNote(rid, notify.Told, nil)
-		case s.notifier == nil:
+		case notify.ByController:
 			rn.Error = "frist has no notifier for it: tell the recipient yourself (Art. 19)"
-			note = notify.AuditNote(rid, notify.ByController, nil)
 		default:
 			rn.Error = err.Error()
-			note = notify.AuditNote(rid, notify.NotTold, err)
 			failed = append(failed, rid)
 		}
 		if aerr := s.audit(ctx, at, "dsar.notify", r, "", len(by[rid]), note); aerr != nil {

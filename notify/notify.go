@@ -22,6 +22,8 @@ package notify
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -39,6 +41,36 @@ type Notifier interface {
 	// only when the application retries, so a recipient can ignore a
 	// notification it has seen.
 	Notify(ctx context.Context, n Notification) error
+}
+
+// ErrNoChannel is wrapped by the error of a Notifier that has no way to
+// tell this recipient (Webhooks without the recipient's webhook): the
+// controller must tell it by other means, and the outcome is
+// ByController, not NotTold.
+var ErrNoChannel = errors.New("notify: no way to tell this recipient is configured")
+
+// Deliver gives n to nf and says what became of it: Told; ByController
+// when nf is nil or has no channel to the recipient (ErrNoChannel); or
+// NotTold with the error. A panic of nf is returned as an error that names
+// only the panic value's type, which might otherwise carry n's content,
+// so that a change already made is reported, not lost with the process.
+func Deliver(ctx context.Context, nf Notifier, n Notification) (o Outcome, err error) {
+	if nf == nil {
+		return ByController, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			o, err = NotTold, fmt.Errorf("the notifier panicked: %T", r)
+		}
+	}()
+	switch err := nf.Notify(ctx, n); {
+	case err == nil:
+		return Told, nil
+	case errors.Is(err, ErrNoChannel):
+		return ByController, err
+	default:
+		return NotTold, err
+	}
 }
 
 // Kind is the change a recipient is told of.
@@ -132,21 +164,26 @@ const (
 // The parts of an audit note that AuditNote writes and ParseAuditNote
 // reads back.
 const (
-	toldSuffix         = " told (Art. 19)"
-	byControllerSuffix = " to be told by the controller (Art. 19): no notifier is configured"
-	notToldInfix       = " NOT told (Art. 19): "
+	toldSuffix        = " told (Art. 19)"
+	byControllerInfix = " to be told by the controller (Art. 19): "
+	notToldInfix      = " NOT told (Art. 19): "
 )
 
 // AuditNote is the part of an audit entry's note that records telling
 // recipient rid: "recipient <rid> told (Art. 19)", "... to be told by the
-// controller ...", or "... NOT told (Art. 19): " and err, which therefore
+// controller (Art. 19): " and why (err, or "no notifier is configured"
+// when err is nil), or "... NOT told (Art. 19): " and err. err therefore
 // must not carry personal data (see Notifier).
 func AuditNote(rid string, o Outcome, err error) string {
 	switch o {
 	case Told:
 		return "recipient " + rid + toldSuffix
 	case ByController:
-		return "recipient " + rid + byControllerSuffix
+		why := "no notifier is configured"
+		if err != nil {
+			why = err.Error()
+		}
+		return "recipient " + rid + byControllerInfix + why
 	}
 	msg := "no reason given"
 	if err != nil {
@@ -170,7 +207,7 @@ func ParseAuditNote(note string) (rid string, o Outcome, ok bool) {
 	switch {
 	case rest == toldSuffix:
 		return rid, Told, true
-	case rest == byControllerSuffix:
+	case strings.HasPrefix(rest, byControllerInfix):
 		return rid, ByController, true
 	case strings.HasPrefix(rest, notToldInfix):
 		return rid, NotTold, true

@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -73,4 +74,40 @@ datasets:
 	assert.Equal(t, map[string][]string{"agentur": {"appointment"}, "maixit": {"appointment"}}, by)
 	order, _ = notify.Recipients(decl, []string{"access_log"})
 	assert.Empty(t, order)
+}
+
+type notifierFunc func(context.Context, notify.Notification) error
+
+func (f notifierFunc) Notify(ctx context.Context, n notify.Notification) error { return f(ctx, n) }
+
+// TestDeliverSaysWhatBecameOfANotification: no notifier, or none for the
+// recipient, leaves the communication to the controller; a failure or a
+// panic is NotTold, the panic's text (which could carry the notification)
+// not repeated. Seen to fail: without the ErrNoChannel case, a recipient
+// missing from Webhooks counted as NotTold; without the recover, the
+// panic ended the test binary.
+func TestDeliverSaysWhatBecameOfANotification(t *testing.T) {
+	ctx := context.Background()
+	n := notify.Notification{Recipient: "maixit", Subject: "c-1001"}
+	o, err := notify.Deliver(ctx, nil, n)
+	assert.Equal(t, notify.ByController, o)
+	assert.NoError(t, err)
+
+	o, err = notify.Deliver(ctx, notify.Webhooks{}, n)
+	assert.Equal(t, notify.ByController, o)
+	assert.ErrorIs(t, err, notify.ErrNoChannel)
+	assert.Equal(t, "recipient maixit to be told by the controller (Art. 19): notify: no way to tell this recipient is configured: no webhook for recipient maixit",
+		notify.AuditNote("maixit", o, err))
+
+	o, err = notify.Deliver(ctx, notifierFunc(func(context.Context, notify.Notification) error { return errors.New("503") }), n)
+	assert.Equal(t, notify.NotTold, o)
+	assert.EqualError(t, err, "503")
+
+	o, err = notify.Deliver(ctx, notifierFunc(func(_ context.Context, n notify.Notification) error { panic("cannot reach " + n.Subject) }), n)
+	assert.Equal(t, notify.NotTold, o)
+	assert.EqualError(t, err, "the notifier panicked: string")
+
+	o, err = notify.Deliver(ctx, notifierFunc(func(context.Context, notify.Notification) error { return nil }), n)
+	assert.Equal(t, notify.Told, o)
+	assert.NoError(t, err)
 }

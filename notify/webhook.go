@@ -25,7 +25,7 @@ type Webhooks map[string]*Webhook
 func (w Webhooks) Notify(ctx context.Context, n Notification) error {
 	h := w[n.Recipient]
 	if h == nil {
-		return fmt.Errorf("no webhook is configured for recipient %s", n.Recipient)
+		return fmt.Errorf("%w: no webhook for recipient %s", ErrNoChannel, n.Recipient)
 	}
 	return h.Notify(ctx, n)
 }

@@ -149,14 +149,7 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 				Event: c.event, Purpose: c.purpose, Rule: ru.id, Action: string(ru.action),
 				Subject: w.subject, Keys: w.keys, Datasets: by[rid], Count: w.count, At: now,
 			}
-			outcome, nerr := notify.ByController, error(nil)
-			if e.notifier != nil {
-				if nerr = notifyGuarded(ctx, e.notifier, n); nerr == nil {
-					outcome = notify.Told
-				} else {
-					outcome = notify.NotTold
-				}
-			}
+			outcome, nerr := notify.Deliver(ctx, e.notifier, n)
 			e.obs.RecipientTold(ru.ds.ID, ru.id, rid, outcome)
 			switch outcome {
 			case notify.Told:
@@ -181,25 +174,4 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 		}
 	}
 	return nil
-}
-
-// notifyGuarded calls the application's Notifier, turning a panic into an
-// error so that an erasure already committed is reported, not lost with
-// the process.
-func notifyGuarded(ctx context.Context, nf notify.Notifier, n notify.Notification) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the notifier panicked: %s", panicType(r))
-		}
-	}()
-	return nf.Notify(ctx, n)
-}
-
-// panicType names the type of a recovered panic value without its text,
-// which might carry the notification's content.
-func panicType(r any) string {
-	if err, ok := r.(error); ok {
-		return fmt.Sprintf("%T", err)
-	}
-	return fmt.Sprintf("%T", r)
 }

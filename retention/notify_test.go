@@ -212,7 +212,7 @@ func TestARememberedEventTellsWhenItActs(t *testing.T) {
 // carry the notification, is not repeated. Without a notifier, each
 // recipient is recorded as left to the controller.
 //
-// Seen to fail: without notifyGuarded's recover, the panic ended the
+// Seen to fail: without notify.Deliver's recover, the panic ended the
 // test binary; with the outcome switch counting every failure as Told,
 // NotTold was 0.
 func TestARecipientThatCannotBeToldDoesNotUndoTheErasure(t *testing.T) {
