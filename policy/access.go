@@ -17,54 +17,53 @@ type Position struct {
 	Column int    `json:"column,omitempty"`
 }
 
-// source records where each field path of a loaded declaration came from.
-// The loader appends one mark per value as it walks the YAML, in the order
-// it meets them. Loading a valid declaration never asks for a position;
-// one with a few problems, or a few lint findings, asks a few times, and a
-// map of every value's path, filled one cache miss at a time, cost a
-// large declaration more than all the rest of loading it. So the first
-// lookups go through the list, and the map is built only once more are
-// asked for, when it is the cheaper of the two.
+// source records where each field path of a loaded declaration came from:
+// the loader's table of paths, in which it marks the position of each
+// value as it walks the YAML, in the order it meets them. Loading a valid
+// declaration never asks for a position; one with a few problems, or a
+// few lint findings, asks a few times, and a map of every value's path,
+// filled one cache miss at a time, cost a large declaration more than all
+// the rest of loading it. So the first lookups go through the table, and
+// the map is built only once more are asked for, when it is the cheaper
+// of the two.
 type source struct {
 	file  string
-	marks []mark
-	// scans counts the lookups made by going through marks.
+	steps steps
+	// scans counts the lookups made by going through the table.
 	scans atomic.Int32
 	once  sync.Once
 	pos   map[string]Position
 }
 
-// maxScans is the number of lookups that go through the list of marks
-// before the map is built. Going through the list once costs about as
+// maxScans is the number of lookups that go through the table of paths
+// before the map is built. Going through the table once costs about as
 // much as a tenth of building the map; Position looks up a path and
 // each path enclosing it until one has a position.
 const maxScans = 16
 
-// mark is the position of the value at a field path. A later mark for the
-// same path takes the place of an earlier one.
-type mark struct {
-	path         string
-	line, column int32
-}
-
-// lookup returns the position recorded for exactly path. It may be called
-// from several goroutines at once.
-func (s *source) lookup(path string) (Position, bool) {
+// lookup returns the position recorded for exactly the path want; of several
+// marked paths written the same, the last one's. It may be called from
+// several goroutines at once.
+func (s *source) lookup(want string) (Position, bool) {
+	list := s.steps.list
 	if s.scans.Load() < maxScans && s.scans.Add(1) <= maxScans {
-		for i := len(s.marks) - 1; i >= 0; i-- {
-			if m := &s.marks[i]; m.path == path {
-				return Position{File: s.file, Line: int(m.line), Column: int(m.column)}, true
+		for i := len(list) - 1; i >= 0; i-- {
+			if st := &list[i]; st.marked && s.steps.matches(path(i), want) {
+				return Position{File: s.file, Line: int(st.line), Column: int(st.column)}, true
 			}
 		}
 		return Position{}, false
 	}
 	s.once.Do(func() {
-		s.pos = make(map[string]Position, len(s.marks))
-		for _, m := range s.marks {
-			s.pos[m.path] = Position{File: s.file, Line: int(m.line), Column: int(m.column)}
+		paths := s.steps.all()
+		s.pos = make(map[string]Position, len(list))
+		for i, p := range paths {
+			if st := &list[i]; st.marked {
+				s.pos[p] = Position{File: s.file, Line: int(st.line), Column: int(st.column)}
+			}
 		}
 	})
-	pos, ok := s.pos[path]
+	pos, ok := s.pos[want]
 	return pos, ok
 }
 

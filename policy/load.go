@@ -86,18 +86,9 @@ func loadText(b string, filename string, slowParse bool) (*Declaration, error) {
 		return nil, ErrorList{perr}
 	}
 	l.t = t
-	// Every value gets a position. The values of mappings are about as
-	// many as the colons in the text, the entries of lists as the dashes
-	// and commas: counting those is three quick passes over the bytes,
-	// where counting the values took one over the node tree, slow once the
-	// tree no longer fits the processor's caches. The count only makes
-	// room; the list grows past it if need be, which would cost it twice
-	// its size.
-	values := strings.Count(b, ":") + strings.Count(b, "-") + strings.Count(b, ",")
-	l.marks = make([]mark, 0, 1+min(values, len(b)/2))
 	d := &Declaration{}
 	l.declaration(&t.root, d)
-	d.src = &source{file: filename, marks: l.marks}
+	d.src = &source{file: filename, steps: l.steps}
 	// Validate's complaints that follow from a problem the loader reported
 	// are left out as Validate makes them, before it looks up where they
 	// are: a declaration with a problem in every entry would otherwise
@@ -128,9 +119,9 @@ type loader struct {
 	t *tree
 	// sets are the sets of keys pairs keeps for the next long mapping.
 	sets  []map[string]int
-	errs  ErrorList
-	marks []mark
-	paths paths
+	errs ErrorList
+	// steps are the paths of the values, with their positions.
+	steps steps
 	// failed lists the paths where decoding failed; Validate's complaints
 	// about the same values (usually "missing") would only repeat them.
 	failed []string
@@ -372,11 +363,16 @@ func enclosing(path string, fn func(p string) bool) {
 	}
 }
 
-// fail records a decoding problem with the value at path, at node n.
+// fail records a decoding problem with the value at p, at node n.
 // Validate's complaints about that value or anything inside it are not
 // repeated.
-func (l *loader) fail(n *node, path, format string, args ...any) {
-	l.problem(n, path, format, args...)
+func (l *loader) fail(n *node, p path, format string, args ...any) {
+	l.failAt(n, l.pathString(p), format, args...)
+}
+
+// failAt is fail with the path written out.
+func (l *loader) failAt(n *node, path, format string, args ...any) {
+	l.problemAt(n, path, format, args...)
 	l.failed = append(l.failed, path)
 	if l.bad != nil {
 		l.markBad(path)
@@ -384,19 +380,25 @@ func (l *loader) fail(n *node, path, format string, args ...any) {
 }
 
 // problem records a decoding problem at node n that leaves the value at
-// path usable (a key the mapping cannot have).
-func (l *loader) problem(n *node, path, format string, args ...any) {
+// p usable (a key the mapping cannot have).
+func (l *loader) problem(n *node, p path, format string, args ...any) {
+	l.problemAt(n, l.pathString(p), format, args...)
+}
+
+// problemAt is problem with the path written out.
+func (l *loader) problemAt(n *node, path, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: l.file, Line: max(int(n.Line), 1), Column: int(n.Column),
 		Path: path, Reason: fmt.Sprintf(format, args...)})
 }
 
-// mark records the position of the value at path.
-func (l *loader) mark(n *node, path string) {
-	l.marks = append(l.marks, mark{path: path, line: n.Line, column: n.Column})
+// mark records that the value at p was written at node n.
+func (l *loader) mark(n *node, p path) {
+	st := &l.steps.list[p]
+	st.line, st.column, st.marked = n.Line, n.Column, true
 }
 
 // deref refuses aliases; it returns nil when n cannot be used.
-func (l *loader) deref(n *node, path string) *node {
+func (l *loader) deref(n *node, path path) *node {
 	if n.Kind == yaml.AliasNode {
 		l.fail(n, path, "YAML aliases (*%s) are not supported in a declaration; write the value out", l.value(n))
 		return nil

@@ -4,24 +4,24 @@ package policy
 // records (Records).
 
 var recordsKeys = keys[Records]{
-	{"consent", func(l *loader, v *node, p string, r *Records) {
+	{"consent", func(l *loader, v *node, p path, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Consent)
 	}},
-	{"requests", func(l *loader, v *node, p string, r *Records) {
+	{"requests", func(l *loader, v *node, p path, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Requests)
 	}},
-	{"audit", func(l *loader, v *node, p string, r *Records) {
+	{"audit", func(l *loader, v *node, p path, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Audit)
 	}},
-	{"holds", func(l *loader, v *node, p string, r *Records) {
+	{"holds", func(l *loader, v *node, p path, r *Records) {
 		object(l, v, p, "a record period", recordPeriodKeys, &r.Holds)
 	}},
-	{"identify_requests_for", func(l *loader, v *node, p string, r *Records) {
+	{"identify_requests_for", func(l *loader, v *node, p path, r *Records) {
 		l.period(v, p, &r.IdentifyRequestsFor)
 	}},
 }
 
 var recordPeriodKeys = keys[RecordPeriod]{
-	{"keep", func(l *loader, v *node, p string, r *RecordPeriod) { l.period(v, p, &r.Keep) }},
-	{"from", func(l *loader, v *node, p string, r *RecordPeriod) { l.str(v, p, (*string)(&r.From)) }},
+	{"keep", func(l *loader, v *node, p path, r *RecordPeriod) { l.period(v, p, &r.Keep) }},
+	{"from", func(l *loader, v *node, p path, r *RecordPeriod) { l.str(v, p, (*string)(&r.From)) }},
 }

@@ -13,7 +13,7 @@ import (
 // decodes its value into the Go value *T; p is the field path of the value.
 type key[T any] struct {
 	name   string
-	decode func(l *loader, v *node, p string, dst *T)
+	decode func(l *loader, v *node, p path, dst *T)
 }
 
 // keys lists the keys of one kind of mapping. Each kind's list is a
@@ -57,16 +57,16 @@ func (ks keys[T]) without(name string) keys[T] {
 // object decodes a mapping with the keys ks into dst. Unknown keys,
 // duplicate keys, merge keys and non-string keys are reported; a null value
 // counts as absent. It returns false when n is not a mapping.
-func object[T any](l *loader, n *node, path, what string, ks keys[T], dst *T) bool {
-	if n = l.deref(n, path); n == nil || isNull(n) {
+func object[T any](l *loader, n *node, at path, what string, ks keys[T], dst *T) bool {
+	if n = l.deref(n, at); n == nil || isNull(n) {
 		return n != nil
 	}
 	if n.Kind != yaml.MappingNode {
-		l.fail(n, path, "expected %s (a mapping), got %s", what, l.kind(n))
+		l.fail(n, at, "expected %s (a mapping), got %s", what, l.kind(n))
 		return false
 	}
-	l.pairs(n, path, func(name string, k, v *node) {
-		p := l.field(path, name)
+	l.pairs(n, at, func(name string, k, v *node) {
+		p := l.fieldAt(at, k)
 		h := ks.find(name)
 		if h == nil {
 			l.fail(k, p, "unknown field %q in %s%s", name, what, ks.suggest(name))
@@ -87,7 +87,7 @@ func object[T any](l *loader, n *node, path, what string, ks keys[T], dst *T) bo
 
 // pairs calls fn for each key of mapping n, reporting keys that are not
 // plain strings, merge keys and duplicates.
-func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
+func (l *loader) pairs(n *node, at path, fn func(key string, k, v *node)) {
 	// Most mappings hold a handful of keys, searched for duplicates in
 	// place; a set is used only for a long one (a dataset's fields), so
 	// that neither costs more than linear time.
@@ -100,11 +100,11 @@ func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 	for i := 0; i+1 < len(content); i += 2 {
 		k, v := &content[i], &content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			l.problem(k, path, "a key must be a plain string, got %s", l.kind(k))
+			l.problem(k, at, "a key must be a plain string, got %s", l.kind(k))
 			continue
 		}
 		if k.Tag == tagMerge {
-			l.problem(k, path, "merge keys (<<) are not supported in a declaration; write the values out")
+			l.problem(k, at, "merge keys (<<) are not supported in a declaration; write the values out")
 			continue
 		}
 		line, dup := 0, false
@@ -117,7 +117,7 @@ func (l *loader) pairs(n *node, path string, fn func(key string, k, v *node)) {
 			line, dup = l.firstKey(content[:i], l.value(k))
 		}
 		if dup {
-			l.problem(k, l.field(path, l.value(k)), "key %q given twice (first at line %d)", l.value(k), line)
+			l.problem(k, l.fieldAt(at, k), "key %q given twice (first at line %d)", l.value(k), line)
 			continue
 		}
 		fn(l.value(k), k, v)
@@ -167,20 +167,20 @@ func (l *loader) firstKey(content []node, name string) (int, bool) {
 // list decodes a sequence, calling fn with each element and its path. A
 // scalar or mapping where a list is expected is decoded as a list of one
 // when single is true.
-func (l *loader) list(n *node, path, what string, single bool, fn func(i int, v *node, p string)) {
+func (l *loader) list(n *node, at path, what string, single bool, fn func(i int, v *node, p path)) {
 	if n.Kind != yaml.SequenceNode {
 		if single && (n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode) {
-			p := l.elem(path, 0)
+			p := l.elem(at, 0)
 			l.mark(n, p)
 			fn(0, n, p)
 			return
 		}
-		l.fail(n, path, "expected a list of %s, got %s", what, l.kind(n))
+		l.fail(n, at, "expected a list of %s, got %s", what, l.kind(n))
 		return
 	}
 	for i := range l.content(n) {
 		v := &l.content(n)[i]
-		p := l.elem(path, i)
+		p := l.elem(at, i)
 		if v = l.deref(v, p); v == nil {
 			continue
 		}
@@ -191,7 +191,7 @@ func (l *loader) list(n *node, path, what string, single bool, fn func(i int, v 
 
 // str decodes a scalar as text. Numbers and booleans are taken as written
 // ("2024" for a version, "NO" for Norway).
-func (l *loader) str(n *node, p string, dst *string) {
+func (l *loader) str(n *node, p path, dst *string) {
 	if n.Kind != yaml.ScalarNode {
 		l.fail(n, p, "expected a string, got %s", l.kind(n))
 		return
@@ -202,7 +202,7 @@ func (l *loader) str(n *node, p string, dst *string) {
 }
 
 // boolean decodes true or false.
-func (l *loader) boolean(n *node, p string, dst *bool) {
+func (l *loader) boolean(n *node, p path, dst *bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag != tagBool {
 		l.fail(n, p, "expected true or false, got %s", l.kind(n))
 		return
@@ -211,7 +211,7 @@ func (l *loader) boolean(n *node, p string, dst *bool) {
 }
 
 // integer decodes a whole number.
-func (l *loader) integer(n *node, p string, dst *int) {
+func (l *loader) integer(n *node, p path, dst *int) {
 	if n.Kind == yaml.ScalarNode && n.Tag == tagInt {
 		if v, err := strconv.ParseInt(l.value(n), 0, 32); err == nil {
 			*dst = int(v)
@@ -223,10 +223,10 @@ func (l *loader) integer(n *node, p string, dst *int) {
 
 // strs decodes a list of strings; a single string is accepted as a list
 // of one.
-func (l *loader) strs(n *node, p, what string, dst *[]string) {
+func (l *loader) strs(n *node, p path, what string, dst *[]string) {
 	*dst = nil
 	reserve(dst, n)
-	l.list(n, p, what, true, func(_ int, v *node, q string) {
+	l.list(n, p, what, true, func(_ int, v *node, q path) {
 		var s string
 		l.str(v, q, &s)
 		*dst = append(*dst, s)
@@ -235,13 +235,13 @@ func (l *loader) strs(n *node, p, what string, dst *[]string) {
 
 // textKeys are the keys of a Text written as a mapping.
 var textKeys = keys[Text]{
-	{"de", func(l *loader, v *node, p string, t *Text) { l.str(v, p, &t.DE) }},
-	{"en", func(l *loader, v *node, p string, t *Text) { l.str(v, p, &t.EN) }},
+	{"de", func(l *loader, v *node, p path, t *Text) { l.str(v, p, &t.DE) }},
+	{"en", func(l *loader, v *node, p path, t *Text) { l.str(v, p, &t.EN) }},
 }
 
 // text decodes a Text: a mapping with de and en, or a plain string, which
 // is German.
-func (l *loader) text(n *node, p string, dst *Text) {
+func (l *loader) text(n *node, p path, dst *Text) {
 	if n.Kind == yaml.ScalarNode {
 		l.str(n, p, &dst.DE)
 		return
@@ -250,7 +250,7 @@ func (l *loader) text(n *node, p string, dst *Text) {
 }
 
 // period decodes a Period.
-func (l *loader) period(n *node, p string, dst *Period) {
+func (l *loader) period(n *node, p path, dst *Period) {
 	if n.Kind != yaml.ScalarNode {
 		l.fail(n, p, "expected a period such as 7d, got %s", l.kind(n))
 		return
@@ -264,7 +264,7 @@ func (l *loader) period(n *node, p string, dst *Period) {
 }
 
 // duration decodes an elapsed time.Duration ("2m", "1h30m").
-func (l *loader) duration(n *node, p string, dst *time.Duration) {
+func (l *loader) duration(n *node, p path, dst *time.Duration) {
 	if n.Kind != yaml.ScalarNode {
 		l.fail(n, p, "expected a duration such as 30m, got %s", l.kind(n))
 		return
@@ -275,56 +275,6 @@ func (l *loader) duration(n *node, p string, dst *time.Duration) {
 		return
 	}
 	*dst = v
-}
-
-// pathChunk is the size of the pieces of memory the loader writes field
-// paths into.
-const pathChunk = 32 << 10
-
-// paths makes the loader's field paths without an allocation each: it
-// writes them one after another into a strings.Builder and hands out each
-// as a slice of the builder's string. A builder only appends, so a path
-// handed out never changes; when one is full the next begins, and the
-// paths handed out keep the old one's memory. A declaration of many small
-// entries makes a path for every value, and one allocation each cost the
-// loader more than anything else it does per value, and the garbage
-// collector more with every value.
-type paths struct{ b strings.Builder }
-
-// room makes sure n more bytes fit.
-func (ps *paths) room(n int) {
-	if ps.b.Cap()-ps.b.Len() < n {
-		ps.b.Reset()
-		ps.b.Grow(max(n, pathChunk))
-	}
-}
-
-// field returns the path of the value at key in the mapping at path.
-func (l *loader) field(path, key string) string {
-	if path == "" {
-		return key
-	}
-	ps := &l.paths
-	ps.room(len(path) + 1 + len(key))
-	start := ps.b.Len()
-	ps.b.WriteString(path)
-	ps.b.WriteByte('.')
-	ps.b.WriteString(key)
-	return ps.b.String()[start:]
-}
-
-// elem returns the path of entry i of the list at path.
-func (l *loader) elem(path string, i int) string {
-	var digits [20]byte
-	d := strconv.AppendInt(digits[:0], int64(i), 10)
-	ps := &l.paths
-	ps.room(len(path) + len(d) + 2)
-	start := ps.b.Len()
-	ps.b.WriteString(path)
-	ps.b.WriteByte('[')
-	ps.b.Write(d)
-	ps.b.WriteByte(']')
-	return ps.b.String()[start:]
 }
 
 // suggest returns ` (did you mean "x"?)` for the known key closest to key
