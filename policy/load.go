@@ -118,7 +118,7 @@ type loader struct {
 	// t is the parsed declaration.
 	t *tree
 	// sets are the sets of keys pairs keeps for the next long mapping.
-	sets  []map[string]int
+	sets []map[string]int
 	errs ErrorList
 	// steps are the paths of the values, with their positions.
 	steps steps
