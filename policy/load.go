@@ -117,8 +117,9 @@ type loader struct {
 	slowParse bool
 	// t is the parsed declaration.
 	t *tree
-	// sets are the sets of keys pairs keeps for the next long mapping.
-	sets []map[string]int
+	// keys are the tables pairs finds duplicate keys of long mappings
+	// with.
+	keys keyTables
 	errs ErrorList
 	// steps are the paths of the values, with their positions.
 	steps steps

@@ -29,9 +29,9 @@ func longDataset(n int, extraField, refs, rule string) string {
 }
 
 // The loader looks for a repeated key by going through the keys before it
-// in a short mapping and through a set in a long one; both must find it.
-// Checked by leaving the long mapping's set empty (never recording a key):
-// the long case loaded without an error.
+// in a short mapping and through a table in a long one; both must find it.
+// Checked by leaving the long mapping's table empty (never recording a
+// key): the long case loaded without an error.
 func TestLoadReportsARepeatedKeyInShortAndLongMappings(t *testing.T) {
 	for _, n := range []int{3, shortMapping - 1, shortMapping + 1, 200} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -70,11 +70,11 @@ func TestValidateResolvesReferencesIntoShortAndLongLists(t *testing.T) {
 	}
 }
 
-// The set of keys a long mapping used is emptied before the next long
+// The table of keys a long mapping used is emptied before the next long
 // mapping uses it: two datasets with the same forty fields load, and a
 // key repeated in the second is reported there, once. Checked by keeping
-// the set's keys: every field of the second dataset was reported as
-// given twice.
+// the table's keys (not clearing a table taken): every field of the
+// second dataset was reported as given twice.
 func TestLoadChecksEachLongMappingForRepeatedKeysOnItsOwn(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(head + "purposes:\n  - { id: p, legal_basis: 6.1.e }\ndatasets:\n")
@@ -95,6 +95,48 @@ func TestLoadChecksEachLongMappingForRepeatedKeysOnItsOwn(t *testing.T) {
 	require.Len(t, list, 1, "%v", err)
 	assert.Equal(t, "datasets[1].fields.f7", list[0].Path)
 	assert.Contains(t, list[0].Reason, `key "f7" given twice`)
+}
+
+// A long mapping inside a long mapping has a table of its own: a field
+// written with twenty keys, one of them twice, among forty fields, one of
+// them twice after it, is reported for each repetition at its own line
+// and for nothing else. Checked by giving the inner mapping the outer
+// one's table (open returning the last table taken): the inner keys were
+// reported as repetitions of the fields' names, or the outer repetition
+// missed.
+func TestLoadChecksALongMappingInsideALongOneOnItsOwn(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head + "purposes:\n  - { id: p, legal_basis: 6.1.e }\ndatasets:\n")
+	b.WriteString("  - id: d\n    table: t\n    key: id\n    purposes: [p]\n    time: { at: at }\n    rules: [{ after: 7d, from: at, delete: true }]\n    fields:\n")
+	line := 13 // the line of the first field
+	for f := range 40 {
+		if f != 5 {
+			fmt.Fprintf(&b, "      f%d: { category: usage }\n", f)
+			continue
+		}
+		// f0 … f19 as the keys of field f5, then f3 again.
+		b.WriteString("      f5:\n")
+		for k := range 20 {
+			fmt.Fprintf(&b, "        f%d: x\n", k)
+		}
+		b.WriteString("        f3: y\n")
+	}
+	b.WriteString("      f30: { category: usage }\n")
+	_, err := Load(strings.NewReader(b.String()), "x.yaml")
+	var list ErrorList
+	require.ErrorAs(t, err, &list)
+	var got []string
+	for _, e := range list {
+		if strings.Contains(e.Reason, "given twice") {
+			got = append(got, e.Error())
+		}
+	}
+	f5 := line + 5
+	last := line + 40 + 21
+	assert.Equal(t, []string{
+		fmt.Sprintf(`x.yaml:%d:9: datasets[0].fields[5].f3: key "f3" given twice (first at line %d)`, f5+21, f5+4),
+		fmt.Sprintf(`x.yaml:%d:7: datasets[0].fields.f30: key "f30" given twice (first at line %d)`, last, last-10),
+	}, got)
 }
 
 // Of two known keys as close to an unknown one, the suggestion names the

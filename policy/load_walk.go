@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"hash/maphash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,13 +91,13 @@ func object[T any](l *loader, n *node, at path, what string, ks keys[T], dst *T)
 // plain strings, merge keys and duplicates.
 func (l *loader) pairs(n *node, at path, fn func(key string, k, v *node)) {
 	// Most mappings hold a handful of keys, searched for duplicates in
-	// place; a set is used only for a long one (a dataset's fields), so
+	// place; a table is used only for a long one (a dataset's fields), so
 	// that neither costs more than linear time.
 	content := l.content(n)
-	var seen map[string]int
+	var tab keyTable
 	if len(content) > 2*shortMapping {
-		seen = l.takeSet()
-		defer l.putSet(seen)
+		tab = l.keys.open(len(content) / 2)
+		defer l.keys.close(tab)
 	}
 	for i := 0; i+1 < len(content); i += 2 {
 		k, v := &content[i], &content[i+1]
@@ -107,47 +109,71 @@ func (l *loader) pairs(n *node, at path, fn func(key string, k, v *node)) {
 			l.problem(k, at, "merge keys (<<) are not supported in a declaration; write the values out")
 			continue
 		}
+		name := l.value(k)
 		line, dup := 0, false
-		if seen != nil {
-			line, dup = seen[l.value(k)]
-			if !dup {
-				seen[l.value(k)] = int(k.Line)
-			}
+		if tab.size != 0 {
+			line, dup = l.keys.add(tab, content, i, name, l.t)
 		} else {
-			line, dup = l.firstKey(content[:i], l.value(k))
+			line, dup = l.firstKey(content[:i], name)
 		}
 		if dup {
-			l.problem(k, l.fieldAt(at, k), "key %q given twice (first at line %d)", l.value(k), line)
+			l.problem(k, l.fieldAt(at, k), "key %q given twice (first at line %d)", name, line)
 			continue
 		}
-		fn(l.value(k), k, v)
+		fn(name, k, v)
 	}
 }
 
-// takeSet returns an empty set of keys for pairs: one a long mapping
-// before it has left, or a new one. A declaration has a long mapping for
-// every dataset's fields, and a new set for each was a tenth of what
-// loading a large one allocated.
-func (l *loader) takeSet() map[string]int {
-	if k := len(l.sets); k > 0 {
-		m := l.sets[k-1]
-		l.sets = l.sets[:k-1]
-		return m
-	}
-	return make(map[string]int, 2*shortMapping)
+// keyTables holds the hash tables pairs finds a long mapping's duplicate
+// keys with: open addressing over the indexes of the keys, one table
+// after another in one array of integers, a table taken for each long
+// mapping being decoded and given back when it is done. It holds no
+// pointers, so the garbage collector never looks at it, and after the
+// first long mappings of a declaration taking a table allocates nothing.
+// A map of strings for each cost a long mapping more than decoding it,
+// and the collector a look at every key.
+type keyTables struct {
+	seed  maphash.Seed
+	slots []int32
 }
 
-// putSet keeps a set pairs is done with for the next long mapping, unless
-// it grew so large that emptying it would cost more than a new one.
-func (l *loader) putSet(m map[string]int) {
-	if len(m) <= maxKeptSet {
-		clear(m)
-		l.sets = append(l.sets, m)
+// keyTable is a table of keyTables: slots[base:base+size].
+type keyTable struct{ base, size int }
+
+// open takes an empty table for n keys.
+func (ts *keyTables) open(n int) keyTable {
+	if len(ts.slots) == 0 && cap(ts.slots) == 0 {
+		ts.seed = maphash.MakeSeed()
 	}
+	size := 1
+	for size < 2*n {
+		size *= 2
+	}
+	t := keyTable{base: len(ts.slots), size: size}
+	ts.slots = slices.Grow(ts.slots, size)[:t.base+size]
+	clear(ts.slots[t.base:])
+	return t
 }
 
-// maxKeptSet is the most keys a set may have held to be used again.
-const maxKeptSet = 256
+// close gives back t, the table taken last.
+func (ts *keyTables) close(t keyTable) { ts.slots = ts.slots[:t.base] }
+
+// add looks for name among the keys in t and, when it is not there, adds
+// content[i], the key called name; it returns the line of the key found.
+func (ts *keyTables) add(t keyTable, content []node, i int, name string, tr *tree) (int, bool) {
+	mask := uint64(t.size - 1)
+	slots := ts.slots[t.base : t.base+t.size]
+	for h := maphash.String(ts.seed, name) & mask; ; h = (h + 1) & mask {
+		j := slots[h]
+		if j == 0 {
+			slots[h] = int32(i + 1)
+			return 0, false
+		}
+		if k := &content[j-1]; tr.value(k) == name {
+			return int(k.Line), true
+		}
+	}
+}
 
 // shortMapping is the number of keys up to which pairs looks for a
 // duplicate key by going through the keys before it.

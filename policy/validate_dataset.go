@@ -165,6 +165,10 @@ func (v *validator) timeZone(q string, tc *TimeColumn) {
 	}
 }
 
+// maxKeptSet is the most names the set of a dataset's fields may have
+// held to be used for the next dataset.
+const maxKeptSet = 256
+
 func (v *validator) fields(p string, ds *Dataset) {
 	// One set of names serves every dataset's fields, emptied for each:
 	// a set for each dataset was a tenth of what validating a large
