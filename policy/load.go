@@ -182,7 +182,7 @@ func (l *loader) parse(b string) (*tree, *Error) {
 		}
 		root = root.Content[0]
 	}
-	if isNull(&node{Kind: root.Kind, Tag: tagOf(root.Tag)}) {
+	if n := makeNode(root.Kind, tagOf(root.Tag), 0, 0); isNull(&n) {
 		return nil, &Error{File: l.file, Line: max(root.Line, 1), Column: max(root.Column, 1),
 			Reason: "declaration is empty"}
 	}
@@ -388,19 +388,19 @@ func (l *loader) problem(n *node, p path, format string, args ...any) {
 
 // problemAt is problem with the path written out.
 func (l *loader) problemAt(n *node, path, format string, args ...any) {
-	l.errs = append(l.errs, &Error{File: l.file, Line: max(int(n.Line), 1), Column: int(n.Column),
+	l.errs = append(l.errs, &Error{File: l.file, Line: max(int(n.Line), 1), Column: int(n.column()),
 		Path: path, Reason: fmt.Sprintf(format, args...)})
 }
 
 // mark records that the value at p was written at node n.
 func (l *loader) mark(n *node, p path) {
 	st := &l.steps.list[p]
-	st.line, st.column, st.marked = n.Line, n.Column, true
+	st.line, st.column, st.marked = n.Line, n.column(), true
 }
 
 // deref refuses aliases; it returns nil when n cannot be used.
 func (l *loader) deref(n *node, path path) *node {
-	if n.Kind == yaml.AliasNode {
+	if n.kind() == yaml.AliasNode {
 		l.fail(n, path, "YAML aliases (*%s) are not supported in a declaration; write the value out", l.value(n))
 		return nil
 	}
@@ -408,7 +408,7 @@ func (l *loader) deref(n *node, path path) *node {
 }
 
 func isNull(n *node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == tagNull
+	return n.kind() == yaml.ScalarNode && n.tag() == tagNull
 }
 
 // value returns a scalar's text, or an alias's anchor name.
@@ -419,13 +419,13 @@ func (l *loader) content(n *node) []node { return l.t.content(n) }
 
 // kind names what a node is, for "expected X, got Y" messages.
 func (l *loader) kind(n *node) string {
-	switch n.Kind {
+	switch n.kind() {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		switch n.Tag {
+		switch n.tag() {
 		case tagInt, tagFloat:
 			return "the number " + l.value(n)
 		case tagBool:

@@ -14,7 +14,7 @@ import (
 
 func (l *loader) declaration(n *node, d *Declaration) {
 	l.steps = newSteps(l.t)
-	if n.Kind != yaml.MappingNode {
+	if n.kind() != yaml.MappingNode {
 		l.fail(n, rootPath, "a declaration is a mapping with the keys controller, purposes, datasets, ...; got %s", l.kind(n))
 		return
 	}
@@ -125,7 +125,7 @@ func grow[T any](dst *[]T) *T {
 // from names to entries, so that decoding them appends without copying
 // what came before.
 func reserve[T any](dst *[]T, n *node) {
-	switch n.Kind {
+	switch n.kind() {
 	case yaml.SequenceNode:
 		*dst = slices.Grow(*dst, int(n.cnt))
 	case yaml.MappingNode:
@@ -192,7 +192,7 @@ func (l *loader) legalBasis(n *node, p path, dst *[]LegalBasis) {
 	reserve(dst, n)
 	l.list(n, p, "legal bases", true, func(_ int, v *node, q path) {
 		lb := grow(dst)
-		if v.Kind == yaml.ScalarNode {
+		if v.kind() == yaml.ScalarNode {
 			b := l.field(q, nameBasis)
 			l.mark(v, b)
 			l.str(v, b, (*string)(&lb.Basis))
@@ -235,11 +235,11 @@ func (l *loader) channels(n *node, p path, dst *[]Channel) {
 	l.list(n, p, "channels", true, func(_ int, v *node, q path) {
 		c := grow(dst)
 		switch {
-		case v.Kind == yaml.ScalarNode:
+		case v.kind() == yaml.ScalarNode:
 			k := l.field(q, nameKind)
 			l.mark(v, k)
 			l.str(v, k, (*string)(&c.Kind))
-		case v.Kind == yaml.MappingNode && v.cnt >= 2 && channelKeys.find(l.value(&l.content(v)[0])) == nil:
+		case v.kind() == yaml.MappingNode && v.cnt >= 2 && channelKeys.find(l.value(&l.content(v)[0])) == nil:
 			// {email: x@example.org}: the key is the kind.
 			c.Kind = ChannelKind(l.value(&l.content(v)[0]))
 			l.mark(&l.content(v)[0], l.field(q, nameKind))
@@ -248,7 +248,7 @@ func (l *loader) channels(n *node, p path, dst *[]Channel) {
 				l.mark(a, aq)
 				l.str(a, aq, &c.Address)
 			}
-			rest := &node{Kind: yaml.MappingNode, off: v.off + 2, cnt: v.cnt - 2, Line: v.Line, Column: v.Column}
+			rest := &node{Line: v.Line, meta: v.meta, off: v.off + 2, cnt: v.cnt - 2}
 			object(l, rest, q, "a channel", channelWhereKeys, c)
 		default:
 			object(l, v, q, "a channel", channelKeys, c)
@@ -323,11 +323,11 @@ func (l *loader) datasets(n *node, p path, dst *[]Dataset) {
 // name(key, path) is called before entry; for the list form, entry decodes
 // the name itself.
 func (l *loader) named(n *node, p path, what string, name func(k *node, q path), entry func(v *node, q path)) {
-	if n.Kind == yaml.SequenceNode {
+	if n.kind() == yaml.SequenceNode {
 		l.list(n, p, what, false, func(_ int, v *node, q path) { entry(v, q) })
 		return
 	}
-	if n.Kind != yaml.MappingNode {
+	if n.kind() != yaml.MappingNode {
 		l.fail(n, p, "expected a mapping or list of %s, got %s", what, l.kind(n))
 		return
 	}
@@ -364,7 +364,7 @@ var (
 // {name, column, format}.
 func (l *loader) timeColumns(n *node, p path, dst *[]TimeColumn) {
 	reserve(dst, n)
-	if n.Kind == yaml.SequenceNode {
+	if n.kind() == yaml.SequenceNode {
 		l.list(n, p, "time columns", false, func(_ int, v *node, q path) {
 			object(l, v, q, "a time column", timeColumnKeys, grow(dst))
 		})
@@ -377,7 +377,7 @@ func (l *loader) timeColumns(n *node, p path, dst *[]TimeColumn) {
 			cur.Name = l.value(k)
 		},
 		func(v *node, q path) {
-			if v.Kind == yaml.ScalarNode {
+			if v.kind() == yaml.ScalarNode {
 				c := l.field(q, nameColumn)
 				l.mark(v, c)
 				l.str(v, c, &cur.Column)
@@ -411,7 +411,7 @@ var (
 // {name, category, ...}.
 func (l *loader) fields(n *node, p path, dst *[]Field) {
 	reserve(dst, n)
-	if n.Kind == yaml.SequenceNode {
+	if n.kind() == yaml.SequenceNode {
 		l.list(n, p, "fields", false, func(_ int, v *node, q path) {
 			object(l, v, q, "a field", fieldKeys, grow(dst))
 		})
@@ -462,13 +462,13 @@ var fieldOpKeys = keys[FieldOp]{
 // fieldOps accepts {ip: "ip_mask(v4=1)"} and lists of {field, op}.
 func (l *loader) fieldOps(n *node, p path, dst *[]FieldOp) {
 	reserve(dst, n)
-	if n.Kind == yaml.SequenceNode {
+	if n.kind() == yaml.SequenceNode {
 		l.list(n, p, "field operations", false, func(_ int, v *node, q path) {
 			object(l, v, q, "a field operation", fieldOpKeys, grow(dst))
 		})
 		return
 	}
-	if n.Kind != yaml.MappingNode {
+	if n.kind() != yaml.MappingNode {
 		l.fail(n, p, "expected a mapping from fields to operators, such as {ip: \"ip_mask(v4=1)\"}, got %s", l.kind(n))
 		return
 	}
@@ -496,7 +496,7 @@ var cookieKeys = keys[Cookie]{
 	{"provider", func(l *loader, v *node, p path, c *Cookie) { l.str(v, p, &c.Provider) }},
 	{"session", func(l *loader, v *node, p path, c *Cookie) { l.boolean(v, p, &c.Session) }},
 	{"lifetime", func(l *loader, v *node, p path, c *Cookie) {
-		if v.Kind == yaml.ScalarNode && l.value(v) == "session" {
+		if v.kind() == yaml.ScalarNode && l.value(v) == "session" {
 			c.Session = true
 			return
 		}
@@ -543,7 +543,7 @@ var provisionKeys = keys[Provision]{
 // provision accepts {kind: service, consequence: ...} and the kind alone
 // (provision: voluntary).
 func (l *loader) provision(n *node, p path, dst *Provision) {
-	if n.Kind == yaml.ScalarNode {
+	if n.kind() == yaml.ScalarNode {
 		k := l.field(p, nameKind)
 		l.mark(n, k)
 		l.str(n, k, (*string)(&dst.Kind))
@@ -560,7 +560,7 @@ var nounNumberKeys = keys[NounNumber]{
 // nounNumber accepts "plural" for both languages and {de: singular, en:
 // plural}.
 func (l *loader) nounNumber(n *node, p path, dst *NounNumber) {
-	if n.Kind == yaml.ScalarNode {
+	if n.kind() == yaml.ScalarNode {
 		var s string
 		l.str(n, p, &s)
 		dst.DE, dst.EN = Number(s), Number(s)

@@ -207,7 +207,7 @@ func newSteps(t *tree) steps {
 // in the mapping at p.
 func (l *loader) fieldAt(p path, k *node) path {
 	st := step{parent: p, off: k.off, cnt: k.cnt, kind: stepKey}
-	if k.inExtra {
+	if k.extra() {
 		st.kind = stepExtraKey
 	}
 	return l.steps.add(st)

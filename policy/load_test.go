@@ -553,7 +553,7 @@ func TestConsequenceAgreesWithCheckingEveryEnclosingPath(t *testing.T) {
 		for range rng.IntN(6) {
 			p := randomPath()
 			failed = append(failed, p)
-			l.failAt(&node{Line: 1, Column: 1}, p, "broken")
+			l.failAt(&node{Line: 1, meta: 1}, p, "broken")
 		}
 		covered := func(path string) bool {
 			for _, f := range failed {

@@ -63,7 +63,7 @@ func object[T any](l *loader, n *node, at path, what string, ks keys[T], dst *T)
 	if n = l.deref(n, at); n == nil || isNull(n) {
 		return n != nil
 	}
-	if n.Kind != yaml.MappingNode {
+	if n.kind() != yaml.MappingNode {
 		l.fail(n, at, "expected %s (a mapping), got %s", what, l.kind(n))
 		return false
 	}
@@ -101,11 +101,11 @@ func (l *loader) pairs(n *node, at path, fn func(key string, k, v *node)) {
 	}
 	for i := 0; i+1 < len(content); i += 2 {
 		k, v := &content[i], &content[i+1]
-		if k.Kind != yaml.ScalarNode {
+		if k.kind() != yaml.ScalarNode {
 			l.problem(k, at, "a key must be a plain string, got %s", l.kind(k))
 			continue
 		}
-		if k.Tag == tagMerge {
+		if k.tag() == tagMerge {
 			l.problem(k, at, "merge keys (<<) are not supported in a declaration; write the values out")
 			continue
 		}
@@ -183,7 +183,7 @@ const shortMapping = 16
 // key-value pairs in content that pairs accepts as keys, if there is one.
 func (l *loader) firstKey(content []node, name string) (int, bool) {
 	for j := 0; j+1 < len(content); j += 2 {
-		if k := &content[j]; k.Kind == yaml.ScalarNode && k.Tag != tagMerge && l.value(k) == name {
+		if k := &content[j]; k.kind() == yaml.ScalarNode && k.tag() != tagMerge && l.value(k) == name {
 			return int(k.Line), true
 		}
 	}
@@ -194,8 +194,8 @@ func (l *loader) firstKey(content []node, name string) (int, bool) {
 // scalar or mapping where a list is expected is decoded as a list of one
 // when single is true.
 func (l *loader) list(n *node, at path, what string, single bool, fn func(i int, v *node, p path)) {
-	if n.Kind != yaml.SequenceNode {
-		if single && (n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode) {
+	if n.kind() != yaml.SequenceNode {
+		if single && (n.kind() == yaml.ScalarNode || n.kind() == yaml.MappingNode) {
 			p := l.elem(at, 0)
 			l.mark(n, p)
 			fn(0, n, p)
@@ -218,7 +218,7 @@ func (l *loader) list(n *node, at path, what string, single bool, fn func(i int,
 // str decodes a scalar as text. Numbers and booleans are taken as written
 // ("2024" for a version, "NO" for Norway).
 func (l *loader) str(n *node, p path, dst *string) {
-	if n.Kind != yaml.ScalarNode {
+	if n.kind() != yaml.ScalarNode {
 		l.fail(n, p, "expected a string, got %s", l.kind(n))
 		return
 	}
@@ -229,7 +229,7 @@ func (l *loader) str(n *node, p path, dst *string) {
 
 // boolean decodes true or false.
 func (l *loader) boolean(n *node, p path, dst *bool) {
-	if n.Kind != yaml.ScalarNode || n.Tag != tagBool {
+	if n.kind() != yaml.ScalarNode || n.tag() != tagBool {
 		l.fail(n, p, "expected true or false, got %s", l.kind(n))
 		return
 	}
@@ -238,7 +238,7 @@ func (l *loader) boolean(n *node, p path, dst *bool) {
 
 // integer decodes a whole number.
 func (l *loader) integer(n *node, p path, dst *int) {
-	if n.Kind == yaml.ScalarNode && n.Tag == tagInt {
+	if n.kind() == yaml.ScalarNode && n.tag() == tagInt {
 		if v, err := strconv.ParseInt(l.value(n), 0, 32); err == nil {
 			*dst = int(v)
 			return
@@ -268,7 +268,7 @@ var textKeys = keys[Text]{
 // text decodes a Text: a mapping with de and en, or a plain string, which
 // is German.
 func (l *loader) text(n *node, p path, dst *Text) {
-	if n.Kind == yaml.ScalarNode {
+	if n.kind() == yaml.ScalarNode {
 		l.str(n, p, &dst.DE)
 		return
 	}
@@ -277,7 +277,7 @@ func (l *loader) text(n *node, p path, dst *Text) {
 
 // period decodes a Period.
 func (l *loader) period(n *node, p path, dst *Period) {
-	if n.Kind != yaml.ScalarNode {
+	if n.kind() != yaml.ScalarNode {
 		l.fail(n, p, "expected a period such as 7d, got %s", l.kind(n))
 		return
 	}
@@ -291,7 +291,7 @@ func (l *loader) period(n *node, p path, dst *Period) {
 
 // duration decodes an elapsed time.Duration ("2m", "1h30m").
 func (l *loader) duration(n *node, p path, dst *time.Duration) {
-	if n.Kind != yaml.ScalarNode {
+	if n.kind() != yaml.ScalarNode {
 		l.fail(n, p, "expected a duration such as 30m, got %s", l.kind(n))
 		return
 	}

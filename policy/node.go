@@ -20,24 +20,62 @@ type tree struct {
 }
 
 // node is one node of a parsed declaration: what the loader reads of a
-// yaml.Node, with its value and children kept in its tree.
+// yaml.Node, with its value and children kept in its tree. It takes 16
+// bytes: a declaration near MaxDeclarationSize has over half a million
+// nodes, written twice by the parser and read by the loader, and a third
+// more of them cost the loader a third more of what it waits for memory.
 type node struct {
-	// Kind is a yaml.Kind: scalar, mapping, sequence or alias.
-	Kind yaml.Kind
-	// Tag is the scalar's resolved tag, as far as the loader tells tags
-	// apart.
-	Tag nodeTag
-	// inExtra tells that a scalar's value is tree.extra[off], not
-	// tree.text[off:off+cnt].
-	inExtra bool
-	// Line and Column start at 1.
-	Line, Column int32
+	// Line starts at 1.
+	Line int32
+	// meta holds the column (from 1), the kind, the tag and whether the
+	// value is in tree.extra; see makeNode.
+	meta uint32
 	// off and cnt place a scalar's value at tree.text[off:off+cnt] (or
 	// at tree.extra[off]), and a collection's children at
 	// tree.nodes[off:off+cnt]: a sequence's entries, or a mapping's keys
 	// and values in turn.
 	off, cnt uint32
 }
+
+// The bits of node.meta: the column in the low columnBits, then three
+// bits of kind (an index of nodeKinds), three of tag and one telling that
+// the value is in tree.extra. A column is at most MaxDeclarationSize+1,
+// well below 1<<columnBits.
+const (
+	columnBits = 25
+	kindShift  = columnBits
+	tagShift   = kindShift + 3
+	extraBit   = 1 << (tagShift + 3)
+)
+
+// nodeKinds are the yaml.Kinds a node has, by their index in node.meta.
+var nodeKinds = [8]yaml.Kind{0, yaml.DocumentNode, yaml.SequenceNode, yaml.MappingNode, yaml.ScalarNode, yaml.AliasNode}
+
+// makeNode returns a node of kind, with tag, at line and column.
+func makeNode(kind yaml.Kind, tag nodeTag, line, column int32) node {
+	k := uint32(0)
+	for i, x := range nodeKinds {
+		if x == kind {
+			k = uint32(i)
+			break
+		}
+	}
+	return node{Line: line, meta: uint32(column)&(1<<columnBits-1) | k<<kindShift | uint32(tag)<<tagShift}
+}
+
+// kind returns the node's yaml.Kind: scalar, mapping, sequence or alias.
+func (n *node) kind() yaml.Kind { return nodeKinds[n.meta>>kindShift&7] }
+
+// tag returns the scalar's resolved tag, as far as the loader tells tags
+// apart.
+func (n *node) tag() nodeTag { return nodeTag(n.meta >> tagShift & 7) }
+
+// column returns the node's column, from 1.
+func (n *node) column() int32 { return int32(n.meta & (1<<columnBits - 1)) }
+
+// extra tells that a scalar's value is tree.extra[off], not
+// tree.text[off:off+cnt].
+func (n *node) extra() bool { return n.meta&extraBit != 0 }
 
 // nodeTag is a scalar's tag, as far as the loader tells tags apart.
 type nodeTag uint8
@@ -75,9 +113,9 @@ func tagOf(t string) nodeTag {
 // collection has none.
 func (t *tree) value(n *node) string {
 	switch {
-	case n.Kind != yaml.ScalarNode && n.Kind != yaml.AliasNode:
+	case n.kind() != yaml.ScalarNode && n.kind() != yaml.AliasNode:
 		return ""
-	case n.inExtra:
+	case n.extra():
 		return t.extra[n.off]
 	}
 	return t.text[n.off : n.off+n.cnt]
@@ -85,7 +123,7 @@ func (t *tree) value(n *node) string {
 
 // content returns a collection's children; a scalar has none.
 func (t *tree) content(n *node) []node {
-	if n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode {
+	if n.kind() != yaml.MappingNode && n.kind() != yaml.SequenceNode {
 		return nil
 	}
 	return t.nodes[n.off : n.off+n.cnt : n.off+n.cnt]
@@ -93,7 +131,8 @@ func (t *tree) content(n *node) []node {
 
 // setValue makes s the value of n.
 func (t *tree) setValue(n *node, s string) {
-	n.inExtra, n.off = true, uint32(len(t.extra))
+	n.meta |= extraBit
+	n.off = uint32(len(t.extra))
 	t.extra = append(t.extra, s)
 }
 
@@ -105,7 +144,7 @@ func fromYAML(y *yaml.Node) *tree {
 }
 
 func (t *tree) copy(y *yaml.Node) node {
-	n := node{Kind: y.Kind, Tag: tagOf(y.Tag), Line: int32(y.Line), Column: int32(y.Column)}
+	n := makeNode(y.Kind, tagOf(y.Tag), int32(y.Line), int32(y.Column))
 	if y.Value != "" {
 		t.setValue(&n, y.Value)
 	}

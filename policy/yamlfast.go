@@ -94,7 +94,7 @@ func parseSubset(src string) (t *tree) {
 		return nil
 	}
 	p.t.root = p.blockNode(-1, true)
-	if p.t.root.Kind != yaml.MappingNode || p.i < len(p.src) {
+	if p.t.root.kind() != yaml.MappingNode || p.i < len(p.src) {
 		return nil
 	}
 	return p.t
@@ -188,7 +188,7 @@ func (p *fastYAML) back(m place) {
 
 // node0 returns a node at the 0-based line and col.
 func node0(kind yaml.Kind, tag nodeTag, line, col int) node {
-	return node{Kind: kind, Tag: tag, Line: int32(line + 1), Column: int32(col + 1)}
+	return makeNode(kind, tag, int32(line+1), int32(col+1))
 }
 
 // scalar returns a scalar at the 0-based line and col whose value is
@@ -501,7 +501,7 @@ func (p *fastYAML) flowCollection(indent int, mapping bool) node {
 		if mapping {
 			kcol := p.col(p.i)
 			k := p.flowNode(indent)
-			if k.Kind != yaml.ScalarNode || int(k.Line) != p.line+1 {
+			if k.kind() != yaml.ScalarNode || int(k.Line) != p.line+1 {
 				p.decline()
 			}
 			for p.at(p.i) == ' ' {

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,14 +25,14 @@ import (
 func treeDiff(t *tree, a *node, b *yaml.Node, at string) string {
 	v := t.value(a)
 	switch {
-	case a.Kind != b.Kind:
-		return fmt.Sprintf("%s: kind %v, yaml.v3 %v", at, a.Kind, b.Kind)
-	case a.Tag != tagOf(b.Tag):
-		return fmt.Sprintf("%s: tag %v, yaml.v3 %q", at, a.Tag, b.Tag)
+	case a.kind() != b.Kind:
+		return fmt.Sprintf("%s: kind %v, yaml.v3 %v", at, a.kind(), b.Kind)
+	case a.tag() != tagOf(b.Tag):
+		return fmt.Sprintf("%s: tag %v, yaml.v3 %q", at, a.tag(), b.Tag)
 	case v != b.Value:
 		return fmt.Sprintf("%s: value %q, yaml.v3 %q", at, v, b.Value)
-	case int(a.Line) != b.Line || int(a.Column) != b.Column:
-		return fmt.Sprintf("%s (%q): at %d:%d, yaml.v3 %d:%d", at, v, a.Line, a.Column, b.Line, b.Column)
+	case int(a.Line) != b.Line || int(a.column()) != b.Column:
+		return fmt.Sprintf("%s (%q): at %d:%d, yaml.v3 %d:%d", at, v, a.Line, a.column(), b.Line, b.Column)
 	case b.Anchor != "" || b.Alias != nil:
 		return fmt.Sprintf("%s: yaml.v3 has anchor %q", at, b.Anchor)
 	case len(t.content(a)) != len(b.Content):
@@ -378,4 +379,31 @@ func withPositions(d *Declaration) *positioned {
 		}
 	}
 	return p
+}
+
+// A node keeps its kind, tag, column and whether its value is in
+// tree.extra in one word without one spilling into another, up to the
+// largest column a declaration can have, in 16 bytes. Checked by giving
+// the column 20 bits: the largest column came back wrong and its kind
+// with it.
+func TestNodePacksKindTagColumnAndExtraApart(t *testing.T) {
+	assert.Equal(t, uintptr(16), unsafe.Sizeof(node{}))
+	tr := &tree{}
+	for _, kind := range []yaml.Kind{yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode, yaml.AliasNode, yaml.DocumentNode} {
+		for tag := tagOther; tag <= tagMerge; tag++ {
+			for _, col := range []int32{1, 80, MaxDeclarationSize + 1} {
+				for _, extra := range []bool{false, true} {
+					n := makeNode(kind, tag, 7, col)
+					if extra {
+						tr.setValue(&n, "x")
+					}
+					assert.Equal(t, kind, n.kind())
+					assert.Equal(t, tag, n.tag())
+					assert.Equal(t, col, n.column())
+					assert.Equal(t, extra, n.extra())
+					assert.Equal(t, int32(7), n.Line)
+				}
+			}
+		}
+	}
 }
