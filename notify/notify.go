@@ -7,7 +7,9 @@
 // effort."
 //
 // The application supplies one Notifier; Webhooks is one implementation,
-// posting signed JSON. Two parts of frist call it:
+// posting signed JSON, which LoadWebhooks reads from a small YAML file
+// mapping recipient IDs to their endpoints and secrets (the file of
+// "frist run --notify"). Two parts of frist call it:
 //
 //   - package dsar, for the erasures, rectifications and restrictions a
 //     data subject's request makes (Notification.Request is set);

@@ -35,12 +35,10 @@ func TestAuditNotesReadBack(t *testing.T) {
 	}
 }
 
-// TestRecipientsOfDatasets: a recipient counts for a dataset that names
-// it or serves a purpose naming it, once, in the declaration's order of
-// recipients. Seen to fail: without the purposes' recipients, agentur was
-// missing; without the Contains check, maixit received "appointment" twice.
-func TestRecipientsOfDatasets(t *testing.T) {
-	const y = `
+// twoRecipients declares agentur (through the purpose booking) and maixit
+// (through the purpose and the dataset appointment) as recipients of the
+// appointments; the access log has none.
+const twoRecipients = `
 controller: {name: Jobcenter, address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen", time_zone: Europe/Berlin, public_authority: true}
 dpo: {address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen"}
 authority: {name: BfDI, address: "Graurheindorfer Str. 153, 53117 Bonn"}
@@ -67,7 +65,13 @@ datasets:
     fields: [{name: ip, category: online_identifier}]
     rules: [{after: 7d, from: requested_at, delete: true}]
 `
-	decl, err := policy.Load(strings.NewReader(y), "recipients.yaml")
+
+// TestRecipientsOfDatasets: a recipient counts for a dataset that names
+// it or serves a purpose naming it, once, in the declaration's order of
+// recipients. Seen to fail: without the purposes' recipients, agentur was
+// missing; without the Contains check, maixit received "appointment" twice.
+func TestRecipientsOfDatasets(t *testing.T) {
+	decl, err := policy.Load(strings.NewReader(twoRecipients), "recipients.yaml")
 	require.NoError(t, err)
 	order, by := notify.Recipients(decl, []string{"access_log", "appointment", "unknown"})
 	assert.Equal(t, []string{"agentur", "maixit"}, order)

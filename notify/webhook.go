@@ -67,8 +67,8 @@ func (h *Webhook) Notify(ctx context.Context, n Notification) error {
 	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
 		return fmt.Errorf("the webhook URL of recipient %s is not https; the notification names the data subject", n.Recipient)
 	}
-	if len(h.Secret) < 32 {
-		return fmt.Errorf("the webhook secret of recipient %s has %d bytes, want at least 32", n.Recipient, len(h.Secret))
+	if len(h.Secret) < MinSecret {
+		return fmt.Errorf("the webhook secret of recipient %s has %d bytes, want at least %d", n.Recipient, len(h.Secret), MinSecret)
 	}
 	body, err := json.Marshal(n)
 	if err != nil {
