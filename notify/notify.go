@@ -139,7 +139,15 @@ type Notification struct {
 	// Datasets are the affected datasets the recipient receives.
 	Datasets []string `json:"datasets"`
 	// Count is how many records were erased, for a change a rule made.
+	// After a crash, an event's notification is repeated with the count
+	// of the records the event named.
 	Count int `json:"count,omitempty"`
+	// Through is, for a time rule, the rule's cutoff at the sweep: every
+	// record whose value in the rule's time column (policy.Rule.From) is
+	// at or before it has been erased, but those under a hold or inside a
+	// statutory minimum. It covers every earlier notification of the
+	// rule, so that one lost in a crash is made good by the next.
+	Through time.Time `json:"through,omitzero"`
 	// Changes are the rectified fields with their new values, for a
 	// rectification.
 	Changes []FieldChange `json:"changes,omitempty"`

@@ -44,6 +44,10 @@ type HoldRequest struct {
 //
 // The hold is stored before its audit entry; if appending the entry fails,
 // the hold stays in force (the safe side) and the error is returned.
+//
+// PlaceHold tells no recipient of a restriction (Art. 19): dsar.Service.
+// Restrict, which places the Art. 18 holds of data subjects' requests,
+// does, with the request.
 func (e *Engine) PlaceHold(ctx context.Context, req HoldRequest) (store.Hold, error) {
 	now := e.now()
 	if err := e.checkHold(req, now); err != nil {

@@ -54,12 +54,20 @@ import (
 // or fail the erasure: the entry, the report, the log and
 // Observer.RecipientTold say so.
 //
+// A crash does not lose a notification of an event's erasure: the event is
+// remembered (store.RememberedEvents) before anything is touched and
+// forgotten only after its recipients were told, so the next sweep after a
+// crash finishes the erasure and tells them, possibly a second time. A
+// time rule's notification lost in a crash is made good by the rule's next
+// one, which names the cutoff (Notification.Through) up to which every
+// record is erased. An outcome NotTold is final: the notifier is not called
+// again for it; the audit entry, the log and the metric tell the
+// controller to act.
+//
 // Not told by the engine: EraseSubject's erasures, which its caller tells
 // with the request that caused them (package dsar does); and erasures
 // Replay makes again after a restore, of which the recipients were told
-// when they first happened. A crash between a batch's commit and the
-// notification loses the notification; the batch's audit entry without a
-// retention.notify entry after it shows which.
+// when they first happened.
 
 // notifyAction is the audit action of a notification of a rule's erasure.
 const notifyAction = "retention.notify"
@@ -99,13 +107,16 @@ type cause struct {
 	purpose string
 	subject string
 	keys    []string
+	// through is a time rule's cutoff on its time column.
+	through time.Time
 }
 
-// tell tells every recipient of ru's dataset of the erasure rr reports
-// (rr.Processed records), as the doc above says, and records the outcome
-// on rr. It returns an error only when an audit entry cannot be written.
-func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, seen *erased, now time.Time) error {
-	if rr.Processed == 0 {
+// tell tells every recipient of ru's dataset of the erasure of n records
+// (by subject as seen, when given), as the doc above says, and records the
+// outcome on rr. It returns an error only when an audit entry cannot be
+// written.
+func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, seen *erased, n int, now time.Time) error {
+	if n == 0 {
 		return nil
 	}
 	order, by := notify.Recipients(e.decl, []string{ru.ds.ID})
@@ -123,16 +134,16 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 	var who []one
 	switch {
 	case c.event == "":
-		who = []one{{count: rr.Processed}}
+		who = []one{{count: n}}
 	case c.subject != "":
-		who = []one{{subject: c.subject, count: rr.Processed}}
+		who = []one{{subject: c.subject, count: n}}
 	case seen != nil && len(seen.order) > 0:
 		// An event on records: each subject is told of its own records.
 		for _, s := range seen.order {
 			who = append(who, one{subject: s, keys: seen.keys[s], count: len(seen.keys[s])})
 		}
 	default:
-		who = []one{{keys: c.keys, count: rr.Processed}}
+		who = []one{{keys: c.keys, count: n}}
 	}
 	prefix := "period ended: "
 	if c.event != "" {
@@ -147,7 +158,7 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 			n := notify.Notification{
 				ID: id.String(), Recipient: rid, Kind: notify.Erasure,
 				Event: c.event, Purpose: c.purpose, Rule: ru.id, Action: string(ru.action),
-				Subject: w.subject, Keys: w.keys, Datasets: by[rid], Count: w.count, At: now,
+				Subject: w.subject, Keys: w.keys, Datasets: by[rid], Count: w.count, Through: c.through, At: now,
 			}
 			outcome, nerr := notify.Deliver(ctx, e.notifier, n)
 			e.obs.RecipientTold(ru.ds.ID, ru.id, rid, outcome)
@@ -174,4 +185,14 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 		}
 	}
 	return nil
+}
+
+// cutoffOf returns the cutoff sel's bounds set on column, zero if none.
+func cutoffOf(sel store.Selection, column string) time.Time {
+	for _, b := range sel.Bounds {
+		if b.Column == column {
+			return b.Cutoff
+		}
+	}
+	return time.Time{}
 }

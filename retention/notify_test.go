@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -140,8 +141,16 @@ func TestRuleErasuresTellTheRecipients(t *testing.T) {
 		told += rr.Told
 	}
 	assert.Equal(t, 2, told)
+	// Every appointment up to the cutoff is erased: the sweep's time plus
+	// the lead of two intervals, less the rule's two weeks.
+	through := at.AddDate(0, 0, 3+15).Add(2*time.Minute).AddDate(0, 0, -14)
+	got := nf.take()
+	for i := range got {
+		assert.True(t, got[i].Through.Equal(through), "through %s, want %s", got[i].Through, through)
+		got[i].Through = time.Time{}
+	}
 	ended := notify.Notification{Rule: "delete_after_appointment", Action: "delete", Count: 1}
-	assert.Equal(t, []notify.Notification{want("maixit", ended), want("agentur", ended)}, strip(t, nf.take(), at.AddDate(0, 0, 3+15)))
+	assert.Equal(t, []notify.Notification{want("maixit", ended), want("agentur", ended)}, strip(t, got, at.AddDate(0, 0, 3+15)))
 	require.NotEqual(t, "198.51.100.7", h.row(t, "access_log", "1")["ip"], "the access log was swept, and told no one")
 
 	entries := notifyEntries(t, h)
@@ -272,4 +281,126 @@ func TestErasuresTheEngineDoesNotTell(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Processed)
 	assert.Empty(t, nf.take(), "the recipients were told when the appointment was first erased")
+}
+
+// dyingNotifier stops the goroutine that calls it, as a crash stops the
+// process at that moment: nothing after the call runs, and no recipient is
+// told.
+type dyingNotifier struct{}
+
+func (dyingNotifier) Notify(context.Context, notify.Notification) error {
+	runtime.Goexit()
+	return nil
+}
+
+// dies runs fn in a goroutine of its own and waits until it has returned
+// or was stopped.
+func dies(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	<-done
+}
+
+// remembered lists the remembered events in h's store.
+func remembered(t *testing.T, h *harness) []store.RememberedEvent {
+	t.Helper()
+	ps, err := h.mem.ListRemembered(context.Background(), "", 0)
+	require.NoError(t, err)
+	return ps
+}
+
+// TestACrashDoesNotLoseANotification: the process dies after a
+// withdrawal's batch committed and before maixit was told. The event was
+// remembered before anything was touched, so the next sweep, by a fresh
+// engine on the same store, tells the recipients of the subject's erasure
+// and then forgets the event. A crash before the batch committed leaves
+// the records and the event; the next sweep erases them and tells.
+//
+// Seen to fail: with triggerEvent not remembering the event before it
+// acts (rememberEntry skipped), the sweep after the first crash told no
+// one and the second crash lost the cancellation until the time rule; with retryOne
+// not telling when nothing was left, the entry was forgotten untold.
+func TestACrashDoesNotLoseANotification(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	decl := recipientsJobcenter(t)
+	h := newHarness(t, decl, at, &retention.Options{Notifier: dyingNotifier{}})
+	bookings(t, h, at)
+
+	dies(func() {
+		_, _ = h.eng.Trigger(ctx, retention.Event{Kind: policy.EventConsentWithdrawn, Subject: "erika", Purpose: "booking"})
+		t.Error("the notifier's crash ended Trigger")
+	})
+	for _, k := range []string{"1", "2", "3"} {
+		require.False(t, h.exists(t, "appointment", k), "the batch committed before the crash")
+	}
+	require.Len(t, remembered(t, h), 1, "the event outlives the crash")
+
+	nf := &recipientsNotified{}
+	h.clock.Advance(time.Minute)
+	restarted, err := retention.New(decl, h.mem, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, Notifier: nf})
+	require.NoError(t, err)
+	_, err = restarted.Sweep(ctx)
+	require.NoError(t, err)
+	got := nf.take()
+	require.Len(t, got, 2, "maixit and agentur are told after the restart")
+	for _, n := range got {
+		assert.Equal(t, "erika", n.Subject)
+		assert.Equal(t, policy.EventConsentWithdrawn, n.Event)
+		assert.Equal(t, 3, n.Count, "the appointments the withdrawal named")
+	}
+	assert.Empty(t, remembered(t, h), "told, the event is forgotten")
+
+	// A crash before the cancellation's batch commits.
+	crashing := &recorder{Driver: h.mem, clock: h.clock, fail: map[string]error{}}
+	dyingStore := &dyingProcess{recorder: crashing}
+	h3, err := retention.New(decl, dyingStore, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, Notifier: nf})
+	require.NoError(t, err)
+	dies(func() {
+		_, _ = h3.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "4"})
+		t.Error("the crash in the batch ended Trigger")
+	})
+	require.True(t, h.exists(t, "appointment", "4"), "nothing committed")
+	require.Len(t, remembered(t, h), 1)
+	_, err = restarted.Sweep(ctx)
+	require.NoError(t, err)
+	require.False(t, h.exists(t, "appointment", "4"), "the cancellation acts after the restart")
+	got = nf.take()
+	require.Len(t, got, 2)
+	assert.Equal(t, "max", got[0].Subject)
+	assert.Equal(t, []string{"4"}, got[0].Keys)
+	assert.Empty(t, remembered(t, h))
+}
+
+// dyingProcess stops the goroutine in Process, before the batch is
+// committed.
+type dyingProcess struct{ *recorder }
+
+func (d *dyingProcess) Process(context.Context, store.Batch) (store.BatchResult, error) {
+	runtime.Goexit()
+	return store.BatchResult{}, nil
+}
+
+// TestAToldEventLeavesNothingRemembered: an event whose records were all
+// erased and whose recipients were told leaves no entry behind, so the
+// next sweep tells no one again. Seen to fail: without the Forget in
+// triggerEvent, the entry stayed and the next sweep told both recipients
+// a second time.
+func TestAToldEventLeavesNothingRemembered(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	nf := &recipientsNotified{}
+	h := newHarness(t, recipientsJobcenter(t), at, &retention.Options{Notifier: nf})
+	bookings(t, h, at)
+	_, err := h.eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "4"})
+	require.NoError(t, err)
+	require.Len(t, nf.take(), 2)
+	assert.Empty(t, remembered(t, h))
+	h.sweep(t)
+	for _, n := range nf.take() {
+		assert.NotEqual(t, policy.EventCancelled, n.Event, "told again: %+v", n)
+	}
 }

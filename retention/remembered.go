@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/frist-go/frist/internal/storecheck"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -46,10 +47,32 @@ var ErrRememberedFailed = errors.New("retention: acting on remembered events fai
 // remembers the event for the records it leaves alone: those held or kept,
 // before anything is processed, or else those of a batch that failed, so
 // that the next sweep retries them. It remembers at most once.
+//
+// When the dataset has recipients to tell (notify.go), it remembers the
+// event before it processes anything and forgets it only once the
+// recipients were told: a crash in between leaves the entry, and the next
+// sweep's retry (retryOne) processes what is left and tells them. So a
+// crash can repeat a notification but never lose one.
 func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time.Time) (RuleReport, error) {
+	tells := ev.replayOf == "" && e.hasRecipients(tg.ru.ds) // a replayed erasure was told when it first happened
+	var early store.RememberedEvent
+	if tells {
+		var err error
+		if early, err = e.rememberEntry(ctx, ev, tg, now); err != nil {
+			// The erasure matters more than the durability of its
+			// notification: it goes on, and is told below as usual.
+			e.log.WarnContext(ctx, "retention: event not remembered before acting: a crash before its recipients are told would lose the notification",
+				"event", string(ev.Kind), "dataset", tg.ru.ds.ID, "rule", tg.ru.id, "error", err)
+			early = store.RememberedEvent{}
+		}
+	}
 	var rememberErr error
 	remember := func(rr RuleReport, left int) RuleReport {
-		if rr.Remembered == "" && rememberErr == nil {
+		switch {
+		case rr.Remembered != "" || rememberErr != nil:
+		case early.ID != "":
+			rr.Remembered = early.ID
+		default:
 			rr, rememberErr = e.remember(ctx, ev, tg, rr, now, left)
 		}
 		return rr
@@ -57,14 +80,29 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 	var seen erased
 	rr, err := e.act(ctx, ev, tg, tg.ru.timing.bounds(now, true), remember, &seen) // only keep_at_least: an event rule has no period
 	rr.Err = joinErr(rr.Err, rememberErr)
-	if ev.replayOf == "" {
-		// A replayed erasure was told when it first happened.
-		c := cause{event: ev.Kind, purpose: ev.Purpose, subject: ev.Subject, keys: tg.sel.Keys}
-		if terr := e.tell(ctx, tg.ru, &rr, c, &seen, now); terr != nil {
-			rr.Err = joinErr(rr.Err, terr)
+	if !tells {
+		return rr, err
+	}
+	c := cause{event: ev.Kind, purpose: ev.Purpose, subject: ev.Subject, keys: tg.sel.Keys}
+	terr := e.tell(ctx, tg.ru, &rr, c, &seen, rr.Processed, now)
+	rr.Err = joinErr(rr.Err, terr)
+	if early.ID != "" && rr.Remembered == "" && err == nil && terr == nil {
+		// Nothing was left alone and the recipients were told: the entry
+		// is done. A failure to forget it leaves it to the next retry,
+		// which finds nothing left and tells the recipients once more.
+		if ferr := e.st.Forget(ctx, early.ID); ferr != nil && !errors.Is(ferr, store.ErrNotFound) {
+			e.log.WarnContext(ctx, "retention: removing a remembered event failed; the next sweep removes it", "remembered", early.ID, "error", ferr)
 		}
+		e.purges.touchedOwn(store.RememberedRecords)
 	}
 	return rr, err
+}
+
+// hasRecipients reports whether the declaration names a recipient of ds,
+// by the dataset or one of its purposes.
+func (e *Engine) hasRecipients(ds *policy.Dataset) bool {
+	order, _ := notify.Recipients(e.decl, []string{ds.ID})
+	return len(order) > 0
 }
 
 // remember stores the event of tg for the left records it did not
@@ -78,20 +116,37 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 		e.log.ErrorContext(ctx, "retention: event not remembered", "event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "left", left, "error", rerr)
 		return rr, rerr
 	}
+	p, err := e.rememberEntry(ctx, ev, tg, now)
+	if err != nil {
+		return fail("remembering the event", err)
+	}
+	if p.ID == "" {
+		return rr, nil // nothing is left after all
+	}
+	rr.Remembered = p.ID
+	e.log.InfoContext(ctx, "retention: event remembered until its records are free",
+		"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "remembered", p.ID, "left", left)
+	return rr, nil
+}
+
+// rememberEntry stores the event of tg as a store.RememberedEvent for the
+// records it selects: the event's keys, or, for a subject's event, the keys
+// of the subject's records now, so that records created later are not
+// covered. It returns the zero entry, and stores nothing, when the subject
+// has no records.
+func (e *Engine) rememberEntry(ctx context.Context, ev Event, tg target, now time.Time) (store.RememberedEvent, error) {
 	keys := tg.sel.Keys
 	if keys == nil {
-		// A subject's event: remember the keys of the subject's records
-		// now, so that records created later are not covered.
 		err := storecheck.Records(tg.ru.ds, []string{})
 		var recs []store.Record
 		if err == nil {
 			recs, err = e.st.Records(ctx, tg.ru.ds.ID, tg.sel.Subject, []string{})
 		}
 		if err != nil {
-			return fail("remembering the event: reading the subject's records", err)
+			return store.RememberedEvent{}, fmt.Errorf("reading the subject's records: %w", err)
 		}
 		if len(recs) == 0 {
-			return rr, nil // nothing is left after all
+			return store.RememberedEvent{}, nil
 		}
 		for _, r := range recs {
 			keys = append(keys, r.Key)
@@ -99,23 +154,20 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
-		return fail("remembering the event: ID", err)
+		return store.RememberedEvent{}, fmt.Errorf("ID: %w", err)
 	}
 	p := store.RememberedEvent{
-		ID: id.String(), Dataset: rr.Dataset, Rule: rr.Rule, Event: string(ev.Kind),
+		ID: id.String(), Dataset: tg.ru.ds.ID, Rule: tg.ru.id, Event: string(ev.Kind),
 		Keys: keys, Subject: tg.sel.Subject, Purpose: ev.Purpose, At: ev.At, RememberedAt: now,
 	}
 	// The store is promised a complete entry (store.RememberedEvents).
 	if err := storecheck.Remembered(tg.ru.ds, p); err != nil {
-		return fail("remembering the event", err)
+		return store.RememberedEvent{}, err
 	}
 	if err := e.st.Remember(ctx, p); err != nil {
-		return fail("remembering the event", err)
+		return store.RememberedEvent{}, err
 	}
-	rr.Remembered = p.ID
-	e.log.InfoContext(ctx, "retention: event remembered until its records are free",
-		"event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "remembered", p.ID, "left", left)
-	return rr, nil
+	return p, nil
 }
 
 // retryRemembered acts on every remembered event at now: it processes the
@@ -184,8 +236,9 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 		if p.Subject == "" {
 			c.keys = p.Keys
 		}
-		if terr := e.tell(ctx, ru, &rr, c, &seen, now); terr != nil {
+		if terr := e.tell(ctx, ru, &rr, c, &seen, rr.Processed, now); terr != nil {
 			rr.Err = joinErr(rr.Err, terr)
+			return rr, nil // the entry stays: the next retry tells them
 		}
 		if err != nil || rr.Err != nil {
 			return rr, err
@@ -200,6 +253,22 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 	rr.Held, rr.Kept = leftHeld, leftFree
 	if leftFree+leftHeld > 0 {
 		return rr, nil
+	}
+	if rr.Processed == 0 {
+		// Nothing of the event is left, and this retry processed none of
+		// it: its records went before, by this event before a crash that
+		// kept its recipients from being told (triggerEvent), or by
+		// another rule. Tell them now, before the entry goes: telling
+		// twice is harmless, never telling is not. The count is the
+		// records the event named.
+		c := cause{event: policy.Event(p.Event), purpose: p.Purpose, subject: p.Subject}
+		if p.Subject == "" {
+			c.keys = p.Keys
+		}
+		if terr := e.tell(ctx, ru, &rr, c, nil, len(p.Keys), now); terr != nil {
+			rr.Err = joinErr(rr.Err, terr)
+			return rr, nil
+		}
 	}
 	if err := e.st.Forget(ctx, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		// Another replica may have removed it first (ErrNotFound); any

@@ -168,7 +168,7 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	if err != nil {
 		return rr, err
 	}
-	if err := e.tell(ctx, ru, &rr, cause{}, nil, now); err != nil {
+	if err := e.tell(ctx, ru, &rr, cause{through: cutoffOf(sel, ru.timing.from)}, nil, rr.Processed, now); err != nil {
 		rr.Err = joinErr(rr.Err, err)
 	}
 	if rr.Processed == 0 || e.mayBeHeld(ctx, ru.ds, now) {
