@@ -116,6 +116,9 @@ type dsarSetup struct {
 	// ledger names the erasure ledger file that records erasures before
 	// they are made; "" for none.
 	ledger string
+	// notify names the webhooks file that tells recipients of the
+	// changes (Art. 19, --notify); "" for none.
+	notify string
 }
 
 // openDsar loads the declaration, reads the keys, opens the database and
@@ -136,6 +139,10 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 	if err != nil {
 		return nil, c.errorf("%v", err), false
 	}
+	notifier, code, ok := c.loadNotifier(s.notify, decl)
+	if !ok {
+		return nil, code, false
+	}
 	db, err := openDatabaseWith(ctx, s.dbURL, decl, s.access, c.stderr, dbOptions{logDirs: s.logDirs})
 	if err != nil {
 		return nil, c.errorf("%v", err), false
@@ -145,7 +152,8 @@ func (c *cli) openDsar(ctx context.Context, s dsarSetup) (*dsarEnv, int, bool) {
 		db.Close()
 		return nil, code, false
 	}
-	opts := &retention.Options{AuditKey: k.audit, Keys: k.rings}
+	// The request service tells recipients through the engine's Notifier.
+	opts := &retention.Options{AuditKey: k.audit, Keys: k.rings, Notifier: notifier}
 	if s.ledger != "" {
 		if opts.Ledger, err = openLedger(s.ledger, decl, k); err != nil {
 			return fail(c.errorf("%v", err))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -60,7 +61,7 @@ Examples:
   frist dsar export policy.yaml --db postgres://frist@db/booking 0190d5e4-7b7e-7a3c-9c1e-2f4b5a6c7d8e --format csv > export.csv
 `
 
-var dsarEraseUsage = `Usage: frist dsar erase FILE --db URL --keys FILE ID [--ledger FILE] [--lang de|en] [--format text|json]
+var dsarEraseUsage = `Usage: frist dsar erase FILE --db URL --keys FILE ID [--ledger FILE] [--notify FILE] [--lang de|en] [--format text|json]
 
 Carries out a verified erasure request (Art. 17 GDPR): the subject's
 records in every dataset with a subject column are deleted, or anonymized
@@ -82,12 +83,17 @@ person (Art. 11(2)). The receipt names records by their keys only.
 Unverified requests are refused (Art. 12(6) GDPR): attest the requester's
 identity with "frist dsar verify" first.
 
+The receipt lists the recipients of the erased datasets (Art. 19 GDPR) and
+whether each was told.
+
+` + notifyUsageHelp + `
 ` + keysUsageHelp + `
-Exit status: 0 when the erasure was carried out; 1 when the request is not
-verified, is finished, or is not an erasure request; 2 when the command
-line is wrong, the declaration is invalid, the database or keys cannot be
-used, no request has the ID, or the erasure failed (what was not erased
-stays, and the request stays open).
+Exit status: 0 when the erasure was carried out, also when a recipient
+could not be told (the receipt and stderr say which); 1 when the request
+is not verified, is finished, or is not an erasure request; 2 when the
+command line is wrong, the declaration is invalid, the database, keys or
+webhooks file cannot be used, no request has the ID, or the erasure
+failed (what was not erased stays, and the request stays open).
 
 Flags:
 %s
@@ -309,6 +315,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	logDirs := c.logsFlag()
 	keyFile := c.keysFlag()
 	ledgerFile := c.fs.String("ledger", "", ledgerFlagHelp)
+	notifyFile := c.notifyFlag()
 	langFlag := c.fs.String("lang", "de", "language of the reasons in the receipt: de or en")
 	format := c.fs.String("format", "text", "output format: text or json")
 	rest, code, done := c.parse(args)
@@ -333,7 +340,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 		return c.noKeys()
 	}
 	ctx := context.Background()
-	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite, ledger: *ledgerFile})
+	env, code, ok := c.openDsar(ctx, dsarSetup{file: file, dbURL: *dbURL, logDirs: logDirs, keyFile: *keyFile, access: readWrite, ledger: *ledgerFile, notify: *notifyFile})
 	if !ok {
 		return code
 	}
@@ -343,6 +350,12 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	rc, err := env.svc.Erase(ctx, id)
+	if errors.Is(err, dsar.ErrNotNotified) && rc != nil {
+		// The erasure is done and the request completed; only telling
+		// failed, which the receipt shows recipient by recipient.
+		fmt.Fprintf(stderr, "frist dsar erase: %v; the erasure stands: tell the recipients marked NOT told by other means\n", err)
+		err = nil
+	}
 	if err != nil {
 		return c.errorf("%v; records not yet erased stay and %s stays open: fix the cause and run frist dsar erase again", err, r)
 	}

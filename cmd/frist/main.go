@@ -9,8 +9,8 @@
 //	frist ropa   FILE [--lang de|en] [--format md|csv]  the Art. 30 record of processing
 //	frist plan   FILE --db URL [--at TIME] [--format text|json]
 //	                                                    dry run: due, held, next deadlines, missing indexes
-//	frist run    FILE --db URL [--once] [--interval D | --schedule SPEC] [--metrics ADDR] [--keys FILE]
-//	                                                    enforce the retention rules
+//	frist run    FILE --db URL [--once] [--interval D | --schedule SPEC] [--metrics ADDR] [--notify FILE] [--keys FILE]
+//	                                                    enforce the retention rules, telling recipients (Art. 19)
 //	frist audit verify --db URL [--format text|json]    verify the hash-chained audit log
 //	frist dsar open|list|show|verify|export|erase FILE --db URL [flags] [ID]
 //	                                                    data-subject requests (Art. 15–21, 12(3))

@@ -46,6 +46,12 @@ still gone are not touched, so replaying twice changes nothing.
 Time rules need no ledger: run "frist run --once" after the restore, and
 the records past their deadline are processed again.
 
+Recipients of the erased data (Art. 19 GDPR) are not told again: they were
+told (or the audit log recorded them as the controller's to tell) when the
+erasure first happened, and the restore brought back only the controller's
+copy. Records the replay finds held are remembered, and the sweep of
+"frist run --notify FILE" that erases them once free tells the recipients.
+
 The ledger is read whole before anything is erased: a ledger that is
 damaged, belongs to another declaration or was written with other keys is
 refused and nothing is changed.

@@ -27,7 +27,7 @@ import (
 	"github.com/frist-go/frist/store/pgstore"
 )
 
-var runUsage = `Usage: frist run FILE --db URL [--once] [--interval D | --schedule SPEC] [--metrics ADDR] [--vacuum off|plain|full] [--keys FILE]
+var runUsage = `Usage: frist run FILE --db URL [--once] [--interval D | --schedule SPEC] [--metrics ADDR] [--vacuum off|plain|full] [--notify FILE] [--keys FILE]
 
 Enforces the declaration's retention rules on the application's database:
 every record due is deleted or anonymized, in batches, each atomic with its
@@ -71,6 +71,12 @@ sweep touched, frist's own included (full rewrites the table: no byte of an
 erased row is left in its files, but the table is locked while that runs).
 frist plan counts the old row versions still there.
 
+` + notifyUsageHelp + `
+A time rule's erasure is told once per sweep, with the rule and the count
+and no identifier; a remembered event's, with the person as the recipient
+received the data. With --once, the report counts per rule the
+notifications told, not told and left to the controller.
+
 ` + keysUsageHelp + `
 A record whose time value cannot be read (text in an unknown form or with
 an offset the column's declared zone never has, a number in a text column)
@@ -82,7 +88,9 @@ Exit status: 0 after a clean stop, or when --once left nothing overdue, no
 rule failed and no time value was unreadable; 1 when --once left records
 overdue, a rule failed (they are retried at the next sweep) or a time value
 could not be read; 2 when the declaration is invalid, the
-database or keys cannot be used, or the command line is wrong.
+database, keys or webhooks file cannot be used, or the command line is
+wrong. A recipient not told changes no exit status: the report and stderr
+say so.
 
 Flags:
 %s
@@ -100,6 +108,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	metricsAddr := c.fs.String("metrics", "", "serve Prometheus metrics on this address, e.g. :9464")
 	vacuum := c.fs.String("vacuum", "off", "PostgreSQL: after a sweep that deleted or anonymized records, frist's own included, run VACUUM on their tables (plain) or VACUUM FULL (full: no byte of erased rows left in the table's files, but the table is locked while it is rewritten); off leaves it to autovacuum")
 	keyFile := c.keysFlag()
+	notifyFile := c.notifyFlag()
 	format := c.fs.String("format", "text", "report format of --once: text or json")
 	logDirs := c.logsFlag()
 	stopTimeout := c.fs.Duration("stop-timeout", 30*time.Second, "how long to wait for the running sweep at SIGINT/SIGTERM")
@@ -144,6 +153,10 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return c.errorf("%v", err)
 	}
+	notifier, code, ok := c.loadNotifier(*notifyFile, decl)
+	if !ok {
+		return code
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	vac, _ := pgstore.ParseVacuum(*vacuum) // checked with the other flags
@@ -174,6 +187,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 	}
 	eng, err := retention.New(decl, db.store, &retention.Options{
 		AuditKey: k.audit, Keys: k.rings, Interval: *interval, Schedule: *spec, Logger: logger, Observer: obs,
+		Notifier: notifier,
 	})
 	if err != nil {
 		return c.errorf("the declaration's rules cannot run: %v%s", err, intervalHint(err, *once))
@@ -187,7 +201,7 @@ func runRun(args []string, stdout, stderr io.Writer) int {
 			// The sweep stopped as a whole: lease, context or store.
 			return c.errorf("the sweep stopped: %v; records not reached stay due and the next sweep takes them", err)
 		}
-		code := writeReport(c, rep, *format, decl.Location())
+		code := writeReport(c, rep, *format, decl.Location(), notifier != nil)
 		if code != exitOK {
 			return code
 		}
@@ -337,16 +351,25 @@ type ruleReportJSON struct {
 	// Unreadable counts, per time column, the records the rule cannot
 	// process because their time value cannot be read.
 	Unreadable []unreadableJSON `json:"unreadable,omitempty"`
+	// Told, NotTold and LeftToController count the notifications of the
+	// rule's erasure to the dataset's recipients (Art. 19; see
+	// retention.RuleReport).
+	Told             int `json:"told,omitempty"`
+	NotTold          int `json:"not_told,omitempty"`
+	LeftToController int `json:"left_to_controller,omitempty"`
 }
 
-// writeReport prints the report of a sweep.
-func writeReport(c *cli, rep *retention.Report, format string, loc *time.Location) int {
+// writeReport prints the report of a sweep; notifying says whether a
+// Notifier told recipients (--notify), so that the text says what became
+// of them.
+func writeReport(c *cli, rep *retention.Report, format string, loc *time.Location, notifying bool) int {
 	out := reportJSON{Start: rep.Start, Duration: rep.Duration.String(), Skipped: rep.Skipped,
 		Processed: rep.Processed(), Held: rep.Held(), Overdue: rep.Overdue(), Unreadable: rep.Unreadable(), Rules: []ruleReportJSON{}}
 	var unreadable []unreadableRule
 	for _, rr := range rep.Rules {
 		r := ruleReportJSON{Dataset: rr.Dataset, Rule: rr.Rule, Action: string(rr.Action),
-			Processed: rr.Processed, Held: rr.Held, Failed: rr.Failed, Overdue: rr.Overdue, Unreadable: unreadableToJSON(rr.Unreadable)}
+			Processed: rr.Processed, Held: rr.Held, Failed: rr.Failed, Overdue: rr.Overdue, Unreadable: unreadableToJSON(rr.Unreadable),
+			Told: rr.Told, NotTold: rr.NotTold, LeftToController: rr.LeftToController}
 		if len(r.Unreadable) > 0 {
 			unreadable = append(unreadable, unreadableRule{Dataset: r.Dataset, Rule: r.Rule, Unreadable: r.Unreadable})
 		}
@@ -394,6 +417,9 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 	if len(unreadable) > 0 {
 		fmt.Fprintln(w)
 		writeUnreadable(w, unreadable)
+	}
+	if notifying {
+		writeTold(w, c.stderr, rep.Rules)
 	}
 	if len(out.Records) > 0 {
 		fmt.Fprintln(w)
