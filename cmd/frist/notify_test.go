@@ -119,6 +119,8 @@ func TestRunNotifyTellsTheRecipientOfATimeRulesErasure(t *testing.T) {
 	assert.Empty(t, n.Keys)
 	assert.Empty(t, n.Event)
 	assert.Equal(t, []string{"appointment"}, n.Datasets)
+	// The rule's cutoff, 14 days ago (give or take the early window).
+	assert.WithinDuration(t, time.Now().AddDate(0, 0, -14), n.Through, 12*time.Hour)
 	assert.Zero(t, maixit.badSigns)
 
 	entries := notifyEntries(t, path, "retention.notify")
