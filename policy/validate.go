@@ -78,7 +78,7 @@ type validator struct {
 	timeNames    nameIndex[TimeColumn]
 	// fieldSet holds the names of the fields of the dataset being
 	// checked, to find one given twice.
-	fieldSet map[string]int
+	fieldSet nameTable[Field]
 }
 
 func (v *validator) add(path, format string, args ...any) {
@@ -163,7 +163,7 @@ func germanLand(s string) bool {
 }
 
 func (v *validator) recipients() {
-	seen := map[string]int{}
+	seen := make(idMap, len(v.d.Recipients))
 	for i := range v.d.Recipients {
 		r := &v.d.Recipients[i]
 		p := idx("recipients", i)
@@ -186,7 +186,7 @@ func (v *validator) recipients() {
 // id checks an identifier written at path+suffix and that it is unique
 // among its kind; seen maps IDs to the index of their first use. The path
 // is built only to report a problem.
-func (v *validator) id(path, suffix, id, what string, seen map[string]int, i int) {
+func (v *validator) id(path, suffix, id, what string, seen idSet, i int) {
 	if id == "" {
 		v.add(path+suffix, "missing: every %s needs an id", what)
 		return
@@ -195,11 +195,11 @@ func (v *validator) id(path, suffix, id, what string, seen map[string]int, i int
 		v.add(path+suffix, "%s", r)
 		return
 	}
-	if first, dup := seen[id]; dup {
+	if first, dup := seen.first(id); dup {
 		v.add(path+suffix, "%s id %q is already used by entry %d", what, id, first)
 		return
 	}
-	seen[id] = i
+	seen.add(id, i)
 }
 
 // refs checks that every ID in ids names something that exists.
@@ -220,7 +220,7 @@ func (v *validator) purposes() {
 	if len(v.d.Purposes) == 0 {
 		v.add("purposes", "missing: a declaration names at least one purpose (Art. 5(1)(b), Art. 13(1)(c))")
 	}
-	seen := map[string]int{}
+	seen := make(idMap, len(v.d.Purposes))
 	for i := range v.d.Purposes {
 		pu := &v.d.Purposes[i]
 		p := idx("purposes", i)

@@ -8,7 +8,7 @@ import (
 )
 
 func (v *validator) datasets() {
-	seen := map[string]int{}
+	seen := make(idMap, len(v.d.Datasets))
 	v.ruleIDs = make([][]string, len(v.d.Datasets))
 	for i := range v.d.Datasets {
 		ds := &v.d.Datasets[i]
@@ -127,7 +127,7 @@ func (v *validator) sqlIdent(path, suffix, s string, schema bool) {
 }
 
 func (v *validator) timeColumns(p string, ds *Dataset) {
-	seen := make(map[string]int, len(ds.Time))
+	seen := make(idMap, len(ds.Time))
 	list := p + ".time"
 	for j := range ds.Time {
 		tc := &ds.Time[j]
@@ -165,27 +165,15 @@ func (v *validator) timeZone(q string, tc *TimeColumn) {
 	}
 }
 
-// maxKeptSet is the most names the set of a dataset's fields may have
-// held to be used for the next dataset.
-const maxKeptSet = 256
-
 func (v *validator) fields(p string, ds *Dataset) {
-	// One set of names serves every dataset's fields, emptied for each:
-	// a set for each dataset was a tenth of what validating a large
-	// declaration allocated. A set that grew large is left behind, as
-	// emptying it would cost more than a new one.
-	if v.fieldSet == nil || len(v.fieldSet) > maxKeptSet {
-		v.fieldSet = make(map[string]int, len(ds.Fields))
-	}
-	seen := v.fieldSet
-	clear(seen)
+	seen := &v.fieldSet
+	seen.reset(ds.Fields, fieldName)
 	list := p + ".fields"
 	for j := range ds.Fields {
 		f := &ds.Fields[j]
 		// A sound field, nearly every one, is checked without making its
 		// path, which only a problem needs.
-		if fieldSound(f, seen) {
-			seen[f.Name] = j
+		if fieldSound(f) && seen.addNew(f.Name, j) {
 			continue
 		}
 		q := idx(list, j)
@@ -201,13 +189,10 @@ func (v *validator) fields(p string, ds *Dataset) {
 	}
 }
 
-// fieldSound reports whether fields would find nothing wrong with f, a
-// field whose name is not among seen.
-func fieldSound(f *Field, seen map[string]int) bool {
+// fieldSound reports whether fields would find nothing wrong with f, but
+// for its name being given twice.
+func fieldSound(f *Field) bool {
 	if f.Name == "" || !isID(f.Name) || f.Category == "" {
-		return false
-	}
-	if _, dup := seen[f.Name]; dup {
 		return false
 	}
 	col := f.Column

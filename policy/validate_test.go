@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"math/rand"
 	"regexp"
 	"strings"
@@ -543,4 +544,28 @@ func TestIsIDAcceptsExactlyTheIdentifierPattern(t *testing.T) {
 	for _, s := range cases {
 		require.Equal(t, pattern.MatchString(s), isID(s), "%q", s)
 	}
+}
+
+// The table of a dataset's field names is emptied for the next dataset,
+// and finds a name given twice however many fields there are: of two
+// datasets with the same forty fields, only the second's repetition of
+// one is reported, once, naming the first. Checked by not emptying the
+// table (every field of the second dataset was reported) and by never
+// recording a name in it (the repetition loaded).
+func TestValidateChecksEachDatasetsFieldNamesOnTheirOwn(t *testing.T) {
+	d := jobcenter()
+	fields := make([]Field, 40)
+	for i := range fields {
+		fields[i] = Field{Name: fmt.Sprintf("f%d", i), Category: CatUsage}
+	}
+	d.Datasets[0].Fields = append(d.Datasets[0].Fields, fields...)
+	own := len(d.Datasets[1].Fields)
+	d.Datasets[1].Fields = append(d.Datasets[1].Fields, fields...)
+	d.Datasets[1].Fields[own+30].Name = "f7"
+	err := d.Validate()
+	var list ErrorList
+	require.ErrorAs(t, err, &list)
+	require.Len(t, list, 1, "%v", err)
+	assert.Equal(t, fmt.Sprintf("datasets[1].fields[%d].name", own+30), list[0].Path)
+	assert.Equal(t, fmt.Sprintf(`field id "f7" is already used by entry %d`, own+7), list[0].Reason)
 }
