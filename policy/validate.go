@@ -79,6 +79,8 @@ type validator struct {
 	// fieldSet holds the names of the fields of the dataset being
 	// checked, to find one given twice.
 	fieldSet nameTable[Field]
+	// timeSet holds the names of its time columns.
+	timeSet nameTable[TimeColumn]
 }
 
 func (v *validator) add(path, format string, args ...any) {

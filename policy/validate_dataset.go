@@ -127,7 +127,8 @@ func (v *validator) sqlIdent(path, suffix, s string, schema bool) {
 }
 
 func (v *validator) timeColumns(p string, ds *Dataset) {
-	seen := make(idMap, len(ds.Time))
+	seen := &v.timeSet
+	seen.reset(ds.Time, timeColumnName)
 	list := p + ".time"
 	for j := range ds.Time {
 		tc := &ds.Time[j]

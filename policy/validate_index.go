@@ -61,8 +61,8 @@ type idMap map[string]int
 func (m idMap) first(id string) (int, bool) { i, ok := m[id]; return i, ok }
 func (m idMap) add(id string, i int)        { m[id] = i }
 
-// nameTable is an idSet over the names of a list's entries, for the list
-// every dataset has (its fields): a hash table of the entries' indexes,
+// nameTable is an idSet over the names of a list's entries, for the lists
+// every dataset has (its fields and time columns): a hash table of the entries' indexes,
 // emptied and used again for the next list. It holds no pointers and,
 // after the first lists, allocates nothing; a map for each dataset, or one
 // emptied for each, cost a large declaration's validation a third of its
