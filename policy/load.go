@@ -190,19 +190,19 @@ func (l *loader) parse(b string) (*tree, *Error) {
 }
 
 // checkText rejects bytes YAML does not allow, with their position; the
-// YAML parser reports these without one.
+// YAML parser reports these without one. It steps over printable ASCII
+// eight bytes at a time and looks only at the rest: line breaks and the
+// few other characters. A problem's column is counted only when there is
+// one, in characters from the start of its line.
 func (l *loader) checkText(b string) *Error {
-	line, col := 1, 1
+	line, start := 1, 0
 	for i := 0; i < len(b); {
-		// Printable ASCII and LF, nearly all of a declaration, take the
-		// short way.
-		switch c := b[i]; {
-		case c >= 0x20 && c <= 0x7E:
-			col++
-			i++
-			continue
-		case c == '\n':
-			line, col = line+1, 1
+		i = skipPrintable(b, i)
+		if i >= len(b) {
+			break
+		}
+		if b[i] == '\n' {
+			line, start = line+1, i+1
 			i++
 			continue
 		}
@@ -217,20 +217,35 @@ func (l *loader) checkText(b string) *Error {
 			reason = fmt.Sprintf("character %U is not allowed in YAML", r)
 		}
 		if reason != "" {
-			return &Error{File: l.file, Line: line, Column: col, Reason: reason}
+			// Every character before it on the line is valid and no
+			// line break, so each is one column.
+			return &Error{File: l.file, Line: line, Column: 1 + utf8.RuneCountInString(b[start:i]), Reason: reason}
 		}
-		switch {
-		case r == '\r' && i+1 < len(b) && b[i+1] == '\n':
-			// CR LF is one line break; the LF ends the line.
-			col++
-		case isBreak(r):
-			line, col = line+1, 1
-		default:
-			col++
+		// CR LF is one line break; the LF ends the line.
+		if isBreak(r) && !(r == '\r' && i+1 < len(b) && b[i+1] == '\n') {
+			line, start = line+1, i+size
 		}
 		i += size
 	}
 	return nil
+}
+
+// skipPrintable returns the offset of the first byte at or after i that
+// is not printable ASCII (0x20 to 0x7E), or len(s).
+func skipPrintable(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below 0x20, or one above 0x7E.
+		if (x-0x20*ones)&^x&highs != 0 || (x+ones|x)&highs != 0 {
+			break
+		}
+	}
+	for i < len(s) && s[i] >= 0x20 && s[i] <= 0x7E {
+		i++
+	}
+	return i
 }
 
 // isBreak reports whether r ends a line the way YAML counts lines: LF, CR

@@ -105,31 +105,29 @@ func parseSubset(src string) (t *tree) {
 // UTF-8, tabs, carriage returns, a byte-order mark, the line breaks NEL,
 // LS and PS, and document markers and directives at the start of a line.
 func fastText(src string) bool {
-	lineStart := true
 	for i := 0; i < len(src); {
-		c := src[i]
-		if c == '\n' {
-			lineStart = true
-			i++
-			continue
-		}
-		if lineStart {
-			lineStart = false
-			if c == '%' || (c == '-' || c == '.') && i+2 < len(src) && src[i+1] == c && src[i+2] == c {
-				return false
-			}
-		}
-		if c >= 0x20 && c < 0x7F {
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(src[i:])
-		if c < utf8.RuneSelf || r == utf8.RuneError && size == 1 || !yamlPrintable(r) ||
-			r == 0x85 || r == 0x2028 || r == 0x2029 {
-			// Controls including tab and carriage return, and DEL.
+		// At the start of a line.
+		if c := src[i]; c == '%' || (c == '-' || c == '.') && i+2 < len(src) && src[i+1] == c && src[i+2] == c {
 			return false
 		}
-		i += size
+		for {
+			i = skipPrintable(src, i)
+			if i >= len(src) {
+				return true
+			}
+			c := src[i]
+			if c == '\n' {
+				i++
+				break
+			}
+			r, size := utf8.DecodeRuneInString(src[i:])
+			if c < utf8.RuneSelf || r == utf8.RuneError && size == 1 || !yamlPrintable(r) ||
+				r == 0x85 || r == 0x2028 || r == 0x2029 {
+				// Controls including tab and carriage return, and DEL.
+				return false
+			}
+			i += size
+		}
 	}
 	return true
 }
