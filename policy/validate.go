@@ -204,13 +204,14 @@ func (v *validator) id(path, suffix, id, what string, seen idSet, i int) {
 	seen.add(id, i)
 }
 
-// refs checks that every ID in ids names something that exists.
-func (v *validator) refs(path string, ids []string, what string, exists func(string) bool) {
+// refs checks that every ID in ids, the list at path+suffix, names
+// something that exists. The path is built only to report a problem.
+func (v *validator) refs(path, suffix string, ids []string, what string, exists func(string) bool) {
 	for i, id := range ids {
 		if id == "" {
-			v.add(idx(path, i), "empty %s reference", what)
+			v.add(idx(path+suffix, i), "empty %s reference", what)
 		} else if !exists(id) {
-			v.add(idx(path, i), "%s %q is not declared", what, id)
+			v.add(idx(path+suffix, i), "%s %q is not declared", what, id)
 		}
 	}
 }
@@ -244,7 +245,7 @@ func (v *validator) purposes() {
 		if c := pu.SpecialCategories; c != "" && !validCondition(c) {
 			v.add(p+".special_categories", "%q is not a condition of Art. 9(2) (one of 9.2.a … 9.2.j)%s", c, basisHint(string(c)))
 		}
-		v.refs(p+".recipients", pu.Recipients, "recipient", v.recipientExists)
+		v.refs(p, ".recipients", pu.Recipients, "recipient", v.recipientExists)
 		if pu.HasBasis(Consent) && pu.Consent == nil {
 			v.add(p+".consent", "missing: a purpose resting on consent (6.1.a) needs a consent with a version, so that consent can be demonstrated (Art. 7(1))")
 		}

@@ -19,8 +19,8 @@ func (v *validator) datasets() {
 		if len(ds.Purposes) == 0 {
 			v.add(p+".purposes", "missing: the IDs of the purposes the data serves (Art. 5(1)(b))")
 		}
-		v.refs(p+".purposes", ds.Purposes, "purpose", v.purposeExists)
-		v.refs(p+".recipients", ds.Recipients, "recipient", v.recipientExists)
+		v.refs(p, ".purposes", ds.Purposes, "purpose", v.purposeExists)
+		v.refs(p, ".recipients", ds.Recipients, "recipient", v.recipientExists)
 		v.timeColumns(p, ds)
 		v.fields(p, ds)
 		v.notPersonal(p, ds)
@@ -129,9 +129,17 @@ func (v *validator) sqlIdent(path, suffix, s string, schema bool) {
 func (v *validator) timeColumns(p string, ds *Dataset) {
 	seen := &v.timeSet
 	seen.reset(ds.Time, timeColumnName)
-	list := p + ".time"
+	var list string
 	for j := range ds.Time {
 		tc := &ds.Time[j]
+		// A sound time column, nearly every one, is checked without
+		// making its path, which only a problem needs.
+		if timeColumnSound(tc) && seen.addNew(tc.Name, j) {
+			continue
+		}
+		if list == "" {
+			list = p + ".time"
+		}
 		q := idx(list, j)
 		v.id(q, ".name", tc.Name, "time column", seen, j)
 		if tc.Column != "" {
@@ -144,6 +152,19 @@ func (v *validator) timeColumns(p string, ds *Dataset) {
 		}
 		v.timeZone(q, tc)
 	}
+}
+
+// timeColumnSound reports whether timeColumns would find nothing wrong
+// with tc, but for its name being given twice.
+func timeColumnSound(tc *TimeColumn) bool {
+	if !isID(tc.Name) || tc.Zone != "" || tc.Format != "" && !contains(timeFormats, tc.Format) {
+		return false
+	}
+	col := tc.Column
+	if col == "" {
+		col = tc.Name
+	}
+	return checkSQLIdent(col, false) == ""
 }
 
 // timeZone checks the zone of a time column: an IANA zone, and only on a
@@ -256,7 +277,9 @@ func (v *validator) rule(p string, ds *Dataset, r *Rule, ids map[string]int, j i
 	case !r.Delete && len(r.Anonymize) == 0:
 		v.add(p+".delete", "missing: what the rule does: delete: true or anonymize: {field: operator}")
 	}
-	v.anonymize(p+".anonymize", ds, r.Anonymize)
+	if len(r.Anonymize) > 0 {
+		v.anonymize(p+".anonymize", ds, r.Anonymize)
+	}
 	if m := r.KeepAtLeast; m != nil {
 		q := p + ".keep_at_least"
 		if m.Period == (Period{}) {
