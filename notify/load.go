@@ -161,8 +161,13 @@ func LoadWebhooks(r io.Reader, filename string, decl *policy.Declaration) (Webho
 			continue
 		}
 		first[rid] = k.Line
-		if decl.Recipient(rid) == nil {
+		r := decl.Recipient(rid)
+		if r == nil {
 			l.add(k.Line, k.Column, rid, fmt.Sprintf("%s is not a recipient of the declaration; its recipients are: %s", rid, l.declared()))
+			continue
+		}
+		if !r.Routine() {
+			l.add(k.Line, k.Column, rid, fmt.Sprintf("recipient %s receives records case by case (disclosure: case_by_case, the default of a %s), so frist never tells it: telling it of every erasure would disclose people it never received; tell it yourself of the records you disclosed to it (Art. 19), or declare disclosure: routine if every record reaches it", rid, r.Role))
 			continue
 		}
 		if h := l.webhook(rid, k, v); h != nil {

@@ -120,7 +120,10 @@ func TestLoadWebhooksRejectsBadInputNamingFileLineAndField(t *testing.T) {
 		{"a list", "- maixit\n", []string{
 			"DIR/webhooks.yaml:1:1: the file must map recipient IDs to webhooks (recipient: {url: …, secret_file: …}), not be a list"}},
 		{"unknown recipient", "maixit: {url: https://m.example/, secret_file: maixit.secret}\nmaxit:\n  url: https://m.example/\n  secret_file: maixit.secret\n", []string{
-			"DIR/webhooks.yaml:2:1: maxit: maxit is not a recipient of the declaration; its recipients are: agentur, maixit"}},
+			"DIR/webhooks.yaml:2:1: maxit: maxit is not a recipient of the declaration; its recipients are: agentur, maixit, gericht"}},
+		// Seen to fail: without the Routine check, gericht's webhook loaded.
+		{"a recipient told of nothing", "gericht: {url: https://g.example/, secret_file: maixit.secret}\n", []string{
+			"DIR/webhooks.yaml:1:1: gericht: recipient gericht receives records case by case (disclosure: case_by_case, the default of a public_body), so frist never tells it: telling it of every erasure would disclose people it never received; tell it yourself of the records you disclosed to it (Art. 19), or declare disclosure: routine if every record reaches it"}},
 		{"duplicate recipient", "maixit: {url: https://m.example/, secret_file: maixit.secret}\nagentur: {url: https://a.example/, secret_file: agentur.secret}\nmaixit: {url: https://evil.example/, secret_file: maixit.secret}\n", []string{
 			"DIR/webhooks.yaml:3:1: maixit: recipient maixit is named twice (first at line 1); give each recipient one webhook"}},
 		{"no webhook", "maixit:\n", []string{
@@ -168,7 +171,7 @@ func TestLoadWebhooksRejectsBadInputNamingFileLineAndField(t *testing.T) {
 			"DIR/webhooks.yaml:3:16: maixit.secret_file: DIR/short.secret holds a secret of 19 bytes; at least 32 are required (e.g. openssl rand -hex 32 > short.secret)",
 			"DIR/webhooks.yaml:4:13: maixit.attempts: is -1; a delivery is tried at least once",
 			"DIR/webhooks.yaml:8:3: agentur.backof: unknown key \"backof\"; a webhook has url, secret_file, attempts, backoff",
-			"DIR/webhooks.yaml:9:1: bund: bund is not a recipient of the declaration; its recipients are: agentur, maixit"}},
+			"DIR/webhooks.yaml:9:1: bund: bund is not a recipient of the declaration; its recipients are: agentur, maixit, gericht"}},
 	}
 	decl := twoRecipientsDecl(t)
 	for _, tt := range tests {

@@ -225,11 +225,14 @@ func ParseAuditNote(note string) (rid string, o Outcome, ok bool) {
 	return "", "", false
 }
 
-// Recipients returns the recipients of the datasets among affected: in
-// the declaration's order of recipients, each recipient's ID, and by ID
-// the datasets among affected that it receives (those naming it, or
-// serving a purpose that names it). Datasets the declaration does not
-// declare are ignored.
+// Recipients returns the recipients to tell of a change to records of the
+// datasets among affected: in the declaration's order of recipients, each
+// recipient's ID, and by ID the datasets among affected that it receives
+// (those naming it, or serving a purpose that names it). Only recipients
+// to whom every such record is disclosed count (policy.Recipient.Routine):
+// one that receives records case by case is the controller's to tell of
+// the records it disclosed, since telling it of others' would disclose
+// them. Datasets the declaration does not declare are ignored.
 func Recipients(decl *policy.Declaration, affected []string) (order []string, by map[string][]string) {
 	by = map[string][]string{}
 	for _, id := range affected {
@@ -249,9 +252,14 @@ func Recipients(decl *policy.Declaration, affected []string) (order []string, by
 			}
 		}
 	}
-	for _, r := range decl.Recipients {
-		if by[r.ID] != nil {
+	for i := range decl.Recipients {
+		r := &decl.Recipients[i]
+		switch {
+		case by[r.ID] == nil:
+		case r.Routine():
 			order = append(order, r.ID)
+		default:
+			delete(by, r.ID)
 		}
 	}
 	return order, by

@@ -147,6 +147,31 @@ const (
 	RoleJointController RecipientRole = "joint_controller"
 )
 
+// Disclosure says whether every record a recipient may receive is in fact
+// disclosed to it, which decides whom frist tells of an erasure,
+// rectification or restriction: Art. 19 GDPR requires telling "each
+// recipient to whom the personal data have been disclosed", and telling
+// a recipient that never received a person's data would itself disclose
+// them.
+type Disclosure string
+
+// The disclosures.
+const (
+	// DisclosureRoutine: every record of the datasets that name the
+	// recipient, or serve a purpose naming it, is disclosed to it, as to a
+	// processor operating the service or an office that handles every
+	// booking. frist tells it of every change to such records (package
+	// notify), naming the person where an event or a request concerned
+	// one.
+	DisclosureRoutine Disclosure = "routine"
+	// DisclosureCaseByCase: records are disclosed to the recipient only in
+	// individual cases (law enforcement authorities and courts, on
+	// request). frist does not know which, so it tells such a recipient of
+	// nothing; the controller, who made each disclosure, must tell it of a
+	// later change to those records (Art. 19).
+	DisclosureCaseByCase Disclosure = "case_by_case"
+)
+
 // Recipient is a recipient or category of recipients (Art. 4(9),
 // Art. 13(1)(e)).
 type Recipient struct {
@@ -168,6 +193,23 @@ type Recipient struct {
 	// {de: "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)", en:
 	// "standard contractual clauses (Art. 46(2)(c) GDPR)"}.
 	Safeguard Text `yaml:"safeguard,omitempty" json:"safeguard,omitempty"`
+	// Disclosure says whether every record of its datasets reaches the
+	// recipient (see Disclosure). Default: DisclosureRoutine for a
+	// processor, which processes the records on the controller's behalf,
+	// and DisclosureCaseByCase for every other role: since telling a
+	// recipient of an erasure discloses the person to it, frist does not
+	// assume that one received what it may receive (the linter reports
+	// such a recipient, FR031).
+	Disclosure Disclosure `yaml:"disclosure,omitempty" json:"disclosure,omitempty"`
+}
+
+// Routine reports whether every record of the recipient's datasets is
+// disclosed to it: its declared Disclosure, or the default of its role.
+func (r *Recipient) Routine() bool {
+	if r.Disclosure != "" {
+		return r.Disclosure == DisclosureRoutine
+	}
+	return r.Role == RoleProcessor
 }
 
 // Text is a text in German and English. At least the German text is

@@ -71,6 +71,8 @@ var baseChecks = []check{
 		"a controller seated in Germany names no Land in controller.holidays, so request deadlines ignore the Land's holidays"}, checkHolidays},
 	{LintCheck{"FR030", SeverityError, "Art. 13(1)(f), Art. 44-46 DSGVO",
 		"a recipient outside the EEA has no transfer safeguard"}, checkThirdCountry},
+	{LintCheck{"FR031", SeverityWarning, "Art. 19 DSGVO",
+		"a recipient other than a processor does not say whether every record reaches it, so frist tells it of no erasure"}, checkRecipientDisclosure},
 	{LintCheck{"FR040", SeverityError, "§ 25(1), (2) TDDDG",
 		"a cookie is neither strictly necessary nor consent-based"}, checkCookieBasis},
 	{LintCheck{"FR041", SeverityError, "§ 25(1), (2) Nr. 2 TDDDG",

@@ -246,6 +246,17 @@ func checkThirdCountry(l *linter) {
 	}
 }
 
+func checkRecipientDisclosure(l *linter) {
+	for i, r := range l.d.Recipients {
+		if r.Disclosure != "" || r.Role == RoleProcessor || r.Role == "" {
+			continue
+		}
+		l.report(index("recipients", i)+".disclosure", fmt.Sprintf("recipient %s (%s) does not say whether every record of its datasets is disclosed to it: frist treats it as case_by_case and tells it of no erasure, rectification or restriction, so the controller must tell it of every change to the records it disclosed (Art. 19)",
+			r.ID, r.Role),
+			"declare disclosure: routine if every record of its datasets reaches it (an office that handles every booking), or disclosure: case_by_case if only some do (authorities on request)")
+	}
+}
+
 func checkCookieBasis(l *linter) {
 	for i, c := range l.d.Cookies {
 		if c.Basis == StrictlyNecessary || c.Basis == ConsentBased {

@@ -348,6 +348,18 @@ func TestLintRules(t *testing.T) {
 			path: "recipients[0].safeguard",
 		},
 		{
+			id: "FR031", name: "a public body that may receive every record or only some",
+			bad:  func(d *Declaration) { d.Recipients[0].Role = RolePublicBody },
+			good: func(d *Declaration) { d.Recipients[0].Role, d.Recipients[0].Disclosure = RolePublicBody, DisclosureRoutine },
+			path: "recipients[0].disclosure",
+		},
+		{
+			id: "FR031", name: "case by case, declared, is enough",
+			bad:  func(d *Declaration) { d.Recipients[0].Role = RoleController },
+			good: func(d *Declaration) { d.Recipients[0].Role, d.Recipients[0].Disclosure = RoleController, DisclosureCaseByCase },
+			path: "recipients[0].disclosure",
+		},
+		{
 			id: "FR040", name: "a cookie with no § 25 footing",
 			bad:  func(d *Declaration) { d.Cookies[0].Basis = "" },
 			good: func(d *Declaration) { d.Cookies[0].Basis = ConsentBased },

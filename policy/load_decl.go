@@ -103,6 +103,7 @@ var recipientKeys = keys[Recipient]{
 	{"role", func(l *loader, v *node, p path, r *Recipient) { l.str(v, p, (*string)(&r.Role)) }},
 	{"country", func(l *loader, v *node, p path, r *Recipient) { l.str(v, p, &r.Country) }},
 	{"safeguard", func(l *loader, v *node, p path, r *Recipient) { l.text(v, p, &r.Safeguard) }},
+	{"disclosure", func(l *loader, v *node, p path, r *Recipient) { l.str(v, p, (*string)(&r.Disclosure)) }},
 }
 
 func (l *loader) recipients(n *node, p path, dst *[]Recipient) {

@@ -182,6 +182,9 @@ func (v *validator) recipients() {
 		if r.Country != "" && !countryPattern.MatchString(r.Country) {
 			v.add(p+".country", "%q is not an ISO 3166-1 country code (two capital letters such as DE)", r.Country)
 		}
+		if r.Disclosure != "" && !contains(disclosures, r.Disclosure) {
+			v.add(p+".disclosure", "%q is not a disclosure (%s)", r.Disclosure, oneOf(disclosures...))
+		}
 	}
 }
 

@@ -145,6 +145,7 @@ func contains[T comparable](vals []T, v T) bool {
 
 var (
 	roles         = []RecipientRole{RoleProcessor, RoleController, RolePublicBody, RoleJointController}
+	disclosures   = []Disclosure{DisclosureRoutine, DisclosureCaseByCase}
 	channelKinds  = []ChannelKind{ChannelLink, ChannelEmail, ChannelPost, ChannelPhone, ChannelInPerson, ChannelForm, ChannelOptOutCookie, ChannelCookie}
 	timeFormats   = []TimeFormat{TimeNative, TimeUnix, TimeUnixMs, TimeRFC3339}
 	necessities   = []CookieNecessity{StrictlyNecessary, ConsentBased}

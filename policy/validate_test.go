@@ -172,6 +172,8 @@ func TestValidateReportsEachProblemAndAcceptsTheCorrectedForm(t *testing.T) {
 			func(d *Declaration) { d.Recipients[0].Role = RolePublicBody }},
 		{"recipient role unknown", func(d *Declaration) { d.Recipients[0].Role = "contractor" }, "recipients[0].role", `"contractor" is not a recipient role`,
 			func(d *Declaration) { d.Recipients[0].Role = RoleController }},
+		{"recipient disclosure unknown", func(d *Declaration) { d.Recipients[0].Disclosure = "always" }, "recipients[0].disclosure", `"always" is not a disclosure (one of routine, case_by_case)`,
+			func(d *Declaration) { d.Recipients[0].Disclosure = DisclosureCaseByCase }},
 		{"country in lower case", func(d *Declaration) { d.Recipients[0].Country = "de" }, "recipients[0].country", "two capital letters",
 			func(d *Declaration) { d.Recipients[0].Country = "US" }},
 		{"country with three letters", func(d *Declaration) { d.Recipients[0].Country = "DEU" }, "recipients[0].country", "not an ISO 3166-1",

@@ -25,15 +25,17 @@ import (
 // recipientsJobcenter is the test declaration with the recipient that
 // examples/policies/jobcenter.yaml names for the appointments ("Auftrags-
 // verarbeiter ist die Firma maixit GmbH"), named by the appointment
-// dataset, and a second recipient named by the booking purpose. The
+// dataset, a second recipient named by the booking purpose that receives
+// every booking, and a court that receives appointments only case by case
+// and so must never be told (telling it would disclose the person). The
 // access log has none.
 func recipientsJobcenter(t *testing.T) *policy.Declaration {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/jobcenter.yaml")
 	require.NoError(t, err)
 	text := strings.Replace(string(raw), "purposes:\n  - id: website",
-		"recipients:\n  - { id: maixit, name: maixit GmbH, role: processor, country: DE }\n  - { id: agentur, name: Agentur für Arbeit, role: public_body, country: DE }\npurposes:\n  - id: website", 1)
-	text = strings.Replace(text, "    purposes: [booking]\n", "    purposes: [booking]\n    recipients: [maixit]\n", 1)
+		"recipients:\n  - { id: maixit, name: maixit GmbH, role: processor, country: DE }\n  - { id: agentur, name: Agentur für Arbeit, role: public_body, country: DE, disclosure: routine }\n  - { id: gericht, name: Sozialgericht, role: public_body, country: DE, disclosure: case_by_case }\npurposes:\n  - id: website", 1)
+	text = strings.Replace(text, "    purposes: [booking]\n", "    purposes: [booking]\n    recipients: [maixit, gericht]\n", 1)
 	text = strings.Replace(text, "    special_categories: 9.2.a\n", "    special_categories: 9.2.a\n    recipients: [agentur]\n", 1)
 	decl, err := policy.Load(strings.NewReader(text), "jobcenter-recipients.yaml")
 	require.NoError(t, err)
@@ -107,7 +109,8 @@ func notifyEntries(t *testing.T, h *harness) []audit.Entry {
 // Seen to fail: with the call to tell removed from triggerEvent, neither
 // the cancellation nor the withdrawal told anyone; with it removed from
 // sweepRule, the time rule's erasure told no one; with notify.Recipients
-// ignoring the purposes' recipients, agentur was never told.
+// ignoring the purposes' recipients, agentur was never told; without its
+// filter on policy.Recipient.Routine, the court was told erika's name.
 func TestRuleErasuresTellTheRecipients(t *testing.T) {
 	ctx := context.Background()
 	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))

@@ -139,7 +139,7 @@ func TestSchemaPropertiesAreExactlyTheModelsYAMLKeys(t *testing.T) {
 	}
 	// Every other definition is a named string type or a shorthand of the
 	// loader; a new definition must be accounted for here.
-	aux := []string{"Basis", "CookieNecessity", "Category", "ChannelKind", "Event", "RecipientRole", "Right",
+	aux := []string{"Basis", "CookieNecessity", "Category", "ChannelKind", "Event", "RecipientRole", "Disclosure", "Right",
 		"SpecialCondition", "TimeFormat", "Period", "Duration", "LegalBasisItem", "Channels", "ChannelItem",
 		"ProvisionKind", "Gender", "Number", "IdentifierForm", "RecordsFrom"}
 	for name := range defs {
@@ -158,6 +158,7 @@ func TestSchemaEnumeratesTheModelsConstants(t *testing.T) {
 	}{
 		{"Basis", []any{"6.1.a", "6.1.b", "6.1.c", "6.1.d", "6.1.e", "6.1.f"}},
 		{"RecipientRole", []any{"processor", "controller", "public_body", "joint_controller"}},
+		{"Disclosure", []any{"routine", "case_by_case"}},
 		{"ChannelKind", []any{"link", "email", "post", "phone", "in_person", "form", "opt_out_cookie", "cookie"}},
 		{"TimeFormat", []any{"timestamp", "unix", "unix_ms", "rfc3339"}},
 		{"CookieNecessity", []any{"strictly_necessary", "consent"}},

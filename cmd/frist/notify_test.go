@@ -224,7 +224,7 @@ controller: {name: Jobcenter, address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen", 
 dpo: {address: "Kisdorfer Weg 7a, 24568 Kaltenkirchen"}
 authority: {name: BfDI, address: "Graurheindorfer Str. 153, 53117 Bonn"}
 recipients:
-  - {id: agentur, name: Agentur für Arbeit, role: public_body, country: DE}
+  - {id: agentur, name: Agentur für Arbeit, role: public_body, country: DE, disclosure: routine}
   - {id: maixit, name: maixit GmbH, role: processor, country: DE}
   - {id: nobody, name: Niemand, role: controller, country: DE}
 purposes:

@@ -202,11 +202,16 @@ func TestStadtAmtRulesRunOnFilesAndTablesThroughOneEngine(t *testing.T) {
 	require.NoError(t, err)
 	_, err = audit.Verify(log, nil)
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(log), 4)
+	require.GreaterOrEqual(t, len(log), 5)
 	assert.Equal(t, "hold.place", log[0].Action, "the hold is audited in the home log")
-	assert.Equal(t, []string{"delete", "contact_form"}, []string{log[len(log)-1].Action, log[len(log)-1].Dataset}, "the table batch is audited in the home log")
+	assert.Equal(t, []string{"delete", "contact_form"}, []string{log[len(log)-2].Action, log[len(log)-2].Dataset}, "the table batch is audited in the home log")
+	// The offices in charge receive every contact request (stadt-amt.yaml,
+	// disclosure: routine), so they are to be told of its erasure (Art. 19);
+	// the prosecution, which receives access logs only case by case, is not.
+	assert.Equal(t, []string{"retention.notify", "contact_form", "on matter_settled: recipient departments to be told by the controller (Art. 19): no notifier is configured"},
+		[]string{log[len(log)-1].Action, log[len(log)-1].Dataset, log[len(log)-1].Note})
 	actions := map[string]int{}
-	for _, e := range log[1 : len(log)-1] {
+	for _, e := range log[1 : len(log)-2] {
 		assert.Equal(t, "access_log", e.Dataset)
 		assert.Regexp(t, `chain \S+ seq \d+ hash \S+$`, e.Note, "a routed batch's entry names the chain that holds the original")
 		actions[e.Action] += e.Count
