@@ -180,6 +180,25 @@ func LoadWebhooks(r io.Reader, filename string, decl *policy.Declaration) (Webho
 	return hooks, nil
 }
 
+// Missing returns the recipients of decl's datasets (see Recipients) that
+// w has no webhook for, in the declaration's order: those whose
+// communications are the controller's to make by other means (Art. 19),
+// worth a warning when a file is loaded.
+func (w Webhooks) Missing(decl *policy.Declaration) []string {
+	ids := make([]string, len(decl.Datasets))
+	for i := range decl.Datasets {
+		ids[i] = decl.Datasets[i].ID
+	}
+	order, _ := Recipients(decl, ids)
+	var missing []string
+	for _, rid := range order {
+		if w[rid] == nil {
+			missing = append(missing, rid)
+		}
+	}
+	return missing
+}
+
 // webhooksLoader collects the problems of one file.
 type webhooksLoader struct {
 	file string

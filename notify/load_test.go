@@ -80,14 +80,18 @@ agentur:
 
 // TestLoadWebhooksLeavesAnUnnamedRecipientToTheController: a declared
 // recipient the file does not name is no error; a notification to it is
-// ByController. Seen to fail: with LoadWebhooks requiring every declared
-// recipient, the file naming only maixit was refused.
+// ByController, and Missing names it for a warning. Seen to fail: with
+// LoadWebhooks requiring every declared recipient, the file naming only
+// maixit was refused; with Missing comparing against the file's
+// recipients, it was empty.
 func TestLoadWebhooksLeavesAnUnnamedRecipientToTheController(t *testing.T) {
 	dir := webhooksDir(t)
 	hooks, err := notify.LoadWebhooks(strings.NewReader("maixit: {url: 'https://maixit.example/a', secret_file: maixit.secret}\n"),
 		filepath.Join(dir, "webhooks.yaml"), twoRecipientsDecl(t))
 	require.NoError(t, err)
 	require.Len(t, hooks, 1)
+	assert.Equal(t, []string{"agentur"}, hooks.Missing(twoRecipientsDecl(t)))
+	assert.Empty(t, notify.Webhooks{"agentur": {}, "maixit": {}}.Missing(twoRecipientsDecl(t)))
 	o, err := notify.Deliver(context.Background(), hooks, notify.Notification{Recipient: "agentur"})
 	assert.Equal(t, notify.ByController, o)
 	assert.ErrorIs(t, err, notify.ErrNoChannel)

@@ -48,23 +48,10 @@ func (c *cli) loadNotifier(path string, decl *policy.Declaration) (notify.Notifi
 	if err != nil {
 		return nil, c.errorf("--notify: the webhooks file cannot be used; nothing was done:\n%v", err), false
 	}
-	for _, rid := range datasetRecipients(decl) {
-		if hooks[rid] == nil {
-			fmt.Fprintf(c.stderr, "frist %s: warning: recipient %s has no webhook in %s: its erasures are recorded as the controller's to tell (Art. 19)\n", c.name, rid, path)
-		}
+	for _, rid := range hooks.Missing(decl) {
+		fmt.Fprintf(c.stderr, "frist %s: warning: recipient %s has no webhook in %s: its erasures are recorded as the controller's to tell (Art. 19)\n", c.name, rid, path)
 	}
 	return hooks, 0, true
-}
-
-// datasetRecipients lists the recipients of the declaration's datasets, in
-// its order of recipients.
-func datasetRecipients(decl *policy.Declaration) []string {
-	ids := make([]string, len(decl.Datasets))
-	for i := range decl.Datasets {
-		ids[i] = decl.Datasets[i].ID
-	}
-	order, _ := notify.Recipients(decl, ids)
-	return order
 }
 
 // writeTold prints, per rule that erased records of a dataset with

@@ -17,6 +17,7 @@ import (
 	"github.com/frist-go/frist/consent"
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notice"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store/logstore"
@@ -87,6 +88,15 @@ type Options struct {
 	// LogDirs overrides files.dir of the declaration's datasets bound to
 	// files (dataset ID -> directory); see logstore.Options.Dirs.
 	LogDirs logstore.Dirs
+	// Notifier, when set, tells the recipients of a dataset (maixit, in
+	// the Jobcenter's declaration) of every erasure, rectification and
+	// restriction of its records (Art. 19 GDPR): a cancellation, a
+	// withdrawal, an erasure request, the end of a period
+	// (retention.Options.Notifier; the request service uses the engine's).
+	// notify.LoadWebhooksFile reads one from a file (-notify). Nil: the
+	// audit log records every such communication as the controller's to
+	// make by other means.
+	Notifier notify.Notifier
 }
 
 // App is the booking service: its handlers and the frist components that
@@ -195,6 +205,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Interval: o.Interval,
 		Logger:   a.log,
 		Ledger:   o.ErasureLedger,
+		Notifier: o.Notifier,
 	})
 	if err != nil {
 		return nil, err

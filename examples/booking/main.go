@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/frist-go/frist/ledger"
+	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store/logstore"
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpAddr := fs.String("smtp", os.Getenv("BOOKING_SMTP"), "SMTP server (host:port) that sends the e-mail verification links (default $BOOKING_SMTP)")
 	mailFrom := fs.String("mail-from", os.Getenv("BOOKING_MAIL_FROM"), "sender address of those mails (default $BOOKING_MAIL_FROM)")
 	proxies := fs.String("trusted-proxy", "", "comma-separated addresses or prefixes of the reverse proxies whose X-Forwarded-For names the client (the Amt's HTTPS proxy)")
+	notifyPath := fs.String("notify", "", "webhooks file telling the declaration's recipients (maixit) of every cancellation, withdrawal, erasure and end of a period (Art. 19): recipient ID -> url, secret_file; see notify.LoadWebhooks")
 	ledgerPath := fs.String("ledger", "", "erasure ledger file, kept apart from the database's backups: every cancellation, withdrawal and erasure is recorded there first, so that \"frist replay\" erases them again after a restore (needs the key ring \"ledger\" in the key file)")
 	simulate := fs.String("simulate", "", "run the simulation for this many virtual days (\"21d\") instead of serving")
 	seed := fs.Uint64("seed", 1, "seed of the simulation; the same seed prints the same output")
@@ -81,6 +83,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
+	// The webhooks file is checked before anything is created.
+	notifier, err := loadNotifier(*notifyPath, decl, stderr)
+	if err != nil {
+		return err
+	}
 	if *keyPath == "" {
 		*keyPath = *dbPath + ".keys"
 	}
@@ -102,7 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer, logDirs: logDirs, ledgerPath: *ledgerPath}, stderr)
+	return serve(ctx, decl, serveConfig{proxies: trusted, addr: *addr, baseURL: *baseURL, dbPath: *dbPath, keyPath: *keyPath, mailer: mailer, logDirs: logDirs, ledgerPath: *ledgerPath, notifier: notifier}, stderr)
 }
 
 // serveConfig is what serve needs from the flags.
@@ -113,6 +120,26 @@ type serveConfig struct {
 	mailer     Mailer
 	proxies    []netip.Prefix
 	logDirs    logstore.Dirs
+	// notifier tells recipients (-notify); nil for none.
+	notifier notify.Notifier
+}
+
+// loadNotifier reads the webhooks file at path (-notify) for decl, or
+// returns nil when path is "". It warns on w of every recipient of a
+// dataset the file does not name: the audit log records its
+// communications as the controller's to make by other means.
+func loadNotifier(path string, decl *policy.Declaration, w io.Writer) (notify.Notifier, error) {
+	if path == "" {
+		return nil, nil
+	}
+	hooks, err := notify.LoadWebhooksFile(path, decl)
+	if err != nil {
+		return nil, fmt.Errorf("booking: -notify:\n%w", err)
+	}
+	for _, rid := range hooks.Missing(decl) {
+		fmt.Fprintf(w, "booking: warning: recipient %s has no webhook in %s: its erasures are recorded as the controller's to tell (Art. 19)\n", rid, path)
+	}
+	return hooks, nil
 }
 
 // officePassword returns $BOOKING_OFFICE_PASSWORD, or the password in the
@@ -215,7 +242,7 @@ func serve(ctx context.Context, decl *policy.Declaration, cfg serveConfig, stder
 	if cfg.mailer == nil {
 		log.Warn("booking: no SMTP server configured (-smtp, -mail-from): requests for all appointments of an e-mail address cannot be verified")
 	}
-	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log, LogDirs: cfg.logDirs, ErasureLedger: erasures})
+	app, err := New(ctx, Options{DB: db, Declaration: decl, Keys: keys, BaseURL: cfg.baseURL, TrustedProxies: cfg.proxies, Mailer: cfg.mailer, OfficePassword: password, Logger: log, LogDirs: cfg.logDirs, ErasureLedger: erasures, Notifier: cfg.notifier})
 	if err != nil {
 		return err
 	}
