@@ -51,6 +51,12 @@
 //     wollen, wird auch erneut Ihre Einwilligungserklärung benötigt.": every
 //     booking needs the consent box ticked; after a withdrawal a new grant is
 //     recorded.
+//   - "Auftragsverarbeiter ist die Firma maixit GmbH.": maixit, the
+//     recipient of the appointments, is told of every cancellation,
+//     withdrawal, erasure and ended period (Art. 19) by a signed webhook
+//     when the service is started with -notify FILE, the webhooks file of
+//     notify.LoadWebhooks; without it, the audit log records each such
+//     communication as the Jobcenter's to make by other means.
 //
 // Usage:
 //
