@@ -73,6 +73,16 @@
 // operation honours (see Holds). A Scheduler runs Sweep on the engine's
 // schedule.
 //
+// Whoever received the erased data is told (Art. 19 GDPR): after a rule
+// erased or anonymized records of a dataset whose recipients receive
+// every record (policy.Recipient.Routine), the engine calls
+// Options.Notifier for each of them, per data subject for an event's
+// erasure and per sweep, with the rule's cutoff, for a time rule's, and
+// records each outcome in the audit log and RuleReport.Told, NotTold and
+// LeftToController. An event is remembered before it acts and forgotten
+// once its recipients were told, so that a crash repeats a notification
+// rather than losing it (notify.go).
+//
 // frist's own records are kept as the declaration's records block says
 // (Art. 5(1)(e) GDPR): consent.New and dsar.NewService register a
 // RecordKeeper with Engine.Keep, and every Sweep calls the keepers under

@@ -80,6 +80,11 @@ type target struct {
 // RuleReport.Forgotten (and the log warns): they are then processed only
 // if the event is triggered again or a time rule covers them.
 //
+// The recipients to whom the erased records were disclosed are told of the
+// erasure before Trigger returns (Options.Notifier, Art. 19); a recipient
+// that cannot be told is reported on the rule (RuleReport.NotTold) and in
+// the audit log, and does not fail the event.
+//
 // Trigger returns ErrInvalidEvent for an event that names no record or
 // subject (or a key without its dataset, or a withdrawal without its
 // purpose), ErrUnknownDataset for an undeclared dataset, and ErrNoRule when
