@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -27,10 +28,11 @@ type step struct {
 	// off and cnt place a key at text[off:off+cnt] (stepKey), at
 	// extra[off] (stepExtraKey) or at stepNames[off] (stepName); off is
 	// the index of a list entry (stepIndex).
-	off, cnt uint32
+	off uint32
 	// line and column are where the value at the path was written, when
 	// marked.
 	line, column int32
+	cnt          uint16
 	kind         stepKind
 	marked       bool
 }
@@ -73,7 +75,7 @@ type steps struct {
 func (s *steps) key(st *step) string {
 	switch st.kind {
 	case stepKey:
-		return s.text[st.off : st.off+st.cnt]
+		return s.text[st.off : st.off+uint32(st.cnt)]
 	case stepExtraKey:
 		return s.extra[st.off]
 	case stepName:
@@ -206,9 +208,15 @@ func newSteps(t *tree) steps {
 // fieldAt returns the path of the value at key k, a scalar of the tree,
 // in the mapping at p.
 func (l *loader) fieldAt(p path, k *node) path {
-	st := step{parent: p, off: k.off, cnt: k.cnt, kind: stepKey}
-	if k.extra() {
+	st := step{parent: p, off: k.off, cnt: uint16(k.cnt), kind: stepKey}
+	switch {
+	case k.extra():
 		st.kind = stepExtraKey
+	case k.cnt > math.MaxUint16:
+		// Longer than any key the parser takes (maxKeyChars), but
+		// should one be this long, it is kept whole.
+		st.kind, st.off = stepExtraKey, uint32(len(l.steps.extra))
+		l.steps.extra = append(l.steps.extra, l.value(k))
 	}
 	return l.steps.add(st)
 }

@@ -656,3 +656,30 @@ func TestErrorFormatsOnlyTheKnownParts(t *testing.T) {
 	assert.ErrorIs(t, list, ErrInvalid)
 	assert.Equal(t, "a: b\nc: d", list.Error())
 }
+
+// A key longer than a step of a path can place in the text is kept whole:
+// a yaml.v3 tree places no key in the text, so the loader is made to read
+// a tree of the subset parser's kind with a key of 70,000 bytes, and the
+// path of the problem at it names the whole key. Checked by keeping the
+// length in 16 bits regardless: the path held the key's first 4,464
+// bytes.
+func TestAPathKeepsAKeyOfAnyLength(t *testing.T) {
+	long := strings.Repeat("k", 70000)
+	src := "controller:\n  " + long + ": x\n"
+	root := makeNode(yaml.MappingNode, tagOther, 1, 1)
+	tr := &tree{text: src, nodes: []node{
+		makeNode(yaml.ScalarNode, tagOther, 1, 1), makeNode(yaml.MappingNode, tagOther, 2, 3),
+		makeNode(yaml.ScalarNode, tagOther, 2, 3), makeNode(yaml.ScalarNode, tagOther, 2, 70005),
+	}}
+	tr.nodes[0].off, tr.nodes[0].cnt = 0, uint32(len("controller"))
+	tr.nodes[1].off, tr.nodes[1].cnt = 2, 2
+	tr.nodes[2].off, tr.nodes[2].cnt = uint32(strings.Index(src, long)), uint32(len(long))
+	tr.nodes[3].off, tr.nodes[3].cnt = uint32(len(src)-2), 1
+	root.off, root.cnt = 0, 2
+	tr.root = root
+	l := &loader{file: "x.yaml", t: tr}
+	var d Declaration
+	l.declaration(&tr.root, &d)
+	require.Len(t, l.errs, 1)
+	assert.True(t, l.errs[0].Path == "controller."+long, "a path of %d bytes", len(l.errs[0].Path))
+}
