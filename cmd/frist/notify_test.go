@@ -2,13 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,61 +14,19 @@ import (
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notify"
+	"github.com/frist-go/frist/notify/notifytest"
 )
 
-// recipientEndpoint is a recipient's webhook on a loopback address: it
-// checks each notification's signature, keeps the notification and
-// answers status.
-type recipientEndpoint struct {
-	*httptest.Server
-	secret []byte
-	status int
+// maixitSecret is the secret the Jobcenter agreed with maixit.
+var maixitSecret = []byte("agreed between the Jobcenter and maixit, 32+ bytes")
 
-	mu       sync.Mutex
-	got      []notify.Notification
-	badSigns int
-}
-
-func newRecipientEndpoint(t *testing.T, status int) *recipientEndpoint {
+// newMaixit starts maixit's webhook endpoint answering status and returns
+// it with a webhooks file sending maixit's notifications to it.
+func newMaixit(t *testing.T, status int) (*notifytest.Endpoint, string) {
 	t.Helper()
-	e := &recipientEndpoint{secret: []byte("agreed between the Jobcenter and maixit, 32+ bytes"), status: status}
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if err := notify.VerifySignature(r.Header.Get(notify.SignatureHeader), body, e.secret, time.Now(), time.Minute); err != nil {
-			e.badSigns++
-			http.Error(w, "forged", http.StatusUnauthorized)
-			return
-		}
-		var n notify.Notification
-		if err := json.Unmarshal(body, &n); err != nil {
-			http.Error(w, "not a notification", http.StatusBadRequest)
-			return
-		}
-		e.got = append(e.got, n)
-		w.WriteHeader(e.status)
-	}))
-	t.Cleanup(e.Close)
-	return e
-}
-
-// notifications returns what the endpoint received with a valid signature.
-func (e *recipientEndpoint) notifications() []notify.Notification {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]notify.Notification(nil), e.got...)
-}
-
-// webhooksFile writes maixit's webhook to e into a new directory, with
-// the secret in a file beside it, and returns the file's path.
-func (e *recipientEndpoint) webhooksFile(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "maixit.secret"), append(e.secret, '\n'), 0o600))
-	p := filepath.Join(dir, "webhooks.yaml")
-	require.NoError(t, os.WriteFile(p, []byte("# who is told how (Art. 19)\nmaixit:\n  url: "+e.URL+"/art19\n  secret_file: maixit.secret\n  attempts: 2\n  backoff: 10ms\n"), 0o600))
-	return p
+	e := notifytest.NewEndpoint(t, maixitSecret)
+	e.SetStatus(status)
+	return e, notifytest.WebhooksFile(t, map[string]*notifytest.Endpoint{"maixit": e})
 }
 
 // notifyEntries returns the audit log's entries of the given action.
@@ -99,15 +53,15 @@ func notifyEntries(t *testing.T, path, action string) []audit.Entry {
 func TestRunNotifyTellsTheRecipientOfATimeRulesErasure(t *testing.T) {
 	url, path := newJobcenterDB(t, seed{pastAppts: 1, futureAppts: 1})
 	keys := keyFile(t)
-	maixit := newRecipientEndpoint(t, http.StatusNoContent)
+	maixit, maixitFile := newMaixit(t, http.StatusNoContent)
 
-	code, out, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixit.webhooksFile(t))
+	code, out, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixitFile)
 	require.Equal(t, exitOK, code, errs)
 	assert.NotContains(t, errs, "warning", "maixit, the one recipient, has its webhook")
 	assert.Contains(t, out, "\nRecipients told of the erasures (Art. 19):\n  appointment/delete_after_14d_appointment_at: 1 told, 0 not told, 0 left to the controller\n")
 	assert.Equal(t, 0, countRows(t, path, "appointments", "starts_at < datetime('now')"))
 
-	got := maixit.notifications()
+	got := maixit.Notifications()
 	require.Len(t, got, 1)
 	n := got[0]
 	assert.Equal(t, "maixit", n.Recipient)
@@ -121,7 +75,7 @@ func TestRunNotifyTellsTheRecipientOfATimeRulesErasure(t *testing.T) {
 	assert.Equal(t, []string{"appointment"}, n.Datasets)
 	// The rule's cutoff, 14 days ago (give or take the early window).
 	assert.WithinDuration(t, time.Now().AddDate(0, 0, -14), n.Through, 12*time.Hour)
-	assert.Zero(t, maixit.badSigns)
+	assert.Zero(t, maixit.Forged())
 
 	entries := notifyEntries(t, path, "retention.notify")
 	require.Len(t, entries, 1)
@@ -130,10 +84,10 @@ func TestRunNotifyTellsTheRecipientOfATimeRulesErasure(t *testing.T) {
 	assert.Equal(t, 1, entries[0].Count)
 
 	// A sweep that erases nothing tells no one and prints no such lines.
-	code, out, errs = runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixit.webhooksFile(t))
+	code, out, errs = runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixitFile)
 	require.Equal(t, exitOK, code, errs)
 	assert.NotContains(t, out, "Recipients told")
-	assert.Len(t, maixit.notifications(), 1)
+	assert.Len(t, maixit.Notifications(), 1)
 }
 
 // TestRunNotifyKeepsTheErasureWhenTheRecipientRefuses: an endpoint that
@@ -145,14 +99,14 @@ func TestRunNotifyTellsTheRecipientOfATimeRulesErasure(t *testing.T) {
 func TestRunNotifyKeepsTheErasureWhenTheRecipientRefuses(t *testing.T) {
 	url, path := newJobcenterDB(t, seed{pastAppts: 1})
 	keys := keyFile(t)
-	maixit := newRecipientEndpoint(t, http.StatusBadRequest)
+	maixit, maixitFile := newMaixit(t, http.StatusBadRequest)
 
-	code, out, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixit.webhooksFile(t))
+	code, out, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixitFile)
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "  appointment/delete_after_14d_appointment_at: 0 told, 1 not told, 0 left to the controller\n")
 	assert.Contains(t, errs, "appointment/delete_after_14d_appointment_at: 1 notification to recipients NOT told (Art. 19); the erasure stands")
 	assert.Equal(t, 0, countRows(t, path, "appointments", "1=1"), "the erasure stands")
-	assert.Len(t, maixit.notifications(), 1, "a 400 is final: no retry")
+	assert.Len(t, maixit.Notifications(), 1, "a 400 is final: no retry")
 
 	entries := notifyEntries(t, path, "retention.notify")
 	require.Len(t, entries, 1)
@@ -246,8 +200,7 @@ datasets:
 // the file's recipients instead of the declaration's, no line was printed.
 func TestNotifyWarnsOfEachRecipientWithoutAWebhook(t *testing.T) {
 	decl := writeFile(t, "two.yaml", twoRecipientsYAML)
-	maixit := newRecipientEndpoint(t, http.StatusOK)
-	hooks := maixit.webhooksFile(t)
+	_, hooks := newMaixit(t, http.StatusOK)
 	_, _, errs := runCLI("run", decl, "--db", "sqlite:"+filepath.Join(t.TempDir(), "no", "app.db"), "--keys", keyFile(t), "--once", "--notify", hooks)
 	var warnings []string
 	for _, l := range strings.Split(errs, "\n") {
@@ -266,26 +219,27 @@ func TestNotifyWarnsOfEachRecipientWithoutAWebhook(t *testing.T) {
 // the command exit 2 saying the records "stay" although they were erased.
 func TestDsarEraseNotifyTellsTheRecipientAndReportsARefusal(t *testing.T) {
 	url, path, keys := dsarDB(t)
-	maixit := newRecipientEndpoint(t, http.StatusOK)
+	maixit, maixitFile := newMaixit(t, http.StatusOK)
 	id := openRequest(t, url, keys, "erasure", "citizen-2")
 	verifyRequest(t, url, keys, id)
 	var rc dsar.Receipt
-	dsarJSON(t, &rc, "erase", jobcenterFile, "--db", url, "--keys", keys, id, "--notify", maixit.webhooksFile(t))
+	dsarJSON(t, &rc, "erase", jobcenterFile, "--db", url, "--keys", keys, id, "--notify", maixitFile)
 	require.Len(t, rc.Recipients, 1)
 	assert.True(t, rc.Recipients[0].Notified, rc.Recipients[0].Error)
-	got := maixit.notifications()
+	got := maixit.Notifications()
 	require.Len(t, got, 1)
 	assert.Equal(t, "citizen-2", got[0].Subject)
 	assert.Equal(t, id, got[0].Request.String())
 	assert.Equal(t, notify.Erasure, got[0].Kind)
 
-	refusing := newRecipientEndpoint(t, http.StatusForbidden)
+	refusing, refusingFile := newMaixit(t, http.StatusForbidden)
 	id = openRequest(t, url, keys, "erasure", "citizen-1")
 	verifyRequest(t, url, keys, id)
-	code, out, errs := runCLI("dsar", "erase", jobcenterFile, "--db", url, "--keys", keys, id, "--notify", refusing.webhooksFile(t), "--lang", "en")
+	code, out, errs := runCLI("dsar", "erase", jobcenterFile, "--db", url, "--keys", keys, id, "--notify", refusingFile, "--lang", "en")
 	require.Equal(t, exitOK, code, errs)
 	assert.Contains(t, out, "maixit GmbH (appointment): NOT told: recipient maixit: the endpoint refused the notification: 403 Forbidden")
 	assert.Contains(t, errs, "the erasure stands: tell the recipients marked NOT told by other means")
+	assert.Len(t, refusing.Notifications(), 1, "a 403 is final: no retry")
 	assert.Equal(t, 0, countRows(t, path, "appointments", "citizen_id = 'citizen-1'"))
 	assert.Equal(t, "completed", showRequest(t, url, id).State)
 	for _, e := range notifyEntries(t, path, "dsar.notify") {

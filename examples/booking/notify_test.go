@@ -4,65 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/frist-go/frist/notify"
+	"github.com/frist-go/frist/notify/notifytest"
 	"github.com/frist-go/frist/policy"
 )
-
-// maixitSecret is the secret the Jobcenter agreed with maixit in the tests.
-const maixitSecret = "agreed between the Jobcenter and maixit, 32+ bytes"
-
-// maixitEndpoint is maixit's webhook on a loopback address: it keeps the
-// notifications whose signature verifies.
-type maixitEndpoint struct {
-	*httptest.Server
-	mu  sync.Mutex
-	got []notify.Notification
-	bad int
-}
-
-func newMaixitEndpoint(t *testing.T) *maixitEndpoint {
-	t.Helper()
-	e := &maixitEndpoint{}
-	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		// The signature carries the wall clock's time, not the app's.
-		if err := notify.VerifySignature(r.Header.Get(notify.SignatureHeader), body, []byte(maixitSecret), time.Now(), time.Minute); err != nil {
-			e.bad++
-			http.Error(w, "forged", http.StatusUnauthorized)
-			return
-		}
-		var n notify.Notification
-		if err := json.Unmarshal(body, &n); err != nil {
-			http.Error(w, "not a notification", http.StatusBadRequest)
-			return
-		}
-		e.got = append(e.got, n)
-	}))
-	t.Cleanup(e.Close)
-	return e
-}
-
-func (e *maixitEndpoint) notifications() []notify.Notification {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]notify.Notification(nil), e.got...)
-}
 
 // TestCancellationTellsMaixitThroughTheNotifyFile: the service started
 // with -notify tells maixit, the Jobcenter's processor, of a cancellation
@@ -72,11 +27,8 @@ func (e *maixitEndpoint) notifications() []notify.Notification {
 // the endpoint received nothing and the audit entry said "to be told by
 // the controller".
 func TestCancellationTellsMaixitThroughTheNotifyFile(t *testing.T) {
-	maixit := newMaixitEndpoint(t)
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "maixit.secret"), []byte(maixitSecret+"\n"), 0o600))
-	hooks := filepath.Join(dir, "webhooks.yaml")
-	require.NoError(t, os.WriteFile(hooks, []byte("maixit:\n  url: "+maixit.URL+"/art19\n  secret_file: maixit.secret\n"), 0o600))
+	maixit := notifytest.NewEndpoint(t, []byte("agreed between the Jobcenter and maixit, 32+ bytes"))
+	hooks := notifytest.WebhooksFile(t, map[string]*notifytest.Endpoint{"maixit": maixit})
 	decl := loadJobcenter(t, nil)
 	var warnings bytes.Buffer
 	nf, err := loadNotifier(hooks, decl, &warnings)
@@ -91,7 +43,7 @@ func TestCancellationTellsMaixitThroughTheNotifyFile(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode, body)
 	assert.Contains(t, body, "Die Termindaten sind gelöscht.")
 
-	got := maixit.notifications()
+	got := maixit.Notifications()
 	require.Len(t, got, 1)
 	n := got[0]
 	assert.Equal(t, "maixit", n.Recipient)
@@ -102,7 +54,7 @@ func TestCancellationTellsMaixitThroughTheNotifyFile(t *testing.T) {
 	assert.Equal(t, []string{datasetAppointment}, n.Datasets)
 	assert.Equal(t, 1, n.Count)
 	assert.NotEqual(t, other.Citizen, n.Subject)
-	assert.Zero(t, maixit.bad)
+	assert.Zero(t, maixit.Forged())
 
 	var notes []string
 	rows, err := a.db.QueryContext(context.Background(), "SELECT body FROM frist_audit ORDER BY seq")
