@@ -84,7 +84,10 @@ func parseTime(b *testing.B, src []byte, reps int) time.Duration {
 // ratio measured the older way, each load alone after a full collection:
 // that charges the small load nothing for its garbage, since it never
 // fills the collector's smallest heap, and the large one its share, so it
-// leans high:
+// leans high. "scan-40k/4k" is a second baseline: the loader's check of
+// the text's characters alone, a scan that allocates nothing and is linear
+// by construction, measured as "40k/4k" is; how far it strays from 10 is
+// how far the machine moves a ratio of these two sizes:
 //
 //	go test -run '^$' -bench LoadIsLinear -benchtime 3x ./policy/
 func BenchmarkLoadIsLinear(b *testing.B) {
@@ -95,13 +98,16 @@ func BenchmarkLoadIsLinear(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			small, large := benchDeclaration(4000, broken), benchDeclaration(40000, broken)
-			var ratio, fresh, overParse, parseRatio float64
+			var ratio, fresh, overParse, parseRatio, scanRatio float64
 			runs := 0
 			for b.Loop() {
 				const rounds = 2
 				forever := time.Duration(1<<63 - 1)
 				ts, tl, tps, tp, fs, fl := forever, forever, forever, forever, forever, forever
+				tss, tsl := forever, forever
 				for range rounds {
+					tss = min(tss, scansTime(small, 20))
+					tsl = min(tsl, scansTime(large, 2))
 					ts = min(ts, loadsTime(b, small, 20, broken))
 					tl = min(tl, loadsTime(b, large, 2, broken))
 					tps = min(tps, parsesTime(b, small, 20))
@@ -113,12 +119,14 @@ func BenchmarkLoadIsLinear(b *testing.B) {
 				fresh += float64(fl) / float64(fs)
 				overParse += float64(tl) / float64(tp)
 				parseRatio += float64(tp) / float64(tps)
+				scanRatio += float64(tsl) / float64(tss)
 				runs++
 			}
 			b.ReportMetric(ratio/float64(runs), "40k/4k")
 			b.ReportMetric(fresh/float64(runs), "40k/4k-fresh")
 			b.ReportMetric(overParse/float64(runs), "load/parse")
 			b.ReportMetric(parseRatio/float64(runs), "parse-40k/4k")
+			b.ReportMetric(scanRatio/float64(runs), "scan-40k/4k")
 			b.ReportMetric(0, "ns/op")
 		})
 	}
@@ -130,6 +138,20 @@ func loadsTime(b *testing.B, src []byte, k int, wantErr bool) time.Duration {
 	for range k {
 		if _, err := Load(bytes.NewReader(src), "bench.yaml"); (err != nil) != wantErr {
 			b.Fatalf("Load: error %v, want an error: %v", err, wantErr)
+		}
+	}
+	return (cpuTime() - start) / time.Duration(k)
+}
+
+// scansTime returns the CPU time per scan of k scans of src in a row by
+// the loader's check of a declaration's characters.
+func scansTime(src []byte, k int) time.Duration {
+	text := string(src)
+	l := &loader{file: "bench.yaml"}
+	start := cpuTime()
+	for range k {
+		if l.checkText(text) != nil {
+			panic("the benchmark's declaration has a character YAML does not allow")
 		}
 	}
 	return (cpuTime() - start) / time.Duration(k)
