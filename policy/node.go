@@ -1,6 +1,10 @@
 package policy
 
-import "go.yaml.in/yaml/v3"
+import (
+	"math/bits"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // tree is a parsed declaration: its nodes, and the text their values are
 // taken from. The nodes hold no pointers, so that the garbage collector
@@ -53,12 +57,11 @@ var nodeKinds = [8]yaml.Kind{0, yaml.DocumentNode, yaml.SequenceNode, yaml.Mappi
 
 // makeNode returns a node of kind, with tag, at line and column.
 func makeNode(kind yaml.Kind, tag nodeTag, line, column int32) node {
+	// yaml.v3's kinds are the bits 1<<0 to 1<<4, so their index in
+	// nodeKinds is the bit's position plus one.
 	k := uint32(0)
-	for i, x := range nodeKinds {
-		if x == kind {
-			k = uint32(i)
-			break
-		}
+	if kind != 0 {
+		k = uint32(bits.TrailingZeros32(uint32(kind))+1) & 7
 	}
 	return node{Line: line, meta: uint32(column)&(1<<columnBits-1) | k<<kindShift | uint32(tag)<<tagShift}
 }
