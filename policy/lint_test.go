@@ -349,14 +349,18 @@ func TestLintRules(t *testing.T) {
 		},
 		{
 			id: "FR031", name: "a public body that may receive every record or only some",
-			bad:  func(d *Declaration) { d.Recipients[0].Role = RolePublicBody },
-			good: func(d *Declaration) { d.Recipients[0].Role, d.Recipients[0].Disclosure = RolePublicBody, DisclosureRoutine },
+			bad: func(d *Declaration) { d.Recipients[0].Role = RolePublicBody },
+			good: func(d *Declaration) {
+				d.Recipients[0].Role, d.Recipients[0].Disclosure = RolePublicBody, DisclosureRoutine
+			},
 			path: "recipients[0].disclosure",
 		},
 		{
 			id: "FR031", name: "case by case, declared, is enough",
-			bad:  func(d *Declaration) { d.Recipients[0].Role = RoleController },
-			good: func(d *Declaration) { d.Recipients[0].Role, d.Recipients[0].Disclosure = RoleController, DisclosureCaseByCase },
+			bad: func(d *Declaration) { d.Recipients[0].Role = RoleController },
+			good: func(d *Declaration) {
+				d.Recipients[0].Role, d.Recipients[0].Disclosure = RoleController, DisclosureCaseByCase
+			},
 			path: "recipients[0].disclosure",
 		},
 		{
