@@ -42,8 +42,12 @@ type HoldRequest struct {
 // are refused with an error wrapping ErrInvalidHold that says what is
 // wrong. It returns the stored hold with its UUIDv7 ID.
 //
-// The hold is stored before its audit entry; if appending the entry fails,
-// the hold stays in force (the safe side) and the error is returned.
+// The hold and its audit entry are stored in one atomic step
+// (store.Holds; docs/DESIGN.md, "Atomic batches"): a hold is in force
+// only with the entry that records it, and when the entry cannot be
+// stored, no hold is placed and the error is returned. Behind a
+// multistore the backends are reached one after another (see package
+// store/multistore for what a failure between them leaves).
 //
 // PlaceHold tells no recipient of a restriction (Art. 19): dsar.Service.
 // Restrict, which places the Art. 18 holds of data subjects' requests,
@@ -61,11 +65,8 @@ func (e *Engine) PlaceHold(ctx context.Context, req HoldRequest) (store.Hold, er
 		ID: id.String(), Dataset: req.Dataset, Key: req.Key, Subject: req.Subject,
 		Reason: req.Reason, Note: req.Note, PlacedAt: now, Until: req.Until,
 	}
-	if err := e.st.PlaceHold(ctx, h); err != nil {
+	if _, err := storecheck.PlaceHold(ctx, e.st, h, e.holdEntry("hold.place", now)); err != nil {
 		return store.Hold{}, fmt.Errorf("retention: placing hold: %w", err)
-	}
-	if err := e.auditHold(ctx, "hold.place", h, now); err != nil {
-		return h, err
 	}
 	e.log.InfoContext(ctx, "retention: hold placed", "hold", h.ID, "dataset", h.Dataset, "reason", string(h.Reason))
 	return h, nil
@@ -106,67 +107,63 @@ func (e *Engine) checkHold(req HoldRequest, now time.Time) error {
 }
 
 // ReleaseHold releases the hold with id and records "hold.release" in the
-// audit log; records it covered fall due again at the next sweep (and at
-// once if their deadline has passed). Events remembered for records that
-// are now free (see Trigger) act at once, before ReleaseHold returns:
-// "Bei einer Terminstornierung oder einem Widerruf werden die verarbeiteten
-// personenbezogenen Daten sofort gelöscht." Releasing a hold that has
-// already ended or been released changes nothing and writes no entry. It
-// returns an error wrapping ErrHoldNotFound for an unknown id, and an
-// error wrapping ErrRememberedFailed when the hold was released but acting on
-// remembered events failed (the next sweep retries them).
+// audit log, in one atomic step (store.Holds); records it covered fall due
+// again at the next sweep (and at once if their deadline has passed).
+// Events remembered for records that are now free (see Trigger) act at
+// once, before ReleaseHold returns: "Bei einer Terminstornierung oder
+// einem Widerruf werden die verarbeiteten personenbezogenen Daten sofort
+// gelöscht." Releasing a hold that has already ended or been released
+// changes nothing and writes no entry. It returns an error wrapping
+// ErrHoldNotFound for an unknown id, and an error wrapping
+// ErrRememberedFailed when the hold was released but acting on remembered
+// events failed (the next sweep retries them). When the release or its
+// entry cannot be stored, the hold stays in force and the error is
+// returned.
 func (e *Engine) ReleaseHold(ctx context.Context, id string) error {
 	now := e.now()
-	active, err := e.st.ListHolds(ctx, now)
+	var released store.Hold
+	entry := e.holdEntry("hold.release", now)
+	sealed, err := storecheck.ReleaseHold(ctx, e.st, id, now, func(h store.Hold) (audit.Entry, error) {
+		released = h
+		return entry(h)
+	})
 	if err != nil {
-		return fmt.Errorf("retention: listing holds: %w", err)
-	}
-	var h *store.Hold
-	for i := range active {
-		if active[i].ID == id {
-			h = &active[i]
-		}
-	}
-	if err := e.st.ReleaseHold(ctx, id, now); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w: %q", ErrHoldNotFound, id)
 		}
 		return fmt.Errorf("retention: releasing hold: %w", err)
 	}
-	if h == nil {
-		return nil
+	if sealed.Hash == "" {
+		return nil // the hold had ended: nothing was released
 	}
-	if err := e.auditHold(ctx, "hold.release", *h, now); err != nil {
-		return err
-	}
-	e.log.InfoContext(ctx, "retention: hold released", "hold", h.ID, "dataset", h.Dataset, "reason", string(h.Reason))
+	e.log.InfoContext(ctx, "retention: hold released", "hold", id, "dataset", released.Dataset, "reason", string(released.Reason))
 	return e.retryAfterRelease(ctx, now) // remembered.go
 }
 
-// auditHold appends the audit entry of a hold change. The entry names the
-// hold by its ID and reason and the subject by its keyed pseudonym; the key
-// and the note are not copied into the log.
-func (e *Engine) auditHold(ctx context.Context, action string, h store.Hold, now time.Time) error {
-	entry := audit.Entry{
-		Time:    now,
-		Action:  action,
-		Dataset: h.Dataset,
-		Policy:  e.policyHash,
-		Note:    fmt.Sprintf("hold %s reason %s", h.ID, reasonText(h.Reason)),
+// holdEntry builds the audit entry of a hold change (store.HoldAudit),
+// signed by the engine's signer. The entry names the hold by its ID and
+// reason and the subject by its keyed pseudonym; the key and the note are
+// not copied into the log.
+func (e *Engine) holdEntry(action string, now time.Time) store.HoldAudit {
+	return func(h store.Hold) (audit.Entry, error) {
+		entry := audit.Entry{
+			Time:    now,
+			Action:  action,
+			Dataset: h.Dataset,
+			Policy:  e.policyHash,
+			Note:    fmt.Sprintf("hold %s reason %s", h.ID, reasonText(h.Reason)),
+		}
+		if h.Key != "" {
+			entry.Count = 1
+		}
+		if h.Subject != "" {
+			entry.Subjects = []string{e.auditKey.Pseudonym(h.Subject)}
+		}
+		if !h.Until.IsZero() {
+			entry.Note += " until " + h.Until.UTC().Format(time.RFC3339)
+		}
+		return entry.SignedBy(e.signer), nil
 	}
-	if h.Key != "" {
-		entry.Count = 1
-	}
-	if h.Subject != "" {
-		entry.Subjects = []string{e.auditKey.Pseudonym(h.Subject)}
-	}
-	if !h.Until.IsZero() {
-		entry.Note += " until " + h.Until.UTC().Format(time.RFC3339)
-	}
-	if _, err := storecheck.AppendAudit(ctx, e.st, entry.SignedBy(e.signer)); err != nil {
-		return fmt.Errorf("retention: audit entry for %s: %w", action, err)
-	}
-	return nil
 }
 
 // reasonText cites the article behind a hold reason.

@@ -15,6 +15,7 @@ import (
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // purgingRecorder is a recorder whose store implements store.Driver: it
@@ -173,7 +174,8 @@ func TestSweepPurgesFristsOwnRecordsItDeletedOrOverwrote(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, pr.takeCalls(), "nothing was deleted while the hold lasts")
 	h.clock.Advance(time.Minute)
-	require.NoError(t, h.mem.ReleaseHold(ctx, hold.ID, h.clock.Now()))
+	_, err = h.mem.ReleaseHold(ctx, hold.ID, h.clock.Now(), storetest.HoldEntry("hold.release"))
+	require.NoError(t, err)
 	_, err = eng.Sweep(ctx)
 	require.NoError(t, err)
 	pending, err = h.mem.ListRemembered(ctx, "", 0)

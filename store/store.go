@@ -96,6 +96,14 @@
 // write lock of a batch's BEGIN IMMEDIATE transaction, PostgreSQL with an
 // advisory lock that batches hold shared and PlaceHold exclusively, so
 // PlaceHold waits at most for the batches in flight.
+//
+// A hold and its audit entry are stored in one atomic step, as a batch
+// and its entry are (docs/DESIGN.md, "Atomic batches"): PlaceHold and
+// ReleaseHold take a [HoldAudit] that builds the entry, which the backend
+// seals to the log's head inside the transaction that stores the change.
+// No hold is in force, and no release has freed records, without the
+// entry that records it, and no entry records a change that was not
+// stored.
 package store
 
 import (
@@ -457,7 +465,7 @@ type Hold struct {
 	PlacedAt time.Time
 	// Until, when non-zero, ends the hold automatically.
 	Until time.Time
-	// ReleasedAt is set by Release.
+	// ReleasedAt is set by ReleaseHold.
 	ReleasedAt time.Time
 }
 
@@ -484,11 +492,27 @@ func (h Hold) Active(t time.Time) bool {
 	return h.Until.IsZero() || t.Before(h.Until)
 }
 
-// Holds stores legal holds and restrictions.
+// HoldAudit builds the audit entry of a change to a hold from h, the hold
+// as the change stores it (ReleasedAt set for a release). The backend
+// calls it inside the transaction that stores the change, after storing
+// it and before committing, seals the entry to the log's head
+// (audit.Seal) and stores it, as a batch's Audit (Batch.Audit): the change
+// and its entry are stored together or neither is (docs/DESIGN.md,
+// "Atomic batches"), so that the audit log accounts for every hold in
+// force and every release. An error fails the change, and nothing is
+// stored. It is always set, does not panic, must not call the backend,
+// and returns only entries that pass audit.Entry.Validate: the caller
+// guards it.
+type HoldAudit func(h Hold) (audit.Entry, error)
+
+// Holds stores legal holds and restrictions. Every change to a hold is
+// stored atomically with its audit entry (HoldAudit).
 type Holds interface {
-	// PlaceHold stores h. It returns ErrConflict if a hold with h.ID
-	// exists. h has an ID and a reason, and names a record (Dataset and
-	// Key) or a subject: retention.Engine.PlaceHold checks it.
+	// PlaceHold stores h and appends entry(h) to the audit log in one
+	// atomic step (HoldAudit), and returns the sealed entry. It returns
+	// ErrConflict, storing nothing, if a hold with h.ID exists. h has an
+	// ID and a reason, and names a record (Dataset and Key) or a subject:
+	// retention.Engine.PlaceHold checks it.
 	//
 	// From the moment PlaceHold returns, no batch (Driver.Process) of this
 	// or any other replica processes a record h covers until h is released
@@ -496,10 +520,15 @@ type Holds interface {
 	// a batch in flight while the hold is stored either commits before it
 	// is stored or sees it. PlaceHold therefore waits at most for the
 	// batches in flight to commit.
-	PlaceHold(ctx context.Context, h Hold) error
-	// ReleaseHold sets the release time of the hold with id. It returns
-	// ErrNotFound for an unknown id; releasing twice keeps the first time.
-	ReleaseHold(ctx context.Context, id string, at time.Time) error
+	PlaceHold(ctx context.Context, h Hold, entry HoldAudit) (audit.Entry, error)
+	// ReleaseHold releases the hold with id at at and appends entry of
+	// the released hold to the audit log in one atomic step (HoldAudit),
+	// and returns the sealed entry. A hold that was released before, or
+	// whose Until is not after at, has ended: ReleaseHold then changes
+	// nothing, does not call entry, and returns the zero entry, so a
+	// release is recorded once and keeps its first time. It returns
+	// ErrNotFound for an unknown id.
+	ReleaseHold(ctx context.Context, id string, at time.Time, entry HoldAudit) (audit.Entry, error)
 	// ListHolds returns the holds active at the given time (Hold.Active:
 	// not released and not ended at it, whenever they were placed),
 	// ordered by ID.

@@ -20,6 +20,7 @@ import (
 	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/sqlitestore"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // dsarDB returns a jobcenter database in which citizen-1 has booked the
@@ -246,10 +247,11 @@ func TestDsarEraseDeletesTheSubjectsRecordsAndExplainsWhatIsKept(t *testing.T) {
 	require.NoError(t, err)
 	st, err := sqlitestore.New(db, decl, nil)
 	require.NoError(t, err)
-	require.NoError(t, st.PlaceHold(context.Background(), store.Hold{
+	_, err = st.PlaceHold(context.Background(), store.Hold{
 		ID: uuid.Must(uuid.NewV7()).String(), Dataset: "appointment", Key: "100", Reason: store.HoldLegalClaims,
 		Note: "Widerspruchsverfahren", PlacedAt: time.Now().Add(-time.Hour),
-	}))
+	}, storetest.HoldEntry("hold.place"))
+	require.NoError(t, err)
 	require.NoError(t, st.Close())
 	require.NoError(t, db.Close())
 

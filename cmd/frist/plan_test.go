@@ -14,6 +14,7 @@ import (
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/sqlitestore"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // planOf runs plan --format json and decodes it.
@@ -80,10 +81,11 @@ func TestPlanShowsHeldRecordsAndWhy(t *testing.T) {
 	st, err := sqlitestore.New(db, decl, nil)
 	require.NoError(t, err)
 	holdID := uuid.Must(uuid.NewV7()).String()
-	require.NoError(t, st.PlaceHold(context.Background(), store.Hold{
+	_, err = st.PlaceHold(context.Background(), store.Hold{
 		ID: holdID, Dataset: "appointment", Subject: "citizen-1", Reason: store.HoldLegalClaims,
 		Note: "Widerspruchsverfahren", PlacedAt: time.Now().Add(-time.Hour),
-	}))
+	}, storetest.HoldEntry("hold.place"))
+	require.NoError(t, err)
 
 	p := planOf(t, "--db", url)
 	r := rulePlan(t, p, "appointment", "delete_after_14d_appointment_at")

@@ -236,6 +236,47 @@ func AppendConsent(ctx context.Context, cs store.ConsentStore, ev store.ConsentE
 	return cs.AppendConsent(ctx, ev, e)
 }
 
+// PlaceHold stores h with st.PlaceHold (store.Holds, atomic with its
+// audit entry), the entry built by entry and guarded (Hold): the one way
+// retention places a hold. A refused entry fails the call, and nothing is
+// stored.
+func PlaceHold(ctx context.Context, st store.Holds, h store.Hold, entry store.HoldAudit) (audit.Entry, error) {
+	return st.PlaceHold(ctx, h, Hold(entry))
+}
+
+// ReleaseHold releases the hold with id with st.ReleaseHold (store.Holds,
+// atomic with its audit entry), the entry built by entry and guarded
+// (Hold): the one way retention releases a hold. A refused entry fails
+// the call, and the hold stays in force.
+func ReleaseHold(ctx context.Context, st store.Holds, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
+	return st.ReleaseHold(ctx, id, at, Hold(entry))
+}
+
+// Hold wraps build, the audit entry of a change to a hold
+// (store.HoldAudit), so that a missing build, a panic, or an entry that
+// fails audit.Entry.Validate (an error wrapping audit.ErrInvalid) is an
+// error, which fails the change: the backend stores nothing. A panic's
+// value is named only when it is a runtime error.
+func Hold(build store.HoldAudit) store.HoldAudit {
+	return func(h store.Hold) (e audit.Entry, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				e, err = audit.Entry{}, fmt.Errorf("storecheck: hold %s: its audit entry panicked: %s", h.ID, panicText(p))
+			}
+		}()
+		if build == nil {
+			return audit.Entry{}, fmt.Errorf("%w: hold %s: no audit entry; every change to a hold is audited", ErrMalformed, h.ID)
+		}
+		if e, err = build(h); err != nil {
+			return audit.Entry{}, err
+		}
+		if err := e.Validate(); err != nil {
+			return audit.Entry{}, fmt.Errorf("storecheck: hold %s: the audit entry %s is refused: %w", h.ID, e.Action, err)
+		}
+		return e, nil
+	}
+}
+
 // DropAudit checks d and calls log.DropAudit (store.AuditLog): its cutoff
 // is set and its entry, made the entry that records a drop
 // (audit.DropEntry), passes audit.Entry.Validate, so that no backend is

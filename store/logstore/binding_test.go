@@ -16,6 +16,7 @@ import (
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/logstore"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 func TestNewRefusesABindingItCannotServeAndNamesWhere(t *testing.T) {
@@ -64,8 +65,9 @@ func TestAHoldOnALineHoldsItsWholeFile(t *testing.T) {
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
 	ctx := context.Background()
-	require.NoError(t, st.PlaceHold(ctx, store.Hold{ID: "0190f6d2-0000-7000-8000-000000000001", Dataset: "access_log",
-		Key: "access.log.9.gz:17", Reason: store.HoldLegalClaims, Note: "Strafanzeige", PlacedAt: now.Add(-time.Hour)}))
+	_, err = st.PlaceHold(ctx, store.Hold{ID: "0190f6d2-0000-7000-8000-000000000001", Dataset: "access_log",
+		Key: "access.log.9.gz:17", Reason: store.HoldLegalClaims, Note: "Strafanzeige", PlacedAt: now.Add(-time.Hour)}, storetest.HoldEntry("hold.place"))
+	require.NoError(t, err)
 	sel := store.Selection{Dataset: "access_log", Bounds: []store.Bound{{Column: "requested_at", Cutoff: now.AddDate(0, 0, -7)}}, Now: now}
 	free, held, err := st.Count(ctx, sel)
 	require.NoError(t, err)

@@ -357,8 +357,22 @@ func syncDir(dir string) error {
 // writeFileAtomic replaces dir/name with data: a temporary file, fsynced,
 // renamed over it, and the directory fsynced.
 func writeFileAtomic(dir, name string, data []byte) error {
-	tmp := filepath.Join(dir, tmpPrefix+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	tmp := tmpPrefix + name
+	if err := writeTemp(dir, tmp, data); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(dir, tmp), filepath.Join(dir, name)); err != nil {
+		_ = os.Remove(filepath.Join(dir, tmp))
+		return err
+	}
+	return syncDir(dir)
+}
+
+// writeTemp writes data to the file tmp in dir and fsyncs it; on failure
+// it removes what it wrote.
+func writeTemp(dir, tmp string, data []byte) error {
+	path := filepath.Join(dir, tmp)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
@@ -369,12 +383,8 @@ func writeFileAtomic(dir, name string, data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name))
-	}
 	if err != nil {
-		_ = os.Remove(tmp)
-		return err
+		_ = os.Remove(path)
 	}
-	return syncDir(dir)
+	return err
 }

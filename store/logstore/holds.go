@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
@@ -66,53 +67,82 @@ func (h *holdFile) active(t time.Time) []store.Hold {
 // bare file name): rewriting the file would renumber its lines and so
 // move the hold to another line. A hold on a subject holds nothing in
 // common and combined logs, whose lines name no subject.
-func (s *Store) PlaceHold(ctx context.Context, hold store.Hold) error {
+//
+// The new holds file and the hold's audit entry are committed through the
+// journal, as a batch's file and entry are (commitHolds), so after a
+// crash both are stored or neither is.
+func (s *Store) PlaceHold(ctx context.Context, hold store.Hold, entry store.HoldAudit) (audit.Entry, error) {
 	if err := s.writable(); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	if err := s.begin(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
 	for _, x := range s.holds.holds {
 		if x.ID == hold.ID {
-			return fmt.Errorf("%w: hold %s exists", store.ErrConflict, hold.ID)
+			return audit.Entry{}, fmt.Errorf("%w: hold %s exists", store.ErrConflict, hold.ID)
 		}
 	}
 	hold.ReleasedAt = time.Time{}
-	s.holds.holds = append(s.holds.holds, hold)
-	if err := s.holds.save(); err != nil {
-		s.holds.holds = s.holds.holds[:len(s.holds.holds)-1]
-		return err
-	}
-	return nil
+	next := append(slices.Clip(s.holds.holds), hold)
+	return s.commitHolds(next, hold, entry, "placed")
 }
 
-// ReleaseHold implements store.Holds.
-func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
+// ReleaseHold implements store.Holds: the new holds file and the
+// release's audit entry are committed through the journal (commitHolds).
+func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
 	if err := s.writable(); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	if err := s.begin(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
-	for i := range s.holds.holds {
-		x := &s.holds.holds[i]
-		if x.ID != id {
-			continue
-		}
-		if !x.ReleasedAt.IsZero() {
-			return nil
-		}
-		x.ReleasedAt = at
-		if err := s.holds.save(); err != nil {
-			x.ReleasedAt = time.Time{}
-			return err
-		}
-		return nil
+	i := slices.IndexFunc(s.holds.holds, func(x store.Hold) bool { return x.ID == id })
+	if i < 0 {
+		return audit.Entry{}, fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
 	}
-	return fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
+	x := s.holds.holds[i]
+	if !x.ReleasedAt.IsZero() || !x.Until.IsZero() && !at.Before(x.Until) {
+		return audit.Entry{}, nil // ended: nothing to release
+	}
+	x.ReleasedAt = at
+	next := slices.Clone(s.holds.holds)
+	next[i] = x
+	return s.commitHolds(next, x, entry, "released")
+}
+
+// commitHolds makes next the holds, h the hold it changes, in one step
+// with h's audit entry: the new holds file is written to a temporary file
+// and fsynced, and the journal names it and the sealed entry (see
+// journalName), so that the rename and the append are finished after a
+// crash, and a crash before the journal leaves the old holds and no
+// entry. The caller holds s.mu. When the journal is written but not
+// finished, the holds are read back from the file, so that a hold that
+// reached the disk is in force at once.
+func (s *Store) commitHolds(next []store.Hold, h store.Hold, entry store.HoldAudit, done string) (audit.Entry, error) {
+	e, err := entry(h)
+	if err != nil {
+		return audit.Entry{}, fmt.Errorf("logstore: hold %s not %s: %w", h.ID, done, err)
+	}
+	b, err := json.Marshal(next)
+	if err != nil {
+		return audit.Entry{}, err
+	}
+	tmp := tmpPrefix + holdsName
+	if err := writeTemp(s.state, tmp, b); err != nil {
+		return audit.Entry{}, fmt.Errorf("logstore: hold %s not %s: writing the holds: %w", h.ID, done, err)
+	}
+	j := journal{Files: []fileOp{{Dir: s.state, Target: holdsName, Temp: tmp, Own: true}}, Entry: audit.Seal(s.audit.head, e)}
+	if err := s.commit(j); err != nil {
+		if got, rerr := openHolds(s.state); rerr == nil {
+			s.holds = got
+		}
+		return audit.Entry{}, fmt.Errorf("logstore: the change of hold %s is journaled but not finished; it is finished when the store is opened again: %w", h.ID, err)
+	}
+	s.holds.holds = next
+	return j.Entry, nil
 }
 
 // ListHolds implements store.Holds.

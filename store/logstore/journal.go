@@ -24,8 +24,8 @@ import (
 // sweep redoes the work.
 const journalName = hiddenPrefix + "journal.json"
 
-// journal describes one batch to commit: the files it replaces or
-// removes, and its sealed audit entry.
+// journal describes one batch, or one change to the holds, to commit: the
+// files it replaces or removes, and its sealed audit entry.
 type journal struct {
 	Files []fileOp    `json:"files"`
 	Entry audit.Entry `json:"entry"`
@@ -41,6 +41,9 @@ type fileOp struct {
 	// State is the index entry of the new version, without its identity,
 	// which is read after the rename.
 	State *fileState `json:"state,omitempty"`
+	// Own is true for a state file of frist's own (the holds), which no
+	// index lists.
+	Own bool `json:"own,omitempty"`
 }
 
 // commit makes j durable and applies it.
@@ -71,6 +74,9 @@ func (s *Store) apply(j journal) error {
 		}
 	}
 	for _, op := range j.Files {
+		if op.Own {
+			continue
+		}
 		if err := op.reindex(); err != nil {
 			return err
 		}

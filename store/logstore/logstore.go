@@ -188,13 +188,15 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 	if s.audit, err = openAudit(s.state, false); err != nil {
 		return fail(err)
 	}
-	if s.holds, err = openHolds(s.state); err != nil {
-		return fail(err)
-	}
 	if s.remembered, err = openRemembered(s.state, false); err != nil {
 		return fail(err)
 	}
 	if err := s.recover(); err != nil {
+		return fail(err)
+	}
+	// The holds are read once a change to them that a crash interrupted
+	// is finished.
+	if s.holds, err = openHolds(s.state); err != nil {
 		return fail(err)
 	}
 	return s, nil

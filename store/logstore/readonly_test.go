@@ -12,6 +12,7 @@ import (
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/logstore"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // A Store opened read-only reads the logs and writes nothing: no lock, no
@@ -37,7 +38,8 @@ func TestReadOnlyStoreWritesNothing(t *testing.T) {
 	assert.Empty(t, entries)
 	_, err = st.Process(ctx, store.Batch{Selection: sel, Action: store.Action{Delete: true}})
 	require.ErrorIs(t, err, logstore.ErrReadOnly)
-	require.ErrorIs(t, st.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "access_log", Key: "access.log.1:1", Reason: store.HoldLegalClaims, PlacedAt: now}), logstore.ErrReadOnly)
+	_, err = st.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "access_log", Key: "access.log.1:1", Reason: store.HoldLegalClaims, PlacedAt: now}, storetest.HoldEntry("hold.place"))
+	require.ErrorIs(t, err, logstore.ErrReadOnly)
 	require.NoError(t, st.Close())
 	assert.Equal(t, before, readAll(t, dir), "a read-only store changed the directory")
 

@@ -7,24 +7,32 @@ import (
 	"slices"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
 // PlaceHold implements store.Holds. A hold with a Key holds that record of
 // Dataset; a hold with a Subject holds that subject's records (in Dataset,
-// or everywhere when Dataset is empty); a hold with both holds both.
-func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
+// or everywhere when Dataset is empty); a hold with both holds both. The
+// hold and its audit entry are stored under the one lock, after every
+// check that can refuse them and after the entry is built, so both are
+// stored or neither is.
+func (s *Store) PlaceHold(ctx context.Context, h store.Hold, entry store.HoldAudit) (audit.Entry, error) {
 	if err := s.begin(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
 	if h.Dataset != "" {
 		if _, err := s.dataset(h.Dataset); err != nil {
-			return err
+			return audit.Entry{}, err
 		}
 	}
 	if _, dup := s.holds[h.ID]; dup {
-		return fmt.Errorf("%w: hold %s exists", store.ErrConflict, h.ID)
+		return audit.Entry{}, fmt.Errorf("%w: hold %s exists", store.ErrConflict, h.ID)
+	}
+	e, err := entry(h)
+	if err != nil {
+		return audit.Entry{}, fmt.Errorf("memstore: hold %s not placed: %w", h.ID, err)
 	}
 	p := &h
 	s.holds[h.ID] = p
@@ -35,23 +43,35 @@ func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
 	if h.Subject != "" {
 		s.subjHolds[h.Subject] = append(s.subjHolds[h.Subject], p)
 	}
-	return nil
+	sealed := audit.Seal(s.head(), e)
+	s.log = append(s.log, sealed)
+	return cloneEntry(sealed), nil
 }
 
-// ReleaseHold implements store.Holds.
-func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
+// ReleaseHold implements store.Holds: the release and its audit entry are
+// stored under the one lock, after the entry is built.
+func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
 	if err := s.begin(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
 	h, ok := s.holds[id]
 	if !ok {
-		return fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
+		return audit.Entry{}, fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
 	}
-	if h.ReleasedAt.IsZero() {
-		h.ReleasedAt = at
+	if !h.ReleasedAt.IsZero() || !h.Until.IsZero() && !at.Before(h.Until) {
+		return audit.Entry{}, nil // ended: nothing to release
 	}
-	return nil
+	released := *h
+	released.ReleasedAt = at
+	e, err := entry(released)
+	if err != nil {
+		return audit.Entry{}, fmt.Errorf("memstore: hold %s not released: %w", id, err)
+	}
+	h.ReleasedAt = at
+	sealed := audit.Seal(s.head(), e)
+	s.log = append(s.log, sealed)
+	return cloneEntry(sealed), nil
 }
 
 // ListHolds implements store.Holds: O(h log h) for h holds ever placed.

@@ -165,5 +165,6 @@ func TestCancelledContextIsReturnedBeforeAnyWork(t *testing.T) {
 func TestPlaceHoldRefusesAnUnknownDataset(t *testing.T) {
 	st := newStore(t)
 	ctx := context.Background()
-	require.ErrorIs(t, st.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "nope", Key: "1"}), store.ErrUnknownDataset)
+	_, err := st.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "nope", Key: "1"}, storetest.HoldEntry("hold.place"))
+	require.ErrorIs(t, err, store.ErrUnknownDataset)
 }

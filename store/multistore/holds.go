@@ -8,56 +8,107 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/store"
 )
 
-// targets returns the backends a hold goes to: the backend of its
-// dataset, or every backend for a hold on a subject in every dataset, so
-// that each backend's Process excludes the records the hold covers.
-func (s *Store) targets(h store.Hold) []store.Driver {
-	if h.Dataset == "" {
-		return s.all()
-	}
-	drv, _ := s.backend(h.Dataset)
-	return []store.Driver{drv}
-}
-
 // PlaceHold implements store.Holds. The hold is placed in the backend of
 // its dataset, or, when it names no dataset, in every backend (Art. 18(1):
-// a restricted subject's records are excluded wherever they are). It
+// a restricted subject's records are excluded wherever they are), routed
+// backends first and home last. Each backend stores the hold atomically
+// with its audit entry in its own chain; a routed backend's entry is then
+// copied to the home log, as a batch's is (see the package
+// documentation). It returns the home backend's sealed entry, or, for a
+// hold on a routed dataset, the sealed copy of its backend's entry. It
 // returns store.ErrConflict when a hold with h.ID exists in those
 // backends; a hold left placed in only some of them by a failure is
-// finished by placing it again, which then succeeds.
-func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error {
+// finished by placing it again, which then succeeds and records the hold
+// in the backends that lacked it.
+func (s *Store) PlaceHold(ctx context.Context, h store.Hold, entry store.HoldAudit) (audit.Entry, error) {
 	if err := s.open(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.RUnlock()
 	placed := false
-	for _, drv := range s.targets(h) {
-		err := drv.PlaceHold(ctx, h)
-		if errors.Is(err, store.ErrConflict) {
-			same, lerr := holds(ctx, drv, h)
+	var sealed audit.Entry
+	for _, c := range s.targets(h) {
+		e, err := s.changeHold(ctx, c, entry, func(drv store.Driver, entry store.HoldAudit) (audit.Entry, error) {
+			return drv.PlaceHold(ctx, h, entry)
+		})
+		if errors.Is(err, store.ErrConflict) && !errors.Is(err, ErrMirror) {
+			same, lerr := holds(ctx, s.driver(c), h)
 			if lerr != nil {
-				return lerr
+				return audit.Entry{}, lerr
 			}
 			if same {
 				continue // placed there by an earlier, interrupted call
 			}
 			if placed {
-				return fmt.Errorf("multistore: hold %s: another hold with this ID exists in one of its backends, and the hold is now placed in others: %w", h.ID, err)
+				return audit.Entry{}, fmt.Errorf("multistore: hold %s: another hold with this ID exists in one of its backends, and the hold is now placed in others: %w", h.ID, err)
 			}
-			return err
+			return audit.Entry{}, err
 		}
 		if err != nil {
-			return err
+			return audit.Entry{}, err
 		}
-		placed = true
+		placed, sealed = true, e
 	}
 	if !placed {
-		return fmt.Errorf("%w: hold %s exists", store.ErrConflict, h.ID)
+		return audit.Entry{}, fmt.Errorf("%w: hold %s exists", store.ErrConflict, h.ID)
 	}
-	return nil
+	return sealed, nil
+}
+
+// targets returns the backends a hold goes to, as their chains (nil for
+// home): the backend of its dataset, or every backend for a hold on a
+// subject in every dataset, so that each backend's Process excludes the
+// records the hold covers. Home comes last.
+func (s *Store) targets(h store.Hold) []*chain {
+	if h.Dataset == "" {
+		return append(slices.Clone(s.chains), nil)
+	}
+	_, c := s.backend(h.Dataset)
+	return []*chain{c}
+}
+
+// driver returns the backend of c, home for nil.
+func (s *Store) driver(c *chain) store.Driver {
+	if c == nil {
+		return s.home
+	}
+	return c.drv
+}
+
+// changeHold runs change, a PlaceHold or ReleaseHold with entry, on the
+// backend of c (home for nil), which stores the change atomically with
+// its entry in its own chain. For a routed backend it then appends the
+// copy of that entry to the home log, under c.mu as a batch does, and
+// returns the sealed copy; a change that stored nothing returns the zero
+// entry. When only the copy fails, the error wraps ErrMirror: the change
+// is stored and audited in its backend's chain, and the copy is appended
+// at the next batch on that backend or Repair.
+func (s *Store) changeHold(ctx context.Context, c *chain, entry store.HoldAudit, change func(store.Driver, store.HoldAudit) (audit.Entry, error)) (audit.Entry, error) {
+	if c == nil {
+		return change(s.home, entry)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The copy is signed by the signer of the entry, which sealing
+	// detaches from it.
+	var signer *audit.Signer
+	sealed, err := change(c.drv, func(h store.Hold) (audit.Entry, error) {
+		e, err := entry(h)
+		signer = e.Signer()
+		return e, err
+	})
+	if err != nil || sealed.Hash == "" {
+		return audit.Entry{}, err
+	}
+	// The change is committed: its copy is appended even when ctx ends now.
+	if c.ready {
+		return s.appendCopy(context.WithoutCancel(ctx), c, sealed, signer)
+	}
+	return s.repairAfter(context.WithoutCancel(ctx), c, sealed, signer)
 }
 
 // holds reports whether drv holds a hold equal to h (as placed, not
@@ -77,27 +128,40 @@ func holds(ctx context.Context, drv store.Driver, h store.Hold) (bool, error) {
 }
 
 // ReleaseHold implements store.Holds in every backend that has the hold,
-// home last. It returns store.ErrNotFound when none has it.
-func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
+// routed backends first and home last, each atomically with its audit
+// entry in its own chain and a routed backend's entry copied to the home
+// log (changeHold). It returns the home backend's sealed entry, or, when
+// home does not have the hold, the sealed copy of the last routed
+// backend's; the zero entry when the hold had ended everywhere. It
+// returns store.ErrNotFound when no backend has the hold. A failure part
+// way leaves the hold in force in the backends not yet reached, listed by
+// ListHolds; releasing it again finishes the release there.
+func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
 	if err := s.open(ctx); err != nil {
-		return err
+		return audit.Entry{}, err
 	}
 	defer s.mu.RUnlock()
 	found := false
-	for _, drv := range s.all() {
-		err := drv.ReleaseHold(ctx, id, at)
+	var sealed audit.Entry
+	for _, c := range append(slices.Clone(s.chains), nil) {
+		e, err := s.changeHold(ctx, c, entry, func(drv store.Driver, entry store.HoldAudit) (audit.Entry, error) {
+			return drv.ReleaseHold(ctx, id, at, entry)
+		})
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return err
+			return audit.Entry{}, err
 		}
 		found = true
+		if e.Hash != "" {
+			sealed = e
+		}
 	}
 	if !found {
-		return fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
+		return audit.Entry{}, fmt.Errorf("%w: hold %s", store.ErrNotFound, id)
 	}
-	return nil
+	return sealed, nil
 }
 
 // ListHolds implements store.Holds: the holds active at the time in any

@@ -144,7 +144,7 @@ func (s *Store) repairAfter(ctx context.Context, c *chain, sealed audit.Entry, s
 	appended, err := s.prepare(ctx, c, signer)
 	if err != nil {
 		c.ready = false
-		return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but the copies missing from the home log could not be appended (appended at the next batch or Repair): %v", ErrMirror, sealed.Seq, c.datasets, err)
+		return audit.Entry{}, fmt.Errorf("%w: the batch or hold change is done and audited as entry %d of the chain of %v, but the copies missing from the home log could not be appended (appended at the next batch or Repair): %v", ErrMirror, sealed.Seq, c.datasets, err)
 	}
 	if cp, ok := appended[sealed.Seq]; ok {
 		return cp, nil
@@ -152,7 +152,7 @@ func (s *Store) repairAfter(ctx context.Context, c *chain, sealed audit.Entry, s
 	// Another process copied the entry first: return its copy.
 	_, log, err := s.homeCopies(ctx)
 	if err != nil {
-		return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but its copy could not be read back: %v", ErrMirror, sealed.Seq, c.datasets, err)
+		return audit.Entry{}, fmt.Errorf("%w: the batch or hold change is done and audited as entry %d of the chain of %v, but its copy could not be read back: %v", ErrMirror, sealed.Seq, c.datasets, err)
 	}
 	for _, e := range log {
 		if r, ok := refOf(e); ok && r.genesis == c.genesis && r.seq == sealed.Seq {
@@ -160,7 +160,7 @@ func (s *Store) repairAfter(ctx context.Context, c *chain, sealed audit.Entry, s
 		}
 	}
 	c.ready = false
-	return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but its copy is missing from the home log (appended at the next batch or Repair)", ErrMirror, sealed.Seq, c.datasets)
+	return audit.Entry{}, fmt.Errorf("%w: the batch or hold change is done and audited as entry %d of the chain of %v, but its copy is missing from the home log (appended at the next batch or Repair)", ErrMirror, sealed.Seq, c.datasets)
 }
 
 // appendCopy seals the copy of e, the latest entry of c's chain, in the
@@ -181,7 +181,7 @@ func (s *Store) appendCopy(ctx context.Context, c *chain, e audit.Entry, signer 
 	sealed, err := s.home.AppendAudit(ctx, copyOf(e, c.genesis).SignedBy(signer))
 	if err != nil {
 		c.ready = false // check the whole chain before the next batch
-		return audit.Entry{}, fmt.Errorf("%w: the batch is done and audited as entry %d of the chain of %v, but its copy in the home log failed (appended at the next batch or Repair): %v", ErrMirror, e.Seq, c.datasets, err)
+		return audit.Entry{}, fmt.Errorf("%w: the batch or hold change is done and audited as entry %d of the chain of %v, but its copy in the home log failed (appended at the next batch or Repair): %v", ErrMirror, e.Seq, c.datasets, err)
 	}
 	return sealed, nil
 }

@@ -90,12 +90,16 @@ func (s *Store) Unindexed(ctx context.Context, dataset, column string) (bool, er
 
 // PlaceHold implements store.Holds.PlaceHold. It takes the hold fence
 // exclusively, so it returns only when every batch that started before it
-// has committed, and every later batch sees the hold.
-func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error { return s.shared.PlaceHold(ctx, h) }
+// has committed, and every later batch sees the hold. The hold and its
+// audit entry commit in that one transaction.
+func (s *Store) PlaceHold(ctx context.Context, h store.Hold, entry store.HoldAudit) (audit.Entry, error) {
+	return s.shared.PlaceHold(ctx, h, entry)
+}
 
-// ReleaseHold implements store.Holds.ReleaseHold.
-func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
-	return s.shared.ReleaseHold(ctx, id, at)
+// ReleaseHold implements store.Holds.ReleaseHold: the release and its
+// audit entry commit in one transaction.
+func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
+	return s.shared.ReleaseHold(ctx, id, at, entry)
 }
 
 // ListHolds implements store.Holds.ListHolds: the holds active at at.

@@ -15,6 +15,7 @@ import (
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/pgstore"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // selectOnly creates a role that may only read the schema db works in
@@ -86,6 +87,6 @@ func TestReadOnlyNewNeedsOnlySelect(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = rs.Count(ctx, store.Selection{Dataset: "appointment"})
 	require.NoError(t, err)
-	err = rs.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "appointment", Key: "1", Reason: store.HoldLegalClaims, PlacedAt: time.Now()})
+	_, err = rs.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "appointment", Key: "1", Reason: store.HoldLegalClaims, PlacedAt: time.Now()}, storetest.HoldEntry("hold.place"))
 	assert.ErrorContains(t, err, "permission denied", "the role may not write")
 }

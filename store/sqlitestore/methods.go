@@ -89,14 +89,17 @@ func (s *Store) Unindexed(ctx context.Context, dataset, column string) (bool, er
 	return s.shared.Unindexed(ctx, dataset, column)
 }
 
-// PlaceHold implements store.Holds.PlaceHold. It stores the hold in a
-// BEGIN IMMEDIATE transaction, which waits for the batch in progress, so
-// every later batch sees the hold.
-func (s *Store) PlaceHold(ctx context.Context, h store.Hold) error { return s.shared.PlaceHold(ctx, h) }
+// PlaceHold implements store.Holds.PlaceHold. It stores the hold and its
+// audit entry in one BEGIN IMMEDIATE transaction, which waits for the
+// batch in progress, so every later batch sees the hold.
+func (s *Store) PlaceHold(ctx context.Context, h store.Hold, entry store.HoldAudit) (audit.Entry, error) {
+	return s.shared.PlaceHold(ctx, h, entry)
+}
 
-// ReleaseHold implements store.Holds.ReleaseHold.
-func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time) error {
-	return s.shared.ReleaseHold(ctx, id, at)
+// ReleaseHold implements store.Holds.ReleaseHold: the release and its
+// audit entry commit in one transaction.
+func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
+	return s.shared.ReleaseHold(ctx, id, at, entry)
 }
 
 // ListHolds implements store.Holds.ListHolds: the holds active at at.

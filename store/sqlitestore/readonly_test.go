@@ -15,6 +15,7 @@ import (
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/internal/sqltest"
 	"github.com/frist-go/frist/store/sqlitestore"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // fristTables lists frist's own tables in the database file at path.
@@ -87,6 +88,6 @@ func TestReadOnlyNewNeverWrites(t *testing.T) {
 	require.NoError(t, err, "a read-only store reads frist's tables")
 	_, _, err = rs.Count(ctx, store.Selection{Dataset: "appointment"})
 	require.NoError(t, err, "and the application's")
-	err = rs.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "appointment", Key: "1", Reason: store.HoldLegalClaims, PlacedAt: time.Now()})
+	_, err = rs.PlaceHold(ctx, store.Hold{ID: "h", Dataset: "appointment", Key: "1", Reason: store.HoldLegalClaims, PlacedAt: time.Now()}, storetest.HoldEntry("hold.place"))
 	require.Error(t, err, "a write fails on a read-only file")
 }

@@ -149,8 +149,33 @@ func (h *harness) placeHold(hold store.Hold) {
 	if hold.Reason == "" {
 		hold.Reason = store.HoldLegalClaims
 	}
-	if err := h.b.PlaceHold(h.ctx, hold); err != nil {
+	if _, err := h.b.PlaceHold(h.ctx, hold, HoldEntry("hold.place")); err != nil {
 		h.t.Fatalf("storetest: setup: PlaceHold(%s): %v", hold.ID, err)
+	}
+}
+
+// releaseHold releases a hold, which must succeed.
+func (h *harness) releaseHold(id string, at time.Time) {
+	h.t.Helper()
+	if _, err := h.b.ReleaseHold(h.ctx, id, at, HoldEntry("hold.release")); err != nil {
+		h.t.Fatalf("storetest: setup: ReleaseHold(%s): %v", id, err)
+	}
+}
+
+// HoldEntry returns a store.HoldAudit for tests that place or release
+// holds on a backend directly, as the contracts do: an entry with action,
+// the hold's dataset and a note naming the hold by ID, timed at its
+// release or placement (T0 when it has neither).
+func HoldEntry(action string) store.HoldAudit {
+	return func(hd store.Hold) (audit.Entry, error) {
+		at := hd.ReleasedAt
+		if at.IsZero() {
+			at = hd.PlacedAt
+		}
+		if at.IsZero() {
+			at = T0
+		}
+		return audit.Entry{Time: at, Action: action, Dataset: hd.Dataset, Note: "hold " + hd.ID}, nil
 	}
 }
 

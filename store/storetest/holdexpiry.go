@@ -45,9 +45,7 @@ func holdExpiryContracts() []contract {
 	}
 	release := func(h *harness, id string, at time.Time) {
 		h.t.Helper()
-		if err := h.b.ReleaseHold(h.ctx, id, at); err != nil {
-			h.t.Fatalf("storetest: setup: ReleaseHold(%s): %v", id, err)
-		}
+		h.releaseHold(id, at)
 	}
 	return []contract{
 		// Broken on purpose to see this fail: ExpireHolds deleting every

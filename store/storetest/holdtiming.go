@@ -186,7 +186,7 @@ func holdRaceContracts() []contract {
 						defer cancel()
 						for _, hd := range r.holds {
 							hd.Reason = store.HoldLegalClaims
-							if placeErr = h.b.PlaceHold(ctx, hd); placeErr != nil {
+							if _, placeErr = h.b.PlaceHold(ctx, hd, HoldEntry("hold.place")); placeErr != nil {
 								return
 							}
 						}

@@ -97,8 +97,14 @@ func closeContracts() []contract {
 				"Purge": func() error {
 					return h.b.Purge(ctx, store.PurgeScope{Datasets: []string{Bookings}, Own: store.AllOwnRecords()})
 				},
-				"PlaceHold":   func() error { return h.b.PlaceHold(ctx, store.Hold{ID: "x", Subject: "1001", PlacedAt: T0}) },
-				"ReleaseHold": func() error { return h.b.ReleaseHold(ctx, "x", T0) },
+				"PlaceHold": func() error {
+					_, err := h.b.PlaceHold(ctx, store.Hold{ID: "x", Subject: "1001", PlacedAt: T0}, HoldEntry("hold.place"))
+					return err
+				},
+				"ReleaseHold": func() error {
+					_, err := h.b.ReleaseHold(ctx, "x", T0, HoldEntry("hold.release"))
+					return err
+				},
 				"ListHolds":   func() error { _, err := h.b.ListHolds(ctx, T0); return err },
 				"ExpireHolds": func() error { _, err := h.b.ExpireHolds(ctx, T0); return err },
 				"AppendAudit": func() error {

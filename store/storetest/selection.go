@@ -266,9 +266,7 @@ func holdExclusionContracts() []contract {
 			hold.ReleasedAt = time.Time{}
 			h.placeHold(hold)
 			if !released.IsZero() {
-				if err := h.b.ReleaseHold(h.ctx, hold.ID, released); err != nil {
-					h.t.Fatalf("storetest: setup: ReleaseHold: %v", err)
-				}
+				h.releaseHold(hold.ID, released)
 			}
 			res := h.process(deleteBatch(T0))
 			var want []int64

@@ -27,21 +27,7 @@ func RunConsentExtras(t *testing.T, f Flavor, b *Backend) {
 	// before), the event stayed stored after the entry failed.
 	t.Run("AppendConsentStoresNeitherWhenTheEntryFails", func(t *testing.T) {
 		ctx := context.Background()
-		db := b.DB()
-		install, remove := []string{
-			`CREATE TRIGGER frist_audit_fails BEFORE INSERT ON frist_audit BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
-		}, []string{`DROP TRIGGER frist_audit_fails`}
-		if f == Postgres {
-			install = []string{
-				`CREATE FUNCTION frist_audit_fails() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`,
-				`CREATE TRIGGER frist_audit_fails BEFORE INSERT ON frist_audit FOR EACH ROW EXECUTE FUNCTION frist_audit_fails()`,
-			}
-			remove = []string{`DROP TRIGGER frist_audit_fails ON frist_audit`, `DROP FUNCTION frist_audit_fails()`}
-		}
-		for _, st := range install {
-			_, err := db.ExecContext(ctx, st)
-			require.NoError(t, err, st)
-		}
+		remove := failAuditInserts(t, f, b.DB())
 		ev := store.ConsentEvent{ID: "01900000-0000-7000-8000-000000000001", Subject: "1001", Purpose: "booking",
 			Kind: store.ConsentGranted, At: storetest.T0, Version: "2024-01", Method: "web_form", Actor: "subject", Reference: "link:once"}
 		entry := audit.Entry{Time: storetest.T0, Action: "consent.grant", Count: 1}
@@ -53,10 +39,7 @@ func RunConsentExtras(t *testing.T, f Flavor, b *Backend) {
 		require.NoError(t, err)
 		assert.Empty(t, evs, "the event is not stored without its entry")
 
-		for _, st := range remove {
-			_, err := db.ExecContext(ctx, st)
-			require.NoError(t, err, st)
-		}
+		remove()
 		log, err := b.ReadAudit(ctx, 0, 0)
 		require.NoError(t, err)
 		assert.Empty(t, log, "no entry is stored")

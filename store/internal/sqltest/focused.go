@@ -14,6 +14,7 @@ import (
 	"github.com/frist-go/frist/audit"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
+	"github.com/frist-go/frist/store/storetest"
 )
 
 // Opener opens a fresh backend on empty tables created for decl.
@@ -184,7 +185,8 @@ func RunFocused(t *testing.T, open Opener) {
 		require.NoError(t, b.Insert(ctx, "appointment", appointment(1, "held", base)))
 		require.NoError(t, b.Insert(ctx, "appointment", appointment(2, "free", base)))
 		require.NoError(t, b.Insert(ctx, "contact", map[string]any{"ref": "K-1", "citizen": "held", "settled_at": base, "message": "m"}))
-		require.NoError(t, b.PlaceHold(ctx, store.Hold{ID: "h1", Subject: "held", Reason: store.HoldLegalClaims, PlacedAt: base}))
+		_, err := b.PlaceHold(ctx, store.Hold{ID: "h1", Subject: "held", Reason: store.HoldLegalClaims, PlacedAt: base}, storetest.HoldEntry("hold.place"))
+		require.NoError(t, err)
 		for _, ds := range []string{"appointment", "contact"} {
 			col := map[string]string{"appointment": "starts_at", "contact": "settled_at"}[ds]
 			free, held, err := b.Count(ctx, store.Selection{Dataset: ds, Now: base, Bounds: []store.Bound{{Column: col, Cutoff: base}}})
@@ -192,7 +194,8 @@ func RunFocused(t *testing.T, open Opener) {
 			assert.Equal(t, 1, held, ds)
 			assert.Equal(t, map[string]int{"appointment": 1, "contact": 0}[ds], free, ds)
 		}
-		require.NoError(t, b.ReleaseHold(ctx, "h1", base.Add(time.Hour)))
+		_, err = b.ReleaseHold(ctx, "h1", base.Add(time.Hour), storetest.HoldEntry("hold.release"))
+		require.NoError(t, err)
 		free, held, err := b.Count(ctx, store.Selection{Dataset: "contact", Now: base.Add(time.Hour), Bounds: []store.Bound{{Column: "settled_at", Cutoff: base}}})
 		require.NoError(t, err)
 		assert.Equal(t, []int{1, 0}, []int{free, held}, "a released hold no longer holds")
