@@ -60,10 +60,8 @@ func holdContracts() []contract {
 				h.t.Errorf("a hold refused as a conflict must append no audit entry (store.HoldAudit), but the log went from %d to %d entries (entry called: %v)", before, n, called)
 			}
 		}},
-		// Broken on purpose to see this fail: memstore appending the
-		// entry in a second locked step after the hold (as AppendAudit
-		// would) failed nothing here but EntryFails; PlaceHold returning
-		// the entry it built instead of the sealed one failed here.
+		// Broken on purpose to see this fail: memstore's PlaceHold
+		// returning the entry it built instead of the one it sealed.
 		{"Holds/PlaceHoldStoresTheHoldAndItsEntryTogether", func(h *harness) {
 			hold := store.Hold{ID: idA, Dataset: Bookings, Key: "7", Reason: store.HoldLegalClaims, Note: "Az. 1 O 1/25", PlacedAt: T0.Add(-time.Minute), Until: T0.Add(time.Hour)}
 			before := h.log()
@@ -93,10 +91,10 @@ func holdContracts() []contract {
 				h.t.Errorf("the hold must be stored with its entry, but ListHolds returned %+v", hs)
 			}
 		}},
-		// Broken on purpose to see this fail: the SQL backends storing
-		// the hold in one transaction and the entry in a second (as
-		// PlaceHold and AppendAudit did) left the hold in force; memstore
-		// building the entry after storing the hold, the same.
+		// Broken on purpose to see this fail: the SQL backends committing
+		// the hold and then appending the entry in a second transaction
+		// (as PlaceHold and AppendAudit did) left the hold in force;
+		// memstore storing the hold before building the entry, the same.
 		{"Holds/PlaceHoldStoresNothingWhenTheEntryFails", func(h *harness) {
 			h.insert(newBooking(7, 1001, T0.Add(-time.Hour)), newBooking(8, 1002, T0.Add(-time.Hour)))
 			before := len(h.log())
@@ -138,7 +136,8 @@ func holdContracts() []contract {
 		}},
 		// Broken on purpose to see this fail: the SQL backends updating
 		// released_at with COALESCE and appending the entry whatever it
-		// changed wrote an entry for each of the three releases.
+		// changed wrote an entry for every release, the repeated ones
+		// too.
 		{"Holds/ReleaseHoldSetsReleaseTimeAndTwiceKeepsTheFirst", func(h *harness) {
 			h.placeHold(store.Hold{ID: idA, Dataset: Bookings, Key: "7", PlacedAt: T0.Add(-time.Hour)})
 			before := len(h.log())
@@ -184,9 +183,9 @@ func holdContracts() []contract {
 				h.t.Errorf("releasing a hold twice must keep the first release time, but the hold is active again after it")
 			}
 		}},
-		// Broken on purpose to see this fail: memstore comparing Until
-		// with Active (which also reads ReleasedAt) passed, but comparing
-		// "at.After(Until)" released the hold at its Until exactly.
+		// Broken on purpose to see this fail: memstore comparing
+		// "at.After(Until)" released the hold at its Until exactly; the
+		// SQL backends without the check released it after its end.
 		{"Holds/ReleaseHoldOfAnEndedHoldChangesNothingAndWritesNoEntry", func(h *harness) {
 			h.placeHold(store.Hold{ID: idA, Dataset: Bookings, Key: "7", PlacedAt: T0.Add(-time.Hour), Until: T0})
 			before := len(h.log())
@@ -207,9 +206,9 @@ func holdContracts() []contract {
 				h.t.Errorf("releasing a hold that has ended must change nothing, but ListHolds before its end returned %+v", hs)
 			}
 		}},
-		// Broken on purpose to see this fail: the SQL backends running
-		// the UPDATE in one transaction and the entry in a second left
-		// the hold released.
+		// Broken on purpose to see this fail: the SQL backends committing
+		// the UPDATE and then appending the entry in a second transaction
+		// left the hold released.
 		{"Holds/ReleaseHoldReleasesNothingWhenTheEntryFails", func(h *harness) {
 			h.insert(newBooking(7, 1001, T0.Add(-time.Hour)))
 			h.placeHold(store.Hold{ID: idA, Dataset: Bookings, Key: "7", PlacedAt: T0.Add(-time.Hour)})
