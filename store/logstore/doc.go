@@ -156,13 +156,18 @@
 // no journal names. So after a crash either the rewrite and its entry both
 // happened, or neither did and the lines are still due for the next sweep.
 //
-// Holds live in .frist-holds.json, rewritten atomically. A hold on a
+// Holds live in .frist-holds.json. Placing or releasing a hold goes
+// through the journal like a batch: the new holds file is written aside
+// and fsynced, the journal names it and the hold's sealed audit entry,
+// and then the file is renamed and the entry appended, so after a crash
+// the hold change and its entry both happened or neither did; New reads
+// the holds once it has rolled a journal forward. A hold on a
 // record of a dataset with "<file>:<line>" keys holds the whole file (its
 // key may also be the bare file name): rewriting the file would renumber
 // its lines and move the hold to another line. This is the useful hold
 // for logs anyway: a file kept as evidence of an attack (Art. 17(3)(e)).
 // Subject holds apply only to JSON-lines datasets with a subject member.
-// ExpireHolds rewrites the file without the holds that ended before its
+// ExpireHolds rewrites the file atomically, without the holds that ended before its
 // cutoff; the old file's blocks are the file system's until reused.
 //
 // Remembered events (store.RememberedEvents: a cancellation or withdrawal

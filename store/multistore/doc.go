@@ -17,8 +17,9 @@
 // Every method that names a dataset (Process, Count, Earliest, Unreadable,
 // Records, Times, SubjectsByField, UpdateFields, Serves, Purge, Unindexed)
 // goes to the backend routed for it, and datasets without a route go to
-// the home backend. Holds, the audit log, leases, consent events, requests
-// and objections live in the home backend.
+// the home backend. Holds go to the backends whose records they hold (see
+// Holds below). The audit log, leases, consent events, requests and
+// objections live in the home backend.
 //
 // # One audit chain, and what is atomic
 //
@@ -69,10 +70,32 @@
 // of its dataset, and a hold on a subject in every dataset in every
 // backend (a backend whose datasets name no subject keeps it and holds
 // nothing with it). ListHolds lists the holds of all backends, each once;
-// ReleaseHold releases a hold wherever it is, home last. A failure part
-// way leaves a hold placed in some backends, holding records there (the
-// safe side); placing the same hold again finishes it, and a different
-// hold under an existing ID is refused with store.ErrConflict.
+// ReleaseHold releases a hold wherever it is.
+//
+// Each backend stores a hold change atomically with its audit entry in its
+// own chain (store.Holds), and a routed backend's entry is then copied to
+// the home log, as a batch's is: a hold on a subject in every dataset is
+// recorded in the home log once per backend, by the home backend's own
+// entry and a copy of each routed one. The backends are reached in one
+// order, routed ones first and home last, for placing and releasing alike,
+// and the next is reached only when the one before stored the change, so
+// home's own entry is written only once every routed backend holds (or has
+// released) the hold, and no log ever records a change a backend did not
+// store. What a failure or a crash between backends leaves:
+//
+//   - between two backends: the hold placed (or released) in the backends
+//     already reached, each change with its entry in that backend's chain,
+//     and not in the others. A partly placed hold holds records where it is
+//     placed (the safe side) and is listed; a partly released one stays in
+//     force in home and the backends not reached, and is listed. Placing
+//     the same hold again finishes it, writing entries only where it was
+//     missing, and a different hold under an existing ID is refused with
+//     store.ErrConflict; releasing it again finishes the release, and the
+//     backends that had released it write nothing.
+//   - between a routed backend's change and its copy: the change and its
+//     entry in the routed chain, the copy missing from the home log until
+//     the next batch on that backend or Repair appends it, as for a batch
+//     (PlaceHold and ReleaseHold then return an error wrapping ErrMirror).
 //
 // The consent ledger (store.ConsentStore) and data-subject requests
 // (store.RequestStore) are served by the home backend, whose type (Home)

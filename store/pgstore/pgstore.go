@@ -35,7 +35,8 @@
 //   - A hold and the batches in flight are serialised by a
 //     transaction-scoped advisory lock on frist's schema (the hold fence):
 //     every batch takes it shared before its first statement, PlaceHold
-//     exclusively before it stores the hold. Under READ COMMITTED a batch
+//     exclusively before it stores the hold and its audit entry, in one
+//     transaction. Under READ COMMITTED a batch
 //     whose statement began before a hold was committed would not see it
 //     and could commit afterwards; with the fence PlaceHold waits for the
 //     batches in flight to commit (at most one batch each), and every

@@ -132,15 +132,16 @@
 //     leases) ask for the lock every 100 µs instead of leaving the wait to
 //     the busy handler, for as long as the connection's busy_timeout;
 //   - a batch begins only after the writes of the same Store that were
-//     waiting when it asked have committed (and a follow-up, such as a
-//     hold's audit entry), and after a pause of a twentieth of the last
-//     batch (0.25–2 ms), in which frist's writes from another *sql.DB or
-//     process take the lock.
+//     waiting when it asked have committed (and a follow-up, such as the
+//     audit entry of a request's update), and after a pause of a
+//     twentieth of the last batch (0.25–2 ms), in which frist's writes
+//     from another *sql.DB or process take the lock.
 //
 // A hold, a consent grant or a withdrawal stored during a sweep therefore
 // waits at most for the batch in progress: bench/BENCHMARKS.md reports the
 // worst wait during a sweep of 300k records as about one batch (a hold,
-// which is two writes, at most two). A write from another *sql.DB or
+// measured when it was two writes, at most two; a hold and its audit entry
+// are now one write). A write from another *sql.DB or
 // process must also be scheduled within the pause: on a machine with more
 // runnable work than cores it now and then misses one and waits a batch
 // more (the benchmark saw 1.25 batches once at a load average of 8 on two

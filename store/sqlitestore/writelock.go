@@ -86,8 +86,9 @@ func (w *writeLock) Begin(ctx context.Context, db *sql.DB) (sqldriver.Tx, error)
 //     processes, polling as Begin does, take the lock;
 //   - after as many of frist's writers of this store have ended as had
 //     begun when BeginBatch was called, followed by a pause of minPause
-//     and a second such round, for the writer's next statement (a hold's
-//     audit entry follows the hold). Writers that arrive later wait for
+//     and a second such round, for the writer's next statement (a
+//     data-subject request's audit entry follows the request's update).
+//     Writers that arrive later wait for
 //     this batch, so a stream of them cannot stop a sweep; and the whole
 //     wait is bounded by maxYield.
 func (w *writeLock) BeginBatch(ctx context.Context, db *sql.DB) (sqldriver.Tx, error) {
