@@ -120,6 +120,13 @@
 // waits at most for the batches in flight, each bounded by
 // Options.BatchBudget.
 //
+// Placing and releasing a hold are each one atomic step with their audit
+// entries, "hold.place" and "hold.release" (store.Holds; docs/DESIGN.md,
+// "Atomic batches"): no hold is in force, and no release has freed
+// records, without the entry that records it, so the audit log accounts
+// for every hold; when the entry cannot be stored, nothing changes and
+// the call returns the error.
+//
 // A time rule processes only records whose time value is a valid time in
 // the column's representation and at or before the rule's cutoff; Sweep,
 // Plan, Trigger and the store's Count and Earliest agree on which those

@@ -314,6 +314,50 @@ func TestAppendAuditRefusesAnEntryNamingAPerson(t *testing.T) {
 	assert.Equal(t, sealed.Hash, log[0].Hash)
 }
 
+// TestAHoldWhoseEntryIsRefusedIsNeitherPlacedNorReleased: the entry of a
+// hold change that names a person, panics or is missing fails the change,
+// and the backend stores nothing: no hold, no release, no entry
+// (store.HoldAudit). Seen to fail: with Hold returning build unchecked,
+// memstore placed the hold with an entry naming "erika@example.org", and
+// a panicking or missing entry escaped the call as a panic.
+func TestAHoldWhoseEntryIsRefusedIsNeitherPlacedNorReleased(t *testing.T) {
+	ctx := context.Background()
+	st, err := memstore.New(storetest.Declaration())
+	require.NoError(t, err)
+	hold := store.Hold{ID: "0190f6d2-0000-7000-8000-0000000000a1", Subject: "erika@example.org", Reason: store.HoldRestriction, PlacedAt: storetest.T0}
+	naming := func(h store.Hold) (audit.Entry, error) {
+		return audit.Entry{Time: storetest.T0, Action: "hold.place", Subjects: []string{h.Subject}}, nil
+	}
+	panics := func(store.Hold) (audit.Entry, error) { panic("erika@example.org") }
+	for name, entry := range map[string]store.HoldAudit{"names a person": naming, "panics": panics, "missing": nil} {
+		_, err := storecheck.PlaceHold(ctx, st, hold, entry)
+		require.Error(t, err, name)
+		assert.NotContains(t, err.Error(), "erika", name)
+		hs, err := st.ListHolds(ctx, storetest.T0)
+		require.NoError(t, err)
+		assert.Empty(t, hs, "%s: no hold is placed", name)
+	}
+	_, err = storecheck.PlaceHold(ctx, st, hold, naming)
+	require.ErrorIs(t, err, audit.ErrInvalid)
+
+	ok := func(h store.Hold) (audit.Entry, error) {
+		return audit.Entry{Time: storetest.T0, Action: "hold.place", Subjects: []string{pseudonym}}, nil
+	}
+	_, err = storecheck.PlaceHold(ctx, st, hold, ok)
+	require.NoError(t, err)
+	for name, entry := range map[string]store.HoldAudit{"names a person": naming, "panics": panics, "missing": nil} {
+		_, err := storecheck.ReleaseHold(ctx, st, hold.ID, storetest.T0.Add(time.Hour), entry)
+		require.Error(t, err, name)
+		assert.NotContains(t, err.Error(), "erika", name)
+		hs, err := st.ListHolds(ctx, storetest.T0.Add(2*time.Hour))
+		require.NoError(t, err)
+		assert.Len(t, hs, 1, "%s: the hold stays in force", name)
+	}
+	log, err := st.ReadAudit(ctx, 0, 0)
+	require.NoError(t, err)
+	assert.Len(t, log, 1, "only the valid placement is recorded")
+}
+
 // TestDropAuditRefusesADropWithoutCutoffOrTime: a drop without a cutoff
 // or whose entry has no time is refused, and nothing is dropped. Seen to
 // fail: with the Cutoff check removed, memstore dropped nothing but the
