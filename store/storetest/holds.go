@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/frist-go/frist/audit"
@@ -181,6 +183,52 @@ func holdContracts() []contract {
 			}
 			if got, _ := h.b.ListHolds(h.ctx, T0); len(got) != 0 {
 				h.t.Errorf("releasing a hold twice must keep the first release time, but the hold is active again after it")
+			}
+		}},
+		// Two replicas releasing one hold at the same moment record one
+		// release: the backend decides whether the hold has ended under
+		// the same lock that stores the release and its entry.
+		//
+		// Broken on purpose to see this fail: PostgreSQL reading the
+		// hold's row without FOR UPDATE let every release see it in
+		// force and write its own entry.
+		{"Holds/ConcurrentReleasesRecordOneRelease", func(h *harness) {
+			const workers = 8
+			for i := range 4 {
+				id := fmt.Sprintf("0190f6d2-0000-7000-8000-0000000001%02d", i)
+				h.placeHold(store.Hold{ID: id, Dataset: Bookings, Key: "7", PlacedAt: T0.Add(-time.Hour)})
+				before := len(h.log())
+				var wg sync.WaitGroup
+				var mu sync.Mutex
+				var recorded int
+				errs := make(chan error, workers)
+				start := make(chan struct{})
+				for w := range workers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						sealed, err := h.b.ReleaseHold(h.ctx, id, T0.Add(time.Duration(w)*time.Second), HoldEntry("hold.release"))
+						if err != nil && !errors.Is(err, store.ErrConflict) {
+							errs <- err
+							return
+						}
+						if sealed.Hash != "" {
+							mu.Lock()
+							recorded++
+							mu.Unlock()
+						}
+					}()
+				}
+				close(start)
+				wg.Wait()
+				close(errs)
+				for err := range errs {
+					h.t.Fatalf("ReleaseHold must succeed for a hold released by another caller at the same moment, but it returned: %v", err)
+				}
+				if n := len(h.log()); recorded != 1 || n != before+1 {
+					h.t.Fatalf("%d concurrent releases of one hold must record it once, but %d returned an entry and the log went from %d to %d entries", workers, recorded, before, n)
+				}
 			}
 		}},
 		// Broken on purpose to see this fail: memstore comparing
