@@ -4,13 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/frist-go/frist/anonymize"
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/policy"
+	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store"
 	"github.com/frist-go/frist/store/storetest"
 )
@@ -86,6 +90,72 @@ func RunHoldExtras(t *testing.T, f Flavor, b *Backend) {
 		_, err = audit.Verify(log, nil)
 		require.NoError(t, err)
 		assert.Len(t, log, 2)
+	})
+	// Through the engine: a hold whose entry fails protects nothing and
+	// the caller is told, so the cancellation of the subject's booking
+	// deletes it at once; a release whose entry fails leaves the hold in
+	// force, so the cancellation remembered under it is not acted on
+	// until a release is recorded (Engine.PlaceHold, Engine.ReleaseHold).
+	//
+	// Seen to fail: with the engine's ReleaseHold acting on the remembered
+	// events when the store's release failed (and returning what they
+	// returned), the failed release reported success; with the store
+	// committing a hold before its entry (two transactions), the hold
+	// whose entry failed was in force and booking 22's cancellation was
+	// only remembered.
+	t.Run("EngineActsOnlyOnRecordedHoldChanges", func(t *testing.T) {
+		ring, err := anonymize.NewKeyRing(anonymize.Key{ID: "h1", Secret: []byte("holds and their entries, a test key of 32+ bytes")})
+		require.NoError(t, err)
+		now := storetest.T0.Add(3 * time.Hour)
+		eng, err := retention.New(storetest.Declaration(), b, &retention.Options{Now: func() time.Time { return now }, AuditKey: ring})
+		require.NoError(t, err)
+		booking := func(id, citizen int64) {
+			require.NoError(t, b.Insert(ctx, storetest.Bookings, map[string]any{"id": id, "citizen_id": citizen, "booked_at": now.Add(-time.Hour)}))
+		}
+		exists := func(id string) bool {
+			_, ok, err := b.Get(ctx, storetest.Bookings, id)
+			require.NoError(t, err)
+			return ok
+		}
+		cancel := func(key string) error {
+			_, err := eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: storetest.Bookings, Key: key})
+			return err
+		}
+		booking(21, 2001)
+		booking(22, 2002)
+		held, err := eng.PlaceHold(ctx, retention.HoldRequest{Subject: "2001", Reason: store.HoldLegalClaims})
+		require.NoError(t, err)
+		require.ErrorIs(t, cancel("21"), retention.ErrHeld, "the cancellation of a held booking is remembered")
+		require.True(t, exists("21"))
+
+		remove := failAuditInserts(t, f, b.DB())
+		_, err = eng.PlaceHold(ctx, retention.HoldRequest{Subject: "2002", Reason: store.HoldLegalClaims})
+		require.ErrorContains(t, err, "injected failure")
+		err = eng.ReleaseHold(ctx, held.ID)
+		require.ErrorContains(t, err, "injected failure")
+		assert.True(t, exists("21"), "a release that is not recorded frees nothing")
+		remove()
+
+		require.NoError(t, cancel("22"))
+		assert.False(t, exists("22"), "a hold whose entry failed protects nothing: the cancelled booking is deleted at once")
+		hs, err := b.ListHolds(ctx, now)
+		require.NoError(t, err)
+		require.Len(t, hs, 1)
+		assert.Equal(t, held.ID, hs[0].ID, "the hold whose release failed is still in force")
+
+		require.NoError(t, eng.ReleaseHold(ctx, held.ID))
+		assert.False(t, exists("21"), "once the release is recorded, the remembered cancellation acts at once")
+		log, err := b.ReadAudit(ctx, 0, 0)
+		require.NoError(t, err)
+		_, err = audit.Verify(log, nil)
+		require.NoError(t, err)
+		count := map[string]int{}
+		for _, e := range log {
+			if strings.Contains(e.Note, held.ID) {
+				count[e.Action]++
+			}
+		}
+		assert.Equal(t, map[string]int{"hold.place": 1, "hold.release": 1}, count, "the hold is recorded once placed and once released")
 	})
 }
 
