@@ -167,8 +167,9 @@
 // its lines and move the hold to another line. This is the useful hold
 // for logs anyway: a file kept as evidence of an attack (Art. 17(3)(e)).
 // Subject holds apply only to JSON-lines datasets with a subject member.
-// ExpireHolds rewrites the file atomically, without the holds that ended before its
-// cutoff; the old file's blocks are the file system's until reused.
+// ExpireHolds rewrites the file atomically, without the holds that ended
+// before its cutoff; the old file's blocks are the file system's until
+// reused.
 //
 // Remembered events (store.RememberedEvents: a cancellation or withdrawal
 // whose lines are under a hold or still in the live file, which the
