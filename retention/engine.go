@@ -42,6 +42,7 @@ type Engine struct {
 	purges     purges          // purge.go
 	ledger     Ledger          // ledger.go
 	notifier   notify.Notifier // notify.go
+	acting     acting          // remembered.go
 	signer     *audit.Signer
 	keepers    keepers // records.go
 }

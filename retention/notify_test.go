@@ -407,3 +407,53 @@ func TestAToldEventLeavesNothingRemembered(t *testing.T) {
 		assert.NotEqual(t, policy.EventCancelled, n.Event, "told again: %+v", n)
 	}
 }
+
+// sweepOnRemember runs a sweep of eng the moment an event is remembered,
+// as a scheduler's sweep may start while a Trigger is acting.
+type sweepOnRemember struct {
+	store.Driver
+	eng   func() *retention.Engine
+	swept bool
+}
+
+func (s *sweepOnRemember) Remember(ctx context.Context, p store.RememberedEvent) error {
+	if err := s.Driver.Remember(ctx, p); err != nil {
+		return err
+	}
+	if !s.swept {
+		s.swept = true
+		if _, err := s.eng().Sweep(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestASweepDuringATriggerLeavesTheEventToIt: a sweep that starts while a
+// cancellation is acting leaves the event it remembered to the
+// cancellation, which erases the appointment and reports it (the booking
+// example answers a cancellation that erased nothing with "not found"),
+// and the recipients are told once.
+//
+// Seen to fail: without the acting check in retryRemembered, the sweep
+// erased the appointment, Trigger reported 0 processed, and the
+// recipients were told by the sweep.
+func TestASweepDuringATriggerLeavesTheEventToIt(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	decl := recipientsJobcenter(t)
+	h := newHarness(t, decl, at, nil)
+	bookings(t, h, at)
+	nf := &recipientsNotified{}
+	var eng *retention.Engine
+	st := &sweepOnRemember{Driver: h.mem, eng: func() *retention.Engine { return eng }}
+	eng, err := retention.New(decl, st, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, Notifier: nf})
+	require.NoError(t, err)
+	rep, err := eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "4"})
+	require.NoError(t, err)
+	require.True(t, st.swept, "the sweep ran while the cancellation acted")
+	assert.Equal(t, 1, rep.Processed(), "the cancellation erased the appointment itself")
+	assert.False(t, h.exists(t, "appointment", "4"))
+	assert.Len(t, nf.take(), 2, "each recipient told once")
+	assert.Empty(t, remembered(t, h))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,8 +58,16 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 	tells := ev.replayOf == "" && e.hasRecipients(tg.ru.ds) // a replayed erasure was told when it first happened
 	var early store.RememberedEvent
 	if tells {
-		var err error
-		if early, err = e.rememberEntry(ctx, ev, tg, now); err != nil {
+		id, err := uuid.NewV7()
+		if err == nil {
+			// A sweep of this engine leaves the entry to this call while
+			// it runs, from before it is stored, so that the event's
+			// records are processed, and reported, here (retryRemembered).
+			e.acting.add(id.String())
+			defer e.acting.remove(id.String())
+			early, err = e.rememberEntry(ctx, ev, tg, now, id.String())
+		}
+		if err != nil {
 			// The erasure matters more than the durability of its
 			// notification: it goes on, and is told below as usual.
 			e.log.WarnContext(ctx, "retention: event not remembered before acting: a crash before its recipients are told would lose the notification",
@@ -116,7 +125,11 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 		e.log.ErrorContext(ctx, "retention: event not remembered", "event", string(ev.Kind), "dataset", rr.Dataset, "rule", rr.Rule, "left", left, "error", rerr)
 		return rr, rerr
 	}
-	p, err := e.rememberEntry(ctx, ev, tg, now)
+	id, err := uuid.NewV7()
+	if err != nil {
+		return fail("remembering the event: ID", err)
+	}
+	p, err := e.rememberEntry(ctx, ev, tg, now, id.String())
 	if err != nil {
 		return fail("remembering the event", err)
 	}
@@ -129,12 +142,46 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 	return rr, nil
 }
 
-// rememberEntry stores the event of tg as a store.RememberedEvent for the
-// records it selects: the event's keys, or, for a subject's event, the keys
-// of the subject's records now, so that records created later are not
-// covered. It returns the zero entry, and stores nothing, when the subject
+// acting is the set of remembered events whose Trigger is still acting on
+// them in this process. A sweep or a release that met such an entry would
+// process the event's records in its place, and Trigger would report none
+// processed (a cancellation that looks like one of nothing). Another
+// replica's sweep can still meet it: then the records are processed there,
+// once as always, Trigger's report counts fewer, and the recipients may be
+// told twice.
+type acting struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+}
+
+func (a *acting) add(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ids == nil {
+		a.ids = map[string]struct{}{}
+	}
+	a.ids[id] = struct{}{}
+}
+
+func (a *acting) remove(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.ids, id)
+}
+
+func (a *acting) has(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.ids[id]
+	return ok
+}
+
+// rememberEntry stores the event of tg as a store.RememberedEvent with id
+// for the records it selects: the event's keys, or, for a subject's event,
+// the keys of the subject's records now, so that records created later are
+// not covered. It returns the zero entry, and stores nothing, when the subject
 // has no records.
-func (e *Engine) rememberEntry(ctx context.Context, ev Event, tg target, now time.Time) (store.RememberedEvent, error) {
+func (e *Engine) rememberEntry(ctx context.Context, ev Event, tg target, now time.Time, id string) (store.RememberedEvent, error) {
 	keys := tg.sel.Keys
 	if keys == nil {
 		err := storecheck.Records(tg.ru.ds, []string{})
@@ -152,12 +199,8 @@ func (e *Engine) rememberEntry(ctx context.Context, ev Event, tg target, now tim
 			keys = append(keys, r.Key)
 		}
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return store.RememberedEvent{}, fmt.Errorf("ID: %w", err)
-	}
 	p := store.RememberedEvent{
-		ID: id.String(), Dataset: tg.ru.ds.ID, Rule: tg.ru.id, Event: string(ev.Kind),
+		ID: id, Dataset: tg.ru.ds.ID, Rule: tg.ru.id, Event: string(ev.Kind),
 		Keys: keys, Subject: tg.sel.Subject, Purpose: ev.Purpose, At: ev.At, RememberedAt: now,
 	}
 	// The store is promised a complete entry (store.RememberedEvents).
@@ -189,6 +232,9 @@ func (e *Engine) retryRemembered(ctx context.Context, now time.Time, lease *swee
 			return rules, fmt.Errorf("retention: reading remembered events: %w", err), nil
 		}
 		for _, p := range page {
+			if e.acting.has(p.ID) {
+				continue // its Trigger is still acting on it
+			}
 			rr, err := e.retryOne(ctx, p, now, lease)
 			k := [2]string{rr.Dataset, rr.Rule}
 			if i, ok := byRule[k]; ok {

@@ -48,7 +48,9 @@ func Example_embedding() {
 
 	// "Bei einer Terminstornierung ... sofort gelöscht."
 	next := time.Now().UTC().AddDate(0, 0, 7).Format(time.DateTime) // an appointment next week, not yet due
-	db.Exec(`INSERT INTO appointments (id, citizen_id, starts_at, booked_at, place) VALUES (1, 'c1', ?, ?, 'Kaltenkirchen')`, next, next)
+	if _, err := db.Exec(`INSERT INTO appointments (id, citizen_id, starts_at, booked_at, place) VALUES (1, 'c1', ?, ?, 'Kaltenkirchen')`, next, next); err != nil {
+		log.Fatal(err)
+	}
 	rep, err := eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "1"})
 	fmt.Println("deleted at once:", rep.Processed(), err)
 
