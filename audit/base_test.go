@@ -174,3 +174,35 @@ func TestParseDropReadsOnlyDropEntries(t *testing.T) {
 	_, _, ok = audit.ParseDrop(audit.Entry{Action: "delete", Note: "entries 1 to 2 dropped: their retention ended"})
 	assert.False(t, ok)
 }
+
+// LatestDrop returns the latest drop entry seen, the one Done matches to
+// the Base, so that its time can be checked against the declaration; an
+// entry that only looks like one (another Note) is not taken for it.
+// Seen to fail: with Add keeping the first drop entry for LatestDrop
+// instead of the latest, it returned entry 7, the drop of entries 1 to 2.
+func TestVerifierLatestDropIsTheOneDoneMatches(t *testing.T) {
+	s := signer(t, "k1", 1)
+	log := signedLog(t, s, 6)
+	// Two drops in the kept part: of 1 to 2, then of 3 to 4.
+	b := audit.NewBase(log[3].Head(), log[3].Time, log[0].Hash, s)
+	kept := append([]audit.Entry(nil), log[4:]...)
+	first := audit.Seal(kept[len(kept)-1].Head(), audit.DropEntry(audit.Entry{Time: log[5].Time}.SignedBy(s), 1, 2, 2))
+	kept = append(kept, first)
+	second := audit.Seal(first.Head(), audit.DropEntry(audit.Entry{Time: log[5].Time}.SignedBy(s), 3, 4, 2))
+	kept = append(kept, second)
+	fake := audit.Seal(second.Head(), audit.Entry{Time: log[5].Time, Action: audit.DropAction, Note: "entries 1 to 9 dropped: see there"}.SignedBy(s))
+	kept = append(kept, fake)
+
+	v := audit.NewVerifierFrom(b, nil)
+	_, ok := v.LatestDrop()
+	assert.False(t, ok, "no drop seen yet")
+	for _, e := range kept {
+		require.NoError(t, v.Add(e))
+	}
+	_, err := v.Done()
+	require.NoError(t, err)
+	got, ok := v.LatestDrop()
+	require.True(t, ok)
+	assert.Equal(t, second.Seq, got.Seq)
+	assert.Equal(t, second.Hash, got.Hash)
+}

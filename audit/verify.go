@@ -35,6 +35,12 @@ const (
 	// signature does not verify, or it does not match the entry that
 	// recorded the drop (see Base).
 	BadBase
+	// Early: the latest drop removed entries that the declaration still
+	// keeps: the last entry dropped (Base.Time) was within its period at
+	// the time the drop recorded (Art. 5(2) GDPR: the proof is kept as
+	// long as declared). The log itself is intact; the package that
+	// knows the declaration finds this (retention.CheckAuditDrop).
+	Early
 )
 
 // String returns the kind's name in lower case.
@@ -54,6 +60,8 @@ func (k VerifyKind) String() string {
 		return "forked"
 	case BadBase:
 		return "base"
+	case Early:
+		return "early"
 	}
 	return fmt.Sprintf("VerifyKind(%d)", int(k))
 }
@@ -103,8 +111,10 @@ type Verifier struct {
 	base        Base
 	baseChecked bool
 	// dropSeq and dropLast are the position of the latest drop entry
-	// accepted (0: none) and the last position it says was dropped.
+	// accepted (0: none) and the last position it says was dropped;
+	// drop is that entry.
 	dropSeq, dropLast uint64
+	drop              Entry
 }
 
 // RequireSignatures makes the Verifier check every entry after position
@@ -171,9 +181,18 @@ func (v *Verifier) Add(e Entry) error {
 	}
 	v.head, v.lastID, v.lastPrev = e.Head(), e.ID, e.Prev
 	if _, last, ok := ParseDrop(e); ok {
-		v.dropSeq, v.dropLast = e.Seq, last
+		v.dropSeq, v.dropLast, v.drop = e.Seq, last, e
 	}
 	return nil
+}
+
+// LatestDrop returns the latest entry accepted so far that recorded a
+// drop (DropAction), the one Done matches to the Base; ok is false when
+// there is none. Its Time is when the drop happened and its Policy the
+// declaration it was made under, which is what tells whether the drop
+// was early (retention.CheckAuditDrop).
+func (v *Verifier) LatestDrop() (e Entry, ok bool) {
+	return v.drop, v.dropSeq != 0
 }
 
 // checkBase checks the Base's signature once, when signatures are

@@ -185,7 +185,7 @@ func TestVerifyErrorMessage(t *testing.T) {
 	assert.Equal(t, "audit: chain broken at entry 7 (x): changed: because", err.Error())
 	assert.Equal(t, "audit: chain broken at entry 3: removed: r", (&audit.VerifyError{Seq: 3, Kind: audit.Removed, Reason: "r"}).Error())
 	for k, s := range map[audit.VerifyKind]string{audit.Changed: "changed", audit.Removed: "removed", audit.Inserted: "inserted",
-		audit.Reordered: "reordered", audit.Truncated: "truncated", audit.Forked: "forked", 0: "VerifyKind(0)"} {
+		audit.Reordered: "reordered", audit.Truncated: "truncated", audit.Forked: "forked", audit.BadBase: "base", audit.Early: "early", 0: "VerifyKind(0)"} {
 		assert.Equal(t, s, k.String())
 	}
 }
