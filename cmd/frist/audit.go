@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/frist-go/frist/audit"
+	"github.com/frist-go/frist/retention"
 	"github.com/frist-go/frist/store/multistore"
 )
 
@@ -100,7 +101,56 @@ type baseJSON struct {
 	// base that fails the check makes the log broken).
 	Signed           bool `json:"signed"`
 	SignatureChecked bool `json:"signature_checked"`
+	// Drop is the latest drop, checked against the declaration given;
+	// absent when the log is broken before it could be checked.
+	Drop *dropJSON `json:"drop,omitempty"`
 }
+
+// dropJSON is the JSON form of the latest drop of the log and of its
+// check against the declaration (retention.CheckAuditDrop).
+type dropJSON struct {
+	// Seq is the position of the entry that recorded the drop, Time
+	// when it happened.
+	Seq  uint64    `json:"seq"`
+	Time time.Time `json:"time"`
+	// KeptUntil is when the declaration given lets the last entry
+	// dropped (the base) go; absent when it keeps the log without end.
+	KeptUntil *time.Time `json:"kept_until,omitempty"`
+	// Early is set when the base's entry was dropped before KeptUntil:
+	// the log is then reported broken with the kind "early".
+	Early bool `json:"early"`
+	// Policy is the hash of the declaration the drop was made under;
+	// OtherDeclaration is set when it is not the declaration given,
+	// against which the drop was checked all the same.
+	Policy           string `json:"policy"`
+	OtherDeclaration bool   `json:"other_declaration"`
+}
+
+// newDropJSON returns the JSON form of the check c of the drop recorded
+// by d.
+func newDropJSON(d audit.Entry, c retention.AuditDropCheck) *dropJSON {
+	out := &dropJSON{Seq: d.Seq, Time: d.Time, Early: c.Early, Policy: d.Policy, OtherDeclaration: c.OtherDeclaration}
+	if !c.KeptUntil.IsZero() {
+		k := c.KeptUntil
+		out.KeptUntil = &k
+	}
+	return out
+}
+
+// dropProof says, of a verified log, that its latest drop was not early
+// under the declaration given, and under which declaration it was made.
+func dropProof(d *dropJSON, loc *time.Location) string {
+	s := fmt.Sprintf("The latest drop (entry %d, at %s) was not early: the declaration keeps the last entry dropped until %s.",
+		d.Seq, d.Time.In(loc).Format(time.RFC3339), d.KeptUntil.In(loc).Format(time.RFC3339))
+	if d.OtherDeclaration {
+		s += " " + otherDeclaration
+	}
+	return s
+}
+
+// otherDeclaration says that a drop was checked against another version
+// of the declaration than the one it was made under.
+const otherDeclaration = "The drop was made under another version of the declaration (its entry names another hash); it was checked against the one given."
 
 // droppedAnchorJSON is an anchor whose entry was dropped.
 type droppedAnchorJSON struct {
@@ -315,12 +365,21 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 			err = terr
 		}
 	}
+	var drop *dropJSON
+	if err == nil && !base.IsZero() {
+		// The log is intact from a genuine base: whether the drop that
+		// left it was early is a question of the declaration.
+		if d, ok := v.LatestDrop(); ok {
+			c, cerr := retention.CheckAuditDrop(decl, base, d)
+			drop, err = newDropJSON(d, c), cerr
+		}
+	}
 	out := verifyJSON{OK: err == nil, Entries: n, Dropped: anchors.dropped}
 	if head.Seq > 0 {
 		out.Head = formatHead(head)
 	}
 	if !base.IsZero() {
-		out.Base = &baseJSON{Seq: base.Seq, Hash: base.Hash, Time: base.Time, Signed: base.Sig != "", SignatureChecked: keys != nil && base.Seq > *signedFrom}
+		out.Base = &baseJSON{Seq: base.Seq, Hash: base.Hash, Time: base.Time, Signed: base.Sig != "", SignatureChecked: keys != nil && base.Seq > *signedFrom, Drop: drop}
 	}
 	var ve *audit.VerifyError
 	if errors.As(err, &ve) {
@@ -350,6 +409,9 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		} else {
 			fmt.Fprintf(stdout, "audit log of %s verifies: %s kept after entries 1 to %d, dropped when their retention ended, head %s\n", db.name, plural(int(n), "entry"), base.Seq, headOrEmpty(out.Head))
 			fmt.Fprintln(stdout, baseProof(out.Base))
+			if drop != nil {
+				fmt.Fprintln(stdout, dropProof(drop, decl.Location()))
+			}
 		}
 		for _, d := range anchors.dropped {
 			fmt.Fprintf(stdout, "Anchor %s (entry %d) is in the dropped part: not checked against the database. %s\n", d.File, d.Seq, droppedAnchorMeaning)
@@ -357,6 +419,9 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "Record the head outside the database and pass it with --head next time to detect truncation.")
 	} else if ve == nil {
 		fmt.Fprintf(stdout, "audit log of %s verifies (%s), but the log files' chain does not match it: %s\n", db.name, plural(int(n), "entry"), out.Broken.Reason)
+	} else if ve.Kind == audit.Early {
+		fmt.Fprintf(stdout, "audit log of %s: entries were dropped EARLY, up to entry %d: %s\n", db.name, ve.Seq, ve.Reason)
+		fmt.Fprintf(stdout, "The %s kept after the base verify (head %s); the early drop cannot be undone from the database.\n", plural(int(n), "entry"), headOrEmpty(out.Head))
 	} else {
 		fmt.Fprintf(stdout, "audit log of %s is BROKEN at entry %d", db.name, ve.Seq)
 		if ve.ID != "" {
@@ -366,9 +431,12 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "The entries before it verify (head %s).\n", headOrEmpty(out.Head))
 	}
 	if !out.OK {
-		if ve == nil {
+		switch {
+		case ve != nil && ve.Kind == audit.Early:
+			fmt.Fprintf(stderr, "frist audit verify: entries the declaration still keeps were dropped (early, up to entry %d); a backup from before the drop may still hold them, and records.audit or the use of the audit key should be looked into\n", ve.Seq)
+		case ve == nil:
 			fmt.Fprintln(stderr, "frist audit verify: the log files' audit chain does not match the database's; preserve both as evidence and compare them with a backup")
-		} else {
+		default:
 			fmt.Fprintf(stderr, "frist audit verify: the audit log is broken (%s at entry %d); preserve the database as evidence and compare it with a backup\n", ve.Kind, ve.Seq)
 		}
 		return exitFindings

@@ -32,6 +32,15 @@ func openStore(t *testing.T, path string) *sqlitestore.Store {
 	return s
 }
 
+// jobcenterHash returns the hash of the declaration of jobcenterFile, as
+// the entries frist writes under it name it.
+func jobcenterHash(t *testing.T) string {
+	t.Helper()
+	decl, err := policy.LoadFile(jobcenterFile)
+	require.NoError(t, err)
+	return decl.Hash()
+}
+
 // signerOf returns the signer of the key file's audit ring, as frist run
 // signs with.
 func signerOf(t *testing.T, keyPath string) *audit.Signer {
@@ -53,10 +62,13 @@ func appendEntries(t *testing.T, st *sqlitestore.Store, s *audit.Signer, n int) 
 }
 
 // dropThrough drops the entries up to seq as a sweep does once their
-// period ended.
+// period ended: the entries were written now, so the drop is stamped five
+// years on, when the default period (three years from the end of the
+// year) has ended for them, under the declaration of jobcenterFile.
 func dropThrough(t *testing.T, st *sqlitestore.Store, s *audit.Signer, seq uint64) store.AuditDropped {
 	t.Helper()
-	res, err := st.DropAudit(context.Background(), store.AuditDrop{Before: time.Now().Add(time.Hour), Through: seq, Entry: audit.Entry{Time: time.Now(), Policy: "p"}.SignedBy(s)})
+	res, err := st.DropAudit(context.Background(), store.AuditDrop{Before: time.Now().Add(time.Hour), Through: seq,
+		Entry: audit.Entry{Time: time.Now().AddDate(5, 0, 0), Policy: jobcenterHash(t)}.SignedBy(s)})
 	require.NoError(t, err)
 	require.Equal(t, seq, res.Last)
 	return res
