@@ -62,6 +62,15 @@ part and is listed as not checked: it still shows that this log (by the
 hash of its first entry) was not cut short before it, but no longer
 whether the entries up to it were changed before they were dropped.
 
+The latest drop is checked against the declaration given: the last entry
+dropped (the base) must have been past its records.audit period at the
+time the drop's entry records, counted in the controller's time zone. A
+drop of entries the declaration still keeps is reported as broken with
+the kind "early", naming the entry, its time, until when the declaration
+keeps it and when it was dropped. When the drop was made under another
+version of the declaration (its entry names another hash), the check
+uses the one given and the report says so.
+
 Exit status: 0 when the log verifies, 1 when it is broken (also when a row
 cannot be decoded), 2 when the declaration is invalid, the database cannot
 be reached, or the command line is wrong.
