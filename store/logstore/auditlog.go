@@ -106,8 +106,8 @@ func openAudit(dir string, readOnly bool) (*auditFile, error) {
 	return a, nil
 }
 
-// append stores a sealed entry durably.
-func (a *auditFile) append(e audit.Entry) error {
+// append stores a sealed entry durably. fault is Store.fault.
+func (a *auditFile) append(e audit.Entry, fault func(string) error) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -116,7 +116,15 @@ func (a *auditFile) append(e audit.Entry) error {
 	if err != nil {
 		return fmt.Errorf("logstore: opening the audit log: %w", err)
 	}
-	_, err = f.Write(append(b, '\n'))
+	line := append(b, '\n')
+	if err = fault(stepAuditWrite); err != nil {
+		_, _ = f.Write(line[:len(line)/2]) // as a full disk leaves it
+	} else {
+		_, err = f.Write(line)
+	}
+	if err == nil {
+		err = fault(stepAuditSync)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -127,6 +135,60 @@ func (a *auditFile) append(e audit.Entry) error {
 		return fmt.Errorf("logstore: appending to the audit log: %w", err)
 	}
 	a.head = e.Head()
+	return nil
+}
+
+// size returns the size of the audit log, 0 when it does not exist yet.
+func (a *auditFile) size() (int64, error) {
+	fi, err := os.Stat(a.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("logstore: reading the audit log: %w", err)
+	}
+	return fi.Size(), nil
+}
+
+// cut cuts the audit log back to size bytes, durably: what a failed
+// append wrote of its entry, a torn half-line or a whole line whose fsync
+// failed, is gone, as the error of the append says.
+func (a *auditFile) cut(size int64) error {
+	f, err := os.OpenFile(a.path, os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	err = f.Truncate(size)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// holds checks that the log holds e at its position (Seq), which is at
+// or before its head: a journal's entry that was appended before a
+// crash or failure. An entry in the dropped part is taken as held.
+func (a *auditFile) holds(e audit.Entry) error {
+	if e.Seq <= a.base.Seq {
+		return nil
+	}
+	got := a.head
+	if got.Seq != e.Seq {
+		es, err := a.read(e.Seq-1, 1)
+		if err != nil {
+			return err
+		}
+		got = audit.Head{}
+		if len(es) == 1 {
+			got = es[0].Head()
+		}
+	}
+	if got.Seq != e.Seq || got.Hash != e.Hash {
+		return fmt.Errorf("logstore: the journal's audit entry %d (%s) is not the entry the log holds at that position: the log was written past an unfinished journal; nothing of the journal is applied (remove %s to give it up, after checking the files it names)", e.Seq, e.ID, journalName)
+	}
 	return nil
 }
 
@@ -163,18 +225,25 @@ func (a *auditFile) read(after uint64, limit int) ([]audit.Entry, error) {
 
 // AppendAudit implements store.AuditLog: the entry is sealed to the head
 // of .frist-audit.jsonl in the state directory and fsynced before it is
-// returned.
+// returned. When the append fails, what it wrote is cut off again, so an
+// entry whose append returned an error is not in the log; should the cut
+// fail too, the error says whether the entry stayed (see failed).
 func (s *Store) AppendAudit(ctx context.Context, e audit.Entry) (audit.Entry, error) {
-	if err := s.writable(); err != nil {
-		return audit.Entry{}, err
-	}
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
-	sealed := audit.Seal(s.audit.head, e)
-	if err := s.audit.append(sealed); err != nil {
+	size, err := s.audit.size()
+	if err != nil {
 		return audit.Entry{}, err
+	}
+	sealed := audit.Seal(s.audit.head, e)
+	if err := s.audit.append(sealed, s.fault); err != nil {
+		if cerr := s.audit.cut(size); cerr != nil {
+			return audit.Entry{}, s.failed("appending audit entry "+sealed.ID, fmt.Errorf("%w; cutting it off again: %w", err, cerr),
+				func() bool { return s.audit.head == sealed.Head() })
+		}
+		return audit.Entry{}, fmt.Errorf("logstore: audit entry %s not appended: %w", sealed.ID, err)
 	}
 	return sealed, nil
 }
@@ -206,10 +275,7 @@ func (s *Store) AuditBase(ctx context.Context) (audit.Base, error) {
 // positions of the entries it walks means lines were deleted outside
 // frist: it drops nothing and says where.
 func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDropped, error) {
-	if err := s.writable(); err != nil {
-		return store.AuditDropped{}, err
-	}
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return store.AuditDropped{}, err
 	}
 	defer s.mu.Unlock()
@@ -244,8 +310,8 @@ func (s *Store) DropAudit(ctx context.Context, d store.AuditDrop) (store.AuditDr
 			return store.AuditDropped{}, err
 		}
 	}
-	if err := writeFileAtomic(filepath.Dir(a.path), filepath.Base(a.path), buf.Bytes()); err != nil {
-		return store.AuditDropped{}, fmt.Errorf("logstore: writing the audit log without its dropped entries: %w", err)
+	if err := s.writeAtomic(filepath.Dir(a.path), filepath.Base(a.path), buf.Bytes(), stepDropWrite, stepDropRename, stepDropSync); err != nil {
+		return store.AuditDropped{}, s.failed("writing the audit log without its dropped entries", err, func() bool { return s.audit.head == sealed.Head() })
 	}
 	a.base, a.head = nb, sealed.Head()
 	return store.AuditDropped{First: first.Seq, Last: last.Seq, Count: n, Base: nb, Entry: sealed}, nil

@@ -72,10 +72,7 @@ func (h *holdFile) active(t time.Time) []store.Hold {
 // journal, as a batch's file and entry are (commitHolds), so after a
 // crash both are stored or neither is.
 func (s *Store) PlaceHold(ctx context.Context, hold store.Hold, entry store.HoldAudit) (audit.Entry, error) {
-	if err := s.writable(); err != nil {
-		return audit.Entry{}, err
-	}
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
@@ -92,10 +89,7 @@ func (s *Store) PlaceHold(ctx context.Context, hold store.Hold, entry store.Hold
 // ReleaseHold implements store.Holds: the new holds file and the
 // release's audit entry are committed through the journal (commitHolds).
 func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry store.HoldAudit) (audit.Entry, error) {
-	if err := s.writable(); err != nil {
-		return audit.Entry{}, err
-	}
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return audit.Entry{}, err
 	}
 	defer s.mu.Unlock()
@@ -118,9 +112,9 @@ func (s *Store) ReleaseHold(ctx context.Context, id string, at time.Time, entry 
 // and fsynced, and the journal names it and the sealed entry (see
 // journalName), so that the rename and the append are finished after a
 // crash, and a crash before the journal leaves the old holds and no
-// entry. The caller holds s.mu. When the journal is written but not
-// finished, the holds are read back from the file, so that a hold that
-// reached the disk is in force at once.
+// entry. The caller holds s.mu. When the commit fails part way, the
+// Store finishes or forgets it from its files at once (failed), so that
+// a hold change whose journal was written is in force at once.
 func (s *Store) commitHolds(next []store.Hold, h store.Hold, entry store.HoldAudit, done string) (audit.Entry, error) {
 	e, err := entry(h)
 	if err != nil {
@@ -136,10 +130,7 @@ func (s *Store) commitHolds(next []store.Hold, h store.Hold, entry store.HoldAud
 	}
 	j := journal{Files: []fileOp{{Dir: s.state, Target: holdsName, Temp: tmp, Own: true}}, Entry: audit.Seal(s.audit.head, e)}
 	if err := s.commit(j); err != nil {
-		if got, rerr := openHolds(s.state); rerr == nil {
-			s.holds = got
-		}
-		return audit.Entry{}, fmt.Errorf("logstore: the change of hold %s is journaled but not finished; it is finished when the store is opened again: %w", h.ID, err)
+		return audit.Entry{}, s.failed("the change of hold "+h.ID, err, func() bool { return s.audit.head == j.Entry.Head() })
 	}
 	s.holds.holds = next
 	return j.Entry, nil
@@ -162,10 +153,7 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 // changes nothing. What the rewrite leaves on disk is what the package
 // documentation says of rewriting a file.
 func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
-	if err := s.writable(); err != nil {
-		return 0, err
-	}
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return 0, err
 	}
 	defer s.mu.Unlock()
@@ -183,7 +171,7 @@ func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, er
 	s.holds.holds = kept
 	if err := s.holds.save(); err != nil {
 		s.holds.holds = old
-		return 0, err
+		return 0, s.failed("expiring holds", err, func() bool { return len(s.holds.holds) == len(kept) })
 	}
 	return n, nil
 }

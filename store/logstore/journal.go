@@ -52,24 +52,57 @@ func (s *Store) commit(j journal) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(s.state, journalName, b); err != nil {
+	if err := s.writeAtomic(s.state, journalName, b, stepJournalWrite, stepJournalRename, stepJournalSync); err != nil {
 		return fmt.Errorf("logstore: writing the journal: %w", err)
 	}
 	return s.apply(j)
 }
 
-// apply rolls j forward; every step is idempotent.
+// writeAtomic is writeFileAtomic with the steps at which the tests make
+// it fail (Store.fault): writing the temporary file, renaming it, and
+// fsyncing the directory after the rename.
+func (s *Store) writeAtomic(dir, name string, data []byte, write, rename, sync string) error {
+	tmp := tmpPrefix + name
+	if err := s.fault(write); err != nil {
+		return err
+	}
+	if err := writeTemp(dir, tmp, data); err != nil {
+		return err
+	}
+	err := s.fault(rename)
+	if err == nil {
+		err = os.Rename(filepath.Join(dir, tmp), filepath.Join(dir, name))
+	}
+	if err != nil {
+		_ = os.Remove(filepath.Join(dir, tmp))
+		return err
+	}
+	if err := s.fault(sync); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// apply rolls j forward; every step is idempotent. It first checks that
+// the journal's entry follows the log's head, or is in the log already,
+// so that a journal the log does not fit changes nothing.
 func (s *Store) apply(j journal) error {
-	for _, op := range j.Files {
-		if err := op.replace(); err != nil {
+	h := s.audit.head
+	if h.Seq < j.Entry.Seq && (h.Seq+1 != j.Entry.Seq || h.Hash != j.Entry.Prev) {
+		return fmt.Errorf("logstore: the journal's audit entry %d does not follow the log's head %d", j.Entry.Seq, h.Seq)
+	}
+	if h.Seq >= j.Entry.Seq {
+		if err := s.audit.holds(j.Entry); err != nil {
 			return err
 		}
 	}
-	if h := s.audit.head; h.Seq < j.Entry.Seq {
-		if h.Seq+1 != j.Entry.Seq || h.Hash != j.Entry.Prev {
-			return fmt.Errorf("logstore: the journal's audit entry %d does not follow the log's head %d", j.Entry.Seq, h.Seq)
+	for _, op := range j.Files {
+		if err := op.replace(s.fault); err != nil {
+			return err
 		}
-		if err := s.audit.append(j.Entry); err != nil {
+	}
+	if h.Seq < j.Entry.Seq {
+		if err := s.audit.append(j.Entry, s.fault); err != nil {
 			return err
 		}
 	}
@@ -77,20 +110,33 @@ func (s *Store) apply(j journal) error {
 		if op.Own {
 			continue
 		}
+		if err := s.fault(stepIndex); err != nil {
+			return err
+		}
 		if err := op.reindex(); err != nil {
 			return err
 		}
 	}
-	if err := os.Remove(filepath.Join(s.state, journalName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	err := s.fault(stepJournalRemove)
+	if err == nil {
+		err = os.Remove(filepath.Join(s.state, journalName))
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("logstore: removing the journal: %w", err)
+	}
+	if err := s.fault(stepJournalRemoved); err != nil {
+		return err
 	}
 	return syncDir(s.state)
 }
 
 // replace renames the new version into place (or removes the file) unless
-// that happened already, and makes it durable.
-func (j fileOp) replace() error {
+// that happened already, and makes it durable. fault is Store.fault.
+func (j fileOp) replace(fault func(string) error) error {
 	target := filepath.Join(j.Dir, j.Target)
+	if err := fault(stepFileRename); err != nil {
+		return fmt.Errorf("logstore: replacing %s: %w", j.Target, err)
+	}
 	if j.Temp != "" {
 		tmp := filepath.Join(j.Dir, j.Temp)
 		if _, err := os.Stat(tmp); err == nil {
@@ -101,7 +147,11 @@ func (j fileOp) replace() error {
 	} else if err := os.Remove(target); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("logstore: removing %s: %w", j.Target, err)
 	}
-	if err := syncDir(j.Dir); err != nil {
+	err := fault(stepFileSync)
+	if err == nil {
+		err = syncDir(j.Dir)
+	}
+	if err != nil {
 		return fmt.Errorf("logstore: syncing %s: %w", j.Dir, err)
 	}
 	return nil

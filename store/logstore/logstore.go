@@ -33,6 +33,11 @@ var (
 	// ErrReadOnly is returned by the methods that write on a Store opened
 	// with Options.ReadOnly.
 	ErrReadOnly = errors.New("logstore: opened read-only")
+	// ErrFailed is wrapped by the error of a commit that failed part way
+	// when the Store could not read its state directory again, and by the
+	// errors of the writes it refuses until it can (see the package
+	// documentation).
+	ErrFailed = errors.New("logstore: a commit failed part way and the state directory cannot be read again")
 )
 
 // Options configure a Store. A nil *Options means the defaults.
@@ -108,6 +113,13 @@ type Store struct {
 	holds      *holdFile
 	remembered *rememberedDir
 	leases     map[string]lease
+
+	// broken is the failure of a commit after which memory may not match
+	// the files; nil once they were read again (see heal).
+	broken error
+	// failAt, set by the package's tests only, makes the file operation
+	// at a step of a commit fail (see fault).
+	failAt func(step string) error
 }
 
 var (
@@ -185,18 +197,10 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 		_ = lock.Close()
 		return nil, err
 	}
-	if s.audit, err = openAudit(s.state, false); err != nil {
-		return fail(err)
-	}
 	if s.remembered, err = openRemembered(s.state, false); err != nil {
 		return fail(err)
 	}
-	if err := s.recover(); err != nil {
-		return fail(err)
-	}
-	// The holds are read once a change to them that a crash interrupted
-	// is finished.
-	if s.holds, err = openHolds(s.state); err != nil {
+	if err := s.reload(); err != nil {
 		return fail(err)
 	}
 	return s, nil

@@ -245,10 +245,7 @@ type processed struct {
 // lines (store.BatchResult.Count), so that memory does not grow with the
 // files; a dataset with one lists its records.
 func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, error) {
-	if err := s.writable(); err != nil {
-		return store.BatchResult{}, err
-	}
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return store.BatchResult{}, err
 	}
 	defer s.mu.Unlock()
@@ -333,7 +330,7 @@ func (s *Store) Process(ctx context.Context, b store.Batch) (store.BatchResult, 
 	}
 	committed = true
 	if err := s.commit(j); err != nil {
-		return store.BatchResult{}, fmt.Errorf("logstore: the batch is journaled but not finished; it is finished when the store is opened again: %w", err)
+		return store.BatchResult{}, s.failed("the batch on "+q.d.decl.ID, err, func() bool { return s.audit.head == j.Entry.Head() })
 	}
 	return store.BatchResult{Processed: out, Count: count, Entry: j.Entry}, nil
 }

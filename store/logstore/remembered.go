@@ -180,13 +180,10 @@ func (r *rememberedDir) remove(id string) error {
 // Remember returns: its file in .frist-remembered is written whole or
 // not at all.
 func (s *Store) Remember(ctx context.Context, p store.RememberedEvent) error {
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if err := s.writable(); err != nil {
-		return err
-	}
 	if _, err := s.dataset(p.Dataset); err != nil {
 		return fmt.Errorf("logstore: remembered event %s: %w", p.ID, err)
 	}
@@ -223,13 +220,10 @@ func (s *Store) ListRemembered(ctx context.Context, after string, limit int) ([]
 // file, so that nothing of the event, its subject included, is left in
 // the state directory.
 func (s *Store) Forget(ctx context.Context, id string) error {
-	if err := s.begin(ctx); err != nil {
+	if err := s.beginWrite(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	if err := s.writable(); err != nil {
-		return err
-	}
 	if _, ok := s.remembered.byID[id]; !ok {
 		return fmt.Errorf("%w: remembered event %s", store.ErrNotFound, id)
 	}

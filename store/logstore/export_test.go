@@ -1,0 +1,21 @@
+package logstore
+
+// FailAt makes the file operations of s fail at the steps for which f
+// returns an error (f is called at every step; see faults.go).
+func FailAt(s *Store, f func(step string) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failAt = f
+}
+
+// The steps of each kind of commit, in the order they are reached.
+var (
+	JournalSteps = []string{stepJournalWrite, stepJournalRename, stepJournalSync, stepFileRename, stepFileSync,
+		stepAuditWrite, stepAuditSync, stepIndex, stepJournalRemove, stepJournalRemoved}
+	// HoldSteps are JournalSteps without the index: the holds file is in
+	// no index.
+	HoldSteps = []string{stepJournalWrite, stepJournalRename, stepJournalSync, stepFileRename, stepFileSync,
+		stepAuditWrite, stepAuditSync, stepJournalRemove, stepJournalRemoved}
+	DropSteps   = []string{stepDropWrite, stepDropRename, stepDropSync}
+	AppendSteps = []string{stepAuditWrite, stepAuditSync}
+)
