@@ -155,6 +155,42 @@
 // entry unless the log already ends with it) and removes temporary files
 // no journal names. So after a crash either the rewrite and its entry both
 // happened, or neither did and the lines are still due for the next sweep.
+// New finishes a journal only when its entry follows the log's head or is
+// the entry the log holds at its position; a journal whose position holds
+// another entry fails New, naming the journal, before anything is renamed.
+//
+// # A commit that fails part way
+//
+// A commit (a batch, a hold change, a drop, an append) can fail part way
+// without a crash: the disk is full, a rename or an fsync fails. The files
+// may then be ahead of what the Store keeps in memory (a journal written,
+// a file renamed, an entry appended whose fsync failed) or behind it (half
+// an entry's line written), and sealing the next entry to the head in
+// memory would break the chain. So the Store then reads its state
+// directory again, exactly as New does, before it returns the error: it
+// cuts a torn line off the audit log, reads the head, the base and the
+// holds, and finishes the journal, if one was written, or removes the
+// temporary files of one that was not. The error wraps the failure and
+// says whether the commit is stored: every commit whose journal (for a
+// drop, the new log) reached its place is finished and stored; none
+// before it is, and nothing of it is visible. An append that fails cuts
+// what it wrote off again, so its entry is not in the log (should the cut
+// fail too, the reading again decides, and the error says which). While
+// the state directory cannot be read again (the disk is still full), the
+// Store refuses every write with an error wrapping ErrFailed, and tries
+// again at each write; reads answer from what it last read. The next
+// write after the disk recovers, or the next New, finishes the work.
+//
+// The Store heals itself rather than staying failed until it is opened
+// again because the two do the same (reading again is New's recovery, run
+// under the Store's lock, which keeps every other write out), and a Store
+// that stays failed would leave every later sweep of a long-running
+// process failing after a disk was full for a moment: due lines would
+// wait for an operator (docs/DESIGN.md, "Never early": never stuck). A
+// failed fsync is taken at its word only so far: what the kernel reports
+// as written after it is what the Store reads again; whether a failed
+// fsync lost pages that a later read still shows is beyond what any
+// program over the page cache can tell.
 //
 // Holds live in .frist-holds.json. Placing or releasing a hold goes
 // through the journal like a batch: the new holds file is written aside

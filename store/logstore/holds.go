@@ -150,7 +150,8 @@ func (s *Store) ListHolds(ctx context.Context, at time.Time) ([]store.Hold, erro
 // ExpireHolds implements store.Holds: it deletes the holds that ended
 // before endedBefore (store.Hold.Ended) and rewrites the holds file
 // atomically, so that it names them no more; on a failure to write it
-// changes nothing. What the rewrite leaves on disk is what the package
+// reads the holds file again (see the package documentation on a commit
+// that fails part way), so that the holds in force are those it holds. What the rewrite leaves on disk is what the package
 // documentation says of rewriting a file.
 func (s *Store) ExpireHolds(ctx context.Context, endedBefore time.Time) (int, error) {
 	if err := s.beginWrite(ctx); err != nil {

@@ -17,7 +17,8 @@ import (
 // the new version of the file is complete on disk and the entry is sealed,
 // and before anything visible changes; it is removed after both the rename
 // and the audit append are durable. Whoever finds a journal (New, after a
-// crash) rolls it forward: renames the new version into place if that has
+// crash, or the Store itself after a commit failed part way; see reload)
+// rolls it forward: renames the new version into place if that has
 // not happened, appends the entry if the log does not end with it, and
 // removes the journal. A crash before the journal exists leaves only a
 // temporary file, which New removes: the lines are still due and the next
