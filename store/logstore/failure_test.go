@@ -336,3 +336,50 @@ func TestAJournalTheLogWasWrittenPastIsRefused(t *testing.T) {
 	assert.Equal(t, string(before), string(after), "nothing of the journal is applied")
 	assert.Equal(t, log, readAudit(t, dir), "the log is unchanged")
 }
+
+// The same without an injected failure: the audit log cannot be opened
+// (a directory stands in its way) when a hold is placed, after the holds
+// file was renamed into place. The Store refuses to write until it can
+// read the log again, then finishes the hold's journal before the next
+// append: the hold is in force and recorded, before the next entry.
+//
+// Seen to fail: on the Store before it read its files again after a
+// failure, the append in the same process sealed entry 2 to the old head,
+// the next opening took that entry for the journal's and skipped it, and
+// the hold was in force with no entry recording it, in a log that
+// verified; with writes not reading the files again before they start
+// (beginWrite without heal), the log lacked "hold.place".
+func TestAHoldWhoseEntryFailedIsRecordedBeforeTheNextEntry(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	decl := accessLogDecl(t, dir, "", policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
+	st, err := logstore.New(decl, nil)
+	require.NoError(t, err)
+	defer func() { _ = st.Close() }()
+	_, err = st.AppendAudit(ctx, audit.Entry{Time: now, Action: "test.before"})
+	require.NoError(t, err)
+
+	auditPath := filepath.Join(dir, ".frist-audit.jsonl")
+	require.NoError(t, os.Rename(auditPath, auditPath+".away"))
+	require.NoError(t, os.Mkdir(auditPath, 0o700))
+	_, err = st.PlaceHold(ctx, failureHold, storetest.HoldEntry("hold.place"))
+	require.ErrorIs(t, err, logstore.ErrFailed)
+	_, err = st.AppendAudit(ctx, audit.Entry{Time: now, Action: "test.during"})
+	require.ErrorIs(t, err, logstore.ErrFailed, "no write while the log cannot be read")
+	assert.Contains(t, err.Error(), "is a directory", "the refusal names the cause")
+
+	require.NoError(t, os.Remove(auditPath))
+	require.NoError(t, os.Rename(auditPath+".away", auditPath))
+	_, err = st.AppendAudit(ctx, audit.Entry{Time: now, Action: "test.after"})
+	require.NoError(t, err)
+	want := []string{"test.before", "hold.place", "test.after"}
+	requireLog(t, st, dir, want, "in the same process")
+	hs, err := st.ListHolds(ctx, now)
+	require.NoError(t, err)
+	assert.Len(t, hs, 1)
+	require.NoError(t, st.Close())
+	st, err = logstore.New(decl, nil)
+	require.NoError(t, err)
+	requireLog(t, st, dir, want, "after opening again")
+}
