@@ -18,8 +18,12 @@
 //     of consent, Art. 17(1)(b), any rule with on:) and the erasure of
 //     records whose period ended (Art. 17(1)(a), Art. 5(1)(e)).
 //
-// Who is a recipient comes from the declaration: a dataset's recipients
-// and the recipients of the purposes it serves (see Recipients).
+// Who is told comes from the declaration: a dataset's recipients and the
+// recipients of the purposes it serves, to whom every record is disclosed
+// (policy.Recipient.Routine; see Recipients). A recipient that receives
+// records only case by case is never told by frist, since telling it of
+// every erasure would disclose people whose data it never received: the
+// controller, who made each disclosure, tells it.
 package notify
 
 import (
