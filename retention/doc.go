@@ -77,7 +77,8 @@
 // erased or anonymized records of a dataset whose recipients receive
 // every record (policy.Recipient.Routine), the engine calls
 // Options.Notifier for each of them, per data subject for an event's
-// erasure and per sweep, with the rule's cutoff, for a time rule's, and
+// erasure and at most once a day (TimeRuleTellEvery), with the rule's
+// cutoff, for a time rule's, and
 // records each outcome in the audit log and RuleReport.Told, NotTold and
 // LeftToController. An event is remembered before it acts and forgotten
 // once its recipients were told, so that a crash repeats a notification

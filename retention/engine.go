@@ -43,6 +43,7 @@ type Engine struct {
 	ledger     Ledger          // ledger.go
 	notifier   notify.Notifier // notify.go
 	acting     acting          // remembered.go
+	timeTold   timeTold        // notify.go
 	signer     *audit.Signer
 	keepers    keepers // records.go
 }

@@ -3,6 +3,7 @@ package retention
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,15 +37,25 @@ import (
 //     event named records (a cancelled appointment, not all of the
 //     person's), or, in a dataset without a subject column, once with the
 //     keys the event named;
-//   - for a time rule, once per sweep that processed records, with the rule
-//     and the count and without any identifier: the rule is published in
-//     the declaration and says which records its period ended for, and
-//     naming every subject of a routine erasure would send identifiers to
-//     recipients only to tell them what the published rule already does.
-//     Where the law leaves the choice (whether Art. 19 covers erasure at
-//     the end of a retention period at all), this is the reading that
-//     protects the data subject: every recipient learns that it must erase
-//     its copies too.
+//   - for a time rule, at most once every TimeRuleTellEvery, by the first
+//     sweep after it that erased records or has erasures not yet told,
+//     with the rule, its cutoff (Notification.Through) and the count, and
+//     without any identifier: the rule is published in the declaration and
+//     says which records its period ended for, and naming every subject of
+//     a routine erasure would send identifiers to recipients only to tell
+//     them what the published rule already does. Where the law leaves the
+//     choice (whether Art. 19 covers erasure at the end of a retention
+//     period at all), this is the reading that protects the data subject:
+//     every recipient learns that it must erase its copies too. Telling
+//     once a day, not at every sweep, is what keeps that proportionate (Art.
+//     19: "unless this ... involves disproportionate effort"): a rule swept
+//     every minute would otherwise send a recipient, and write to the audit
+//     log, 1,440 notifications a day, each a subset of the next. A store
+//     lease (named "frist.retention.tell/<dataset>/<rule>", held for the
+//     period) keeps other replicas and later processes (frist run --once
+//     from cron) from telling again within it; the count is that of the
+//     records this engine erased since it last told, the cutoff covers
+//     every engine's.
 //
 // Each notification is recorded in the audit log (action "retention.notify")
 // with its outcome, the subject only as a keyed pseudonym, and counted on
@@ -195,4 +206,66 @@ func cutoffOf(sel store.Selection, column string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// TimeRuleTellEvery is the shortest time between two notifications of a
+// time rule's erasures to its recipients (Art. 19, Options.Notifier): the
+// first sweep after it that erased records, or has erasures not yet told,
+// tells them, with the rule's cutoff, which covers every erasure before
+// it.
+const TimeRuleTellEvery = 24 * time.Hour
+
+// tellLeasePrefix names the store lease that keeps the replicas and later
+// processes from telling a time rule's recipients again within
+// TimeRuleTellEvery.
+const tellLeasePrefix = "frist.retention.tell/"
+
+// timeTold is, per time rule, when this engine last told the rule's
+// recipients (or found that another had) and how many records its sweeps
+// erased since it last told them.
+type timeTold struct {
+	mu      sync.Mutex
+	last    map[*rule]time.Time
+	pending map[*rule]int
+}
+
+// tellTimeRule adds the records rr processed to those of ru not yet told
+// and tells ru's recipients of them, with the cutoff through, unless they
+// were told less than TimeRuleTellEvery ago by this engine or, as the
+// store's lease says, by another.
+func (e *Engine) tellTimeRule(ctx context.Context, ru *rule, rr *RuleReport, through, now time.Time) error {
+	if !e.hasRecipients(ru.ds) {
+		return nil
+	}
+	t := &e.timeTold
+	t.mu.Lock()
+	if t.pending == nil {
+		t.last, t.pending = map[*rule]time.Time{}, map[*rule]int{}
+	}
+	t.pending[ru] += rr.Processed
+	n, last := t.pending[ru], t.last[ru]
+	t.mu.Unlock()
+	if n == 0 || (!last.IsZero() && now.Sub(last) < TimeRuleTellEvery) {
+		return nil
+	}
+	ok, err := e.st.AcquireLease(ctx, tellLeasePrefix+ru.ds.ID+"/"+ru.id, e.owner, now, TimeRuleTellEvery)
+	if err != nil {
+		// Telling twice is harmless; not telling is not.
+		e.log.WarnContext(ctx, "retention: the lease of telling a time rule's recipients cannot be taken; telling anyway",
+			"dataset", ru.ds.ID, "rule", ru.id, "error", err)
+		ok = true
+	}
+	t.mu.Lock()
+	t.last[ru] = now
+	t.mu.Unlock()
+	if !ok {
+		return nil // another replica or process told them within the period; the next telling covers these
+	}
+	if err := e.tell(ctx, ru, rr, cause{through: through}, nil, n, now); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	t.pending[ru] -= n
+	t.mu.Unlock()
+	return nil
 }

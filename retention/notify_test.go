@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -456,4 +457,67 @@ func TestASweepDuringATriggerLeavesTheEventToIt(t *testing.T) {
 	assert.False(t, h.exists(t, "appointment", "4"))
 	assert.Len(t, nf.take(), 2, "each recipient told once")
 	assert.Empty(t, remembered(t, h))
+}
+
+// TestATimeRuleTellsAtMostOnceADay: a rule swept every minute tells its
+// recipients of its erasures once a day, not at every sweep: the first
+// sweep that erased, then the first sweep a day later, which also tells
+// of erasures no later sweep found more to add to; and a second process
+// on the same store (frist run --once from cron) does not tell again
+// within the day, but after it.
+//
+// Seen to fail: without the window check, the second sweep told again;
+// without the store lease, the second engine told within the day; without
+// the telling on a sweep that found nothing due, the erasure of the
+// second sweep was never told.
+func TestATimeRuleTellsAtMostOnceADay(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	decl := recipientsJobcenter(t)
+	nf := &recipientsNotified{}
+	h := newHarness(t, decl, at, &retention.Options{Notifier: nf})
+	appt := func(id int64, start time.Time) {
+		h.insert(t, "appointment", map[string]any{"id": id, "citizen_id": "c" + strconv.FormatInt(id, 10), "starts_at": start, "name": "N", "email": "n@example.org"})
+	}
+	timeRule := func(ns []notify.Notification) []notify.Notification {
+		var out []notify.Notification
+		for _, n := range ns {
+			if n.Rule == "delete_after_appointment" {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	appt(1, at.AddDate(0, 0, -15))
+	h.sweep(t)
+	first := timeRule(nf.take())
+	require.Len(t, first, 2, "the first erasure is told at once")
+	assert.Equal(t, 1, first[0].Count)
+
+	appt(2, at.AddDate(0, 0, -15).Add(time.Hour))
+	h.clock.Advance(time.Hour)
+	h.sweep(t)
+	require.False(t, h.exists(t, "appointment", "2"))
+	assert.Empty(t, timeRule(nf.take()), "not again within the day")
+
+	h.clock.Set(at.Add(retention.TimeRuleTellEvery + time.Minute))
+	h.sweep(t)
+	later := timeRule(nf.take())
+	require.Len(t, later, 2, "a day later, the erasure not yet told is, though nothing more was due")
+	assert.Equal(t, 1, later[0].Count)
+	assert.True(t, later[0].Through.After(first[0].Through))
+
+	// A second process on the same store, as frist run --once from cron.
+	appt(3, h.clock.Now().AddDate(0, 0, -15))
+	other, err := retention.New(decl, h.mem, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, Notifier: nf})
+	require.NoError(t, err)
+	h.clock.Advance(time.Hour)
+	_, err = other.Sweep(ctx)
+	require.NoError(t, err)
+	require.False(t, h.exists(t, "appointment", "3"))
+	assert.Empty(t, timeRule(nf.take()), "the other process does not tell within the day the first told")
+	h.clock.Advance(retention.TimeRuleTellEvery)
+	_, err = other.Sweep(ctx)
+	require.NoError(t, err)
+	assert.Len(t, timeRule(nf.take()), 2, "after it, the other process tells")
 }

@@ -99,7 +99,8 @@ type RuleReport struct {
 	// log and the log say to whom and why), and LeftToController those
 	// the controller must make by other means because no Notifier is
 	// configured. One notification goes to each recipient per data
-	// subject an event's erasure concerned, or per sweep of a time rule.
+	// subject an event's erasure concerned, or, for a time rule, by the
+	// first sweep a day (TimeRuleTellEvery) that has erasures to tell.
 	Told, NotTold, LeftToController int
 }
 

@@ -159,6 +159,11 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 		return e.failed(ctx, rr, 0, "finding the oldest due record", err)
 	}
 	if !ok {
+		// Nothing is due, but earlier sweeps' erasures may still wait to
+		// be told.
+		if err := e.tellTimeRule(ctx, ru, &rr, cutoffOf(sel, ru.timing.from), now); err != nil {
+			rr.Err = joinErr(rr.Err, err)
+		}
 		return rr, ctx.Err()
 	}
 	if late := now.Sub(ru.timing.latest(t)); late > 0 {
@@ -168,7 +173,7 @@ func (e *Engine) sweepRule(ctx context.Context, ru *rule, now time.Time, lease *
 	if err != nil {
 		return rr, err
 	}
-	if err := e.tell(ctx, ru, &rr, cause{through: cutoffOf(sel, ru.timing.from)}, nil, rr.Processed, now); err != nil {
+	if err := e.tellTimeRule(ctx, ru, &rr, cutoffOf(sel, ru.timing.from), now); err != nil {
 		rr.Err = joinErr(rr.Err, err)
 	}
 	if rr.Processed == 0 || e.mayBeHeld(ctx, ru.ds, now) {
