@@ -44,6 +44,10 @@ type Engine struct {
 	notifier   notify.Notifier // notify.go
 	acting     acting          // remembered.go
 	timeTold   timeTold        // notify.go
+	// recipients are, by dataset ID, the IDs of the recipients to tell of
+	// its erasures (notify.Recipients), worked out once: the declaration
+	// does not change.
+	recipients map[string][]string
 	signer     *audit.Signer
 	keepers    keepers // records.go
 }
@@ -97,6 +101,12 @@ func New(decl *policy.Declaration, st store.Driver, opts *Options) (*Engine, err
 		notifier:   opts.Notifier,
 		signer:     signer,
 		policyHash: decl.Hash(),
+	}
+	e.recipients = make(map[string][]string, len(decl.Datasets))
+	for i := range decl.Datasets {
+		if order, _ := notify.Recipients(decl, []string{decl.Datasets[i].ID}); len(order) > 0 {
+			e.recipients[decl.Datasets[i].ID] = order
+		}
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

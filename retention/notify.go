@@ -130,10 +130,11 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 	if n == 0 {
 		return nil
 	}
-	order, by := notify.Recipients(e.decl, []string{ru.ds.ID})
+	order := e.recipients[ru.ds.ID]
 	if len(order) == 0 {
 		return nil
 	}
+	datasets := []string{ru.ds.ID}
 	// one is one notification to each recipient: the subject it names
 	// (none for a time rule or a dataset without a subject column), the
 	// keys of the records an event named, and the count.
@@ -169,7 +170,7 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 			n := notify.Notification{
 				ID: id.String(), Recipient: rid, Kind: notify.Erasure,
 				Event: c.event, Purpose: c.purpose, Rule: ru.id, Action: string(ru.action),
-				Subject: w.subject, Keys: w.keys, Datasets: by[rid], Count: w.count, Through: c.through, At: now,
+				Subject: w.subject, Keys: w.keys, Datasets: datasets, Count: w.count, Through: c.through, At: now,
 			}
 			outcome, nerr := notify.Deliver(ctx, e.notifier, n)
 			e.obs.RecipientTold(ru.ds.ID, ru.id, rid, outcome)

@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/frist-go/frist/internal/storecheck"
-	"github.com/frist-go/frist/notify"
 	"github.com/frist-go/frist/policy"
 	"github.com/frist-go/frist/store"
 )
@@ -107,12 +106,9 @@ func (e *Engine) triggerEvent(ctx context.Context, ev Event, tg target, now time
 	return rr, err
 }
 
-// hasRecipients reports whether the declaration names a recipient of ds,
-// by the dataset or one of its purposes.
-func (e *Engine) hasRecipients(ds *policy.Dataset) bool {
-	order, _ := notify.Recipients(e.decl, []string{ds.ID})
-	return len(order) > 0
-}
+// hasRecipients reports whether ds has recipients to tell of its erasures
+// (Engine.recipients).
+func (e *Engine) hasRecipients(ds *policy.Dataset) bool { return len(e.recipients[ds.ID]) > 0 }
 
 // remember stores the event of tg for the left records it did not
 // process, or counts them as Forgotten when storing fails. It returns the
