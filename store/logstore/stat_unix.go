@@ -3,6 +3,7 @@
 package logstore
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,9 +28,17 @@ func lockDir(dir string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	for err == syscall.EINTR { // a signal (the runtime's preemption) is no other process
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	switch {
+	case err == nil:
+		return f, nil
+	case errors.Is(err, syscall.EWOULDBLOCK):
 		_ = f.Close()
 		return nil, fmt.Errorf("%w: another process works on %s", ErrLocked, dir)
 	}
-	return f, nil
+	_ = f.Close()
+	return nil, fmt.Errorf("locking %s: %w", dir, err)
 }
