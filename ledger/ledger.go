@@ -244,6 +244,7 @@ func (l *File) Append(ctx context.Context, er retention.Erasure) error {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		return fmt.Errorf("ledger: locking %s: %w", l.path, err)
 	}
+	defer unlock(f)
 	end, err := l.completeEnd(f)
 	if err != nil {
 		return err
@@ -327,6 +328,7 @@ func (l *File) read() ([]retention.Erasure, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
 		return nil, fmt.Errorf("ledger: locking %s: %w", l.path, err)
 	}
+	defer unlock(f)
 	damaged := func(n int, format string, args ...any) error {
 		return fmt.Errorf("%w: %s:%d: %s", ErrDamaged, l.path, n, fmt.Sprintf(format, args...))
 	}
@@ -443,3 +445,9 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// unlock releases f's lock before f is closed: the lock belongs to the
+// open file, which a child process forked meanwhile shares until its exec
+// closes what it inherited, so closing f alone could keep another
+// process waiting that long.
+func unlock(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }

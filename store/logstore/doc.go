@@ -226,7 +226,8 @@
 // read-only lists the events as New found them and writes nothing.
 //
 // One process at a time opens a state directory (an flock on
-// .frist-lock); leases therefore live in memory and order the sweepers of
+// .frist-lock, which Close releases, even while a child process the
+// program started meanwhile still holds a copy of the file); leases therefore live in memory and order the sweepers of
 // that process, and the holds and remembered events a Store keeps in
 // memory are those on disk: no other writer changes them. Of two callers
 // forgetting the same event, exactly one succeeds. Rotation while a batch runs is detected (the file's

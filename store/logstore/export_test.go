@@ -1,5 +1,7 @@
 package logstore
 
+import "os"
+
 // FailAt makes the file operations of s fail at the steps for which f
 // returns an error (f is called at every step; see faults.go).
 func FailAt(s *Store, f func(step string) error) {
@@ -19,3 +21,10 @@ var (
 	DropSteps   = []string{stepDropWrite, stepDropRename, stepDropSync}
 	AppendSteps = []string{stepAuditWrite, stepAuditSync}
 )
+
+// LockFile returns the open lock file of the state directory s holds.
+func LockFile(s *Store) *os.File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lock
+}

@@ -200,7 +200,11 @@ func failAndContinue(t *testing.T, c failureCase, step string, always, stored bo
 	decl := accessLogDecl(t, dir, "", policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
-	defer func() { _ = st.Close() }()
+	defer func() {
+		if st != nil { // a failed reopening leaves no Store to close
+			_ = st.Close()
+		}
+	}()
 	var want []string
 	for i := range 3 {
 		_, err := st.AppendAudit(ctx, audit.Entry{Time: now.Add(-48 * time.Hour), Action: "test.before", Count: i})
@@ -356,7 +360,11 @@ func TestAHoldWhoseEntryFailedIsRecordedBeforeTheNextEntry(t *testing.T) {
 	decl := accessLogDecl(t, dir, "", policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
-	defer func() { _ = st.Close() }()
+	defer func() {
+		if st != nil { // a failed reopening leaves no Store to close
+			_ = st.Close()
+		}
+	}()
 	_, err = st.AppendAudit(ctx, audit.Entry{Time: now, Action: "test.before"})
 	require.NoError(t, err)
 

@@ -194,7 +194,7 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 	}
 	s.lock = lock
 	fail := func(err error) (*Store, error) {
-		_ = lock.Close()
+		_ = unlockDir(lock)
 		return nil, err
 	}
 	if s.remembered, err = openRemembered(s.state, false); err != nil {
@@ -292,5 +292,5 @@ func (s *Store) Close() error {
 	if s.lock == nil {
 		return nil
 	}
-	return s.lock.Close()
+	return unlockDir(s.lock)
 }

@@ -17,3 +17,6 @@ func idOf(fi os.FileInfo) fileID {
 func lockDir(dir string) (*os.File, error) {
 	return os.OpenFile(filepath.Join(dir, hiddenPrefix+"lock"), os.O_RDWR|os.O_CREATE, 0o600)
 }
+
+// unlockDir closes the lock file.
+func unlockDir(f *os.File) error { return f.Close() }

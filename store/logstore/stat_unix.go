@@ -42,3 +42,19 @@ func lockDir(dir string) (*os.File, error) {
 	_ = f.Close()
 	return nil, fmt.Errorf("locking %s: %w", dir, err)
 }
+
+// unlockDir releases the lock lockDir took and closes f. It unlocks
+// first: the lock belongs to the open file, which a child process forked
+// at that moment shares until its exec closes the descriptors it
+// inherited, so closing f alone could leave the directory locked for a
+// while after Close, and a New in that while would find it in use.
+func unlockDir(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	for err == syscall.EINTR {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
