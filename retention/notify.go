@@ -68,7 +68,11 @@ import (
 // A crash does not lose a notification of an event's erasure: the event is
 // remembered (store.RememberedEvents) before anything is touched and
 // forgotten only after its recipients were told, so the next sweep after a
-// crash finishes the erasure and tells them, possibly a second time. A
+// crash finishes the erasure and tells them, possibly a second time. When
+// the erasure itself was done before the crash, a sweep tells them only
+// once InFlightGrace has passed since the event was remembered: until
+// then, the Trigger that remembered it may still be telling them in
+// another replica, and a sweep that told too would tell them twice. A
 // time rule's notification lost in a crash is made good by the rule's next
 // one, which names the cutoff (Notification.Through) up to which every
 // record is erased. An outcome NotTold is final: the notifier is not called

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -318,9 +319,10 @@ func remembered(t *testing.T, h *harness) []store.RememberedEvent {
 
 // TestACrashDoesNotLoseANotification: the process dies after a
 // withdrawal's batch committed and before maixit was told. The event was
-// remembered before anything was touched, so the next sweep, by a fresh
-// engine on the same store, tells the recipients of the subject's erasure
-// and then forgets the event. A crash before the batch committed leaves
+// remembered before anything was touched, so the first sweep by a fresh
+// engine on the same store after InFlightGrace tells the recipients of
+// the subject's erasure and then forgets the event (one before leaves the
+// entry to the Trigger, which might still be telling in another replica). A crash before the batch committed leaves
 // the records and the event; the next sweep erases them and tells.
 //
 // Seen to fail: with triggerEvent not remembering the event before it
@@ -347,6 +349,11 @@ func TestACrashDoesNotLoseANotification(t *testing.T) {
 	h.clock.Advance(time.Minute)
 	restarted, err := retention.New(decl, h.mem, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, Notifier: nf})
 	require.NoError(t, err)
+	_, err = restarted.Sweep(ctx)
+	require.NoError(t, err)
+	require.Empty(t, nf.take(), "within InFlightGrace the Trigger may still be telling: the sweep leaves it the entry")
+	require.Len(t, remembered(t, h), 1)
+	h.clock.Advance(retention.InFlightGrace)
 	_, err = restarted.Sweep(ctx)
 	require.NoError(t, err)
 	got := nf.take()
@@ -457,6 +464,64 @@ func TestASweepDuringATriggerLeavesTheEventToIt(t *testing.T) {
 	assert.False(t, h.exists(t, "appointment", "4"))
 	assert.Len(t, nf.take(), 2, "each recipient told once")
 	assert.Empty(t, remembered(t, h))
+}
+
+// sweepWhileTelling runs a sweep of another replica the first time the
+// notifier is called: after a Trigger's batch committed and before it told
+// the recipients and removed its remembered event.
+type sweepWhileTelling struct {
+	*recipientsNotified
+	other func(context.Context)
+	once  sync.Once
+}
+
+func (s *sweepWhileTelling) Notify(ctx context.Context, n notify.Notification) error {
+	s.once.Do(func() { s.other(ctx) })
+	return s.recipientsNotified.Notify(ctx, n)
+}
+
+// TestAReplicaSweepingWhileATriggerTellsDoesNotTellAgain: a sweep of
+// another replica that runs while a cancellation is telling its
+// recipients finds the event's entry with nothing left and leaves it to
+// the cancellation, whose clock may be ahead or behind by less than
+// InFlightGrace; each recipient is told once, and the entry is gone.
+//
+// Seen to fail: without the InFlightGrace check in retryOne, the other
+// replica's sweep told both recipients a second time (four
+// notifications), with either clock.
+func TestAReplicaSweepingWhileATriggerTellsDoesNotTellAgain(t *testing.T) {
+	for _, skew := range []time.Duration{0, 90 * time.Second, -90 * time.Second} {
+		t.Run(fmt.Sprint("other clock ", skew), func(t *testing.T) {
+			ctx := context.Background()
+			at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+			decl := recipientsJobcenter(t)
+			h := newHarness(t, decl, at, nil)
+			bookings(t, h, at)
+			nf := &recipientsNotified{}
+			other, err := retention.New(decl, h.mem, &retention.Options{
+				Now: func() time.Time { return h.clock.Now().Add(skew) }, AuditKey: auditKey, Keys: testKeys, Notifier: nf})
+			require.NoError(t, err)
+			swept := false
+			tn := &sweepWhileTelling{recipientsNotified: nf, other: func(ctx context.Context) {
+				require.Len(t, remembered(t, h), 1, "the cancellation's entry is there while it tells")
+				_, err := other.Sweep(ctx)
+				require.NoError(t, err)
+				swept = true
+			}}
+			eng, err := retention.New(decl, h.mem, &retention.Options{Now: h.clock.Now, AuditKey: auditKey, Keys: testKeys, Notifier: tn})
+			require.NoError(t, err)
+			rep, err := eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "4"})
+			require.NoError(t, err)
+			require.True(t, swept, "the other replica swept while the cancellation told")
+			assert.Equal(t, 1, rep.Processed())
+			got := nf.take()
+			assert.Len(t, got, 2, "each recipient told once: %+v", got)
+			for _, n := range got {
+				assert.Equal(t, []string{"4"}, n.Keys)
+			}
+			assert.Empty(t, remembered(t, h), "the cancellation removed its entry")
+		})
+	}
 }
 
 // TestATimeRuleTellsAtMostOnceADay: a rule swept every minute tells its

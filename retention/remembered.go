@@ -36,6 +36,19 @@ import (
 // the subject creates afterwards (a booking made with new consent) are not
 // touched by an old withdrawal.
 
+// InFlightGrace is how long after an event with recipients to tell was
+// remembered (store.RememberedEvent.RememberedAt) a sweep leaves its entry
+// alone when nothing of its records is left. Trigger remembers such an
+// event before it acts and removes the entry once the recipients are told
+// (notify.go); a sweep of another replica that met the entry in between
+// and found the records gone could not tell whether that Trigger is still
+// telling or died in a crash, and telling at once would tell the
+// recipients twice in the first case. After InFlightGrace it takes the
+// second: the recipients of an erasure a crash interrupted are told that
+// much later. Clocks of replicas that differ by more than InFlightGrace
+// can still make a sweep tell a second time.
+const InFlightGrace = 10 * time.Minute
+
 // rememberedPage is how many remembered events a retry reads at a time.
 const rememberedPage = 100
 
@@ -142,9 +155,10 @@ func (e *Engine) remember(ctx context.Context, ev Event, tg target, rr RuleRepor
 // them in this process. A sweep or a release that met such an entry would
 // process the event's records in its place, and Trigger would report none
 // processed (a cancellation that looks like one of nothing). Another
-// replica's sweep can still meet it: then the records are processed there,
-// once as always, Trigger's report counts fewer, and the recipients may be
-// told twice.
+// replica's sweep can still meet it: then the records it finds are
+// processed there, once as always, Trigger's report counts fewer, and the
+// recipients are told of each part by whoever processed it; a sweep that
+// finds nothing left leaves the entry to the Trigger for InFlightGrace.
 type acting struct {
 	mu  sync.Mutex
 	ids map[string]struct{}
@@ -297,6 +311,15 @@ func (e *Engine) retryOne(ctx context.Context, p store.RememberedEvent, now time
 		return rr, nil
 	}
 	if rr.Processed == 0 {
+		if e.hasRecipients(ru.ds) && !p.RememberedAt.IsZero() && now.Sub(p.RememberedAt) < InFlightGrace {
+			// The records may have gone by the Trigger that remembered
+			// the entry and may still be telling the recipients, in
+			// another replica: it removes the entry itself once they are
+			// told, and telling here too would tell them twice. Should
+			// that Trigger have died, a sweep after InFlightGrace tells
+			// them.
+			return rr, nil
+		}
 		// Nothing of the event is left, and this retry processed none of
 		// it: its records went before, by this event before a crash that
 		// kept its recipients from being told (triggerEvent), or by
