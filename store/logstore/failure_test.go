@@ -193,11 +193,7 @@ func TestAFailedCommitNeverBreaksTheChain(t *testing.T) {
 func failAndContinue(t *testing.T, c failureCase, step string, always, stored bool) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	g := newLogGen()
-	g.writeLog(t, dir, "access.log", now.Add(-time.Hour), time.Second, 5)
-	g.writeLog(t, dir, "access.log.1", now.AddDate(0, 0, -9), time.Minute, 20)
-	g.writeLog(t, dir, "access.log.2", now.AddDate(0, 0, -10), time.Minute, 20)
-	decl := accessLogDecl(t, dir, "", policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
+	decl := failureDecl(t, dir)
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
 	defer func() {
@@ -205,16 +201,7 @@ func failAndContinue(t *testing.T, c failureCase, step string, always, stored bo
 			_ = st.Close()
 		}
 	}()
-	var want []string
-	for i := range 3 {
-		_, err := st.AppendAudit(ctx, audit.Entry{Time: now.Add(-48 * time.Hour), Action: "test.before", Count: i})
-		require.NoError(t, err)
-		want = append(want, "test.before")
-	}
-	if c.prepare != nil {
-		c.prepare(t, st)
-		want = append(want, "hold.place")
-	}
+	want := prepareFailure(t, st, c)
 
 	f := &failingStep{step: step, always: always}
 	logstore.FailAt(st, f.fail)
@@ -267,6 +254,32 @@ func failAndContinue(t *testing.T, c failureCase, step string, always, stored bo
 	for _, e := range left {
 		assert.False(t, strings.HasPrefix(e.Name(), ".frist-tmp-") || e.Name() == ".frist-journal.json", "%s is left behind", e.Name())
 	}
+}
+
+// failureDecl writes the logs of a failure case to dir and returns the
+// declaration that binds them.
+func failureDecl(t testing.TB, dir string) *policy.Declaration {
+	g := newLogGen()
+	g.writeLog(t, dir, "access.log", now.Add(-time.Hour), time.Second, 5)
+	g.writeLog(t, dir, "access.log.1", now.AddDate(0, 0, -9), time.Minute, 20)
+	g.writeLog(t, dir, "access.log.2", now.AddDate(0, 0, -10), time.Minute, 20)
+	return accessLogDecl(t, dir, "", policy.Rule{After: policy.MustParsePeriod("7d"), From: "requested_at", Delete: true})
+}
+
+// prepareFailure appends three entries to st's log and runs c.prepare,
+// and returns the actions of the log's entries.
+func prepareFailure(t *testing.T, st *logstore.Store, c failureCase) []string {
+	var want []string
+	for i := range 3 {
+		_, err := st.AppendAudit(context.Background(), audit.Entry{Time: now.Add(-48 * time.Hour), Action: "test.before", Count: i})
+		require.NoError(t, err)
+		want = append(want, "test.before")
+	}
+	if c.prepare != nil {
+		c.prepare(t, st)
+		want = append(want, "hold.place")
+	}
+	return want
 }
 
 // requireLog requires the log of st (in dir), read through st and from the file,
