@@ -161,18 +161,19 @@
 //
 // # A commit that fails part way
 //
-// A commit (a batch, a hold change, a drop, an append) can fail part way
-// without a crash: the disk is full, a rename or an fsync fails. The files
+// A commit (a batch, a hold change, a drop, an append, a change of the
+// outbox) can fail part way without a crash: the disk is full, a rename or
+// an fsync fails. The files
 // may then be ahead of what the Store keeps in memory (a journal written,
 // a file renamed, an entry appended whose fsync failed) or behind it (half
 // an entry's line written), and sealing the next entry to the head in
 // memory would break the chain. So the Store then reads its state
 // directory again, exactly as New does, before it returns the error: it
-// cuts a torn line off the audit log, reads the head, the base and the
-// holds, and finishes the journal, if one was written, or removes the
+// cuts a torn line off the audit log, reads the head, the base, the
+// holds and the outbox, and finishes the journal, if one was written, or removes the
 // temporary files of one that was not. The error wraps the failure and
 // says whether the commit is stored: every commit whose journal (for a
-// drop, the new log) reached its place is finished and stored; none
+// drop, the new log; for the outbox, its new file) reached its place is finished and stored; none
 // before it is, and nothing of it is visible. An append that fails cuts
 // what it wrote off again, so its entry is not in the log (should the cut
 // fail too, the reading again decides, and the error says which). While

@@ -63,15 +63,15 @@ func checkOutgoing(o store.Outgoing) error {
 		miss = append(miss, fmt.Sprintf("attempts of at least 1 (it has %d)", o.Attempts))
 	}
 	if o.Since.IsZero() {
-		miss = append(miss, "a time of its first attempt (since)")
+		miss = append(miss, "the time of its first attempt (since)")
 	}
 	if o.Next.IsZero() {
-		miss = append(miss, "a time of its next attempt (next)")
+		miss = append(miss, "the time of its next attempt (next)")
 	}
 	if len(miss) == 0 {
 		return nil
 	}
-	return fmt.Errorf("notification %q has no %s", o.ID, strings.Join(miss, ", no "))
+	return fmt.Errorf("notification %q lacks %s", o.ID, strings.Join(miss, ", "))
 }
 
 // outboxFile is the notifications of a Store waiting for delivery,
@@ -215,7 +215,7 @@ func (s *Store) Reschedule(ctx context.Context, id string, attempts int, next ti
 	}
 	next = next.Truncate(time.Microsecond).UTC()
 	if next.IsZero() {
-		return false, fmt.Errorf("logstore: notification %s not rescheduled: it has no time of its next attempt", id)
+		return false, fmt.Errorf("logstore: notification %s not rescheduled: it lacks the time of its next attempt", id)
 	}
 	es := slices.Clone(s.outbox.entries)
 	es[i].Attempts, es[i].Next = attempts+1, next
