@@ -232,9 +232,12 @@
 // of it survives), attempts and the times of its first and next attempt
 // (UTC, to the microsecond). Few notifications wait, and only while a
 // recipient cannot be reached, so every Enqueue, Reschedule and Dequeue
-// rewrites the whole file as a batch writes a log file (a temporary file,
-// fsynced, renamed over the old one, the directory fsynced) before it
-// returns: a crash leaves the old file or the new one whole, and New
+// rewrites the whole file, and its cost grows with the number waiting: a
+// Reschedule costs 1.0-1.6 times a durable write of the one notification
+// alone with 10 of 1 KiB waiting, 6-13 times with 1,000
+// (BenchmarkOutboxReschedule). The file is written as a batch writes a
+// log file (a temporary file, fsynced, renamed over the old one, the
+// directory fsynced) before each returns: a crash leaves the old file or the new one whole, and New
 // removes the temporary file of a write it interrupted. A write that
 // fails part way is read again from the file, as a commit that fails part
 // way is (above), and its error says whether it is stored. Dequeue's
