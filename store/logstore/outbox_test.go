@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -359,4 +360,76 @@ func TestAReadOnlyStoreListsTheOutboxAndWritesNothing(t *testing.T) {
 	require.ErrorIs(t, ro.Enqueue(ctx, outgoing(1)), logstore.ErrReadOnly)
 	require.NoError(t, ro.Close())
 	assert.Empty(t, stateBytes(t, empty))
+}
+
+// A reader that opens the state directory read-only while the writer
+// enqueues and dequeues (frist plan beside a running service) finds the
+// outbox file whole every time: it is replaced by a rename, never
+// written in place. Broken by writing it in place (os.WriteFile on
+// .frist-outbox.json): the reader met the file truncated and New failed
+// ("does not decode: EOF"), in 3 of 3 runs.
+func TestAReaderBesideTheWriterSeesAWholeOutbox(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	decl := bookingLogDecl(t, dir)
+	st, err := logstore.New(decl, nil)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, st.Close()) }()
+	big := func(n int) store.Outgoing {
+		o := outgoing(n)
+		o.Body = append(o.Body, strings.Repeat("ä", 16<<10)...)
+		return o
+	}
+	const reads, writes = 300, 60
+	var written atomic.Int64
+	started, stop := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for n := 1; ; n++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := st.Enqueue(ctx, big(n)); err != nil {
+				done <- err
+				return
+			}
+			if written.Add(1) == 1 {
+				close(started)
+			}
+			if n > 4 {
+				if err := st.Dequeue(ctx, outgoingID(n-4)); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(stop)
+		require.NoError(t, <-done, "the writer")
+	}()
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("the writer stopped before its first notification: %v", err)
+	}
+	seen := 0
+	for read := 0; read < reads || written.Load() < writes; read++ {
+		ro, err := logstore.New(decl, &logstore.Options{ReadOnly: true})
+		require.NoError(t, err, "read %d: a reader must find the outbox whole", read)
+		got, err := ro.ListOutgoing(ctx, "", 0)
+		require.NoError(t, err)
+		require.NoError(t, ro.Close())
+		for _, o := range got {
+			var n int
+			_, err := fmt.Sscanf(strings.TrimPrefix(o.ID, "01900000-0000-7000-a000-"), "%d", &n)
+			require.NoError(t, err)
+			require.Equal(t, big(n).Body, o.Body, "read %d: notification %d must be whole", read, n)
+			seen++
+		}
+	}
+	require.Positive(t, seen, "the reader must have met notifications (else this test proves nothing)")
 }
