@@ -89,34 +89,40 @@ type outboxFile struct {
 // crash interrupted is removed with the others by a writable New
 // (recover).
 func openOutbox(state string) (*outboxFile, error) {
-	b, err := os.ReadFile(filepath.Join(state, outboxName))
+	path := filepath.Join(state, outboxName)
+	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return &outboxFile{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("logstore: reading the outbox %s: %w", outboxName, err)
+		return nil, fmt.Errorf("logstore: reading the outbox: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields() // a field this version does not know would be lost at the next rewrite
 	var es []outgoingEntry
 	if err := dec.Decode(&es); err != nil {
-		return nil, fmt.Errorf("logstore: the outbox %s does not decode: %w", outboxName, err)
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return nil, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: %w", path, syn.Offset, err)
+		}
+		return nil, fmt.Errorf("logstore: the outbox %s does not decode: %w", path, err)
 	}
+	end := dec.InputOffset()
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("logstore: the outbox %s does not decode: data after its list of notifications", outboxName)
+		return nil, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: data after its list of notifications", path, end)
 	}
 	f := &outboxFile{entries: make([]store.Outgoing, 0, len(es))}
 	for i, e := range es {
 		o := normalOutgoing(store.Outgoing(e))
 		if err := checkOutgoing(o); err != nil {
-			return nil, fmt.Errorf("logstore: the outbox %s is damaged: entry %d: %w", outboxName, i+1, err)
+			return nil, fmt.Errorf("logstore: the outbox %s is damaged: entry %d: %w", path, i+1, err)
 		}
 		f.entries = append(f.entries, o)
 	}
 	slices.SortStableFunc(f.entries, func(a, b store.Outgoing) int { return strings.Compare(a.ID, b.ID) })
 	for i := 1; i < len(f.entries); i++ {
 		if f.entries[i].ID == f.entries[i-1].ID {
-			return nil, fmt.Errorf("logstore: the outbox %s is damaged: it holds notification %q twice", outboxName, f.entries[i].ID)
+			return nil, fmt.Errorf("logstore: the outbox %s is damaged: it holds notification %q twice", path, f.entries[i].ID)
 		}
 	}
 	return f, nil

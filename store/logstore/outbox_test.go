@@ -229,7 +229,8 @@ func TestADequeuedNotificationLeavesNothingOfItsBodyOnDisk(t *testing.T) {
 // would have listed nothing; by decoding without DisallowUnknownFields:
 // the file with a field this version does not know opened, and the next
 // rewrite would have dropped the field; by not checking entries: the
-// files with an entry without attempts or without a recipient opened.
+// files with an entry without attempts or without a recipient opened; by
+// leaving out the offset of a syntax error: the error did not say where.
 func TestADamagedOutboxFailsNewNamingTheFile(t *testing.T) {
 	dir := t.TempDir()
 	decl := bookingLogDecl(t, dir)
@@ -246,7 +247,8 @@ func TestADamagedOutboxFailsNewNamingTheFile(t *testing.T) {
 		{"torn", string(good[:len(good)/2]), "does not decode"},
 		{"empty", "", "does not decode"},
 		{"not a list", `{"id":"x"}`, "does not decode"},
-		{"data after the list", string(good) + `[]`, "data after its list of notifications"},
+		{"a syntax error", strings.Replace(string(good), `"attempts":1`, `"attempts";1`, 1), "does not decode at byte "},
+		{"data after the list", string(good) + `[]`, fmt.Sprintf("does not decode at byte %d: data after its list of notifications", len(good))},
 		{"a body that is not base64", strings.Replace(string(good), b1, "%%%"+b1, 1), "does not decode"},
 		{"an unknown field", strings.Replace(string(good), `"attempts":1`, `"attempts":1,"priority":2`, 1), `unknown field "priority"`},
 		{"no attempts", strings.Replace(string(good), `"attempts":1`, `"attempts":0`, 1), `entry 1: notification "` + outgoingID(1) + `" lacks attempts of at least 1 (it has 0)`},
@@ -262,7 +264,7 @@ func TestADamagedOutboxFailsNewNamingTheFile(t *testing.T) {
 					require.NoError(t, st.Close())
 				}
 				require.Error(t, err, "read-only %v", opts != nil)
-				assert.Contains(t, err.Error(), ".frist-outbox.json", "the error names the file")
+				assert.Contains(t, err.Error(), path, "the error names the file")
 				assert.Contains(t, err.Error(), tc.want)
 				assert.NotContains(t, err.Error(), toldOf(1), "the error holds no body")
 				assert.NotContains(t, err.Error(), b1, "the error holds no body")
