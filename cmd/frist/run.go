@@ -421,6 +421,7 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 	if notifying {
 		writeTold(w, c.stderr, rep.Rules)
 	}
+	writeRetold(w, c.stderr, rep.Outbox)
 	if len(out.Records) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "frist's own records (the declaration's records block):")
