@@ -247,3 +247,51 @@ func TestDsarEraseNotifyTellsTheRecipientAndReportsARefusal(t *testing.T) {
 		assert.NotContains(t, e.Note, "citizen-")
 	}
 }
+
+// TestRunTriesARefusedNotificationAgainAtALaterRun: maixit refuses the
+// notification of a time rule's erasure; the run keeps it in the outbox,
+// and a later run, once its time has come (set here in the database, as
+// five minutes passing would), tells maixit with the same notification,
+// reports it and empties the outbox. Seen to fail: with runRun not
+// printing rep.Outbox (writeRetold), out lacked the line; with the
+// engine not keeping the notification, the outbox was empty after the
+// first run.
+func TestRunTriesARefusedNotificationAgainAtALaterRun(t *testing.T) {
+	url, path := newJobcenterDB(t, seed{pastAppts: 1})
+	keys := keyFile(t)
+	maixit, maixitFile := newMaixit(t, http.StatusBadRequest)
+	code, _, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixitFile)
+	require.Equal(t, exitOK, code, errs)
+	require.Equal(t, 1, countRows(t, path, "frist_outbox", "1=1"), "the refused notification waits")
+	first := maixit.Notifications()
+	require.Len(t, first, 1)
+
+	// Its time comes; maixit still refuses: the JSON report counts the
+	// attempt, and the notification waits again.
+	execSQL(t, path, "UPDATE frist_outbox SET next = 0")
+	code, out, errs := runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixitFile, "--format", "json")
+	require.Equal(t, exitOK, code, errs)
+	var rep struct {
+		Outbox struct {
+			Tried   int `json:"tried"`
+			NotTold int `json:"not_told"`
+		} `json:"outbox"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
+	assert.Equal(t, 1, rep.Outbox.Tried)
+	assert.Equal(t, 1, rep.Outbox.NotTold)
+	require.Equal(t, 1, countRows(t, path, "frist_outbox", "attempts = 2"))
+
+	maixit.SetStatus(http.StatusOK)
+	execSQL(t, path, "UPDATE frist_outbox SET next = 0")
+	code, out, errs = runCLI("run", jobcenterFile, "--db", url, "--keys", keys, "--once", "--notify", maixitFile)
+	require.Equal(t, exitOK, code, errs)
+	assert.Contains(t, out, "Notifications tried again (Art. 19): 1 told, 0 not told (tried again later), 0 left to the controller\n")
+	assert.Equal(t, 0, countRows(t, path, "frist_outbox", "1=1"), "told, it leaves the outbox")
+	all := maixit.Notifications()
+	require.Len(t, all, 3)
+	assert.Equal(t, first[0].ID, all[2].ID, "the same notification, told again")
+	entries := notifyEntries(t, path, "retention.notify")
+	require.Len(t, entries, 3)
+	assert.Equal(t, "period ended: recipient maixit told (Art. 19)", entries[2].Note)
+}

@@ -292,6 +292,17 @@ type reportJSON struct {
 	// events, requests, entries of the audit log dropped), as the
 	// declaration's records block says.
 	Records []recordsReportJSON `json:"records"`
+	// Outbox says what the sweep did with the notifications to recipients
+	// that could not be delivered before (Art. 19).
+	Outbox outboxReportJSON `json:"outbox"`
+}
+
+type outboxReportJSON struct {
+	Tried            int    `json:"tried"`
+	Told             int    `json:"told"`
+	NotTold          int    `json:"not_told"`
+	LeftToController int    `json:"left_to_controller"`
+	Error            string `json:"error,omitempty"`
 }
 
 type recordsReportJSON struct {
@@ -388,6 +399,10 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 			r.Error = kr.Err.Error()
 		}
 		out.Records = append(out.Records, r)
+	}
+	out.Outbox = outboxReportJSON{Tried: rep.Outbox.Tried, Told: rep.Outbox.Told, NotTold: rep.Outbox.NotTold, LeftToController: rep.Outbox.LeftToController}
+	if rep.Outbox.Err != nil {
+		out.Outbox.Error = rep.Outbox.Err.Error()
 	}
 	if format == "json" {
 		return c.writeJSON(out)
