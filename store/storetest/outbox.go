@@ -25,7 +25,7 @@ type outboxHarness struct {
 func outboxGroup() []contract {
 	var out []contract
 	for _, c := range outboxContracts() {
-		out = append(out, contract{"Outbox/" + c.name, func(h *harness) {
+		out = append(out, contract{c.name, func(h *harness) {
 			c.run(&outboxHarness{t: h.t, b: h.b, o: h.b, ctx: h.ctx})
 		}})
 	}
@@ -260,7 +260,7 @@ func outboxContracts() []outboxContract {
 				h.t.Errorf("Dequeue of an entry already removed must return store.ErrNotFound, but it returned %v", err)
 			}
 		}},
-		{"Close/CallsAfterCloseReturnErrClosed", func(h *outboxHarness) {
+		{"Close/OutboxCallsAfterCloseReturnErrClosed", func(h *outboxHarness) {
 			h.enqueueOK(outgoing(1, at))
 			if err := h.b.Close(); err != nil {
 				h.t.Fatalf("Close must succeed on an open backend, but it returned: %v", err)
