@@ -28,7 +28,9 @@ type RecipientNotice struct {
 // ErrNotNotified is wrapped by the error of Erase, Rectify and Restrict
 // when the records were erased, rectified or restricted and the request
 // completed, but a recipient could not be told (Art. 19): the returned
-// notices say which, and the audit log records it.
+// notices say which, and the audit log records it. The notification is
+// kept and tried again by the retention engine's sweeps (see
+// retention.RetryTellingFor), each attempt recorded in the audit log.
 var ErrNotNotified = errors.New("dsar: a recipient could not be told of the change (Art. 19)")
 
 // notify tells every recipient of the affected datasets of r's change and
@@ -56,17 +58,23 @@ func (s *Service) notify(ctx context.Context, r *Request, affected []string, cha
 			}
 		}
 		outcome, err := notify.Deliver(ctx, s.notifier, n)
-		note := notify.AuditNote(rid, outcome, err)
 		switch outcome {
 		case notify.Told:
 			rn.Notified = true
 		case notify.ByController:
 			rn.Error = "frist has no notifier for it: tell the recipient yourself (Art. 19)"
 		default:
+			if s.retries {
+				// Kept for the engine's sweeps to try again, each
+				// attempt recorded like this one.
+				entry := s.auditEntry(at, "dsar.notify", r, "", len(by[rid]), "")
+				entry.Note += ": " // the attempt's outcome follows
+				err = s.eng.TellLater(ctx, n, entry, at, err)
+			}
 			rn.Error = err.Error()
 			failed = append(failed, rid)
 		}
-		if aerr := s.audit(ctx, at, "dsar.notify", r, "", len(by[rid]), note); aerr != nil {
+		if aerr := s.audit(ctx, at, "dsar.notify", r, "", len(by[rid]), notify.AuditNote(rid, outcome, err)); aerr != nil {
 			return notices, aerr
 		}
 		notices = append(notices, rn)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/frist-go/frist/dsar"
 	"github.com/frist-go/frist/notify"
+	"github.com/frist-go/frist/retention"
 )
 
 // recipientEndpoint is a recipient's webhook endpoint that answers with
@@ -166,4 +167,76 @@ func TestAWebhookRefusesToSendThePersonInTheClear(t *testing.T) {
 			assert.NotContains(t, err.Error(), "c-1001")
 		})
 	}
+}
+
+// failingFirst fails for its recipient until told otherwise, and keeps
+// what it delivered.
+type failingFirst struct {
+	mu   sync.Mutex
+	fail bool
+	got  []notify.Notification
+}
+
+func (f *failingFirst) Notify(_ context.Context, n notify.Notification) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return errors.New("the endpoint answered 503 Service Unavailable")
+	}
+	f.got = append(f.got, n)
+	return nil
+}
+
+// TestAnErasureNotificationThatFailedIsToldAgainByTheSweep: maixit cannot
+// be reached when a subject's erasure is done. Erase says so, and that
+// frist tries again; the engine's sweep after RetryTellingFirst tells
+// maixit, with the same notification (ID, request, subject), and records
+// it as the request's, so that the access report and an auditor see it.
+//
+// Seen to fail: with the service not keeping the notification
+// (TellLater not called in notify), maixit was never told.
+func TestAnErasureNotificationThatFailedIsToldAgainByTheSweep(t *testing.T) {
+	f := newFixture(t, "jobcenter", received)
+	seedJobcenter(f)
+	nf := &failingFirst{fail: true}
+	eng, err := retention.New(f.decl, f.st, &retention.Options{Now: f.clock, AuditKey: f.ring, Notifier: nf})
+	require.NoError(t, err)
+	svc, err := dsar.NewService(eng, f.st, f.ledger, &dsar.ServiceOptions{
+		Now: f.clock, AuditKey: f.ring,
+		Identity: dsar.IdentityFunc(func(context.Context, *dsar.Request) (bool, error) { return true, nil }),
+	})
+	require.NoError(t, err)
+	r, err := svc.Open(f.ctx, dsar.Erasure, "c-1001", time.Time{})
+	require.NoError(t, err)
+	_, err = svc.Verify(f.ctx, r.ID())
+	require.NoError(t, err)
+	rc, err := svc.Erase(f.ctx, r.ID())
+	require.ErrorIs(t, err, dsar.ErrNotNotified)
+	require.Len(t, rc.Recipients, 1)
+	assert.Contains(t, rc.Recipients[0].Error, "frist tries again at")
+	waiting, err := f.st.ListOutgoing(f.ctx, "", 0)
+	require.NoError(t, err)
+	require.Len(t, waiting, 1)
+
+	nf.mu.Lock()
+	nf.fail = false
+	nf.mu.Unlock()
+	f.advance(retention.RetryTellingFirst)
+	rep, err := eng.Sweep(f.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Outbox.Told)
+	require.Len(t, nf.got, 1)
+	n := nf.got[0]
+	assert.Equal(t, waiting[0].ID, n.ID)
+	assert.Equal(t, "maixit", n.Recipient)
+	assert.Equal(t, notify.Erasure, n.Kind)
+	assert.Equal(t, r.ID(), n.Request)
+	assert.Equal(t, "c-1001", n.Subject)
+	text := f.auditText()
+	assert.Contains(t, text, "request "+r.ID().String()+" (erasure): recipient maixit NOT told (Art. 19): the endpoint answered 503 Service Unavailable; frist tries again at")
+	assert.Contains(t, text, "request "+r.ID().String()+" (erasure): recipient maixit told (Art. 19)")
+	assert.NotContains(t, text, "c-1001")
+	waiting, err = f.st.ListOutgoing(f.ctx, "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, waiting)
 }

@@ -65,7 +65,11 @@ type ServiceOptions struct {
 	// (retention.Options.Notifier), so that one Notifier tells of every
 	// change, whether a request or a rule made it. When neither is set,
 	// every such recipient is recorded, in the receipt and the audit log,
-	// as one the controller must tell by other means.
+	// as one the controller must tell by other means. A notification the
+	// engine's Notifier could not deliver is tried again by the engine's
+	// sweeps (retention.RetryTellingFor); one a Notifier of the service's
+	// own could not deliver is not, since the sweeps tell through the
+	// engine's.
 	Notifier notify.Notifier
 }
 
@@ -89,6 +93,9 @@ type Service struct {
 	within   time.Duration
 	policy   string
 	notifier notify.Notifier
+	// retries is true when notifier is the engine's, whose sweeps try a
+	// failed notification again (retention.Engine.TellLater).
+	retries bool
 	// mu serialises load-change-save of one request in this process; the
 	// store's version check catches writers in other processes.
 	mu sync.Mutex
@@ -138,7 +145,7 @@ func NewService(eng *retention.Engine, rs store.RequestStore, ledger *consent.Le
 		s.now = eng.Now
 	}
 	if s.notifier == nil {
-		s.notifier = eng.Notifier()
+		s.notifier, s.retries = eng.Notifier(), true
 	}
 	if s.within <= 0 {
 		s.within = 7 * 24 * time.Hour
@@ -479,18 +486,24 @@ func (s *Service) AuditPseudonym(r *Request) string {
 // audit appends a dsar entry naming the request and the subject's
 // pseudonym, never the subject.
 func (s *Service) audit(ctx context.Context, at time.Time, action string, r *Request, dataset string, count int, note string) error {
-	n := "request " + r.id.String() + " (" + r.kind.String() + ")"
-	if note != "" {
-		n += ": " + note
-	}
-	_, err := storecheck.AppendAudit(ctx, s.st, audit.Entry{
-		Time: at, Action: action, Dataset: dataset, Count: count,
-		Subjects: []string{s.AuditPseudonym(r)}, Policy: s.policy, Note: n,
-	}.SignedBy(s.eng.AuditSigner()))
+	_, err := storecheck.AppendAudit(ctx, s.st, s.auditEntry(at, action, r, dataset, count, note).SignedBy(s.eng.AuditSigner()))
 	if err != nil {
 		return fmt.Errorf("dsar: audit entry %s for %s: %w", action, r, err)
 	}
 	return nil
+}
+
+// auditEntry returns the audit entry audit appends, unsigned: its note is
+// "request <ID> (<kind>)", followed by ": " and note unless note is empty.
+func (s *Service) auditEntry(at time.Time, action string, r *Request, dataset string, count int, note string) audit.Entry {
+	n := "request " + r.id.String() + " (" + r.kind.String() + ")"
+	if note != "" {
+		n += ": " + note
+	}
+	return audit.Entry{
+		Time: at, Action: action, Dataset: dataset, Count: count,
+		Subjects: []string{s.AuditPseudonym(r)}, Policy: s.policy, Note: n,
+	}
 }
 
 // begin loads the request with id for an operation serving kind: it must be

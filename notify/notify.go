@@ -24,6 +24,11 @@
 // records only case by case is never told by frist, since telling it of
 // every erasure would disclose people whose data it never received: the
 // controller, who made each disclosure, tells it.
+//
+// A notification the Notifier could not deliver is not given up: the
+// retention engine keeps it in the store's outbox and tries it again at
+// later sweeps, for a week, before it leaves it to the controller
+// (retention.RetryTellingFor).
 package notify
 
 import (
@@ -43,8 +48,9 @@ import (
 type Notifier interface {
 	// Notify delivers n to its recipient, or returns why it could not.
 	// The error may reach logs and the audit log: it must not carry the
-	// notification's content. Notify is called again with the same n.ID
-	// only when the application retries, so a recipient can ignore a
+	// notification's content. A notification that failed is given to
+	// Notify again, with the same n.ID, by the retention engine's later
+	// sweeps (retention.RetryTellingFor), so a recipient can ignore a
 	// notification it has seen.
 	Notify(ctx context.Context, n Notification) error
 }

@@ -36,7 +36,9 @@ func (w Webhooks) Notify(ctx context.Context, n Notification) error {
 // "t=<unix seconds>,v1=<hex HMAC-SHA-256 of "<t>.<body>" under Secret>",
 // and Idempotency-Key the notification's ID. A delivery that fails for
 // the network, a 5xx or a 429 answer is retried with a doubling pause;
-// any other answer outside 2xx is final.
+// any other answer outside 2xx ends the delivery at once. Either way, a
+// notification not delivered is tried again by the retention engine's
+// later sweeps (retention.RetryTellingFor).
 type Webhook struct {
 	// URL is the endpoint. It must be https, except on a loopback address
 	// (for tests): the body names the data subject.

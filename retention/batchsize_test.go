@@ -117,6 +117,9 @@ func (d *batchDriver) DropAudit(context.Context, store.AuditDrop) (store.AuditDr
 func (d *batchDriver) ListRemembered(context.Context, string, int) ([]store.RememberedEvent, error) {
 	return nil, nil
 }
+func (d *batchDriver) ListOutgoing(context.Context, string, int) ([]store.Outgoing, error) {
+	return nil, nil
+}
 func (d *batchDriver) Unreadable(context.Context, store.Selection) (int, string, error) {
 	return 0, "", nil
 }

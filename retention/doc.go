@@ -82,7 +82,11 @@
 // records each outcome in the audit log and RuleReport.Told, NotTold and
 // LeftToController. An event is remembered before it acts and forgotten
 // once its recipients were told, so that a crash repeats a notification
-// rather than losing it (notify.go).
+// rather than losing it (notify.go). A notification the Notifier could not
+// deliver is kept in the store's outbox and tried again by later sweeps,
+// for RetryTellingFor, before it is left to the controller (outbox.go,
+// Report.Outbox); package dsar keeps its own failed ones there too
+// (Engine.TellLater).
 //
 // frist's own records are kept as the declaration's records block says
 // (Art. 5(1)(e) GDPR): consent.New and dsar.NewService register a

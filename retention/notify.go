@@ -75,9 +75,9 @@ import (
 // another replica, and a sweep that told too would tell them twice. A
 // time rule's notification lost in a crash is made good by the rule's next
 // one, which names the cutoff (Notification.Through) up to which every
-// record is erased. An outcome NotTold is final: the notifier is not called
-// again for it; the audit entry, the log and the metric tell the
-// controller to act.
+// record is erased. A notification with the outcome NotTold is kept and
+// tried again by later sweeps (outbox.go), until it is told or, after
+// RetryTellingFor, left to the controller.
 //
 // Not told by the engine: EraseSubject's erasures, which its caller tells
 // with the request that caused them (package dsar does); and erasures
@@ -176,6 +176,13 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 				Event: c.event, Purpose: c.purpose, Rule: ru.id, Action: string(ru.action),
 				Subject: w.subject, Keys: w.keys, Datasets: datasets, Count: w.count, Through: c.through, At: now,
 			}
+			entry := audit.Entry{
+				Time: now, Action: notifyAction, Dataset: ru.ds.ID, Rule: ru.id, Count: w.count,
+				Policy: e.policyHash, Note: prefix,
+			}
+			if w.subject != "" {
+				entry.Subjects = []string{e.auditKey.Pseudonym(w.subject)}
+			}
 			outcome, nerr := notify.Deliver(ctx, e.notifier, n)
 			e.obs.RecipientTold(ru.ds.ID, ru.id, rid, outcome)
 			switch outcome {
@@ -183,18 +190,13 @@ func (e *Engine) tell(ctx context.Context, ru *rule, rr *RuleReport, c cause, se
 				rr.Told++
 			case notify.NotTold:
 				rr.NotTold++
+				nerr = e.TellLater(ctx, n, entry, now, nerr)
 				e.log.WarnContext(ctx, "retention: a recipient could not be told of an erasure (Art. 19)",
 					"dataset", ru.ds.ID, "rule", ru.id, "recipient", rid, "error", nerr)
 			default:
 				rr.LeftToController++
 			}
-			entry := audit.Entry{
-				Time: now, Action: notifyAction, Dataset: ru.ds.ID, Rule: ru.id, Count: w.count,
-				Policy: e.policyHash, Note: prefix + notify.AuditNote(rid, outcome, nerr),
-			}
-			if w.subject != "" {
-				entry.Subjects = []string{e.auditKey.Pseudonym(w.subject)}
-			}
+			entry.Note += notify.AuditNote(rid, outcome, nerr)
 			if _, err := storecheck.AppendAudit(ctx, e.st, entry.SignedBy(e.signer)); err != nil {
 				return fmt.Errorf("retention: audit entry for telling recipient %s of dataset %s: %w", rid, ru.ds.ID, err)
 			}

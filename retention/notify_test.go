@@ -243,8 +243,8 @@ func TestARecipientThatCannotBeToldDoesNotUndoTheErasure(t *testing.T) {
 	assert.Equal(t, 2, rep.Rules[0].NotTold)
 	entries := notifyEntries(t, h)
 	require.Len(t, entries, 2)
-	assert.Equal(t, "on cancelled: recipient maixit NOT told (Art. 19): the endpoint answered 503 Service Unavailable", entries[0].Note)
-	assert.Equal(t, "on cancelled: recipient agentur NOT told (Art. 19): the notifier panicked: string", entries[1].Note)
+	assert.Equal(t, "on cancelled: recipient maixit NOT told (Art. 19): the endpoint answered 503 Service Unavailable; frist tries again at 2024-05-06T07:05:00Z", entries[0].Note)
+	assert.Equal(t, "on cancelled: recipient agentur NOT told (Art. 19): the notifier panicked: string; frist tries again at 2024-05-06T07:05:00Z", entries[1].Note)
 	assert.Contains(t, h.logs.String(), "recipient=maixit")
 	assert.NotContains(t, h.logs.String(), "max")
 

@@ -26,8 +26,10 @@ type Observer interface {
 	// cannot be read (see Unreadable).
 	Unreadable(dataset, rule, column string, n int)
 	// RecipientTold reports one notification of a rule's erasure to a
-	// recipient of the dataset (Art. 19) and its outcome; notify.NotTold
-	// is the one to alert on.
+	// recipient of the dataset (Art. 19) and its outcome, at the first
+	// attempt and at every later one (outbox.go); notify.NotTold is the
+	// one to alert on, and notify.ByController after many is frist giving
+	// up (RetryTellingFor).
 	RecipientTold(dataset, rule, recipient string, outcome notify.Outcome)
 }
 

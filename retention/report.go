@@ -38,6 +38,10 @@ type Report struct {
 	// with Engine.Keep, in the order they were registered. Err includes
 	// their errors.
 	Records []RecordsReport
+	// Outbox is what the sweep did with the notifications to recipients
+	// that could not be delivered before (outbox.go). Err includes its
+	// error.
+	Outbox OutboxReport
 }
 
 // RuleReport is what happened for one rule.
@@ -151,6 +155,9 @@ func (r *Report) Err() error {
 	var errs []error
 	if r.RememberedErr != nil {
 		errs = append(errs, r.RememberedErr)
+	}
+	if r.Outbox.Err != nil {
+		errs = append(errs, r.Outbox.Err)
 	}
 	if r.PurgeErr != nil && !errors.Is(r.PurgeErr, store.ErrPurgeDeferred) {
 		errs = append(errs, r.PurgeErr)

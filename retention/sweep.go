@@ -38,7 +38,9 @@ import (
 // oldest of them is overdue. Counting it in the sweep that processed
 // records too would walk what that sweep's deletes left in the indexes.
 //
-// After the time rules, Sweep calls the keepers of frist's own records
+// After the time rules, Sweep tries again the notifications to recipients
+// that could not be delivered before and whose time has come (outbox.go,
+// Report.Outbox). Then it calls the keepers of frist's own records
 // registered with Keep, with its start time, deletes the holds and drops
 // the audit entries whose period ended, and reports them in
 // Report.Records.
@@ -60,6 +62,9 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			}
 		}
 		if rep.RememberedErr != nil {
+			s.Failed++
+		}
+		if rep.Outbox.Err != nil {
 			s.Failed++
 		}
 		for _, kr := range rep.Records {
@@ -111,6 +116,15 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			e.log.ErrorContext(ctx, "retention: sweep stopped", "error", err, "processed", s.Processed)
 			return rep, err
 		}
+	}
+	// Notifications that could not be delivered before, under the same
+	// lease (outbox.go).
+	rep.Outbox, err = e.retryTelling(ctx, start)
+	if err != nil {
+		s := stats()
+		e.obs.SweepDone(s)
+		e.log.ErrorContext(ctx, "retention: sweep stopped", "error", err, "processed", s.Processed)
+		return rep, err
 	}
 	// frist's own records, after the rules and under the same lease
 	// (records.go).

@@ -27,7 +27,9 @@ const (
 	// and ExpireRequests deletes requests and objections.
 	RequestRecords OwnRecords = "requests"
 	// RememberedRecords are remembered events (RememberedEvents), which
-	// name a subject or record keys: Forget deletes them.
+	// name a subject or record keys, and notifications waiting for
+	// delivery (Outbox), which hold what the recipient is told: Forget
+	// and Dequeue delete them.
 	RememberedRecords OwnRecords = "remembered"
 	// AuditRecords are the audit log's entries (AuditLog), which name
 	// subjects by keyed pseudonyms: DropAudit deletes the oldest of them

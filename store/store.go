@@ -10,8 +10,9 @@
 //
 //  1. The required core, [Driver]: records (Process, Count, Earliest,
 //     Unreadable, Records, Times, SubjectsByField, UpdateFields, Serves,
-//     Purge), [Holds], [AuditLog], [Leases] and remembered events
-//     ([RememberedEvents]). Every backend implements all of it; the engine
+//     Purge), [Holds], [AuditLog], [Leases], remembered events
+//     ([RememberedEvents]) and notifications waiting for delivery
+//     ([Outbox]). Every backend implements all of it; the engine
 //     never finds a part of it by type assertion, so a wrapper that embeds
 //     a Driver hides nothing. An operation a backend truly cannot do
 //     (store/logstore cannot change a line in place) is still a method: it
@@ -429,6 +430,7 @@ type Driver interface {
 	AuditLog
 	Leases
 	RememberedEvents
+	Outbox
 
 	// Close releases the backend's resources (not the application's
 	// *sql.DB). Calls after Close return ErrClosed.

@@ -353,7 +353,7 @@ func runDsarErase(args []string, stdout, stderr io.Writer) int {
 	if errors.Is(err, dsar.ErrNotNotified) && rc != nil {
 		// The erasure is done and the request completed; only telling
 		// failed, which the receipt shows recipient by recipient.
-		fmt.Fprintf(stderr, "frist dsar erase: %v; the erasure stands: tell the recipients marked NOT told by other means\n", err)
+		fmt.Fprintf(stderr, "frist dsar erase: %v; the erasure stands: frist run tries the recipients marked NOT told again for a week, then leaves them to you (the audit log, dsar.notify, says which)\n", err)
 		err = nil
 	}
 	if err != nil {

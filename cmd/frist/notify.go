@@ -54,6 +54,21 @@ func (c *cli) loadNotifier(path string, decl *policy.Declaration) (notify.Notifi
 	return hooks, 0, true
 }
 
+// writeRetold prints what the sweep did with the notifications that could
+// not be delivered before (retention.Report.Outbox), when it did anything,
+// and warns on stderr of those frist gave up.
+func writeRetold(w, stderr io.Writer, o retention.OutboxReport) {
+	if o.Tried+o.LeftToController == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Notifications tried again (Art. 19): %d told, %d not told (tried again later), %d left to the controller\n", o.Told, o.NotTold, o.LeftToController)
+	if o.LeftToController > 0 {
+		fmt.Fprintf(stderr, "frist run: %s left to you (Art. 19): frist could not deliver them within a week or has no way to; the audit log says to whom: tell them by other means\n",
+			plural(o.LeftToController, "notification"))
+	}
+}
+
 // writeTold prints, per rule that erased records of a dataset with
 // recipients, how many notifications were told, not told and left to the
 // controller (Art. 19), and warns on stderr of those not told.
@@ -72,7 +87,7 @@ func writeTold(w, stderr io.Writer, rules []retention.RuleReport) {
 	}
 	for _, rr := range rules {
 		if rr.NotTold > 0 {
-			fmt.Fprintf(stderr, "frist run: %s/%s: %s to recipients NOT told (Art. 19); the erasure stands; the audit log (retention.notify) says to whom and why: tell them by other means\n",
+			fmt.Fprintf(stderr, "frist run: %s/%s: %s to recipients NOT told (Art. 19); the erasure stands; later runs try again for a week, then leave them to you; the audit log (retention.notify) says to whom and why\n",
 				rr.Dataset, rr.Rule, plural(rr.NotTold, "notification"))
 		}
 	}

@@ -59,7 +59,8 @@ type planJSON struct {
 	DeadTuples map[string]int64 `json:"dead_tuples,omitempty"`
 	// OwnDeadTuples counts the same for frist's own tables whose rows are
 	// deleted or overwritten (consent events, requests, objections,
-	// remembered events), by table name (pgstore.Store.OwnDeadTuples).
+	// remembered events, notifications waiting for delivery), by table
+	// name (pgstore.Store.OwnDeadTuples).
 	OwnDeadTuples map[string]int64 `json:"own_dead_tuples,omitempty"`
 }
 

@@ -292,6 +292,17 @@ type reportJSON struct {
 	// events, requests, entries of the audit log dropped), as the
 	// declaration's records block says.
 	Records []recordsReportJSON `json:"records"`
+	// Outbox says what the sweep did with the notifications to recipients
+	// that could not be delivered before (Art. 19).
+	Outbox outboxReportJSON `json:"outbox"`
+}
+
+type outboxReportJSON struct {
+	Tried            int    `json:"tried"`
+	Told             int    `json:"told"`
+	NotTold          int    `json:"not_told"`
+	LeftToController int    `json:"left_to_controller"`
+	Error            string `json:"error,omitempty"`
 }
 
 type recordsReportJSON struct {
@@ -389,6 +400,10 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 		}
 		out.Records = append(out.Records, r)
 	}
+	out.Outbox = outboxReportJSON{Tried: rep.Outbox.Tried, Told: rep.Outbox.Told, NotTold: rep.Outbox.NotTold, LeftToController: rep.Outbox.LeftToController}
+	if rep.Outbox.Err != nil {
+		out.Outbox.Error = rep.Outbox.Err.Error()
+	}
 	if format == "json" {
 		return c.writeJSON(out)
 	}
@@ -421,6 +436,7 @@ func writeReport(c *cli, rep *retention.Report, format string, loc *time.Locatio
 	if notifying {
 		writeTold(w, c.stderr, rep.Rules)
 	}
+	writeRetold(w, c.stderr, rep.Outbox)
 	if len(out.Records) > 0 {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, "frist's own records (the declaration's records block):")

@@ -134,7 +134,7 @@
 // until the file changes (its size, modification time or inode), when it
 // is read again.
 //
-// # Audit log, journal, holds, remembered events and leases
+// # Audit log, journal, holds, remembered events, outbox and leases
 //
 // The state directory (Options.StateDir, by default the first files
 // dataset's directory) holds .frist-audit.jsonl, the hash-chained audit
@@ -161,18 +161,19 @@
 //
 // # A commit that fails part way
 //
-// A commit (a batch, a hold change, a drop, an append) can fail part way
-// without a crash: the disk is full, a rename or an fsync fails. The files
+// A commit (a batch, a hold change, a drop, an append, a change of the
+// outbox) can fail part way without a crash: the disk is full, a rename or
+// an fsync fails. The files
 // may then be ahead of what the Store keeps in memory (a journal written,
 // a file renamed, an entry appended whose fsync failed) or behind it (half
 // an entry's line written), and sealing the next entry to the head in
 // memory would break the chain. So the Store then reads its state
 // directory again, exactly as New does, before it returns the error: it
-// cuts a torn line off the audit log, reads the head, the base and the
-// holds, and finishes the journal, if one was written, or removes the
+// cuts a torn line off the audit log, reads the head, the base, the
+// holds and the outbox, and finishes the journal, if one was written, or removes the
 // temporary files of one that was not. The error wraps the failure and
 // says whether the commit is stored: every commit whose journal (for a
-// drop, the new log) reached its place is finished and stored; none
+// drop, the new log; for the outbox, its new file) reached its place is finished and stored; none
 // before it is, and nothing of it is visible. An append that fails cuts
 // what it wrote off again, so its entry is not in the log (should the cut
 // fail too, the reading again decides, and the error says which). While
@@ -225,10 +226,35 @@
 // naming it, rather than an event being forgotten silently. A Store opened
 // read-only lists the events as New found them and writes nothing.
 //
+// Notifications to recipients that could not be delivered (store.Outbox,
+// Art. 19) live in .frist-outbox.json: one JSON list, in ID order, of
+// each notification's ID, recipient, body (in base64, so that every byte
+// of it survives), attempts and the times of its first and next attempt
+// (UTC, to the microsecond). Few notifications wait, and only while a
+// recipient cannot be reached, so every Enqueue, Reschedule and Dequeue
+// rewrites the whole file, and its cost grows with the number waiting: a
+// Reschedule costs 1.0-1.6 times a durable write of the one notification
+// alone with 10 of 1 KiB waiting, 6-13 times with 1,000
+// (BenchmarkOutboxReschedule). The file is written as a batch writes a
+// log file (a temporary file, fsynced, renamed over the old one, the
+// directory fsynced) before each returns: a crash leaves the old file or the new one whole, and New
+// removes the temporary file of a write it interrupted. A write that
+// fails part way is read again from the file, as a commit that fails part
+// way is (above), and its error says whether it is stored. Dequeue's
+// rewrite leaves the notification out, so its body, which holds personal
+// data, is in no file of the state directory once Dequeue returns; the
+// old file's blocks are the file system's until reused, as for every
+// rewrite. New reads the file once; a file that does not decode, holds a
+// field it does not know, an incomplete notification or one ID twice fails
+// New, naming the file, rather than notifications being dropped
+// silently. A Store opened read-only lists the notifications as New found
+// them and writes nothing. Reschedule compares and sets under the Store's
+// lock, so of callers with the same attempts exactly one wins.
+//
 // One process at a time opens a state directory (an flock on
 // .frist-lock, which Close releases, even while a child process the
 // program started meanwhile still holds a copy of the file); leases therefore live in memory and order the sweepers of
-// that process, and the holds and remembered events a Store keeps in
+// that process, and the holds, remembered events and outbox a Store keeps in
 // memory are those on disk: no other writer changes them. Of two callers
 // forgetting the same event, exactly one succeeds. Rotation while a batch runs is detected (the file's
 // identity is checked before the rename) and fails the batch with

@@ -20,6 +20,8 @@ var (
 		stepAuditWrite, stepAuditSync, stepJournalRemove, stepJournalRemoved}
 	DropSteps   = []string{stepDropWrite, stepDropRename, stepDropSync}
 	AppendSteps = []string{stepAuditWrite, stepAuditSync}
+	// OutboxSteps are the steps of every change of the outbox.
+	OutboxSteps = []string{stepOutboxWrite, stepOutboxRename, stepOutboxSync}
 )
 
 // LockFile returns the open lock file of the state directory s holds.

@@ -46,9 +46,9 @@ func (s *Store) heal() error {
 
 // reload reads what the Store keeps in memory from its files, as New
 // does: the audit log's head and base (cutting off a torn last line), a
-// journal, which it finishes, and the holds. The remembered events need
-// no reload: a write of one that fails changes neither its file nor
-// memory.
+// journal, which it finishes, the holds and the outbox. The remembered
+// events need no reload: a write of one that fails changes neither its
+// file nor memory.
 func (s *Store) reload() error {
 	err := s.reloadLog()
 	// The holds are read once a change to them that a failure or a crash
@@ -59,7 +59,13 @@ func (s *Store) reload() error {
 	if herr == nil {
 		s.holds = h
 	}
-	return errors.Join(err, herr)
+	// The outbox is read as its file holds it: a change whose rename
+	// happened before its write failed is stored (saveOutbox).
+	o, oerr := openOutbox(s.state)
+	if oerr == nil {
+		s.outbox = o
+	}
+	return errors.Join(err, herr, oerr)
 }
 
 // reloadLog reads the audit log's head and base and finishes a journal.

@@ -54,9 +54,11 @@ type failureCase struct {
 	// fails: its journal (or, for a drop, the new log) has been renamed
 	// into place. "" means never: a failed append stores nothing.
 	from string
-	// prepare runs before the failure is injected.
-	prepare func(t *testing.T, st *logstore.Store)
-	// run is the commit; action is the action of its entry.
+	// prepare runs before the failure is injected and returns the
+	// actions of the entries it appended.
+	prepare func(t *testing.T, st *logstore.Store) []string
+	// run is the commit; action is the action of its entry, "" for a
+	// change that appends none (the outbox's).
 	run    func(st *logstore.Store) error
 	action string
 	// check checks the Store's data (not its log) against stored.
@@ -77,11 +79,12 @@ func failureCases() []failureCase {
 		require.NoError(t, err)
 		return len(hs)
 	}
-	place := func(t *testing.T, st *logstore.Store) {
+	place := func(t *testing.T, st *logstore.Store) []string {
 		_, err := st.PlaceHold(ctx, failureHold, storetest.HoldEntry("hold.place"))
 		require.NoError(t, err)
+		return []string{"hold.place"}
 	}
-	return []failureCase{
+	return append([]failureCase{
 		{
 			name: "batch", steps: logstore.JournalSteps, from: "journal.sync", action: "delete",
 			run: func(st *logstore.Store) error {
@@ -141,19 +144,21 @@ func failureCases() []failureCase {
 			},
 			check: func(*testing.T, *logstore.Store, bool) {},
 		},
-	}
+	}, outboxFailureCases()...)
 }
 
 // A commit that fails part way (a full disk, an I/O error: any file
 // operation of it) leaves the Store sealing its next entry to the entry
 // the audit log ends with, and the next opening finishes or forgets the
 // commit without refusing: at every step of a batch, a hold's placement
-// and release, an audit drop and an append, failing once or until the
-// disk recovers, followed by further writes in the same process and by
-// opening the directory again, the whole log verifies and holds exactly
-// the entries of what was stored: every entry of a commit whose journal
-// was written (or whose new log was renamed into place), and none of one
-// that failed before.
+// and release, an audit drop, an append and a change of the outbox,
+// failing once or until the disk recovers, followed by further writes in
+// the same process and by opening the directory again, the whole log
+// verifies and holds exactly the entries of what was stored: every entry
+// of a commit whose journal was written (or whose new log was renamed
+// into place), and none of one that failed before; the outbox holds its
+// new notifications exactly when its new file was renamed into place
+// (outboxFailureCases).
 //
 // Broken on purpose to see this fail: without the Store re-reading its
 // files after a failure (the head kept in memory as it was, as before),
@@ -219,11 +224,7 @@ func failAndContinue(t *testing.T, c failureCase, step string, always, stored bo
 		c.check(t, st, stored)
 	}
 	if stored {
-		if c.action == audit.DropAction {
-			want = []string{audit.DropAction}
-		} else {
-			want = append(want, c.action)
-		}
+		want = c.afterStored(want)
 	}
 
 	// A further write while the disk may still be failing: stored or
@@ -276,10 +277,21 @@ func prepareFailure(t *testing.T, st *logstore.Store, c failureCase) []string {
 		want = append(want, "test.before")
 	}
 	if c.prepare != nil {
-		c.prepare(t, st)
-		want = append(want, "hold.place")
+		want = append(want, c.prepare(t, st)...)
 	}
 	return want
+}
+
+// afterStored returns the actions of the log's entries, want before the
+// commit, once c's commit is stored.
+func (c failureCase) afterStored(want []string) []string {
+	switch c.action {
+	case "":
+		return want
+	case audit.DropAction:
+		return []string{audit.DropAction}
+	}
+	return append(want, c.action)
 }
 
 // requireLog requires the log of st (in dir), read through st and from the file,

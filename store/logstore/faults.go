@@ -4,7 +4,7 @@ package logstore
 // operation fail (Store.failAt). Each names the operation that fails:
 // before it takes effect, unless its comment says otherwise.
 const (
-	stepJournalWrite   = "journal.write"   // writing the journal's temporary file
+	stepJournalWrite   = "journal.write"   // writing the journal's temporary file: half of it is written
 	stepJournalRename  = "journal.rename"  // renaming the journal into place
 	stepJournalSync    = "journal.sync"    // fsyncing the state directory after the rename took effect
 	stepFileRename     = "file.rename"     // renaming a new version into place (or removing the file)
@@ -14,9 +14,12 @@ const (
 	stepIndex          = "index"           // saving the directory's index
 	stepJournalRemove  = "journal.remove"  // removing the journal
 	stepJournalRemoved = "journal.removed" // fsyncing the state directory after the removal took effect
-	stepDropWrite      = "drop.write"      // writing the audit log without its dropped entries aside
+	stepDropWrite      = "drop.write"      // writing the audit log without its dropped entries aside: half of it is written
 	stepDropRename     = "drop.rename"     // renaming it over the audit log
 	stepDropSync       = "drop.sync"       // fsyncing the state directory after the rename took effect
+	stepOutboxWrite    = "outbox.write"    // writing the outbox's new version aside: half of it is written
+	stepOutboxRename   = "outbox.rename"   // renaming it over the outbox
+	stepOutboxSync     = "outbox.sync"     // fsyncing the state directory after the rename took effect
 )
 
 // fault returns the error the tests inject at step, nil in production

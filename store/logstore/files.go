@@ -371,12 +371,26 @@ func writeFileAtomic(dir, name string, data []byte) error {
 // writeTemp writes data to the file tmp in dir and fsyncs it; on failure
 // it removes what it wrote.
 func writeTemp(dir, tmp string, data []byte) error {
+	return writeTempHalf(dir, tmp, data, nil)
+}
+
+// writeTempHalf is writeTemp that calls half, unless it is nil, once the
+// first half of data is written, and fails with its error: the step at
+// which the package's tests fail a write, or kill the process, with a
+// torn temporary file on disk (Store.fault).
+func writeTempHalf(dir, tmp string, data []byte, half func() error) error {
 	path := filepath.Join(dir, tmp)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	if half == nil {
+		_, err = f.Write(data)
+	} else if _, err = f.Write(data[:len(data)/2]); err == nil {
+		if err = half(); err == nil {
+			_, err = f.Write(data[len(data)/2:])
+		}
+	}
 	if err == nil {
 		err = f.Sync()
 	}

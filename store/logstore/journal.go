@@ -60,14 +60,12 @@ func (s *Store) commit(j journal) error {
 }
 
 // writeAtomic is writeFileAtomic with the steps at which the tests make
-// it fail (Store.fault): writing the temporary file, renaming it, and
-// fsyncing the directory after the rename.
+// it fail (Store.fault): writing the temporary file (reached once half of
+// it is written), renaming it, and fsyncing the directory after the
+// rename.
 func (s *Store) writeAtomic(dir, name string, data []byte, write, rename, sync string) error {
 	tmp := tmpPrefix + name
-	if err := s.fault(write); err != nil {
-		return err
-	}
-	if err := writeTemp(dir, tmp, data); err != nil {
+	if err := writeTempHalf(dir, tmp, data, func() error { return s.fault(write) }); err != nil {
 		return err
 	}
 	err := s.fault(rename)

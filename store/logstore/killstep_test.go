@@ -54,7 +54,7 @@ func TestKillStepChild(t *testing.T) {
 }
 
 // A process killed at any step of a commit (a batch, a hold's placement
-// or release, an audit drop, an append) leaves a directory that the next
+// or release, an audit drop, an append, a change of the outbox) leaves a directory that the next
 // New opens without refusing, whose log verifies and holds exactly the
 // entries of what is stored, with the data to match, and no temporary
 // file or journal once opened: every commit whose journal (or, for a
@@ -113,11 +113,7 @@ func killAndReopen(t *testing.T, c failureCase, step string, stored bool) {
 	require.NotContains(t, string(out), "finished", "the commit never reached %s", step)
 
 	if stored {
-		if c.action == audit.DropAction {
-			want = []string{audit.DropAction}
-		} else {
-			want = append(want, c.action)
-		}
+		want = c.afterStored(want)
 	}
 	st, err = logstore.New(decl, nil)
 	require.NoError(t, err, "the next opening finishes or forgets the killed commit")

@@ -52,6 +52,7 @@ type Options struct {
 	Dirs Dirs
 	// StateDir holds the audit log (.frist-audit.jsonl), the holds
 	// (.frist-holds.json), the remembered events (.frist-remembered), the
+	// notifications waiting for delivery (.frist-outbox.json), the
 	// journal of the batch in progress and the lock. Default: the directory of the first files dataset.
 	StateDir string
 	// Logger receives reports of malformed lines (file name, line numbers
@@ -112,6 +113,7 @@ type Store struct {
 	audit      *auditFile
 	holds      *holdFile
 	remembered *rememberedDir
+	outbox     *outboxFile
 	leases     map[string]lease
 
 	// broken is the failure of a commit after which memory may not match
@@ -207,8 +209,8 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 }
 
 // openReadOnly finishes New for Options.ReadOnly: it reads the audit log,
-// the holds and the remembered events, and refuses a state directory with an interrupted batch,
-// which only a writer may finish.
+// the holds, the remembered events and the outbox, and refuses a state
+// directory with an interrupted batch, which only a writer may finish.
 func (s *Store) openReadOnly() (*Store, error) {
 	if _, err := os.Stat(filepath.Join(s.state, journalName)); err == nil {
 		return nil, fmt.Errorf("logstore: a batch in %s was interrupted (%s exists); opened read-only, the store cannot finish it: open it for writing once (frist run does)",
@@ -222,6 +224,9 @@ func (s *Store) openReadOnly() (*Store, error) {
 		return nil, err
 	}
 	if s.remembered, err = openRemembered(s.state, true); err != nil {
+		return nil, err
+	}
+	if s.outbox, err = openOutbox(s.state); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -263,9 +268,10 @@ func (s *Store) dataset(id string) (*dataset, error) {
 func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil }
 
 // Purge implements store.Driver. A batch writes a file's new version to a
-// temporary file and renames it over the old one, and a forgotten
-// remembered event's file is removed whole, so no later read of the
-// directories finds what was removed: there is nothing to purge. The
+// temporary file and renames it over the old one, a forgotten
+// remembered event's file is removed whole, and Dequeue rewrites the
+// outbox file without the notification the same way, so no later read of
+// the directories finds what was removed: there is nothing to purge. The
 // blocks of an old or removed file are the file system's, as they are for
 // any deleted file: until they are reused, a tool that reads the raw
 // device can find them, and a backup or snapshot of the directory keeps

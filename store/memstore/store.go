@@ -33,6 +33,7 @@ type Store struct {
 	consents   consentLedger  // consent.go
 	requests   requestBook    // requests.go
 	remembered rememberedBook // remembered.go
+	outbox     outbox         // outbox.go
 }
 
 var (

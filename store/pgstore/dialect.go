@@ -169,4 +169,4 @@ prev text NOT NULL, hash text NOT NULL, body text NOT NULL)`,
 		`INSERT INTO {p}frist_audit_head (id, seq, hash) VALUES (1, 0, '')`,
 		`CREATE TABLE {p}frist_leases (name text PRIMARY KEY, owner text NOT NULL, expires_at timestamptz NOT NULL)`,
 	},
-}, consentMigration, requestMigration, rememberedMigration, recordsMigration, bodyMigration, auditBaseMigration}
+}, consentMigration, requestMigration, rememberedMigration, recordsMigration, bodyMigration, auditBaseMigration, outboxMigration}

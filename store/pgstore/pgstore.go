@@ -119,8 +119,9 @@
 // Options.Vacuum chooses what Purge, which the retention engine calls
 // after a sweep that processed records or deleted or overwrote frist's own
 // (expired consent events, closed requests and lifted objections, a
-// pseudonymized request's identifier, a remembered event done, an erased
-// subject's consent events), does with the tables it touched, the
+// pseudonymized request's identifier, a remembered event done, a
+// notification delivered or given up, an erased subject's consent
+// events), does with the tables it touched, the
 // application's and frist's own (OwnTables):
 // nothing (VacuumOff, autovacuum alone decides when dead tuples go),
 // VACUUM (VacuumPlain: dead tuples and index entries become unreachable at
@@ -166,7 +167,8 @@ type Options struct {
 // Store is a store.Driver on a PostgreSQL database. It also implements
 // store.ConsentStore and store.RequestStore, keeping the consent ledger,
 // data-subject requests and objections in frist's own tables as it keeps
-// holds and remembered events, implements store.IndexChecker, and reads
+// holds, remembered events and notifications waiting for delivery,
+// implements store.IndexChecker, and reads
 // the application's rows for retentiontest (Get). It is safe for
 // concurrent use, also by several replicas on one database.
 type Store struct {

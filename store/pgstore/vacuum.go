@@ -64,7 +64,9 @@ func (v Vacuum) valid() error {
 
 // OwnTables returns the names of frist's own tables that hold records of
 // kind (store.OwnRecords), unqualified, as Store.OwnDeadTuples names them;
-// nil for a kind this backend does not know.
+// nil for a kind this backend does not know. store.RememberedRecords are
+// the remembered events and the notifications waiting for delivery, whose
+// bodies hold what a recipient is told (store.Outgoing).
 func OwnTables(kind store.OwnRecords) []string {
 	switch kind {
 	case store.ConsentRecords:
@@ -72,7 +74,7 @@ func OwnTables(kind store.OwnRecords) []string {
 	case store.RequestRecords:
 		return []string{"frist_requests", "frist_objections"}
 	case store.RememberedRecords:
-		return []string{"frist_pending_events"}
+		return []string{"frist_pending_events", "frist_outbox"}
 	case store.AuditRecords:
 		return []string{"frist_audit"}
 	case store.HoldRecords:
@@ -199,9 +201,9 @@ func (s *Store) DeadTuples(ctx context.Context, datasets []string) (map[string]i
 // OwnDeadTuples returns, for each of frist's own tables that holds records
 // which are deleted or overwritten (OwnTables), how many dead row versions
 // PostgreSQL's statistics count in it: expired consent events, deleted
-// requests and objections, forgotten remembered events, and the old
-// versions of pseudonymized requests, still in the tables' files until
-// VACUUM. The keys are the unqualified table names; a table without
+// requests and objections, forgotten remembered events, dequeued
+// notifications, and the old versions of pseudonymized requests, still in
+// the tables' files until VACUUM. The keys are the unqualified table names; a table without
 // statistics yet is absent. The counts arrive as DeadTuples' do.
 func (s *Store) OwnDeadTuples(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}

@@ -238,4 +238,4 @@ prev TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL)`,
 		`INSERT INTO {p}frist_audit_head (id, seq, hash) VALUES (1, 0, '')`,
 		`CREATE TABLE {p}frist_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
 	},
-}, consentMigration, requestMigration, rememberedMigration, recordsMigration, bodyMigration, auditBaseMigration}
+}, consentMigration, requestMigration, rememberedMigration, recordsMigration, bodyMigration, auditBaseMigration, outboxMigration}

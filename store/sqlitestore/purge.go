@@ -15,7 +15,8 @@ var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not b
 
 // Purge implements store.Driver. frist's batches, and every write of
 // frist's own records (consent events, requests, objections, remembered
-// events, holds, audit entries and their drops, leases), delete and
+// events, notifications waiting for delivery, holds, audit entries and
+// their drops, leases), delete and
 // overwrite with secure_delete on, so the database file keeps no bytes of
 // a processed record, an expired consent event, a dropped audit entry or a
 // pseudonymized request's subject once the change reaches it; until then the pages that held them, and
@@ -34,7 +35,9 @@ var ErrCheckpointBusy = fmt.Errorf("sqlitestore: the write-ahead log could not b
 // What a file system or an SSD keeps of overwritten blocks, and what
 // backups and copies of the file hold, is outside what SQLite can reach.
 // The scope only decides that Purge is called: a checkpoint covers the
-// whole file, the application's tables and frist's own alike.
+// whole file, the application's tables and frist's own alike, so Purge
+// of store.RememberedRecords also removes what Dequeue left of a
+// notification's body in the log.
 func (s *Store) Purge(ctx context.Context, _ store.PurgeScope) error {
 	if err := s.shared.Usable(); err != nil {
 		return err

@@ -40,7 +40,8 @@
 // A record that a batch deleted or anonymized, and a row of frist's own
 // tables that frist deleted or overwrote (an expired consent event, a
 // closed request, a request's identifier replaced by its pseudonym, an
-// erased subject's consent events), is overwritten in the database file
+// erased subject's consent events, a dequeued notification's body), is
+// overwritten in the database file
 // as the change is checkpointed into it (every transaction of frist's runs
 // with secure_delete, whatever the connection says), but the write-ahead
 // log still holds the pages as they were. After every sweep that processed
@@ -203,7 +204,8 @@ type Options struct {
 // Store is a store.Driver on an SQLite database. It also implements
 // store.ConsentStore and store.RequestStore, keeping the consent ledger,
 // data-subject requests and objections in frist's own tables as it keeps
-// holds and remembered events, implements store.IndexChecker, and reads
+// holds, remembered events and notifications waiting for delivery,
+// implements store.IndexChecker, and reads
 // the application's rows for retentiontest (Get). It is safe for
 // concurrent use, also by several processes on one database file.
 type Store struct {

@@ -76,7 +76,7 @@ func contracts() []contract {
 		selectionContracts(), holdExclusionContracts(), orderContracts(), actionContracts(),
 		rollbackContracts(), batchAuditContracts(), concurrencyContracts(), queryContracts(),
 		holdContracts(), holdExpiryContracts(), holdTimingContracts(), holdRaceContracts(), auditLogContracts(), auditDropContracts(), leaseContracts(), closeContracts(), afterContracts(),
-		timeValueContracts(), recordTimesContracts(), updateFieldsContracts(), rememberedGroup(), purgeContracts(),
+		timeValueContracts(), recordTimesContracts(), updateFieldsContracts(), rememberedGroup(), outboxGroup(), purgeContracts(),
 	} {
 		all = append(all, group...)
 	}

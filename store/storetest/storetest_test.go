@@ -21,7 +21,7 @@ func TestContractNamesAreUniqueAndGrouped(t *testing.T) {
 	assert.Len(t, slices.Compact(slices.Clone(names)), len(names), "an Unsupported backend names contracts, so names must be unique")
 	for _, n := range names {
 		assert.Regexp(t, `^(Process|Count|Earliest|Records|Times|Queries|SubjectsByField|UpdateFields|Holds|AuditLog|Leases|Close|`+
-			`Remember|ListRemembered|Forget|`+
+			`Remember|ListRemembered|Forget|Enqueue|ListOutgoing|Reschedule|Dequeue|`+
 			`AppendConsent|ConsentEvents|ScanConsents|EraseConsentSubject|`+
 			`CreateRequest|UpdateRequest|Request|ListRequests|AddObjection|LiftObjection|ListObjections|ExpireConsents|PseudonymizeRequests|ExpireRequests|Purge|Unindexed)/[A-Za-z]+(/[a-z0-9_]+)?$`, n)
 	}

@@ -41,9 +41,9 @@ func appendN(t *testing.T, st store.AuditLog, t0 time.Time, n int) []audit.Entry
 }
 
 // UpgradeKeepsTheAuditLog checks the migration that adds the audit base
-// (schema version 7) from a database at version 6: it is created, the
-// log written before reads and verifies as it did with the zero Base, and
-// can be dropped from. open opens a store on db. Broken by a migration
+// (schema version 7) from a database at version 6: it is created (with
+// the outbox of version 8), the log written before reads and verifies as
+// it did with the zero Base, and can be dropped from. open opens a store on db. Broken by a migration
 // that seeded frist_audit_base with a row of position 0 (AuditBase
 // refused it: "not a position of the log"), and by one numbered 6, the
 // number of the migration before it (opening the store failed).
@@ -54,13 +54,13 @@ func UpgradeKeepsTheAuditLog(t *testing.T, db *sql.DB, open func() (Opened, erro
 	t0 := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	written := appendN(t, o.Store, t0, 4)
 	// Back to version 6, as a frist before this one left the database.
-	for _, st := range []string{`DROP TABLE frist_audit_base`, `DELETE FROM frist_schema_version WHERE version = 7`} {
+	for _, st := range []string{`DROP TABLE frist_audit_base`, `DROP TABLE frist_outbox`, `DELETE FROM frist_schema_version WHERE version >= 7`} {
 		_, err := db.ExecContext(ctx, st)
 		require.NoError(t, err, st)
 	}
 	o, err = open()
 	require.NoError(t, err)
-	assert.Equal(t, store.Migration{From: 6, To: 7, Created: []string{"frist_audit_base"}}, o.Migrated)
+	assert.Equal(t, store.Migration{From: 6, To: 8, Created: []string{"frist_audit_base", "frist_outbox"}}, o.Migrated)
 	b, err := o.Store.AuditBase(ctx)
 	require.NoError(t, err)
 	assert.True(t, b.IsZero(), "nothing was dropped from a log written before")
