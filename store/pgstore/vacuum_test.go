@@ -18,9 +18,10 @@ import (
 	"github.com/frist-go/frist/store/pgstore"
 )
 
-// relationBytes returns the bytes of the files of the table and of every
-// index on it, as the server stores them, after a checkpoint has written
-// them out. It needs a role that may read server files (a superuser, or
+// relationBytes returns the bytes of the files of the table, of every
+// index on it, and of its TOAST table and that table's index (where values
+// of more than about 2 kB go), as the server stores them, after a
+// checkpoint has written them out. It needs a role that may read server files (a superuser, or
 // pg_read_server_files); it skips otherwise, unless FRIST_REQUIRE_POSTGRES
 // is set.
 func relationBytes(t *testing.T, db *sql.DB, table string) []byte {
@@ -32,7 +33,9 @@ func relationBytes(t *testing.T, db *sql.DB, table string) []byte {
 	}
 	require.NoError(t, err)
 	rows, err := db.QueryContext(ctx, `SELECT pg_read_binary_file(pg_relation_filepath(c.oid))
-FROM pg_class c WHERE c.oid = to_regclass($1) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = to_regclass($1))`, table)
+FROM pg_class c WHERE c.oid = to_regclass($1) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = to_regclass($1))
+OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = to_regclass($1))
+OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = (SELECT reltoastrelid FROM pg_class WHERE oid = to_regclass($1)))`, table)
 	require.NoError(t, err)
 	defer rows.Close()
 	var all []byte
