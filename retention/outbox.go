@@ -149,11 +149,15 @@ func (e *Engine) retryOutgoing(ctx context.Context, rep *OutboxReport, o store.O
 	var b outgoingBody
 	dec := json.NewDecoder(bytes.NewReader(o.Body))
 	dec.UseNumber() // a corrected value that is a large integer stays exact
+	giveUp := now.Sub(o.Since) >= RetryTellingFor
 	if err := dec.Decode(&b); err != nil {
 		// Nothing of the body may reach the error: it is personal data.
-		return fmt.Errorf("retention: waiting notification %s for recipient %s does not decode; it stays in the outbox", o.ID, o.Recipient)
+		if !giveUp {
+			return fmt.Errorf("retention: waiting notification %s for recipient %s does not decode; it stays in the outbox until %s, then it is left to the controller",
+				o.ID, o.Recipient, o.Since.Add(RetryTellingFor).UTC().Format(time.RFC3339))
+		}
+		return e.dropUndecodable(ctx, rep, o, now)
 	}
-	giveUp := now.Sub(o.Since) >= RetryTellingFor
 	next := now.Add(retryWait(o.Attempts + 1))
 	// Claim the attempt: of replicas that read the entry, one makes it.
 	claimed, err := e.st.Reschedule(ctx, o.ID, o.Attempts, next)
@@ -202,6 +206,25 @@ func (e *Engine) retryOutgoing(ctx context.Context, rep *OutboxReport, o store.O
 	}
 	if err := e.st.Dequeue(ctx, o.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("retention: removing told notification %s from the outbox: %w", o.ID, err)
+	}
+	e.purges.touchedOwn(store.RememberedRecords)
+	return nil
+}
+
+// dropUndecodable gives up a waiting notification whose body does not
+// decode, once RetryTellingFor has passed since its first attempt, as any
+// other: the audit log says that the controller must tell the recipient,
+// and the entry, which may still hold personal data, leaves the outbox.
+// Until then, every sweep reports it.
+func (e *Engine) dropUndecodable(ctx context.Context, rep *OutboxReport, o store.Outgoing, now time.Time) error {
+	entry := audit.Entry{Time: now, Action: notifyAction, Policy: e.policyHash,
+		Note: notify.AuditNote(o.Recipient, notify.ByController, fmt.Errorf("the waiting notification %s does not decode; frist gave up and the controller must tell the recipient", o.ID))}
+	if _, err := storecheck.AppendAudit(ctx, e.st, entry.SignedBy(e.signer)); err != nil {
+		return fmt.Errorf("retention: audit entry for giving up notification %s: %w", o.ID, err)
+	}
+	rep.LeftToController++
+	if err := e.st.Dequeue(ctx, o.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("retention: removing notification %s from the outbox: %w", o.ID, err)
 	}
 	e.purges.touchedOwn(store.RememberedRecords)
 	return nil

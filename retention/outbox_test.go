@@ -246,3 +246,36 @@ func TestTwoReplicasTryAWaitingNotificationOnce(t *testing.T) {
 	assert.Len(t, nf.take(), 1, "one attempt between the two replicas")
 	assert.Empty(t, outgoing(t, h))
 }
+
+// TestAWaitingNotificationThatDoesNotDecodeIsReportedThenGivenUp: an
+// outbox entry whose body does not decode (damaged storage) is reported
+// at every sweep, naming it by ID and never quoting the body, and stays
+// until RetryTellingFor has passed since its first attempt; then it is
+// given up like any other, the audit log saying that the controller must
+// tell the recipient, and it leaves the outbox with what it holds.
+//
+// Seen to fail: with the body decoded as before (an error at every sweep
+// and nothing else), the entry was still waiting after eight days.
+func TestAWaitingNotificationThatDoesNotDecodeIsReportedThenGivenUp(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	h := newHarness(t, recipientsJobcenter(t), at, &retention.Options{Notifier: &recipientsNotified{}})
+	id := "01900000-0000-7000-a000-000000000001"
+	require.NoError(t, h.mem.Enqueue(ctx, store.Outgoing{ID: id, Recipient: "maixit", Body: []byte(`{"notification": {"subject": "erika@exam`),
+		Attempts: 1, Since: at, Next: at.Add(retention.RetryTellingFirst)}))
+	h.clock.Advance(time.Hour)
+	rep, err := h.eng.Sweep(ctx)
+	require.Error(t, err, "reported")
+	require.Error(t, rep.Outbox.Err)
+	assert.Contains(t, rep.Outbox.Err.Error(), id)
+	assert.NotContains(t, rep.Outbox.Err.Error(), "erika")
+	require.Len(t, outgoing(t, h), 1, "it stays while frist would still try")
+
+	h.clock.Advance(retention.RetryTellingFor)
+	rep = h.sweep(t)
+	assert.Equal(t, 1, rep.Outbox.LeftToController)
+	assert.Empty(t, outgoing(t, h))
+	entries := notifyEntries(t, h)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "recipient maixit to be told by the controller (Art. 19): the waiting notification "+id+" does not decode; frist gave up and the controller must tell the recipient", entries[0].Note)
+}
