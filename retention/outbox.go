@@ -92,7 +92,8 @@ func errTriesAgain(err error, next time.Time) error {
 // TellLater keeps n, which its recipient could not be told of (err, the
 // reason notify.Deliver gave, without personal data), in the store's
 // outbox, so that the engine's sweeps try it again (see the notes on
-// notifications tried again above RetryTellingFirst). entry is the audit entry
+// notifications tried again at RetryTellingFirst, RetryTellingEvery and
+// RetryTellingFor). entry is the audit entry
 // that records the failed attempt, as the caller appends it, with Note
 // the part before notify.AuditNote's; every later attempt is recorded by
 // an entry like it. TellLater returns err extended by what became of n,
@@ -113,10 +114,15 @@ func (e *Engine) TellLater(ctx context.Context, n notify.Notification, entry aud
 }
 
 // retryTelling tries the waiting notifications whose time has come, as
-// the notes above say. It returns an error only when the caller must stop
-// (ctx ended); a failure to read or change the outbox is on the report.
+// the notes above say. A recipient that could not be told in this sweep is
+// not tried again in it: its other notifications wait for the next sweep,
+// so that an unreachable recipient costs a sweep one failed delivery (up
+// to notify.Webhook's retries), not one per notification waiting for it.
+// It returns an error only when the caller must stop (ctx ended); a
+// failure to read or change the outbox is on the report.
 func (e *Engine) retryTelling(ctx context.Context, now time.Time) (OutboxReport, error) {
 	var rep OutboxReport
+	down := map[string]bool{}
 	for after := ""; ; {
 		page, err := e.st.ListOutgoing(ctx, after, outboxPage)
 		if err != nil {
@@ -127,10 +133,15 @@ func (e *Engine) retryTelling(ctx context.Context, now time.Time) (OutboxReport,
 			return rep, nil
 		}
 		for _, o := range page {
-			if now.Before(o.Next) {
+			if now.Before(o.Next) || down[o.Recipient] {
 				continue
 			}
-			if err := e.retryOutgoing(ctx, &rep, o, now); err != nil {
+			notTold := rep.NotTold
+			err := e.retryOutgoing(ctx, &rep, o, now)
+			if rep.NotTold > notTold {
+				down[o.Recipient] = true
+			}
+			if err != nil {
 				if cerr := ctx.Err(); cerr != nil {
 					return rep, cerr
 				}

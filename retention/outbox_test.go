@@ -2,6 +2,7 @@ package retention_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -278,4 +279,107 @@ func TestAWaitingNotificationThatDoesNotDecodeIsReportedThenGivenUp(t *testing.T
 	entries := notifyEntries(t, h)
 	require.Len(t, entries, 1)
 	assert.Equal(t, "recipient maixit to be told by the controller (Art. 19): the waiting notification "+id+" does not decode; frist gave up and the controller must tell the recipient", entries[0].Note)
+}
+
+// TestAnUnreachableRecipientCostsASweepOneAttempt: with three
+// notifications waiting for maixit, which cannot be reached, a sweep tries
+// one and leaves the others to the next sweep, so that an unreachable
+// recipient costs each sweep one failed delivery (for notify.Webhook up to
+// its retries, 15 s) rather than one per notification; agentur's waiting
+// notification is still tried in the same sweep.
+//
+// Seen to fail: without the check of recipients already found down in the
+// sweep, the notifier was called three times for maixit.
+func TestAnUnreachableRecipientCostsASweepOneAttempt(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	nf := &recipientsNotified{fail: map[string]bool{"maixit": true, "agentur": true}}
+	calls := &countingNotifier{Notifier: nf, by: map[string]int{}}
+	h := newHarness(t, recipientsJobcenter(t), at, &retention.Options{Notifier: calls})
+	bookings(t, h, at)
+	for _, key := range []string{"1", "2", "4"} {
+		_, err := h.eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: key})
+		require.NoError(t, err)
+	}
+	require.Len(t, outgoing(t, h), 6, "three for each recipient")
+	nf.setFail("agentur", false)
+	calls.reset()
+	h.clock.Advance(retention.RetryTellingFirst)
+	rep := h.sweep(t)
+	assert.Equal(t, 1, calls.get("maixit"), "one failed delivery to maixit in a sweep")
+	assert.Equal(t, 3, calls.get("agentur"), "agentur's are told in the same sweep")
+	assert.Equal(t, 4, rep.Outbox.Tried)
+	assert.Len(t, outgoing(t, h), 3, "maixit's three wait")
+}
+
+// countingNotifier counts the calls per recipient.
+type countingNotifier struct {
+	notify.Notifier
+	mu sync.Mutex
+	by map[string]int
+}
+
+func (c *countingNotifier) Notify(ctx context.Context, n notify.Notification) error {
+	c.mu.Lock()
+	c.by[n.Recipient]++
+	c.mu.Unlock()
+	return c.Notifier.Notify(ctx, n)
+}
+
+func (c *countingNotifier) get(rid string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.by[rid]
+}
+
+func (c *countingNotifier) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.by = map[string]int{}
+}
+
+// orderNotifier fails for maixit until ok is set, and records, at each
+// call for a cancellation, whether record key still existed.
+type orderNotifier struct {
+	ok      bool
+	exists  func() bool
+	existed []bool
+}
+
+func (o *orderNotifier) Notify(_ context.Context, n notify.Notification) error {
+	if n.Event == policy.EventCancelled && n.Recipient == "maixit" {
+		o.existed = append(o.existed, o.exists())
+		if !o.ok {
+			return errors.New("the endpoint answered 503 Service Unavailable")
+		}
+	}
+	return nil
+}
+
+// TestRetriesComeAfterTheRules: a sweep tries waiting notifications only
+// after its rules erased what was due, so that a recipient that cannot be
+// reached (each attempt may take notify.Webhook's 15 s) never delays an
+// erasure. Seen to fail: with retryTelling called before the time rules,
+// as first written, the retry ran while the due appointment still
+// existed.
+func TestRetriesComeAfterTheRules(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2024, 5, 6, 9, 0, 0, 0, berlin(t))
+	on := &orderNotifier{}
+	h := newHarness(t, recipientsJobcenter(t), at, &retention.Options{Notifier: on})
+	bookings(t, h, at)
+	on.exists = func() bool { return h.exists(t, "appointment", "3") }
+	// Appointment 3 was two days ago: its 14 days end in twelve. The
+	// cancellation comes ten minutes before that.
+	h.clock.Advance(12*24*time.Hour - 10*time.Minute)
+	_, err := h.eng.Trigger(ctx, retention.Event{Kind: policy.EventCancelled, Dataset: "appointment", Key: "4"})
+	require.NoError(t, err)
+	require.Len(t, outgoing(t, h), 1)
+	on.ok = true
+	h.clock.Advance(11 * time.Minute)
+	h.sweep(t)
+	require.False(t, h.exists(t, "appointment", "3"), "the rule erased it")
+	require.Len(t, on.existed, 2, "the failed attempt and the retry")
+	assert.False(t, on.existed[1], "the retry came after the erasure")
+	assert.Empty(t, outgoing(t, h))
 }

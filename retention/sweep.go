@@ -38,12 +38,12 @@ import (
 // oldest of them is overdue. Counting it in the sweep that processed
 // records too would walk what that sweep's deletes left in the indexes.
 //
-// After the time rules, Sweep tries again the notifications to recipients
-// that could not be delivered before and whose time has come (outbox.go,
-// Report.Outbox). Then it calls the keepers of frist's own records
+// After the time rules, Sweep calls the keepers of frist's own records
 // registered with Keep, with its start time, deletes the holds and drops
 // the audit entries whose period ended, and reports them in
-// Report.Records.
+// Report.Records. Last, it tries again the notifications to recipients that
+// could not be delivered before and whose time has come (Report.Outbox),
+// so that a recipient that cannot be reached never delays an erasure.
 //
 // A failing batch is reported on its rule (RuleReport.Err, Failed) and the
 // sweep goes on with the other rules; the next sweep retries it. Sweep then
@@ -117,18 +117,19 @@ func (e *Engine) Sweep(ctx context.Context) (*Report, error) {
 			return rep, err
 		}
 	}
-	// Notifications that could not be delivered before, under the same
-	// lease (outbox.go).
-	rep.Outbox, err = e.retryTelling(ctx, start)
+	// frist's own records, after the rules and under the same lease
+	// (records.go).
+	rep.Records, err = e.keepRecords(ctx, start, lease)
 	if err != nil {
 		s := stats()
 		e.obs.SweepDone(s)
 		e.log.ErrorContext(ctx, "retention: sweep stopped", "error", err, "processed", s.Processed)
 		return rep, err
 	}
-	// frist's own records, after the rules and under the same lease
-	// (records.go).
-	rep.Records, err = e.keepRecords(ctx, start, lease)
+	// Notifications that could not be delivered before, under the same
+	// lease and after the rules and records, so that a recipient that
+	// cannot be reached never delays an erasure (outbox.go).
+	rep.Outbox, err = e.retryTelling(ctx, start)
 	if err != nil {
 		s := stats()
 		e.obs.SweepDone(s)
