@@ -59,9 +59,10 @@ func (s *Store) reload() error {
 	if herr == nil {
 		s.holds = h
 	}
-	// The outbox is read as its file holds it: a change whose rename
-	// happened before its write failed is stored (saveOutbox).
-	o, oerr := openOutbox(s.state)
+	// The outbox is read as its files hold it: a change whose rename or
+	// removal happened before it failed is stored (writeOutgoing,
+	// Dequeue).
+	o, oerr := s.openOutbox()
 	if oerr == nil {
 		s.outbox = o
 	}

@@ -17,9 +17,12 @@ const (
 	stepDropWrite      = "drop.write"      // writing the audit log without its dropped entries aside: half of it is written
 	stepDropRename     = "drop.rename"     // renaming it over the audit log
 	stepDropSync       = "drop.sync"       // fsyncing the state directory after the rename took effect
-	stepOutboxWrite    = "outbox.write"    // writing the outbox's new version aside: half of it is written
-	stepOutboxRename   = "outbox.rename"   // renaming it over the outbox
-	stepOutboxSync     = "outbox.sync"     // fsyncing the state directory after the rename took effect
+	stepOutboxWrite    = "outbox.write"    // writing a notification's file aside: half of it is written
+	stepOutboxRename   = "outbox.rename"   // renaming it into place (over its old version)
+	stepOutboxRemove   = "outbox.remove"   // removing a dequeued notification's file
+	stepOutboxSync     = "outbox.sync"     // fsyncing the outbox directory after the rename or removal took effect
+	stepOutboxOldDrop  = "outbox.old.drop" // removing the outbox file of the earlier format once its notifications are moved
+	stepOutboxOldSync  = "outbox.old.sync" // fsyncing the state directory after that removal took effect
 )
 
 // fault returns the error the tests inject at step, nil in production

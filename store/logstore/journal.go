@@ -64,6 +64,18 @@ func (s *Store) commit(j journal) error {
 // it is written), renaming it, and fsyncing the directory after the
 // rename.
 func (s *Store) writeAtomic(dir, name string, data []byte, write, rename, sync string) error {
+	if err := s.writeAside(dir, name, data, write, rename); err != nil {
+		return err
+	}
+	if err := s.fault(sync); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// writeAside is writeAtomic without the directory's fsync, for a caller
+// that renames several files into one directory and fsyncs it once.
+func (s *Store) writeAside(dir, name string, data []byte, write, rename string) error {
 	tmp := tmpPrefix + name
 	if err := writeTempHalf(dir, tmp, data, func() error { return s.fault(write) }); err != nil {
 		return err
@@ -74,12 +86,8 @@ func (s *Store) writeAtomic(dir, name string, data []byte, write, rename, sync s
 	}
 	if err != nil {
 		_ = os.Remove(filepath.Join(dir, tmp))
-		return err
 	}
-	if err := s.fault(sync); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return err
 }
 
 // apply rolls j forward; every step is idempotent. It first checks that

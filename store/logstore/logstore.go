@@ -113,7 +113,7 @@ type Store struct {
 	audit      *auditFile
 	holds      *holdFile
 	remembered *rememberedDir
-	outbox     *outboxFile
+	outbox     *outboxDir
 	leases     map[string]lease
 
 	// broken is the failure of a commit after which memory may not match
@@ -134,6 +134,13 @@ var (
 // every files binding, takes the state directory's lock, and finishes a
 // batch that a crash interrupted (see the package documentation).
 func New(decl *policy.Declaration, opts *Options) (*Store, error) {
+	return open(decl, opts, nil)
+}
+
+// open is New with the steps at which the package's tests make a file
+// operation of the opening fail (Store.fault): those of moving an outbox
+// of the earlier format.
+func open(decl *policy.Declaration, opts *Options, failAt func(step string) error) (*Store, error) {
 	if decl == nil {
 		return nil, errors.New("logstore: declaration is nil")
 	}
@@ -143,7 +150,7 @@ func New(decl *policy.Declaration, opts *Options) (*Store, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Store{datasets: map[string]*dataset{}, log: opts.Logger, leases: map[string]lease{}, readOnly: opts.ReadOnly}
+	s := &Store{datasets: map[string]*dataset{}, log: opts.Logger, leases: map[string]lease{}, readOnly: opts.ReadOnly, failAt: failAt}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -226,7 +233,7 @@ func (s *Store) openReadOnly() (*Store, error) {
 	if s.remembered, err = openRemembered(s.state, true); err != nil {
 		return nil, err
 	}
-	if s.outbox, err = openOutbox(s.state); err != nil {
+	if s.outbox, err = s.openOutbox(); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -3,6 +3,8 @@ package logstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,16 +18,24 @@ import (
 	"github.com/frist-go/frist/store"
 )
 
-// outboxName is the file of the notifications waiting for delivery
-// (store.Outbox) in the state directory, rewritten atomically on every
-// change: few notifications wait, and only while a recipient cannot be
-// reached, so one small file costs less than one file each, and a
-// dequeued notification is gone from it as a whole.
-const outboxName = hiddenPrefix + "outbox.json"
+// outboxName is the directory of the notifications waiting for delivery
+// (store.Outbox) in the state directory: one file per notification, so
+// that enqueuing, rescheduling or dequeuing one costs one small write or
+// one removal, however many wait, and a dequeued notification's file,
+// with the personal data of its body, is gone as a whole.
+const outboxName = hiddenPrefix + "outbox"
 
-// outgoingEntry is a notification in the outbox file: store.Outgoing
-// with its times in UTC to the microsecond and its body in base64, so
-// that every byte of it survives.
+// outboxOldName is the outbox of the earlier format: one file holding
+// every notification, rewritten at every change. A writable New moves its
+// notifications into outboxName and removes it (moveOldOutbox).
+const outboxOldName = hiddenPrefix + "outbox.json"
+
+// outboxExt ends the name of a notification's file.
+const outboxExt = ".json"
+
+// outgoingEntry is a notification's file (and an entry of the earlier
+// format's list): store.Outgoing with its times in UTC to the microsecond
+// and its body in base64, so that every byte of it survives.
 type outgoingEntry struct {
 	ID        string    `json:"id"`
 	Recipient string    `json:"recipient"`
@@ -33,6 +43,15 @@ type outgoingEntry struct {
 	Attempts  int       `json:"attempts"`
 	Since     time.Time `json:"since"`
 	Next      time.Time `json:"next"`
+}
+
+// outboxFileName is the name of the file of the notification id: the
+// SHA-256 of the ID in hex, as for a remembered event, so that any ID,
+// however long and whatever bytes it holds, makes a valid name that no
+// pattern matches.
+func outboxFileName(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:]) + outboxExt
 }
 
 // normalOutgoing returns o with its own Body and its times truncated to
@@ -74,94 +93,281 @@ func checkOutgoing(o store.Outgoing) error {
 	return fmt.Errorf("notification %q lacks %s", o.ID, strings.Join(miss, ", "))
 }
 
-// outboxFile is the notifications of a Store waiting for delivery,
-// read by New and kept in memory in ID order. The state directory's lock
-// makes the Store the only writer, so memory and file agree.
-type outboxFile struct {
+// outboxDir is the notifications of a Store waiting for delivery: every
+// file of the directory, read by New, and kept in memory in ID order. The
+// state directory's lock makes the Store the only writer, so memory and
+// directory agree.
+type outboxDir struct {
+	dir     string
 	entries []store.Outgoing // sorted by ID
 }
 
-// openOutbox reads the outbox file in state; a missing file is an empty
-// outbox. A file that does not decode, or holds an incomplete
-// notification or one ID twice, fails New, naming the file: it is never
-// taken for empty, which would drop notifications silently (docs/DESIGN.md,
-// "Rejected whole"). It writes nothing; the temporary file of a write a
-// crash interrupted is removed with the others by a writable New
-// (recover).
-func openOutbox(state string) (*outboxFile, error) {
-	path := filepath.Join(state, outboxName)
-	b, err := os.ReadFile(path)
+// openOutbox reads the outbox in the state directory; without a
+// directory (or a file of the earlier format) it is empty. A file that
+// does not decode, holds a field this version does not know or an
+// incomplete notification, is not the file of its notification's ID, or
+// is not a notification's file at all fails New, naming the file: it is
+// never skipped, which would drop a notification silently
+// (docs/DESIGN.md, "Rejected whole"). A writable Store removes the
+// temporary files of writes a crash interrupted (a notification whose
+// write did not finish was not stored: its Enqueue or Reschedule had not
+// returned), and moves the notifications of an outbox of the earlier
+// format into the directory (moveOldOutbox); a read-only one writes
+// nothing and lists both, the directory's file winning over the earlier
+// format's entry of the same ID.
+func (s *Store) openOutbox() (*outboxDir, error) {
+	o := &outboxDir{dir: filepath.Join(s.state, outboxName)}
+	// The old file is read before the directory: a reader beside a
+	// writer that moves it then finds every notification in the one or
+	// the other, since the writer removes the file only once every
+	// notification of it is in the directory.
+	old, oldFound, err := readOldOutbox(s.state)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]store.Outgoing{}
+	if err := o.read(s.readOnly, byID); err != nil {
+		return nil, err
+	}
+	var move []store.Outgoing
+	for _, e := range old {
+		if _, ok := byID[e.ID]; !ok {
+			move = append(move, e)
+			byID[e.ID] = e
+		}
+	}
+	if oldFound && !s.readOnly {
+		if err := s.moveOldOutbox(o, move); err != nil {
+			return nil, err
+		}
+	}
+	o.entries = make([]store.Outgoing, 0, len(byID))
+	for _, e := range byID {
+		o.entries = append(o.entries, e)
+	}
+	slices.SortFunc(o.entries, func(a, b store.Outgoing) int { return strings.Compare(a.ID, b.ID) })
+	return o, nil
+}
+
+// read reads every notification's file of the directory into byID. Unless
+// readOnly it removes temporary files and fsyncs the directory, so that
+// what it found is durable before anything is built on it.
+func (o *outboxDir) read(readOnly bool, byID map[string]store.Outgoing) error {
+	ents, err := os.ReadDir(o.dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return &outboxFile{}, nil
+		return nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("logstore: reading the outbox: %w", err)
+		return fmt.Errorf("logstore: reading the outbox %s: %w", o.dir, err)
 	}
+	for _, e := range ents {
+		name := e.Name()
+		path := filepath.Join(o.dir, name)
+		if strings.HasPrefix(name, tmpPrefix) {
+			if readOnly {
+				continue
+			}
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("logstore: removing the unfinished %s: %w", path, err)
+			}
+			continue
+		}
+		if !strings.HasSuffix(name, outboxExt) || !e.Type().IsRegular() {
+			return fmt.Errorf("logstore: %s is not a notification waiting for delivery (remove it if it is not frist's)", path)
+		}
+		b, err := os.ReadFile(path)
+		if errors.Is(err, os.ErrNotExist) {
+			// Dequeued since ReadDir, by the writer a read-only Store
+			// runs beside.
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("logstore: reading the notification %s: %w", path, err)
+		}
+		n, err := decodeOutgoing(path, b)
+		if err != nil {
+			return err
+		}
+		if outboxFileName(n.ID) != name {
+			return fmt.Errorf("logstore: the notification %s is damaged: it is not the file of its ID %q", path, n.ID)
+		}
+		byID[n.ID] = n
+	}
+	if !readOnly {
+		if err := syncDir(o.dir); err != nil {
+			return fmt.Errorf("logstore: syncing %s: %w", o.dir, err)
+		}
+	}
+	return nil
+}
+
+// decodeOutgoing decodes the notification's file path, whose bytes are
+// b, and checks that it is complete. The error names the file and, for
+// bytes that are not JSON, the byte at which it stops decoding; it never
+// holds the body.
+func decodeOutgoing(path string, b []byte) (store.Outgoing, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields() // a field this version does not know would be lost at the next rewrite
+	var e outgoingEntry
+	if err := dec.Decode(&e); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return store.Outgoing{}, fmt.Errorf("logstore: the notification %s does not decode at byte %d: %w", path, syn.Offset, err)
+		}
+		return store.Outgoing{}, fmt.Errorf("logstore: the notification %s does not decode: %w", path, err)
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return store.Outgoing{}, fmt.Errorf("logstore: the notification %s does not decode at byte %d: data after the notification", path, end)
+	}
+	n := normalOutgoing(store.Outgoing(e))
+	if err := checkOutgoing(n); err != nil {
+		return store.Outgoing{}, fmt.Errorf("logstore: the notification %s is damaged: %w", path, err)
+	}
+	return n, nil
+}
+
+// readOldOutbox reads the outbox file of the earlier format in state,
+// and reports whether there is one. A file that does not decode, or
+// holds an incomplete notification or one ID twice, is an error naming
+// the file: it is never taken for empty, which would drop notifications
+// silently.
+func readOldOutbox(state string) ([]store.Outgoing, bool, error) {
+	path := filepath.Join(state, outboxOldName)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("logstore: reading the outbox %s: %w", path, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
 	var es []outgoingEntry
 	if err := dec.Decode(&es); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
-			return nil, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: %w", path, syn.Offset, err)
+			return nil, false, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: %w", path, syn.Offset, err)
 		}
-		return nil, fmt.Errorf("logstore: the outbox %s does not decode: %w", path, err)
+		return nil, false, fmt.Errorf("logstore: the outbox %s does not decode: %w", path, err)
 	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: data after its list of notifications", path, end)
+		return nil, false, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: data after its list of notifications", path, end)
 	}
-	f := &outboxFile{entries: make([]store.Outgoing, 0, len(es))}
+	out := make([]store.Outgoing, 0, len(es))
+	seen := map[string]bool{}
 	for i, e := range es {
 		o := normalOutgoing(store.Outgoing(e))
 		if err := checkOutgoing(o); err != nil {
-			return nil, fmt.Errorf("logstore: the outbox %s is damaged: entry %d: %w", path, i+1, err)
+			return nil, false, fmt.Errorf("logstore: the outbox %s is damaged: entry %d: %w", path, i+1, err)
 		}
-		f.entries = append(f.entries, o)
-	}
-	slices.SortStableFunc(f.entries, func(a, b store.Outgoing) int { return strings.Compare(a.ID, b.ID) })
-	for i := 1; i < len(f.entries); i++ {
-		if f.entries[i].ID == f.entries[i-1].ID {
-			return nil, fmt.Errorf("logstore: the outbox %s is damaged: it holds notification %q twice", path, f.entries[i].ID)
+		if seen[o.ID] {
+			return nil, false, fmt.Errorf("logstore: the outbox %s is damaged: it holds notification %q twice", path, o.ID)
 		}
+		seen[o.ID] = true
+		out = append(out, o)
 	}
-	return f, nil
+	return out, true, nil
 }
 
-// find returns the index of the notification id in f, and whether it is
-// there; without it, the index at which it would be inserted.
-func (f *outboxFile) find(id string) (int, bool) {
-	return slices.BinarySearchFunc(f.entries, id, func(o store.Outgoing, id string) int { return strings.Compare(o.ID, id) })
-}
-
-// saveOutbox makes next the outbox: it writes the new file aside, fsyncs
-// it, renames it over the old one and fsyncs the state directory, so a
-// crash leaves the old file or the new one whole, and a notification
-// left out of next is in no file once it returns. On success memory
-// holds next. On failure the Store reads its files again (failed), so
-// that memory holds what the file holds; stored reports whether the
-// change is in it. The caller holds s.mu.
-func (s *Store) saveOutbox(what string, next []store.Outgoing, stored func() bool) error {
-	es := make([]outgoingEntry, len(next))
-	for i, o := range next {
-		es[i] = outgoingEntry(o)
+// moveOldOutbox moves the notifications of the earlier format's outbox
+// file into the directory: it writes the file of each notification that
+// move lists (those the directory lacks), fsyncs the directory, and only
+// then removes the old file and fsyncs the state directory. A crash at
+// any point leaves every notification in the old file, the directory or
+// both, and the next New, which reads both and takes the directory's
+// file for a notification in both, finishes the move: none is lost, none
+// is listed twice.
+func (s *Store) moveOldOutbox(o *outboxDir, move []store.Outgoing) error {
+	old := filepath.Join(s.state, outboxOldName)
+	if len(move) > 0 {
+		if err := o.mkdir(s.state); err != nil {
+			return err
+		}
 	}
-	b, err := json.Marshal(es)
+	for _, n := range move {
+		b, err := json.Marshal(outgoingEntry(n))
+		if err != nil {
+			return fmt.Errorf("logstore: moving notification %s from %s: %w", n.ID, old, err)
+		}
+		if err := s.writeAside(o.dir, outboxFileName(n.ID), b, stepOutboxWrite, stepOutboxRename); err != nil {
+			return fmt.Errorf("logstore: moving notification %s from %s to %s: %w", n.ID, old, o.dir, err)
+		}
+	}
+	if len(move) > 0 {
+		err := s.fault(stepOutboxSync)
+		if err == nil {
+			err = syncDir(o.dir)
+		}
+		if err != nil {
+			return fmt.Errorf("logstore: moving the notifications of %s: syncing %s: %w", old, o.dir, err)
+		}
+	}
+	err := s.fault(stepOutboxOldDrop)
+	if err == nil {
+		err = os.Remove(old)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("logstore: removing %s, whose notifications are moved to %s: %w", old, o.dir, err)
+	}
+	err = s.fault(stepOutboxOldSync)
+	if err == nil {
+		err = syncDir(s.state)
+	}
 	if err != nil {
-		return fmt.Errorf("logstore: %s: encoding the outbox: %w", what, err)
+		return fmt.Errorf("logstore: removing %s, whose notifications are moved to %s: syncing the state directory: %w", old, o.dir, err)
 	}
-	if err := s.writeAtomic(s.state, outboxName, b, stepOutboxWrite, stepOutboxRename, stepOutboxSync); err != nil {
-		return s.failed(what, fmt.Errorf("writing %s: %w", outboxName, err), stored)
+	return nil
+}
+
+// mkdir creates the directory unless it exists, durably.
+func (o *outboxDir) mkdir(state string) error {
+	err := os.Mkdir(o.dir, 0o700)
+	if errors.Is(err, os.ErrExist) {
+		return nil
 	}
-	s.outbox.entries = next
+	if err == nil {
+		err = syncDir(state)
+	}
+	if err != nil {
+		return fmt.Errorf("logstore: creating %s: %w", o.dir, err)
+	}
+	return nil
+}
+
+// find returns the index of the notification id in o, and whether it is
+// there; without it, the index at which it would be inserted.
+func (o *outboxDir) find(id string) (int, bool) {
+	return slices.BinarySearchFunc(o.entries, id, func(n store.Outgoing, id string) int { return strings.Compare(n.ID, id) })
+}
+
+// writeOutgoing writes n's file: a temporary file, fsynced, renamed into
+// place (over n's old version), the directory fsynced, so that a crash
+// leaves the old file or the new one whole, and n is durable when it
+// returns. It changes nothing in memory. The caller holds s.mu.
+func (s *Store) writeOutgoing(n store.Outgoing) error {
+	b, err := json.Marshal(outgoingEntry(n))
+	if err != nil {
+		return fmt.Errorf("encoding the notification: %w", err)
+	}
+	if err := s.outbox.mkdir(s.state); err != nil {
+		return err
+	}
+	name := outboxFileName(n.ID)
+	if err := s.writeAtomic(s.outbox.dir, name, b, stepOutboxWrite, stepOutboxRename, stepOutboxSync); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(outboxName, name), err)
+	}
 	return nil
 }
 
 // Enqueue implements store.Driver. The notification is durable when
-// Enqueue returns: the outbox file is rewritten with it, whole or not at
-// all. A notification without an ID, a recipient, a body, attempts of at
-// least 1, or a since or next time is refused, since the file could not
-// be read back with it.
+// Enqueue returns: its file is written whole or not at all, and no other
+// notification's file is touched. A notification without an ID, a
+// recipient, a body, attempts of at least 1, or a since or next time is
+// refused, since its file could not be read back. When the write fails
+// part way, the Store reads its files again (failed), and the error says
+// whether the notification is stored.
 func (s *Store) Enqueue(ctx context.Context, o store.Outgoing) error {
 	if err := s.beginWrite(ctx); err != nil {
 		return err
@@ -175,15 +381,18 @@ func (s *Store) Enqueue(ctx context.Context, o store.Outgoing) error {
 	if dup {
 		return fmt.Errorf("%w: notification %s is waiting already", store.ErrConflict, o.ID)
 	}
-	next := slices.Insert(slices.Clone(s.outbox.entries), i, o)
-	return s.saveOutbox("enqueuing notification "+o.ID, next, func() bool {
-		_, ok := s.outbox.find(o.ID)
-		return ok
-	})
+	if err := s.writeOutgoing(o); err != nil {
+		return s.failed("enqueuing notification "+o.ID, err, func() bool {
+			_, ok := s.outbox.find(o.ID)
+			return ok
+		})
+	}
+	s.outbox.entries = slices.Insert(s.outbox.entries, i, o)
+	return nil
 }
 
 // ListOutgoing implements store.Driver. It reads memory only: New read
-// the file, and only this Store writes it.
+// the directory, and only this Store writes it.
 func (s *Store) ListOutgoing(ctx context.Context, after string, limit int) ([]store.Outgoing, error) {
 	if err := s.begin(ctx); err != nil {
 		return nil, err
@@ -206,7 +415,8 @@ func (s *Store) ListOutgoing(ctx context.Context, after string, limit int) ([]st
 
 // Reschedule implements store.Driver: the compare and the set happen
 // under the Store's lock, and the new Attempts and Next are durable when
-// it returns true.
+// it returns true: the notification's file alone is rewritten, as
+// Enqueue writes it.
 func (s *Store) Reschedule(ctx context.Context, id string, attempts int, next time.Time) (bool, error) {
 	if err := s.beginWrite(ctx); err != nil {
 		return false, err
@@ -223,23 +433,24 @@ func (s *Store) Reschedule(ctx context.Context, id string, attempts int, next ti
 	if next.IsZero() {
 		return false, fmt.Errorf("logstore: notification %s not rescheduled: it lacks the time of its next attempt", id)
 	}
-	es := slices.Clone(s.outbox.entries)
-	es[i].Attempts, es[i].Next = attempts+1, next
-	if err := s.saveOutbox("rescheduling notification "+id, es, func() bool {
-		j, ok := s.outbox.find(id)
-		return ok && s.outbox.entries[j].Attempts == attempts+1 && s.outbox.entries[j].Next.Equal(next)
-	}); err != nil {
-		return false, err
+	n := s.outbox.entries[i]
+	n.Attempts, n.Next = attempts+1, next
+	if err := s.writeOutgoing(n); err != nil {
+		return false, s.failed("rescheduling notification "+id, err, func() bool {
+			j, ok := s.outbox.find(id)
+			return ok && s.outbox.entries[j].Attempts == attempts+1 && s.outbox.entries[j].Next.Equal(next)
+		})
 	}
+	s.outbox.entries[i] = n
 	return true, nil
 }
 
-// Dequeue implements store.Driver: the outbox file is rewritten without
-// the notification, so that nothing of it, its body with the personal
-// data it holds included, is left in the state directory once Dequeue
-// returns (Art. 5(1)(e) GDPR); what the file system does with the old
-// file's blocks is what the package documentation says of rewriting a
-// file.
+// Dequeue implements store.Driver: it removes the notification's file
+// and fsyncs the directory, so that nothing of it, its body with the
+// personal data it holds included, is left in the state directory once
+// Dequeue returns (Art. 5(1)(e) GDPR); what the file system does with
+// the removed file's blocks is what the package documentation says of a
+// removed file.
 func (s *Store) Dequeue(ctx context.Context, id string) error {
 	if err := s.beginWrite(ctx); err != nil {
 		return err
@@ -249,9 +460,24 @@ func (s *Store) Dequeue(ctx context.Context, id string) error {
 	if !ok {
 		return fmt.Errorf("%w: notification %s is not waiting", store.ErrNotFound, id)
 	}
-	next := slices.Delete(slices.Clone(s.outbox.entries), i, i+1)
-	return s.saveOutbox("dequeuing notification "+id, next, func() bool {
-		_, ok := s.outbox.find(id)
-		return !ok
-	})
+	name := filepath.Join(outboxName, outboxFileName(id))
+	err := s.fault(stepOutboxRemove)
+	if err == nil {
+		err = os.Remove(filepath.Join(s.state, name))
+	}
+	if err != nil {
+		err = fmt.Errorf("removing %s: %w", name, err)
+	} else if err = s.fault(stepOutboxSync); err == nil {
+		if err = syncDir(s.outbox.dir); err != nil {
+			err = fmt.Errorf("syncing %s: %w", outboxName, err)
+		}
+	}
+	if err != nil {
+		return s.failed("dequeuing notification "+id, err, func() bool {
+			_, ok := s.outbox.find(id)
+			return !ok
+		})
+	}
+	s.outbox.entries = slices.Delete(s.outbox.entries, i, i+1)
+	return nil
 }

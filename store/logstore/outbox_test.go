@@ -2,7 +2,9 @@ package logstore_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -36,8 +38,8 @@ func outgoing(n int) store.Outgoing {
 	}
 }
 
-// onDisk is how body n appears in the outbox file (base64), to find it
-// among the raw bytes of the state directory.
+// onDisk is how body n appears in its notification's file (base64), to
+// find it among the raw bytes of the state directory.
 func onDisk(n int) string { return base64.StdEncoding.EncodeToString(outgoing(n).Body) }
 
 // requireOutbox requires st to list exactly want, every field as stored:
@@ -68,21 +70,25 @@ func enqueueAll(t *testing.T, st *logstore.Store, ns ...int) {
 // TestAFailedCommitNeverBreaksTheChain, which fails each of their file
 // operations inside one process, and
 // TestAKillAtAnyStepOfACommitLosesNothing, which kills the process at
-// each: a change is stored exactly when its new file was renamed into
-// place (outbox.sync), and the outbox then holds the old notifications or
-// the new ones, whole; outbox.write leaves a torn temporary file, which
-// the next New removes. They append no audit entry.
+// each: a change is stored exactly when the notification's new file was
+// renamed into place, or its file removed (outbox.sync), and the outbox
+// then holds the old notifications or the new ones, whole; outbox.write
+// leaves a torn temporary file in .frist-outbox, which the next New
+// removes. They append no audit entry.
 //
-// Broken on purpose to see these fail: with the outbox written in place
-// (on .frist-outbox.json itself, the fault step halfway through), 6 of
-// the 9 kills failed: killed at outbox.write, New refused the torn file
-// ("does not decode: unexpected EOF"); killed at outbox.rename, the new
-// notifications were in place before the step that stores them; in one
-// process, the same steps failed 12 of 18 cases (the Store could not read
-// the torn file again and refused to write). With a failed write not read
-// again from the file (saveOutbox returning the error without failed), the
-// 6 failures at outbox.sync, after the rename, said "nothing of it is
-// stored" of a change that was, and the Store listed the old notifications.
+// Broken on purpose to see these fail: with a notification's file
+// written in place (writeTempHalf on the file itself, no rename), the
+// Enqueue and the Reschedule killed at outbox.write or outbox.rename left
+// a torn file that failed New ("does not decode: unexpected EOF"), and
+// the Reschedules failing in one process left the outbox other than
+// their errors said. With a failed change not read again from the files
+// (Enqueue, Reschedule and Dequeue returning the error without failed),
+// all 16 cases in one process failed: no error said whether the change
+// is stored, and after outbox.sync, when it was, the Store listed the old
+// notifications. With the writable New leaving the temporary files in
+// .frist-outbox (openOutbox's read not removing them), the Enqueue and
+// the Reschedule killed at outbox.write or outbox.rename left a
+// .frist-tmp- file behind.
 func outboxFailureCases() []failureCase {
 	ctx := context.Background()
 	enqueue := func(ns ...int) func(t *testing.T, st *logstore.Store) []string {
@@ -122,7 +128,7 @@ func outboxFailureCases() []failureCase {
 			},
 		},
 		{
-			name: "outbox dequeue", steps: logstore.OutboxSteps, from: "outbox.sync", prepare: enqueue(1, 2, 3),
+			name: "outbox dequeue", steps: logstore.DequeueSteps, from: "outbox.sync", prepare: enqueue(1, 2, 3),
 			run: func(st *logstore.Store) error { return st.Dequeue(ctx, outgoingID(2)) },
 			check: func(t *testing.T, st *logstore.Store, stored bool) {
 				if stored {
@@ -183,13 +189,21 @@ func TestTheOutboxSurvivesARestartWithEveryField(t *testing.T) {
 	assert.Equal(t, outgoingID(2), page[0].ID, "paging by ID works on what New read")
 }
 
+// notificationFile is the path, relative to the state directory, of the
+// file of notification n: the SHA-256 of its ID in hex.
+func notificationFile(n int) string {
+	sum := sha256.Sum256([]byte(outgoingID(n)))
+	return filepath.Join(".frist-outbox", hex.EncodeToString(sum[:])+".json")
+}
+
 // A dequeued notification leaves nothing of its body in the state
 // directory once Dequeue returns: the body holds personal data, kept only
 // while the notification waits (Art. 5(1)(e)). Read from the raw bytes of
 // every file, so a store that only hides the entry (dropped from memory,
-// kept on disk, or left in a temporary file) fails. Broken by Dequeue
-// deleting in memory only: the body was still in .frist-outbox.json, and
-// the reopened store listed the notification again.
+// kept on disk, or left in a temporary file) fails; each notification is
+// in its own file and no other. Broken by Dequeue deleting in memory only
+// (its removal skipped): the body was still in the notification's file,
+// and the reopened store listed the notification again.
 func TestADequeuedNotificationLeavesNothingOfItsBodyOnDisk(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -198,12 +212,13 @@ func TestADequeuedNotificationLeavesNothingOfItsBodyOnDisk(t *testing.T) {
 	require.NoError(t, err)
 	enqueueAll(t, st, 1, 2, 3)
 	for n := 1; n <= 3; n++ {
-		require.Equal(t, []string{".frist-outbox.json"}, filesHolding(t, dir, onDisk(n)), "the raw bytes show what waits (else this test proves nothing)")
+		require.Equal(t, []string{notificationFile(n)}, filesHolding(t, dir, onDisk(n)), "each body is in its notification's file alone")
 	}
 
 	require.NoError(t, st.Dequeue(ctx, outgoingID(2)))
 	assert.Empty(t, filesHolding(t, dir, onDisk(2)), "a dequeued notification's body must be gone from every file")
 	assert.Empty(t, filesHolding(t, dir, outgoingID(2)), "and so must its ID")
+	assert.NotContains(t, stateBytes(t, dir), notificationFile(2), "and its file")
 	assert.NotEmpty(t, filesHolding(t, dir, onDisk(1)))
 	assert.NotEmpty(t, filesHolding(t, dir, onDisk(3)))
 	require.NoError(t, st.Close())
@@ -216,63 +231,85 @@ func TestADequeuedNotificationLeavesNothingOfItsBodyOnDisk(t *testing.T) {
 	require.NoError(t, st.Dequeue(ctx, outgoingID(3)))
 	assert.Empty(t, filesHolding(t, dir, "told."), "no body is left once every notification is dequeued")
 	for name := range stateBytes(t, dir) {
-		assert.False(t, strings.HasPrefix(name, ".frist-tmp-"), "%s is left behind", name)
+		assert.False(t, strings.HasPrefix(filepath.Base(name), ".frist-tmp-"), "%s is left behind", name)
 	}
 }
 
-// An outbox file that cannot be read back fails New, writable or
-// read-only, with an error naming the file and what is wrong, rather
-// than the notifications being dropped silently (docs/DESIGN.md,
-// "Rejected whole"); the error holds no body, which is personal data.
-// Broken by taking a file that does not decode for an empty outbox: New
-// then succeeded on the torn, empty, non-list and non-base64 files, and
-// would have listed nothing; by decoding without DisallowUnknownFields:
-// the file with a field this version does not know opened, and the next
-// rewrite would have dropped the field; by not checking entries: the
-// files with an entry without attempts or without a recipient opened; by
-// leaving out the offset of a syntax error: the error did not say where.
-func TestADamagedOutboxFailsNewNamingTheFile(t *testing.T) {
+// A notification's file that cannot be read back fails New, writable or
+// read-only, with an error naming the file by its full path and what is
+// wrong (for bytes that are not JSON, the byte at which it stops
+// decoding), rather than the notification being dropped silently
+// (docs/DESIGN.md, "Rejected whole"); the error holds no body, which is
+// personal data. Broken by skipping a file that does not decode (read
+// continuing past it): New then succeeded on every file that does not
+// decode or is incomplete, and would have listed one notification; by
+// decoding without DisallowUnknownFields: the file with a field this
+// version does not know opened, and the next rewrite would have dropped
+// the field; by not checking the notification (checkOutgoing): the files
+// without attempts or without a recipient opened; by not checking the
+// name against the ID: the file holding notification 1 under 2's name
+// opened; by skipping what is not a
+// notification's file: New opened beside a stray file and a directory;
+// by leaving out the offset of a syntax error: the error did not say
+// where.
+func TestADamagedNotificationFileFailsNewNamingTheFile(t *testing.T) {
 	dir := t.TempDir()
 	decl := bookingLogDecl(t, dir)
 	st, err := logstore.New(decl, nil)
 	require.NoError(t, err)
 	enqueueAll(t, st, 1, 2)
 	require.NoError(t, st.Close())
-	path := filepath.Join(dir, ".frist-outbox.json")
+	path := filepath.Join(dir, notificationFile(2))
 	good, err := os.ReadFile(path)
 	require.NoError(t, err)
-	b1 := onDisk(1)
+	other, err := os.ReadFile(filepath.Join(dir, notificationFile(1)))
+	require.NoError(t, err)
+	b2 := onDisk(2)
 
-	for _, tc := range []struct{ name, content, want string }{
-		{"torn", string(good[:len(good)/2]), "does not decode"},
-		{"empty", "", "does not decode"},
-		{"not a list", `{"id":"x"}`, "does not decode"},
-		{"a syntax error", strings.Replace(string(good), `"attempts":1`, `"attempts";1`, 1), "does not decode at byte "},
-		{"data after the list", string(good) + `[]`, fmt.Sprintf("does not decode at byte %d: data after its list of notifications", len(good))},
-		{"a body that is not base64", strings.Replace(string(good), b1, "%%%"+b1, 1), "does not decode"},
-		{"an unknown field", strings.Replace(string(good), `"attempts":1`, `"attempts":1,"priority":2`, 1), `unknown field "priority"`},
-		{"no attempts", strings.Replace(string(good), `"attempts":1`, `"attempts":0`, 1), `entry 1: notification "` + outgoingID(1) + `" lacks attempts of at least 1 (it has 0)`},
-		{"no recipient", strings.Replace(string(good), `"recipient":"maixit"`, `"recipient":""`, 1), "lacks a recipient"},
-		{"one ID twice", strings.Replace(string(good), outgoingID(2), outgoingID(1), 1), `holds notification "` + outgoingID(1) + `" twice`},
+	for _, tc := range []struct{ name, file, content, want string }{
+		{"torn", path, string(good[:len(good)/2]), "does not decode"},
+		{"empty", path, "", "does not decode"},
+		{"not an object", path, "[" + string(good) + "]", "does not decode"},
+		{"a syntax error", path, strings.Replace(string(good), `"attempts":1`, `"attempts";1`, 1), "does not decode at byte "},
+		{"data after the notification", path, string(good) + `{}`, fmt.Sprintf("does not decode at byte %d: data after the notification", len(good))},
+		{"a body that is not base64", path, strings.Replace(string(good), b2, "%%%"+b2, 1), "does not decode"},
+		{"an unknown field", path, strings.Replace(string(good), `"attempts":1`, `"attempts":1,"priority":2`, 1), `unknown field "priority"`},
+		{"no attempts", path, strings.Replace(string(good), `"attempts":1`, `"attempts":0`, 1), `is damaged: notification "` + outgoingID(2) + `" lacks attempts of at least 1 (it has 0)`},
+		{"no recipient", path, strings.Replace(string(good), `"recipient":"maixit"`, `"recipient":""`, 1), "lacks a recipient"},
+		{"another notification's ID", path, string(other), `is not the file of its ID "` + outgoingID(1) + `"`},
+		{"a stray file", filepath.Join(dir, ".frist-outbox", "notes.txt"), "x", "is not a notification waiting for delivery"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.NoError(t, os.WriteFile(path, []byte(tc.content), 0o600))
-			defer func() { require.NoError(t, os.WriteFile(path, good, 0o600)) }()
+			require.NoError(t, os.WriteFile(tc.file, []byte(tc.content), 0o600))
+			defer func() {
+				if tc.file == path {
+					require.NoError(t, os.WriteFile(path, good, 0o600))
+				} else {
+					require.NoError(t, os.Remove(tc.file))
+				}
+			}()
 			for _, opts := range []*logstore.Options{nil, {ReadOnly: true}} {
 				st, err := logstore.New(decl, opts)
 				if err == nil {
 					require.NoError(t, st.Close())
 				}
 				require.Error(t, err, "read-only %v", opts != nil)
-				assert.Contains(t, err.Error(), path, "the error names the file")
+				assert.Contains(t, err.Error(), tc.file, "the error names the file by its full path")
 				assert.Contains(t, err.Error(), tc.want)
-				assert.NotContains(t, err.Error(), toldOf(1), "the error holds no body")
-				assert.NotContains(t, err.Error(), b1, "the error holds no body")
+				assert.NotContains(t, err.Error(), toldOf(2), "the error holds no body")
+				assert.NotContains(t, err.Error(), b2, "the error holds no body")
 			}
 		})
 	}
+	sub := filepath.Join(dir, ".frist-outbox", "sub.json")
+	require.NoError(t, os.Mkdir(sub, 0o700))
+	_, err = logstore.New(decl, nil)
+	require.Error(t, err, "a directory among the notifications")
+	assert.Contains(t, err.Error(), sub+" is not a notification waiting for delivery")
+	require.NoError(t, os.Remove(sub))
+
 	st, err = logstore.New(decl, nil)
-	require.NoError(t, err, "the file restored opens again")
+	require.NoError(t, err, "the files restored open again")
 	requireOutbox(t, st, outgoing(1), outgoing(2))
 	require.NoError(t, st.Close())
 }
@@ -321,11 +358,13 @@ func TestAnIncompleteNotificationIsRefusedAndNothingWritten(t *testing.T) {
 
 // A Store opened read-only lists the notifications New found and writes
 // nothing: Enqueue, Reschedule and Dequeue return ErrReadOnly, and the
-// state directory, a temporary file left by a crash included, is byte
-// for byte as before; on a directory without an outbox it creates none.
-// Broken by Dequeue taking begin instead of beginWrite (no read-only
-// check): the read-only Store dequeued; and by the read-only New removing
-// the outbox's temporary file: the state directory changed.
+// state directory, the temporary file of a notification's write a crash
+// left included, is byte for byte as before; on a directory without an
+// outbox it creates none. Broken by Dequeue taking begin instead of
+// beginWrite (no read-only check): the read-only Store dequeued; by the
+// read-only New removing the temporary file in .frist-outbox (read
+// ignoring readOnly): the state directory changed; by the writable New
+// leaving it (read never removing it): the file stayed.
 func TestAReadOnlyStoreListsTheOutboxAndWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -334,8 +373,10 @@ func TestAReadOnlyStoreListsTheOutboxAndWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	enqueueAll(t, st, 1, 2)
 	require.NoError(t, st.Close())
-	require.NoError(t, os.WriteFile(filepath.Join(dir, ".frist-tmp-.frist-outbox.json"), []byte(`[{"id":"`), 0o600))
+	tmp := filepath.Join(".frist-outbox", ".frist-tmp-"+filepath.Base(notificationFile(3)))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, tmp), []byte(`{"id":"`), 0o600))
 	before := stateBytes(t, dir)
+	require.Contains(t, before, tmp)
 
 	ro, err := logstore.New(decl, &logstore.Options{ReadOnly: true})
 	require.NoError(t, err)
@@ -353,7 +394,7 @@ func TestAReadOnlyStoreListsTheOutboxAndWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	requireOutbox(t, st, outgoing(1), outgoing(2))
 	require.NoError(t, st.Close())
-	assert.NotContains(t, stateBytes(t, dir), ".frist-tmp-.frist-outbox.json")
+	assert.NotContains(t, stateBytes(t, dir), tmp)
 
 	empty := t.TempDir()
 	ro, err = logstore.New(bookingLogDecl(t, empty), &logstore.Options{ReadOnly: true})
@@ -365,11 +406,14 @@ func TestAReadOnlyStoreListsTheOutboxAndWritesNothing(t *testing.T) {
 }
 
 // A reader that opens the state directory read-only while the writer
-// enqueues and dequeues (frist plan beside a running service) finds the
-// outbox file whole every time: it is replaced by a rename, never
-// written in place. Broken by writing it in place (os.WriteFile on
-// .frist-outbox.json): the reader met the file truncated and New failed
-// ("does not decode: EOF"), in 3 of 3 runs.
+// enqueues and dequeues (frist plan beside a running service) finds every
+// notification's file whole every time, and no error in a file dequeued
+// between listing the directory and reading it: a file is put in place by
+// a rename, never written in place. Broken by writing it in place
+// (os.WriteFile on the notification's file): the reader met a file
+// truncated and New failed ("does not decode: unexpected end of JSON
+// input" or "EOF"); by the reader failing on a file gone since ReadDir:
+// New failed with "no such file or directory".
 func TestAReaderBesideTheWriterSeesAWholeOutbox(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -384,6 +428,7 @@ func TestAReaderBesideTheWriterSeesAWholeOutbox(t *testing.T) {
 	}
 	const reads, writes = 300, 60
 	var written atomic.Int64
+	var stopped atomic.Bool // the writer failed: the deferred check reports it
 	started, stop := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
@@ -395,6 +440,7 @@ func TestAReaderBesideTheWriterSeesAWholeOutbox(t *testing.T) {
 			default:
 			}
 			if err := st.Enqueue(ctx, big(n)); err != nil {
+				stopped.Store(true)
 				done <- err
 				return
 			}
@@ -403,6 +449,7 @@ func TestAReaderBesideTheWriterSeesAWholeOutbox(t *testing.T) {
 			}
 			if n > 4 {
 				if err := st.Dequeue(ctx, outgoingID(n-4)); err != nil {
+					stopped.Store(true)
 					done <- err
 					return
 				}
@@ -419,7 +466,7 @@ func TestAReaderBesideTheWriterSeesAWholeOutbox(t *testing.T) {
 		t.Fatalf("the writer stopped before its first notification: %v", err)
 	}
 	seen := 0
-	for read := 0; read < reads || written.Load() < writes; read++ {
+	for read := 0; (read < reads || written.Load() < writes) && !stopped.Load(); read++ {
 		ro, err := logstore.New(decl, &logstore.Options{ReadOnly: true})
 		require.NoError(t, err, "read %d: a reader must find the outbox whole", read)
 		got, err := ro.ListOutgoing(ctx, "", 0)
