@@ -173,8 +173,9 @@
 // holds and the outbox, and finishes the journal, if one was written, or removes the
 // temporary files of one that was not. The error wraps the failure and
 // says whether the commit is stored: every commit whose journal (for a
-// drop, the new log; for the outbox, its new file) reached its place is finished and stored; none
-// before it is, and nothing of it is visible. An append that fails cuts
+// drop, the new log; for the outbox, the notification's new file) reached
+// its place, and every Dequeue whose removal took effect, is finished and
+// stored; none before it is, and nothing of it is visible. An append that fails cuts
 // what it wrote off again, so its entry is not in the log (should the cut
 // fail too, the reading again decides, and the error says which). While
 // the state directory cannot be read again (the disk is still full), the
@@ -227,29 +228,40 @@
 // read-only lists the events as New found them and writes nothing.
 //
 // Notifications to recipients that could not be delivered (store.Outbox,
-// Art. 19) live in .frist-outbox.json: one JSON list, in ID order, of
-// each notification's ID, recipient, body (in base64, so that every byte
-// of it survives), attempts and the times of its first and next attempt
-// (UTC, to the microsecond). Few notifications wait, and only while a
-// recipient cannot be reached, so every Enqueue, Reschedule and Dequeue
-// rewrites the whole file, and its cost grows with the number waiting: a
-// Reschedule costs 1.0-1.6 times a durable write of the one notification
-// alone with 10 of 1 KiB waiting, 6-13 times with 1,000
-// (BenchmarkOutboxReschedule). The file is written as a batch writes a
-// log file (a temporary file, fsynced, renamed over the old one, the
-// directory fsynced) before each returns: a crash leaves the old file or the new one whole, and New
-// removes the temporary file of a write it interrupted. A write that
-// fails part way is read again from the file, as a commit that fails part
-// way is (above), and its error says whether it is stored. Dequeue's
-// rewrite leaves the notification out, so its body, which holds personal
-// data, is in no file of the state directory once Dequeue returns; the
-// old file's blocks are the file system's until reused, as for every
-// rewrite. New reads the file once; a file that does not decode, holds a
-// field it does not know, an incomplete notification or one ID twice fails
-// New, naming the file, rather than notifications being dropped
-// silently. A Store opened read-only lists the notifications as New found
-// them and writes nothing. Reschedule compares and sets under the Store's
-// lock, so of callers with the same attempts exactly one wins.
+// Art. 19) live in the directory .frist-outbox, one JSON file per
+// notification named by the SHA-256 of its ID, holding its ID, recipient,
+// body (in base64, so that every byte of it survives), attempts and the
+// times of its first and next attempt (UTC, to the microsecond). Enqueue
+// and Reschedule write that one file as a batch writes a log file (a
+// temporary file, fsynced, renamed into place, the directory fsynced) and
+// Dequeue removes it and fsyncs the directory, before each returns: a
+// crash leaves the old file or the new one whole, New removes the
+// temporary file of a write it interrupted, and a change costs the same
+// however many notifications wait (a Reschedule cost 0.9-1.4 times a
+// durable write of the one notification alone with 10 of 1 KiB waiting,
+// 0.95-1.5 times with 1,000; BenchmarkOutboxReschedule). A change that fails part way is read again
+// from the files, as a commit that fails part way is (above), and its
+// error says whether it is stored. Dequeue leaves nothing of the
+// notification, so its body, which holds personal data, is in no file of
+// the state directory once Dequeue returns; the removed file's blocks are
+// the file system's until reused, as for every removed file. New reads
+// every file once; a file that does not decode, holds a field it does not
+// know or an incomplete notification, is not the file of its ID, or is
+// not a notification's file at all fails New, naming the file, rather
+// than a notification being dropped silently. A Store opened read-only
+// lists the notifications as New found them and writes nothing.
+// Reschedule compares and sets under the Store's lock, so of callers with
+// the same attempts exactly one wins.
+//
+// An earlier version kept the outbox in one file, .frist-outbox.json,
+// rewritten whole at every change. A writable New moves its
+// notifications into .frist-outbox (each file written as above, the
+// directory fsynced) and only then removes it; a crash in between leaves
+// every notification in the old file, the directory or both, a
+// notification in both is taken from the directory and listed once, and
+// the next New finishes the move. A read-only New lists the old file's
+// notifications with the directory's and moves nothing. An old file that
+// does not decode fails New, naming it, and nothing of it is moved.
 //
 // One process at a time opens a state directory (an flock on
 // .frist-lock, which Close releases, even while a child process the

@@ -157,9 +157,8 @@ func failureCases() []failureCase {
 // verifies and holds exactly the entries of what was stored: every entry
 // of a commit whose journal was written (or whose new log was renamed
 // into place), and none of one that failed before; the outbox holds its
-// new notifications exactly when the notification's file was renamed into
-// place or removed
-// (outboxFailureCases).
+// new notifications exactly when the notification's file was renamed
+// into place or removed (outboxFailureCases).
 //
 // Broken on purpose to see this fail: without the Store re-reading its
 // files after a failure (the head kept in memory as it was, as before),

@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -62,11 +60,7 @@ func TestKillStepChild(t *testing.T) {
 // when step is reached: "name" the first time the step name is reached,
 // "name#k" the k-th time.
 func killAt(step string) func(string) error {
-	name, k := step, 1
-	if i := strings.LastIndexByte(step, '#'); i >= 0 {
-		name = step[:i]
-		k, _ = strconv.Atoi(step[i+1:])
-	}
+	name, k := stepHit(step)
 	hits := 0
 	return func(s string) error {
 		if s != name {

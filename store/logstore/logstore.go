@@ -52,7 +52,7 @@ type Options struct {
 	Dirs Dirs
 	// StateDir holds the audit log (.frist-audit.jsonl), the holds
 	// (.frist-holds.json), the remembered events (.frist-remembered), the
-	// notifications waiting for delivery (.frist-outbox.json), the
+	// notifications waiting for delivery (.frist-outbox), the
 	// journal of the batch in progress and the lock. Default: the directory of the first files dataset.
 	StateDir string
 	// Logger receives reports of malformed lines (file name, line numbers
@@ -276,8 +276,8 @@ func (s *Store) Serves(dataset string) bool { return s.datasets[dataset] != nil 
 
 // Purge implements store.Driver. A batch writes a file's new version to a
 // temporary file and renames it over the old one, a forgotten
-// remembered event's file is removed whole, and Dequeue rewrites the
-// outbox file without the notification the same way, so no later read of
+// remembered event's file is removed whole, and so is a dequeued
+// notification's file, so no later read of
 // the directories finds what was removed: there is nothing to purge. The
 // blocks of an old or removed file are the file system's, as they are for
 // any deleted file: until they are reused, a tool that reads the raw

@@ -205,14 +205,21 @@ func moveSteps() []string {
 	return append(out, logstore.MoveOldOutboxEnd...)
 }
 
-// failAtHit fails step ("name" or "name#k", as killAt reads it) at its
-// k-th hit, and at every later one when always is set.
-func failAtHit(step string, always bool) func(string) error {
-	name, k := step, 1
+// stepHit splits "name#k" into the step's name and k, and reads "name"
+// as its first hit.
+func stepHit(step string) (name string, k int) {
+	name, k = step, 1
 	if i := strings.LastIndexByte(step, '#'); i >= 0 {
 		name = step[:i]
 		k, _ = strconv.Atoi(step[i+1:])
 	}
+	return name, k
+}
+
+// failAtHit fails step ("name" or "name#k", as killAt reads it) at its
+// k-th hit, and at every later one when always is set.
+func failAtHit(step string, always bool) func(string) error {
+	name, k := stepHit(step)
 	hits := 0
 	return func(s string) error {
 		if s != name {

@@ -314,13 +314,14 @@ func TestADamagedNotificationFileFailsNewNamingTheFile(t *testing.T) {
 	require.NoError(t, st.Close())
 }
 
-// Enqueue refuses a notification the file could not be read back with,
+// Enqueue refuses a notification its file could not be read back with,
 // naming what it lacks and never its body, and writes nothing; Reschedule
 // refuses a zero next time. Broken by dropping the check from Enqueue:
 // the notification without an ID was stored; a file holding an
-// incomplete notification fails New (TestADamagedOutboxFailsNewNamingTheFile),
-// so a caller's mistake would keep every later process from opening the
-// store. Broken by dropping Reschedule's check: a zero Next was stored.
+// incomplete notification fails New
+// (TestADamagedNotificationFileFailsNewNamingTheFile), so a caller's
+// mistake would keep every later process from opening the store. Broken
+// by dropping Reschedule's check: a zero Next was stored.
 func TestAnIncompleteNotificationIsRefusedAndNothingWritten(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
