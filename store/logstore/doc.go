@@ -253,16 +253,6 @@
 // Reschedule compares and sets under the Store's lock, so of callers with
 // the same attempts exactly one wins.
 //
-// An earlier version kept the outbox in one file, .frist-outbox.json,
-// rewritten whole at every change. A writable New moves its
-// notifications into .frist-outbox (each file written as above, the
-// directory fsynced) and only then removes it; a crash in between leaves
-// every notification in the old file, the directory or both, a
-// notification in both is taken from the directory and listed once, and
-// the next New finishes the move. A read-only New lists the old file's
-// notifications with the directory's and moves nothing. An old file that
-// does not decode fails New, naming it, and nothing of it is moved.
-//
 // One process at a time opens a state directory (an flock on
 // .frist-lock, which Close releases, even while a child process the
 // program started meanwhile still holds a copy of the file); leases therefore live in memory and order the sweepers of

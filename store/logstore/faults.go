@@ -21,8 +21,6 @@ const (
 	stepOutboxRename   = "outbox.rename"   // renaming it into place (over its old version)
 	stepOutboxRemove   = "outbox.remove"   // removing a dequeued notification's file
 	stepOutboxSync     = "outbox.sync"     // fsyncing the outbox directory after the rename or removal took effect
-	stepOutboxOldDrop  = "outbox.old.drop" // removing the outbox file of the earlier format once its notifications are moved
-	stepOutboxOldSync  = "outbox.old.sync" // fsyncing the state directory after that removal took effect
 )
 
 // fault returns the error the tests inject at step, nil in production

@@ -37,16 +37,6 @@ func TestKillStepChild(t *testing.T) {
 		t.Skip("runs only as the child of the kill test")
 	}
 	name, step := os.Getenv(killCaseEnv), os.Getenv(killStepEnv)
-	if name == moveOldOutboxCase {
-		// The commit is New itself, moving the outbox of the earlier
-		// format.
-		st, err := logstore.NewFailAt(failureDecl(t, dir), nil, killAt(step))
-		if err == nil {
-			_ = st.Close()
-		}
-		fmt.Printf("finished: %v\n", err)
-		return
-	}
 	i := slices.IndexFunc(failureCases(), func(c failureCase) bool { return c.name == name })
 	require.GreaterOrEqual(t, i, 0, "no failure case %q", name)
 	st, err := logstore.New(failureDecl(t, dir), nil)
@@ -57,16 +47,10 @@ func TestKillStepChild(t *testing.T) {
 }
 
 // killAt returns a fault function that kills the process with SIGKILL
-// when step is reached: "name" the first time the step name is reached,
-// "name#k" the k-th time.
+// when step is reached.
 func killAt(step string) func(string) error {
-	name, k := stepHit(step)
-	hits := 0
 	return func(s string) error {
-		if s != name {
-			return nil
-		}
-		if hits++; hits == k {
+		if s == step {
 			_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 			select {} // until the signal ends the process
 		}
@@ -153,46 +137,4 @@ func killAndReopen(t *testing.T, c failureCase, step string, stored bool) {
 	require.NoError(t, err)
 	requireLog(t, st, dir, append(want, "test.reopened"), "after the kill and an append")
 	assert.Empty(t, leftBehind(t, dir), "no temporary file or journal is left behind")
-}
-
-// A process killed at any step of New's move of an outbox file of the
-// earlier format into .frist-outbox (moveSteps: the write and rename of
-// each notification's file, the directory's fsync, the old file's removal
-// and the fsync after it) loses no notification and lists none twice: a
-// read-only New then lists each once, and the next writable New finishes
-// the move and leaves each body in its notification's file alone, no old
-// file and no temporary file. Broken by removing the old file before the
-// notifications are written: the kills at every write and rename lost
-// the notifications not yet moved; by taking a notification in both for
-// two (the old file's entries appended without looking at the
-// directory's): killed from outbox.write#2 on, the read-only New
-// listed the moved ones twice.
-func TestAKillWhileMovingTheOutboxLosesNothing(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("starts child processes")
-	}
-	for _, step := range moveSteps() {
-		t.Run(step, func(t *testing.T) {
-			dir := t.TempDir()
-			decl := failureDecl(t, dir)
-			want := movedOutbox()
-			writeOldOutbox(t, dir, want...)
-			runKilledChild(t, dir, moveOldOutboxCase, step)
-
-			ro, err := logstore.New(decl, &logstore.Options{ReadOnly: true})
-			require.NoError(t, err, "a read-only New after the kill")
-			requireOutbox(t, ro, want...)
-			require.NoError(t, ro.Close())
-
-			st, err := logstore.New(decl, nil)
-			require.NoError(t, err, "the next New finishes the move")
-			requireMoved(t, st, dir, want)
-			require.NoError(t, st.Close())
-			st, err = logstore.New(decl, nil)
-			require.NoError(t, err)
-			requireMoved(t, st, dir, want)
-			require.NoError(t, st.Close())
-		})
-	}
 }

@@ -134,13 +134,6 @@ var (
 // every files binding, takes the state directory's lock, and finishes a
 // batch that a crash interrupted (see the package documentation).
 func New(decl *policy.Declaration, opts *Options) (*Store, error) {
-	return open(decl, opts, nil)
-}
-
-// open is New with the steps at which the package's tests make a file
-// operation of the opening fail (Store.fault): those of moving an outbox
-// of the earlier format.
-func open(decl *policy.Declaration, opts *Options, failAt func(step string) error) (*Store, error) {
 	if decl == nil {
 		return nil, errors.New("logstore: declaration is nil")
 	}
@@ -150,7 +143,7 @@ func open(decl *policy.Declaration, opts *Options, failAt func(step string) erro
 	if opts == nil {
 		opts = &Options{}
 	}
-	s := &Store{datasets: map[string]*dataset{}, log: opts.Logger, leases: map[string]lease{}, readOnly: opts.ReadOnly, failAt: failAt}
+	s := &Store{datasets: map[string]*dataset{}, log: opts.Logger, leases: map[string]lease{}, readOnly: opts.ReadOnly}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

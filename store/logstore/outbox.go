@@ -25,16 +25,10 @@ import (
 // with the personal data of its body, is gone as a whole.
 const outboxName = hiddenPrefix + "outbox"
 
-// outboxOldName is the outbox of the earlier format: one file holding
-// every notification, rewritten at every change. A writable New moves its
-// notifications into outboxName and removes it (moveOldOutbox).
-const outboxOldName = hiddenPrefix + "outbox.json"
-
 // outboxExt ends the name of a notification's file.
 const outboxExt = ".json"
 
-// outgoingEntry is a notification's file (and an entry of the earlier
-// format's list): store.Outgoing with its times in UTC to the microsecond
+// outgoingEntry is a notification's file: store.Outgoing with its times in UTC to the microsecond
 // and its body in base64, so that every byte of it survives.
 type outgoingEntry struct {
 	ID        string    `json:"id"`
@@ -103,43 +97,19 @@ type outboxDir struct {
 }
 
 // openOutbox reads the outbox in the state directory; without a
-// directory (or a file of the earlier format) it is empty. A file that
-// does not decode, holds a field this version does not know or an
-// incomplete notification, is not the file of its notification's ID, or
-// is not a notification's file at all fails New, naming the file: it is
-// never skipped, which would drop a notification silently
-// (docs/DESIGN.md, "Rejected whole"). A writable Store removes the
-// temporary files of writes a crash interrupted (a notification whose
-// write did not finish was not stored: its Enqueue or Reschedule had not
-// returned), and moves the notifications of an outbox of the earlier
-// format into the directory (moveOldOutbox); a read-only one writes
-// nothing and lists both, the directory's file winning over the earlier
-// format's entry of the same ID.
+// directory it is empty. A file that does not decode, holds a field this
+// version does not know or an incomplete notification, is not the file of
+// its notification's ID, or is not a notification's file at all fails
+// New, naming the file: it is never skipped, which would drop a
+// notification silently (docs/DESIGN.md, "Rejected whole"). A writable
+// Store removes the temporary files of writes a crash interrupted (a
+// notification whose write did not finish was not stored: its Enqueue or
+// Reschedule had not returned); a read-only one writes nothing.
 func (s *Store) openOutbox() (*outboxDir, error) {
 	o := &outboxDir{dir: filepath.Join(s.state, outboxName)}
-	// The old file is read before the directory: a reader beside a
-	// writer that moves it then finds every notification in the one or
-	// the other, since the writer removes the file only once every
-	// notification of it is in the directory.
-	old, oldFound, err := readOldOutbox(s.state)
-	if err != nil {
-		return nil, err
-	}
 	byID := map[string]store.Outgoing{}
 	if err := o.read(s.readOnly, byID); err != nil {
 		return nil, err
-	}
-	var move []store.Outgoing
-	for _, e := range old {
-		if _, ok := byID[e.ID]; !ok {
-			move = append(move, e)
-			byID[e.ID] = e
-		}
-	}
-	if oldFound && !s.readOnly {
-		if err := s.moveOldOutbox(o, move); err != nil {
-			return nil, err
-		}
 	}
 	o.entries = make([]store.Outgoing, 0, len(byID))
 	for _, e := range byID {
@@ -225,100 +195,6 @@ func decodeOutgoing(path string, b []byte) (store.Outgoing, error) {
 		return store.Outgoing{}, fmt.Errorf("logstore: the notification %s is damaged: %w", path, err)
 	}
 	return n, nil
-}
-
-// readOldOutbox reads the outbox file of the earlier format in state,
-// and reports whether there is one. A file that does not decode, or
-// holds an incomplete notification or one ID twice, is an error naming
-// the file: it is never taken for empty, which would drop notifications
-// silently.
-func readOldOutbox(state string) ([]store.Outgoing, bool, error) {
-	path := filepath.Join(state, outboxOldName)
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("logstore: reading the outbox %s: %w", path, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var es []outgoingEntry
-	if err := dec.Decode(&es); err != nil {
-		var syn *json.SyntaxError
-		if errors.As(err, &syn) {
-			return nil, false, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: %w", path, syn.Offset, err)
-		}
-		return nil, false, fmt.Errorf("logstore: the outbox %s does not decode: %w", path, err)
-	}
-	end := dec.InputOffset()
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, false, fmt.Errorf("logstore: the outbox %s does not decode at byte %d: data after its list of notifications", path, end)
-	}
-	out := make([]store.Outgoing, 0, len(es))
-	seen := map[string]bool{}
-	for i, e := range es {
-		o := normalOutgoing(store.Outgoing(e))
-		if err := checkOutgoing(o); err != nil {
-			return nil, false, fmt.Errorf("logstore: the outbox %s is damaged: entry %d: %w", path, i+1, err)
-		}
-		if seen[o.ID] {
-			return nil, false, fmt.Errorf("logstore: the outbox %s is damaged: it holds notification %q twice", path, o.ID)
-		}
-		seen[o.ID] = true
-		out = append(out, o)
-	}
-	return out, true, nil
-}
-
-// moveOldOutbox moves the notifications of the earlier format's outbox
-// file into the directory: it writes the file of each notification that
-// move lists (those the directory lacks), fsyncs the directory, and only
-// then removes the old file and fsyncs the state directory. A crash at
-// any point leaves every notification in the old file, the directory or
-// both, and the next New, which reads both and takes the directory's
-// file for a notification in both, finishes the move: none is lost, none
-// is listed twice.
-func (s *Store) moveOldOutbox(o *outboxDir, move []store.Outgoing) error {
-	old := filepath.Join(s.state, outboxOldName)
-	if len(move) > 0 {
-		if err := o.mkdir(s.state); err != nil {
-			return err
-		}
-	}
-	for _, n := range move {
-		b, err := json.Marshal(outgoingEntry(n))
-		if err != nil {
-			return fmt.Errorf("logstore: moving notification %s from %s: %w", n.ID, old, err)
-		}
-		if err := s.writeAside(o.dir, outboxFileName(n.ID), b, stepOutboxWrite, stepOutboxRename); err != nil {
-			return fmt.Errorf("logstore: moving notification %s from %s to %s: %w", n.ID, old, o.dir, err)
-		}
-	}
-	if len(move) > 0 {
-		err := s.fault(stepOutboxSync)
-		if err == nil {
-			err = syncDir(o.dir)
-		}
-		if err != nil {
-			return fmt.Errorf("logstore: moving the notifications of %s: syncing %s: %w", old, o.dir, err)
-		}
-	}
-	err := s.fault(stepOutboxOldDrop)
-	if err == nil {
-		err = os.Remove(old)
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("logstore: removing %s, whose notifications are moved to %s: %w", old, o.dir, err)
-	}
-	err = s.fault(stepOutboxOldSync)
-	if err == nil {
-		err = syncDir(s.state)
-	}
-	if err != nil {
-		return fmt.Errorf("logstore: removing %s, whose notifications are moved to %s: syncing the state directory: %w", old, o.dir, err)
-	}
-	return nil
 }
 
 // mkdir creates the directory unless it exists, durably.
